@@ -1,0 +1,106 @@
+# tensim — build, test, bench, install.
+# Honours CC, CFLAGS, LDFLAGS, PREFIX, DESTDIR and V=1 (echo commands).
+# Everything but the command-line front end (sim/main.c, sim/cli_*.c) goes into
+# one static library that the binary, the tests and the benchmarks link.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+BUILD   ?= build
+CFLAGS  ?= -O2 -g
+PKGS     = igraph gsl jansson
+WARN     = -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L
+INC      = -I. $(shell pkg-config --cflags $(PKGS))
+LIBS     = $(shell pkg-config --libs $(PKGS)) -lm
+CHECK_CF = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LB = $(shell pkg-config --libs check 2>/dev/null)
+ALL_CF   = $(WARN) $(INC) $(CFLAGS) -MMD -MP
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+CLI_SRC  = sim/main.c $(wildcard sim/cli_*.c)
+LIB_SRC  = $(filter-out $(CLI_SRC),$(wildcard common/*.c sim/*.c topology/*.c workloads/*.c results/*.c))
+TEST_SRC = $(wildcard tests/*.c)
+BENCH_SRC= $(wildcard bench/*.c)
+
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
+BENCH_BIN= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+LIB      = $(BUILD)/libtensim.a
+BIN      = $(BUILD)/tensim
+TESTBIN  = $(BUILD)/tests/check_all
+
+.PHONY: all check test bench sanitize demo install uninstall clean deps
+all: $(BIN)
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CF) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CF) $(CHECK_CF) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LIBS)
+
+$(TESTBIN): $(TEST_OBJ) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(CHECK_LB) $(LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CF) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+# The tests run the real binary too (exit codes, error lines, no partial
+# output), so both are built first. TENSIM_BIN tells the tests where it is.
+check test: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(TESTBIN)
+	$(Q)TENSIM_BIN=$(BIN) $(TESTBIN)
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory $(BENCH_BIN)
+	$(Q)for b in $(BENCH_BIN); do $$b || exit 1; done
+
+# The whole test suite under AddressSanitizer and UndefinedBehaviorSanitizer,
+# in a build tree of its own. Check runs each test in a child process; ASan
+# reports from a child fail that test.
+SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+sanitize: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="$(SAN_FLAGS)" \
+	    LDFLAGS="$(SAN_FLAGS)" $(BUILD)/san/tensim $(BUILD)/san/tests/check_all
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    TENSIM_BIN=$(BUILD)/san/tensim $(BUILD)/san/tests/check_all
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN)
+	$(Q)scripts/demo.sh $(BIN)
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tensim
+	install -m 644 docs/tensim.1 $(DESTDIR)$(PREFIX)/share/man/man1/tensim.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/tensim $(DESTDIR)$(PREFIX)/share/man/man1/tensim.1
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

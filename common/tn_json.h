@@ -1,0 +1,69 @@
+/* common/tn_json.h — reading user JSON with jansson, every error naming the
+ * file and the JSON path of the offending value.
+ *
+ * Ownership: tn_json_load_file() returns a new reference the caller
+ * json_decref()s. A tn_jobj_t borrows its json_t and its source name; it owns
+ * nothing and needs no destroy. Strings returned by tn_jobj_str() point into
+ * the borrowed json_t and live as long as it does.
+ */
+#ifndef TN_JSON_H
+#define TN_JSON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/tn_error.h"
+
+/* Reads and parses a whole JSON file. Errors (TN_EINPUT): the file cannot be
+ * opened, is empty, or is not valid JSON ("src: line L column C: ...").
+ * Cost: O(file size). */
+json_t *tn_json_load_file(const char *path, tn_error_t *err);
+
+/* A JSON object being read: the value, where it came from, and its path. */
+typedef struct {
+    const json_t *obj;
+    const char *src;   /* file name for messages */
+    char path[256];    /* dotted JSON path of obj; "" at the top */
+    tn_error_t *err;
+} tn_jobj_t;
+
+/* Opens v (found at `path` in `src`) as an object whose keys must all be in
+ * the NULL-terminated `keys` list. Errors: v is not an object; an unknown key
+ * (the message suggests the nearest allowed key). Cost: O(keys x allowed). */
+int tn_jobj_open(tn_jobj_t *o, const json_t *v, const char *src, const char *path,
+                 const char *const *keys, tn_error_t *err);
+
+/* Opens o's member `key` as a nested object (same rules as tn_jobj_open).
+ * A missing member is an error when `required`, else returns 1 with child
+ * untouched. Returns 0 when opened, -1 on error. */
+int tn_jobj_sub(tn_jobj_t *o, const char *key, bool required, const char *const *keys,
+                tn_jobj_t *child);
+
+/* The readers below leave *out untouched (the caller's default) and return 1
+ * when the key is absent and not required; return 0 when read; -1 with the
+ * error set when the value has the wrong type or is outside [min, max]. */
+int tn_jobj_u64(tn_jobj_t *o, const char *key, bool required, uint64_t min, uint64_t max,
+                uint64_t *out);
+int tn_jobj_double(tn_jobj_t *o, const char *key, bool required, double min, double max,
+                   double *out);
+int tn_jobj_bool(tn_jobj_t *o, const char *key, bool required, bool *out);
+int tn_jobj_str(tn_jobj_t *o, const char *key, bool required, const char **out);
+/* A string that must be one of the NULL-terminated `names`; *out is its index. */
+int tn_jobj_enum(tn_jobj_t *o, const char *key, bool required, const char *const *names,
+                 int *out);
+
+/* Sets err to "src: path.key: message" (the path of o joined with key, or of
+ * o itself when key is NULL). Returns -1. */
+int tn_jobj_fail(tn_jobj_t *o, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Writes a short rendering of v (compact JSON, cut at about 40 characters)
+ * into buf, for "got ..." in messages. */
+const char *tn_json_brief(const json_t *v, char *buf, size_t n);
+
+/* FNV-1a 64 of the canonical form (sorted keys, compact) of v: the scenario
+ * hash reported in meta. Cost: O(size of v). */
+uint64_t tn_json_hash(const json_t *v);
+
+#endif

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs the Debian packages tensim needs to build and test, only those
+# missing. Idempotent. When not root and something is missing, prints the
+# exact apt-get command and exits 1.
+set -eu
+
+pkgs="gcc make pkg-config libigraph-dev libgsl-dev libjansson-dev check libsubunit-dev"
+
+missing=""
+for p in $pkgs; do
+    st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+    [ "$st" = "installed" ] || missing="$missing $p"
+done
+
+[ -z "$missing" ] && exit 0
+
+cmd="apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" != 0 ]; then
+    echo "tensim: missing packages:$missing" >&2
+    echo "tensim: run as root: apt-get update && $cmd" >&2
+    exit 1
+fi
+echo "tensim: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+$cmd >&2

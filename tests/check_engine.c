@@ -1,0 +1,288 @@
+/* tests/check_engine.c — the event engine and its pending-event set. */
+#include <check.h>
+#include <gsl/gsl_rng.h>
+#include <stdlib.h>
+
+#include "common/tn_rng.h"
+#include "sim/engine.h"
+#include "tests/tests.h"
+
+/* ---- the queue against a brute-force reference ---- */
+
+typedef struct {
+    sim_time_t time;
+    uint64_t order; /* push order: the reference's tie-break */
+    uint32_t slot;
+    int alive;
+} ref_t;
+
+/* Index of the least live reference entry, or -1. O(n). */
+static int ref_min(const ref_t *r, int n)
+{
+    int best = -1;
+    for (int i = 0; i < n; i++)
+        if (r[i].alive && (best < 0 || r[i].time < r[best].time ||
+                           (r[i].time == r[best].time && r[i].order < r[best].order)))
+            best = i;
+    return best;
+}
+
+/* Random pushes, pops and cancels; every pop must equal the reference's
+ * least (time, push order), with times drawn from a small range so ties are
+ * frequent. `seq_near_limit` starts the sequence counter just below its
+ * limit, so the renumbering runs in the middle of the sequence. */
+static void random_ops(unsigned long seed, int seq_near_limit)
+{
+    enum { OPS = 6000 };
+    gsl_rng *rng = tn_rng_stream(seed, TN_RNG_TEST, 1);
+    sim_evq_t q;
+    sim_evq_init(&q);
+    if (seq_near_limit)
+        q.next_seq = (1ull << (64 - SIM_EVQ_SLOT_BITS)) - 50;
+    ref_t *ref = calloc(OPS, sizeof *ref);
+    int n = 0, live = 0;
+    sim_time_t now = 0;
+    for (int op = 0; op < OPS; op++) {
+        unsigned long what = gsl_rng_uniform_int(rng, 10);
+        if (what < 5 || live == 0) {
+            sim_time_t t = now + gsl_rng_uniform_int(rng, 20);
+            uint32_t s = sim_evq_push(&q, t);
+            ref[n] = (ref_t){t, (uint64_t)op, s, 1};
+            n++;
+            live++;
+        } else if (what < 8) {
+            sim_evq_entry_t e;
+            ck_assert(sim_evq_pop(&q, &e));
+            int m = ref_min(ref, n);
+            ck_assert_int_ge(m, 0);
+            ck_assert_uint_eq(e.time, ref[m].time);
+            ck_assert_uint_eq(sim_evq_slot(&e), ref[m].slot);
+            ck_assert_uint_ge(e.time, now);
+            now = e.time;
+            ref[m].alive = 0;
+            live--;
+        } else {
+            /* cancel a random live entry */
+            int k = (int)gsl_rng_uniform_int(rng, (unsigned long)live), i = 0;
+            for (;; i++)
+                if (ref[i].alive && k-- == 0)
+                    break;
+            sim_evq_cancel(&q, ref[i].slot);
+            ref[i].alive = 0;
+            live--;
+        }
+        ck_assert_uint_eq(sim_evq_size(&q), (unsigned)live);
+    }
+    /* drain */
+    sim_evq_entry_t e;
+    while (sim_evq_pop(&q, &e)) {
+        int m = ref_min(ref, n);
+        ck_assert_int_ge(m, 0);
+        ck_assert_uint_eq(sim_evq_slot(&e), ref[m].slot);
+        ref[m].alive = 0;
+    }
+    ck_assert_int_lt(ref_min(ref, n), 0);
+    free(ref);
+    sim_evq_destroy(&q);
+    gsl_rng_free(rng);
+}
+
+START_TEST(evq_matches_sorted_reference)
+{
+    random_ops((unsigned long)_i + 1, 0);
+}
+END_TEST
+
+START_TEST(evq_order_survives_seq_renumbering)
+{
+    random_ops((unsigned long)_i + 100, 1);
+}
+END_TEST
+
+START_TEST(evq_peek_skips_cancelled)
+{
+    sim_evq_t q;
+    sim_evq_init(&q);
+    uint32_t a = sim_evq_push(&q, 5);
+    uint32_t b = sim_evq_push(&q, 7);
+    ck_assert_uint_eq(sim_evq_slot(sim_evq_peek(&q)), a);
+    sim_evq_cancel(&q, a);
+    ck_assert_uint_eq(sim_evq_size(&q), 1);
+    ck_assert_uint_eq(sim_evq_slot(sim_evq_peek(&q)), b);
+    ck_assert_uint_eq(sim_evq_peek(&q)->time, 7);
+    sim_evq_cancel(&q, b);
+    ck_assert_ptr_null(sim_evq_peek(&q));
+    sim_evq_destroy(&q);
+}
+END_TEST
+
+/* ---- the engine ---- */
+
+typedef struct {
+    uint64_t log[64];
+    int n;
+    sim_time_t last;
+    int backwards;
+} trace_t;
+
+static void record(sim_engine_t *eng, void *ctx, uint64_t arg)
+{
+    trace_t *t = ctx;
+    if (sim_now(eng) < t->last)
+        t->backwards = 1;
+    t->last = sim_now(eng);
+    t->log[t->n++] = arg;
+}
+
+START_TEST(engine_equal_times_run_in_scheduling_order)
+{
+    sim_engine_t eng;
+    sim_engine_init(&eng);
+    trace_t t = {0};
+    /* Interleave two times so the heap must reorder: 10 at t=100, 10 at t=50. */
+    for (uint64_t i = 0; i < 20; i++)
+        sim_schedule(&eng, i % 2 ? 50 : 100, record, &t, i);
+    ck_assert_uint_eq(sim_run(&eng, SIM_TIME_MAX), 20);
+    int k = 0;
+    for (uint64_t i = 1; i < 20; i += 2)
+        ck_assert_uint_eq(t.log[k++], i);
+    for (uint64_t i = 0; i < 20; i += 2)
+        ck_assert_uint_eq(t.log[k++], i);
+    ck_assert_uint_eq(sim_now(&eng), 100);
+    sim_engine_destroy(&eng);
+}
+END_TEST
+
+static void reschedule_past(sim_engine_t *eng, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    int *refused = ctx;
+    *refused = sim_schedule(eng, sim_now(eng) - 1, reschedule_past, ctx, 0) == SIM_EVENT_NONE;
+    /* the present is allowed, and runs after this event */
+    ck_assert(sim_schedule(eng, sim_now(eng), record, NULL, 0) != SIM_EVENT_NONE);
+    sim_stop(eng);
+}
+
+START_TEST(engine_refuses_the_past)
+{
+    sim_engine_t eng;
+    sim_engine_init(&eng);
+    int refused = 0;
+    sim_schedule(&eng, 1000, reschedule_past, &refused, 0);
+    sim_run(&eng, SIM_TIME_MAX);
+    ck_assert_int_eq(refused, 1);
+    ck_assert_uint_eq(sim_pending(&eng), 1);
+    ck_assert_uint_eq(sim_next_time(&eng), 1000);
+    sim_engine_destroy(&eng);
+}
+END_TEST
+
+/* A handler that schedules children at random delays, some of them zero, and
+ * cancels random pending ones: the clock must never go backwards and every
+ * uncancelled event must run exactly once. */
+typedef struct {
+    gsl_rng *rng;
+    sim_event_id_t ids[4096];
+    int ran[4096];
+    int cancelled[4096];
+    int n;
+    sim_time_t last;
+    int backwards;
+} storm_t;
+
+static void storm(sim_engine_t *eng, void *ctx, uint64_t arg)
+{
+    storm_t *s = ctx;
+    if (sim_now(eng) < s->last)
+        s->backwards = 1;
+    s->last = sim_now(eng);
+    s->ran[arg]++;
+    for (int k = 0; k < 2 && s->n < 4096; k++) {
+        sim_time_t d = gsl_rng_uniform_int(s->rng, 3) == 0 ? 0 : gsl_rng_uniform_int(s->rng, 1000);
+        int id = s->n++;
+        s->ids[id] = sim_schedule_in(eng, d, storm, s, (uint64_t)id);
+    }
+    if (s->n > 10) {
+        int victim = (int)gsl_rng_uniform_int(s->rng, (unsigned long)s->n);
+        if (sim_cancel(eng, s->ids[victim]))
+            s->cancelled[victim]++;
+    }
+}
+
+START_TEST(engine_clock_monotone_and_cancel_exact)
+{
+    sim_engine_t eng;
+    sim_engine_init(&eng);
+    storm_t *s = calloc(1, sizeof *s);
+    s->rng = tn_rng_stream((uint64_t)_i, TN_RNG_TEST, 2);
+    s->ids[0] = sim_schedule(&eng, 0, storm, s, 0);
+    s->n = 1;
+    sim_run(&eng, SIM_TIME_MAX);
+    ck_assert_int_eq(s->backwards, 0);
+    int ran = 0;
+    for (int i = 0; i < s->n; i++) {
+        ck_assert_int_eq(s->ran[i] + s->cancelled[i], 1);
+        /* an event that ran can no longer be cancelled */
+        ck_assert(!sim_cancel(&eng, s->ids[i]));
+        ran += s->ran[i];
+    }
+    ck_assert_uint_eq(eng.processed, (uint64_t)ran);
+    gsl_rng_free(s->rng);
+    free(s);
+    sim_engine_destroy(&eng);
+}
+END_TEST
+
+START_TEST(engine_two_engines_are_independent)
+{
+    sim_engine_t a, b;
+    sim_engine_init(&a);
+    sim_engine_init(&b);
+    trace_t ta = {0}, tb = {0};
+    sim_schedule(&a, 30, record, &ta, 1);
+    sim_schedule(&b, 10, record, &tb, 2);
+    sim_schedule(&b, 20, record, &tb, 3);
+    ck_assert_uint_eq(sim_run(&a, SIM_TIME_MAX), 1);
+    ck_assert_uint_eq(sim_now(&a), 30);
+    ck_assert_uint_eq(sim_now(&b), 0);
+    ck_assert_uint_eq(sim_pending(&b), 2);
+    ck_assert_uint_eq(sim_run(&b, 15), 1);
+    ck_assert_uint_eq(sim_now(&b), 10);
+    ck_assert_uint_eq(sim_run(&b, SIM_TIME_MAX), 1);
+    ck_assert_int_eq(ta.n, 1);
+    ck_assert_int_eq(tb.n, 2);
+    sim_engine_destroy(&a);
+    sim_engine_destroy(&b);
+    sim_engine_destroy(NULL);
+}
+END_TEST
+
+START_TEST(serialize_time_is_exact)
+{
+    /* 1 MiB at 100 Gbps: 8388608 bits / 1e11 bit/s = 83.88608 us */
+    ck_assert_uint_eq(sim_serialize_ps(1u << 20, 100000000000ull), 83886080ull);
+    /* 1 byte at 3 bps: 8/3 s = 2.666...e12 ps, rounded to nearest */
+    ck_assert_uint_eq(sim_serialize_ps(1, 3), 2666666666667ull);
+    /* saturates rather than wrapping */
+    ck_assert_uint_eq(sim_serialize_ps(UINT64_MAX, 1), SIM_TIME_MAX);
+    ck_assert_uint_eq(sim_time_add(SIM_TIME_MAX - 1, 5), SIM_TIME_MAX);
+}
+END_TEST
+
+Suite *engine_suite(void)
+{
+    Suite *s = suite_create("engine");
+    TCase *tc = tcase_create("evq");
+    tcase_add_loop_test(tc, evq_matches_sorted_reference, 0, 5);
+    tcase_add_loop_test(tc, evq_order_survives_seq_renumbering, 0, 3);
+    tcase_add_test(tc, evq_peek_skips_cancelled);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("engine");
+    tcase_add_test(tc, engine_equal_times_run_in_scheduling_order);
+    tcase_add_test(tc, engine_refuses_the_past);
+    tcase_add_loop_test(tc, engine_clock_monotone_and_cancel_exact, 1, 5);
+    tcase_add_test(tc, engine_two_engines_are_independent);
+    tcase_add_test(tc, serialize_time_is_exact);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,22 @@
+/* tests/main.c — runs every suite; Check prints its summary line
+ * ("100%: Checks: N, Failures: 0, Errors: 0") and the exit status is 0 only
+ * when every test passed. CK_RUN_SUITE / CK_RUN_CASE select a subset. */
+#include <stdlib.h>
+
+#include "tests/tests.h"
+
+int main(void)
+{
+    SRunner *sr = srunner_create(engine_suite());
+    srunner_add_suite(sr, json_suite());
+    srunner_add_suite(sr, topology_suite());
+    srunner_add_suite(sr, workloads_suite());
+    srunner_add_suite(sr, scenario_suite());
+    srunner_add_suite(sr, skeleton_suite());
+    srunner_add_suite(sr, results_suite());
+    srunner_add_suite(sr, cli_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,19 @@
+/* tests/tests.h — the suites of the test runner, one per module.
+ *
+ * Ownership: each function returns a new Suite that the SRunner frees.
+ */
+#ifndef TESTS_H
+#define TESTS_H
+
+#include <check.h>
+
+Suite *engine_suite(void);
+Suite *json_suite(void);
+Suite *topology_suite(void);
+Suite *workloads_suite(void);
+Suite *scenario_suite(void);
+Suite *skeleton_suite(void);
+Suite *results_suite(void);
+Suite *cli_suite(void);
+
+#endif
