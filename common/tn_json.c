@@ -103,10 +103,12 @@ static size_t edit_distance(const char *a, const char *b)
 int tn_jobj_open(tn_jobj_t *o, const json_t *v, const char *src, const char *path,
                  const char *const *keys, tn_error_t *err)
 {
+    char where[sizeof o->path];
+    snprintf(where, sizeof where, "%s", path); /* path may be o->path itself */
     o->obj = v;
     o->src = src;
     o->err = err;
-    snprintf(o->path, sizeof o->path, "%s", path);
+    memcpy(o->path, where, sizeof where);
     if (!json_is_object(v)) {
         char b[64];
         return tn_jobj_fail(o, NULL, "expected an object, got %s", tn_json_brief(v, b, sizeof b));

@@ -1,0 +1,44 @@
+/* common/tn_file.h — writing outputs so that a killed or failed run never
+ * leaves a half-written file: everything goes to temporary names first and
+ * is renamed into place only when all of it was written.
+ *
+ * Ownership: a tn_outset_t is caller-owned (tn_outset_init, then either
+ * tn_outset_commit or tn_outset_abort, then tn_outset_destroy); it owns
+ * copies of the paths it was given.
+ */
+#ifndef TN_FILE_H
+#define TN_FILE_H
+
+#include <stddef.h>
+
+#include "common/tn_error.h"
+
+typedef struct {
+    struct tn_outfile {
+        char *final, *tmp; /* tmp is NULL once renamed or removed */
+    } *files;
+    size_t n, cap;
+} tn_outset_t;
+
+void tn_outset_init(tn_outset_t *o);
+void tn_outset_destroy(tn_outset_t *o);
+
+/* Writes data to a temporary file beside `path` (same directory, so the
+ * rename is atomic). Errors (TN_EIO): the file cannot be created or
+ * written; the temporary is removed. O(len). */
+int tn_outset_add(tn_outset_t *o, const char *path, const void *data, size_t len,
+                  tn_error_t *err);
+
+/* Renames every temporary into place. Errors (TN_EIO): a rename failed;
+ * the temporaries not yet renamed are removed. O(files). */
+int tn_outset_commit(tn_outset_t *o, tn_error_t *err);
+
+/* Removes every temporary written so far. O(files). */
+void tn_outset_abort(tn_outset_t *o);
+
+/* Creates directory `path` and its missing parents (like mkdir -p).
+ * Errors (TN_EIO): a component exists and is not a directory, or cannot be
+ * created. O(path length). */
+int tn_mkdirs(const char *path, tn_error_t *err);
+
+#endif

@@ -1,0 +1,40 @@
+/* results/report.h — turns a run's records into report.json and writes the
+ * output directory.
+ *
+ * report.json holds the headline figures with units in their keys
+ * (iteration_time_s, ...), the per-iteration times, and a meta block
+ * (tensim version, seed, scenario hash, command line, events). It contains
+ * no wall-clock time, so the same scenario and seed give the same bytes.
+ *
+ * Ownership: res_report_json() returns a new reference the caller
+ * json_decref()s; the records and meta are borrowed.
+ */
+#ifndef RES_REPORT_H
+#define RES_REPORT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "common/tn_error.h"
+#include "sim/records.h"
+
+typedef struct {
+    const char *scenario;      /* scenario name */
+    uint64_t seed;
+    uint64_t scenario_hash;
+    const char *command_line;  /* as typed, for reproducing the run */
+    const char *network_model;
+    int32_t gpus, ranks;
+} res_meta_t;
+
+/* The report as a JSON object. O(iterations + ranks). */
+json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta);
+
+/* Creates `dir` if needed and writes dir/report.json atomically (all files
+ * to temporary names, then renamed). Errors (TN_EIO): the directory or a
+ * file cannot be created or written; nothing is left half-written.
+ * O(size of the outputs). */
+int res_write_outputs(const char *dir, const sim_records_t *rec, const res_meta_t *meta,
+                      tn_error_t *err);
+
+#endif

@@ -1,0 +1,132 @@
+/* sim/cli_run.c — `tensim run`: load a scenario, simulate it, write the
+ * report. Nothing is written unless the whole run succeeded. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "results/report.h"
+#include "sim/cli.h"
+#include "sim/run.h"
+#include "sim/scenario.h"
+
+static const char run_usage[] =
+    "usage: tensim run SCENARIO.json [-o DIR] [--seed N] [--set KEY=VALUE]... [--quiet]\n";
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+    if (!*s || *s == '-' || *s == '+')
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_run(int argc, char **argv, const char *command_line)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"seed", required_argument, NULL, 's'},
+        {"set", required_argument, NULL, 'S'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *outdir = NULL;
+    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+    if (!sets)
+        abort();
+    sim_overrides_t ov = {.sets = sets};
+    int quiet = 0, c, rc = 2;
+    optind = 0; /* 0, not 1: makes glibc getopt start afresh */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            outdir = optarg;
+            break;
+        case 's':
+            if (parse_u64(optarg, INT64_MAX, &ov.seed)) {
+                cli_error("run: --seed: expected a non-negative integer, got '%s'", optarg);
+                goto out;
+            }
+            ov.has_seed = true;
+            break;
+        case 'S':
+            sets[ov.n_sets++] = optarg;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            fputs(run_usage, stdout);
+            rc = 0;
+            goto out;
+        case ':':
+            cli_error("run: option '%s' needs a value", argv[optind - 1]);
+            goto out;
+        default:
+            cli_error("run: unknown option '%s'\n%s", argv[optind - 1], run_usage);
+            goto out;
+        }
+    }
+    if (argc - optind != 1) {
+        cli_error("run: expected one scenario file\n%s", run_usage);
+        goto out;
+    }
+
+    sim_scenario_t sc;
+    tn_error_t err = {0};
+    if (sim_scenario_load(&sc, argv[optind], &ov, &err)) {
+        cli_error("%s", err.msg);
+        rc = tn_error_exit_status(&err);
+        goto out;
+    }
+    sim_records_t rec;
+    sim_run_info_t info;
+    char *dir = NULL;
+    if (sim_run_scenario(&sc, &rec, &info, &err)) {
+        cli_error("%s", err.msg);
+        rc = tn_error_exit_status(&err);
+    } else {
+        if (!outdir) {
+            size_t n = strlen(sc.name) + 8;
+            dir = malloc(n);
+            if (!dir)
+                abort();
+            snprintf(dir, n, "out/%s", sc.name);
+            outdir = dir;
+        }
+        res_meta_t meta = {
+            .scenario = sc.name,
+            .seed = sc.seed,
+            .scenario_hash = sc.hash,
+            .command_line = command_line,
+            .network_model = sim_net_model_names[sc.net_model],
+            .gpus = info.gpus,
+            .ranks = info.ranks,
+        };
+        if (res_write_outputs(outdir, &rec, &meta, &err)) {
+            cli_error("%s", err.msg);
+            rc = tn_error_exit_status(&err);
+        } else {
+            rc = 0;
+            if (!quiet)
+                printf("%s: iteration %.6f s on %d of %d gpus (%s network model)\n"
+                       "report: %s/report.json\n",
+                       sc.name, sim_time_to_s(sim_records_iteration_ps(&rec)), info.ranks,
+                       info.gpus, meta.network_model, outdir);
+        }
+    }
+    free(dir);
+    sim_records_destroy(&rec);
+    sim_scenario_destroy(&sc);
+out:
+    free(sets);
+    return rc;
+}

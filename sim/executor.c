@@ -1,0 +1,333 @@
+#include "sim/executor.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/collective.h"
+
+struct sim_rank {
+    const wl_program_t *prog;
+    uint32_t *pending;      /* by op: dependencies not yet done */
+    sim_time_t *started;    /* by op: when it started (collectives) */
+    uint8_t *state;         /* by op: OP_WAITING, OP_RUNNING, OP_DONE */
+    uint32_t *cq;           /* compute FIFO (ring buffer of op indices) */
+    uint32_t cq_head, cq_len;
+    uint32_t computing;     /* op on the compute stream, or NONE */
+    uint32_t done;          /* ops done this iteration */
+    uint64_t iter;
+    uint32_t *coll_seq;     /* by comm: collectives reached so far */
+};
+
+enum { OP_WAITING, OP_RUNNING, OP_DONE };
+#define NONE UINT32_MAX
+
+/* A collective in flight and which op each member runs it as. */
+typedef struct {
+    sim_coll_t *coll;
+    sim_exec_t *x;
+    int32_t comm, group;
+    uint32_t *op_of_member;
+} inflight_t;
+
+#define KEY_COMM_BITS 12
+#define KEY_GROUP_BITS 24
+#define KEY_SEQ_BITS 28
+
+static uint64_t coll_key(int32_t comm, int32_t group, uint32_t seq)
+{
+    TN_ASSERT(comm < (1 << KEY_COMM_BITS) && group < (1 << KEY_GROUP_BITS) &&
+              seq < (1u << KEY_SEQ_BITS));
+    return ((uint64_t)comm << (KEY_GROUP_BITS + KEY_SEQ_BITS)) |
+           ((uint64_t)group << KEY_SEQ_BITS) | seq;
+}
+
+static void op_ready(sim_exec_t *x, int32_t r, uint32_t op);
+static void start_iteration(sim_exec_t *x, int32_t r);
+
+/* Rank r finished all ops of its current iteration: note the time and go
+ * on with the next iteration, if any. */
+static void finish_iteration(sim_exec_t *x, int32_t r)
+{
+    sim_rank_t *rk = &x->ranks[r];
+    sim_time_t now = sim_now(x->eng);
+    if (now > x->rec->iter_end[rk->iter])
+        x->rec->iter_end[rk->iter] = now;
+    if (++rk->iter < x->iterations)
+        start_iteration(x, r);
+    else
+        x->ranks_finished++;
+}
+
+static void start_iteration(sim_exec_t *x, int32_t r)
+{
+    sim_rank_t *rk = &x->ranks[r];
+    const wl_program_t *p = rk->prog;
+    rk->done = 0;
+    for (uint32_t i = 0; i < p->n_ops; i++) {
+        rk->pending[i] = p->ops[i].n_deps;
+        rk->state[i] = OP_WAITING;
+    }
+    for (uint32_t i = 0; i < p->n_ops; i++)
+        if (p->ops[i].n_deps == 0)
+            op_ready(x, r, i);
+    if (p->n_ops == 0)
+        finish_iteration(x, r); /* an empty program finishes at once */
+}
+
+static void op_done(sim_exec_t *x, int32_t r, uint32_t op)
+{
+    sim_rank_t *rk = &x->ranks[r];
+    TN_ASSERT(rk->state[op] == OP_RUNNING);
+    rk->state[op] = OP_DONE;
+    const uint32_t *off = x->succ_off[x->tr->rank_prog[r]], *succ = x->succ[x->tr->rank_prog[r]];
+    for (uint32_t i = off[op]; i < off[op + 1]; i++)
+        if (--rk->pending[succ[i]] == 0)
+            op_ready(x, r, succ[i]);
+    if (++rk->done == rk->prog->n_ops)
+        finish_iteration(x, r);
+}
+
+static void compute_next(sim_exec_t *x, int32_t r);
+
+static void on_compute_done(sim_engine_t *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    sim_exec_t *x = ctx;
+    int32_t r = (int32_t)arg;
+    sim_rank_t *rk = &x->ranks[r];
+    uint32_t op = rk->computing;
+    rk->computing = NONE;
+    op_done(x, r, op);
+    compute_next(x, r);
+}
+
+static void compute_next(sim_exec_t *x, int32_t r)
+{
+    sim_rank_t *rk = &x->ranks[r];
+    if (rk->computing != NONE || rk->cq_len == 0)
+        return;
+    uint32_t op = rk->cq[rk->cq_head];
+    rk->cq_head = (rk->cq_head + 1) % rk->prog->n_ops;
+    rk->cq_len--;
+    rk->computing = op;
+    sim_time_t d = rk->prog->ops[op].duration_ps;
+    x->rec->rank_compute_ps[r] += d;
+    sim_schedule_in(x->eng, d, on_compute_done, x, (uint64_t)r);
+}
+
+static void on_coll_member_done(void *ctx, int32_t member, uint64_t key)
+{
+    inflight_t *f = ctx;
+    sim_exec_t *x = f->x;
+    const wl_comm_t *c = &x->tr->comms[f->comm];
+    int32_t r = c->members[c->group_off[f->group] + member];
+    uint32_t op = f->op_of_member[member];
+    x->rec->rank_coll_ps[r] += sim_now(x->eng) - x->ranks[r].started[op];
+    if (f->coll->n_done == f->coll->n) {
+        /* Last member: the collective frees itself when this returns. */
+        tn_map_del(&x->inflight, key);
+        free(f->op_of_member);
+        free(f);
+    }
+    op_done(x, r, op);
+}
+
+static void join_collective(sim_exec_t *x, int32_t r, uint32_t op)
+{
+    sim_rank_t *rk = &x->ranks[r];
+    const wl_op_t *o = &rk->prog->ops[op];
+    const wl_comm_t *c = &x->tr->comms[o->comm];
+    int32_t g = c->rank_group[r], m = c->rank_index[r];
+    uint64_t key = coll_key(o->comm, g, rk->coll_seq[o->comm]++);
+    inflight_t *f = tn_map_get(&x->inflight, key);
+    if (!f) {
+        int32_t n = c->group_off[g + 1] - c->group_off[g];
+        f = tn_calloc(1, sizeof *f);
+        f->x = x;
+        f->comm = o->comm;
+        f->group = g;
+        f->op_of_member = tn_malloc((size_t)n * sizeof *f->op_of_member);
+        f->coll = sim_coll_new(x->net, (wl_coll_t)o->coll, o->bytes, n,
+                               x->comm_vertex[o->comm] + c->group_off[g], on_coll_member_done, f,
+                               key);
+        tn_map_put(&x->inflight, key, f);
+    }
+    f->op_of_member[m] = op;
+    rk->started[op] = sim_now(x->eng);
+    sim_coll_arrive(f->coll, m); /* may finish (and free) f at once */
+}
+
+static void op_ready(sim_exec_t *x, int32_t r, uint32_t op)
+{
+    sim_rank_t *rk = &x->ranks[r];
+    rk->state[op] = OP_RUNNING;
+    switch ((wl_op_kind_t)rk->prog->ops[op].kind) {
+    case WL_OP_COMPUTE:
+        rk->cq[(rk->cq_head + rk->cq_len++) % rk->prog->n_ops] = op;
+        compute_next(x, r);
+        break;
+    case WL_OP_COLLECTIVE:
+        join_collective(x, r, op);
+        break;
+    case WL_OP_SEND:
+    case WL_OP_RECV:
+        TN_ASSERT(!"refused at init");
+    }
+}
+
+/* Refuses what this build cannot run, naming the program and op. */
+static int check_supported(const wl_trace_t *tr, tn_error_t *err)
+{
+    for (int32_t p = 0; p < tr->n_progs; p++)
+        for (uint32_t i = 0; i < tr->progs[p].n_ops; i++) {
+            const wl_op_t *o = &tr->progs[p].ops[i];
+            const char *why = NULL;
+            if (o->kind == WL_OP_SEND || o->kind == WL_OP_RECV)
+                why = "send/recv is not in this build yet";
+            else if (o->kind == WL_OP_COMPUTE && o->flops > 0 && o->duration_ps == 0)
+                why = "compute given in flops needs the compute model, not in this build yet";
+            else if (o->kind == WL_OP_COLLECTIVE && !sim_coll_supported((wl_coll_t)o->coll))
+                why = "only the all-reduce collective is in this build yet";
+            if (why)
+                return tn_error_set(err, TN_EINPUT, "program %s: op %u (%s): %s",
+                                    tr->progs[p].name, i, wl_op_kind_name((wl_op_kind_t)o->kind),
+                                    why);
+        }
+    if (tr->n_comms >= (1 << KEY_COMM_BITS))
+        return tn_error_set(err, TN_EINPUT, "more than %d communicators", (1 << KEY_COMM_BITS) - 1);
+    return 0;
+}
+
+int sim_exec_init(sim_exec_t *x, sim_engine_t *eng, sim_net_t *net, const wl_trace_t *tr,
+                  const int32_t *rank_vertex, uint64_t iterations, sim_records_t *rec,
+                  tn_error_t *err)
+{
+    memset(x, 0, sizeof *x);
+    if (check_supported(tr, err))
+        return -1;
+    x->eng = eng;
+    x->net = net;
+    x->tr = tr;
+    x->rank_vertex = rank_vertex;
+    x->iterations = iterations;
+    x->rec = rec;
+    tn_map_init(&x->inflight);
+
+    x->succ_off = tn_calloc((size_t)tr->n_progs, sizeof *x->succ_off);
+    x->succ = tn_calloc((size_t)tr->n_progs, sizeof *x->succ);
+    for (int32_t pi = 0; pi < tr->n_progs; pi++) {
+        const wl_program_t *p = &tr->progs[pi];
+        uint32_t *off = tn_calloc((size_t)p->n_ops + 1, sizeof *off);
+        uint32_t *succ = tn_malloc(((size_t)p->n_deps + 1) * sizeof *succ);
+        for (uint32_t i = 0; i < p->n_ops; i++)
+            for (uint32_t k = 0; k < p->ops[i].n_deps; k++)
+                off[p->deps[p->ops[i].dep_off + k] + 1]++;
+        for (uint32_t i = 0; i < p->n_ops; i++)
+            off[i + 1] += off[i];
+        uint32_t *fill = tn_malloc(((size_t)p->n_ops + 1) * sizeof *fill);
+        memcpy(fill, off, ((size_t)p->n_ops + 1) * sizeof *fill);
+        for (uint32_t i = 0; i < p->n_ops; i++)
+            for (uint32_t k = 0; k < p->ops[i].n_deps; k++)
+                succ[fill[p->deps[p->ops[i].dep_off + k]]++] = i;
+        free(fill);
+        x->succ_off[pi] = off;
+        x->succ[pi] = succ;
+    }
+
+    x->comm_vertex = tn_calloc((size_t)tr->n_comms, sizeof *x->comm_vertex);
+    for (int32_t ci = 0; ci < tr->n_comms; ci++) {
+        const wl_comm_t *c = &tr->comms[ci];
+        int32_t n = c->group_off[c->n_groups];
+        x->comm_vertex[ci] = tn_malloc(((size_t)n + 1) * sizeof **x->comm_vertex);
+        for (int32_t k = 0; k < n; k++)
+            x->comm_vertex[ci][k] = rank_vertex[c->members[k]];
+    }
+
+    x->ranks = tn_calloc((size_t)tr->n_ranks, sizeof *x->ranks);
+    for (int32_t r = 0; r < tr->n_ranks; r++) {
+        sim_rank_t *rk = &x->ranks[r];
+        rk->prog = &tr->progs[tr->rank_prog[r]];
+        size_t n = (size_t)rk->prog->n_ops + 1;
+        rk->pending = tn_malloc(n * sizeof *rk->pending);
+        rk->started = tn_calloc(n, sizeof *rk->started);
+        rk->state = tn_calloc(n, 1);
+        rk->cq = tn_malloc(n * sizeof *rk->cq);
+        rk->computing = NONE;
+        rk->coll_seq = tn_calloc((size_t)tr->n_comms + 1, sizeof *rk->coll_seq);
+    }
+    return 0;
+}
+
+void sim_exec_start(sim_exec_t *x)
+{
+    for (int32_t r = 0; r < x->tr->n_ranks; r++)
+        start_iteration(x, r);
+}
+
+int sim_exec_check_finished(const sim_exec_t *x, tn_error_t *err)
+{
+    if (x->ranks_finished == x->tr->n_ranks)
+        return 0;
+    char list[512] = "";
+    size_t len = 0;
+    int shown = 0, stuck = 0;
+    for (int32_t r = 0; r < x->tr->n_ranks; r++) {
+        const sim_rank_t *rk = &x->ranks[r];
+        if (rk->iter >= x->iterations)
+            continue;
+        stuck++;
+        if (shown >= 4)
+            continue;
+        for (uint32_t i = 0; i < rk->prog->n_ops; i++) {
+            if (rk->state[i] != OP_RUNNING)
+                continue;
+            const wl_op_t *o = &rk->prog->ops[i];
+            int n = snprintf(list + len, sizeof list - len, "%srank %d in op %u (%s %s on %s)",
+                             shown ? "; " : "", r, i, wl_op_kind_name((wl_op_kind_t)o->kind),
+                             o->kind == WL_OP_COLLECTIVE ? wl_coll_name((wl_coll_t)o->coll) : "",
+                             o->comm >= 0 ? x->tr->comms[o->comm].name : "-");
+            if (n > 0 && (size_t)n < sizeof list - len)
+                len += (size_t)n;
+            shown++;
+            break;
+        }
+    }
+    return tn_error_set(err, TN_EINPUT,
+                        "deadlock: %d of %d ranks never finished iteration; %s%s", stuck,
+                        x->tr->n_ranks, list, stuck > shown ? "; ..." : "");
+}
+
+void sim_exec_destroy(sim_exec_t *x)
+{
+    if (!x || !x->tr)
+        return;
+    for (int32_t pi = 0; pi < x->tr->n_progs; pi++) {
+        free(x->succ_off[pi]);
+        free(x->succ[pi]);
+    }
+    free(x->succ_off);
+    free(x->succ);
+    for (int32_t ci = 0; ci < x->tr->n_comms; ci++)
+        free(x->comm_vertex[ci]);
+    free(x->comm_vertex);
+    for (int32_t r = 0; r < x->tr->n_ranks; r++) {
+        sim_rank_t *rk = &x->ranks[r];
+        free(rk->pending);
+        free(rk->started);
+        free(rk->state);
+        free(rk->cq);
+        free(rk->coll_seq);
+    }
+    free(x->ranks);
+    /* Collectives left in flight (a deadlocked run): free them too. */
+    for (size_t i = 0; i < x->inflight.cap; i++) {
+        inflight_t *f = x->inflight.vals[i];
+        if (f) {
+            sim_coll_free(f->coll);
+            free(f->op_of_member);
+            free(f);
+        }
+    }
+    tn_map_destroy(&x->inflight);
+    memset(x, 0, sizeof *x);
+}

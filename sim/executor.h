@@ -1,0 +1,61 @@
+/* sim/executor.h — replays a trace: each rank walks its program.
+ *
+ * An op starts when its dependencies are done: a COMPUTE op then waits for
+ * the rank's one compute stream (FIFO), a COLLECTIVE joins the instance of
+ * that collective for the rank's group (the k-th collective a rank reaches
+ * on a communicator matches the k-th of every other member) and finishes for
+ * the rank when its part is done. A rank runs its program `iterations`
+ * times, each iteration starting when the rank finished the previous one.
+ * SEND/RECV and compute given in FLOPs arrive with the replay and the
+ * compute model; a trace that uses them is refused at init.
+ *
+ * Ownership: a sim_exec_t is caller-owned (sim_exec_init/destroy); it
+ * borrows the engine, network, trace, placement and records, which must
+ * outlive it, and owns its per-rank state and collectives in flight.
+ */
+#ifndef SIM_EXECUTOR_H
+#define SIM_EXECUTOR_H
+
+#include <stdint.h>
+
+#include "common/tn_error.h"
+#include "common/tn_map.h"
+#include "sim/engine.h"
+#include "sim/net.h"
+#include "sim/records.h"
+#include "workloads/trace.h"
+
+typedef struct sim_rank sim_rank_t;
+
+typedef struct {
+    sim_engine_t *eng;
+    sim_net_t *net;
+    const wl_trace_t *tr;
+    const int32_t *rank_vertex;  /* by rank: its GPU vertex */
+    uint64_t iterations;
+    sim_records_t *rec;
+    sim_rank_t *ranks;
+    uint32_t **succ_off, **succ; /* by program: successors (CSR) */
+    int32_t **comm_vertex;       /* by comm: member vertices in member order */
+    tn_map_t inflight;           /* (comm, group, seq) -> collective in flight */
+    int32_t ranks_finished;
+} sim_exec_t;
+
+/* Prepares every rank to start at time 0 (nothing is scheduled yet).
+ * Errors (TN_EINPUT): an op kind or collective this build cannot run.
+ * O(ranks x ops of their programs). */
+int sim_exec_init(sim_exec_t *x, sim_engine_t *eng, sim_net_t *net, const wl_trace_t *tr,
+                  const int32_t *rank_vertex, uint64_t iterations, sim_records_t *rec,
+                  tn_error_t *err);
+
+/* Starts every rank's first ops at the current time. O(ranks x roots). */
+void sim_exec_start(sim_exec_t *x);
+
+/* After the engine ran dry: 0 when every rank finished every iteration,
+ * else -1 with an error naming the stuck ranks and the ops they wait in
+ * (a deadlock: a collective some member never reaches). O(ranks x ops). */
+int sim_exec_check_finished(const sim_exec_t *x, tn_error_t *err);
+
+void sim_exec_destroy(sim_exec_t *x);
+
+#endif

@@ -1,0 +1,128 @@
+/* sim/main.c — the tensim command: global options and subcommand dispatch.
+ * The only file that knows every module. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/tn_version.h"
+#include "sim/cli.h"
+
+static const char usage[] =
+    "usage: tensim [--help] [--version] <command> [<args>]\n"
+    "\n"
+    "Simulates AI-training supercomputers: a fabric as a graph, a training\n"
+    "trace replayed over it, a report of throughput and bottlenecks.\n"
+    "\n"
+    "commands:\n"
+    "  run SCENARIO.json [-o DIR] [--seed N] [--set KEY=VALUE]...\n"
+    "                  simulate a scenario and write DIR/report.json\n"
+    "                  (DIR defaults to out/<scenario name>)\n"
+    "  topo            build and inspect fabrics (not in this build yet)\n"
+    "  trace           generate, inspect and check traces (not in this build yet)\n"
+    "  collective      time one collective, like nccl-tests (not in this build yet)\n"
+    "  compare         compare the reports of several runs (not in this build yet)\n"
+    "  sweep           run a parameter study (not in this build yet)\n"
+    "\n"
+    "exit status: 0 success, 1 runtime or i/o failure, 2 usage or bad input.\n"
+    "See tensim(1): man -l docs/tensim.1\n";
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("tensim: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* The command line as typed, each argument quoted when it needs it, for
+ * the report's meta block. */
+static char *join_args(int argc, char **argv)
+{
+    size_t n = 1;
+    for (int i = 0; i < argc; i++)
+        n += 4 * strlen(argv[i]) + 3;
+    char *s = malloc(n), *p = s;
+    if (!s)
+        abort();
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int quote = !*a || strpbrk(a, " \t\n'\"\\$`*?[]{}()<>|&;!#~") != NULL;
+        if (i)
+            *p++ = ' ';
+        if (!quote) {
+            p += sprintf(p, "%s", a);
+            continue;
+        }
+        *p++ = '\'';
+        for (; *a; a++) {
+            if (*a == '\'')
+                p += sprintf(p, "'\\''");
+            else
+                *p++ = *a;
+        }
+        *p++ = '\'';
+    }
+    *p = '\0';
+    return s;
+}
+
+static const struct {
+    const char *name, *arrives_with;
+} later[] = {
+    {"topo", "the topology builder"},
+    {"trace", "the trace formats and the training generator"},
+    {"collective", "the network models and collectives"},
+    {"compare", "the planner's report"},
+    {"sweep", "the what-if studies"},
+    {"plan", "the what-if studies"},
+};
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        case 'V':
+            printf("tensim %s\n", TENSIM_VERSION);
+            return 0;
+        default:
+            cli_error("unknown option '%s' (see tensim --help)", argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    const char *cmd = argv[optind];
+    if (!strcmp(cmd, "help")) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "run")) {
+        char *line = join_args(argc, argv);
+        int rc = cli_run(argc - optind, argv + optind, line);
+        free(line);
+        return rc;
+    }
+    for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
+        if (!strcmp(cmd, later[i].name)) {
+            cli_error("%s: not in this build yet (it comes with %s)", cmd, later[i].arrives_with);
+            return 2;
+        }
+    cli_error("unknown command '%s' (see tensim --help)", cmd);
+    return 2;
+}

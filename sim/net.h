@@ -1,0 +1,54 @@
+/* sim/net.h — network models behind one interface: start a transfer from one
+ * vertex to another and be called back when its last byte arrives.
+ *
+ * Transfers are routed with the topology's ECMP (topology/route.h), each
+ * transfer its own flow id, so paths are deterministic. Models:
+ *  - analytic (alpha-beta): the path's latency sum plus the bytes over the
+ *    path's bottleneck capacity; no contention between transfers. Exact for
+ *    traffic that never shares a link, a first-order answer otherwise.
+ *  - flow (max-min fair sharing): arrives with the network models; asking
+ *    for it before then is an error at run time.
+ * Every model counts the bytes and the busy time of each directed link.
+ *
+ * Ownership: a sim_net_t is caller-owned (sim_net_init/sim_net_destroy). It
+ * borrows the engine and the topology, which must outlive it, and owns its
+ * routing tables and counters.
+ */
+#ifndef SIM_NET_H
+#define SIM_NET_H
+
+#include <stdint.h>
+
+#include "common/tn_error.h"
+#include "sim/engine.h"
+#include "sim/scenario.h"
+#include "topology/route.h"
+#include "topology/topo.h"
+
+#define SIM_NET_MAX_HOPS 64
+
+typedef struct {
+    sim_engine_t *eng;
+    const topo_t *topo;
+    topo_route_t route;
+    sim_net_model_t model;
+    uint64_t next_flow;       /* flow ids, in the order transfers start */
+    uint64_t transfers;       /* started so far */
+    uint64_t *link_bytes;     /* by edge */
+    sim_time_t *link_busy_ps; /* by edge */
+    int32_t path[SIM_NET_MAX_HOPS];
+} sim_net_t;
+
+/* Errors (TN_EINPUT): a model this build does not have. O(|E|). */
+int sim_net_init(sim_net_t *n, sim_engine_t *eng, const topo_t *t, sim_net_model_t model,
+                 tn_error_t *err);
+void sim_net_destroy(sim_net_t *n);
+
+/* Starts moving `bytes` from vertex src to vertex dst; done(eng, ctx, arg)
+ * runs when the last byte has arrived (at once, as an event, when src ==
+ * dst). Time complexity: O(hops x degree), plus the first use of dst's
+ * routing table. */
+void sim_net_send(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, sim_handler_t done,
+                  void *ctx, uint64_t arg);
+
+#endif

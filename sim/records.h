@@ -1,0 +1,35 @@
+/* sim/records.h — what a run recorded, for results/ to turn into reports.
+ *
+ * Ownership: a sim_records_t is caller-owned (sim_records_init fills it
+ * with zeroed arrays, sim_records_destroy frees them).
+ */
+#ifndef SIM_RECORDS_H
+#define SIM_RECORDS_H
+
+#include <stdint.h>
+
+#include "sim/time.h"
+
+typedef struct {
+    uint64_t n_iterations;
+    sim_time_t *iter_end;      /* by iteration: when its last rank finished it */
+    int32_t n_ranks;
+    sim_time_t *rank_compute_ps;  /* by rank: time its compute stream was busy */
+    sim_time_t *rank_coll_ps;     /* by rank: time from reaching each collective to
+                                     finishing it, summed over collectives */
+    int32_t n_links;
+    uint64_t *link_bytes;      /* by directed link */
+    sim_time_t *link_busy_ps;  /* by directed link */
+    sim_time_t end_ps;         /* when the last event ran */
+    uint64_t events;           /* events the engine ran */
+    uint64_t transfers;        /* point-to-point transfers started */
+} sim_records_t;
+
+void sim_records_init(sim_records_t *r, uint64_t iterations, int32_t ranks, int32_t links);
+void sim_records_destroy(sim_records_t *r);
+
+/* Steady-state iteration time: the mean over iterations after the first,
+ * or the first when there is one. O(1). */
+sim_time_t sim_records_iteration_ps(const sim_records_t *r);
+
+#endif

@@ -1,0 +1,81 @@
+#include "sim/run.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/engine.h"
+#include "sim/executor.h"
+#include "sim/net.h"
+#include "topology/topo.h"
+#include "workloads/trace.h"
+
+int sim_run_scenario(const sim_scenario_t *sc, sim_records_t *rec, sim_run_info_t *info,
+                     tn_error_t *err)
+{
+    memset(rec, 0, sizeof *rec);
+    if (sc->algorithm != SIM_ALGO_AUTO && sc->algorithm != SIM_ALGO_RING)
+        return tn_error_set(err, TN_EINPUT,
+                            "%s: collectives.algorithm: \"%s\" is not in this build yet; use "
+                            "\"ring\" or \"auto\"",
+                            sc->src, sim_algo_names[sc->algorithm]);
+    topo_t topo;
+    wl_trace_t tr;
+    sim_engine_t eng;
+    sim_net_t net;
+    sim_exec_t ex;
+    int32_t *place = NULL;
+    int rc = -1;
+    topo_init(&topo);
+    memset(&tr, 0, sizeof tr);
+    sim_engine_init(&eng);
+    memset(&net, 0, sizeof net);
+    memset(&ex, 0, sizeof ex);
+
+    if (topo_spec_build(&sc->topo, &topo, err)) {
+        tn_error_prefix(err, "%s: topology", sc->src);
+        goto out;
+    }
+    if (wl_spec_build(&sc->workload, &tr, err)) {
+        tn_error_prefix(err, "%s: workload", sc->src);
+        goto out;
+    }
+    if (tr.n_ranks > topo.n_gpus) {
+        tn_error_set(err, TN_EINPUT, "%s: the workload has %d ranks but the fabric only %d gpus",
+                     sc->src, tr.n_ranks, topo.n_gpus);
+        goto out;
+    }
+    place = tn_malloc((size_t)tr.n_ranks * sizeof *place);
+    for (int32_t r = 0; r < tr.n_ranks; r++)
+        place[r] = topo.gpus[r];
+    sim_records_init(rec, sc->iterations, tr.n_ranks, topo.n_edges);
+    if (sim_net_init(&net, &eng, &topo, sc->net_model, err)) {
+        tn_error_prefix(err, "%s", sc->src);
+        goto out;
+    }
+    if (sim_exec_init(&ex, &eng, &net, &tr, place, sc->iterations, rec, err)) {
+        tn_error_prefix(err, "%s: workload", sc->src);
+        goto out;
+    }
+    sim_exec_start(&ex);
+    sim_run(&eng, SIM_TIME_MAX);
+    if (sim_exec_check_finished(&ex, err)) {
+        tn_error_prefix(err, "%s", sc->src);
+        goto out;
+    }
+    rec->end_ps = sim_now(&eng);
+    rec->events = eng.processed;
+    rec->transfers = net.transfers;
+    memcpy(rec->link_bytes, net.link_bytes, (size_t)topo.n_edges * sizeof *rec->link_bytes);
+    memcpy(rec->link_busy_ps, net.link_busy_ps, (size_t)topo.n_edges * sizeof *rec->link_busy_ps);
+    if (info)
+        *info = (sim_run_info_t){topo.n_gpus, tr.n_ranks, topo.n_edges};
+    rc = 0;
+out:
+    sim_exec_destroy(&ex);
+    sim_net_destroy(&net);
+    sim_engine_destroy(&eng);
+    free(place);
+    wl_trace_destroy(&tr);
+    topo_destroy(&topo);
+    return rc;
+}

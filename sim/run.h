@@ -1,0 +1,30 @@
+/* sim/run.h — one scenario, start to finish: build the fabric and the
+ * trace, place ranks on GPUs, replay, and fill the records.
+ *
+ * Placement: rank r runs on the r-th GPU of the fabric (GPUs in the order
+ * the builder made them, server by server). A job smaller than the fabric
+ * leaves the remaining GPUs idle; a larger one is an error.
+ *
+ * Ownership: the caller owns the scenario and the records (sim_run_scenario
+ * initialises rec; the caller sim_records_destroy()s it, also on failure).
+ */
+#ifndef SIM_RUN_H
+#define SIM_RUN_H
+
+#include "common/tn_error.h"
+#include "sim/records.h"
+#include "sim/scenario.h"
+
+typedef struct {
+    int32_t gpus;  /* in the fabric */
+    int32_t ranks; /* in the workload */
+    int32_t links; /* directed links */
+} sim_run_info_t;
+
+/* Errors (TN_EINPUT): the workload needs more GPUs than the fabric has, or
+ * uses something this build cannot simulate yet, or deadlocks. Time
+ * complexity: that of the replay, O(events x log(pending events)). */
+int sim_run_scenario(const sim_scenario_t *sc, sim_records_t *rec, sim_run_info_t *info,
+                     tn_error_t *err);
+
+#endif

@@ -1,0 +1,186 @@
+#include "sim/scenario.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/tn_json.h"
+
+const char *const sim_net_model_names[] = {"flow", "analytic", NULL};
+const char *const sim_algo_names[] = {"auto", "ring", "tree", "hd", "direct", "hier", NULL};
+
+void sim_scenario_destroy(sim_scenario_t *sc)
+{
+    if (!sc)
+        return;
+    free(sc->src);
+    free(sc->name);
+    json_decref(sc->root);
+    topo_spec_destroy(&sc->topo);
+    wl_spec_destroy(&sc->workload);
+    memset(sc, 0, sizeof *sc);
+}
+
+/* Applies "a.b.c=value" to root. Under topology.set the rest of the key is
+ * one dotted key of the preset, as in the file. Missing objects on the way
+ * are created; the validation that follows rejects keys that do not exist. */
+static int apply_set(json_t *root, const char *src, const char *arg, tn_error_t *err)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg)
+        return tn_error_set(err, TN_EINPUT, "--set %s: expected key.path=value", arg);
+    size_t klen = (size_t)(eq - arg);
+    char key[256];
+    if (klen >= sizeof key)
+        return tn_error_set(err, TN_EINPUT, "--set %.40s...: key too long", arg);
+    memcpy(key, arg, klen);
+    key[klen] = '\0';
+    json_error_t je;
+    json_t *val = json_loads(eq + 1, JSON_DECODE_ANY, &je);
+    if (!val)
+        val = json_string(eq + 1);
+    if (!val)
+        return tn_error_set(err, TN_EINPUT, "--set %s: value is not valid utf-8", key);
+
+    json_t *cur = root;
+    char *seg = key, walked[256] = "";
+    for (;;) {
+        char *dot = strchr(seg, '.');
+        bool last = !dot || !strcmp(walked, "topology.set");
+        if (!last)
+            *dot = '\0';
+        if (!*seg) {
+            json_decref(val);
+            return tn_error_set(err, TN_EINPUT, "--set %.*s: empty key segment", (int)klen, arg);
+        }
+        if (last) {
+            json_object_set_new(cur, seg, val);
+            return 0;
+        }
+        json_t *next = json_object_get(cur, seg);
+        if (!next) {
+            next = json_object();
+            json_object_set_new(cur, seg, next);
+        }
+        size_t wl = strlen(walked), sl = strlen(seg);
+        TN_ASSERT(wl + sl + 2 <= sizeof walked); /* both come from key[256] */
+        if (wl)
+            walked[wl++] = '.';
+        memcpy(walked + wl, seg, sl + 1);
+        if (!json_is_object(next)) {
+            json_decref(val);
+            return tn_error_set(err, TN_EINPUT, "%s: %s: is a value, not an object (from --set %.*s)",
+                                src, walked, (int)klen, arg);
+        }
+        cur = next;
+        seg = dot + 1;
+    }
+}
+
+/* The default name: the file's base name without ".json". */
+static char *default_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    size_t n = strlen(b);
+    if (n > 5 && !strcmp(b + n - 5, ".json"))
+        n -= 5;
+    char *s = tn_malloc(n + 1);
+    memcpy(s, b, n);
+    s[n] = '\0';
+    return s;
+}
+
+/* A name becomes a directory name (out/<name>/): keep it to a safe set. */
+static bool name_ok(const char *s)
+{
+    if (!*s || *s == '.' || strlen(s) > 128)
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+            return false;
+    return true;
+}
+
+static int validate(sim_scenario_t *sc, tn_error_t *err)
+{
+    static const char *const keys[] = {"name",    "description", "seed",        "topology",
+                                       "workload", "network",    "collectives", "iterations",
+                                       NULL};
+    static const char *const net_keys[] = {"model", NULL};
+    static const char *const coll_keys[] = {"algorithm", "chunk_bytes", "channels", NULL};
+    tn_jobj_t o, sub;
+    const char *name = NULL, *desc = NULL;
+    int rc;
+    if (tn_jobj_open(&o, sc->root, sc->src, "", keys, err) ||
+        tn_jobj_str(&o, "name", false, &name) < 0 ||
+        tn_jobj_str(&o, "description", false, &desc) < 0 ||
+        tn_jobj_u64(&o, "seed", false, 0, INT64_MAX, &sc->seed) < 0 ||
+        tn_jobj_u64(&o, "iterations", false, 1, 1000, &sc->iterations) < 0)
+        return -1;
+    if (name && !name_ok(name))
+        return tn_jobj_fail(&o, "name", "expected letters, digits, '-', '_' or '.' (a directory "
+                                        "name), not starting with '.'");
+    sc->name = name ? tn_strdup(name) : default_name(sc->src);
+    if (!name_ok(sc->name))
+        return tn_jobj_fail(&o, NULL, "missing \"name\", and the file name \"%s\" cannot stand "
+                                      "in for it", sc->name);
+
+    const json_t *topo = json_object_get(sc->root, "topology");
+    if (!topo)
+        return tn_jobj_fail(&o, "topology", "missing required key");
+    if (topo_spec_parse(&sc->topo, topo, sc->src, "topology", err))
+        return -1;
+    const json_t *wl = json_object_get(sc->root, "workload");
+    if (!wl)
+        return tn_jobj_fail(&o, "workload", "missing required key");
+    if (wl_spec_parse(&sc->workload, wl, sc->src, "workload", err))
+        return -1;
+
+    int model = SIM_NET_ANALYTIC, algo = SIM_ALGO_AUTO;
+    if ((rc = tn_jobj_sub(&o, "network", false, net_keys, &sub)) < 0 ||
+        (rc == 0 && tn_jobj_enum(&sub, "model", false, sim_net_model_names, &model) < 0))
+        return -1;
+    sc->net_model = (sim_net_model_t)model;
+    if ((rc = tn_jobj_sub(&o, "collectives", false, coll_keys, &sub)) < 0 ||
+        (rc == 0 && (tn_jobj_enum(&sub, "algorithm", false, sim_algo_names, &algo) < 0 ||
+                     tn_jobj_u64(&sub, "chunk_bytes", false, 1, 1ull << 40, &sc->chunk_bytes) < 0 ||
+                     tn_jobj_u64(&sub, "channels", false, 1, 64, &sc->channels) < 0)))
+        return -1;
+    sc->algorithm = (sim_algo_t)algo;
+    return 0;
+}
+
+int sim_scenario_load(sim_scenario_t *sc, const char *path, const sim_overrides_t *ov,
+                      tn_error_t *err)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->src = tn_strdup(path);
+    sc->seed = 1;
+    sc->iterations = 1;
+    sc->net_model = SIM_NET_ANALYTIC;
+    sc->algorithm = SIM_ALGO_AUTO;
+    sc->chunk_bytes = 4u << 20;
+    sc->channels = 1;
+    sc->root = tn_json_load_file(path, err);
+    if (!sc->root)
+        goto fail;
+    if (!json_is_object(sc->root)) {
+        char b[64];
+        tn_error_set(err, TN_EINPUT, "%s: expected a json object at the top, got %s", path,
+                     tn_json_brief(sc->root, b, sizeof b));
+        goto fail;
+    }
+    for (int i = 0; ov && i < ov->n_sets; i++)
+        if (apply_set(sc->root, path, ov->sets[i], err))
+            goto fail;
+    if (ov && ov->has_seed)
+        json_object_set_new(sc->root, "seed", json_integer((json_int_t)ov->seed));
+    if (validate(sc, err))
+        goto fail;
+    sc->hash = tn_json_hash(sc->root);
+    return 0;
+fail:
+    sim_scenario_destroy(sc);
+    return -1;
+}

@@ -1,0 +1,218 @@
+#include "workloads/spec.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/tn_json.h"
+#include "workloads/gen_allreduce.h"
+
+const char *const wl_gpu_names[] = {"v100-32gb", "a100-80gb", "h100-80gb", NULL};
+
+void wl_spec_destroy(wl_spec_t *s)
+{
+    if (!s)
+        return;
+    free(s->path);
+    free(s->gpu);
+    memset(s, 0, sizeof *s);
+}
+
+/* Joins a path given in a scenario with the scenario's directory. */
+static char *resolve(const char *src, const char *p)
+{
+    if (p[0] == '/' || !strchr(src, '/'))
+        return tn_strdup(p);
+    size_t dir = (size_t)(strrchr(src, '/') - src);
+    size_t n = dir + 1 + strlen(p) + 1;
+    char *out = tn_malloc(n);
+    snprintf(out, n, "%.*s/%s", (int)dir, src, p);
+    return out;
+}
+
+static int parse_file_ref(wl_spec_t *s, tn_jobj_t *o, const char *key, const char *suffix)
+{
+    const char *p = NULL;
+    if (tn_jobj_str(o, key, true, &p) < 0)
+        return -1;
+    s->path = resolve(o->src, p);
+    size_t n = strlen(s->path) + strlen(suffix) + 1;
+    char *file = tn_malloc(n);
+    snprintf(file, n, "%s%s", s->path, suffix);
+    int rc = access(file, R_OK);
+    int e = errno;
+    if (rc != 0)
+        tn_jobj_fail(o, key, "cannot read \"%s\": %s", file, strerror(e));
+    free(file);
+    return rc ? -1 : 0;
+}
+
+static int parse_compute_allreduce(wl_spec_t *s, tn_jobj_t *o)
+{
+    static const char *const keys[] = {"generator", "ranks", "compute_time_us",
+                                       "allreduce_size_bytes", NULL};
+    if (tn_jobj_open(o, o->obj, o->src, o->path, keys, o->err))
+        return -1;
+    double us = 0;
+    s->kind = WL_SPEC_COMPUTE_ALLREDUCE;
+    if (tn_jobj_u64(o, "ranks", true, 1, WL_MAX_RANKS, &s->compute_allreduce.ranks) < 0 ||
+        tn_jobj_double(o, "compute_time_us", true, 0, 1e9, &us) < 0 ||
+        tn_jobj_u64(o, "allreduce_size_bytes", true, 1, 1ull << 44,
+                    &s->compute_allreduce.bytes) < 0)
+        return -1;
+    s->compute_allreduce.compute_ps = (uint64_t)llround(us * 1e6);
+    return 0;
+}
+
+static int parse_model(wl_spec_t *s, tn_jobj_t *o)
+{
+    static const char *const keys[] = {"layers", "hidden", "heads", "seq_len", "vocab", NULL};
+    tn_jobj_t m;
+    wl_model_t *md = &s->model;
+    if (tn_jobj_sub(o, "model", true, keys, &m) < 0 ||
+        tn_jobj_u64(&m, "layers", true, 1, 100000, &md->layers) < 0 ||
+        tn_jobj_u64(&m, "hidden", true, 1, 1000000, &md->hidden) < 0 ||
+        tn_jobj_u64(&m, "heads", true, 1, 100000, &md->heads) < 0 ||
+        tn_jobj_u64(&m, "seq_len", true, 1, 10000000, &md->seq_len) < 0 ||
+        tn_jobj_u64(&m, "vocab", true, 1, 100000000, &md->vocab) < 0)
+        return -1;
+    if (md->hidden % md->heads)
+        return tn_jobj_fail(&m, "heads", "hidden size %llu is not a multiple of %llu heads",
+                            (unsigned long long)md->hidden, (unsigned long long)md->heads);
+    return 0;
+}
+
+static int parse_layout(wl_spec_t *s, tn_jobj_t *o)
+{
+    static const char *const keys[] = {"tp", "pp", "dp", "global_batch", "microbatch",
+                                       "schedule", "virtual_stages", "recompute",
+                                       "sequence_parallel", "zero_stage", NULL};
+    static const char *const schedules[] = {"1f1b", "interleaved", NULL};
+    static const char *const recomputes[] = {"full", "selective", "none", NULL};
+    tn_jobj_t l;
+    wl_layout_t *ly = &s->layout;
+    int sched = WL_SCHED_1F1B, rec = WL_RECOMPUTE_NONE;
+    ly->microbatch = 1;
+    ly->virtual_stages = 1;
+    if (tn_jobj_sub(o, "layout", true, keys, &l) < 0 ||
+        tn_jobj_u64(&l, "tp", true, 1, 1024, &ly->tp) < 0 ||
+        tn_jobj_u64(&l, "pp", true, 1, 100000, &ly->pp) < 0 ||
+        tn_jobj_u64(&l, "dp", true, 1, WL_MAX_RANKS, &ly->dp) < 0 ||
+        tn_jobj_u64(&l, "global_batch", true, 1, 1000000000, &ly->global_batch) < 0 ||
+        tn_jobj_u64(&l, "microbatch", false, 1, 1000000, &ly->microbatch) < 0 ||
+        tn_jobj_enum(&l, "schedule", false, schedules, &sched) < 0 ||
+        tn_jobj_u64(&l, "virtual_stages", false, 1, 1024, &ly->virtual_stages) < 0 ||
+        tn_jobj_enum(&l, "recompute", false, recomputes, &rec) < 0 ||
+        tn_jobj_bool(&l, "sequence_parallel", false, &ly->sequence_parallel) < 0 ||
+        tn_jobj_u64(&l, "zero_stage", false, 0, 3, &ly->zero_stage) < 0)
+        return -1;
+    ly->schedule = (wl_schedule_t)sched;
+    ly->recompute = (wl_recompute_t)rec;
+    const wl_model_t *m = &s->model;
+    unsigned long long L = m->layers;
+    if (ly->zero_stage == 2)
+        return tn_jobj_fail(&l, "zero_stage", "expected 0, 1 or 3, got 2");
+    if (ly->tp * ly->pp * ly->dp > WL_MAX_RANKS)
+        return tn_jobj_fail(&l, NULL, "tp x pp x dp = %llu ranks is more than %d",
+                            (unsigned long long)(ly->tp * ly->pp * ly->dp), WL_MAX_RANKS);
+    if (m->heads % ly->tp)
+        return tn_jobj_fail(&l, "tp", "%llu heads do not split over tp %llu",
+                            (unsigned long long)m->heads, (unsigned long long)ly->tp);
+    if (L % ly->pp)
+        return tn_jobj_fail(&l, "pp", "%llu layers do not split into %llu pipeline stages", L,
+                            (unsigned long long)ly->pp);
+    if (ly->global_batch % (ly->microbatch * ly->dp))
+        return tn_jobj_fail(&l, "global_batch",
+                            "%llu is not a multiple of microbatch x dp = %llu",
+                            (unsigned long long)ly->global_batch,
+                            (unsigned long long)(ly->microbatch * ly->dp));
+    if (ly->schedule == WL_SCHED_1F1B && ly->virtual_stages != 1)
+        return tn_jobj_fail(&l, "virtual_stages", "must be 1 with the 1f1b schedule");
+    if (ly->schedule == WL_SCHED_INTERLEAVED &&
+        (ly->virtual_stages < 2 || (L / ly->pp) % ly->virtual_stages))
+        return tn_jobj_fail(&l, "virtual_stages",
+                            "the interleaved schedule needs at least 2 virtual stages that "
+                            "divide the %llu layers of a stage",
+                            (unsigned long long)(L / ly->pp));
+    return 0;
+}
+
+static int parse_megatron(wl_spec_t *s, tn_jobj_t *o)
+{
+    static const char *const keys[] = {"generator", "gpu", "model", "layout", NULL};
+    int gpu = 0;
+    s->kind = WL_SPEC_MEGATRON;
+    if (tn_jobj_open(o, o->obj, o->src, o->path, keys, o->err) ||
+        tn_jobj_enum(o, "gpu", true, wl_gpu_names, &gpu) < 0)
+        return -1;
+    s->gpu = tn_strdup(wl_gpu_names[gpu]);
+    return parse_model(s, o) || parse_layout(s, o) ? -1 : 0;
+}
+
+int wl_spec_parse(wl_spec_t *s, const json_t *block, const char *src, const char *path,
+                  tn_error_t *err)
+{
+    static const char *const generators[] = {"compute-allreduce", "megatron", NULL};
+    memset(s, 0, sizeof *s);
+    tn_jobj_t o;
+    int rc = -1;
+    if (tn_jobj_open(&o, block, src, path, NULL, err))
+        return -1;
+    if (json_object_get(block, "trace")) {
+        static const char *const keys[] = {"trace", NULL};
+        s->kind = WL_SPEC_TRACE;
+        rc = tn_jobj_open(&o, block, src, path, keys, err) ? -1
+                                                            : parse_file_ref(s, &o, "trace", "");
+    } else if (json_object_get(block, "chakra")) {
+        static const char *const keys[] = {"chakra", NULL};
+        s->kind = WL_SPEC_CHAKRA;
+        rc = tn_jobj_open(&o, block, src, path, keys, err) ? -1
+                                                            : parse_file_ref(s, &o, "chakra", ".0.et");
+    } else if (json_object_get(block, "generator")) {
+        int g = 0;
+        if (tn_jobj_enum(&o, "generator", true, generators, &g) == 0)
+            rc = g == 0 ? parse_compute_allreduce(s, &o) : parse_megatron(s, &o);
+    } else {
+        rc = tn_jobj_fail(&o, NULL, "expected one of the keys \"generator\", \"trace\", \"chakra\"");
+    }
+    if (rc)
+        wl_spec_destroy(s);
+    return rc ? -1 : 0;
+}
+
+uint64_t wl_spec_ranks(const wl_spec_t *s)
+{
+    switch (s->kind) {
+    case WL_SPEC_COMPUTE_ALLREDUCE:
+        return s->compute_allreduce.ranks;
+    case WL_SPEC_MEGATRON:
+        return s->layout.tp * s->layout.pp * s->layout.dp;
+    case WL_SPEC_TRACE:
+    case WL_SPEC_CHAKRA:
+        break;
+    }
+    return 0; /* known only once the trace is read */
+}
+
+int wl_spec_build(const wl_spec_t *s, wl_trace_t *t, tn_error_t *err)
+{
+    switch (s->kind) {
+    case WL_SPEC_COMPUTE_ALLREDUCE:
+        wl_gen_compute_allreduce(t, (int32_t)s->compute_allreduce.ranks,
+                                 s->compute_allreduce.compute_ps, s->compute_allreduce.bytes);
+        return wl_trace_check(t, err);
+    case WL_SPEC_MEGATRON:
+        return tn_error_set(err, TN_EINPUT,
+                            "the megatron generator is not in this build yet (it comes with "
+                            "the training generator); use \"compute-allreduce\"");
+    case WL_SPEC_TRACE:
+        return tn_error_set(err, TN_EINPUT, "%s: reading tensim traces is not in this build yet",
+                            s->path);
+    case WL_SPEC_CHAKRA:
+        return tn_error_set(err, TN_EINPUT,
+                            "%s: reading chakra traces is not in this build yet", s->path);
+    }
+    return tn_error_set(err, TN_EINPUT, "unknown workload");
+}

@@ -1,0 +1,79 @@
+/* workloads/spec.h — a scenario's "workload" block, validated.
+ *
+ * One of:
+ *  - {"generator": "compute-allreduce", "ranks": 8, "compute_time_us": 100,
+ *     "allreduce_size_bytes": 268435456}: each rank computes, then all ranks
+ *     all-reduce; the walking skeleton and the simplest hand-checkable job.
+ *  - {"generator": "megatron", "gpu": ..., "model": {...}, "layout": {...}}:
+ *     Megatron-style training (read and checked here; the generator itself
+ *     arrives with the training generator).
+ *  - {"trace": "path.json"} or {"chakra": "path/prefix"}: a trace file (the
+ *     readers arrive with the trace formats); the path is relative to the
+ *     scenario file and must exist.
+ *
+ * Ownership: a wl_spec_t is caller-owned (wl_spec_parse / wl_spec_destroy)
+ * and owns its strings; it borrows nothing from the JSON.
+ */
+#ifndef WL_SPEC_H
+#define WL_SPEC_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/tn_error.h"
+#include "workloads/trace.h"
+
+typedef enum {
+    WL_SPEC_COMPUTE_ALLREDUCE,
+    WL_SPEC_MEGATRON,
+    WL_SPEC_TRACE,
+    WL_SPEC_CHAKRA,
+} wl_spec_kind_t;
+
+typedef enum { WL_SCHED_1F1B, WL_SCHED_INTERLEAVED } wl_schedule_t;
+typedef enum { WL_RECOMPUTE_FULL, WL_RECOMPUTE_SELECTIVE, WL_RECOMPUTE_NONE } wl_recompute_t;
+
+typedef struct {
+    uint64_t layers, hidden, heads, seq_len, vocab;
+} wl_model_t;
+
+typedef struct {
+    uint64_t tp, pp, dp, global_batch, microbatch, virtual_stages, zero_stage;
+    wl_schedule_t schedule;
+    wl_recompute_t recompute;
+    bool sequence_parallel;
+} wl_layout_t;
+
+typedef struct {
+    wl_spec_kind_t kind;
+    char *path;            /* trace file or chakra prefix, resolved */
+    struct {
+        uint64_t ranks, compute_ps, bytes;
+    } compute_allreduce;
+    char *gpu;
+    wl_model_t model;
+    wl_layout_t layout;
+} wl_spec_t;
+
+/* Reads and validates `block` (at JSON `path` of file `src`; relative trace
+ * paths are taken from src's directory). Errors (TN_EINPUT) name src and the
+ * path: unknown generator or key, wrong type, out-of-range value, a layout
+ * that does not divide the model, a trace path that does not exist.
+ * O(size of the block). */
+int wl_spec_parse(wl_spec_t *s, const json_t *block, const char *src, const char *path,
+                  tn_error_t *err);
+
+/* The number of ranks the workload runs on. O(1). */
+uint64_t wl_spec_ranks(const wl_spec_t *s);
+
+/* Builds the trace of one iteration into t (not initialised by the caller).
+ * Errors (TN_EINPUT) for workloads this build cannot generate yet.
+ * O(size of the trace). */
+int wl_spec_build(const wl_spec_t *s, wl_trace_t *t, tn_error_t *err);
+
+void wl_spec_destroy(wl_spec_t *s);
+
+extern const char *const wl_gpu_names[];
+
+#endif
