@@ -1,0 +1,873 @@
+/* tests/check_cli.c — the tensim command as a user meets it: exit status,
+ * one-line errors that name the file and the JSON path, nothing written on
+ * failure, and a good run whose report holds the hand-computed number.
+ *
+ * Every test runs the real binary ($TENSIM_BIN, else build/tensim) with
+ * fork and execv, inside a fresh mkdtemp() directory that is also its
+ * working directory, so file names in messages are short ("s.json") and
+ * nothing lands in the repository. Scenario files are written there from
+ * the string literals below.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/tn_version.h"
+#include "tests/tests.h"
+
+/* ---- temporary directories ---- */
+
+/* root: one directory per test case, made and removed by the runner process,
+ * so it goes away even when a forked test dies. tdir: one per test, below
+ * root, removed by the test's own teardown. */
+static char root_dir[PATH_MAX];
+static char tdir[PATH_MAX];
+static char bin[PATH_MAX];
+
+/* Removes path and everything below it; symbolic links are not followed. */
+static void rm_rf(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        if (d) {
+            struct dirent *e;
+            while ((e = readdir(d)) != NULL) {
+                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                    continue;
+                char sub[PATH_MAX];
+                snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+                rm_rf(sub);
+            }
+            closedir(d);
+        }
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+static void root_setup(void)
+{
+    const char *t = getenv("TMPDIR");
+    snprintf(root_dir, sizeof root_dir, "%s/tensim-cli-XXXXXX", t && *t ? t : "/tmp");
+    if (!mkdtemp(root_dir)) {
+        perror("check_cli: mkdtemp");
+        abort();
+    }
+}
+
+static void root_teardown(void) { rm_rf(root_dir); }
+
+static void test_setup(void)
+{
+    const char *b = getenv("TENSIM_BIN");
+    if (!b || !*b)
+        b = "build/tensim";
+    ck_assert_msg(realpath(b, bin) != NULL, "tensim binary %s: %s (set TENSIM_BIN)", b,
+                  strerror(errno));
+    snprintf(tdir, sizeof tdir, "%s/t-XXXXXX", root_dir);
+    ck_assert_msg(mkdtemp(tdir) != NULL, "mkdtemp: %s", strerror(errno));
+}
+
+static void test_teardown(void) { rm_rf(tdir); }
+
+/* tdir/name */
+static const char *in_tdir(const char *name)
+{
+    static char p[2][PATH_MAX];
+    static int k;
+    k ^= 1;
+    snprintf(p[k], sizeof p[k], "%s/%s", tdir, name);
+    return p[k];
+}
+
+/* ---- files ---- */
+
+/* The whole file tdir/name, NUL-terminated, or NULL when it cannot be read. */
+static char *slurp(const char *name)
+{
+    FILE *f = fopen(in_tdir(name), "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *s = malloc(cap);
+    ck_assert_ptr_nonnull(s);
+    for (size_t got; (got = fread(s + n, 1, cap - n - 1, f)) > 0;) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            s = realloc(s, cap *= 2);
+            ck_assert_ptr_nonnull(s);
+        }
+    }
+    fclose(f);
+    s[n] = '\0';
+    return s;
+}
+
+static void write_file(const char *name, const char *text)
+{
+    FILE *f = fopen(in_tdir(name), "wb");
+    ck_assert_msg(f != NULL, "cannot write %s: %s", name, strerror(errno));
+    ck_assert_int_eq(fputs(text, f) >= 0, 1);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Writes tdir/name from a printf format in which ' stands for ", so JSON
+ * literals stay readable: {'ranks': 8}. */
+__attribute__((format(printf, 2, 3))) static void write_json(const char *name,
+                                                              const char *fmt, ...)
+{
+    char text[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    ck_assert(n >= 0 && (size_t)n < sizeof text);
+    for (char *p = text; *p; p++)
+        if (*p == '\'')
+            *p = '"';
+    write_file(name, text);
+}
+
+static bool exists(const char *name)
+{
+    struct stat st;
+    return lstat(in_tdir(name), &st) == 0;
+}
+
+/* Asserts that directory tdir/name holds no entry starting with '.' (a
+ * leftover temporary) and returns how many entries it holds. */
+static int count_entries_no_dotfiles(const char *name)
+{
+    DIR *d = opendir(in_tdir(name));
+    ck_assert_msg(d != NULL, "%s: %s", name, strerror(errno));
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        ck_assert_msg(e->d_name[0] != '.', "leftover temporary %s/%s", name, e->d_name);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* ---- running the binary ---- */
+
+typedef struct {
+    int status;     /* exit status, or -1 when a signal ended it */
+    int signal;     /* that signal, else 0 */
+    char *out, *err; /* what it wrote on stdout and stderr */
+} result_t;
+
+static void result_free(result_t *r)
+{
+    free(r->out);
+    free(r->err);
+    memset(r, 0, sizeof *r);
+}
+
+/* Runs `tensim args...` (NULL-terminated) in tdir, stdin from /dev/null,
+ * stdout and stderr captured. */
+__attribute__((sentinel)) static void run_tensim(result_t *r, ...)
+{
+    enum { MAX_ARGS = 32 };
+    char *argv[MAX_ARGS + 2];
+    int argc = 0;
+    argv[argc++] = bin;
+    va_list ap;
+    va_start(ap, r);
+    for (const char *a; (a = va_arg(ap, const char *)) != NULL;) {
+        ck_assert_int_lt(argc, MAX_ARGS);
+        argv[argc++] = (char *)a;
+    }
+    va_end(ap);
+    argv[argc] = NULL;
+
+    pid_t pid = fork();
+    ck_assert_msg(pid >= 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        int out = open(in_tdir("cap.stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int err = open(in_tdir("cap.stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (in < 0 || out < 0 || err < 0 || chdir(tdir) != 0 || dup2(in, 0) < 0 ||
+            dup2(out, 1) < 0 || dup2(err, 2) < 0)
+            _exit(127);
+        execv(bin, argv);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        ck_assert_msg(errno == EINTR, "waitpid: %s", strerror(errno));
+    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    r->signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+    r->out = slurp("cap.stdout");
+    r->err = slurp("cap.stderr");
+    ck_assert(r->out != NULL && r->err != NULL);
+    unlink(in_tdir("cap.stdout"));
+    unlink(in_tdir("cap.stderr"));
+}
+
+/* The output directory every run below is given (-o out); a failed run must
+ * not create it. */
+#define OUT "out"
+
+static void expect_status(const result_t *r, int status)
+{
+    ck_assert_msg(r->signal == 0, "tensim died of signal %d; stderr: %s", r->signal, r->err);
+    ck_assert_msg(r->status == status, "exit status %d, want %d; stderr: %s", r->status, status,
+                  r->err);
+}
+
+/* Asserts a failure with `status`: nothing on stdout, exactly one line
+ * "tensim: ..." on stderr without a final full stop, containing each of the
+ * NULL-terminated needles; and no trace of output: no OUT directory and no
+ * leftover temporary in tdir. */
+__attribute__((sentinel)) static void expect_error(const result_t *r, int status, ...)
+{
+    expect_status(r, status);
+    ck_assert_msg(r->out[0] == '\0', "stdout should be empty, got: %s", r->out);
+    size_t n = strlen(r->err);
+    ck_assert_msg(n > 1 && r->err[n - 1] == '\n' && strchr(r->err, '\n') == r->err + n - 1,
+                  "stderr should be exactly one line, got: [%s]", r->err);
+    ck_assert_msg(!strncmp(r->err, "tensim: ", 8), "error should start with 'tensim: ': %s",
+                  r->err);
+    ck_assert_msg(r->err[n - 2] != '.', "error ends with a full stop: %s", r->err);
+    va_list ap;
+    va_start(ap, status);
+    for (const char *s; (s = va_arg(ap, const char *)) != NULL;)
+        ck_assert_msg(strstr(r->err, s) != NULL, "error should contain [%s]: %s", s, r->err);
+    va_end(ap);
+    ck_assert_msg(!exists(OUT), "a failed run created its output directory");
+    count_entries_no_dotfiles(".");
+}
+
+/* expect_error, and the line is exactly `line` (without its newline). */
+static void expect_error_line(const result_t *r, int status, const char *line)
+{
+    expect_error(r, status, line, NULL);
+    ck_assert_str_eq(r->err + strlen(line), "\n");
+}
+
+/* ---- scenarios ---- */
+
+/* The blocks of workloads/scenarios/skeleton-8gpu.json: 8 GPUs on one
+ * 100 Gbps, 500 ns switch; 100 us of compute, then a 256 MiB ring
+ * all-reduce. */
+#define TOPO_OK                                                                                \
+    "{'preset': 'single-switch',"                                                              \
+    " 'set': {'gpus': 8, 'link.bw_gbps': 100, 'link.latency_ns': 500}}"
+#define WL_OK                                                                                  \
+    "{'generator': 'compute-allreduce', 'ranks': 8, 'compute_time_us': 100,"                   \
+    " 'allreduce_size_bytes': 268435456}"
+#define MORE_OK ",\n  'iterations': 3"
+
+/* Writes s.json: the skeleton with its topology block, workload block and
+ * trailing top-level keys (",\n  'key': value...") replaced. */
+static void write_scenario(const char *topology, const char *workload, const char *more)
+{
+    write_json("s.json",
+               "{\n"
+               "  'name': 'skeleton',\n"
+               "  'seed': 1,\n"
+               "  'topology': %s,\n"
+               "  'workload': %s,\n"
+               "  'network': {'model': 'analytic'},\n"
+               "  'collectives': {'algorithm': 'ring'}%s\n"
+               "}\n",
+               topology, workload, more);
+}
+
+/* A Megatron workload (GPT-3 175B on 8 x 16 x 78) with the given tp. */
+static void write_megatron(const char *tp)
+{
+    char wl[1024];
+    snprintf(wl, sizeof wl,
+             "{'generator': 'megatron', 'gpu': 'v100-32gb',"
+             " 'model': {'layers': 96, 'hidden': 12288, 'heads': 96, 'seq_len': 2048,"
+             " 'vocab': 51200},"
+             " 'layout': {'tp': %s, 'pp': 16, 'dp': 78, 'global_batch': 1560}}",
+             tp);
+    write_scenario(TOPO_OK, wl, MORE_OK);
+}
+
+/* Writes s.json with workload block `wl`, runs it into OUT and expects a
+ * bad-input error containing the needles. */
+#define EXPECT_BAD_WORKLOAD(wl, ...)                                                           \
+    do {                                                                                       \
+        result_t r_;                                                                           \
+        write_scenario(TOPO_OK, wl, MORE_OK);                                                  \
+        run_tensim(&r_, "run", "s.json", "-o", OUT, NULL);                                     \
+        expect_error(&r_, 2, __VA_ARGS__, NULL);                                               \
+        result_free(&r_);                                                                      \
+    } while (0)
+
+#define EXPECT_BAD_TOPOLOGY(topo, ...)                                                         \
+    do {                                                                                       \
+        result_t r_;                                                                           \
+        write_scenario(topo, WL_OK, MORE_OK);                                                  \
+        run_tensim(&r_, "run", "s.json", "-o", OUT, NULL);                                     \
+        expect_error(&r_, 2, __VA_ARGS__, NULL);                                               \
+        result_free(&r_);                                                                      \
+    } while (0)
+
+/* ---- the command: help, version, dispatch ---- */
+
+START_TEST(help_goes_to_stdout)
+{
+    static const char *const forms[] = {"--help", "-h", "help"};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        result_t r;
+        run_tensim(&r, forms[i], NULL);
+        expect_status(&r, 0);
+        ck_assert_msg(!strncmp(r.out, "usage: tensim", 13), "tensim %s: %s", forms[i], r.out);
+        ck_assert_ptr_nonnull(strstr(r.out, "run SCENARIO.json"));
+        ck_assert_str_eq(r.err, "");
+        result_free(&r);
+    }
+}
+END_TEST
+
+START_TEST(run_help_goes_to_stdout)
+{
+    result_t r;
+    run_tensim(&r, "run", "--help", NULL);
+    expect_status(&r, 0);
+    ck_assert_msg(!strncmp(r.out, "usage: tensim run", 17), "%s", r.out);
+    ck_assert_str_eq(r.err, "");
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(version_goes_to_stdout)
+{
+    result_t r;
+    run_tensim(&r, "--version", NULL);
+    expect_status(&r, 0);
+    ck_assert_str_eq(r.out, "tensim " TENSIM_VERSION "\n");
+    ck_assert_str_eq(r.err, "");
+    unsigned a, b, c;
+    char end;
+    ck_assert_int_eq(sscanf(r.out, "tensim %u.%u.%u%c", &a, &b, &c, &end), 4);
+    ck_assert_int_eq(end, '\n');
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(no_arguments_prints_usage_and_exits_2)
+{
+    result_t r;
+    run_tensim(&r, NULL);
+    expect_status(&r, 2);
+    ck_assert_str_eq(r.out, "");
+    ck_assert_msg(!strncmp(r.err, "usage: tensim", 13), "%s", r.err);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(run_without_scenario_is_usage_error)
+{
+    result_t r;
+    run_tensim(&r, "run", NULL);
+    expect_status(&r, 2);
+    ck_assert_str_eq(r.out, "");
+    ck_assert_msg(!strncmp(r.err, "tensim: run: expected one scenario file\n", 40), "%s", r.err);
+    result_free(&r);
+}
+END_TEST
+
+static const char *const not_yet[] = {"topo", "trace", "collective", "compare", "sweep"};
+
+START_TEST(later_commands_say_not_in_this_build)
+{
+    result_t r;
+    run_tensim(&r, not_yet[_i], "--help", NULL);
+    char want[64];
+    snprintf(want, sizeof want, "tensim: %s: not in this build yet", not_yet[_i]);
+    expect_error(&r, 2, want, NULL);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(unknown_command)
+{
+    result_t r;
+    run_tensim(&r, "frobnicate", "s.json", NULL);
+    expect_error(&r, 2, "unknown command 'frobnicate'", NULL);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(unknown_global_option)
+{
+    result_t r;
+    run_tensim(&r, "--frobnicate", "run", NULL);
+    expect_error(&r, 2, "unknown option '--frobnicate'", NULL);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(unknown_run_option)
+{
+    result_t r;
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    run_tensim(&r, "run", "s.json", "--frobnicate", "-o", OUT, NULL);
+    expect_error(&r, 2, "tensim: run: unknown option '--frobnicate'", NULL);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(option_without_value)
+{
+    result_t r;
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    run_tensim(&r, "run", "s.json", "-o", NULL);
+    expect_error(&r, 2, "tensim: run: ", "'-o'", "needs a value", NULL);
+    result_free(&r);
+}
+END_TEST
+
+/* --seed takes a non-negative decimal integer that fits in int64. */
+static const char *const bad_seeds[] = {"abc", "-1", "", "1e3", "12x", "99999999999999999999"};
+
+START_TEST(seed_not_a_number)
+{
+    result_t r;
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    run_tensim(&r, "run", "s.json", "--seed", bad_seeds[_i], "-o", OUT, NULL);
+    expect_error(&r, 2, "--seed", "expected a non-negative integer", NULL);
+    result_free(&r);
+}
+END_TEST
+
+/* ---- the scenario file ---- */
+
+START_TEST(empty_file)
+{
+    result_t r;
+    write_file("s.json", "");
+    run_tensim(&r, "run", "s.json", "-o", OUT, NULL);
+    expect_error(&r, 2, "tensim: s.json: ", "empty", NULL);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(invalid_json_names_line_and_column)
+{
+    result_t r;
+    write_file("s.json", "{\n  \"name\": \"x\",\n  \"seed\": 1 2\n}\n");
+    run_tensim(&r, "run", "s.json", "-o", OUT, NULL);
+    expect_error(&r, 2, "tensim: s.json: line 3 column ", "invalid json", NULL);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(top_level_not_an_object)
+{
+    result_t r;
+    write_file("s.json", "[1, 2]\n");
+    run_tensim(&r, "run", "s.json", "-o", OUT, NULL);
+    expect_error(&r, 2, "tensim: s.json: ", "object", NULL);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(scenario_does_not_exist)
+{
+    result_t r;
+    run_tensim(&r, "run", "nope.json", "-o", OUT, NULL);
+    expect_error(&r, 2, "tensim: nope.json: ", NULL);
+    result_free(&r);
+}
+END_TEST
+
+/* A directory is not a scenario file, and not an empty one either. */
+START_TEST(scenario_is_a_directory)
+{
+    result_t r;
+    ck_assert_int_eq(mkdir(in_tdir("dir.json"), 0755), 0);
+    run_tensim(&r, "run", "dir.json", "-o", OUT, NULL);
+    ck_assert_msg(r.status == 1 || r.status == 2, "exit status %d; stderr: %s", r.status, r.err);
+    expect_error(&r, r.status, "tensim: dir.json: ", "directory", NULL);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(missing_required_key)
+{
+    result_t r;
+    write_json("s.json", "{'name': 'x', 'topology': %s, 'iterations': 1}\n", TOPO_OK);
+    run_tensim(&r, "run", "s.json", "-o", OUT, NULL);
+    expect_error_line(&r, 2, "tensim: s.json: workload: missing required key");
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(missing_nested_key)
+{
+    EXPECT_BAD_WORKLOAD("{'generator': 'compute-allreduce', 'compute_time_us': 100,"
+                        " 'allreduce_size_bytes': 1024}",
+                        "tensim: s.json: workload.ranks: missing required key");
+}
+END_TEST
+
+START_TEST(misspelled_key_suggests_the_right_one)
+{
+    result_t r;
+    write_scenario(TOPO_OK, WL_OK, ",\n  'iteratons': 3");
+    run_tensim(&r, "run", "s.json", "-o", OUT, NULL);
+    expect_error(&r, 2, "tensim: s.json: iteratons: ", "did you mean \"iterations\"", NULL);
+    result_free(&r);
+}
+END_TEST
+
+/* Loading validates a Megatron workload although this build cannot run one. */
+START_TEST(megatron_wrong_type)
+{
+    result_t r;
+    write_megatron("'8x'");
+    run_tensim(&r, "run", "s.json", "-o", OUT, NULL);
+    expect_error_line(&r, 2,
+                      "tensim: s.json: workload.layout.tp: expected a positive integer, got \"8x\"");
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(megatron_valid_but_not_runnable)
+{
+    result_t r;
+    write_megatron("8");
+    run_tensim(&r, "run", "s.json", "-o", OUT, NULL);
+    expect_error(&r, 2, "tensim: s.json: workload: ", "megatron", "not in this build yet", NULL);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(negative_count)
+{
+    EXPECT_BAD_WORKLOAD("{'generator': 'compute-allreduce', 'ranks': -8, 'compute_time_us': 100,"
+                        " 'allreduce_size_bytes': 1024}",
+                        "tensim: s.json: workload.ranks: expected a positive integer, got -8");
+}
+END_TEST
+
+START_TEST(zero_count)
+{
+    EXPECT_BAD_WORKLOAD("{'generator': 'compute-allreduce', 'ranks': 0, 'compute_time_us': 100,"
+                        " 'allreduce_size_bytes': 1024}",
+                        "tensim: s.json: workload.ranks: expected a positive integer, got 0");
+}
+END_TEST
+
+START_TEST(absurd_size)
+{
+    char wl[256], got[32];
+    snprintf(got, sizeof got, "%llu", 1ull << 60);
+    snprintf(wl, sizeof wl,
+             "{'generator': 'compute-allreduce', 'ranks': 8, 'compute_time_us': 100,"
+             " 'allreduce_size_bytes': %s}",
+             got);
+    EXPECT_BAD_WORKLOAD(wl, "tensim: s.json: workload.allreduce_size_bytes: ", got, "too large");
+}
+END_TEST
+
+START_TEST(negative_link_rate)
+{
+    EXPECT_BAD_TOPOLOGY("{'preset': 'single-switch', 'set': {'link.bw_gbps': -100}}",
+                        "tensim: s.json: topology.set.link.bw_gbps: ", "-100");
+}
+END_TEST
+
+START_TEST(trace_does_not_exist)
+{
+    EXPECT_BAD_WORKLOAD("{'trace': 'missing.json'}", "tensim: s.json: workload.trace: ",
+                        "missing.json");
+}
+END_TEST
+
+START_TEST(unknown_preset)
+{
+    EXPECT_BAD_TOPOLOGY("{'preset': 'fat-tree-9000'}", "tensim: s.json: topology.preset: ",
+                        "\"fat-tree-9000\"", "single-switch");
+}
+END_TEST
+
+START_TEST(override_key_the_preset_lacks)
+{
+    EXPECT_BAD_TOPOLOGY("{'preset': 'single-switch', 'set': {'link.bandwidth_gbps': 100}}",
+                        "tensim: s.json: topology.set.link.bandwidth_gbps: ",
+                        "\"bandwidth_gbps\"");
+}
+END_TEST
+
+/* The name becomes the default output directory: it must not climb out. */
+START_TEST(name_that_is_not_a_directory_name)
+{
+    result_t r;
+    write_json("s.json", "{'name': '../escape', 'topology': %s, 'workload': %s}\n", TOPO_OK,
+               WL_OK);
+    run_tensim(&r, "run", "s.json", "-o", OUT, NULL);
+    expect_error(&r, 2, "tensim: s.json: name: ", NULL);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(more_ranks_than_gpus)
+{
+    EXPECT_BAD_WORKLOAD("{'generator': 'compute-allreduce', 'ranks': 16, 'compute_time_us': 100,"
+                        " 'allreduce_size_bytes': 1024}",
+                        "tensim: s.json: ", "16 ranks", "8 gpus");
+}
+END_TEST
+
+/* ---- --set ---- */
+
+START_TEST(set_bad_value)
+{
+    result_t r;
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    run_tensim(&r, "run", "s.json", "--set", "workload.ranks=abc", "-o", OUT, NULL);
+    expect_error_line(&r, 2,
+                      "tensim: s.json: workload.ranks: expected a positive integer, got \"abc\"");
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(set_without_equals)
+{
+    result_t r;
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    run_tensim(&r, "run", "s.json", "--set", "workload.ranks", "-o", OUT, NULL);
+    expect_error(&r, 2, "--set workload.ranks", "key.path=value", NULL);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(set_unknown_key)
+{
+    result_t r;
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    run_tensim(&r, "run", "s.json", "--set", "network.modle=flow", "-o", OUT, NULL);
+    expect_error(&r, 2, "tensim: s.json: network.modle: ", "did you mean \"model\"", NULL);
+    result_free(&r);
+}
+END_TEST
+
+/* ---- output that cannot be written ---- */
+
+START_TEST(output_below_a_regular_file)
+{
+    result_t r;
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    write_file("plain", "not a directory\n");
+    run_tensim(&r, "run", "s.json", "-o", "plain/" OUT, NULL);
+    expect_error(&r, 1, "tensim: plain", NULL);
+    char *kept = slurp("plain");
+    ck_assert_str_eq(kept, "not a directory\n");
+    free(kept);
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(output_is_a_regular_file)
+{
+    result_t r;
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    write_file("plain", "not a directory\n");
+    run_tensim(&r, "run", "s.json", "-o", "plain", NULL);
+    expect_error(&r, 1, "tensim: plain", NULL);
+    char *kept = slurp("plain");
+    ck_assert_str_eq(kept, "not a directory\n");
+    free(kept);
+    result_free(&r);
+}
+END_TEST
+
+/* The report is written, then cannot be renamed into place: the temporary
+ * beside it must be gone. */
+START_TEST(report_cannot_be_renamed_into_place)
+{
+    result_t r;
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    ck_assert_int_eq(mkdir(in_tdir("o2"), 0755), 0);
+    ck_assert_int_eq(mkdir(in_tdir("o2/report.json"), 0755), 0);
+    run_tensim(&r, "run", "s.json", "-o", "o2", NULL);
+    expect_error(&r, 1, "tensim: o2/report.json", NULL);
+    ck_assert_int_eq(count_entries_no_dotfiles("o2"), 1);
+    ck_assert_int_eq(count_entries_no_dotfiles("o2/report.json"), 0);
+    result_free(&r);
+}
+END_TEST
+
+/* ---- a good run ---- */
+
+/* One iteration of the skeleton, from the model: compute, then a ring
+ * all-reduce of 2 (n-1) steps, each moving size/n bytes over two 500 ns
+ * hops at 100 Gbps. Integer picoseconds throughout. */
+static uint64_t skeleton_iteration_ps(void)
+{
+    const uint64_t ps_per_s = 1000000000000ull, ps_per_ns = 1000, ps_per_us = 1000000;
+    const uint64_t n = 8, size = 256ull << 20, bps = 100000000000ull;
+    ck_assert_uint_eq(ps_per_s % bps, 0); /* 10 ps a bit: exact */
+    uint64_t step = 2 * 500 * ps_per_ns + size / n * 8 * (ps_per_s / bps);
+    return 100 * ps_per_us + 2 * (n - 1) * step;
+}
+
+START_TEST(good_run_writes_the_hand_computed_report)
+{
+    result_t r;
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    run_tensim(&r, "run", "s.json", "-o", OUT, NULL);
+    expect_status(&r, 0);
+    ck_assert_str_eq(r.err, "");
+    ck_assert_ptr_nonnull(strstr(r.out, OUT "/report.json"));
+    ck_assert_int_eq(count_entries_no_dotfiles(OUT), 1);
+
+    json_error_t je;
+    json_t *rep = json_load_file(in_tdir(OUT "/report.json"), 0, &je);
+    ck_assert_msg(rep != NULL, "report.json: line %d: %s", je.line, je.text);
+    json_t *ps = json_object_get(rep, "iteration_time_ps");
+    ck_assert(json_is_integer(ps));
+    ck_assert_uint_eq((uint64_t)json_integer_value(ps), skeleton_iteration_ps());
+    ck_assert_int_eq(json_integer_value(json_object_get(rep, "iterations")), 3);
+    ck_assert_int_eq(json_integer_value(json_object_get(rep, "ranks")), 8);
+    json_t *meta = json_object_get(rep, "meta");
+    ck_assert_str_eq(json_string_value(json_object_get(meta, "tensim_version")), TENSIM_VERSION);
+    ck_assert_int_eq(json_integer_value(json_object_get(meta, "seed")), 1);
+    json_decref(rep);
+    result_free(&r);
+}
+END_TEST
+
+/* Removes every line containing `needle` from s, in place. */
+static void drop_lines_with(char *s, const char *needle)
+{
+    char *w = s;
+    for (char *line = s; *line;) {
+        char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) + 1 : strlen(line);
+        char *hit = strstr(line, needle);
+        if (!hit || hit >= line + len) {
+            memmove(w, line, len);
+            w += len;
+        }
+        line += len;
+    }
+    *w = '\0';
+}
+
+START_TEST(same_inputs_give_byte_identical_reports)
+{
+    result_t r;
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+
+    run_tensim(&r, "run", "s.json", "-o", OUT, NULL);
+    expect_status(&r, 0);
+    result_free(&r);
+    char *first = slurp(OUT "/report.json");
+    ck_assert_ptr_nonnull(first);
+
+    /* the same command into a cleaned directory: every byte the same */
+    rm_rf(in_tdir(OUT));
+    run_tensim(&r, "run", "s.json", "-o", OUT, NULL);
+    expect_status(&r, 0);
+    result_free(&r);
+    char *again = slurp(OUT "/report.json");
+    ck_assert_ptr_nonnull(again);
+    ck_assert_str_eq(again, first);
+
+    /* another directory: only meta.command_line may differ */
+    run_tensim(&r, "run", "s.json", "-o", "out2", NULL);
+    expect_status(&r, 0);
+    result_free(&r);
+    char *other = slurp("out2/report.json");
+    ck_assert_ptr_nonnull(other);
+    ck_assert_ptr_nonnull(strstr(other, "out2"));
+    drop_lines_with(first, "\"command_line\":");
+    drop_lines_with(other, "\"command_line\":");
+    ck_assert_str_eq(other, first);
+    free(first);
+    free(again);
+    free(other);
+}
+END_TEST
+
+/* ---- the suite ---- */
+
+static TCase *new_tcase(const char *name)
+{
+    TCase *tc = tcase_create(name);
+    tcase_add_unchecked_fixture(tc, root_setup, root_teardown);
+    tcase_add_checked_fixture(tc, test_setup, test_teardown);
+    tcase_set_timeout(tc, 60);
+    return tc;
+}
+
+Suite *cli_suite(void)
+{
+    Suite *s = suite_create("cli");
+
+    TCase *tc = new_tcase("command");
+    tcase_add_test(tc, help_goes_to_stdout);
+    tcase_add_test(tc, run_help_goes_to_stdout);
+    tcase_add_test(tc, version_goes_to_stdout);
+    tcase_add_test(tc, no_arguments_prints_usage_and_exits_2);
+    tcase_add_test(tc, run_without_scenario_is_usage_error);
+    tcase_add_loop_test(tc, later_commands_say_not_in_this_build, 0,
+                        (int)(sizeof not_yet / sizeof not_yet[0]));
+    tcase_add_test(tc, unknown_command);
+    tcase_add_test(tc, unknown_global_option);
+    tcase_add_test(tc, unknown_run_option);
+    tcase_add_test(tc, option_without_value);
+    tcase_add_loop_test(tc, seed_not_a_number, 0, (int)(sizeof bad_seeds / sizeof bad_seeds[0]));
+    suite_add_tcase(s, tc);
+
+    tc = new_tcase("bad_input");
+    tcase_add_test(tc, empty_file);
+    tcase_add_test(tc, invalid_json_names_line_and_column);
+    tcase_add_test(tc, top_level_not_an_object);
+    tcase_add_test(tc, scenario_does_not_exist);
+    tcase_add_test(tc, scenario_is_a_directory);
+    tcase_add_test(tc, missing_required_key);
+    tcase_add_test(tc, missing_nested_key);
+    tcase_add_test(tc, misspelled_key_suggests_the_right_one);
+    tcase_add_test(tc, megatron_wrong_type);
+    tcase_add_test(tc, megatron_valid_but_not_runnable);
+    tcase_add_test(tc, negative_count);
+    tcase_add_test(tc, zero_count);
+    tcase_add_test(tc, absurd_size);
+    tcase_add_test(tc, negative_link_rate);
+    tcase_add_test(tc, trace_does_not_exist);
+    tcase_add_test(tc, unknown_preset);
+    tcase_add_test(tc, override_key_the_preset_lacks);
+    tcase_add_test(tc, name_that_is_not_a_directory_name);
+    tcase_add_test(tc, more_ranks_than_gpus);
+    tcase_add_test(tc, set_bad_value);
+    tcase_add_test(tc, set_without_equals);
+    tcase_add_test(tc, set_unknown_key);
+    suite_add_tcase(s, tc);
+
+    tc = new_tcase("output");
+    tcase_add_test(tc, output_below_a_regular_file);
+    tcase_add_test(tc, output_is_a_regular_file);
+    tcase_add_test(tc, report_cannot_be_renamed_into_place);
+    tcase_add_test(tc, good_run_writes_the_hand_computed_report);
+    tcase_add_test(tc, same_inputs_give_byte_identical_reports);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,265 @@
+/* tests/check_skeleton.c — the walking skeleton end to end: a fabric, a
+ * trace, the engine, the analytic network, the ring all-reduce and the
+ * executor, checked against times derived by hand. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/executor.h"
+#include "sim/run.h"
+#include "topology/single_switch.h"
+#include "workloads/gen_allreduce.h"
+#include "tests/tests.h"
+
+/* Everything one replay needs, built from a topology and a trace. */
+typedef struct {
+    topo_t topo;
+    wl_trace_t tr;
+    sim_engine_t eng;
+    sim_net_t net;
+    sim_exec_t ex;
+    sim_records_t rec;
+    int32_t *place;
+} rig_t;
+
+/* Builds the rig around an already filled trace and single-switch fabric of
+ * n GPUs, runs it, and returns the executor's verdict (0 finished). */
+static int rig_run(rig_t *g, int32_t gpus, uint64_t bps, uint64_t lat_ps, uint64_t iters,
+                   tn_error_t *err)
+{
+    topo_init(&g->topo);
+    topo_build_single_switch(&g->topo, gpus, bps, lat_ps);
+    ck_assert_int_eq(topo_finalize(&g->topo, NULL), 0);
+    g->place = malloc((size_t)g->tr.n_ranks * sizeof *g->place);
+    for (int32_t r = 0; r < g->tr.n_ranks; r++)
+        g->place[r] = g->topo.gpus[r];
+    sim_engine_init(&g->eng);
+    sim_records_init(&g->rec, iters, g->tr.n_ranks, g->topo.n_edges);
+    ck_assert_int_eq(sim_net_init(&g->net, &g->eng, &g->topo, SIM_NET_ANALYTIC, NULL), 0);
+    ck_assert_int_eq(sim_exec_init(&g->ex, &g->eng, &g->net, &g->tr, g->place, iters, &g->rec, NULL),
+                     0);
+    sim_exec_start(&g->ex);
+    sim_run(&g->eng, SIM_TIME_MAX);
+    g->rec.events = g->eng.processed;
+    return sim_exec_check_finished(&g->ex, err);
+}
+
+static void rig_destroy(rig_t *g)
+{
+    sim_exec_destroy(&g->ex);
+    sim_net_destroy(&g->net);
+    sim_engine_destroy(&g->eng);
+    sim_records_destroy(&g->rec);
+    wl_trace_destroy(&g->tr);
+    topo_destroy(&g->topo);
+    free(g->place);
+}
+
+/* Ring all-reduce on a non-blocking switch: 2(n-1) steps, each one
+ * transfer of S/n bytes over two hops (GPU -> switch -> GPU), no link
+ * shared: t = 2(n-1) (2 lat + S/n * 8 / B). Exact to the picosecond, as
+ * S/n is whole and each step's serialisation is whole picoseconds. */
+START_TEST(ring_allreduce_matches_alpha_beta)
+{
+    static const int32_t ns[] = {8, 64, 1024};
+    int32_t n = ns[_i];
+    const uint64_t bps = 100000000000ull, lat = 700000; /* 100 Gbps, 700 ns */
+    const uint64_t S = 256ull << 20, compute = 50000000;  /* 256 MiB, 50 us */
+    rig_t g;
+    wl_gen_compute_allreduce(&g.tr, n, compute, S);
+    ck_assert_int_eq(rig_run(&g, n, bps, lat, 1, NULL), 0);
+    uint64_t chunk_bits = S / (uint64_t)n * 8;
+    ck_assert_uint_eq(1000000000000ull % bps, 0); /* a bit is a whole number of ps */
+    uint64_t step = 2 * lat + chunk_bits * (1000000000000ull / bps);
+    uint64_t want = compute + 2 * (uint64_t)(n - 1) * step;
+    ck_assert_uint_eq(g.rec.iter_end[0], want);
+    /* and within 0.5% of the textbook 2(n-1)a + 2(n-1)/n S/B with a = 2 lat */
+    double a = 2 * lat * 1e-12, B = bps / 8.0;
+    double textbook = compute * 1e-12 + 2.0 * (n - 1) * a + 2.0 * (n - 1) / n * S / B;
+    ck_assert_double_eq_tol(sim_time_to_s(g.rec.iter_end[0]), textbook, textbook * 0.005);
+    /* every rank sent 2(n-1) chunks of S/n bytes over 2 hops */
+    uint64_t bytes = 0;
+    for (int32_t e = 0; e < g.topo.n_edges; e++)
+        bytes += g.net.link_bytes[e];
+    ck_assert_uint_eq(bytes, 2ull * 2 * (uint64_t)(n - 1) * S);
+    ck_assert_uint_eq(g.net.transfers, 2ull * (uint64_t)(n - 1) * (uint64_t)n);
+    /* events: one compute and 2(n-1) transfers per rank */
+    ck_assert_uint_eq(g.rec.events, (uint64_t)n * (1 + 2 * (uint64_t)(n - 1)));
+    rig_destroy(&g);
+}
+END_TEST
+
+/* A size that does not divide: chunks differ by one byte, and each rank
+ * still sends every chunk index exactly twice (2(n-1) steps cover chunks
+ * (m-k) mod n), so the bytes on the wire are 2(n-1) S per hop level. */
+START_TEST(ring_allreduce_uneven_chunks)
+{
+    const int32_t n = 8;
+    const uint64_t S = 1000003;
+    rig_t g;
+    wl_gen_compute_allreduce(&g.tr, n, 0, S);
+    ck_assert_int_eq(rig_run(&g, n, 8000000000ull, 0, 1, NULL), 0); /* 1 byte per ns */
+    uint64_t bytes = 0;
+    for (int32_t e = 0; e < g.topo.n_edges; e++)
+        bytes += g.net.link_bytes[e];
+    ck_assert_uint_eq(bytes, 2ull * 2 * (n - 1) * S);
+    /* each step waits for the largest chunk in flight to it: between
+     * 2(n-1) floor(S/n) and 2(n-1) ceil(S/n) ns */
+    ck_assert_uint_ge(g.rec.iter_end[0], 2ull * (n - 1) * (S / n) * 1000);
+    ck_assert_uint_le(g.rec.iter_end[0], 2ull * (n - 1) * (S / n + 1) * 1000);
+    rig_destroy(&g);
+}
+END_TEST
+
+/* One slow rank: everyone's all-reduce waits for it. Ranks compute 10 us,
+ * rank 3 computes 90 us; the ring cannot pass rank 3 before it arrives, so
+ * the iteration ends at 90 us + the ring time, for every rank. */
+START_TEST(late_rank_delays_everyone)
+{
+    const int32_t n = 8;
+    const uint64_t S = 8 << 20, bps = 200000000000ull, lat = 1000000;
+    rig_t g;
+    wl_trace_init(&g.tr, n);
+    int32_t *grp = calloc((size_t)n, sizeof *grp);
+    int32_t world = wl_trace_add_comm(&g.tr, "world", 1, grp);
+    free(grp);
+    int32_t fast = wl_trace_add_program(&g.tr, "fast"), slow = wl_trace_add_program(&g.tr, "slow");
+    for (int32_t p = fast; p <= slow; p++) {
+        wl_op_t c = {.kind = WL_OP_COMPUTE, .duration_ps = p == slow ? 90000000 : 10000000};
+        uint32_t ci = wl_program_add_op(&g.tr, p, &c, NULL, 0);
+        wl_op_t ar = {.kind = WL_OP_COLLECTIVE, .coll = WL_COLL_ALLREDUCE, .comm = world, .bytes = S};
+        wl_program_add_op(&g.tr, p, &ar, &ci, 1);
+    }
+    for (int32_t r = 0; r < n; r++)
+        g.tr.rank_prog[r] = r == 3 ? slow : fast;
+    ck_assert_int_eq(rig_run(&g, n, bps, lat, 2, NULL), 0);
+    uint64_t ring = 2 * (uint64_t)(n - 1) * (2 * lat + S / n * 8 * (1000000000000ull / bps));
+    ck_assert_uint_eq(g.rec.iter_end[0], 90000000 + ring);
+    ck_assert_uint_eq(g.rec.iter_end[1], 2 * (90000000 + ring));
+    /* the fast ranks spent the wait inside the collective: 80 us more */
+    ck_assert_uint_eq(g.rec.rank_coll_ps[0], 2 * (80000000 + ring));
+    ck_assert_uint_eq(g.rec.rank_coll_ps[3], 2 * ring);
+    rig_destroy(&g);
+}
+END_TEST
+
+/* Ranks 0-3 all-reduce on "world", ranks 4-7 never do: a deadlock that
+ * must be reported with the stuck ranks and their op, not a hang. */
+START_TEST(deadlock_is_reported)
+{
+    const int32_t n = 8;
+    rig_t g;
+    wl_trace_init(&g.tr, n);
+    int32_t *grp = calloc((size_t)n, sizeof *grp);
+    int32_t world = wl_trace_add_comm(&g.tr, "world", 1, grp);
+    free(grp);
+    int32_t pa = wl_trace_add_program(&g.tr, "waits"), pb = wl_trace_add_program(&g.tr, "skips");
+    wl_op_t ar = {.kind = WL_OP_COLLECTIVE, .coll = WL_COLL_ALLREDUCE, .comm = world, .bytes = 64};
+    wl_op_t c = {.kind = WL_OP_COMPUTE, .duration_ps = 5};
+    wl_program_add_op(&g.tr, pa, &ar, NULL, 0);
+    wl_program_add_op(&g.tr, pb, &c, NULL, 0);
+    for (int32_t r = 0; r < n; r++)
+        g.tr.rank_prog[r] = r < 4 ? pa : pb;
+    tn_error_t err = {0};
+    ck_assert_int_eq(rig_run(&g, n, 1000, 0, 1, &err), -1);
+    ck_assert_str_eq(err.msg, "deadlock: 4 of 8 ranks never finished iteration; rank 0 in op 0 "
+                              "(collective allreduce on world); rank 1 in op 0 (collective "
+                              "allreduce on world); rank 2 in op 0 (collective allreduce on "
+                              "world); rank 3 in op 0 (collective allreduce on world)");
+    rig_destroy(&g);
+}
+END_TEST
+
+/* A job on fewer GPUs than the fabric has, through the scenario path. */
+START_TEST(scenario_runs_on_a_subset)
+{
+    sim_scenario_t sc;
+    const char *sets[] = {"workload.ranks=6", "topology.set.gpus=10"};
+    sim_overrides_t ov = {sets, 2, false, 0};
+    tn_error_t err = {0};
+    ck_assert_int_eq(sim_scenario_load(&sc, "workloads/scenarios/skeleton-8gpu.json", &ov, &err), 0);
+    sim_records_t rec;
+    sim_run_info_t info;
+    ck_assert_int_eq(sim_run_scenario(&sc, &rec, &info, &err), 0);
+    ck_assert_int_eq(info.gpus, 10);
+    ck_assert_int_eq(info.ranks, 6);
+    /* 100 us + 2*5 steps of (2 x 500 ns + (256 MiB / 6 rounded) * 8 / 100 Gbps); the
+     * 256 MiB do not divide by 6: chunks of 44739242 and 44739243 bytes */
+    uint64_t lo = 100000000 + 10 * (1000000 + 44739242ull * 8 * 10);
+    uint64_t hi = 100000000 + 10 * (1000000 + 44739243ull * 8 * 10);
+    sim_time_t it = sim_records_iteration_ps(&rec);
+    ck_assert_uint_ge(it, lo);
+    ck_assert_uint_le(it, hi);
+    sim_records_destroy(&rec);
+
+    /* more ranks than GPUs */
+    const char *sets2[] = {"workload.ranks=9"};
+    sim_overrides_t ov2 = {sets2, 1, false, 0};
+    sim_scenario_destroy(&sc);
+    ck_assert_int_eq(sim_scenario_load(&sc, "workloads/scenarios/skeleton-8gpu.json", &ov2, &err), 0);
+    ck_assert_int_eq(sim_run_scenario(&sc, &rec, &info, &err), -1);
+    ck_assert_str_eq(err.msg, "workloads/scenarios/skeleton-8gpu.json: the workload has 9 ranks "
+                              "but the fabric only 8 gpus");
+    sim_records_destroy(&rec);
+    sim_scenario_destroy(&sc);
+}
+END_TEST
+
+START_TEST(same_scenario_same_records)
+{
+    sim_scenario_t sc;
+    ck_assert_int_eq(sim_scenario_load(&sc, "workloads/scenarios/skeleton-8gpu.json", NULL, NULL), 0);
+    sim_records_t a, b;
+    ck_assert_int_eq(sim_run_scenario(&sc, &a, NULL, NULL), 0);
+    ck_assert_int_eq(sim_run_scenario(&sc, &b, NULL, NULL), 0);
+    ck_assert_uint_eq(a.events, b.events);
+    ck_assert_int_eq(memcmp(a.iter_end, b.iter_end, a.n_iterations * sizeof *a.iter_end), 0);
+    ck_assert_int_eq(memcmp(a.link_bytes, b.link_bytes, (size_t)a.n_links * sizeof *a.link_bytes), 0);
+    ck_assert_int_eq(memcmp(a.rank_coll_ps, b.rank_coll_ps, (size_t)a.n_ranks * sizeof *a.rank_coll_ps),
+                     0);
+    sim_records_destroy(&a);
+    sim_records_destroy(&b);
+    sim_scenario_destroy(&sc);
+}
+END_TEST
+
+START_TEST(not_yet_models_are_refused_at_run)
+{
+    static const struct {
+        const char *set, *msg;
+    } cases[] = {
+        {"network.model=flow", "workloads/scenarios/skeleton-8gpu.json: network.model: \"flow\" "
+                               "is not in this build yet"},
+        {"collectives.algorithm=tree", "workloads/scenarios/skeleton-8gpu.json: "
+                                       "collectives.algorithm: \"tree\" is not in this build yet"},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        sim_overrides_t ov = {&cases[i].set, 1, false, 0};
+        sim_scenario_t sc;
+        sim_records_t rec;
+        tn_error_t err = {0};
+        ck_assert_int_eq(sim_scenario_load(&sc, "workloads/scenarios/skeleton-8gpu.json", &ov, &err),
+                         0);
+        ck_assert_int_eq(sim_run_scenario(&sc, &rec, NULL, &err), -1);
+        ck_assert_int_eq(strncmp(err.msg, cases[i].msg, strlen(cases[i].msg)), 0);
+        sim_records_destroy(&rec);
+        sim_scenario_destroy(&sc);
+    }
+}
+END_TEST
+
+Suite *skeleton_suite(void)
+{
+    Suite *s = suite_create("skeleton");
+    TCase *tc = tcase_create("replay");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, ring_allreduce_matches_alpha_beta, 0, 3);
+    tcase_add_test(tc, ring_allreduce_uneven_chunks);
+    tcase_add_test(tc, late_rank_delays_everyone);
+    tcase_add_test(tc, deadlock_is_reported);
+    tcase_add_test(tc, scenario_runs_on_a_subset);
+    tcase_add_test(tc, same_scenario_same_records);
+    tcase_add_test(tc, not_yet_models_are_refused_at_run);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,175 @@
+/* tests/check_workloads.c — the trace model, the compute-allreduce
+ * generator and workload specs. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "workloads/gen_allreduce.h"
+#include "workloads/spec.h"
+#include "tests/tests.h"
+
+START_TEST(generator_shares_one_program)
+{
+    wl_trace_t t;
+    wl_gen_compute_allreduce(&t, 64, 1000, 1 << 20);
+    ck_assert_int_eq(t.n_ranks, 64);
+    ck_assert_int_eq(t.n_progs, 1);
+    for (int32_t r = 0; r < 64; r++)
+        ck_assert_int_eq(t.rank_prog[r], 0);
+    const wl_program_t *p = &t.progs[0];
+    ck_assert_uint_eq(p->n_ops, 2);
+    ck_assert_int_eq(p->ops[0].kind, WL_OP_COMPUTE);
+    ck_assert_uint_eq(p->ops[0].duration_ps, 1000);
+    ck_assert_int_eq(p->ops[1].kind, WL_OP_COLLECTIVE);
+    ck_assert_uint_eq(p->ops[1].bytes, 1 << 20);
+    ck_assert_uint_eq(p->ops[1].n_deps, 1);
+    ck_assert_uint_eq(p->deps[p->ops[1].dep_off], 0);
+    ck_assert_int_eq(t.comms[0].n_groups, 1);
+    ck_assert_int_eq(t.comms[0].group_off[1], 64);
+    ck_assert_int_eq(wl_trace_check(&t, NULL), 0);
+    wl_trace_destroy(&t);
+    wl_trace_destroy(NULL);
+}
+END_TEST
+
+/* 8 ranks, "tp" groups of 4 consecutive ranks, "pp" pairs {r, r+4}. */
+START_TEST(communicators_partition_ranks)
+{
+    wl_trace_t t;
+    wl_trace_init(&t, 8);
+    int32_t tp[8], pp[8];
+    for (int r = 0; r < 8; r++) {
+        tp[r] = r / 4;
+        pp[r] = r % 4;
+    }
+    int32_t ctp = wl_trace_add_comm(&t, "tp", 2, tp);
+    int32_t cpp = wl_trace_add_comm(&t, "pp", 4, pp);
+    const wl_comm_t *c = &t.comms[ctp];
+    ck_assert_int_eq(c->rank_group[6], 1);
+    ck_assert_int_eq(c->rank_index[6], 2);
+    ck_assert_int_eq(c->members[c->group_off[1] + 2], 6);
+    c = &t.comms[cpp];
+    ck_assert_int_eq(c->group_off[4], 8);
+    ck_assert_int_eq(c->rank_group[5], 1);
+    ck_assert_int_eq(c->rank_index[5], 1);
+    ck_assert_int_eq(c->members[c->group_off[1]], 1);
+    ck_assert_int_eq(c->members[c->group_off[1] + 1], 5);
+
+    /* Stage programs: stage 0 sends to position 1 of its pp pair. */
+    tn_error_t err = {0};
+    int32_t p0 = wl_trace_add_program(&t, "stage0");
+    int32_t p1 = wl_trace_add_program(&t, "stage1");
+    wl_op_t send = {.kind = WL_OP_SEND, .comm = cpp, .peer = 1, .bytes = 10};
+    wl_op_t recv = {.kind = WL_OP_RECV, .comm = cpp, .peer = 0, .bytes = 10};
+    wl_program_add_op(&t, p0, &send, NULL, 0);
+    wl_program_add_op(&t, p1, &recv, NULL, 0);
+    for (int r = 0; r < 7; r++)
+        t.rank_prog[r] = r < 4 ? p0 : p1;
+    ck_assert_int_eq(wl_trace_check(&t, &err), -1);
+    ck_assert_str_eq(err.msg, "rank 7 has no program");
+    t.rank_prog[7] = p0; /* rank 7 is position 1 of its pair: sending to itself */
+    ck_assert_int_eq(wl_trace_check(&t, &err), -1);
+    ck_assert_str_eq(err.msg, "program stage0: op 0: rank 7: peer 1 is not another member of its "
+                              "group of pp (size 2)");
+    t.rank_prog[7] = p1;
+    ck_assert_int_eq(wl_trace_check(&t, &err), 0);
+    wl_trace_destroy(&t);
+}
+END_TEST
+
+static int parse_wl(const char *doc, wl_spec_t *s, tn_error_t *err)
+{
+    json_error_t je;
+    json_t *v = json_loads(doc, 0, &je);
+    ck_assert_ptr_nonnull(v);
+    int rc = wl_spec_parse(s, v, "dir/s.json", "workload", err);
+    json_decref(v);
+    return rc;
+}
+
+#define GPT3 "\"generator\": \"megatron\", \"gpu\": \"v100-32gb\", \"model\": {\"layers\": 96, " \
+             "\"hidden\": 12288, \"heads\": 96, \"seq_len\": 2048, \"vocab\": 51200}, "
+
+START_TEST(megatron_spec_reads_layout)
+{
+    wl_spec_t s;
+    tn_error_t err = {0};
+    ck_assert_int_eq(parse_wl("{" GPT3 "\"layout\": {\"tp\": 8, \"pp\": 16, \"dp\": 78, "
+                              "\"global_batch\": 1560, \"schedule\": \"interleaved\", "
+                              "\"virtual_stages\": 2, \"recompute\": \"full\", \"zero_stage\": 1}}",
+                              &s, &err),
+                     0);
+    ck_assert_int_eq(s.kind, WL_SPEC_MEGATRON);
+    ck_assert_str_eq(s.gpu, "v100-32gb");
+    ck_assert_uint_eq(s.model.hidden, 12288);
+    ck_assert_uint_eq(s.layout.microbatch, 1); /* default */
+    ck_assert_int_eq(s.layout.schedule, WL_SCHED_INTERLEAVED);
+    ck_assert_int_eq(s.layout.recompute, WL_RECOMPUTE_FULL);
+    ck_assert(!s.layout.sequence_parallel);
+    ck_assert_uint_eq(wl_spec_ranks(&s), 8 * 16 * 78);
+    wl_trace_t t;
+    ck_assert_int_eq(wl_spec_build(&s, &t, &err), -1); /* not in this build yet */
+    ck_assert_ptr_nonnull(strstr(err.msg, "megatron generator is not in this build yet"));
+    wl_spec_destroy(&s);
+}
+END_TEST
+
+START_TEST(workload_spec_errors)
+{
+    static const struct {
+        const char *doc, *msg;
+    } cases[] = {
+        {"{" GPT3 "\"layout\": {\"tp\": \"8x\", \"pp\": 1, \"dp\": 1, \"global_batch\": 1}}",
+         "dir/s.json: workload.layout.tp: expected a positive integer, got \"8x\""},
+        {"{" GPT3 "\"layout\": {\"tp\": 8, \"pp\": 7, \"dp\": 1, \"global_batch\": 1}}",
+         "dir/s.json: workload.layout.pp: 96 layers do not split into 7 pipeline stages"},
+        {"{" GPT3 "\"layout\": {\"tp\": 5, \"pp\": 1, \"dp\": 1, \"global_batch\": 1}}",
+         "dir/s.json: workload.layout.tp: 96 heads do not split over tp 5"},
+        {"{" GPT3 "\"layout\": {\"tp\": 8, \"pp\": 1, \"dp\": 4, \"global_batch\": 6}}",
+         "dir/s.json: workload.layout.global_batch: 6 is not a multiple of microbatch x dp = 4"},
+        {"{" GPT3 "\"layout\": {\"tp\": 8, \"pp\": 16, \"dp\": 1, \"global_batch\": 1, "
+         "\"virtual_stages\": 2}}",
+         "dir/s.json: workload.layout.virtual_stages: must be 1 with the 1f1b schedule"},
+        {"{" GPT3 "\"layout\": {\"tp\": 8, \"pp\": 16, \"dp\": 1, \"global_batch\": 1, "
+         "\"zero_stage\": 2}}",
+         "dir/s.json: workload.layout.zero_stage: expected 0, 1 or 3, got 2"},
+        {"{\"generator\": \"megatron\", \"gpu\": \"k80\"}",
+         "dir/s.json: workload.gpu: unknown value \"k80\" (expected one of: v100-32gb, "
+         "a100-80gb, h100-80gb)"},
+        {"{\"generator\": \"compute-allreduce\", \"ranks\": -8, \"compute_time_us\": 1, "
+         "\"allreduce_size_bytes\": 1}",
+         "dir/s.json: workload.ranks: expected a positive integer, got -8"},
+        {"{\"generator\": \"compute-allreduce\", \"ranks\": 8, \"compute_time_us\": 1}",
+         "dir/s.json: workload.allreduce_size_bytes: missing required key"},
+        {"{\"trace\": \"no-such-trace.json\"}",
+         "dir/s.json: workload.trace: cannot read \"dir/no-such-trace.json\": No such file or "
+         "directory"},
+        {"{\"chakra\": \"/nonexistent/prefix\"}",
+         "dir/s.json: workload.chakra: cannot read \"/nonexistent/prefix.0.et\": No such file or "
+         "directory"},
+        {"{\"trace\": \"t.json\", \"ranks\": 2}", "dir/s.json: workload.ranks: unknown key"},
+        {"{}", "dir/s.json: workload: expected one of the keys \"generator\", \"trace\", "
+               "\"chakra\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wl_spec_t s;
+        tn_error_t err = {0};
+        ck_assert_int_eq(parse_wl(cases[i].doc, &s, &err), -1);
+        ck_assert_str_eq(err.msg, cases[i].msg);
+    }
+}
+END_TEST
+
+Suite *workloads_suite(void)
+{
+    Suite *s = suite_create("workloads");
+    TCase *tc = tcase_create("trace");
+    tcase_add_test(tc, generator_shares_one_program);
+    tcase_add_test(tc, communicators_partition_ranks);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("spec");
+    tcase_add_test(tc, megatron_spec_reads_layout);
+    tcase_add_test(tc, workload_spec_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}

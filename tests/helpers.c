@@ -1,0 +1,29 @@
+#define _DEFAULT_SOURCE /* mkstemps */
+#include "tests/helpers.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+char *tmpfile_with(const char *text, const char *suffix)
+{
+    size_t n = strlen("/tmp/tensim-test-XXXXXX") + strlen(suffix) + 1;
+    char *path = malloc(n);
+    ck_assert_ptr_nonnull(path);
+    snprintf(path, n, "/tmp/tensim-test-XXXXXX%s", suffix);
+    int fd = mkstemps(path, (int)strlen(suffix));
+    ck_assert_int_ge(fd, 0);
+    size_t len = strlen(text);
+    ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+    close(fd);
+    return path;
+}
+
+void tmpfile_drop(char *path)
+{
+    if (path)
+        unlink(path);
+    free(path);
+}
