@@ -20,6 +20,9 @@ Q :=
 else
 Q := @
 endif
+# Targets that set up first, then build: the inner make stays quiet about
+# goals that are already up to date, unless V=1.
+SUBMAKE = $(MAKE) --no-print-directory $(if $(Q),-s)
 
 CLI_SRC  = sim/main.c $(wildcard sim/cli_*.c)
 LIB_SRC  = $(filter-out $(CLI_SRC),$(wildcard common/*.c sim/*.c topology/*.c workloads/*.c results/*.c))
@@ -71,11 +74,11 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 # The tests run the real binary too (exit codes, error lines, no partial
 # output), so both are built first. TENSIM_BIN tells the tests where it is.
 check test: deps
-	$(Q)$(MAKE) --no-print-directory $(BIN) $(TESTBIN)
+	$(Q)$(SUBMAKE) $(BIN) $(TESTBIN)
 	$(Q)TENSIM_BIN=$(BIN) $(TESTBIN)
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory $(BENCH_BIN)
+	$(Q)$(SUBMAKE) $(BENCH_BIN)
 	$(Q)for b in $(BENCH_BIN); do $$b || exit 1; done
 
 # The whole test suite under AddressSanitizer and UndefinedBehaviorSanitizer,
@@ -83,13 +86,13 @@ bench: deps
 # reports from a child fail that test.
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 sanitize: deps
-	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="$(SAN_FLAGS)" \
+	$(Q)$(SUBMAKE) BUILD=$(BUILD)/san CFLAGS="$(SAN_FLAGS)" \
 	    LDFLAGS="$(SAN_FLAGS)" $(BUILD)/san/tensim $(BUILD)/san/tests/check_all
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    TENSIM_BIN=$(BUILD)/san/tensim $(BUILD)/san/tests/check_all
 
 demo: deps
-	$(Q)$(MAKE) --no-print-directory $(BIN)
+	$(Q)$(SUBMAKE) $(BIN)
 	$(Q)scripts/demo.sh $(BIN)
 
 install: $(BIN)

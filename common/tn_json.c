@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/tn_hash.h"
 
@@ -14,10 +15,20 @@ json_t *tn_json_load_file(const char *path, tn_error_t *err)
         tn_error_set(err, TN_EINPUT, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        tn_error_set(err, TN_EINPUT, "%s: is a directory, not a file", path);
+        return NULL;
+    }
     int c = fgetc(f);
     if (c == EOF) {
+        int bad = ferror(f), e = errno;
         fclose(f);
-        tn_error_set(err, TN_EINPUT, "%s: file is empty", path);
+        if (bad)
+            tn_error_set(err, TN_EIO, "%s: read error: %s", path, strerror(e));
+        else
+            tn_error_set(err, TN_EINPUT, "%s: file is empty", path);
         return NULL;
     }
     ungetc(c, f);

@@ -93,6 +93,8 @@ int res_write_outputs(const char *dir, const sim_records_t *rec, const res_meta_
     size_t len = strlen(text);
     text[len++] = '\n'; /* replaces the NUL: written by length */
     int rc = tn_mkdirs(dir, err);
+    if (rc)
+        tn_error_prefix(err, "output directory %s", dir);
     if (rc == 0)
         rc = tn_outset_add(&out, path, text, len, err);
     if (rc == 0)

@@ -5,4 +5,3 @@ set -eu
 bin=${1:-build/tensim}
 scenario=workloads/scenarios/skeleton-8gpu.json
 "$bin" run "$scenario" -o out/skeleton-8gpu
-echo "report written to out/skeleton-8gpu/report.json"

@@ -71,12 +71,20 @@ int cli_run(int argc, char **argv, const char *command_line)
             cli_error("run: option '%s' needs a value", argv[optind - 1]);
             goto out;
         default:
-            cli_error("run: unknown option '%s'\n%s", argv[optind - 1], run_usage);
+            /* optopt names a bad short option even inside a group (-zq). */
+            if (optopt)
+                cli_error("run: unknown option '-%c' (see tensim run --help)", optopt);
+            else
+                cli_error("run: unknown option '%s' (see tensim run --help)", argv[optind - 1]);
             goto out;
         }
     }
+    if (outdir && !*outdir) {
+        cli_error("run: -o: expected a directory name");
+        goto out;
+    }
     if (argc - optind != 1) {
-        cli_error("run: expected one scenario file\n%s", run_usage);
+        cli_error("run: expected one scenario file (see tensim run --help)");
         goto out;
     }
 

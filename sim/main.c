@@ -16,7 +16,7 @@ static const char usage[] =
     "trace replayed over it, a report of throughput and bottlenecks.\n"
     "\n"
     "commands:\n"
-    "  run SCENARIO.json [-o DIR] [--seed N] [--set KEY=VALUE]...\n"
+    "  run SCENARIO.json [-o DIR] [--seed N] [--set KEY=VALUE]... [--quiet]\n"
     "                  simulate a scenario and write DIR/report.json\n"
     "                  (DIR defaults to out/<scenario name>)\n"
     "  topo            build and inspect fabrics (not in this build yet)\n"
@@ -24,6 +24,7 @@ static const char usage[] =
     "  collective      time one collective, like nccl-tests (not in this build yet)\n"
     "  compare         compare the reports of several runs (not in this build yet)\n"
     "  sweep           run a parameter study (not in this build yet)\n"
+    "  plan            search parallel layouts for a model (not in this build yet)\n"
     "\n"
     "exit status: 0 success, 1 runtime or i/o failure, 2 usage or bad input.\n"
     "See tensim(1): man -l docs/tensim.1\n";
@@ -99,7 +100,10 @@ int main(int argc, char **argv)
             printf("tensim %s\n", TENSIM_VERSION);
             return 0;
         default:
-            cli_error("unknown option '%s' (see tensim --help)", argv[optind - 1]);
+            if (optopt)
+                cli_error("unknown option '-%c' (see tensim --help)", optopt);
+            else
+                cli_error("unknown option '%s' (see tensim --help)", argv[optind - 1]);
             return 2;
         }
     }

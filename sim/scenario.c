@@ -28,19 +28,21 @@ static int apply_set(json_t *root, const char *src, const char *arg, tn_error_t 
 {
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg)
-        return tn_error_set(err, TN_EINPUT, "--set %s: expected key.path=value", arg);
+        return tn_error_set(err, TN_EINPUT, "%s: --set %s: expected key.path=value", src, arg);
     size_t klen = (size_t)(eq - arg);
     char key[256];
     if (klen >= sizeof key)
-        return tn_error_set(err, TN_EINPUT, "--set %.40s...: key too long", arg);
+        return tn_error_set(err, TN_EINPUT, "%s: --set %.40s...: key too long", src, arg);
     memcpy(key, arg, klen);
     key[klen] = '\0';
     json_error_t je;
-    json_t *val = json_loads(eq + 1, JSON_DECODE_ANY, &je);
+    json_t *val = json_loads(eq + 1, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+    if (!val && strstr(je.text, "duplicate"))
+        return tn_error_set(err, TN_EINPUT, "%s: --set %s: %s", src, key, je.text);
     if (!val)
         val = json_string(eq + 1);
     if (!val)
-        return tn_error_set(err, TN_EINPUT, "--set %s: value is not valid utf-8", key);
+        return tn_error_set(err, TN_EINPUT, "%s: --set %s: value is not valid utf-8", src, key);
 
     json_t *cur = root;
     char *seg = key, walked[256] = "";
@@ -51,7 +53,8 @@ static int apply_set(json_t *root, const char *src, const char *arg, tn_error_t 
             *dot = '\0';
         if (!*seg) {
             json_decref(val);
-            return tn_error_set(err, TN_EINPUT, "--set %.*s: empty key segment", (int)klen, arg);
+            return tn_error_set(err, TN_EINPUT, "%s: --set %.*s: empty key segment", src, (int)klen,
+                                arg);
         }
         if (last) {
             json_object_set_new(cur, seg, val);

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,13 @@ static char root_dir[PATH_MAX];
 static char tdir[PATH_MAX];
 static char bin[PATH_MAX];
 
+/* out = a/b; false when it does not fit. */
+static bool join(char *out, size_t n, const char *a, const char *b)
+{
+    int len = snprintf(out, n, "%s/%s", a, b);
+    return len >= 0 && (size_t)len < n;
+}
+
 /* Removes path and everything below it; symbolic links are not followed. */
 static void rm_rf(const char *path)
 {
@@ -49,8 +57,8 @@ static void rm_rf(const char *path)
                 if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
                     continue;
                 char sub[PATH_MAX];
-                snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-                rm_rf(sub);
+                if (join(sub, sizeof sub, path, e->d_name))
+                    rm_rf(sub);
             }
             closedir(d);
         }
@@ -63,8 +71,8 @@ static void rm_rf(const char *path)
 static void root_setup(void)
 {
     const char *t = getenv("TMPDIR");
-    snprintf(root_dir, sizeof root_dir, "%s/tensim-cli-XXXXXX", t && *t ? t : "/tmp");
-    if (!mkdtemp(root_dir)) {
+    if (!join(root_dir, sizeof root_dir, t && *t ? t : "/tmp", "tensim-cli-XXXXXX") ||
+        !mkdtemp(root_dir)) {
         perror("check_cli: mkdtemp");
         abort();
     }
@@ -74,12 +82,18 @@ static void root_teardown(void) { rm_rf(root_dir); }
 
 static void test_setup(void)
 {
+    /* the binary runs in tdir, so a relative path is made absolute here */
     const char *b = getenv("TENSIM_BIN");
     if (!b || !*b)
         b = "build/tensim";
-    ck_assert_msg(realpath(b, bin) != NULL, "tensim binary %s: %s (set TENSIM_BIN)", b,
+    char cwd[PATH_MAX];
+    if (b[0] == '/')
+        ck_assert(join(bin, sizeof bin, "", b + 1));
+    else
+        ck_assert(getcwd(cwd, sizeof cwd) != NULL && join(bin, sizeof bin, cwd, b));
+    ck_assert_msg(access(bin, X_OK) == 0, "tensim binary %s: %s (set TENSIM_BIN)", bin,
                   strerror(errno));
-    snprintf(tdir, sizeof tdir, "%s/t-XXXXXX", root_dir);
+    ck_assert(join(tdir, sizeof tdir, root_dir, "t-XXXXXX"));
     ck_assert_msg(mkdtemp(tdir) != NULL, "mkdtemp: %s", strerror(errno));
 }
 
@@ -91,7 +105,7 @@ static const char *in_tdir(const char *name)
     static char p[2][PATH_MAX];
     static int k;
     k ^= 1;
-    snprintf(p[k], sizeof p[k], "%s/%s", tdir, name);
+    ck_assert_msg(join(p[k], sizeof p[k], tdir, name), "path too long: %s", name);
     return p[k];
 }
 
@@ -386,7 +400,7 @@ START_TEST(run_without_scenario_is_usage_error)
     run_tensim(&r, "run", NULL);
     expect_status(&r, 2);
     ck_assert_str_eq(r.out, "");
-    ck_assert_msg(!strncmp(r.err, "tensim: run: expected one scenario file\n", 40), "%s", r.err);
+    ck_assert_str_eq(r.err, "tensim: run: expected one scenario file (see tensim run --help)\n");
     result_free(&r);
 }
 END_TEST
@@ -396,7 +410,7 @@ static const char *const not_yet[] = {"topo", "trace", "collective", "compare", 
 START_TEST(later_commands_say_not_in_this_build)
 {
     result_t r;
-    run_tensim(&r, not_yet[_i], "--help", NULL);
+    run_tensim(&r, not_yet[_i], NULL);
     char want[64];
     snprintf(want, sizeof want, "tensim: %s: not in this build yet", not_yet[_i]);
     expect_error(&r, 2, want, NULL);
@@ -676,7 +690,7 @@ START_TEST(output_below_a_regular_file)
     write_scenario(TOPO_OK, WL_OK, MORE_OK);
     write_file("plain", "not a directory\n");
     run_tensim(&r, "run", "s.json", "-o", "plain/" OUT, NULL);
-    expect_error(&r, 1, "tensim: plain", NULL);
+    expect_error(&r, 1, "tensim: output directory plain", "not a directory", NULL);
     char *kept = slurp("plain");
     ck_assert_str_eq(kept, "not a directory\n");
     free(kept);
@@ -690,7 +704,7 @@ START_TEST(output_is_a_regular_file)
     write_scenario(TOPO_OK, WL_OK, MORE_OK);
     write_file("plain", "not a directory\n");
     run_tensim(&r, "run", "s.json", "-o", "plain", NULL);
-    expect_error(&r, 1, "tensim: plain", NULL);
+    expect_error(&r, 1, "tensim: output directory plain", "not a directory", NULL);
     char *kept = slurp("plain");
     ck_assert_str_eq(kept, "not a directory\n");
     free(kept);

@@ -137,15 +137,19 @@ END_TEST
 START_TEST(set_needs_key_and_value)
 {
     char *p = tmpfile_with("{" TOPO ", " WL "}", ".json");
-    const char *bad[] = {"workload.ranks", "=3", "a..b=1"};
+    const char *bad[] = {"workload.ranks", "=3", "a..b=1",
+                         "topology.set={\"gpus\": 2, \"gpus\": 3}"};
     const char *want[] = {"--set workload.ranks: expected key.path=value",
-                          "--set =3: expected key.path=value", "--set a..b: empty key segment"};
-    for (int i = 0; i < 3; i++) {
+                          "--set =3: expected key.path=value", "--set a..b: empty key segment",
+                          "--set topology.set: duplicate object key near '\"gpus\"'"};
+    for (int i = 0; i < 4; i++) {
         sim_overrides_t ov = {&bad[i], 1, false, 0};
         sim_scenario_t sc;
         tn_error_t err = {0};
         ck_assert_int_eq(sim_scenario_load(&sc, p, &ov, &err), -1);
-        ck_assert_str_eq(err.msg, want[i]);
+        /* "<file>: --set ...": the file the override applies to comes first */
+        ck_assert_int_eq(strncmp(err.msg, p, strlen(p)), 0);
+        ck_assert_str_eq(err.msg + strlen(p) + 2, want[i]);
     }
     tmpfile_drop(p);
 }

@@ -147,6 +147,20 @@ START_TEST(spec_preset_with_overrides)
     topo_destroy(&t);
     topo_spec_destroy(&s);
 
+    /* a group override changes only the keys it names */
+    ck_assert_int_eq(parse_spec("{\"preset\": \"single-switch\", \"set\": {\"link\": "
+                                "{\"bw_gbps\": 25}}}",
+                                &s, &err),
+                     0);
+    ck_assert_uint_eq(s.single_switch.bps, 25000000000ull);
+    ck_assert_uint_eq(s.single_switch.latency_ps, 500000);
+    topo_spec_destroy(&s);
+    ck_assert_int_eq(parse_spec("{\"preset\": \"single-switch\", \"set\": {\"link\": "
+                                "{\"bw\": 25}}}",
+                                &s, &err),
+                     -1);
+    ck_assert_str_eq(err.msg, "s.json: topology.set.link.bw: the preset has no key \"bw\"");
+
     /* the preset alone: 8 GPUs at 100 Gbps, 500 ns */
     ck_assert_int_eq(parse_spec("{\"preset\": \"single-switch\"}", &s, &err), 0);
     ck_assert_uint_eq(s.single_switch.gpus, 8);

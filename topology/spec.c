@@ -49,6 +49,19 @@ static int apply_override(json_t *spec, const char *dotted, json_t *value, tn_jo
         json_t *next = json_object_get(cur, seg);
         if (!next)
             return tn_jobj_fail(setobj, dotted, "the preset has no key \"%s\"", seg);
+        if (!dot && json_is_object(value) && json_is_object(next)) {
+            /* {"link": {"bw_gbps": 200}} changes link.bw_gbps and keeps the
+             * rest of the preset's link, like "link.bw_gbps": 200. */
+            const char *k;
+            json_t *v;
+            json_object_foreach(value, k, v) {
+                char sub[512];
+                snprintf(sub, sizeof sub, "%s.%s", dotted, k);
+                if (apply_override(spec, sub, v, setobj))
+                    return -1;
+            }
+            return 0;
+        }
         if (!dot)
             return json_object_set(cur, seg, value) ? tn_jobj_fail(setobj, dotted, "cannot set")
                                                     : 0;
