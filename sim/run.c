@@ -40,7 +40,7 @@ int sim_run_scenario(const sim_scenario_t *sc, sim_records_t *rec, sim_run_info_
         goto out;
     }
     if (tr.n_ranks > topo.n_gpus) {
-        tn_error_set(err, TN_EINPUT, "%s: the workload has %d ranks but the fabric only %d gpus",
+        tn_error_set(err, TN_EINPUT, "%s: the workload has %d ranks but the fabric has only %d gpus",
                      sc->src, tr.n_ranks, topo.n_gpus);
         goto out;
     }

@@ -199,7 +199,7 @@ START_TEST(scenario_runs_on_a_subset)
     ck_assert_int_eq(sim_scenario_load(&sc, "workloads/scenarios/skeleton-8gpu.json", &ov2, &err), 0);
     ck_assert_int_eq(sim_run_scenario(&sc, &rec, &info, &err), -1);
     ck_assert_str_eq(err.msg, "workloads/scenarios/skeleton-8gpu.json: the workload has 9 ranks "
-                              "but the fabric only 8 gpus");
+                              "but the fabric has only 8 gpus");
     sim_records_destroy(&rec);
     sim_scenario_destroy(&sc);
 }
