@@ -5,19 +5,12 @@
 
 #include "common/tn_json.h"
 #include "common/tn_map.h"
+#include "tests/helpers.h"
 #include "tests/tests.h"
-
-static json_t *parse(const char *s)
-{
-    json_error_t je;
-    json_t *v = json_loads(s, 0, &je);
-    ck_assert_ptr_nonnull(v);
-    return v;
-}
 
 START_TEST(json_reads_values_and_defaults)
 {
-    json_t *v = parse("{\"a\": 3, \"b\": 2.5, \"c\": \"x\", \"d\": true, \"e\": \"two\"}");
+    json_t *v = test_json("{\"a\": 3, \"b\": 2.5, \"c\": \"x\", \"d\": true, \"e\": \"two\"}");
     static const char *const keys[] = {"a", "b", "c", "d", "e", "f", NULL};
     static const char *const names[] = {"one", "two", NULL};
     tn_error_t err = {0};
@@ -61,7 +54,7 @@ START_TEST(json_errors_name_file_and_path)
     };
     static const char *const keys[] = {"tp", NULL};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        json_t *v = parse(cases[i].doc);
+        json_t *v = test_json(cases[i].doc);
         tn_error_t err = {0};
         tn_jobj_t o;
         uint64_t tp = 0;
@@ -78,7 +71,7 @@ END_TEST
 
 START_TEST(json_enum_lists_choices)
 {
-    json_t *v = parse("{\"model\": \"flwo\"}");
+    json_t *v = test_json("{\"model\": \"flwo\"}");
     static const char *const names[] = {"flow", "analytic", NULL};
     tn_error_t err = {0};
     tn_jobj_t o;
@@ -93,9 +86,9 @@ END_TEST
 
 START_TEST(json_hash_ignores_key_order)
 {
-    json_t *a = parse("{\"x\": 1, \"y\": [1, 2]}");
-    json_t *b = parse("{\"y\": [1, 2], \"x\": 1}");
-    json_t *c = parse("{\"y\": [2, 1], \"x\": 1}");
+    json_t *a = test_json("{\"x\": 1, \"y\": [1, 2]}");
+    json_t *b = test_json("{\"y\": [1, 2], \"x\": 1}");
+    json_t *c = test_json("{\"y\": [2, 1], \"x\": 1}");
     ck_assert_uint_eq(tn_json_hash(a), tn_json_hash(b));
     ck_assert_uint_ne(tn_json_hash(a), tn_json_hash(c));
     json_decref(a);

@@ -7,6 +7,7 @@
 #include "topology/route.h"
 #include "topology/single_switch.h"
 #include "topology/spec.h"
+#include "tests/helpers.h"
 #include "tests/tests.h"
 
 START_TEST(single_switch_shape)
@@ -119,9 +120,7 @@ END_TEST
 
 static int parse_spec(const char *doc, topo_spec_t *s, tn_error_t *err)
 {
-    json_error_t je;
-    json_t *v = json_loads(doc, 0, &je);
-    ck_assert_ptr_nonnull(v);
+    json_t *v = test_json(doc);
     int rc = topo_spec_parse(s, v, "s.json", "topology", err);
     json_decref(v);
     return rc;

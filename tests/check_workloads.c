@@ -6,6 +6,7 @@
 
 #include "workloads/gen_allreduce.h"
 #include "workloads/spec.h"
+#include "tests/helpers.h"
 #include "tests/tests.h"
 
 START_TEST(generator_shares_one_program)
@@ -79,9 +80,7 @@ END_TEST
 
 static int parse_wl(const char *doc, wl_spec_t *s, tn_error_t *err)
 {
-    json_error_t je;
-    json_t *v = json_loads(doc, 0, &je);
-    ck_assert_ptr_nonnull(v);
+    json_t *v = test_json(doc);
     int rc = wl_spec_parse(s, v, "dir/s.json", "workload", err);
     json_decref(v);
     return rc;

@@ -27,3 +27,11 @@ void tmpfile_drop(char *path)
         unlink(path);
     free(path);
 }
+
+json_t *test_json(const char *doc)
+{
+    json_error_t je;
+    json_t *v = json_loads(doc, 0, &je);
+    ck_assert_msg(v != NULL, "bad test json: %s", je.text);
+    return v;
+}

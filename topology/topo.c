@@ -41,13 +41,12 @@ int32_t topo_add_vertex(topo_t *t, topo_kind_t kind, int32_t server, int32_t cor
 {
     TN_ASSERT(!t->finalized && kind < TOPO_KIND_COUNT);
     TN_ASSERT(t->n_vertices < INT32_MAX);
-    size_t need = (size_t)t->n_vertices + 1, cap = t->v_cap;
-    TN_GROW(t->kind, cap, need);
-    cap = t->v_cap;
-    TN_GROW(t->server, cap, need);
-    cap = t->v_cap;
-    TN_GROW(t->cores, cap, need);
-    t->v_cap = cap;
+    if ((size_t)t->n_vertices == t->v_cap) {
+        size_t c = t->v_cap = t->v_cap ? 2 * t->v_cap : 64;
+        t->kind = tn_realloc(t->kind, c * sizeof *t->kind);
+        t->server = tn_realloc(t->server, c * sizeof *t->server);
+        t->cores = tn_realloc(t->cores, c * sizeof *t->cores);
+    }
     int32_t v = t->n_vertices++;
     t->kind[v] = (uint8_t)kind;
     t->server[v] = server;
@@ -59,15 +58,14 @@ int32_t topo_add_vertex(topo_t *t, topo_kind_t kind, int32_t server, int32_t cor
 
 static int32_t add_edge(topo_t *t, int32_t a, int32_t b, uint64_t bps, uint64_t lat, topo_tier_t tier)
 {
-    size_t need = (size_t)t->n_edges + 1, cap;
-#define GROW_E(arr) (cap = t->e_cap, TN_GROW(arr, cap, need))
-    GROW_E(t->esrc);
-    GROW_E(t->edst);
-    GROW_E(t->bps);
-    GROW_E(t->latency_ps);
-    GROW_E(t->tier);
-#undef GROW_E
-    t->e_cap = cap;
+    if ((size_t)t->n_edges == t->e_cap) {
+        size_t c = t->e_cap = t->e_cap ? 2 * t->e_cap : 64;
+        t->esrc = tn_realloc(t->esrc, c * sizeof *t->esrc);
+        t->edst = tn_realloc(t->edst, c * sizeof *t->edst);
+        t->bps = tn_realloc(t->bps, c * sizeof *t->bps);
+        t->latency_ps = tn_realloc(t->latency_ps, c * sizeof *t->latency_ps);
+        t->tier = tn_realloc(t->tier, c * sizeof *t->tier);
+    }
     int32_t e = t->n_edges++;
     t->esrc[e] = a;
     t->edst[e] = b;
