@@ -25,13 +25,10 @@ typedef struct {
 static void on_event(sim_engine_t *eng, void *ctx, uint64_t arg)
 {
     hold_t *h = ctx;
-    if (h->todo == 0) {
-        sim_stop(eng);
-        return;
-    }
-    h->todo--;
     double d = gsl_ran_exponential(h->rng, 1e6); /* ps: mean 1 us */
     sim_schedule_in(eng, (sim_time_t)d + 1, on_event, h, arg);
+    if (--h->todo == 0)
+        sim_stop(eng); /* after rescheduling: the queue stays at N */
 }
 
 static double now_s(void)

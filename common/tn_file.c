@@ -30,7 +30,7 @@ int tn_outset_add(tn_outset_t *o, const char *path, const void *data, size_t len
     size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
     size_t n = strlen(path) + 32;
     char *tmp = tn_malloc(n);
-    snprintf(tmp, n, "%.*s.%s.tmp%ld", (int)dirlen, path, path + dirlen, (long)getpid());
+    snprintf(tmp, n, "%.*s.%s.%ld.tmp", (int)dirlen, path, path + dirlen, (long)getpid());
     FILE *f = fopen(tmp, "wb");
     if (!f) {
         int e = errno;

@@ -30,7 +30,10 @@ int tn_outset_add(tn_outset_t *o, const char *path, const void *data, size_t len
                   tn_error_t *err);
 
 /* Renames every temporary into place. Errors (TN_EIO): a rename failed;
- * the temporaries not yet renamed are removed. O(files). */
+ * the temporaries not yet renamed are removed, and the files renamed
+ * before it stay (each file is whole either way; a rename within one
+ * directory fails only when the directory itself changed under us).
+ * O(files). */
 int tn_outset_commit(tn_outset_t *o, tn_error_t *err);
 
 /* Removes every temporary written so far. O(files). */

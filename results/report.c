@@ -9,8 +9,12 @@
 
 /* Adds key: value for a double, as a JSON real. */
 static void put_real(json_t *o, const char *k, double v) { json_object_set_new(o, k, json_real(v)); }
+/* Counts and picosecond times: exact integers. The run refuses to report
+ * anything past 2^63 (sim_run_scenario checks for saturation), so this
+ * cast never loses the sign. */
 static void put_int(json_t *o, const char *k, uint64_t v)
 {
+    TN_ASSERT(v <= INT64_MAX);
     json_object_set_new(o, k, json_integer((json_int_t)v));
 }
 
@@ -58,12 +62,14 @@ json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta)
     json_object_set_new(ranks, "collectives", spread_s(rec->rank_coll_ps, rec->n_ranks));
     json_object_set_new(r, "per_rank_totals", ranks);
 
-    uint64_t bytes = 0;
+    /* A sum over links: as a double, as it may pass 2^63 when each
+     * counter does not. */
+    double bytes = 0;
     for (int32_t e = 0; e < rec->n_links; e++)
-        bytes += rec->link_bytes[e];
+        bytes += (double)rec->link_bytes[e];
     json_t *net = json_object();
     put_int(net, "transfers", rec->transfers);
-    put_int(net, "link_bytes", bytes);
+    put_real(net, "link_bytes", bytes);
     json_object_set_new(r, "network", net);
 
     json_t *m = json_object();

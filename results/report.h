@@ -4,7 +4,9 @@
  * report.json holds the headline figures with units in their keys
  * (iteration_time_s, ...), the per-iteration times, and a meta block
  * (tensim version, seed, scenario hash, command line, events). It contains
- * no wall-clock time, so the same scenario and seed give the same bytes.
+ * no wall-clock time, so the same command line on the same scenario gives
+ * the same bytes (meta.command_line is the only field that changes with,
+ * say, -o).
  *
  * Ownership: res_report_json() returns a new reference the caller
  * json_decref()s; the records and meta are borrowed.

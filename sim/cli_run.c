@@ -45,8 +45,19 @@ int cli_run(int argc, char **argv, const char *command_line)
     int quiet = 0, c, rc = 2;
     optind = 0; /* 0, not 1: makes glibc getopt start afresh */
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
+    /* Leading '-': non-options come back as 1, in order, even with
+     * POSIXLY_CORRECT set; ':' reports a missing value as ':'. */
+    const char *scenario = NULL;
+    int extra = 0;
+    while ((c = getopt_long(argc, argv, "-:o:qh", opts, NULL)) != -1) {
+        const char *arg = argv[optind - 1];
         switch (c) {
+        case 1:
+            if (scenario)
+                extra++;
+            else
+                scenario = optarg;
+            break;
         case 'o':
             outdir = optarg;
             break;
@@ -68,14 +79,20 @@ int cli_run(int argc, char **argv, const char *command_line)
             rc = 0;
             goto out;
         case ':':
-            cli_error("run: option '%s' needs a value", argv[optind - 1]);
+            if (arg[0] == '-' && arg[1] == '-')
+                cli_error("run: option '%s' needs a value", arg);
+            else
+                cli_error("run: option '-%c' needs a value", optopt);
             goto out;
         default:
-            /* optopt names a bad short option even inside a group (-zq). */
-            if (optopt)
-                cli_error("run: unknown option '-%c' (see tensim run --help)", optopt);
+            /* A long option names itself (--quiet=1 is "takes no value");
+             * optopt names a bad short one even inside a group (-zq). */
+            if (arg[0] == '-' && arg[1] == '-' && optopt)
+                cli_error("run: option '%.*s' takes no value", (int)strcspn(arg, "="), arg);
+            else if (arg[0] == '-' && arg[1] == '-')
+                cli_error("run: unknown option '%s' (see tensim run --help)", arg);
             else
-                cli_error("run: unknown option '%s' (see tensim run --help)", argv[optind - 1]);
+                cli_error("run: unknown option '-%c' (see tensim run --help)", optopt);
             goto out;
         }
     }
@@ -83,14 +100,14 @@ int cli_run(int argc, char **argv, const char *command_line)
         cli_error("run: -o: expected a directory name");
         goto out;
     }
-    if (argc - optind != 1) {
+    if (!scenario || extra || optind < argc) {
         cli_error("run: expected one scenario file (see tensim run --help)");
         goto out;
     }
 
     sim_scenario_t sc;
     tn_error_t err = {0};
-    if (sim_scenario_load(&sc, argv[optind], &ov, &err)) {
+    if (sim_scenario_load(&sc, scenario, &ov, &err)) {
         cli_error("%s", err.msg);
         rc = tn_error_exit_status(&err);
         goto out;

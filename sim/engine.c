@@ -26,6 +26,8 @@ sim_event_id_t sim_schedule(sim_engine_t *eng, sim_time_t at, sim_handler_t fn, 
     TN_ASSERT(fn != NULL);
     if (at < eng->now)
         return SIM_EVENT_NONE;
+    if (at == SIM_TIME_MAX)
+        eng->overflowed = true;
     uint32_t s = sim_evq_push(&eng->q, at);
     if (s >= eng->rec_cap) {
         size_t old = eng->rec_cap;
@@ -38,7 +40,7 @@ sim_event_id_t sim_schedule(sim_engine_t *eng, sim_time_t at, sim_handler_t fn, 
     r->arg = arg;
     if (r->gen == 0)
         r->gen = 1;
-    return ((uint64_t)r->gen << 32) | s;
+    return (sim_event_id_t){r->gen, s};
 }
 
 sim_event_id_t sim_schedule_in(sim_engine_t *eng, sim_time_t delay, sim_handler_t fn, void *ctx,
@@ -47,15 +49,13 @@ sim_event_id_t sim_schedule_in(sim_engine_t *eng, sim_time_t delay, sim_handler_
     return sim_schedule(eng, sim_time_add(eng->now, delay), fn, ctx, arg);
 }
 
-/* Retires the generation of slot s, so ids naming it go stale. Never 0. */
-static inline void retire(sim_event_rec_t *r) { r->gen = r->gen == UINT32_MAX ? 1 : r->gen + 1; }
+/* Retires the generation of a slot, so ids naming it go stale. */
+static inline void retire(sim_event_rec_t *r) { r->gen++; }
 
 bool sim_cancel(sim_engine_t *eng, sim_event_id_t id)
 {
-    if (id == SIM_EVENT_NONE)
-        return false;
-    uint32_t s = (uint32_t)id, gen = (uint32_t)(id >> 32);
-    if (s >= eng->rec_cap || eng->rec[s].gen != gen)
+    uint32_t s = id.slot;
+    if (sim_event_is_none(id) || s >= eng->rec_cap || eng->rec[s].gen != id.gen)
         return false;
     retire(&eng->rec[s]);
     sim_evq_cancel(&eng->q, s);

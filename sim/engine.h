@@ -27,22 +27,30 @@ typedef struct sim_engine sim_engine_t;
  * schedule and cancel events. */
 typedef void (*sim_handler_t)(sim_engine_t *eng, void *ctx, uint64_t arg);
 
-/* Names a scheduled event for sim_cancel(): pool slot and its generation, so
- * a stale id (the event ran or was cancelled) is recognised. Never 0. */
-typedef uint64_t sim_event_id_t;
-#define SIM_EVENT_NONE ((sim_event_id_t)0)
+/* Names a scheduled event for sim_cancel(): its pool slot and the slot's
+ * generation, so a stale id (the event ran or was cancelled, and the slot
+ * was reused) is recognised. The generation is 64 bits: it never wraps, so
+ * a stale id can never match again. gen 0 is no event. */
+typedef struct {
+    uint64_t gen;
+    uint32_t slot;
+} sim_event_id_t;
+#define SIM_EVENT_NONE ((sim_event_id_t){0, 0})
+
+static inline bool sim_event_is_none(sim_event_id_t id) { return id.gen == 0; }
 
 typedef struct {
     sim_handler_t fn;
     void *ctx;
     uint64_t arg;
-    uint32_t gen; /* bumped when the event runs or is cancelled */
+    uint64_t gen; /* bumped when the event runs or is cancelled */
 } sim_event_rec_t;
 
 struct sim_engine {
     sim_time_t now;
     uint64_t processed;   /* events run so far */
     bool stopped;
+    bool overflowed;      /* an event was scheduled at SIM_TIME_MAX */
     sim_evq_t q;
     sim_event_rec_t *rec; /* by queue slot */
     size_t rec_cap;
@@ -53,7 +61,10 @@ void sim_engine_destroy(sim_engine_t *eng);
 
 /* Schedules fn(eng, ctx, arg) at absolute time `at`. Returns its id, or
  * SIM_EVENT_NONE, scheduling nothing, when `at` is before now (an event in
- * the past is refused: the clock never goes backwards). O(log n). */
+ * the past is refused: the clock never goes backwards). SIM_TIME_MAX (about
+ * 213 days) is the end of time: an event there is kept but sets
+ * eng->overflowed, so a run whose times saturated is reported as such, not
+ * as a wrong number. O(log n). */
 sim_event_id_t sim_schedule(sim_engine_t *eng, sim_time_t at, sim_handler_t fn, void *ctx,
                             uint64_t arg);
 

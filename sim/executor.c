@@ -26,6 +26,7 @@ typedef struct {
     sim_coll_t *coll;
     sim_exec_t *x;
     int32_t comm, group;
+    int32_t first_member;    /* who created it: the reference for type and size */
     uint32_t *op_of_member;
 } inflight_t;
 
@@ -41,8 +42,31 @@ static uint64_t coll_key(int32_t comm, int32_t group, uint32_t seq)
            ((uint64_t)group << KEY_SEQ_BITS) | seq;
 }
 
-static void op_ready(sim_exec_t *x, int32_t r, uint32_t op);
 static void start_iteration(sim_exec_t *x, int32_t r);
+
+/* Queues (r, op) to start, and starts queued ops unless a caller further up
+ * the stack is already doing so. */
+static void op_ready(sim_exec_t *x, int32_t r, uint32_t op);
+
+static void op_start(sim_exec_t *x, int32_t r, uint32_t op);
+
+static void drain(sim_exec_t *x)
+{
+    if (x->draining)
+        return;
+    x->draining = true;
+    for (size_t i = 0; i < x->n_ready && !x->failed; i++)
+        op_start(x, x->ready[i].rank, x->ready[i].op);
+    x->n_ready = 0;
+    x->draining = false;
+}
+
+static void op_ready(sim_exec_t *x, int32_t r, uint32_t op)
+{
+    TN_GROW(x->ready, x->ready_cap, x->n_ready + 1);
+    x->ready[x->n_ready++] = (struct sim_ready){r, op};
+    drain(x);
+}
 
 /* Rank r finished all ops of its current iteration: note the time and go
  * on with the next iteration, if any. */
@@ -62,6 +86,14 @@ static void start_iteration(sim_exec_t *x, int32_t r)
 {
     sim_rank_t *rk = &x->ranks[r];
     const wl_program_t *p = rk->prog;
+    if (p->n_ops == 0) {
+        /* An empty program finishes every iteration at once. */
+        for (; rk->iter < x->iterations; rk->iter++)
+            if (sim_now(x->eng) > x->rec->iter_end[rk->iter])
+                x->rec->iter_end[rk->iter] = sim_now(x->eng);
+        x->ranks_finished++;
+        return;
+    }
     rk->done = 0;
     for (uint32_t i = 0; i < p->n_ops; i++) {
         rk->pending[i] = p->ops[i].n_deps;
@@ -70,8 +102,6 @@ static void start_iteration(sim_exec_t *x, int32_t r)
     for (uint32_t i = 0; i < p->n_ops; i++)
         if (p->ops[i].n_deps == 0)
             op_ready(x, r, i);
-    if (p->n_ops == 0)
-        finish_iteration(x, r); /* an empty program finishes at once */
 }
 
 static void op_done(sim_exec_t *x, int32_t r, uint32_t op)
@@ -132,6 +162,21 @@ static void on_coll_member_done(void *ctx, int32_t member, uint64_t key)
     op_done(x, r, op);
 }
 
+/* Stops the run with an error about rank r's op: a trace inconsistency
+ * that only shows when the ranks meet. */
+static void fail(sim_exec_t *x, int32_t r, uint32_t op, const char *why, int32_t other,
+                 uint32_t other_op)
+{
+    if (x->failed)
+        return;
+    const wl_program_t *p = x->ranks[r].prog, *q = x->ranks[other].prog;
+    tn_error_set(&x->err, TN_EINPUT, "rank %d (program %s, op %u) and rank %d (program %s, op %u) "
+                 "meet in one collective but %s",
+                 other, q->name, other_op, r, p->name, op, why);
+    x->failed = true;
+    sim_stop(x->eng);
+}
+
 static void join_collective(sim_exec_t *x, int32_t r, uint32_t op)
 {
     sim_rank_t *rk = &x->ranks[r];
@@ -146,18 +191,24 @@ static void join_collective(sim_exec_t *x, int32_t r, uint32_t op)
         f->x = x;
         f->comm = o->comm;
         f->group = g;
+        f->first_member = m;
         f->op_of_member = tn_malloc((size_t)n * sizeof *f->op_of_member);
         f->coll = sim_coll_new(x->net, (wl_coll_t)o->coll, o->bytes, n,
                                x->comm_vertex[o->comm] + c->group_off[g], on_coll_member_done, f,
                                key);
         tn_map_put(&x->inflight, key, f);
+    } else if (f->coll->op != o->coll || f->coll->bytes != o->bytes) {
+        int32_t other = c->members[c->group_off[g] + f->first_member];
+        fail(x, r, op, f->coll->op != o->coll ? "disagree on its type" : "disagree on its size",
+             other, f->op_of_member[f->first_member]);
+        return;
     }
     f->op_of_member[m] = op;
     rk->started[op] = sim_now(x->eng);
     sim_coll_arrive(f->coll, m); /* may finish (and free) f at once */
 }
 
-static void op_ready(sim_exec_t *x, int32_t r, uint32_t op)
+static void op_start(sim_exec_t *x, int32_t r, uint32_t op)
 {
     sim_rank_t *rk = &x->ranks[r];
     rk->state[op] = OP_RUNNING;
@@ -198,12 +249,29 @@ static int check_supported(const wl_trace_t *tr, tn_error_t *err)
     return 0;
 }
 
+/* The k-th collective of a rank on a communicator is numbered k over the
+ * whole run; the numbers must fit the in-flight key. */
+static int check_collective_count(const wl_trace_t *tr, uint64_t iterations, tn_error_t *err)
+{
+    for (int32_t p = 0; p < tr->n_progs; p++) {
+        uint64_t n = 0;
+        for (uint32_t i = 0; i < tr->progs[p].n_ops; i++)
+            n += tr->progs[p].ops[i].kind == WL_OP_COLLECTIVE;
+        if (n * iterations >= (1ull << KEY_SEQ_BITS))
+            return tn_error_set(err, TN_EINPUT,
+                                "program %s: %llu collectives x %llu iterations is more than %llu",
+                                tr->progs[p].name, (unsigned long long)n,
+                                (unsigned long long)iterations, (1ull << KEY_SEQ_BITS) - 1);
+    }
+    return 0;
+}
+
 int sim_exec_init(sim_exec_t *x, sim_engine_t *eng, sim_net_t *net, const wl_trace_t *tr,
                   const int32_t *rank_vertex, uint64_t iterations, sim_records_t *rec,
                   tn_error_t *err)
 {
     memset(x, 0, sizeof *x);
-    if (check_supported(tr, err))
+    if (check_supported(tr, err) || check_collective_count(tr, iterations, err))
         return -1;
     x->eng = eng;
     x->net = net;
@@ -266,6 +334,11 @@ void sim_exec_start(sim_exec_t *x)
 
 int sim_exec_check_finished(const sim_exec_t *x, tn_error_t *err)
 {
+    if (x->failed) {
+        if (err)
+            *err = x->err;
+        return -1;
+    }
     if (x->ranks_finished == x->tr->n_ranks)
         return 0;
     char list[512] = "";
@@ -329,5 +402,6 @@ void sim_exec_destroy(sim_exec_t *x)
         }
     }
     tn_map_destroy(&x->inflight);
+    free(x->ready);
     memset(x, 0, sizeof *x);
 }

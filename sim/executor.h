@@ -16,6 +16,7 @@
 #ifndef SIM_EXECUTOR_H
 #define SIM_EXECUTOR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/tn_error.h"
@@ -39,6 +40,16 @@ typedef struct {
     int32_t **comm_vertex;       /* by comm: member vertices in member order */
     tn_map_t inflight;           /* (comm, group, seq) -> collective in flight */
     int32_t ranks_finished;
+    /* Ops whose dependencies are done, not started yet: a worklist, so that
+     * chains of ops that finish at once run in a loop, not a recursion. */
+    struct sim_ready {
+        int32_t rank;
+        uint32_t op;
+    } *ready;
+    size_t n_ready, ready_cap;
+    bool draining;
+    bool failed;                 /* a trace error found mid-run (err holds it) */
+    tn_error_t err;
 } sim_exec_t;
 
 /* Prepares every rank to start at time 0 (nothing is scheduled yet).
@@ -51,9 +62,11 @@ int sim_exec_init(sim_exec_t *x, sim_engine_t *eng, sim_net_t *net, const wl_tra
 /* Starts every rank's first ops at the current time. O(ranks x roots). */
 void sim_exec_start(sim_exec_t *x);
 
-/* After the engine ran dry: 0 when every rank finished every iteration,
- * else -1 with an error naming the stuck ranks and the ops they wait in
- * (a deadlock: a collective some member never reaches). O(ranks x ops). */
+/* After the engine ran dry (or was stopped): 0 when every rank finished
+ * every iteration; else -1 with the error that stopped the run (members of
+ * one collective that disagree on its type or size), or one naming the
+ * stuck ranks and the ops they wait in (a deadlock: a collective some
+ * member never reaches). O(ranks x ops). */
 int sim_exec_check_finished(const sim_exec_t *x, tn_error_t *err);
 
 void sim_exec_destroy(sim_exec_t *x);

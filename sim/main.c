@@ -99,12 +99,16 @@ int main(int argc, char **argv)
         case 'V':
             printf("tensim %s\n", TENSIM_VERSION);
             return 0;
-        default:
-            if (optopt)
-                cli_error("unknown option '-%c' (see tensim --help)", optopt);
+        default: {
+            const char *arg = argv[optind - 1];
+            if (arg[0] == '-' && arg[1] == '-' && optopt)
+                cli_error("option '%.*s' takes no value", (int)strcspn(arg, "="), arg);
+            else if (arg[0] == '-' && arg[1] == '-')
+                cli_error("unknown option '%s' (see tensim --help)", arg);
             else
-                cli_error("unknown option '%s' (see tensim --help)", argv[optind - 1]);
+                cli_error("unknown option '-%c' (see tensim --help)", optopt);
             return 2;
+        }
         }
     }
     if (optind >= argc) {

@@ -47,7 +47,8 @@ void sim_net_send(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, sim_ha
         lat = sim_time_add(lat, t->latency_ps[e]);
         if (t->bps[e] < bottleneck)
             bottleneck = t->bps[e];
-        n->link_bytes[e] += bytes;
+        if (__builtin_add_overflow(n->link_bytes[e], bytes, &n->link_bytes[e]))
+            n->overflowed = true;
         n->link_busy_ps[e] = sim_time_add(n->link_busy_ps[e], sim_serialize_ps(bytes, t->bps[e]));
     }
     sim_time_t dur = hops ? sim_time_add(lat, sim_serialize_ps(bytes, bottleneck)) : 0;

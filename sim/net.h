@@ -17,6 +17,7 @@
 #ifndef SIM_NET_H
 #define SIM_NET_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/tn_error.h"
@@ -35,6 +36,7 @@ typedef struct {
     uint64_t next_flow;       /* flow ids, in the order transfers start */
     uint64_t transfers;       /* started so far */
     uint64_t *link_bytes;     /* by edge */
+    bool overflowed;          /* a byte counter passed 2^64 */
     sim_time_t *link_busy_ps; /* by edge */
     int32_t path[SIM_NET_MAX_HOPS];
 } sim_net_t;

@@ -18,6 +18,11 @@ int sim_run_scenario(const sim_scenario_t *sc, sim_records_t *rec, sim_run_info_
                             "%s: collectives.algorithm: \"%s\" is not in this build yet; use "
                             "\"ring\" or \"auto\"",
                             sc->src, sim_algo_names[sc->algorithm]);
+    if (sc->chunk_bytes || sc->channels != 1)
+        return tn_error_set(err, TN_EINPUT,
+                            "%s: collectives.%s: chunked and multi-channel collectives are not in "
+                            "this build yet (the ring moves S/n per step on one channel)",
+                            sc->src, sc->chunk_bytes ? "chunk_bytes" : "channels");
     topo_t topo;
     wl_trace_t tr;
     sim_engine_t eng;
@@ -59,7 +64,17 @@ int sim_run_scenario(const sim_scenario_t *sc, sim_records_t *rec, sim_run_info_
     sim_exec_start(&ex);
     sim_run(&eng, SIM_TIME_MAX);
     if (sim_exec_check_finished(&ex, err)) {
-        tn_error_prefix(err, "%s", sc->src);
+        tn_error_prefix(err, "%s: workload", sc->src);
+        goto out;
+    }
+    /* Saturated counters would make every figure wrong: refuse, naming the
+     * limit, rather than report them. */
+    if (eng.overflowed || sim_now(&eng) > INT64_MAX || net.overflowed) {
+        tn_error_set(err, TN_EINPUT,
+                     "%s: the run exceeds what tensim counts: %s (shorten the run or raise "
+                     "the link rates)",
+                     sc->src, net.overflowed ? "2^64 bytes on one link"
+                                             : "2^63 ps (106 days) of simulated time");
         goto out;
     }
     rec->end_ps = sim_now(&eng);

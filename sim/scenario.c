@@ -163,7 +163,7 @@ int sim_scenario_load(sim_scenario_t *sc, const char *path, const sim_overrides_
     sc->iterations = 1;
     sc->net_model = SIM_NET_ANALYTIC;
     sc->algorithm = SIM_ALGO_AUTO;
-    sc->chunk_bytes = 4u << 20;
+    sc->chunk_bytes = 0; /* not set: the algorithm's own split */
     sc->channels = 1;
     sc->root = tn_json_load_file(path, err);
     if (!sc->root)

@@ -43,7 +43,7 @@ typedef struct {
     wl_spec_t workload;
     sim_net_model_t net_model;
     sim_algo_t algorithm;
-    uint64_t chunk_bytes;
+    uint64_t chunk_bytes;   /* 0 when not set */
     uint64_t channels;
 } sim_scenario_t;
 

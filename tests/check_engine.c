@@ -116,6 +116,41 @@ START_TEST(evq_peek_skips_cancelled)
 }
 END_TEST
 
+/* Cancel more than half of a large queue: the purge must run (no dead
+ * entries left), and what remains must pop in reference order. */
+START_TEST(evq_purge_keeps_order)
+{
+    enum { N = 400 };
+    sim_evq_t q;
+    sim_evq_init(&q);
+    uint32_t slot[N];
+    for (int i = 0; i < N; i++)
+        slot[i] = sim_evq_push(&q, (sim_time_t)((i * 7919) % 101)); /* many ties */
+    for (int i = 0; i < N; i++)
+        if (i % 4 != 0)
+            sim_evq_cancel(&q, slot[i]);
+    ck_assert_uint_lt(q.dead, N / 4); /* a purge ran (300 cancels, threshold n/2) */
+    ck_assert_uint_eq(sim_evq_size(&q), N / 4);
+    /* survivors: i = 0, 4, 8, ...; expected order (time, push order) */
+    sim_time_t last_t = 0;
+    int last_i = -1, popped = 0;
+    sim_evq_entry_t e;
+    while (sim_evq_pop(&q, &e)) {
+        int i = -1;
+        for (int k = 0; k < N; k += 4)
+            if (slot[k] == sim_evq_slot(&e) && (sim_time_t)((k * 7919) % 101) == e.time)
+                i = k;
+        ck_assert_int_ge(i, 0);
+        ck_assert(e.time > last_t || (e.time == last_t && i > last_i));
+        last_t = e.time;
+        last_i = i;
+        popped++;
+    }
+    ck_assert_int_eq(popped, N / 4);
+    sim_evq_destroy(&q);
+}
+END_TEST
+
 /* ---- the engine ---- */
 
 typedef struct {
@@ -157,9 +192,9 @@ static void reschedule_past(sim_engine_t *eng, void *ctx, uint64_t arg)
 {
     (void)arg;
     int *refused = ctx;
-    *refused = sim_schedule(eng, sim_now(eng) - 1, reschedule_past, ctx, 0) == SIM_EVENT_NONE;
+    *refused = sim_event_is_none(sim_schedule(eng, sim_now(eng) - 1, reschedule_past, ctx, 0));
     /* the present is allowed, and runs after this event */
-    ck_assert(sim_schedule(eng, sim_now(eng), record, NULL, 0) != SIM_EVENT_NONE);
+    ck_assert(!sim_event_is_none(sim_schedule(eng, sim_now(eng), record, NULL, 0)));
     sim_stop(eng);
 }
 
@@ -257,6 +292,36 @@ START_TEST(engine_two_engines_are_independent)
 }
 END_TEST
 
+static void noop(sim_engine_t *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    (*(int *)ctx)++;
+    (void)arg;
+}
+
+/* An id goes stale when its event runs, even once its slot is reused: it
+ * can never cancel the newer event in that slot. */
+START_TEST(engine_stale_ids_never_match)
+{
+    sim_engine_t eng;
+    sim_engine_init(&eng);
+    int ran = 0;
+    sim_event_id_t old = sim_schedule(&eng, 1, noop, &ran, 0);
+    sim_run(&eng, SIM_TIME_MAX);
+    sim_event_id_t now = sim_schedule(&eng, 2, noop, &ran, 0);
+    ck_assert_uint_eq(now.slot, old.slot); /* the slot was reused */
+    ck_assert(!sim_cancel(&eng, old));
+    ck_assert(!sim_cancel(&eng, SIM_EVENT_NONE));
+    sim_run(&eng, SIM_TIME_MAX);
+    ck_assert_int_eq(ran, 2);
+    ck_assert(!eng.overflowed);
+    /* the end of time is kept, but marks the run */
+    sim_schedule_in(&eng, SIM_TIME_MAX, noop, &ran, 0);
+    ck_assert(eng.overflowed);
+    sim_engine_destroy(&eng);
+}
+END_TEST
+
 START_TEST(serialize_time_is_exact)
 {
     /* 1 MiB at 100 Gbps: 8388608 bits / 1e11 bit/s = 83.88608 us */
@@ -276,12 +341,14 @@ Suite *engine_suite(void)
     tcase_add_loop_test(tc, evq_matches_sorted_reference, 0, 5);
     tcase_add_loop_test(tc, evq_order_survives_seq_renumbering, 0, 3);
     tcase_add_test(tc, evq_peek_skips_cancelled);
+    tcase_add_test(tc, evq_purge_keeps_order);
     suite_add_tcase(s, tc);
     tc = tcase_create("engine");
     tcase_add_test(tc, engine_equal_times_run_in_scheduling_order);
     tcase_add_test(tc, engine_refuses_the_past);
     tcase_add_loop_test(tc, engine_clock_monotone_and_cancel_exact, 1, 5);
     tcase_add_test(tc, engine_two_engines_are_independent);
+    tcase_add_test(tc, engine_stale_ids_never_match);
     tcase_add_test(tc, serialize_time_is_exact);
     suite_add_tcase(s, tc);
     return s;

@@ -120,7 +120,8 @@ START_TEST(outputs_written_whole_and_identically)
 }
 END_TEST
 
-/* A set of files appears all together or not at all. */
+/* Nothing appears before commit; abort leaves nothing; commit puts every
+ * file in place. */
 START_TEST(outset_commit_and_abort)
 {
     char dir[] = "/tmp/tensim-out-XXXXXX";

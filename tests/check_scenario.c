@@ -40,7 +40,7 @@ START_TEST(defaults_and_name_from_file)
     ck_assert_uint_eq(strlen(sc.name), strlen(base) - 5);
     ck_assert_uint_eq(sc.seed, 1);
     ck_assert_uint_eq(sc.iterations, 1);
-    ck_assert_uint_eq(sc.chunk_bytes, 4u << 20);
+    ck_assert_uint_eq(sc.chunk_bytes, 0);
     ck_assert_uint_eq(sc.channels, 1);
     ck_assert_int_eq(sc.algorithm, SIM_ALGO_AUTO);
     sim_scenario_destroy(&sc);

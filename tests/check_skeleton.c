@@ -170,6 +170,72 @@ START_TEST(deadlock_is_reported)
 }
 END_TEST
 
+/* Members that disagree on a collective's size stop the run with both
+ * named. */
+START_TEST(mismatched_collective_is_reported)
+{
+    rig_t g;
+    wl_trace_init(&g.tr, 2);
+    int32_t grp[2] = {0, 0};
+    int32_t world = wl_trace_add_comm(&g.tr, "world", 1, grp);
+    int32_t pa = wl_trace_add_program(&g.tr, "a"), pb = wl_trace_add_program(&g.tr, "b");
+    wl_op_t ar = {.kind = WL_OP_COLLECTIVE, .coll = WL_COLL_ALLREDUCE, .comm = world, .bytes = 64};
+    wl_program_add_op(&g.tr, pa, &ar, NULL, 0);
+    ar.bytes = 128;
+    wl_op_t c = {.kind = WL_OP_COMPUTE, .duration_ps = 5};
+    uint32_t ci = wl_program_add_op(&g.tr, pb, &c, NULL, 0);
+    wl_program_add_op(&g.tr, pb, &ar, &ci, 1);
+    g.tr.rank_prog[0] = pa;
+    g.tr.rank_prog[1] = pb;
+    tn_error_t err = {0};
+    ck_assert_int_eq(rig_run(&g, 2, 1000, 0, 1, &err), -1);
+    ck_assert_str_eq(err.msg, "rank 0 (program a, op 0) and rank 1 (program b, op 1) meet in one "
+                              "collective but disagree on its size");
+    rig_destroy(&g);
+}
+END_TEST
+
+/* 200,000 one-member all-reduces in a chain finish at the instant they
+ * start: the executor must walk them in a loop, not a recursion that
+ * overflows the stack. tp = 1 produces exactly such groups. */
+START_TEST(long_chain_of_instant_ops)
+{
+    enum { OPS = 200000 };
+    rig_t g;
+    wl_trace_init(&g.tr, 2);
+    int32_t grp[2] = {0, 1}; /* two groups of one */
+    int32_t solo = wl_trace_add_comm(&g.tr, "solo", 2, grp);
+    int32_t p = wl_trace_add_program(&g.tr, "chain");
+    wl_op_t ar = {.kind = WL_OP_COLLECTIVE, .coll = WL_COLL_ALLREDUCE, .comm = solo, .bytes = 8};
+    for (uint32_t i = 0; i < OPS; i++) {
+        uint32_t dep = i - 1;
+        wl_program_add_op(&g.tr, p, &ar, &dep, i ? 1 : 0);
+    }
+    g.tr.rank_prog[0] = g.tr.rank_prog[1] = p;
+    ck_assert_int_eq(rig_run(&g, 2, 1000, 0, 2, NULL), 0);
+    ck_assert_uint_eq(g.rec.iter_end[1], 0); /* no transfer: no time passes */
+    ck_assert_uint_eq(g.net.transfers, 0);
+    rig_destroy(&g);
+}
+END_TEST
+
+/* Simulated time that would pass 2^63 ps is refused, not reported wrong. */
+START_TEST(time_overflow_is_refused)
+{
+    const char *sets[] = {"topology.set.gpus=2", "topology.set.link.bw_gbps=1e-6",
+                          "workload.ranks=2", "workload.allreduce_size_bytes=17592186044416"};
+    sim_overrides_t ov = {sets, 4, false, 0};
+    sim_scenario_t sc;
+    sim_records_t rec;
+    tn_error_t err = {0};
+    ck_assert_int_eq(sim_scenario_load(&sc, "workloads/scenarios/skeleton-8gpu.json", &ov, &err), 0);
+    ck_assert_int_eq(sim_run_scenario(&sc, &rec, NULL, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "the run exceeds what tensim counts"));
+    sim_records_destroy(&rec);
+    sim_scenario_destroy(&sc);
+}
+END_TEST
+
 /* A job on fewer GPUs than the fabric has, through the scenario path. */
 START_TEST(scenario_runs_on_a_subset)
 {
@@ -232,8 +298,13 @@ START_TEST(not_yet_models_are_refused_at_run)
                                "is not in this build yet"},
         {"collectives.algorithm=tree", "workloads/scenarios/skeleton-8gpu.json: "
                                        "collectives.algorithm: \"tree\" is not in this build yet"},
+        {"collectives.channels=4", "workloads/scenarios/skeleton-8gpu.json: "
+                                   "collectives.channels: chunked and multi-channel collectives "
+                                   "are not in this build yet"},
+        {"collectives.chunk_bytes=4096", "workloads/scenarios/skeleton-8gpu.json: "
+                                         "collectives.chunk_bytes: chunked and multi-channel"},
     };
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sim_overrides_t ov = {&cases[i].set, 1, false, 0};
         sim_scenario_t sc;
         sim_records_t rec;
@@ -257,6 +328,9 @@ Suite *skeleton_suite(void)
     tcase_add_test(tc, ring_allreduce_uneven_chunks);
     tcase_add_test(tc, late_rank_delays_everyone);
     tcase_add_test(tc, deadlock_is_reported);
+    tcase_add_test(tc, mismatched_collective_is_reported);
+    tcase_add_test(tc, long_chain_of_instant_ops);
+    tcase_add_test(tc, time_overflow_is_refused);
     tcase_add_test(tc, scenario_runs_on_a_subset);
     tcase_add_test(tc, same_scenario_same_records);
     tcase_add_test(tc, not_yet_models_are_refused_at_run);
