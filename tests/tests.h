@@ -10,6 +10,8 @@
 Suite *engine_suite(void);
 Suite *json_suite(void);
 Suite *topology_suite(void);
+Suite *export_suite(void);
+Suite *fabrics_suite(void);
 Suite *workloads_suite(void);
 Suite *scenario_suite(void);
 Suite *skeleton_suite(void);

@@ -4,14 +4,30 @@
 #include <string.h>
 
 static const char *const kind_names[TOPO_KIND_COUNT] = {
-    "gpu", "nvswitch", "pcie_switch", "nic", "cpu", "leaf", "spine", "core", "storage",
+    "gpu", "nvswitch", "pcie_switch", "nic", "cpu", "leaf", "spine", "core", "storage", "router",
 };
 static const char *const tier_names[TOPO_TIER_COUNT] = {
-    "nvlink", "pcie", "host", "leaf", "spine",
+    "nvlink", "pcie", "host", "leaf", "spine", "local", "global", "torus",
 };
 
 const char *topo_kind_name(topo_kind_t k) { return k < TOPO_KIND_COUNT ? kind_names[k] : "?"; }
 const char *topo_tier_name(topo_tier_t t) { return t < TOPO_TIER_COUNT ? tier_names[t] : "?"; }
+
+int topo_kind_from_name(const char *s)
+{
+    for (int k = 0; k < TOPO_KIND_COUNT; k++)
+        if (!strcmp(kind_names[k], s))
+            return k;
+    return -1;
+}
+
+int topo_tier_from_name(const char *s)
+{
+    for (int k = 0; k < TOPO_TIER_COUNT; k++)
+        if (!strcmp(tier_names[k], s))
+            return k;
+    return -1;
+}
 
 void topo_init(topo_t *t) { memset(t, 0, sizeof *t); }
 

@@ -31,6 +31,7 @@ typedef enum {
     TOPO_SPINE,
     TOPO_CORE,
     TOPO_STORAGE,
+    TOPO_ROUTER,      /* a dragonfly router: leaf and spine in one */
     TOPO_KIND_COUNT
 } topo_kind_t;
 
@@ -41,6 +42,9 @@ typedef enum {
     TOPO_TIER_HOST,     /* server (GPU or NIC) to first switch */
     TOPO_TIER_LEAF,     /* leaf to spine */
     TOPO_TIER_SPINE,    /* spine to core */
+    TOPO_TIER_LOCAL,    /* dragonfly: router to router within a group */
+    TOPO_TIER_GLOBAL,   /* dragonfly: router to router between groups */
+    TOPO_TIER_TORUS,    /* torus: node to neighbouring node */
     TOPO_TIER_COUNT
 } topo_tier_t;
 
@@ -82,7 +86,11 @@ int32_t topo_add_cable(topo_t *t, int32_t a, int32_t b, uint64_t bps, uint64_t l
  * Time complexity: O(|V| + |E|). */
 int topo_finalize(topo_t *t, tn_error_t *err);
 
+/* Names as written in exports and reports ("gpu", "leaf", "host", ...),
+ * and back: -1 for an unknown name. O(kinds). */
 const char *topo_kind_name(topo_kind_t k);
 const char *topo_tier_name(topo_tier_t t);
+int topo_kind_from_name(const char *s);
+int topo_tier_from_name(const char *s);
 
 #endif
