@@ -29,7 +29,12 @@ LIB_SRC  = $(filter-out $(CLI_SRC),$(wildcard common/*.c sim/*.c topology/*.c wo
 TEST_SRC = $(wildcard tests/*.c)
 BENCH_SRC= $(wildcard bench/*.c)
 
-LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+# Presets and server types are compiled in: the binary needs no data files.
+PRESETS  = $(sort $(wildcard topology/presets/*.json))
+SERVERS  = $(sort $(wildcard topology/servers/*.json))
+GEN_OBJ  = $(BUILD)/gen/presets.o $(BUILD)/gen/servers.o
+
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_OBJ)
 CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_BIN= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
@@ -53,6 +58,18 @@ $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CF) $(CHECK_CF) -c $< -o $@
+
+$(BUILD)/gen/presets.c: $(PRESETS) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	$(Q)scripts/embed.sh topo_embedded_presets $(PRESETS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/servers.c: $(SERVERS) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	$(Q)scripts/embed.sh topo_embedded_servers $(SERVERS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CF) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@$(if $(Q),echo "  AR      $@")

@@ -106,3 +106,14 @@ int tn_mkdirs(const char *path, tn_error_t *err)
     free(p);
     return rc;
 }
+
+char *tn_path_resolve(const char *src, const char *p)
+{
+    if (p[0] == '/' || !strchr(src, '/'))
+        return tn_strdup(p);
+    size_t dir = (size_t)(strrchr(src, '/') - src);
+    size_t n = dir + 1 + strlen(p) + 1;
+    char *out = tn_malloc(n);
+    snprintf(out, n, "%.*s/%s", (int)dir, src, p);
+    return out;
+}

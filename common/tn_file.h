@@ -39,6 +39,11 @@ int tn_outset_commit(tn_outset_t *o, tn_error_t *err);
 /* Removes every temporary written so far. O(files). */
 void tn_outset_abort(tn_outset_t *o);
 
+/* A path written inside file `src` (a trace named in a scenario), taken
+ * relative to src's directory unless absolute. Returns a new string the
+ * caller frees. O(length). */
+char *tn_path_resolve(const char *src, const char *p);
+
 /* Creates directory `path` and its missing parents (like mkdir -p).
  * Errors (TN_EIO): a component exists and is not a directory, or cannot be
  * created. O(path length). */

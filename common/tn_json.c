@@ -278,3 +278,45 @@ uint64_t tn_json_hash(const json_t *v)
     json_dump_callback(v, hash_cb, &h, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
     return h;
 }
+
+int tn_jobj_int_array(tn_jobj_t *o, const char *key, bool required, size_t n, int64_t min,
+                      int64_t max, int32_t *out)
+{
+    int rc = 0;
+    const json_t *v = member(o, key, required, &rc);
+    if (!v)
+        return rc;
+    char b[64];
+    if (!json_is_array(v) || json_array_size(v) != n)
+        return tn_jobj_fail(o, key, "expected an array of %zu integers, got %s", n,
+                            tn_json_brief(v, b, sizeof b));
+    for (size_t i = 0; i < n; i++) {
+        const json_t *e = json_array_get(v, i);
+        if (!json_is_integer(e) || json_integer_value(e) < min || json_integer_value(e) > max) {
+            char k[320];
+            snprintf(k, sizeof k, "%s[%zu]", key, i);
+            return tn_jobj_fail(o, k, "expected an integer from %lld to %lld, got %s",
+                                (long long)min, (long long)max, tn_json_brief(e, b, sizeof b));
+        }
+        out[i] = (int32_t)json_integer_value(e);
+    }
+    return 0;
+}
+
+int tn_jobj_gbps(tn_jobj_t *o, const char *key, bool required, uint64_t *bps)
+{
+    double g = 0;
+    int rc = tn_jobj_double(o, key, required, 1e-6, 1e6, &g);
+    if (rc == 0)
+        *bps = (uint64_t)llround(g * 1e9);
+    return rc;
+}
+
+int tn_jobj_ns(tn_jobj_t *o, const char *key, bool required, uint64_t *ps)
+{
+    double ns = 0;
+    int rc = tn_jobj_double(o, key, required, 0, 1e9, &ns);
+    if (rc == 0)
+        *ps = (uint64_t)llround(ns * 1e3);
+    return rc;
+}

@@ -53,6 +53,16 @@ int tn_jobj_str(tn_jobj_t *o, const char *key, bool required, const char **out);
 int tn_jobj_enum(tn_jobj_t *o, const char *key, bool required, const char *const *names,
                  int *out);
 
+/* A fixed-length array of n integers, each in [min, max], into out[]. */
+int tn_jobj_int_array(tn_jobj_t *o, const char *key, bool required, size_t n, int64_t min,
+                      int64_t max, int32_t *out);
+
+/* Unit readers: a rate in Gbps (> 0, at most 1e6) stored as bits per second,
+ * and a latency in ns (0 to 1e9) stored as picoseconds, both rounded to the
+ * nearest unit. Same return convention as above. */
+int tn_jobj_gbps(tn_jobj_t *o, const char *key, bool required, uint64_t *bps);
+int tn_jobj_ns(tn_jobj_t *o, const char *key, bool required, uint64_t *ps);
+
 /* Sets err to "src: path.key: message" (the path of o joined with key, or of
  * o itself when key is NULL). Returns -1. */
 int tn_jobj_fail(tn_jobj_t *o, const char *key, const char *fmt, ...)

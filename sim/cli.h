@@ -8,6 +8,7 @@
 #define SIM_CLI_H
 
 int cli_run(int argc, char **argv, const char *command_line);
+int cli_topo(int argc, char **argv);
 
 /* Prints "tensim: message" on stderr, lowercase, no full stop. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

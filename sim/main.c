@@ -19,7 +19,9 @@ static const char usage[] =
     "  run SCENARIO.json [-o DIR] [--seed N] [--set KEY=VALUE]... [--quiet]\n"
     "                  simulate a scenario and write DIR/report.json\n"
     "                  (DIR defaults to out/<scenario name>)\n"
-    "  topo            build and inspect fabrics (not in this build yet)\n"
+    "  topo PRESET|SPEC.json [--set KEY=VALUE]... [--stats] [--json]\n"
+    "       [--export graphml|json -o FILE]\n"
+    "                  build a fabric; print its figures or export its graph\n"
     "  trace           generate, inspect and check traces (not in this build yet)\n"
     "  collective      time one collective, like nccl-tests (not in this build yet)\n"
     "  compare         compare the reports of several runs (not in this build yet)\n"
@@ -74,7 +76,6 @@ static char *join_args(int argc, char **argv)
 static const struct {
     const char *name, *arrives_with;
 } later[] = {
-    {"topo", "the topology builder"},
     {"trace", "the trace formats and the training generator"},
     {"collective", "the network models and collectives"},
     {"compare", "the planner's report"},
@@ -126,6 +127,8 @@ int main(int argc, char **argv)
         free(line);
         return rc;
     }
+    if (!strcmp(cmd, "topo"))
+        return cli_topo(argc - optind, argv + optind);
     for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
         if (!strcmp(cmd, later[i].name)) {
             cli_error("%s: not in this build yet (it comes with %s)", cmd, later[i].arrives_with);

@@ -10,6 +10,8 @@ int main(void)
     SRunner *sr = srunner_create(engine_suite());
     srunner_add_suite(sr, json_suite());
     srunner_add_suite(sr, topology_suite());
+    // EXPORT_PENDING srunner_add_suite(sr, export_suite());
+    srunner_add_suite(sr, fabrics_suite());
     srunner_add_suite(sr, workloads_suite());
     srunner_add_suite(sr, scenario_suite());
     srunner_add_suite(sr, skeleton_suite());

@@ -2,31 +2,60 @@
  * the path of each flow chosen among equal-cost next hops by a hash of
  * (src, dst, flow id), so it is deterministic.
  *
- * A destination's table is its hop distance from every vertex, built by one
- * breadth-first search over in-edges the first time the destination is used,
- * and kept until topo_route_destroy(). A path is then walked hop by hop:
- * from u, the candidates are the out-edges to vertices one hop closer.
+ * Compact tables. A per-destination table of every vertex's distance is
+ * V bytes per destination: 10,000 GPU destinations on a 40,000-vertex
+ * fabric would be gigabytes. Instead, a destination d inside server S
+ * keeps only (a) its distance from S's own vertices and (b) its distance
+ * from S's anchors, the vertices outside S with a cable into S (usually a
+ * leaf switch or two). Every shortest path from outside S enters S through
+ * an anchor, so for u outside S
+ *     dist(u, d) = min over anchors a of dist(u, a) + dist(a, d),
+ * exactly, with one full table per anchor (dist(., a), built by one
+ * breadth-first search) shared by every destination behind that anchor.
+ * On azure-2020 that is about 550 anchor tables instead of 10,000
+ * destination tables. Vertices outside any server (switches), and
+ * servers whose vertices are not numbered contiguously (imported graphs),
+ * get a full table of their own.
+ *
+ * Walking a path: at u, the next hops are the out-edges to vertices one hop
+ * closer. Out-edges are kept sorted by the neighbour's id, so the ones into
+ * S are found by binary search; the others need a scan only when u is not
+ * itself a nearest anchor (at a leaf switch, the step into the server is
+ * found without looking at its other ports).
  *
  * Ownership: a topo_route_t borrows its topo_t, which must outlive it and
- * stay unchanged. The caller owns the path buffers. Nothing here allocates
- * per lookup.
+ * stay unchanged. Tables are built on first use and kept until
+ * topo_route_destroy(). The caller owns the path buffers.
  */
 #ifndef TOPO_ROUTE_H
 #define TOPO_ROUTE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/tn_error.h"
 #include "topology/topo.h"
 
+typedef struct topo_route_dest topo_route_dest_t;
+
 typedef struct {
     const topo_t *t;
-    uint16_t **dist;  /* by destination vertex: hops from each vertex, or NULL */
-    int32_t *queue;   /* BFS scratch */
+    int32_t *adj_dst, *adj_edge;  /* out-edges by vertex (t->out_off), sorted by dst */
+    uint16_t **table;             /* by vertex: hops to it from every vertex, or NULL */
+    topo_route_dest_t **dest;     /* by vertex: its compact destination entry, or NULL */
+    int32_t *srv_first, *srv_count; /* by server: its contiguous vertex range; count -1 if not */
+    int32_t n_servers;
+    int32_t *queue;               /* BFS scratch */
+    uint16_t *bdist;              /* bounded-BFS scratch, valid where bstamp == stamp */
+    uint32_t *bstamp, stamp;
+    int32_t *cand;                /* next-hop candidates of one step */
+    size_t bytes;                 /* memory held by tables, for reports */
+    uint64_t tables_built;
 } topo_route_t;
 
 #define TOPO_ROUTE_UNREACHABLE UINT16_MAX
 
+/* O(|V| + |E| log(degree)). */
 void topo_route_init(topo_route_t *r, const topo_t *t);
 void topo_route_destroy(topo_route_t *r);
 
@@ -34,9 +63,17 @@ void topo_route_destroy(topo_route_t *r);
  * among equal-cost paths by a hash of (src, dst, flow_id). Returns the
  * number of hops (0 when src == dst), or -1 with err set when dst cannot be
  * reached from src or the path is longer than max_hops.
- * Time complexity: O(hops x degree) once dst's table exists; O(|V|+|E|) the
- * first time dst is used. */
+ * Time complexity: O(hops x (anchors + degree)) once dst's entry exists;
+ * O(|V| + |E|) for each anchor table built on first use. */
 int topo_route_path(topo_route_t *r, int32_t src, int32_t dst, uint64_t flow_id, int32_t *path,
                     int max_hops, tn_error_t *err);
+
+/* Hops from src to dst, or TOPO_ROUTE_UNREACHABLE. O(anchors) once dst's
+ * entry exists. */
+uint32_t topo_route_dist(topo_route_t *r, int32_t src, int32_t dst);
+
+/* The number of distinct shortest paths from src to dst (as a double: it
+ * can be large). O(vertices and edges of the shortest-path DAG). */
+double topo_route_count_paths(topo_route_t *r, int32_t src, int32_t dst);
 
 #endif

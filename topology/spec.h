@@ -1,9 +1,16 @@
-/* topology/spec.h — a fabric description read from a scenario's
- * "topology" block: a preset with dotted overrides
- * ({"preset": "single-switch", "set": {"link.bw_gbps": 200}}) or a full
- * spec ({"kind": "single-switch", "gpus": 8, ...}). Parsing validates
+/* topology/spec.h — a fabric description read from a scenario's "topology"
+ * block (or a file given to `tensim topo`): a preset with dotted overrides
+ * ({"preset": "azure-2020", "set": {"fabric.oversubscription": 2}}) or a
+ * full spec ({"kind": "fat-tree", "servers": 16, ...}). Parsing validates
  * everything, so a scenario is checked without building its graph;
  * topo_spec_build() then makes the topo_t.
+ *
+ * Kinds: single-switch; fat-tree and rail-optimized (topology/fattree.h);
+ * dragonfly (topology/dragonfly.h); torus (topology/torus.h), each over
+ * `servers` servers of type `server` (topology/server.h) and optionally
+ * `cpu_servers` of type `cpu_server`; and graph, a GraphML or JSON file
+ * written by `tensim topo --export` or another tool (topology/import.h).
+ * Presets are files in topology/presets/, compiled into the binary.
  *
  * Ownership: a topo_spec_t is caller-owned (topo_spec_parse fills it,
  * topo_spec_destroy frees it); it owns a copy of the merged JSON spec and
@@ -16,10 +23,19 @@
 #include <stdint.h>
 
 #include "common/tn_error.h"
+#include "topology/dragonfly.h"
+#include "topology/fattree.h"
+#include "topology/server.h"
 #include "topology/topo.h"
+#include "topology/torus.h"
 
 typedef enum {
     TOPO_SPEC_SINGLE_SWITCH, /* n GPUs, each on one cable to one switch */
+    TOPO_SPEC_FAT_TREE,
+    TOPO_SPEC_RAIL_OPTIMIZED,
+    TOPO_SPEC_DRAGONFLY,
+    TOPO_SPEC_TORUS,
+    TOPO_SPEC_GRAPH,
 } topo_spec_kind_t;
 
 typedef struct {
@@ -31,12 +47,21 @@ typedef struct {
         uint64_t bps;
         uint64_t latency_ps;
     } single_switch;
+    int32_t servers, cpu_servers;
+    topo_server_t server, cpu_server;
+    topo_fattree_t fattree;
+    topo_dragonfly_t dragonfly;
+    topo_torus_t torus;
+    char *graph_file;   /* resolved against the spec file's directory */
 } topo_spec_t;
+
+#define TOPO_MAX_SERVERS 262144
+#define TOPO_MAX_CPU_SERVERS 1048576
 
 /* Reads and validates `block`, found at JSON `path` of file `src`. Errors
  * (TN_EINPUT) name src and the path: an unknown preset, kind or key, an
  * override of a key the preset does not have, a wrong type, a value out of
- * range. O(size of the block). */
+ * range, a fabric too small for its servers. O(size of the block). */
 int topo_spec_parse(topo_spec_t *s, const json_t *block, const char *src, const char *path,
                     tn_error_t *err);
 
@@ -46,7 +71,7 @@ int topo_spec_build(const topo_spec_t *s, topo_t *t, tn_error_t *err);
 
 void topo_spec_destroy(topo_spec_t *s);
 
-/* The names of the built-in presets, NULL-terminated. */
-extern const char *const topo_preset_names[];
+/* Writes the names of the built-in presets, comma-separated, into buf. */
+const char *topo_preset_list(char *buf, size_t n);
 
 #endif

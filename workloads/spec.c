@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/tn_file.h"
 #include "common/tn_json.h"
 #include "workloads/gen_allreduce.h"
 
@@ -20,24 +21,12 @@ void wl_spec_destroy(wl_spec_t *s)
     memset(s, 0, sizeof *s);
 }
 
-/* Joins a path given in a scenario with the scenario's directory. */
-static char *resolve(const char *src, const char *p)
-{
-    if (p[0] == '/' || !strchr(src, '/'))
-        return tn_strdup(p);
-    size_t dir = (size_t)(strrchr(src, '/') - src);
-    size_t n = dir + 1 + strlen(p) + 1;
-    char *out = tn_malloc(n);
-    snprintf(out, n, "%.*s/%s", (int)dir, src, p);
-    return out;
-}
-
 static int parse_file_ref(wl_spec_t *s, tn_jobj_t *o, const char *key, const char *suffix)
 {
     const char *p = NULL;
     if (tn_jobj_str(o, key, true, &p) < 0)
         return -1;
-    s->path = resolve(o->src, p);
+    s->path = tn_path_resolve(o->src, p);
     size_t n = strlen(s->path) + strlen(suffix) + 1;
     char *file = tn_malloc(n);
     snprintf(file, n, "%s%s", s->path, suffix);

@@ -1,0 +1,22 @@
+/* topology/embedded.h — the data files compiled into the binary: fabric
+ * presets (topology/presets/NAME.json) and server types
+ * (topology/servers/NAME.json), generated at build time by scripts/embed.sh.
+ *
+ * Ownership: static, read-only data.
+ */
+#ifndef TOPO_EMBEDDED_H
+#define TOPO_EMBEDDED_H
+
+typedef struct {
+    const char *name; /* file base name without .json */
+    const char *text; /* the file's contents */
+} topo_embedded_t;
+
+/* Both end with {NULL, NULL}; entries are in file-name order. */
+extern const topo_embedded_t topo_embedded_presets[];
+extern const topo_embedded_t topo_embedded_servers[];
+
+/* The entry named `name` in `table`, or NULL. O(entries). */
+const topo_embedded_t *topo_embedded_find(const topo_embedded_t *table, const char *name);
+
+#endif

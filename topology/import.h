@@ -1,0 +1,39 @@
+/* topology/import.h — reading a fabric from a GraphML or topology JSON file
+ * (the formats topology/export.h writes, described there) into a topo_t.
+ *
+ * GraphML, read with igraph: node attribute kind (string) and server
+ * (number) are required, cores (number) defaults to 0; edge attributes
+ * bw_gbps and latency_ns (numbers) and tier (string) are required. In an
+ * undirected graph every edge is one cable. In a directed graph every edge
+ * a->b must be matched by an edge b->a with the same bw_gbps, latency_ns
+ * and tier: edges are taken in file order, and each one not yet used is
+ * paired with the earliest unused edge after it that goes back, giving the
+ * cable a->b; a file written by topo_export_graphml() so reads back edge
+ * for edge. Rates convert back exactly: bps = llround(bw_gbps * 1e9),
+ * latency_ps = llround(latency_ns * 1000).
+ *
+ * Ownership: the caller owns t (topo_init'ed and empty before the call);
+ * on success it is finalized, on failure it may hold part of the fabric,
+ * and either way the caller topo_destroy()s it. Nothing is kept here.
+ */
+#ifndef TOPO_IMPORT_H
+#define TOPO_IMPORT_H
+
+#include "common/tn_error.h"
+#include "topology/topo.h"
+
+/* Reads the fabric in `path` into t and finalizes it; the format is chosen
+ * by the extension: ".graphml" or ".xml" for GraphML, ".json" for topology
+ * JSON. Returns 0, or -1 with err set (TN_EINPUT), every message starting
+ * with the file name: an unknown extension; a file that cannot be opened
+ * or parsed; a missing attribute or key, an unknown kind or tier, a rate
+ * that is not a positive finite number, a negative latency, a server or
+ * core count that is not a whole number in range; a link naming a missing
+ * vertex, a self-loop, no vertices at all; in directed GraphML an edge
+ * without its way back; and topo_finalize()'s errors (no gpu, a
+ * disconnected fabric).
+ * Time complexity: O(|V| + |E| log |E|) for GraphML, O(|V| + |E|) for
+ * JSON. */
+int topo_import_file(topo_t *t, const char *path, tn_error_t *err);
+
+#endif

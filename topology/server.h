@@ -1,0 +1,73 @@
+/* topology/server.h — what is inside a server, described as data: GPUs and
+ * how they are joined (an NVLink mesh such as DGX-1's hybrid cube-mesh, or
+ * NVSwitch), PCIe switches, CPU sockets with their cores, and NICs with
+ * the PCIe switch (or socket) they hang off. topo_add_server() turns one
+ * description into vertices and cables and lists the server's fabric
+ * ports (its NICs, or its GPUs when it has no NIC).
+ *
+ * JSON (topology/servers/NAME.json, or inline in a fabric spec):
+ *   {"name": "dgx1-v100", "gpus": 8,
+ *    "nvlink": {"kind": "mesh", "bw_gbps": 200, "latency_ns": 50,
+ *               "links": [[0, 1, 1], [0, 3, 2], ...]},       a, b, lanes
+ *           or {"kind": "nvswitch", "switches": 1, "bw_gbps": 2400, ...},
+ *    "pcie": {"switches": 4, "bw_gbps": 126, "latency_ns": 100,
+ *             "gpus": [0, 0, 1, 1, 2, 2, 3, 3],   switch of each GPU
+ *             "sockets": [0, 0, 1, 1]},           socket of each switch
+ *    "cpu": {"sockets": 2, "cores_per_socket": 20,
+ *            "interconnect_bw_gbps": 300, "latency_ns": 100},
+ *    "nics": {"count": 4, "bw_gbps": 100, "pcie": [0, 1, 2, 3]}}
+ * A NIC hangs off a PCIe switch ("pcie": [...]) or a socket ("sockets");
+ * with no NIC ("count": 0) each GPU is a fabric port of "gpu_port_bw_gbps".
+ *
+ * Ownership: a topo_server_t is caller-owned (topo_server_parse fills it,
+ * topo_server_destroy frees it) and owns its arrays.
+ */
+#ifndef TOPO_SERVER_H
+#define TOPO_SERVER_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "common/tn_error.h"
+#include "topology/ports.h"
+#include "topology/topo.h"
+
+typedef enum { TOPO_NVLINK_NONE, TOPO_NVLINK_MESH, TOPO_NVLINK_SWITCH } topo_nvlink_kind_t;
+
+typedef struct {
+    char *name;
+    int32_t gpus;
+    topo_nvlink_kind_t nvlink;
+    uint64_t nvlink_bps, nvlink_latency_ps;  /* per lane (mesh) or per GPU (switch) */
+    int32_t n_mesh, (*mesh)[3];              /* mesh: a, b, lanes */
+    int32_t nvswitches;
+    int32_t pcie_switches;
+    uint64_t pcie_bps, pcie_latency_ps;
+    int32_t *gpu_pcie;                       /* by GPU: PCIe switch, or -1 */
+    int32_t *pcie_socket;                    /* by PCIe switch: socket */
+    int32_t sockets, cores_per_socket;
+    uint64_t socket_bps, socket_latency_ps;
+    int32_t nics;
+    uint64_t nic_bps, nic_latency_ps;
+    int32_t *nic_pcie;                       /* by NIC: PCIe switch, or -1 */
+    int32_t *nic_socket;                     /* by NIC: socket when nic_pcie is -1 */
+    uint64_t gpu_port_bps;                   /* with no NIC: each GPU's port */
+} topo_server_t;
+
+/* Reads a server description at JSON `path` of `src`. A string names a
+ * built-in type (topology/servers/NAME.json). Errors (TN_EINPUT) name the
+ * path: unknown keys or type, out-of-range indices, a GPU or NIC attached
+ * to nothing. O(size of the description). */
+int topo_server_parse(topo_server_t *s, const json_t *v, const char *src, const char *path,
+                      tn_error_t *err);
+void topo_server_destroy(topo_server_t *s);
+
+/* Adds server `id` built to `s` (its vertices are consecutive ids, GPUs
+ * first) and appends its fabric ports to `ports`. O(size of the server). */
+void topo_add_server(topo_t *t, const topo_server_t *s, int32_t id, topo_ports_t *ports);
+
+/* Vertices and cores one server adds. O(1). */
+int32_t topo_server_vertices(const topo_server_t *s);
+int64_t topo_server_cores(const topo_server_t *s);
+
+#endif
