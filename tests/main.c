@@ -12,6 +12,7 @@ int main(void)
     srunner_add_suite(sr, topology_suite());
     // EXPORT_PENDING srunner_add_suite(sr, export_suite());
     srunner_add_suite(sr, fabrics_suite());
+    srunner_add_suite(sr, fabric_specs_suite());
     srunner_add_suite(sr, workloads_suite());
     srunner_add_suite(sr, scenario_suite());
     srunner_add_suite(sr, skeleton_suite());

@@ -12,6 +12,7 @@ Suite *json_suite(void);
 Suite *topology_suite(void);
 Suite *export_suite(void);
 Suite *fabrics_suite(void);
+Suite *fabric_specs_suite(void);
 Suite *workloads_suite(void);
 Suite *scenario_suite(void);
 Suite *skeleton_suite(void);

@@ -156,7 +156,7 @@ int topo_build_fattree(topo_t *t, const topo_fattree_t *p, const topo_ports_t *p
             topo_add_cable(t, leaf0 + l, agg0 + pod * s.u1 + j, p->bps, p->latency_ps,
                            TOPO_TIER_LEAF);
     }
-    for (int32_t pod = 0; pod < s.pods; pod++)
+    for (int32_t pod = 0; pod < s.pods && s.cores > 0; pod++)
         for (int32_t j = 0; j < s.u1; j++)
             for (int32_t c = 0; c < s.u2; c++)
                 topo_add_cable(t, agg0 + pod * s.u1 + j, core0 + j * s.u2 + c, p->bps,

@@ -95,33 +95,28 @@ static void on_igraph_warning(const char *reason, const char *file, int line)
     (void)line;
 }
 
-/* igraph's parse errors look like "(null):3 : Opening and ending tag
- * mismatch: node line 2 and graph\n" (the push parser has no file name);
- * make them "line 3: opening and ending tag mismatch: ...". */
+/* igraph's messages are capitalised and end in a full stop; libxml2's come
+ * as "Line 3: Opening and ending tag mismatch: ..." (or, in other igraph
+ * versions, "(null):3 : ..."). Make them "line 3: opening and ending tag
+ * mismatch: ...". */
 static const char *tidy_reason(char *buf, size_t n)
 {
-    const char *r = igraph_reason[0] ? igraph_reason : "malformed graphml";
+    char raw[sizeof igraph_reason];
+    snprintf(raw, sizeof raw, "%s", igraph_reason[0] ? igraph_reason : "malformed graphml");
+    size_t len = strlen(raw);
+    while (len && (isspace((unsigned char)raw[len - 1]) || raw[len - 1] == '.'))
+        raw[--len] = '\0';
     int line = 0, used = 0;
-    if (sscanf(r, "(null):%d :%n", &line, &used) == 1 && used > 0) {
-        r += used;
-        while (*r == ' ')
-            r++;
-        snprintf(buf, n, "line %d: %s", line, r);
-    } else if (!strcmp(r, "Graph index was too large")) {
+    if (sscanf(raw, "(null):%d :%n", &line, &used) == 1 && used > 0)
+        snprintf(buf, n, "line %d: %s", line, raw + used + (raw[used] == ' '));
+    else if (!strcmp(raw, "Graph index was too large"))
         snprintf(buf, n, "no <graph> element in a <graphml> document");
-    } else {
-        snprintf(buf, n, "%s", r);
-    }
-    size_t len = strlen(buf);
-    while (len && isspace((unsigned char)buf[len - 1]))
-        buf[--len] = '\0';
-    if (!strncmp(buf, "line ", 5)) {
-        char *colon = strchr(buf, ':');
-        if (colon && colon[1] == ' ')
-            colon[2] = (char)tolower((unsigned char)colon[2]);
-    } else {
-        buf[0] = (char)tolower((unsigned char)buf[0]);
-    }
+    else
+        snprintf(buf, n, "%s", raw);
+    buf[0] = (char)tolower((unsigned char)buf[0]);
+    used = 0;
+    if (sscanf(buf, "line %d: %n", &line, &used) == 1 && used > 0)
+        buf[used] = (char)tolower((unsigned char)buf[used]);
     return buf;
 }
 
@@ -444,6 +439,10 @@ static int import_graphml(topo_t *t, const char *path, tn_error_t *err)
     if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
         fclose(f);
         return tn_error_set(err, TN_EINPUT, "%s: is a directory, not a file", path);
+    }
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
+        fclose(f);
+        return tn_error_set(err, TN_EINPUT, "%s: file is empty", path);
     }
     /* igraph keeps attributes only with an attribute handler, and its
      * default error handler aborts the process. Both settings are global
