@@ -4,6 +4,7 @@
 #define _DEFAULT_SOURCE /* mkdtemp */
 #include <check.h>
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,8 @@ static void build_fabric(topo_t *t)
         topo_add_cable(t, nic[s], leaf, 200 * GBPS, 500000, TOPO_TIER_HOST);
     topo_add_cable(t, leaf, spine, 400 * GBPS, 750500, TOPO_TIER_LEAF);        /* 750.5 ns */
     topo_add_cable(t, spine, leaf, 400 * GBPS, 750500, TOPO_TIER_LEAF);
-    topo_add_cable(t, spine, disk, 987654321987654ull, 123456789, TOPO_TIER_SPINE);
+    /* 2^51 - 1 bit/s needs 16 significant digits in Gbps */
+    topo_add_cable(t, spine, disk, 2251799813685247ull, 123456789, TOPO_TIER_SPINE);
     topo_add_cable(t, disk, leaf, 1, 0, TOPO_TIER_HOST); /* 1 bit/s, no latency */
     ck_assert_int_eq(topo_finalize(t, NULL), 0);
 }
@@ -125,7 +127,8 @@ START_TEST(graphml_round_trip)
     char *text = slurp(path);
     ck_assert_ptr_nonnull(strstr(text, "edgedefault=\"directed\""));
     ck_assert_ptr_nonnull(
-        strstr(text, "<key id=\"bw_gbps\" for=\"edge\" attr.name=\"bw_gbps\" attr.type=\"double\"/>"));
+        strstr(text, "<key id=\"bw_gbps\" for=\"edge\" attr.name=\"bw_gbps\" "
+                     "attr.type=\"double\"/>"));
     ck_assert_ptr_nonnull(strstr(text, "<data key=\"kind\">cpu</data>"));
     ck_assert_ptr_nonnull(strstr(text, "<data key=\"cores\">20</data>"));
     ck_assert_ptr_nonnull(strstr(text, "<data key=\"bw_gbps\">12.5</data>"));
@@ -135,9 +138,13 @@ START_TEST(graphml_round_trip)
     ck_assert_ptr_nonnull(strstr(text, "<edge id=\"e1\" source=\"n1\" target=\"n0\">"));
     free(text);
 
+    /* the import lends igraph an attribute handler and takes it back */
+    bool had_table = igraph_has_attribute_table();
     topo_init(&back);
     ck_assert_msg(topo_import_file(&back, path, &err) == 0, "%s", err.msg);
+    ck_assert(igraph_has_attribute_table() == had_table);
     assert_same(&t, &back);
+    ck_assert_int_eq(igraph_ecount(&back.graph), t.n_edges);
     topo_destroy(&back);
     topo_destroy(&t);
     ck_assert_int_eq(drop_dir(dir), 1); /* no temporary left behind */
@@ -210,8 +217,9 @@ END_TEST
     "  <key id=\"l\" for=\"edge\" attr.name=\"latency_ns\" attr.type=\"double\"/>\n"      \
     "  <key id=\"t\" for=\"edge\" attr.name=\"tier\" attr.type=\"string\"/>\n"
 
-#define GML_NODE(id, kind, server) \
-    "    <node id=\"" id "\"><data key=\"k\">" kind "</data><data key=\"s\">" server "</data></node>\n"
+#define GML_NODE(id, kind, server)                                                         \
+    "    <node id=\"" id "\"><data key=\"k\">" kind "</data>"                              \
+    "<data key=\"s\">" server "</data></node>\n"
 #define GML_EDGE(src, dst, bw, lat, tier)                                                  \
     "    <edge source=\"" src "\" target=\"" dst "\"><data key=\"b\">" bw "</data>"        \
     "<data key=\"l\">" lat "</data><data key=\"t\">" tier "</data></edge>\n"
@@ -315,6 +323,14 @@ START_TEST(graphml_errors)
                  "<data key=\"t\">nvlink</data></edge>\n"
                  "  </graph>\n</graphml>\n",
                  ".graphml", "@: edge attribute \"bw_gbps\" is missing");
+    /* declared, but as text */
+    expect_error("<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n"
+                 "  <key id=\"k\" for=\"node\" attr.name=\"kind\" attr.type=\"string\"/>\n"
+                 "  <key id=\"s\" for=\"node\" attr.name=\"server\" attr.type=\"string\"/>\n"
+                 "  <graph edgedefault=\"undirected\">\n"
+                 GML_NODE("n0", "gpu", "0") "  </graph>\n</graphml>\n",
+                 ".graphml",
+                 "@: vertex attribute \"server\" must have attr.type double (or int, long, float)");
     expect_error(GML_HEAD "  <graph edgedefault=\"undirected\">\n"
                  GML_NODE("n0", "gpu", "0") GML_NODE("n1", "gpuu", "0")
                  GML_EDGE("n0", "n1", "1", "1", "nvlink") "  </graph>\n</graphml>\n",
@@ -451,7 +467,8 @@ START_TEST(import_bad_paths)
     topo_init(&t);
     tn_error_t err = {0};
     ck_assert_int_eq(topo_import_file(&t, "/nonexistent-tensim/f.graphml", &err), -1);
-    ck_assert_str_eq(err.msg, "/nonexistent-tensim/f.graphml: cannot open: No such file or directory");
+    ck_assert_str_eq(err.msg,
+                     "/nonexistent-tensim/f.graphml: cannot open: No such file or directory");
     topo_destroy(&t);
 }
 END_TEST

@@ -52,6 +52,17 @@ static const char *ns_to_ps(double ns, uint64_t *ps)
     return NULL;
 }
 
+/* The shortest "%.Ng" rendering of d that reads back as d, for "got ...". */
+static const char *num_str(double d, char *buf, size_t n)
+{
+    for (int p = 15; p <= 17; p++) {
+        snprintf(buf, n, "%.*g", p, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
+    return buf;
+}
+
 /* "a, b, c" from a name function, for "expected one of" lists. */
 static const char *name_list(char *buf, size_t n, int count, const char *(*name)(int))
 {
@@ -162,7 +173,8 @@ static int need_attr(gml_t *m, bool vertex, const char *name, igraph_attribute_t
         return required ? gml_fail(m, "%s attribute \"%s\" is missing", what, name) : 0;
     if (type != (int)want)
         return gml_fail(m, "%s attribute \"%s\" must have attr.type %s", what, name,
-                        want == IGRAPH_ATTRIBUTE_STRING ? "string" : "double (or int, long, float)");
+                        want == IGRAPH_ATTRIBUTE_STRING ? "string"
+                                                        : "double (or int, long, float)");
     return 1;
 }
 
@@ -201,9 +213,10 @@ static int gml_int(gml_t *m, const char *elem, const char *key, double x, double
 {
     if (isnan(x))
         return gml_fail(m, "%s: attribute \"%s\" is missing or not a number", elem, key);
+    char num[40];
     if (x != floor(x) || x < lo || x > hi)
-        return gml_fail(m, "%s: %s: expected a whole number from %.0f to %.0f, got %.17g", elem, key,
-                        lo, hi, x);
+        return gml_fail(m, "%s: %s: expected a whole number from %.0f to %.0f, got %s", elem,
+                        key, lo, hi, num_str(x, num, sizeof num));
     *out = (int32_t)x;
     return 0;
 }
@@ -251,7 +264,7 @@ typedef struct {
     int32_t id;
 } raw_edge_t;
 
-/* Orders by (a, b, bps, lat, tier), then by id when `with_id`. */
+/* Orders by the key a matching edge shares: (a, b, bps, lat, tier). */
 static int raw_cmp_key(const raw_edge_t *x, const raw_edge_t *y)
 {
     if (x->a != y->a)
@@ -296,12 +309,12 @@ static int gml_read_edges(gml_t *m, raw_edge_t *re)
             return gml_fail(m, "%s: attribute \"latency_ns\" is missing or not a number", name);
         raw_edge_t *r = &re[e];
         if (!isfinite(bw) || (why = gbps_to_bps(bw, &r->bps)) != NULL) {
-            snprintf(num, sizeof num, "%.17g", bw);
+            num_str(bw, num, sizeof num);
             return gml_fail(m, "%s: bw_gbps: %s, got %s", name,
                             isfinite(bw) ? why : "expected a finite number", num);
         }
         if (!isfinite(lat) || (why = ns_to_ps(lat, &r->lat)) != NULL) {
-            snprintf(num, sizeof num, "%.17g", lat);
+            num_str(lat, num, sizeof num);
             return gml_fail(m, "%s: latency_ns: %s, got %s", name,
                             isfinite(lat) ? why : "expected a finite number", num);
         }

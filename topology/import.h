@@ -23,9 +23,9 @@
 #include "topology/topo.h"
 
 /* Reads the fabric in `path` into t and finalizes it; the format is chosen
- * by the extension: ".graphml" or ".xml" for GraphML, ".json" for topology
- * JSON. Returns 0, or -1 with err set (TN_EINPUT), every message starting
- * with the file name: an unknown extension; a file that cannot be opened
+ * by the extension (in any case): ".graphml" or ".xml" for GraphML, ".json"
+ * for topology JSON. Returns 0, or -1 with err set (TN_EINPUT), every message
+ * starting with the file name: an unknown extension; a file that cannot be opened
  * or parsed; a missing attribute or key, an unknown kind or tier, a rate
  * that is not a positive finite number, a negative latency, a server or
  * core count that is not a whole number in range; a link naming a missing

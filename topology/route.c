@@ -228,49 +228,71 @@ static inline uint32_t dist(const topo_route_t *r, const topo_route_dest_t *dd, 
 }
 
 /* The out-edges of u to vertices at distance k - 1 from d, into cand[], in
- * neighbour order, those into S first. Returns how many. */
+ * neighbour order, those into S first. Returns how many.
+ *
+ * For u outside S, a neighbour v outside S is one hop closer exactly when,
+ * for some nearest anchor a of u (dist(u, a) + off(a) = k), dist(v, a) =
+ * dist(u, a) - 1: then dist(v, d) <= k - 1, and it cannot be less. So only
+ * the tables of u's nearest anchors are read, and none at all when u is
+ * itself the nearest anchor (dist(u, a) = 0). */
 static int32_t step(topo_route_t *r, const topo_route_dest_t *dd, int32_t d, int32_t u,
                     uint32_t k, int32_t *cand)
 {
     const topo_t *t = r->t;
     int32_t lo = t->out_off[u], hi = t->out_off[u + 1], n = 0;
-    int32_t s_lo = hi, s_hi = hi; /* out-edges into S: [s_lo, s_hi) */
-    bool scan = true;
-    if (dd->server >= 0) {
-        /* binary search the first neighbour >= first */
-        int32_t a = lo, b = hi;
-        while (a < b) {
-            int32_t m = a + (b - a) / 2;
-            if (r->adj_dst[m] < dd->first)
-                a = m + 1;
-            else
-                b = m;
-        }
-        s_lo = s_hi = a;
-        while (s_hi < hi && r->adj_dst[s_hi] < dd->first + dd->count)
-            s_hi++;
-        for (int32_t i = s_lo; i < s_hi; i++)
-            if (dd->local[r->adj_dst[i] - dd->first] + 1u == k)
-                cand[n++] = r->adj_edge[i];
-        /* Outside S, a next hop can only lie toward a nearest anchor that u
-         * is not itself (see the header). */
-        if (!(u >= dd->first && u < dd->first + dd->count)) {
-            scan = false;
-            for (int32_t i = 0; i < dd->n_anchor && !scan; i++) {
-                uint32_t x = r->table[dd->anchor[i]][u];
-                scan = x != UNREACH && x > 0 && dd->off[i] != UNREACH && x + dd->off[i] == k;
-            }
-        }
-    }
-    if (scan)
-        for (int32_t i = lo; i < hi; i++) {
-            if (i == s_lo && s_lo < s_hi) {
-                i = s_hi - 1; /* the edges into S were looked at above */
-                continue;
-            }
+    if (dd->server < 0 || (u >= dd->first && u < dd->first + dd->count)) {
+        /* a switch destination, or u inside S: compare distances */
+        for (int32_t i = lo; i < hi; i++)
             if (dist(r, dd, d, r->adj_dst[i]) + 1u == k)
                 cand[n++] = r->adj_edge[i];
+        return n;
+    }
+    /* edges into S: binary search the first neighbour >= first */
+    int32_t a = lo, b = hi;
+    while (a < b) {
+        int32_t m = a + (b - a) / 2;
+        if (r->adj_dst[m] < dd->first)
+            a = m + 1;
+        else
+            b = m;
+    }
+    int32_t s_lo = a, s_hi = a;
+    for (; s_hi < hi && r->adj_dst[s_hi] < dd->first + dd->count; s_hi++)
+        if (dd->local[r->adj_dst[s_hi] - dd->first] + 1u == k)
+            cand[n++] = r->adj_edge[s_hi];
+    /* u's nearest anchors that u is not itself */
+    enum { MAX_NEAR = 16 };
+    const uint16_t *near[MAX_NEAR];
+    uint32_t want[MAX_NEAR];
+    int n_near = 0;
+    for (int32_t i = 0; i < dd->n_anchor; i++) {
+        const uint16_t *tab = r->table[dd->anchor[i]];
+        uint32_t x = tab[u];
+        if (x == UNREACH || x == 0 || dd->off[i] == UNREACH || x + dd->off[i] != k)
+            continue;
+        if (n_near == MAX_NEAR) {
+            /* very many nearest anchors: compare full distances instead */
+            n_near = -1;
+            break;
         }
+        near[n_near] = tab;
+        want[n_near++] = x - 1;
+    }
+    for (int32_t i = lo; i < hi && n_near != 0; i++) {
+        if (i == s_lo && s_lo < s_hi) {
+            i = s_hi - 1; /* the edges into S were looked at above */
+            continue;
+        }
+        int32_t v = r->adj_dst[i];
+        bool closer = false;
+        if (n_near < 0)
+            closer = dist(r, dd, d, v) + 1u == k;
+        else
+            for (int j = 0; j < n_near && !closer; j++)
+                closer = near[j][v] == want[j];
+        if (closer)
+            cand[n++] = r->adj_edge[i];
+    }
     return n;
 }
 
