@@ -32,14 +32,23 @@ static json_t *topology_block(const char *arg, const char **sets, int n_sets, tn
                   !ends_with(arg, ".xml");
     if (preset) {
         block = json_pack("{ss}", "preset", arg);
-    } else if (ends_with(arg, ".graphml") || ends_with(arg, ".xml")) {
-        block = json_pack("{ssss}", "kind", "graph", "file", arg);
     } else {
-        json_t *doc = tn_json_load_file(arg, err);
-        if (!doc)
-            return NULL;
-        json_t *inner = json_object_get(doc, "topology");
-        block = json_incref(inner ? inner : doc);
+        /* A graph file (GraphML, or the topology JSON that --export writes)
+         * becomes a "graph" spec. Its path is resolved against the spec's
+         * source, which is the file itself, hence the base name. */
+        const char *base = strrchr(arg, '/') ? strrchr(arg, '/') + 1 : arg;
+        json_t *doc = NULL;
+        if (!ends_with(arg, ".graphml") && !ends_with(arg, ".xml")) {
+            doc = tn_json_load_file(arg, err);
+            if (!doc)
+                return NULL;
+        }
+        if (!doc || json_object_get(doc, "tensim_topology")) {
+            block = json_pack("{ssss}", "kind", "graph", "file", base);
+        } else {
+            json_t *inner = json_object_get(doc, "topology");
+            block = json_incref(inner ? inner : doc);
+        }
         json_decref(doc);
     }
     /* Overrides: into "set" for a preset, into the spec itself otherwise. */

@@ -10,7 +10,7 @@ int main(void)
     SRunner *sr = srunner_create(engine_suite());
     srunner_add_suite(sr, json_suite());
     srunner_add_suite(sr, topology_suite());
-    // EXPORT_PENDING srunner_add_suite(sr, export_suite());
+    srunner_add_suite(sr, export_suite());
     srunner_add_suite(sr, fabrics_suite());
     srunner_add_suite(sr, fabric_specs_suite());
     srunner_add_suite(sr, workloads_suite());

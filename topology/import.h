@@ -4,13 +4,21 @@
  * GraphML, read with igraph: node attribute kind (string) and server
  * (number) are required, cores (number) defaults to 0; edge attributes
  * bw_gbps and latency_ns (numbers) and tier (string) are required. In an
- * undirected graph every edge is one cable. In a directed graph every edge
+ * undirected graph every edge is one cable, oriented from the smaller
+ * vertex id to the larger (igraph keeps no orientation for undirected
+ * edges). In a directed graph every edge
  * a->b must be matched by an edge b->a with the same bw_gbps, latency_ns
  * and tier: edges are taken in file order, and each one not yet used is
  * paired with the earliest unused edge after it that goes back, giving the
  * cable a->b; a file written by topo_export_graphml() so reads back edge
  * for edge. Rates convert back exactly: bps = llround(bw_gbps * 1e9),
- * latency_ps = llround(latency_ns * 1000).
+ * latency_ps = llround(latency_ns * 1000). Vertex ids follow the order in
+ * which node ids first appear; an edge naming a node id that has no <node>
+ * makes a vertex without attributes (igraph does so), reported as a
+ * missing "kind". Reading GraphML briefly installs igraph's C attribute
+ * handler and error and warning handlers of its own (settings global to
+ * igraph) and restores the previous ones before returning: do not import
+ * GraphML from two threads at once.
  *
  * Ownership: the caller owns t (topo_init'ed and empty before the call);
  * on success it is finalized, on failure it may hold part of the fabric,
