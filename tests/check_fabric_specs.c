@@ -178,64 +178,116 @@ START_TEST(rail_optimized_placement)
 }
 END_TEST
 
-/* Plain BFS distances to d over in-edges, for checking the routing. */
-static uint32_t *bfs_to(const topo_t *t, int32_t d)
+/* The routing rules, written out plainly: a hop costs 16, a PCIe hop 17;
+ * a GPU in a server with a NIC is never passed through. */
+static uint32_t edge_cost(const topo_t *t, int32_t e)
 {
-    uint32_t *dist = malloc((size_t)t->n_vertices * sizeof *dist);
-    int32_t *q = malloc((size_t)t->n_vertices * sizeof *q);
-    for (int32_t v = 0; v < t->n_vertices; v++)
-        dist[v] = UINT32_MAX;
-    int32_t h = 0, n = 0;
-    dist[d] = 0;
-    q[n++] = d;
-    while (h < n) {
-        int32_t v = q[h++];
-        for (int32_t i = t->in_off[v]; i < t->in_off[v + 1]; i++) {
-            int32_t u = t->esrc[t->in_edge[i]];
-            if (dist[u] == UINT32_MAX) {
-                dist[u] = dist[v] + 1;
-                q[n++] = u;
-            }
-        }
-    }
-    free(q);
-    return dist;
+    return 16 + (t->tier[e] == TOPO_TIER_PCIE);
 }
 
-/* The compact tables give exactly the BFS distance from every vertex to
- * every GPU, and every routed path is a shortest path whose hops all step
- * one closer. Two fabrics: a DGX-1 fat-tree with CPU servers, and a
- * rail-optimized DGX A100 one. */
-START_TEST(routing_matches_bfs)
+static uint8_t *transit_flags(const topo_t *t)
+{
+    uint8_t *nic = calloc((size_t)t->n_servers + 1, 1), *tr = malloc((size_t)t->n_vertices);
+    for (int32_t v = 0; v < t->n_vertices; v++)
+        if (t->kind[v] == TOPO_NIC && t->server[v] >= 0)
+            nic[t->server[v]] = 1;
+    for (int32_t v = 0; v < t->n_vertices; v++)
+        tr[v] = !(t->kind[v] == TOPO_GPU && t->server[v] >= 0 && nic[t->server[v]]);
+    free(nic);
+    return tr;
+}
+
+/* Cheapest costs to d: Dijkstra over in-edges by repeated minimum search,
+ * O(V^2): slow and obviously right. */
+static uint32_t *costs_to(const topo_t *t, const uint8_t *transit, int32_t d)
+{
+    uint32_t *c = malloc((size_t)t->n_vertices * sizeof *c);
+    uint8_t *done = calloc((size_t)t->n_vertices, 1);
+    for (int32_t v = 0; v < t->n_vertices; v++)
+        c[v] = UINT32_MAX;
+    c[d] = 0;
+    for (;;) {
+        int32_t v = -1;
+        for (int32_t u = 0; u < t->n_vertices; u++)
+            if (!done[u] && c[u] != UINT32_MAX && (v < 0 || c[u] < c[v]))
+                v = u;
+        if (v < 0)
+            break;
+        done[v] = 1;
+        if (v != d && !transit[v])
+            continue;
+        for (int32_t i = t->in_off[v]; i < t->in_off[v + 1]; i++) {
+            int32_t e = t->in_edge[i], u = t->esrc[e];
+            if (c[v] + edge_cost(t, e) < c[u])
+                c[u] = c[v] + edge_cost(t, e);
+        }
+    }
+    free(done);
+    return c;
+}
+
+/* The compact tables give exactly the cheapest cost (in hops) from every
+ * vertex to sampled GPUs, the next hops of every step are exactly the
+ * edges that keep a path cheapest, and every routed path is cheapest.
+ * Fabrics: a DGX-1 fat-tree with CPU servers, a rail-optimized DGX A100
+ * one, a torus of bare GPUs and a dragonfly. */
+START_TEST(routing_matches_reference)
 {
     static const char *const docs[] = {
         "{\"preset\": \"azure-2020\", \"set\": {\"servers\": 20, \"cpu_servers\": 30}}",
         "{\"preset\": \"selene-a100\", \"set\": {\"servers\": 24}}",
+        "{\"kind\": \"torus\", \"servers\": 36, \"server\": " BARE ", \"fabric\": "
+        "{\"dims\": [3, 4, 3], \"bw_gbps\": 100, \"latency_ns\": 1}}",
+        "{\"kind\": \"dragonfly\", \"servers\": 20, \"server\": \"dgx-a100\", \"fabric\": "
+        "{\"groups\": 5, \"routers_per_group\": 4, \"hosts_per_router\": 8, "
+        "\"global_links_per_router\": 1, \"local_bw_gbps\": 200, \"global_bw_gbps\": 200, "
+        "\"latency_ns\": 1}}",
     };
     topo_spec_t s;
     topo_t t;
     topo_route_t r;
     build(docs[_i], &s, &t, &r);
+    uint8_t *transit = transit_flags(&t);
     int32_t path[64];
-    for (int32_t j = 0; j < t.n_gpus; j += 3) {
+    for (int32_t j = 0; j < t.n_gpus; j += 7) {
         int32_t d = t.gpus[j];
-        uint32_t *ref = bfs_to(&t, d);
+        uint32_t *ref = costs_to(&t, transit, d);
+        /* (an NVSwitch reaches only its own GPUs: the rest lies behind
+         * GPUs, which do not forward) */
         for (int32_t u = 0; u < t.n_vertices; u++)
-            ck_assert_uint_eq(topo_route_dist(&r, u, d), ref[u]);
+            ck_assert_uint_eq(topo_route_dist(&r, u, d),
+                              ref[u] == UINT32_MAX ? TOPO_ROUTE_UNREACHABLE : ref[u] / 16);
         for (int32_t i = 0; i < t.n_gpus; i += 5) {
             int32_t src = t.gpus[i];
             int hops = topo_route_path(&r, src, d, (uint64_t)(i * 7 + j), path, 64, NULL);
-            ck_assert_int_eq(hops, (int)ref[src]);
+            ck_assert_int_eq(hops, (int)(ref[src] / 16));
             int32_t at = src;
             for (int h = 0; h < hops; h++) {
                 ck_assert_int_eq(t.esrc[path[h]], at);
+                ck_assert_uint_eq(ref[t.edst[path[h]]] + edge_cost(&t, path[h]), ref[at]);
                 at = t.edst[path[h]];
-                ck_assert_uint_eq(ref[at], ref[src] - (uint32_t)h - 1);
             }
             ck_assert_int_eq(at, d);
+            /* every cheapest next hop is taken by some flow id: over 200
+             * flows, the first hops seen equal the reference set */
+            int want = 0, seen = 0;
+            for (int32_t k = t.out_off[src]; k < t.out_off[src + 1]; k++) {
+                int32_t e = t.out_edge[k], v = t.edst[e];
+                want += (v == d || transit[v]) && ref[v] + edge_cost(&t, e) == ref[src];
+            }
+            uint8_t *hit = calloc((size_t)t.n_edges, 1);
+            for (uint64_t f = 0; f < 200 && src != d; f++) {
+                topo_route_path(&r, src, d, f, path, 64, NULL);
+                seen += !hit[path[0]];
+                hit[path[0]] = 1;
+            }
+            free(hit);
+            if (src != d)
+                ck_assert_int_eq(seen, want);
         }
         free(ref);
     }
+    free(transit);
     teardown(&s, &t, &r);
 }
 END_TEST
@@ -304,9 +356,21 @@ START_TEST(dgx1_nvlink_lanes)
                 nv += t.bps[t.out_edge[i]];
         ck_assert_uint_eq(nv, 6 * 200000000000ull);
     }
-    /* GPU 0 and GPU 5 share no NVLink: 2 hops through GPU 1 or GPU 4 */
-    ck_assert_uint_eq(topo_route_dist(&r, t.gpus[0], t.gpus[5]), 2);
-    ck_assert_double_eq(topo_route_count_paths(&r, t.gpus[0], t.gpus[5]), 2);
+    /* GPU 0 and GPU 5 share no NVLink, and traffic does not pass through
+     * another GPU: PCIe switch, socket, socket, PCIe switch, 5 hops */
+    ck_assert_uint_eq(topo_route_dist(&r, t.gpus[0], t.gpus[5]), 5);
+    ck_assert_double_eq(topo_route_count_paths(&r, t.gpus[0], t.gpus[5]), 1);
+    teardown(&s, &t, &r);
+
+    /* DGX A100: GPUs 0 and 1 share a PCIe switch and the NVSwitch; equal
+     * in hops, the NVSwitch wins (fewer PCIe hops) */
+    build("{\"preset\": \"selene-a100\", \"set\": {\"servers\": 1}}", &s, &t, &r);
+    int32_t path[8];
+    for (uint64_t f = 0; f < 64; f++) {
+        ck_assert_int_eq(topo_route_path(&r, t.gpus[0], t.gpus[1], f, path, 8, NULL), 2);
+        ck_assert_int_eq(t.tier[path[0]], TOPO_TIER_NVLINK);
+        ck_assert_int_eq(t.tier[path[1]], TOPO_TIER_NVLINK);
+    }
     teardown(&s, &t, &r);
 }
 END_TEST
@@ -320,7 +384,7 @@ Suite *fabric_specs_suite(void)
     tcase_add_loop_test(tc, oversubscribed_bisection, 0, 4);
     tcase_add_test(tc, azure_2020_preset);
     tcase_add_test(tc, rail_optimized_placement);
-    tcase_add_loop_test(tc, routing_matches_bfs, 0, 2);
+    tcase_add_loop_test(tc, routing_matches_reference, 0, 4);
     tcase_add_test(tc, fabric_spec_errors);
     tcase_add_test(tc, dgx1_nvlink_lanes);
     suite_add_tcase(s, tc);

@@ -16,6 +16,12 @@ struct topo_route_dest {
     uint16_t *local;  /* dist(u, d) for u = first .. first + count - 1 */
 };
 
+/* The cost of crossing edge e: 16 per hop, plus 1 for a PCIe hop. */
+static inline uint32_t weight(const topo_t *t, int32_t e)
+{
+    return TOPO_ROUTE_HOP + (t->tier[e] == TOPO_TIER_PCIE);
+}
+
 void topo_route_init(topo_route_t *r, const topo_t *t)
 {
     TN_ASSERT(t->finalized);
@@ -40,6 +46,7 @@ void topo_route_init(topo_route_t *r, const topo_t *t)
     }
     free(fill);
     r->cand = tn_malloc((size_t)maxdeg * sizeof *r->cand);
+    r->maxdeg = maxdeg;
 
     /* Servers whose vertices are one contiguous id range get compact
      * destination entries. */
@@ -58,6 +65,27 @@ void topo_route_init(topo_route_t *r, const topo_t *t)
             r->srv_count[s]++;
         else
             r->srv_count[s] = -1; /* not contiguous */
+    }
+    /* A GPU in a server that has a NIC is an endpoint, never a hop on the
+     * way elsewhere: traffic between other GPUs does not pass through its
+     * memory. (A GPU with its own fabric ports, as in a torus of bare GPUs,
+     * is a router and stays transit.) */
+    r->transit = tn_malloc(nv + 1);
+    uint8_t *has_nic = tn_calloc((size_t)r->n_servers + 1, 1);
+    for (int32_t v = 0; v < t->n_vertices; v++)
+        if (t->kind[v] == TOPO_NIC && t->server[v] >= 0 && t->server[v] < r->n_servers)
+            has_nic[t->server[v]] = 1;
+    for (int32_t v = 0; v < t->n_vertices; v++)
+        r->transit[v] = !(t->kind[v] == TOPO_GPU && t->server[v] >= 0 &&
+                          t->server[v] < r->n_servers && has_nic[t->server[v]]);
+    free(has_nic);
+    /* Beside each out-edge, its cost and whether its far end forwards: the
+     * step reads these in order instead of looking up tier and kind. */
+    r->adj_cost = tn_malloc(ne + 1);
+    r->adj_transit = tn_malloc(ne + 1);
+    for (size_t i = 0; i < ne; i++) {
+        r->adj_cost[i] = (uint8_t)weight(t, r->adj_edge[i]);
+        r->adj_transit[i] = r->transit[r->adj_dst[i]];
     }
     r->table = tn_calloc(nv, sizeof *r->table);
     r->dest = tn_calloc(nv, sizeof *r->dest);
@@ -90,32 +118,68 @@ void topo_route_destroy(topo_route_t *r)
     free(r->queue);
     free(r->bdist);
     free(r->bstamp);
+    free(r->transit);
+    free(r->adj_cost);
+    free(r->adj_transit);
     memset(r, 0, sizeof *r);
 }
 
-/* Hops to `a` from every vertex: one BFS from a over in-edges. */
+static void new_stamp(topo_route_t *r)
+{
+    if (++r->stamp == 0) {
+        memset(r->bstamp, 0, (size_t)r->t->n_vertices * sizeof *r->bstamp);
+        r->stamp = 1;
+    }
+}
+
+/* Costs to `target` from the vertices around it, into bdist (valid where
+ * bstamp == stamp): a breadth-first search over in-edges, level by level in
+ * hops, keeping for each vertex the fewest PCIe hops among its
+ * shortest-hop paths (final once its level is reached, since a level is
+ * finished before the next starts). Non-transit vertices other than the
+ * target get a cost but pass nothing on. `done(ctx, v)` is called as each
+ * vertex is settled; the search stops when it returns true. O(|V| + |E|)
+ * at most. */
+static void search(topo_route_t *r, int32_t target, bool (*done)(void *, int32_t), void *ctx)
+{
+    const topo_t *t = r->t;
+    new_stamp(r);
+    int32_t head = 0, tail = 0;
+    r->bstamp[target] = r->stamp;
+    r->bdist[target] = 0;
+    r->queue[tail++] = target;
+    while (head < tail) {
+        int32_t v = r->queue[head++];
+        if (done && done(ctx, v))
+            return;
+        if (!r->transit[v] && v != target)
+            continue;
+        uint32_t hops = r->bdist[v] / TOPO_ROUTE_HOP;
+        TN_ASSERT(hops + 2 < UNREACH / TOPO_ROUTE_HOP);
+        for (int32_t i = t->in_off[v]; i < t->in_off[v + 1]; i++) {
+            int32_t e = t->in_edge[i], u = t->esrc[e];
+            uint32_t c = r->bdist[v] + weight(t, e);
+            if (r->bstamp[u] != r->stamp) {
+                r->bstamp[u] = r->stamp;
+                r->bdist[u] = (uint16_t)c;
+                r->queue[tail++] = u;
+            } else if (r->bdist[u] / TOPO_ROUTE_HOP == hops + 1 && c < r->bdist[u]) {
+                r->bdist[u] = (uint16_t)c; /* same hops, fewer PCIe hops */
+            }
+        }
+    }
+}
+
+/* Costs to `a` from every vertex (a full table, kept). */
 static const uint16_t *table(topo_route_t *r, int32_t a)
 {
     if (r->table[a])
         return r->table[a];
     const topo_t *t = r->t;
+    search(r, a, NULL, NULL);
     uint16_t *d = tn_malloc((size_t)t->n_vertices * sizeof *d);
     for (int32_t v = 0; v < t->n_vertices; v++)
-        d[v] = UNREACH;
-    int32_t head = 0, tail = 0;
-    d[a] = 0;
-    r->queue[tail++] = a;
-    while (head < tail) {
-        int32_t v = r->queue[head++];
-        TN_ASSERT(d[v] + 1 < UNREACH);
-        for (int32_t i = t->in_off[v]; i < t->in_off[v + 1]; i++) {
-            int32_t u = t->esrc[t->in_edge[i]];
-            if (d[u] == UNREACH) {
-                d[u] = (uint16_t)(d[v] + 1);
-                r->queue[tail++] = u;
-            }
-        }
-    }
+        d[v] = r->bstamp[v] == r->stamp ? r->bdist[v] : UNREACH;
     r->table[a] = d;
     r->bytes += (size_t)t->n_vertices * sizeof *d;
     r->tables_built++;
@@ -126,6 +190,31 @@ static int cmp_i32(const void *a, const void *b)
 {
     int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
     return x < y ? -1 : x > y;
+}
+
+struct settle {
+    topo_route_dest_t *dd;
+    int32_t left;
+    topo_route_t *r;
+};
+
+/* search() callback: records S's vertices and the anchors as they settle. */
+static bool settle(void *p, int32_t v)
+{
+    struct settle *c = p;
+    topo_route_dest_t *dd = c->dd;
+    uint16_t cost = c->r->bdist[v];
+    if (v >= dd->first && v < dd->first + dd->count) {
+        dd->local[v - dd->first] = cost;
+        c->left--;
+    } else {
+        int32_t *a = bsearch(&v, dd->anchor, (size_t)dd->n_anchor, sizeof *dd->anchor, cmp_i32);
+        if (a) {
+            dd->off[a - dd->anchor] = cost;
+            c->left--;
+        }
+    }
+    return c->left == 0;
 }
 
 /* The compact entry of destination d (see the header). */
@@ -146,10 +235,7 @@ static topo_route_dest_t *dest(topo_route_t *r, int32_t d)
     dd->first = r->srv_first[s];
     dd->count = r->srv_count[s];
     /* Anchors: vertices outside S with an edge into S, each once. */
-    if (++r->stamp == 0) {
-        memset(r->bstamp, 0, (size_t)t->n_vertices * sizeof *r->bstamp);
-        r->stamp = 1;
-    }
+    new_stamp(r);
     size_t cap = 0;
     for (int32_t u = dd->first; u < dd->first + dd->count; u++)
         for (int32_t i = t->in_off[u]; i < t->in_off[u + 1]; i++) {
@@ -161,56 +247,26 @@ static topo_route_dest_t *dest(topo_route_t *r, int32_t d)
             dd->anchor[dd->n_anchor++] = w;
         }
     qsort(dd->anchor, (size_t)dd->n_anchor, sizeof *dd->anchor, cmp_i32);
-    /* A BFS from d that stops once S and the anchors are settled: they lie
-     * a few hops away, so this touches little of the fabric. */
-    if (++r->stamp == 0) {
-        memset(r->bstamp, 0, (size_t)t->n_vertices * sizeof *r->bstamp);
-        r->stamp = 1;
-    }
-    int32_t left = dd->count + dd->n_anchor;
-    int32_t *mark = tn_calloc((size_t)dd->n_anchor + 1, sizeof *mark);
-    int32_t head = 0, tail = 0;
-    r->bstamp[d] = r->stamp;
-    r->bdist[d] = 0;
-    r->queue[tail++] = d;
+    /* A search from d that stops once S and the anchors are settled: they
+     * lie a few hops away, so it touches little of the fabric. */
+    struct settle ctx = {dd, dd->count + dd->n_anchor, r};
     dd->local = tn_malloc((size_t)dd->count * sizeof *dd->local);
     dd->off = tn_malloc(((size_t)dd->n_anchor + 1) * sizeof *dd->off);
     for (int32_t i = 0; i < dd->count; i++)
         dd->local[i] = UNREACH;
-    while (head < tail && left > 0) {
-        int32_t v = r->queue[head++];
-        if (v >= dd->first && v < dd->first + dd->count) {
-            dd->local[v - dd->first] = r->bdist[v];
-            left--;
-        } else {
-            int32_t *a = bsearch(&v, dd->anchor, (size_t)dd->n_anchor, sizeof *dd->anchor, cmp_i32);
-            if (a) {
-                dd->off[a - dd->anchor] = r->bdist[v];
-                mark[a - dd->anchor] = 1;
-                left--;
-            }
-        }
-        for (int32_t i = t->in_off[v]; i < t->in_off[v + 1]; i++) {
-            int32_t u = t->esrc[t->in_edge[i]];
-            if (r->bstamp[u] != r->stamp) {
-                r->bstamp[u] = r->stamp;
-                r->bdist[u] = (uint16_t)(r->bdist[v] + 1);
-                r->queue[tail++] = u;
-            }
-        }
-    }
-    for (int32_t i = 0; i < dd->n_anchor; i++) {
-        if (!mark[i])
-            dd->off[i] = UNREACH; /* cannot reach d */
-        table(r, dd->anchor[i]);
-    }
-    free(mark);
+    for (int32_t i = 0; i < dd->n_anchor; i++)
+        dd->off[i] = UNREACH; /* until reached */
+    search(r, d, settle, &ctx);
+    /* Tables only for anchors a path may pass through. */
+    for (int32_t i = 0; i < dd->n_anchor; i++)
+        if (r->transit[dd->anchor[i]] && dd->off[i] != UNREACH)
+            table(r, dd->anchor[i]);
     r->bytes += sizeof *dd + (size_t)dd->n_anchor * (sizeof *dd->anchor + sizeof *dd->off) +
                 (size_t)dd->count * sizeof *dd->local;
     return dd;
 }
 
-/* dist(v, d) through the entry dd of d. */
+/* The cost from v to d through the entry dd of d. */
 static inline uint32_t dist(const topo_route_t *r, const topo_route_dest_t *dd, int32_t d,
                             int32_t v)
 {
@@ -220,78 +276,99 @@ static inline uint32_t dist(const topo_route_t *r, const topo_route_dest_t *dd, 
         return dd->local[v - dd->first];
     uint32_t best = UNREACH;
     for (int32_t i = 0; i < dd->n_anchor; i++) {
-        uint32_t x = r->table[dd->anchor[i]][v];
-        if (x != UNREACH && dd->off[i] != UNREACH && x + dd->off[i] < best)
+        int32_t a = dd->anchor[i];
+        if (dd->off[i] == UNREACH)
+            continue;
+        /* a path may pass an anchor only if it is transit */
+        uint32_t x = r->transit[a] ? r->table[a][v] : (v == a ? 0 : UNREACH);
+        if (x != UNREACH && x + dd->off[i] < best)
             best = x + dd->off[i];
     }
     return best;
 }
 
-/* The out-edges of u to vertices at distance k - 1 from d, into cand[], in
- * neighbour order, those into S first. Returns how many.
+/* The out-edges of u that start a cheapest path to d, u being at cost k,
+ * into cand[] as positions in adj_*, in neighbour order, those into S
+ * first. Returns how many.
  *
- * For u outside S, a neighbour v outside S is one hop closer exactly when,
- * for some nearest anchor a of u (dist(u, a) + off(a) = k), dist(v, a) =
- * dist(u, a) - 1: then dist(v, d) <= k - 1, and it cannot be less. So only
- * the tables of u's nearest anchors are read, and none at all when u is
- * itself the nearest anchor (dist(u, a) = 0). */
+ * For u outside S, an edge e = (u, v) with v outside S is on a cheapest
+ * path exactly when, for some nearest anchor a of u (cost(u, a) + off(a) =
+ * k), cost(v, a) + w(e) = cost(u, a): then cost(v, d) <= k - w(e), and it
+ * cannot be less. So only the tables of u's nearest anchors are read, and
+ * none at all when u is itself the nearest anchor (cost(u, a) = 0). */
 static int32_t step(topo_route_t *r, const topo_route_dest_t *dd, int32_t d, int32_t u,
                     uint32_t k, int32_t *cand)
 {
     const topo_t *t = r->t;
+    const int32_t *adj = r->adj_dst;
+    const uint8_t *cost = r->adj_cost, *fwd = r->adj_transit;
     int32_t lo = t->out_off[u], hi = t->out_off[u + 1], n = 0;
     if (dd->server < 0 || (u >= dd->first && u < dd->first + dd->count)) {
-        /* a switch destination, or u inside S: compare distances */
+        /* a switch destination, or u inside S: compare costs */
         for (int32_t i = lo; i < hi; i++)
-            if (dist(r, dd, d, r->adj_dst[i]) + 1u == k)
-                cand[n++] = r->adj_edge[i];
+            if ((fwd[i] || adj[i] == d) && dist(r, dd, d, adj[i]) + cost[i] == k)
+                cand[n++] = i;
         return n;
     }
     /* edges into S: binary search the first neighbour >= first */
     int32_t a = lo, b = hi;
     while (a < b) {
         int32_t m = a + (b - a) / 2;
-        if (r->adj_dst[m] < dd->first)
+        if (adj[m] < dd->first)
             a = m + 1;
         else
             b = m;
     }
     int32_t s_lo = a, s_hi = a;
-    for (; s_hi < hi && r->adj_dst[s_hi] < dd->first + dd->count; s_hi++)
-        if (dd->local[r->adj_dst[s_hi] - dd->first] + 1u == k)
-            cand[n++] = r->adj_edge[s_hi];
+    for (; s_hi < hi && adj[s_hi] < dd->first + dd->count; s_hi++)
+        if ((fwd[s_hi] || adj[s_hi] == d) && dd->local[adj[s_hi] - dd->first] + cost[s_hi] == k)
+            cand[n++] = s_hi;
     /* u's nearest anchors that u is not itself */
     enum { MAX_NEAR = 16 };
     const uint16_t *near[MAX_NEAR];
-    uint32_t want[MAX_NEAR];
     int n_near = 0;
     for (int32_t i = 0; i < dd->n_anchor; i++) {
+        if (!r->transit[dd->anchor[i]] || dd->off[i] == UNREACH)
+            continue;
         const uint16_t *tab = r->table[dd->anchor[i]];
         uint32_t x = tab[u];
-        if (x == UNREACH || x == 0 || dd->off[i] == UNREACH || x + dd->off[i] != k)
+        if (x == UNREACH || x == 0 || x + dd->off[i] != k)
             continue;
         if (n_near == MAX_NEAR) {
-            /* very many nearest anchors: compare full distances instead */
+            /* very many nearest anchors: compare full costs instead */
             n_near = -1;
             break;
         }
-        near[n_near] = tab;
-        want[n_near++] = x - 1;
+        near[n_near++] = tab;
+    }
+    if (n_near == 1) {
+        /* the common case, one nearest anchor: one table read per edge */
+        const uint16_t *tab = near[0];
+        uint32_t here = tab[u];
+        for (int32_t i = lo; i < s_lo; i++)
+            if (fwd[i] && tab[adj[i]] + cost[i] == here)
+                cand[n++] = i;
+        for (int32_t i = s_hi; i < hi; i++)
+            if (fwd[i] && tab[adj[i]] + cost[i] == here)
+                cand[n++] = i;
+        return n;
     }
     for (int32_t i = lo; i < hi && n_near != 0; i++) {
         if (i == s_lo && s_lo < s_hi) {
             i = s_hi - 1; /* the edges into S were looked at above */
             continue;
         }
-        int32_t v = r->adj_dst[i];
-        bool closer = false;
+        if (!fwd[i])
+            continue;
+        int32_t v = adj[i];
+        bool on = false;
         if (n_near < 0)
-            closer = dist(r, dd, d, v) + 1u == k;
+            on = dist(r, dd, d, v) + cost[i] == k;
         else
-            for (int j = 0; j < n_near && !closer; j++)
-                closer = near[j][v] == want[j];
-        if (closer)
-            cand[n++] = r->adj_edge[i];
+            for (int j = 0; j < n_near && !on; j++)
+                on = near[j][v] != UNREACH && near[j][v] + cost[i] == near[j][u];
+        if (on)
+            cand[n++] = i;
     }
     return n;
 }
@@ -299,7 +376,8 @@ static int32_t step(topo_route_t *r, const topo_route_dest_t *dd, int32_t d, int
 uint32_t topo_route_dist(topo_route_t *r, int32_t src, int32_t dst)
 {
     TN_ASSERT(src >= 0 && src < r->t->n_vertices && dst >= 0 && dst < r->t->n_vertices);
-    return dist(r, dest(r, dst), dst, src);
+    uint32_t c = dist(r, dest(r, dst), dst, src);
+    return c == UNREACH ? UNREACH : c / TOPO_ROUTE_HOP;
 }
 
 int topo_route_path(topo_route_t *r, int32_t src, int32_t dst, uint64_t flow_id, int32_t *path,
@@ -311,22 +389,44 @@ int topo_route_path(topo_route_t *r, int32_t src, int32_t dst, uint64_t flow_id,
     uint32_t k = dist(r, dd, dst, src);
     if (k == UNREACH)
         return tn_error_set(err, TN_EINPUT, "vertex %d cannot reach vertex %d", src, dst);
-    if (k > (uint32_t)max_hops)
+    if (k / TOPO_ROUTE_HOP > (uint32_t)max_hops)
         return tn_error_set(err, TN_EINPUT, "the path from vertex %d to %d has %u hops (at most %d)",
-                            src, dst, k, max_hops);
+                            src, dst, k / TOPO_ROUTE_HOP, max_hops);
     uint64_t h = tn_mix64(tn_mix64(tn_mix64((uint64_t)src) ^ (uint64_t)dst) ^ flow_id);
     int hops = 0;
-    for (int32_t u = src; k > 0; k--) {
+    for (int32_t u = src; u != dst;) {
         int32_t n = step(r, dd, dst, u, k, r->cand);
-        TN_ASSERT(n > 0);
+        TN_ASSERT(n > 0 && hops < max_hops);
         /* A fresh draw per hop, so choices at successive switches are
          * independent, as they are with per-switch hash seeds. */
         h = tn_mix64(h);
-        int32_t e = r->cand[h % (uint64_t)n];
-        path[hops++] = e;
-        u = t->edst[e];
+        int32_t slot = r->cand[h % (uint64_t)n];
+        path[hops++] = r->adj_edge[slot];
+        k -= r->adj_cost[slot];
+        u = r->adj_dst[slot];
     }
     return hops;
+}
+
+/* Cheapest paths from u (at cost k) to d, memoised in ways[] where
+ * seen[] is set. Depth: the hops of the path. */
+static double count_from(topo_route_t *r, const topo_route_dest_t *dd, int32_t d, int32_t u,
+                         uint32_t k, double *ways, uint8_t *seen, int32_t maxdeg)
+{
+    if (u == d)
+        return 1;
+    if (seen[u])
+        return ways[u];
+    int32_t *cand = tn_malloc((size_t)maxdeg * sizeof *cand);
+    int32_t n = step(r, dd, d, u, k, cand);
+    double total = 0;
+    for (int32_t j = 0; j < n; j++)
+        total += count_from(r, dd, d, r->adj_dst[cand[j]], k - r->adj_cost[cand[j]], ways, seen,
+                            maxdeg);
+    free(cand);
+    seen[u] = 1;
+    ways[u] = total;
+    return total;
 }
 
 double topo_route_count_paths(topo_route_t *r, int32_t src, int32_t dst)
@@ -336,36 +436,11 @@ double topo_route_count_paths(topo_route_t *r, int32_t src, int32_t dst)
     uint32_t k = dist(r, dd, dst, src);
     if (k == UNREACH)
         return 0;
-    /* Forward over the shortest-path DAG, one distance level at a time. */
-    double *ways = tn_calloc((size_t)t->n_vertices, sizeof *ways);
-    int32_t *cur = tn_malloc((size_t)t->n_vertices * sizeof *cur);
-    int32_t *next = tn_malloc((size_t)t->n_vertices * sizeof *next);
+    int32_t maxdeg = r->maxdeg;
+    double *ways = tn_malloc((size_t)t->n_vertices * sizeof *ways);
     uint8_t *seen = tn_calloc((size_t)t->n_vertices, 1);
-    int32_t nc = 1;
-    cur[0] = src;
-    ways[src] = 1;
-    for (; k > 0; k--) {
-        int32_t nn = 0;
-        for (int32_t i = 0; i < nc; i++) {
-            int32_t u = cur[i], n = step(r, dd, dst, u, k, r->cand);
-            for (int32_t j = 0; j < n; j++) {
-                int32_t v = t->edst[r->cand[j]];
-                ways[v] += ways[u];
-                if (!seen[v]) {
-                    seen[v] = 1;
-                    next[nn++] = v;
-                }
-            }
-        }
-        int32_t *sw = cur;
-        cur = next;
-        next = sw;
-        nc = nn;
-    }
-    double total = ways[dst];
+    double total = count_from(r, dd, dst, src, k, ways, seen, maxdeg);
     free(ways);
-    free(cur);
-    free(next);
     free(seen);
     return total;
 }

@@ -12,8 +12,8 @@
  *     dist(u, d) = min over anchors a of dist(u, a) + dist(a, d),
  * exactly, with one full table per anchor (dist(., a), built by one
  * breadth-first search) shared by every destination behind that anchor.
- * On azure-2020 that is about 550 anchor tables instead of 10,000
- * destination tables. Vertices outside any server (switches), and
+ * On azure-2020 that is 278 anchor tables instead of 10,000 destination
+ * tables. Vertices outside any server (switches), and
  * servers whose vertices are not numbered contiguously (imported graphs),
  * get a full table of their own.
  *
@@ -22,6 +22,14 @@
  * S are found by binary search; the others need a scan only when u is not
  * itself a nearest anchor (at a leaf switch, the step into the server is
  * found without looking at its other ports).
+ *
+ * Which paths. The shortest in hops; among those, the fewest PCIe hops (a
+ * GPU pair on one PCIe switch and one NVSwitch talks over NVSwitch, as NCCL
+ * does): a hop costs 16 and a PCIe hop 17, and paths of least cost win.
+ * A GPU in a server that has NICs is an endpoint only, never a hop on the
+ * way between others (GPUs with their own fabric ports, as in a torus of
+ * bare GPUs, do forward). The anchor argument below holds for any such
+ * costs and rules, as long as every search obeys them.
  *
  * Ownership: a topo_route_t borrows its topo_t, which must outlive it and
  * stay unchanged. Tables are built on first use and kept until
@@ -49,11 +57,15 @@ typedef struct {
     uint16_t *bdist;              /* bounded-BFS scratch, valid where bstamp == stamp */
     uint32_t *bstamp, stamp;
     int32_t *cand;                /* next-hop candidates of one step */
+    uint8_t *transit;             /* by vertex: may a path pass through it */
+    uint8_t *adj_cost, *adj_transit; /* beside adj_dst: edge cost, far end forwards */
+    int32_t maxdeg;
     size_t bytes;                 /* memory held by tables, for reports */
     uint64_t tables_built;
 } topo_route_t;
 
 #define TOPO_ROUTE_UNREACHABLE UINT16_MAX
+#define TOPO_ROUTE_HOP 16 /* cost of a hop; a PCIe hop costs one more */
 
 /* O(|V| + |E| log(degree)). */
 void topo_route_init(topo_route_t *r, const topo_t *t);
@@ -68,11 +80,11 @@ void topo_route_destroy(topo_route_t *r);
 int topo_route_path(topo_route_t *r, int32_t src, int32_t dst, uint64_t flow_id, int32_t *path,
                     int max_hops, tn_error_t *err);
 
-/* Hops from src to dst, or TOPO_ROUTE_UNREACHABLE. O(anchors) once dst's
- * entry exists. */
+/* Hops of the cheapest paths from src to dst, or TOPO_ROUTE_UNREACHABLE.
+ * O(anchors) once dst's entry exists. */
 uint32_t topo_route_dist(topo_route_t *r, int32_t src, int32_t dst);
 
-/* The number of distinct shortest paths from src to dst (as a double: it
+/* The number of distinct cheapest paths from src to dst (as a double: it
  * can be large). O(vertices and edges of the shortest-path DAG). */
 double topo_route_count_paths(topo_route_t *r, int32_t src, int32_t dst);
 

@@ -13,23 +13,27 @@ static double server_out_gbps(const topo_t *t, int32_t s)
     return g;
 }
 
-/* Max flow from the GPUs of the first half of the GPU servers to those of
- * the second half, through a super source and sink. */
-static double bisection_gbps(const topo_t *t, int64_t gpu_servers)
+/* The rank of every server among the GPU servers, in order of each one's
+ * first GPU (-1 for servers without GPUs); returns how many. O(V). */
+static int64_t rank_gpu_servers(const topo_t *t, int32_t *rank)
 {
-    if (gpu_servers < 2)
-        return -1;
-    /* GPU servers in order of their first GPU; the half boundary is the
-     * server holding GPU number (server count / 2)'s first GPU. */
-    int32_t *order = tn_malloc((size_t)gpu_servers * sizeof *order);
+    for (int32_t s = 0; s < t->n_servers; s++)
+        rank[s] = -1;
     int64_t n = 0;
     for (int32_t i = 0; i < t->n_gpus; i++) {
         int32_t s = t->server[t->gpus[i]];
-        if (n == 0 || order[n - 1] != s)
-            order[n++] = s;
+        if (s >= 0 && rank[s] < 0)
+            rank[s] = (int32_t)n++;
     }
-    int32_t split = order[n / 2];
-    free(order);
+    return n;
+}
+
+/* Max flow from the GPUs of the first half of the GPU servers to those of
+ * the second half, through a super source and sink. */
+static double bisection_gbps(const topo_t *t, const int32_t *rank, int64_t gpu_servers)
+{
+    if (gpu_servers < 2)
+        return -1;
     igraph_t g;
     TN_ASSERT(igraph_copy(&g, &t->graph) == IGRAPH_SUCCESS);
     igraph_integer_t src = t->n_vertices, snk = t->n_vertices + 1;
@@ -40,10 +44,9 @@ static double bisection_gbps(const topo_t *t, int64_t gpu_servers)
     igraph_vector_init(&cap, t->n_edges);
     for (int32_t e = 0; e < t->n_edges; e++)
         VECTOR(cap)[e] = (double)t->bps[e] / 1e9;
-    bool second = false;
     for (int32_t i = 0; i < t->n_gpus; i++) {
         int32_t v = t->gpus[i];
-        second = second || t->server[v] == split;
+        bool second = t->server[v] < 0 || rank[t->server[v]] >= gpu_servers / 2;
         igraph_vector_int_push_back(&ev, second ? v : src);
         igraph_vector_int_push_back(&ev, second ? snk : v);
         igraph_vector_push_back(&cap, 1e12);
@@ -80,7 +83,9 @@ void topo_stats_compute(const topo_t *t, topo_route_t *r, topo_stats_t *st)
     for (int32_t e = 0; e < t->n_edges; e += 2)
         st->by_tier[t->tier[e]]++;
     st->gpu_server_bw_gbps = t->n_gpus ? server_out_gbps(t, t->server[t->gpus[0]]) : 0;
-    st->bisection_bw_gbps = bisection_gbps(t, st->gpu_servers);
+    int32_t *rank = tn_malloc(((size_t)t->n_servers + 1) * sizeof *rank);
+    TN_ASSERT(rank_gpu_servers(t, rank) == st->gpu_servers);
+    st->bisection_bw_gbps = bisection_gbps(t, rank, st->gpu_servers);
 
     /* Diameter over GPU pairs, one destination at a time. */
     uint32_t diam = 0;
@@ -92,22 +97,19 @@ void topo_stats_compute(const topo_t *t, topo_route_t *r, topo_stats_t *st)
         }
     st->diameter_hops = (int32_t)diam;
 
-    /* Samples from GPU 0: the next GPU, the first GPU of the next server,
-     * of the middle server, of the last server. */
+    /* Samples from GPU 0: the next GPU, the first GPU of the next GPU
+     * server, of the middle one, of the last one. */
     int32_t picks[TOPO_STATS_SAMPLES] = {1, -1, -1, -1};
-    int32_t s0 = t->n_gpus ? t->server[t->gpus[0]] : -1, seen = 0, last_server = s0;
-    for (int32_t i = 0; i < t->n_gpus; i++) {
-        int32_t s = t->server[t->gpus[i]];
-        if (s != last_server) {
-            last_server = s;
-            seen++;
-            if (seen == 1)
-                picks[1] = i;
-            if (seen == (int32_t)(st->gpu_servers / 2))
-                picks[2] = i;
+    for (int32_t i = t->n_gpus - 1; i >= 0; i--) {
+        int32_t s = t->server[t->gpus[i]], k = s >= 0 ? rank[s] : -1;
+        if (k == 1)
+            picks[1] = i;
+        if (k == st->gpu_servers / 2)
+            picks[2] = i;
+        if (k == st->gpu_servers - 1)
             picks[3] = i;
-        }
     }
+    free(rank);
     for (int k = 0; k < TOPO_STATS_SAMPLES; k++) {
         int32_t j = picks[k];
         bool dup = false;

@@ -1,0 +1,558 @@
+/* sim/flow.c — max-min fair sharing of links among flows; see sim/flow.h.
+ *
+ * A recomputation runs in three passes over the flows reachable from the
+ * dirty links (the union of their connected components):
+ *  1. gather: breadth-first from the dirty links, link -> the flows on it ->
+ *     their links, stamping what it reaches with the recomputation's epoch;
+ *  2. water-fill: progressive filling on the gathered links only (flows
+ *     outside cannot share a link with flows inside, so their rates stand);
+ *  3. apply: each flow whose rate changed brings its remaining bits up to
+ *     date and moves its completion event.
+ */
+#include "sim/flow.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/tn_error.h"
+
+/* The active flows crossing a link, in no particular order: flow ids, and
+ * for each which hop of its path this link is. */
+struct sim_flow_link {
+    uint32_t *id, *hop;
+    uint32_t n, cap;
+};
+
+struct sim_flow_fill {
+    double rem;       /* capacity not yet given to frozen flows */
+    uint32_t left;    /* crossings by flows not frozen yet */
+};
+
+/* What the recomputation does not read (see the arrays in sim_flows_t). */
+struct sim_flow {
+    double remaining; /* bits still to send, as of `updated` */
+    sim_time_t updated;
+    sim_time_t latency;
+    sim_event_id_t ev; /* completion of the transmission */
+    sim_handler_t done;
+    void *ctx;
+    uint64_t arg;
+    uint32_t pos[SIM_FLOWS_INLINE_HOPS]; /* index in link[path[h]].id */
+    int32_t *xpath;   /* paths longer than SIM_FLOWS_INLINE_HOPS: hops each */
+    uint32_t *xpos;
+    uint32_t next_free; /* free list, while not live */
+    int live;
+};
+
+/* A heap key: the share's bits above the link id, so keys compare as one
+ * integer in (share, link) order (shares are >= +0.0, whose bit patterns
+ * order like their values). */
+struct sim_flow_heap_ent {
+    unsigned __int128 key;
+};
+
+#define HOPS SIM_FLOWS_INLINE_HOPS
+
+static inline int32_t *flow_path(const sim_flows_t *f, uint32_t id)
+{
+    return f->hops[id] <= HOPS ? f->path + (size_t)id * HOPS : f->flow[id].xpath;
+}
+
+static inline uint32_t *flow_pos(sim_flow_t *fl, int32_t hops)
+{
+    return hops <= HOPS ? fl->pos : fl->xpos;
+}
+
+/* 64-byte aligned storage for n elements of `size` bytes, with the first
+ * `keep` bytes of old copied over and old freed. */
+static void *realloc_aligned(void *old, size_t keep, size_t n, size_t size)
+{
+    void *p;
+    size_t bytes = n * size > 0 ? n * size : 64;
+    if (posix_memalign(&p, 64, bytes) != 0)
+        TN_ASSERT(!"out of memory");
+    if (keep)
+        memcpy(p, old, keep);
+    free(old);
+    return p;
+}
+
+void sim_flows_init(sim_flows_t *f, sim_engine_t *eng, const topo_t *t)
+{
+    memset(f, 0, sizeof *f);
+    f->eng = eng;
+    f->topo = t;
+    f->rate_tol = 1e-12;
+    f->free_head = SIM_FLOWS_NONE;
+    size_t ne = t->n_edges > 0 ? (size_t)t->n_edges : 1;
+    f->link = tn_calloc(ne, sizeof *f->link);
+    f->fill = tn_calloc(ne, sizeof *f->fill);
+    f->link_stamp = tn_calloc(ne, sizeof *f->link_stamp);
+    f->link_dirty = tn_calloc(ne, sizeof *f->link_dirty);
+    f->dirty = tn_malloc(ne * sizeof *f->dirty);
+    f->comp_links = tn_malloc(ne * sizeof *f->comp_links);
+    /* children of i at 4i+1 .. 4i+4: three entries ahead, they share a line */
+    f->heap_mem = realloc_aligned(NULL, 0, ne + 3, sizeof *f->heap_mem);
+    f->heap = f->heap_mem + 3;
+}
+
+void sim_flows_destroy(sim_flows_t *f)
+{
+    if (!f || !f->topo)
+        return;
+    for (uint32_t i = 0; i < f->flow_cap; i++) {
+        sim_flow_t *fl = &f->flow[i];
+        if (!fl->live)
+            continue;
+        sim_cancel(f->eng, fl->ev);
+        free(fl->xpath);
+        free(fl->xpos);
+    }
+    if (f->recompute_pending)
+        sim_cancel(f->eng, f->recompute_ev);
+    for (int32_t e = 0; e < f->topo->n_edges; e++) {
+        free(f->link[e].id);
+        free(f->link[e].hop);
+    }
+    free(f->mark);
+    free(f->hops);
+    free(f->path);
+    free(f->rate);
+    free(f->new_rate);
+    free(f->flow);
+    free(f->link);
+    free(f->fill);
+    free(f->link_stamp);
+    free(f->link_dirty);
+    free(f->dirty);
+    free(f->comp_links);
+    free(f->comp_flows);
+    free(f->heap_mem);
+    memset(f, 0, sizeof *f);
+}
+
+double sim_flows_rate(const sim_flows_t *f, uint32_t id)
+{
+    if (id >= f->flow_cap || !f->flow[id].live)
+        return 0.0;
+    return f->rate[id];
+}
+
+/* ---- pool and link lists ---- */
+
+/* Takes a record from the free list, doubling the pool when it is empty
+ * (lowest ids first, so ids depend on nothing but the history).
+ * O(1) amortised. */
+static uint32_t flow_alloc(sim_flows_t *f)
+{
+    if (f->free_head == SIM_FLOWS_NONE) {
+        size_t old = f->flow_cap, cap = old < 64 ? 64 : 2 * old;
+        TN_ASSERT(cap < SIM_FLOWS_NONE);
+        f->flow = tn_realloc(f->flow, cap * sizeof *f->flow);
+        memset(f->flow + old, 0, (cap - old) * sizeof *f->flow);
+        f->mark = tn_realloc(f->mark, cap * sizeof *f->mark);
+        memset(f->mark + old, 0, (cap - old) * sizeof *f->mark);
+        f->hops = tn_realloc(f->hops, cap * sizeof *f->hops);
+        f->rate = tn_realloc(f->rate, cap * sizeof *f->rate);
+        f->new_rate = tn_realloc(f->new_rate, cap * sizeof *f->new_rate);
+        f->path = realloc_aligned(f->path, old * HOPS * sizeof *f->path, cap * HOPS,
+                                  sizeof *f->path);
+        f->comp_flows = tn_realloc(f->comp_flows, cap * sizeof *f->comp_flows);
+        for (size_t i = cap; i-- > old;) {
+            f->flow[i].next_free = f->free_head;
+            f->free_head = (uint32_t)i;
+        }
+        f->flow_cap = (uint32_t)cap;
+    }
+    uint32_t id = f->free_head;
+    f->free_head = f->flow[id].next_free;
+    return id;
+}
+
+static void flow_release(sim_flows_t *f, uint32_t id)
+{
+    sim_flow_t *fl = &f->flow[id];
+    free(fl->xpath);
+    free(fl->xpos);
+    fl->xpath = NULL;
+    fl->xpos = NULL;
+    fl->live = 0;
+    fl->next_free = f->free_head;
+    f->free_head = id;
+}
+
+/* Appends (id, hop) to link e's list; returns its position. O(1) amortised. */
+static uint32_t link_add(sim_flows_t *f, int32_t e, uint32_t id, uint32_t hop)
+{
+    sim_flow_link_t *l = &f->link[e];
+    if (l->n == l->cap) {
+        size_t cap = l->cap < 8 ? 8 : 2 * (size_t)l->cap;
+        TN_ASSERT(cap <= UINT32_MAX);
+        l->id = tn_realloc(l->id, cap * sizeof *l->id);
+        l->hop = tn_realloc(l->hop, cap * sizeof *l->hop);
+        l->cap = (uint32_t)cap;
+    }
+    l->id[l->n] = id;
+    l->hop[l->n] = hop;
+    return l->n++;
+}
+
+/* Removes the entry at `pos` of link e's list by moving the last one into
+ * its place (and telling that flow its new position). O(1). */
+static void link_remove(sim_flows_t *f, int32_t e, uint32_t pos)
+{
+    sim_flow_link_t *l = &f->link[e];
+    TN_ASSERT(pos < l->n);
+    uint32_t last = --l->n;
+    if (pos != last) {
+        uint32_t id = l->id[last], hop = l->hop[last];
+        l->id[pos] = id;
+        l->hop[pos] = hop;
+        flow_pos(&f->flow[id], f->hops[id])[hop] = pos;
+    }
+}
+
+/* ---- scheduling ---- */
+
+static void on_recompute(sim_engine_t *eng, void *ctx, uint64_t arg);
+static void on_complete(sim_engine_t *eng, void *ctx, uint64_t arg);
+
+/* Marks link e dirty and makes sure a recomputation is pending at this
+ * instant. O(1). */
+static void mark_dirty(sim_flows_t *f, int32_t e)
+{
+    if (!f->link_dirty[e]) {
+        f->link_dirty[e] = 1;
+        f->dirty[f->n_dirty++] = e;
+    }
+    if (!f->recompute_pending) {
+        f->recompute_pending = 1;
+        f->recompute_deferred = 0;
+        f->recompute_ev = sim_schedule(f->eng, sim_now(f->eng), on_recompute, f, 0);
+    }
+}
+
+/* Picoseconds to send `bits` at `rate` bits/s, rounded up. The quotient of
+ * two exact doubles whose true value is an integer can come out a few ulps
+ * high; taking 4 ulps off before rounding up keeps it that integer (the
+ * shift is below the double's own precision). <= 1e-6 bits left is done:
+ * rounding leaves crumbs of that size, never real data. Saturates at
+ * SIM_TIME_MAX. O(1). */
+static sim_time_t send_ps(double bits, double rate)
+{
+    if (bits <= 1e-6)
+        return 0;
+    double d = bits * 1e12 / rate;
+    d -= d * (4 * DBL_EPSILON);
+    if (!(d < 18446744073709551616.0)) /* 2^64 */
+        return SIM_TIME_MAX;
+    return (sim_time_t)ceil(d);
+}
+
+uint32_t sim_flows_start(sim_flows_t *f, const int32_t *path, int hops, uint64_t bytes,
+                         sim_time_t latency_ps, sim_handler_t done, void *ctx, uint64_t arg)
+{
+    TN_ASSERT(done != NULL && hops >= 0);
+    if (bytes == 0 || hops == 0) {
+        sim_schedule_in(f->eng, latency_ps, done, ctx, arg);
+        return SIM_FLOWS_NONE;
+    }
+    for (int h = 0; h < hops; h++)
+        TN_ASSERT(path[h] >= 0 && path[h] < f->topo->n_edges);
+    uint32_t id = flow_alloc(f);
+    sim_flow_t *fl = &f->flow[id];
+    f->mark[id] = 0;
+    f->hops[id] = hops;
+    f->rate[id] = 0.0;
+    fl->remaining = (double)bytes * 8.0;
+    fl->updated = sim_now(f->eng);
+    fl->latency = latency_ps;
+    fl->ev = SIM_EVENT_NONE;
+    fl->done = done;
+    fl->ctx = ctx;
+    fl->arg = arg;
+    fl->live = 1;
+    if (hops > HOPS) {
+        fl->xpath = tn_malloc((size_t)hops * sizeof *fl->xpath);
+        fl->xpos = tn_malloc((size_t)hops * sizeof *fl->xpos);
+    }
+    int32_t *p = flow_path(f, id);
+    uint32_t *q = flow_pos(fl, hops);
+    for (int h = 0; h < hops; h++) {
+        p[h] = path[h];
+        q[h] = link_add(f, p[h], id, (uint32_t)h);
+    }
+    /* One dirty link is enough: the gathering reaches the others through
+     * the flow itself. */
+    mark_dirty(f, p[0]);
+    f->started++;
+    f->active++;
+    return id;
+}
+
+/* The last bit of flow `arg` has left: take it off its links, mark them
+ * dirty (its component may speed up, or split), and schedule its callback
+ * after its latency. */
+static void on_complete(sim_engine_t *eng, void *ctx, uint64_t arg)
+{
+    sim_flows_t *f = ctx;
+    uint32_t id = (uint32_t)arg;
+    TN_ASSERT(id < f->flow_cap && f->flow[id].live);
+    sim_flow_t *fl = &f->flow[id];
+    /* The callback first: with no latency it then runs before the
+     * recomputation, and flows it starts join it. */
+    sim_schedule_in(eng, fl->latency, fl->done, fl->ctx, fl->arg);
+    int32_t hops = f->hops[id];
+    const int32_t *p = flow_path(f, id);
+    const uint32_t *q = flow_pos(fl, hops);
+    for (int32_t h = 0; h < hops; h++) {
+        link_remove(f, p[h], q[h]);
+        mark_dirty(f, p[h]);
+    }
+    flow_release(f, id);
+    f->finished++;
+    f->active--;
+}
+
+/* ---- the recomputation ---- */
+
+typedef unsigned __int128 key_t;
+
+static inline key_t hkey(double share, int32_t e)
+{
+    uint64_t bits;
+    memcpy(&bits, &share, sizeof bits);
+    return (key_t)bits << 64 | (uint32_t)e;
+}
+
+static inline double hshare(key_t k)
+{
+    uint64_t bits = (uint64_t)(k >> 64);
+    double share;
+    memcpy(&share, &bits, sizeof share);
+    return share;
+}
+
+/* A link's share: capacity left over crossings by unfrozen flows (> 0). */
+static inline double share_of(const sim_flow_fill_t *l)
+{
+    return l->rem > 0 ? l->rem / l->left : 0.0;
+}
+
+/* Moves the key at i down the 4-ary heap h[0 .. n) until no child is less. */
+static void heap_down(sim_flow_heap_ent_t *h, size_t n, size_t i)
+{
+    key_t x = h[i].key;
+    for (;;) {
+        size_t c = 4 * i + 1;
+        if (c >= n)
+            break;
+        size_t end = c + 4 < n ? c + 4 : n, best = c;
+        key_t bk = h[c].key;
+        for (size_t j = c + 1; j < end; j++)
+            if (h[j].key < bk) {
+                bk = h[j].key;
+                best = j;
+            }
+        if (x <= bk)
+            break;
+        h[i].key = bk;
+        i = best;
+    }
+    h[i].key = x;
+}
+
+/* Keys the links of comp_links[0 .. n) by their share and heapifies. O(n). */
+static void heap_build(sim_flows_t *f, size_t n)
+{
+    sim_flow_heap_ent_t *h = f->heap;
+    for (size_t i = 0; i < n; i++) {
+        int32_t e = f->comp_links[i];
+        h[i].key = hkey(share_of(&f->fill[e]), e);
+    }
+    for (size_t i = n / 4 + 1; i-- > 0;)
+        if (i < n)
+            heap_down(h, n, i);
+}
+
+/* Gathers the links and flows reachable from the dirty links into
+ * comp_links[] and comp_flows[], stamping them with `epoch` and setting each
+ * link's water-filling state. Returns the number of links; *nf gets the
+ * number of flows. O(links + sum of their flows' hops). */
+static size_t gather(sim_flows_t *f, uint32_t epoch, size_t *nf)
+{
+    const sim_flow_link_t *link = f->link;
+    sim_flow_fill_t *fill = f->fill;
+    uint32_t *stamp = f->link_stamp;
+    const uint64_t *bps = f->topo->bps;
+    uint32_t *mark = f->mark;
+    int32_t *cl = f->comp_links;
+    uint32_t *cf = f->comp_flows;
+    size_t nl = 0, n = 0;
+    for (size_t i = 0; i < f->n_dirty; i++) {
+        int32_t e = f->dirty[i];
+        f->link_dirty[e] = 0;
+        if (link[e].n && stamp[e] != epoch) {
+            stamp[e] = epoch;
+            cl[nl++] = e;
+        }
+    }
+    f->n_dirty = 0;
+    for (size_t qi = 0; qi < nl; qi++) {
+        int32_t e = cl[qi];
+        const sim_flow_link_t *l = &link[e];
+        fill[e].rem = (double)bps[e];
+        fill[e].left = l->n;
+        const uint32_t *ids = l->id;
+        for (uint32_t k = 0; k < l->n; k++) {
+            uint32_t id = ids[k];
+            if (mark[id] == epoch)
+                continue;
+            mark[id] = epoch;
+            cf[n++] = id;
+            const int32_t *p = flow_path(f, id);
+            for (int32_t h = 0, hops = f->hops[id]; h < hops; h++) {
+                int32_t m = p[h];
+                if (stamp[m] != epoch) {
+                    stamp[m] = epoch;
+                    cl[nl++] = m;
+                }
+            }
+        }
+    }
+    *nf = n;
+    return nl;
+}
+
+/* Progressive filling over the gathered links: the link with the least
+ * share (capacity left / crossings by unfrozen flows; ties to the lower
+ * link id) is full first; its unfrozen flows freeze at that share, which is
+ * taken from every link they cross; repeat until every flow is frozen.
+ *
+ * The heap of shares is lazy: an entry keeps the share its link had when it
+ * was keyed, and is brought up to date only when it reaches the top. That
+ * is right because shares never decrease as flows freeze. A flow frozen at
+ * s crosses link e whose share is r/n >= s (s is the least share of all).
+ * Freezing it (m crossings of e) leaves
+ *     (r - m s) / (n - m) >= (r - m r/n) / (n - m) = r/n.
+ * So an entry's key is at most its link's true share: when the top entry is
+ * current it is the least true share; when stale, it is raised to the true
+ * share and sifted down. (Rounding can leave a current share an ulp below
+ * its key; that share is used as it is.) Links all of whose flows froze
+ * elsewhere stay in the heap, dead, until they reach the top; when they are
+ * more than half of it, the heap is rebuilt without them, with every key
+ * current. O(L log L + sum of hops) for L links. */
+static void water_fill(sim_flows_t *f, size_t nl, uint32_t frozen)
+{
+    const sim_flow_link_t *link = f->link;
+    sim_flow_fill_t *fill = f->fill;
+    sim_flow_heap_ent_t *h = f->heap;
+    uint32_t *mark = f->mark;
+    double *new_rate = f->new_rate;
+    size_t n = nl, dead = 0;
+    heap_build(f, n);
+    while (n) {
+        key_t top = h[0].key;
+        int32_t e = (int32_t)(uint32_t)top;
+        sim_flow_fill_t *l = &fill[e];
+        if (l->left == 0) {
+            dead--;
+            h[0] = h[--n];
+            heap_down(h, n, 0);
+            continue;
+        }
+        double s = share_of(l);
+        if (s > hshare(top)) {
+            h[0].key = hkey(s, e);
+            heap_down(h, n, 0);
+            continue;
+        }
+        TN_ASSERT(s > 0);
+        h[0] = h[--n];
+        heap_down(h, n, 0);
+        const uint32_t *ids = link[e].id;
+        for (uint32_t k = 0, nk = link[e].n; k < nk && l->left; k++) {
+            uint32_t id = ids[k];
+            if (mark[id] == frozen)
+                continue;
+            mark[id] = frozen;
+            new_rate[id] = s;
+            const int32_t *p = flow_path(f, id);
+            for (int32_t j = 0, hops = f->hops[id]; j < hops; j++) {
+                sim_flow_fill_t *m = &fill[p[j]];
+                m->rem -= s;
+                dead += --m->left == 0;
+            }
+        }
+        TN_ASSERT(l->left == 0);
+        dead--; /* e itself, no longer in the heap */
+        if (dead > n / 2) {
+            size_t j = 0;
+            for (size_t i = 0; i < n; i++) {
+                int32_t d = (int32_t)(uint32_t)h[i].key;
+                if (fill[d].left)
+                    f->comp_links[j++] = d;
+            }
+            n = j;
+            dead = 0;
+            heap_build(f, n);
+        }
+    }
+}
+
+/* Moves the completion of every gathered flow whose rate changed beyond
+ * rate_tol. O(flows + changes x log(pending events)). */
+static void apply(sim_flows_t *f, size_t nf, uint32_t frozen)
+{
+    sim_engine_t *eng = f->eng;
+    sim_time_t now = sim_now(eng);
+    double tol = f->rate_tol;
+    for (size_t i = 0; i < nf; i++) {
+        uint32_t id = f->comp_flows[i];
+        TN_ASSERT(f->mark[id] == frozen);
+        (void)frozen;
+        double nr = f->new_rate[id], r = f->rate[id];
+        if (fabs(nr - r) <= tol * nr)
+            continue;
+        sim_flow_t *fl = &f->flow[id];
+        if (r > 0)
+            fl->remaining -= r * (double)(now - fl->updated) * 1e-12;
+        fl->updated = now;
+        f->rate[id] = nr;
+        sim_cancel(eng, fl->ev);
+        fl->ev = sim_schedule(eng, sim_time_add(now, send_ps(fl->remaining, nr)), on_complete,
+                              f, id);
+        f->rescheduled++;
+    }
+}
+
+/* The recomputation event. It runs once more, at the same instant, if other
+ * events are pending there (once only: two models on one engine must not
+ * keep deferring to each other), so that flows those events start or end
+ * join this recomputation. */
+static void on_recompute(sim_engine_t *eng, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    sim_flows_t *f = ctx;
+    if (!f->recompute_deferred && sim_next_time(eng) == sim_now(eng)) {
+        f->recompute_deferred = 1;
+        f->recompute_ev = sim_schedule(eng, sim_now(eng), on_recompute, f, 0);
+        return;
+    }
+    f->recompute_pending = 0;
+    if (f->epoch >= UINT32_MAX - 2) { /* stamps would wrap: start them over */
+        memset(f->mark, 0, f->flow_cap * sizeof *f->mark);
+        memset(f->link_stamp, 0, (size_t)f->topo->n_edges * sizeof *f->link_stamp);
+        f->epoch = 0;
+    }
+    f->epoch += 2;
+    uint32_t gathered = f->epoch, frozen = f->epoch + 1;
+    size_t nf;
+    size_t nl = gather(f, gathered, &nf);
+    water_fill(f, nl, frozen);
+    apply(f, nf, frozen);
+    f->recomputes++;
+    f->touched += nf;
+}
