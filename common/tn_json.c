@@ -182,8 +182,12 @@ int tn_jobj_u64(tn_jobj_t *o, const char *key, bool required, uint64_t min, uint
     const json_t *v = member(o, key, required, &rc);
     if (!v)
         return rc;
-    char b[64];
-    const char *what = min >= 1 ? "a positive integer" : "a non-negative integer";
+    char b[64], what[96];
+    if (min > 1)
+        snprintf(what, sizeof what, "an integer from %llu to %llu", (unsigned long long)min,
+                 (unsigned long long)max);
+    else
+        snprintf(what, sizeof what, "%s", min == 1 ? "a positive integer" : "a non-negative integer");
     if (!json_is_integer(v))
         return tn_jobj_fail(o, key, "expected %s, got %s", what, tn_json_brief(v, b, sizeof b));
     json_int_t i = json_integer_value(v);

@@ -25,8 +25,10 @@ static bool ends_with(const char *s, const char *suffix)
 
 /* The topology block the argument names, with the overrides applied, as a
  * new JSON value; *src is the name errors should carry. */
-static json_t *topology_block(const char *arg, const char **sets, int n_sets, tn_error_t *err)
+static json_t *topology_block(const char *arg, const char **sets, int n_sets, bool *in_scenario,
+                              tn_error_t *err)
 {
+    *in_scenario = false;
     json_t *block = NULL;
     bool preset = !strchr(arg, '/') && !ends_with(arg, ".json") && !ends_with(arg, ".graphml") &&
                   !ends_with(arg, ".xml");
@@ -47,6 +49,7 @@ static json_t *topology_block(const char *arg, const char **sets, int n_sets, tn
             block = json_pack("{ssss}", "kind", "graph", "file", base);
         } else {
             json_t *inner = json_object_get(doc, "topology");
+            *in_scenario = inner != NULL;
             block = json_incref(inner ? inner : doc);
         }
         json_decref(doc);
@@ -191,9 +194,10 @@ int cli_topo(int argc, char **argv)
         goto done;
     }
     tn_error_t err = {0};
-    json_t *block = topology_block(arg, sets, n_sets, &err);
+    bool in_scenario = false;
+    json_t *block = topology_block(arg, sets, n_sets, &in_scenario, &err);
     topo_spec_t spec;
-    if (!block || topo_spec_parse(&spec, block, arg, "", &err)) {
+    if (!block || topo_spec_parse(&spec, block, arg, in_scenario ? "topology" : "", &err)) {
         json_decref(block);
         cli_error("%s", err.msg);
         rc = tn_error_exit_status(&err);
@@ -203,7 +207,7 @@ int cli_topo(int argc, char **argv)
     topo_t t;
     topo_init(&t);
     if (topo_spec_build(&spec, &t, &err)) {
-        cli_error("%s", err.msg);
+        cli_error("%s: %s", arg, err.msg);
         rc = tn_error_exit_status(&err);
     } else if (export) {
         rc = (!strcmp(export, "graphml") ? topo_export_graphml(&t, out, &err)

@@ -400,25 +400,31 @@ static size_t gather(sim_flows_t *f, uint32_t epoch, size_t *nf)
         }
     }
     f->n_dirty = 0;
+    /* Branch-free: whether a flow or link is new is a coin toss to the
+     * branch predictor, so each is written at the end of its list and the
+     * list grows by one only when it was new. A flow crossing this link
+     * twice is new once: its mark is set at the first crossing. */
     for (size_t qi = 0; qi < nl; qi++) {
         int32_t e = cl[qi];
         const sim_flow_link_t *l = &link[e];
         fill[e].rem = (double)bps[e];
         fill[e].left = l->n;
         const uint32_t *ids = l->id;
+        size_t first = n;
         for (uint32_t k = 0; k < l->n; k++) {
             uint32_t id = ids[k];
-            if (mark[id] == epoch)
-                continue;
+            cf[n] = id;
+            n += mark[id] != epoch;
             mark[id] = epoch;
-            cf[n++] = id;
+        }
+        for (size_t i = first; i < n; i++) {
+            uint32_t id = cf[i];
             const int32_t *p = flow_path(f, id);
             for (int32_t h = 0, hops = f->hops[id]; h < hops; h++) {
                 int32_t m = p[h];
-                if (stamp[m] != epoch) {
-                    stamp[m] = epoch;
-                    cl[nl++] = m;
-                }
+                cl[nl] = m;
+                nl += stamp[m] != epoch;
+                stamp[m] = epoch;
             }
         }
     }

@@ -140,6 +140,19 @@ START_TEST(azure_2020_preset)
     /* 36 ports at 2:1: 24 down, 12 up; 128 NICs need 6 leaves */
     ck_assert_int_eq(st.by_kind[TOPO_LEAF], (128 + 23) / 24);
     teardown(&s, &t, &r);
+
+    /* servers alone: a tenth of the system, CPU servers scaled with it
+     * (4,896 x 125 / 1,250 = 489.6, rounded); and the server type changed
+     * in place: 200 Gbps NICs on a 200 Gbps fabric double the server's
+     * bandwidth */
+    build("{\"preset\": \"azure-2020\", \"set\": {\"servers\": 125, "
+          "\"server.nics.bw_gbps\": 200, \"fabric.bw_gbps\": 200}}",
+          &s, &t, &r);
+    ck_assert_int_eq(s.cpu_servers, 490);
+    topo_stats_compute(&t, &r, &st);
+    ck_assert_int_eq(st.servers, 125 + 490);
+    ck_assert_double_eq_tol(st.gpu_server_bw_gbps, 800, 1e-9);
+    teardown(&s, &t, &r);
 }
 END_TEST
 
@@ -174,6 +187,28 @@ START_TEST(rail_optimized_placement)
         ck_assert_int_le(n, 20);
     }
     ck_assert_int_eq(leaves, 3 * 8);
+    teardown(&s, &t, &r);
+
+    /* The whole of Selene: 28 blocks of 20 servers; a pod of 20 leaves
+     * takes 2 whole blocks (16 leaves), so every server's 8 leaves hang
+     * under the same aggregation switches. */
+    build("{\"preset\": \"selene-a100\"}", &s, &t, &r);
+    for (int32_t g = 0; g < t.n_gpus; g += 8) {
+        int32_t srv = t.server[t.gpus[g]], first_agg = -1;
+        for (int32_t v = t.gpus[g]; v < t.n_vertices && t.server[v] == srv; v++) {
+            if (t.kind[v] != TOPO_NIC)
+                continue;
+            int32_t leaf = t.edst[t.out_edge[t.out_off[v + 1] - 1]];
+            ck_assert_int_eq(t.kind[leaf], TOPO_LEAF);
+            int32_t agg = -1; /* the leaf's first aggregation switch */
+            for (int32_t i = t.out_off[leaf]; i < t.out_off[leaf + 1] && agg < 0; i++)
+                if (t.kind[t.edst[t.out_edge[i]]] == TOPO_SPINE)
+                    agg = t.edst[t.out_edge[i]];
+            if (first_agg < 0)
+                first_agg = agg;
+            ck_assert_int_eq(agg, first_agg);
+        }
+    }
     teardown(&s, &t, &r);
 }
 END_TEST

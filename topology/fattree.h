@@ -5,7 +5,7 @@
  * ports to endpoints and the other u1 = radix - d1 to the tier above (r1 is
  * the leaf tier's oversubscription, down:up; 1 is a non-blocking leaf).
  *  - 2 tiers: ceil(ports/d1) leaves, u1 spines, one cable from every leaf
- *    to every spine (at most `radix` leaves).
+ *    to every spine (at most `radix` leaves; a single leaf has no spine).
  *  - 3 tiers: pods of d2 = floor(radix r2/(r2+1)) leaves and u1 aggregation
  *    switches (every leaf to every aggregation switch of its pod); each
  *    aggregation switch has u2 = radix - d2 uplinks; aggregation switch j of
@@ -19,7 +19,9 @@
  * Endpoints fill leaves in order. Rail-optimized: servers are taken in
  * blocks of d1, and leaf (block, rail i) takes port i of every server of the
  * block, so NIC i of every server joins rail i (as in DGX SuperPOD); a
- * partly filled block still gets one leaf per rail.
+ * partly filled block still gets one leaf per rail. With 3 tiers a pod
+ * then takes whole blocks (floor(d2 / rails) of them), so all the rails of
+ * a server meet under one pod's aggregation switches.
  *
  * Ownership: the builder adds to a caller-owned topo_t; the ports are
  * borrowed.

@@ -55,6 +55,19 @@ static int apply_override(json_t *spec, const char *dotted, json_t *value, tn_jo
         json_t *next = json_object_get(cur, seg);
         if (!next)
             return tn_jobj_fail(setobj, dotted, "the preset has no key \"%s\"", seg);
+        if (dot && json_is_string(next) && (!strcmp(seg, "server") || !strcmp(seg, "cpu_server"))) {
+            /* "server.nics.bw_gbps": open the named server type into an
+             * inline copy, then change it */
+            const topo_embedded_t *e =
+                topo_embedded_find(topo_embedded_servers, json_string_value(next));
+            if (!e)
+                return tn_jobj_fail(setobj, dotted, "unknown server type \"%s\"",
+                                    json_string_value(next));
+            json_error_t je;
+            next = json_loads(e->text, JSON_REJECT_DUPLICATES, &je);
+            TN_ASSERT(next != NULL);
+            json_object_set_new(cur, seg, next);
+        }
         if (!dot && json_is_object(value) && json_is_object(next)) {
             /* {"link": {"bw_gbps": 200}} changes link.bw_gbps and keeps the
              * rest of the preset's link, like "link.bw_gbps": 200. */
@@ -308,12 +321,23 @@ int topo_spec_parse(topo_spec_t *s, const json_t *block, const char *src, const 
         if (rc < 0)
             goto fail;
         if (rc == 0) {
+            json_t *cpu0 = json_object_get(s->spec, "cpu_servers");
+            json_t *srv0 = json_object_get(s->spec, "servers");
+            json_int_t cpu = json_integer_value(cpu0), srv = json_integer_value(srv0);
             const char *k;
             json_t *v;
             json_object_foreach((json_t *)set.obj, k, v) {
                 if (apply_override(s->spec, k, v, &set))
                     goto fail;
             }
+            /* "servers" makes a smaller (or larger) copy of the same system:
+             * CPU servers scale with it unless set too. */
+            json_t *srv1 = json_object_get(s->spec, "servers");
+            if (cpu > 0 && srv > 0 && json_object_get(set.obj, "servers") &&
+                !json_object_get(set.obj, "cpu_servers") && json_is_integer(srv1) &&
+                json_integer_value(srv1) > 0 && json_integer_value(srv1) <= TOPO_MAX_SERVERS)
+                json_object_set_new(s->spec, "cpu_servers",
+                                    json_integer((cpu * json_integer_value(srv1) + srv / 2) / srv));
         }
     } else {
         s->spec = json_deep_copy(block);
