@@ -63,7 +63,7 @@ static void progress(sim_coll_t *c, int32_t m)
     int32_t chunk = (int32_t)(((int64_t)m - (int64_t)k % c->n + c->n) % c->n);
     c->sending[m] = 1;
     sim_net_send(c->net, c->vertex[m], c->vertex[next], sim_coll_chunk_bytes(c->bytes, c->n, chunk),
-                 on_step_done, c, (uint64_t)m);
+                 0, on_step_done, c, (uint64_t)m);
 }
 
 static void on_step_done(sim_engine_t *eng, void *ctx, uint64_t arg)

@@ -6,16 +6,14 @@
 int sim_net_init(sim_net_t *n, sim_engine_t *eng, const topo_t *t, sim_net_model_t model,
                  tn_error_t *err)
 {
+    (void)err;
     memset(n, 0, sizeof *n);
-    if (model != SIM_NET_ANALYTIC)
-        return tn_error_set(err, TN_EINPUT,
-                            "network.model: \"%s\" is not in this build yet (it comes with the "
-                            "network models); use \"analytic\"",
-                            sim_net_model_names[model]);
     n->eng = eng;
     n->topo = t;
     n->model = model;
     topo_route_init(&n->route, t);
+    if (model == SIM_NET_FLOW)
+        sim_flows_init(&n->flows, eng, t);
     n->link_bytes = tn_calloc((size_t)t->n_edges, sizeof *n->link_bytes);
     n->link_busy_ps = tn_calloc((size_t)t->n_edges, sizeof *n->link_busy_ps);
     return 0;
@@ -26,13 +24,15 @@ void sim_net_destroy(sim_net_t *n)
     if (!n || !n->topo)
         return;
     topo_route_destroy(&n->route);
+    if (n->model == SIM_NET_FLOW)
+        sim_flows_destroy(&n->flows);
     free(n->link_bytes);
     free(n->link_busy_ps);
     memset(n, 0, sizeof *n);
 }
 
-void sim_net_send(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, sim_handler_t done,
-                  void *ctx, uint64_t arg)
+void sim_net_send(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, sim_time_t extra_ps,
+                  sim_handler_t done, void *ctx, uint64_t arg)
 {
     const topo_t *t = n->topo;
     tn_error_t err;
@@ -51,6 +51,11 @@ void sim_net_send(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, sim_ha
             n->overflowed = true;
         n->link_busy_ps[e] = sim_time_add(n->link_busy_ps[e], sim_serialize_ps(bytes, t->bps[e]));
     }
+    if (n->model == SIM_NET_FLOW && hops > 0 && bytes > 0) {
+        sim_flows_start(&n->flows, n->path, hops, bytes, sim_time_add(lat, extra_ps), done, ctx,
+                        arg);
+        return;
+    }
     sim_time_t dur = hops ? sim_time_add(lat, sim_serialize_ps(bytes, bottleneck)) : 0;
-    sim_schedule_in(n->eng, dur, done, ctx, arg);
+    sim_schedule_in(n->eng, sim_time_add(dur, extra_ps), done, ctx, arg);
 }

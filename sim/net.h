@@ -6,8 +6,9 @@
  *  - analytic (alpha-beta): the path's latency sum plus the bytes over the
  *    path's bottleneck capacity; no contention between transfers. Exact for
  *    traffic that never shares a link, a first-order answer otherwise.
- *  - flow (max-min fair sharing): arrives with the network models; asking
- *    for it before then is an error at run time.
+ *  - flow (the default): each directed link's capacity is shared among the
+ *    transfers crossing it by max-min fairness (sim/flow.h); the path's
+ *    latency is added after the last bit is sent.
  * Every model counts the bytes and the busy time of each directed link.
  *
  * Ownership: a sim_net_t is caller-owned (sim_net_init/sim_net_destroy). It
@@ -22,6 +23,7 @@
 
 #include "common/tn_error.h"
 #include "sim/engine.h"
+#include "sim/flow.h"
 #include "sim/scenario.h"
 #include "topology/route.h"
 #include "topology/topo.h"
@@ -39,18 +41,20 @@ typedef struct {
     bool overflowed;          /* a byte counter passed 2^64 */
     sim_time_t *link_busy_ps; /* by edge */
     int32_t path[SIM_NET_MAX_HOPS];
+    sim_flows_t flows;        /* the flow model's state */
 } sim_net_t;
 
-/* Errors (TN_EINPUT): a model this build does not have. O(|E|). */
+/* O(|E|). Never fails today; errors are for models that need inputs. */
 int sim_net_init(sim_net_t *n, sim_engine_t *eng, const topo_t *t, sim_net_model_t model,
                  tn_error_t *err);
 void sim_net_destroy(sim_net_t *n);
 
 /* Starts moving `bytes` from vertex src to vertex dst; done(eng, ctx, arg)
- * runs when the last byte has arrived (at once, as an event, when src ==
- * dst). Time complexity: O(hops x degree), plus the first use of dst's
- * routing table. */
-void sim_net_send(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, sim_handler_t done,
-                  void *ctx, uint64_t arg);
+ * runs when the last byte has arrived plus `extra_ps` (a software delay,
+ * such as a communication library's per-step latency); at once, as an
+ * event, when src == dst. Time complexity: O(hops x degree), plus the
+ * first use of dst's routing table, plus the flow model's recomputation. */
+void sim_net_send(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, sim_time_t extra_ps,
+                  sim_handler_t done, void *ctx, uint64_t arg);
 
 #endif

@@ -140,7 +140,7 @@ static int validate(sim_scenario_t *sc, tn_error_t *err)
     if (wl_spec_parse(&sc->workload, wl, sc->src, "workload", err))
         return -1;
 
-    int model = SIM_NET_ANALYTIC, algo = SIM_ALGO_AUTO;
+    int model = SIM_NET_FLOW, algo = SIM_ALGO_AUTO;
     if ((rc = tn_jobj_sub(&o, "network", false, net_keys, &sub)) < 0 ||
         (rc == 0 && tn_jobj_enum(&sub, "model", false, sim_net_model_names, &model) < 0))
         return -1;
@@ -161,7 +161,7 @@ int sim_scenario_load(sim_scenario_t *sc, const char *path, const sim_overrides_
     sc->src = tn_strdup(path);
     sc->seed = 1;
     sc->iterations = 1;
-    sc->net_model = SIM_NET_ANALYTIC;
+    sc->net_model = SIM_NET_FLOW;
     sc->algorithm = SIM_ALGO_AUTO;
     sc->chunk_bytes = 0; /* not set: the algorithm's own split */
     sc->channels = 1;

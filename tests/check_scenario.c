@@ -43,6 +43,7 @@ START_TEST(defaults_and_name_from_file)
     ck_assert_uint_eq(sc.chunk_bytes, 0);
     ck_assert_uint_eq(sc.channels, 1);
     ck_assert_int_eq(sc.algorithm, SIM_ALGO_AUTO);
+    ck_assert_int_eq(sc.net_model, SIM_NET_FLOW); /* the default, as in DESIGN.md */
     sim_scenario_destroy(&sc);
     tmpfile_drop(p);
 }

@@ -271,6 +271,29 @@ START_TEST(scenario_runs_on_a_subset)
 }
 END_TEST
 
+/* On one switch no two ring transfers share a link, so max-min sharing
+ * gives every transfer the full link: the flow model must agree with the
+ * analytic one to the picosecond. */
+START_TEST(flow_equals_analytic_without_contention)
+{
+    sim_time_t it[2];
+    for (int k = 0; k < 2; k++) {
+        const char *set = k ? "network.model=flow" : "network.model=analytic";
+        sim_overrides_t ov = {&set, 1, false, 0};
+        sim_scenario_t sc;
+        sim_records_t rec;
+        ck_assert_int_eq(sim_scenario_load(&sc, "workloads/scenarios/skeleton-8gpu.json", &ov, NULL),
+                         0);
+        ck_assert_int_eq(sim_run_scenario(&sc, &rec, NULL, NULL), 0);
+        it[k] = sim_records_iteration_ps(&rec);
+        sim_records_destroy(&rec);
+        sim_scenario_destroy(&sc);
+    }
+    ck_assert_uint_eq(it[0], 37694963840ull); /* 100 us + 14 x (1 us + 2.68435456 ms) */
+    ck_assert_uint_eq(it[1], it[0]);
+}
+END_TEST
+
 START_TEST(same_scenario_same_records)
 {
     sim_scenario_t sc;
@@ -294,8 +317,6 @@ START_TEST(not_yet_models_are_refused_at_run)
     static const struct {
         const char *set, *msg;
     } cases[] = {
-        {"network.model=flow", "workloads/scenarios/skeleton-8gpu.json: network.model: \"flow\" "
-                               "is not in this build yet"},
         {"collectives.algorithm=tree", "workloads/scenarios/skeleton-8gpu.json: "
                                        "collectives.algorithm: \"tree\" is not in this build yet"},
         {"collectives.channels=4", "workloads/scenarios/skeleton-8gpu.json: "
@@ -333,6 +354,7 @@ Suite *skeleton_suite(void)
     tcase_add_test(tc, time_overflow_is_refused);
     tcase_add_test(tc, scenario_runs_on_a_subset);
     tcase_add_test(tc, same_scenario_same_records);
+    tcase_add_test(tc, flow_equals_analytic_without_contention);
     tcase_add_test(tc, not_yet_models_are_refused_at_run);
     suite_add_tcase(s, tc);
     return s;
