@@ -32,7 +32,8 @@ BENCH_SRC= $(wildcard bench/*.c)
 # Presets and server types are compiled in: the binary needs no data files.
 PRESETS  = $(sort $(wildcard topology/presets/*.json))
 SERVERS  = $(sort $(wildcard topology/servers/*.json))
-GEN_OBJ  = $(BUILD)/gen/presets.o $(BUILD)/gen/servers.o
+SIMDATA  = $(sort $(wildcard sim/data/*.json))
+GEN_OBJ  = $(BUILD)/gen/presets.o $(BUILD)/gen/servers.o $(BUILD)/gen/simdata.o
 
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_OBJ)
 CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -66,6 +67,10 @@ $(BUILD)/gen/presets.c: $(PRESETS) scripts/embed.sh
 $(BUILD)/gen/servers.c: $(SERVERS) scripts/embed.sh
 	@mkdir -p $(dir $@)
 	$(Q)scripts/embed.sh topo_embedded_servers $(SERVERS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/simdata.c: $(SIMDATA) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	$(Q)scripts/embed.sh sim_embedded_data $(SIMDATA) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	@$(if $(Q),echo "  CC      $<")

@@ -1,30 +1,271 @@
 #include "sim/collective.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-int sim_coll_supported(wl_coll_t op) { return op == WL_COLL_ALLREDUCE; }
+/* The kinds of node a collective is built from. A ring or chain or hd or
+ * direct node moves data; a parallel node runs children side by side
+ * (channels); a hier node runs three phases of children. */
+typedef enum { K_RING, K_CHAIN, K_HD, K_DIRECT, K_PAR, K_HIER } kind_t;
 
-uint64_t sim_coll_chunk_bytes(uint64_t bytes, int32_t n, int32_t i)
+enum { ABSENT, WAITING, ACTIVE, DONE }; /* member states */
+
+struct sim_coll {
+    kind_t kind;
+    sim_net_t *net;
+    const int32_t *vertex;  /* borrowed, or own_vertex */
+    int32_t *own_vertex;
+    int32_t n;
+    sim_coll_spec_t spec;
+    sim_coll_t *root;       /* the top-level collective */
+    sim_coll_t *parent;
+    int32_t *to_parent;     /* by member: index in the parent */
+    sim_coll_done_t done;   /* top level only */
+    void *done_ctx;
+    uint64_t done_tag;
+    uint8_t *state;
+    int32_t n_done;
+    int busy;               /* entry points on the stack (root only) */
+    /* ring and chain */
+    uint64_t data;          /* bytes this node moves in all */
+    uint32_t steps, chunks; /* steps, chunks per step */
+    uint32_t *sent, *recvd;
+    uint8_t *sending;
+    int32_t start;          /* chain: the member at position 0 */
+    int32_t dir;            /* chain: +1 or -1 around the ring */
+    /* hd */
+    uint32_t levels;        /* log2 n */
+    uint64_t *got;          /* by member: bit t set when step t arrived */
+    /* direct */
+    uint32_t *left;         /* by member: sends + receives not done */
+    /* par and hier */
+    int32_t n_child;
+    sim_coll_t **child;
+    int32_t *where;         /* hier: by (phase, member): child index */
+    int32_t *slot;          /* hier: by (phase, member): index in that child */
+    uint8_t *phase;         /* hier: by member */
+};
+
+uint64_t sim_coll_chunk_bytes(uint64_t bytes, int64_t n, int64_t i)
 {
     return bytes / (uint64_t)n + ((uint64_t)i < bytes % (uint64_t)n);
 }
 
-sim_coll_t *sim_coll_new(sim_net_t *net, wl_coll_t op, uint64_t bytes, int32_t n,
+wl_coll_t sim_coll_op(const sim_coll_t *c) { return c->spec.op; }
+uint64_t sim_coll_bytes(const sim_coll_t *c) { return c->spec.bytes; }
+bool sim_coll_finished(const sim_coll_t *c) { return c->n_done == c->n; }
+
+/* ---- structure ---- */
+
+static bool same_gpu_count(const topo_t *t, int32_t n, const int32_t *vertex, int32_t *per_server,
+                           int32_t *servers)
+{
+    /* members grouped by server in order of appearance; equal group sizes */
+    int32_t first = t->server[vertex[0]], g = 0;
+    for (int32_t i = 0; i < n && t->server[vertex[i]] == first; i++)
+        g++;
+    if (g == 0 || n % g)
+        return false;
+    for (int32_t i = 0; i < n; i++)
+        if (t->server[vertex[i]] != t->server[vertex[i - i % g]] || t->server[vertex[i]] < 0)
+            return false;
+    for (int32_t i = g; i < n; i += g)
+        for (int32_t j = 0; j < i; j += g)
+            if (t->server[vertex[i]] == t->server[vertex[j]])
+                return false;
+    *per_server = g;
+    *servers = n / g;
+    return true;
+}
+
+sim_algo_t sim_coll_pick(const sim_net_t *net, wl_coll_t op, int32_t n, const int32_t *vertex)
+{
+    int32_t g = 0, s = 0;
+    if (op == WL_COLL_ALLTOALL)
+        return SIM_ALGO_DIRECT;
+    if (op == WL_COLL_ALLREDUCE && n > 1 && same_gpu_count(net->topo, n, vertex, &g, &s) && g > 1 &&
+        s > 1)
+        return SIM_ALGO_HIER;
+    return SIM_ALGO_RING;
+}
+
+int sim_coll_check(const sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
+                   const int32_t *vertex, tn_error_t *err)
+{
+    sim_algo_t a = spec->algo == SIM_ALGO_AUTO ? sim_coll_pick(net, spec->op, n, vertex) : spec->algo;
+    const char *op = wl_coll_name(spec->op);
+    int32_t g = 0, s = 0;
+    switch (a) {
+    case SIM_ALGO_RING:
+        if (spec->op == WL_COLL_ALLTOALL)
+            return tn_error_set(err, TN_EINPUT, "%s: the ring does not run all-to-all; use direct",
+                                op);
+        return 0;
+    case SIM_ALGO_HD:
+        if (spec->op != WL_COLL_ALLREDUCE)
+            return tn_error_set(err, TN_EINPUT, "%s: hd runs all-reduce only", op);
+        if (n & (n - 1))
+            return tn_error_set(err, TN_EINPUT, "hd needs a power of two ranks, not %d", n);
+        return 0;
+    case SIM_ALGO_DIRECT:
+        if (spec->op != WL_COLL_ALLTOALL)
+            return tn_error_set(err, TN_EINPUT, "%s: direct runs all-to-all only", op);
+        return 0;
+    case SIM_ALGO_HIER:
+        if (spec->op != WL_COLL_ALLREDUCE)
+            return tn_error_set(err, TN_EINPUT, "%s: hier runs all-reduce only", op);
+        if (!same_gpu_count(net->topo, n, vertex, &g, &s))
+            return tn_error_set(err, TN_EINPUT,
+                                "hier needs the ranks grouped by server, the same number in each");
+        return 0;
+    case SIM_ALGO_TREE:
+        return tn_error_set(err, TN_EINPUT, "the tree algorithm is not in this build yet");
+    case SIM_ALGO_AUTO:
+        break;
+    }
+    return tn_error_set(err, TN_EINPUT, "no algorithm");
+}
+
+static sim_coll_t *node(sim_net_t *net, kind_t kind, const sim_coll_spec_t *spec, int32_t n,
+                        const int32_t *vertex, sim_coll_t *parent)
+{
+    sim_coll_t *c = tn_calloc(1, sizeof *c);
+    c->kind = kind;
+    c->net = net;
+    c->n = n;
+    c->spec = *spec;
+    c->vertex = vertex;
+    c->parent = parent;
+    c->root = parent ? parent->root : c;
+    c->state = tn_calloc((size_t)n, 1);
+    return c;
+}
+
+/* A ring (or chain) node moving `data` bytes among n members. */
+static sim_coll_t *ring_node(sim_net_t *net, const sim_coll_spec_t *spec, wl_coll_t op,
+                             uint64_t data, int32_t n, const int32_t *vertex, sim_coll_t *parent)
+{
+    bool chain = op == WL_COLL_BROADCAST || op == WL_COLL_REDUCE;
+    sim_coll_t *c = node(net, chain ? K_CHAIN : K_RING, spec, n, vertex, parent);
+    c->spec.op = op;
+    c->data = data;
+    uint64_t block = chain ? data : (data + (uint64_t)n - 1) / (uint64_t)n;
+    c->steps = chain ? 1 : op == WL_COLL_ALLREDUCE ? 2 * (uint32_t)(n - 1) : (uint32_t)(n - 1);
+    c->chunks = spec->chunk_bytes && block > spec->chunk_bytes
+                    ? (uint32_t)((block + spec->chunk_bytes - 1) / spec->chunk_bytes)
+                    : 1;
+    if (chain) {
+        /* broadcast flows root, root+1, ...; reduce flows toward the root */
+        c->dir = op == WL_COLL_BROADCAST ? 1 : -1;
+        c->start = op == WL_COLL_BROADCAST ? spec->root : (spec->root + 1) % n;
+    }
+    c->sent = tn_calloc((size_t)n, sizeof *c->sent);
+    c->recvd = tn_calloc((size_t)n, sizeof *c->recvd);
+    c->sending = tn_calloc((size_t)n, 1);
+    return c;
+}
+
+static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
+                         const int32_t *vertex, sim_coll_t *parent);
+
+static void link_child(sim_coll_t *c, sim_coll_t *ch, int32_t k)
+{
+    c->child[k] = ch;
+    ch->to_parent = tn_malloc((size_t)ch->n * sizeof *ch->to_parent);
+}
+
+static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
+                         const int32_t *vertex, sim_coll_t *parent)
+{
+    sim_algo_t a = spec->algo == SIM_ALGO_AUTO ? sim_coll_pick(net, spec->op, n, vertex) : spec->algo;
+    if (a == SIM_ALGO_RING && spec->channels > 1 && n > 1) {
+        /* channels: parallel rings over the same members, S/channels each */
+        sim_coll_t *c = node(net, K_PAR, spec, n, vertex, parent);
+        c->n_child = spec->channels;
+        c->child = tn_calloc((size_t)c->n_child, sizeof *c->child);
+        sim_coll_spec_t one = *spec;
+        one.channels = 1;
+        for (int32_t k = 0; k < c->n_child; k++) {
+            link_child(c, ring_node(net, &one, spec->op,
+                                    sim_coll_chunk_bytes(spec->bytes, c->n_child, k), n, vertex, c),
+                       k);
+            for (int32_t i = 0; i < n; i++)
+                c->child[k]->to_parent[i] = i;
+        }
+        return c;
+    }
+    if (a == SIM_ALGO_RING)
+        return ring_node(net, spec, spec->op, spec->bytes, n, vertex, parent);
+    if (a == SIM_ALGO_HD) {
+        sim_coll_t *c = node(net, K_HD, spec, n, vertex, parent);
+        while ((1 << c->levels) < n)
+            c->levels++;
+        c->sent = tn_calloc((size_t)n, sizeof *c->sent);
+        c->sending = tn_calloc((size_t)n, 1);
+        c->got = tn_calloc((size_t)n, sizeof *c->got);
+        return c;
+    }
+    if (a == SIM_ALGO_DIRECT) {
+        sim_coll_t *c = node(net, K_DIRECT, spec, n, vertex, parent);
+        c->left = tn_malloc((size_t)n * sizeof *c->left);
+        for (int32_t i = 0; i < n; i++)
+            c->left[i] = 2 * (uint32_t)(n - 1);
+        return c;
+    }
+    /* hier: per server a ring reduce-scatter of S, per local index a ring
+     * all-reduce of S/g across servers, per server a ring all-gather of S */
+    int32_t g = 0, s = 0;
+    TN_ASSERT(same_gpu_count(net->topo, n, vertex, &g, &s));
+    sim_coll_t *c = node(net, K_HIER, spec, n, vertex, parent);
+    c->n_child = s + g + s;
+    c->child = tn_calloc((size_t)c->n_child, sizeof *c->child);
+    c->where = tn_malloc(3 * (size_t)n * sizeof *c->where);
+    c->slot = tn_malloc(3 * (size_t)n * sizeof *c->slot);
+    c->phase = tn_calloc((size_t)n, 1);
+    c->own_vertex = tn_malloc((size_t)n * sizeof *c->own_vertex); /* rail-ordered vertices */
+    sim_coll_spec_t sub = *spec;
+    sub.algo = SIM_ALGO_RING;
+    sub.base_ps = 0;
+    for (int32_t k = 0; k < s; k++) {
+        link_child(c, ring_node(net, &sub, WL_COLL_REDUCESCATTER, spec->bytes, g, vertex + k * g, c),
+                   k);
+        link_child(c, ring_node(net, &sub, WL_COLL_ALLGATHER, spec->bytes, g, vertex + k * g, c),
+                   s + g + k);
+        for (int32_t i = 0; i < g; i++) {
+            c->child[k]->to_parent[i] = c->child[s + g + k]->to_parent[i] = k * g + i;
+            c->where[0 * n + k * g + i] = k;
+            c->where[2 * n + k * g + i] = s + g + k;
+            c->slot[0 * n + k * g + i] = c->slot[2 * n + k * g + i] = i;
+        }
+    }
+    for (int32_t i = 0; i < g; i++) {
+        for (int32_t k = 0; k < s; k++)
+            c->own_vertex[i * s + k] = vertex[k * g + i];
+        link_child(c, build(net, &(sim_coll_spec_t){.op = WL_COLL_ALLREDUCE,
+                                                    .algo = SIM_ALGO_RING,
+                                                    .bytes = sim_coll_chunk_bytes(spec->bytes, g, i),
+                                                    .chunk_bytes = spec->chunk_bytes,
+                                                    .channels = spec->channels,
+                                                    .intra_step_ps = spec->intra_step_ps,
+                                                    .inter_step_ps = spec->inter_step_ps},
+                           s, c->own_vertex + i * s, c),
+                   s + i);
+        for (int32_t k = 0; k < s; k++) {
+            c->child[s + i]->to_parent[k] = k * g + i;
+            c->where[1 * n + k * g + i] = s + i;
+            c->slot[1 * n + k * g + i] = k;
+        }
+    }
+    return c;
+}
+
+sim_coll_t *sim_coll_new(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
                          const int32_t *vertex, sim_coll_done_t done, void *done_ctx,
                          uint64_t done_tag)
 {
-    TN_ASSERT(sim_coll_supported(op) && n >= 1);
-    sim_coll_t *c = tn_calloc(1, sizeof *c);
-    c->net = net;
-    c->vertex = vertex;
-    c->n = n;
-    c->op = op;
-    c->bytes = bytes;
-    c->steps = 2 * (uint32_t)(n - 1);
-    c->arrived = tn_calloc((size_t)n, 1);
-    c->sending = tn_calloc((size_t)n, 1);
-    c->sent = tn_calloc((size_t)n, sizeof *c->sent);
-    c->recvd = tn_calloc((size_t)n, sizeof *c->recvd);
+    TN_ASSERT(n >= 1 && spec->channels >= 1);
+    TN_ASSERT(sim_coll_check(net, spec, n, vertex, NULL) == 0);
+    sim_coll_t *c = build(net, spec, n, vertex, NULL);
     c->done = done;
     c->done_ctx = done_ctx;
     c->done_tag = done_tag;
@@ -35,62 +276,309 @@ void sim_coll_free(sim_coll_t *c)
 {
     if (!c)
         return;
-    free(c->arrived);
-    free(c->sending);
+    for (int32_t k = 0; k < c->n_child; k++)
+        sim_coll_free(c->child[k]);
+    free(c->child);
+    free(c->own_vertex);
+    free(c->to_parent);
+    free(c->state);
     free(c->sent);
     free(c->recvd);
+    free(c->sending);
+    free(c->got);
+    free(c->left);
+    free(c->where);
+    free(c->slot);
+    free(c->phase);
     free(c);
 }
 
-static void on_step_done(sim_engine_t *eng, void *ctx, uint64_t arg);
+/* ---- progress ---- */
 
-static void check_done(sim_coll_t *c, int32_t m)
-{
-    if (c->sent[m] == c->steps && c->recvd[m] == c->steps && c->arrived[m] == 1) {
-        c->arrived[m] = 2; /* finished: report once */
-        c->n_done++;
-        c->done(c->done_ctx, m, c->done_tag);
-    }
-}
+static void activate(sim_coll_t *c, int32_t m);
 
-/* Starts member m's next send if everything it waits for is there. */
-static void progress(sim_coll_t *c, int32_t m)
+/* Member m of node c is done: tell the parent, or the caller at the top.
+ * The top-level node is freed by the outermost entry point (leave()). */
+static void member_done(sim_coll_t *c, int32_t m);
+
+static void child_done(sim_coll_t *c, sim_coll_t *ch, int32_t m)
 {
-    int32_t next = (m + 1) % c->n;
-    uint32_t k = c->sent[m];
-    if (!c->arrived[m] || c->sending[m] || k == c->steps || c->recvd[m] < k || !c->arrived[next])
+    if (c->kind == K_PAR) {
+        /* done when done on every channel */
+        int32_t all = 0;
+        for (int32_t k = 0; k < c->n_child; k++)
+            all += c->child[k]->state[m] == DONE;
+        if (all == c->n_child)
+            member_done(c, m);
         return;
-    int32_t chunk = (int32_t)(((int64_t)m - (int64_t)k % c->n + c->n) % c->n);
-    c->sending[m] = 1;
-    sim_net_send(c->net, c->vertex[m], c->vertex[next], sim_coll_chunk_bytes(c->bytes, c->n, chunk),
-                 0, on_step_done, c, (uint64_t)m);
+    }
+    (void)ch;
+    /* hier: the next phase, or done after the third */
+    if (++c->phase[m] == 3) {
+        member_done(c, m);
+        return;
+    }
+    int p = c->phase[m];
+    activate(c->child[c->where[p * c->n + m]], c->slot[p * c->n + m]);
 }
 
-static void on_step_done(sim_engine_t *eng, void *ctx, uint64_t arg)
+static void member_done(sim_coll_t *c, int32_t m)
+{
+    TN_ASSERT(c->state[m] == ACTIVE);
+    c->state[m] = DONE;
+    c->n_done++;
+    if (c->parent)
+        child_done(c->parent, c, c->to_parent[m]);
+    else
+        c->done(c->done_ctx, m, c->done_tag);
+}
+
+static inline sim_time_t step_delay(const sim_coll_t *c, int32_t a, int32_t b)
+{
+    const topo_t *t = c->net->topo;
+    int32_t sa = t->server[c->vertex[a]], sb = t->server[c->vertex[b]];
+    return sa >= 0 && sa == sb ? c->spec.intra_step_ps : c->spec.inter_step_ps;
+}
+
+static void enter(sim_coll_t *c) { c->root->busy++; }
+
+static void leave(sim_coll_t *c)
+{
+    sim_coll_t *r = c->root;
+    if (--r->busy == 0 && sim_coll_finished(r))
+        sim_coll_free(r);
+}
+
+static void on_ring_sent(sim_engine_t *eng, void *ctx, uint64_t arg);
+
+/* Ring: member m's next send, if all it waits for is there. Sub-step j =
+ * k * chunks + chunk needs sub-step j - chunks received (the same chunk of
+ * the step before), its previous send finished, and the next member
+ * present. */
+static void ring_progress(sim_coll_t *c, int32_t m)
+{
+    int32_t n = c->n, next = (m + 1) % n;
+    uint32_t total = c->steps * c->chunks, j = c->sent[m];
+    if (c->state[m] != ACTIVE || c->sending[m] || j == total || c->state[next] < ACTIVE)
+        return;
+    if (j >= c->chunks && c->recvd[m] < j - c->chunks + 1)
+        return;
+    uint32_t k = j / c->chunks, ch = j % c->chunks;
+    int64_t block = ((int64_t)m - (int64_t)k % n + n) % n;
+    uint64_t bytes = sim_coll_chunk_bytes(sim_coll_chunk_bytes(c->data, n, block), c->chunks, ch);
+    c->sending[m] = 1;
+    sim_net_send(c->net, c->vertex[m], c->vertex[next], bytes, step_delay(c, m, next), on_ring_sent,
+                 c, (uint64_t)m);
+}
+
+static void ring_check(sim_coll_t *c, int32_t m)
+{
+    uint32_t total = c->steps * c->chunks;
+    if (c->state[m] == ACTIVE && c->sent[m] == total && c->recvd[m] == total)
+        member_done(c, m);
+}
+
+/* Chain (broadcast, reduce): position q = (m - start) * dir mod n; q sends
+ * every chunk to q + 1 once it has it (q = 0 has them all). */
+static int32_t chain_pos(const sim_coll_t *c, int32_t m)
+{
+    return (int32_t)((((int64_t)m - c->start) * c->dir % c->n + c->n) % c->n);
+}
+
+static void chain_progress(sim_coll_t *c, int32_t m)
+{
+    int32_t n = c->n, q = chain_pos(c, m), next = (m + c->dir + n) % n;
+    uint32_t j = c->sent[m];
+    if (c->state[m] != ACTIVE || c->sending[m] || q == n - 1 || j == c->chunks ||
+        c->state[next] < ACTIVE || (q > 0 && c->recvd[m] <= j))
+        return;
+    c->sending[m] = 1;
+    sim_net_send(c->net, c->vertex[m], c->vertex[next], sim_coll_chunk_bytes(c->data, c->chunks, j),
+                 step_delay(c, m, next), on_ring_sent, c, (uint64_t)m);
+}
+
+static void chain_check(sim_coll_t *c, int32_t m)
+{
+    int32_t q = chain_pos(c, m);
+    if (c->state[m] == ACTIVE && c->sent[m] == (q < c->n - 1 ? c->chunks : 0) &&
+        c->recvd[m] == (q > 0 ? c->chunks : 0))
+        member_done(c, m);
+}
+
+static void on_ring_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
 {
     (void)eng;
     sim_coll_t *c = ctx;
-    int32_t m = (int32_t)arg, next = (m + 1) % c->n;
+    int32_t m = (int32_t)arg, n = c->n;
+    int32_t next = c->kind == K_CHAIN ? (m + c->dir + n) % n : (m + 1) % n;
+    enter(c);
     c->sending[m] = 0;
     c->sent[m]++;
     c->recvd[next]++;
-    progress(c, m);
-    progress(c, next);
-    check_done(c, next);
-    check_done(c, m);
-    if (c->n_done == c->n)
-        sim_coll_free(c);
+    if (c->kind == K_CHAIN) {
+        chain_progress(c, m);
+        chain_progress(c, next);
+        chain_check(c, next);
+        chain_check(c, m);
+    } else {
+        ring_progress(c, m);
+        ring_progress(c, next);
+        ring_check(c, next);
+        ring_check(c, m);
+    }
+    leave(c);
+}
+
+/* HD: step t < L exchanges S / 2^(t+1) with m ^ (n >> (t+1)) (halving);
+ * step L + t exchanges S / 2^(L-t) with m ^ (1 << t) (doubling). Step t
+ * needs step t-1 received from its partner and sent. */
+static int32_t hd_peer(const sim_coll_t *c, int32_t m, uint32_t t)
+{
+    return t < c->levels ? m ^ (c->n >> (t + 1)) : m ^ (1 << (t - c->levels));
+}
+
+static void on_hd_sent(sim_engine_t *eng, void *ctx, uint64_t arg);
+
+static void hd_progress(sim_coll_t *c, int32_t m)
+{
+    uint32_t t = c->sent[m];
+    if (c->state[m] != ACTIVE || c->sending[m] || t == 2 * c->levels)
+        return;
+    if (t > 0 && !((c->got[m] >> (t - 1)) & 1))
+        return;
+    int32_t p = hd_peer(c, m, t);
+    if (c->state[p] < ACTIVE)
+        return;
+    uint32_t sh = t < c->levels ? t + 1 : 2 * c->levels - t;
+    uint64_t bytes = c->spec.bytes >> sh;
+    c->sending[m] = 1;
+    sim_net_send(c->net, c->vertex[m], c->vertex[p], bytes, step_delay(c, m, p), on_hd_sent, c,
+                 (uint64_t)m * 64 + t);
+}
+
+static void hd_check(sim_coll_t *c, int32_t m)
+{
+    uint64_t all = c->levels ? (2 * c->levels == 64 ? ~0ull : (1ull << (2 * c->levels)) - 1) : 0;
+    if (c->state[m] == ACTIVE && c->sent[m] == 2 * c->levels && c->got[m] == all)
+        member_done(c, m);
+}
+
+static void on_hd_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    sim_coll_t *c = ctx;
+    int32_t m = (int32_t)(arg / 64);
+    uint32_t t = (uint32_t)(arg % 64);
+    int32_t p = hd_peer(c, m, t);
+    enter(c);
+    c->sending[m] = 0;
+    c->sent[m]++;
+    c->got[p] |= 1ull << t;
+    hd_progress(c, m);
+    hd_progress(c, p);
+    hd_check(c, p);
+    hd_check(c, m);
+    leave(c);
+}
+
+/* Direct all-to-all: S/n from every member to every other, each transfer
+ * starting when both ends are present. */
+static void on_direct_sent(sim_engine_t *eng, void *ctx, uint64_t arg);
+
+static void direct_start(sim_coll_t *c, int32_t m)
+{
+    int32_t n = c->n;
+    for (int32_t k = 1; k < n; k++) {
+        int32_t p = (m + k) % n;
+        if (c->state[p] < ACTIVE)
+            continue;
+        /* m just became active: start m -> p and p -> m */
+        sim_net_send(c->net, c->vertex[m], c->vertex[p], sim_coll_chunk_bytes(c->spec.bytes, n, p),
+                     step_delay(c, m, p), on_direct_sent, c, (uint64_t)m * (uint64_t)n + (uint64_t)p);
+        sim_net_send(c->net, c->vertex[p], c->vertex[m], sim_coll_chunk_bytes(c->spec.bytes, n, m),
+                     step_delay(c, p, m), on_direct_sent, c, (uint64_t)p * (uint64_t)n + (uint64_t)m);
+    }
+}
+
+static void on_direct_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    sim_coll_t *c = ctx;
+    int32_t m = (int32_t)(arg / (uint64_t)c->n), p = (int32_t)(arg % (uint64_t)c->n);
+    enter(c);
+    if (--c->left[m] == 0)
+        member_done(c, m);
+    if (--c->left[p] == 0)
+        member_done(c, p);
+    leave(c);
+}
+
+/* Member m starts taking part in node c. */
+static void activate(sim_coll_t *c, int32_t m)
+{
+    TN_ASSERT(c->state[m] < ACTIVE);
+    c->state[m] = ACTIVE;
+    int32_t n = c->n;
+    switch (c->kind) {
+    case K_RING:
+        if (n == 1 || c->data == 0) {
+            c->sent[m] = c->recvd[m] = c->steps * c->chunks; /* nothing to move */
+        } else {
+            ring_progress(c, m);
+            ring_progress(c, (m + n - 1) % n);
+        }
+        ring_check(c, m);
+        break;
+    case K_CHAIN:
+        if (n == 1 || c->data == 0) {
+            c->sent[m] = chain_pos(c, m) < n - 1 ? c->chunks : 0;
+            c->recvd[m] = chain_pos(c, m) > 0 ? c->chunks : 0;
+        } else {
+            chain_progress(c, m);
+            chain_progress(c, (m - c->dir + n) % n);
+        }
+        chain_check(c, m);
+        break;
+    case K_HD:
+        hd_progress(c, m);
+        for (uint32_t t = 0; t < 2 * c->levels; t++)
+            hd_progress(c, hd_peer(c, m, t)); /* partners waiting for m */
+        hd_check(c, m);
+        break;
+    case K_DIRECT:
+        if (n == 1)
+            member_done(c, m);
+        else
+            direct_start(c, m);
+        break;
+    case K_PAR:
+        for (int32_t k = 0; k < c->n_child; k++)
+            activate(c->child[k], m);
+        break;
+    case K_HIER:
+        activate(c->child[c->where[m]], c->slot[m]);
+        break;
+    }
+}
+
+static void on_base_elapsed(sim_engine_t *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    sim_coll_t *c = ctx;
+    enter(c);
+    activate(c, (int32_t)arg);
+    leave(c);
 }
 
 void sim_coll_arrive(sim_coll_t *c, int32_t m)
 {
-    TN_ASSERT(m >= 0 && m < c->n && !c->arrived[m]);
-    c->arrived[m] = 1;
-    int32_t prev = (m + c->n - 1) % c->n;
-    progress(c, m);
-    if (prev != m)
-        progress(c, prev);
-    check_done(c, m);
-    if (c->n_done == c->n)
-        sim_coll_free(c);
+    TN_ASSERT(!c->parent && m >= 0 && m < c->n && c->state[m] == ABSENT);
+    c->state[m] = WAITING;
+    if (c->spec.base_ps) {
+        sim_schedule_in(c->net->eng, c->spec.base_ps, on_base_elapsed, c, (uint64_t)m);
+        return;
+    }
+    enter(c);
+    activate(c, m);
+    leave(c);
 }

@@ -1,63 +1,90 @@
-/* sim/collective.h — one collective operation in flight, decomposed into
- * point-to-point transfers as a communication library runs it.
+/* sim/collective.h — collective operations in flight, decomposed into
+ * point-to-point transfers the way NCCL and MPI libraries run them.
  *
- * For now: the ring all-reduce (reduce-scatter then all-gather around a
- * ring of the group's members in their order): 2(n-1) steps; at step k
- * member i sends chunk (i - k) mod n, of about S/n bytes, to member i+1.
- * Nothing runs in global lockstep: member i starts step k once it has
- * arrived at the collective, its step k-1 send has finished, it has
- * received step k-1 from member i-1, and member i+1 has arrived (a late
- * rank holds up its neighbours, as in NCCL). With no contention on the
- * links this gives t = 2(n-1) (a + S/(n B)) for per-step latency a and
- * per-rank bandwidth B.
+ * Algorithms (n members, S bytes as nccl-tests counts them):
+ *  - ring: all-reduce as reduce-scatter then all-gather around the ring
+ *    (2(n-1) steps of S/n); reduce-scatter and all-gather (n-1 steps of
+ *    S/n); broadcast and reduce as a pipelined chain from or to the root.
+ *    Each step's block is cut into chunks of chunk_bytes: member i sends
+ *    chunk c of step k once it has chunk c of step k-1 from member i-1,
+ *    its previous send has finished and member i+1 has reached the
+ *    collective (a late rank holds up its neighbours, as in NCCL).
+ *    `channels` rings run side by side, each with S/channels.
+ *  - hd: recursive halving then doubling (Rabenseifner) all-reduce, for a
+ *    power-of-two n: log2 n exchanges of S/2, S/4, ... then back.
+ *  - direct: all-to-all, every member sending S/n to every other at once.
+ *  - hier: all-reduce inside each server first (ring reduce-scatter), then
+ *    across servers, one ring per local GPU index (a rail), on S/g, then
+ *    back inside (ring all-gather); g GPUs per server.
+ * Every transfer carries a software delay: the per-step latency of the
+ * link class it crosses (inside a server or across the network), and
+ * every member waits the per-call base latency before its first step.
+ * These latencies are data (sim/data/nccl.json), not code.
  *
- * Ownership: a sim_coll_t is created by sim_coll_new() and frees itself
- * once the `done` callback of its last member has returned (callers drop
- * their pointer then; sim_coll_free() is for one abandoned mid-way). It
- * borrows the network and the member vertex array, which must outlive it.
+ * Ownership: sim_coll_new() returns a collective that frees itself once
+ * the `done` callback of its last member has returned (callers drop their
+ * pointer then; sim_coll_free() is for one abandoned mid-way). It borrows
+ * the network and the member vertex array, which must outlive it.
  */
 #ifndef SIM_COLLECTIVE_H
 #define SIM_COLLECTIVE_H
 
 #include <stdint.h>
 
+#include "common/tn_error.h"
 #include "sim/net.h"
+#include "sim/scenario.h"
 #include "workloads/trace.h"
 
+typedef struct sim_coll sim_coll_t;
+
 /* Called when member `member` has finished its part of the collective;
- * c->n_done == c->n on the last call, after which c is freed. */
+ * sim_coll_finished(c) is true on the last call, after which c is freed. */
 typedef void (*sim_coll_done_t)(void *ctx, int32_t member, uint64_t tag);
 
 typedef struct {
-    sim_net_t *net;
-    const int32_t *vertex;   /* by member: the GPU vertex it runs on */
-    int32_t n;
     wl_coll_t op;
+    sim_algo_t algo;        /* SIM_ALGO_AUTO picks as sim_coll_pick() says */
     uint64_t bytes;
-    uint32_t steps;          /* 2(n-1) for the ring all-reduce */
-    uint8_t *arrived, *sending;
-    uint32_t *sent, *recvd;  /* steps sent by / received at each member */
-    int32_t n_done;
-    sim_coll_done_t done;
-    void *done_ctx;
-    uint64_t done_tag;
-} sim_coll_t;
+    uint64_t chunk_bytes;   /* 0: one chunk per step */
+    int32_t channels;       /* >= 1 */
+    int32_t root;           /* broadcast, reduce: member index */
+    sim_time_t base_ps;         /* per call */
+    sim_time_t intra_step_ps;   /* per transfer inside a server */
+    sim_time_t inter_step_ps;   /* per transfer across the network */
+} sim_coll_spec_t;
 
-/* True when this build can run collective `op` with the ring. */
-int sim_coll_supported(wl_coll_t op);
+/* The algorithm AUTO means for this operation on these members: hier for
+ * an all-reduce over several servers with equal GPU counts, ring for the
+ * other reductions and gathers, direct for all-to-all. O(n). */
+sim_algo_t sim_coll_pick(const sim_net_t *net, wl_coll_t op, int32_t n, const int32_t *vertex);
 
-/* A new collective over n members (vertex[i] is member i's GPU). Nothing
- * moves until members arrive. O(n). */
-sim_coll_t *sim_coll_new(sim_net_t *net, wl_coll_t op, uint64_t bytes, int32_t n,
+/* Whether `algo` can run `op` on n members: 0, or -1 with a message
+ * (hd needs a power of two, hier needs an all-reduce, ...). O(n). */
+int sim_coll_check(const sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
+                   const int32_t *vertex, tn_error_t *err);
+
+/* A new collective over n members (vertex[i] is member i's GPU); the spec
+ * must pass sim_coll_check. Nothing moves until members arrive. O(n). */
+sim_coll_t *sim_coll_new(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
                          const int32_t *vertex, sim_coll_done_t done, void *done_ctx,
                          uint64_t done_tag);
 void sim_coll_free(sim_coll_t *c);
 
-/* Member m has reached the collective. Starts whatever it unblocks; `done`
- * may run from inside (a one-member collective finishes at once). O(1). */
+/* Member m has reached the collective. Starts whatever it unblocks (after
+ * the base latency); `done` may run from inside for a one-member
+ * collective. O(1) amortised, plus the transfers it starts. */
 void sim_coll_arrive(sim_coll_t *c, int32_t m);
 
-/* Bytes of ring chunk i: S/n, the first S mod n chunks one byte more. */
-uint64_t sim_coll_chunk_bytes(uint64_t bytes, int32_t n, int32_t i);
+/* True once every member is done. O(1). */
+bool sim_coll_finished(const sim_coll_t *c);
+
+/* The op and size a collective was made with. */
+wl_coll_t sim_coll_op(const sim_coll_t *c);
+uint64_t sim_coll_bytes(const sim_coll_t *c);
+
+/* Bytes of piece i when `bytes` is cut into n: bytes/n, the first
+ * bytes mod n pieces one byte more. O(1). */
+uint64_t sim_coll_chunk_bytes(uint64_t bytes, int64_t n, int64_t i);
 
 #endif

@@ -153,7 +153,7 @@ static void on_coll_member_done(void *ctx, int32_t member, uint64_t key)
     int32_t r = c->members[c->group_off[f->group] + member];
     uint32_t op = f->op_of_member[member];
     x->rec->rank_coll_ps[r] += sim_now(x->eng) - x->ranks[r].started[op];
-    if (f->coll->n_done == f->coll->n) {
+    if (sim_coll_finished(f->coll)) {
         /* Last member: the collective frees itself when this returns. */
         tn_map_del(&x->inflight, key);
         free(f->op_of_member);
@@ -193,13 +193,28 @@ static void join_collective(sim_exec_t *x, int32_t r, uint32_t op)
         f->group = g;
         f->first_member = m;
         f->op_of_member = tn_malloc((size_t)n * sizeof *f->op_of_member);
-        f->coll = sim_coll_new(x->net, (wl_coll_t)o->coll, o->bytes, n,
-                               x->comm_vertex[o->comm] + c->group_off[g], on_coll_member_done, f,
-                               key);
+        sim_coll_spec_t spec = x->coll;
+        spec.op = (wl_coll_t)o->coll;
+        spec.bytes = o->bytes;
+        const int32_t *vertex = x->comm_vertex[o->comm] + c->group_off[g];
+        tn_error_t why;
+        if (sim_coll_check(x->net, &spec, n, vertex, &why)) {
+            free(f->op_of_member);
+            free(f);
+            if (!x->failed) {
+                tn_error_set(&x->err, TN_EINPUT, "rank %d (program %s, op %u) on %s: %s", r,
+                             rk->prog->name, op, c->name, why.msg);
+                x->failed = true;
+                sim_stop(x->eng);
+            }
+            return;
+        }
+        f->coll = sim_coll_new(x->net, &spec, n, vertex, on_coll_member_done, f, key);
         tn_map_put(&x->inflight, key, f);
-    } else if (f->coll->op != o->coll || f->coll->bytes != o->bytes) {
+    } else if (sim_coll_op(f->coll) != o->coll || sim_coll_bytes(f->coll) != o->bytes) {
         int32_t other = c->members[c->group_off[g] + f->first_member];
-        fail(x, r, op, f->coll->op != o->coll ? "disagree on its type" : "disagree on its size",
+        fail(x, r, op,
+             sim_coll_op(f->coll) != o->coll ? "disagree on its type" : "disagree on its size",
              other, f->op_of_member[f->first_member]);
         return;
     }
@@ -237,8 +252,6 @@ static int check_supported(const wl_trace_t *tr, tn_error_t *err)
                 why = "send/recv is not in this build yet";
             else if (o->kind == WL_OP_COMPUTE && o->flops > 0 && o->duration_ps == 0)
                 why = "compute given in flops needs the compute model, not in this build yet";
-            else if (o->kind == WL_OP_COLLECTIVE && !sim_coll_supported((wl_coll_t)o->coll))
-                why = "only the all-reduce collective is in this build yet";
             if (why)
                 return tn_error_set(err, TN_EINPUT, "program %s: op %u (%s): %s",
                                     tr->progs[p].name, i, wl_op_kind_name((wl_op_kind_t)o->kind),
@@ -267,10 +280,11 @@ static int check_collective_count(const wl_trace_t *tr, uint64_t iterations, tn_
 }
 
 int sim_exec_init(sim_exec_t *x, sim_engine_t *eng, sim_net_t *net, const wl_trace_t *tr,
-                  const int32_t *rank_vertex, uint64_t iterations, sim_records_t *rec,
-                  tn_error_t *err)
+                  const int32_t *rank_vertex, uint64_t iterations, const sim_coll_spec_t *coll,
+                  sim_records_t *rec, tn_error_t *err)
 {
     memset(x, 0, sizeof *x);
+    x->coll = *coll;
     if (check_supported(tr, err) || check_collective_count(tr, iterations, err))
         return -1;
     x->eng = eng;

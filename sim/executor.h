@@ -6,8 +6,10 @@
  * on a communicator matches the k-th of every other member) and finishes for
  * the rank when its part is done. A rank runs its program `iterations`
  * times, each iteration starting when the rank finished the previous one.
- * SEND/RECV and compute given in FLOPs arrive with the replay and the
- * compute model; a trace that uses them is refused at init.
+ * Collectives run with the algorithm, chunking, channels and latencies of
+ * `coll` (its op and size come from each op). SEND/RECV and compute given
+ * in FLOPs arrive with the replay and the compute model; a trace that uses
+ * them is refused at init.
  *
  * Ownership: a sim_exec_t is caller-owned (sim_exec_init/destroy); it
  * borrows the engine, network, trace, placement and records, which must
@@ -21,6 +23,7 @@
 
 #include "common/tn_error.h"
 #include "common/tn_map.h"
+#include "sim/collective.h"
 #include "sim/engine.h"
 #include "sim/net.h"
 #include "sim/records.h"
@@ -34,6 +37,7 @@ typedef struct {
     const wl_trace_t *tr;
     const int32_t *rank_vertex;  /* by rank: its GPU vertex */
     uint64_t iterations;
+    sim_coll_spec_t coll;        /* algorithm, chunks, channels, latencies */
     sim_records_t *rec;
     sim_rank_t *ranks;
     uint32_t **succ_off, **succ; /* by program: successors (CSR) */
@@ -56,8 +60,8 @@ typedef struct {
  * Errors (TN_EINPUT): an op kind or collective this build cannot run.
  * O(ranks x ops of their programs). */
 int sim_exec_init(sim_exec_t *x, sim_engine_t *eng, sim_net_t *net, const wl_trace_t *tr,
-                  const int32_t *rank_vertex, uint64_t iterations, sim_records_t *rec,
-                  tn_error_t *err);
+                  const int32_t *rank_vertex, uint64_t iterations, const sim_coll_spec_t *coll,
+                  sim_records_t *rec, tn_error_t *err);
 
 /* Starts every rank's first ops at the current time. O(ranks x roots). */
 void sim_exec_start(sim_exec_t *x);

@@ -46,11 +46,11 @@ struct sim_flow {
     int live;
 };
 
-/* A heap key: the share's bits above the link id, so keys compare as one
- * integer in (share, link) order (shares are >= +0.0, whose bit patterns
- * order like their values). */
+/* A heap entry: a link and its share when it was keyed; in (share, link)
+ * order. */
 struct sim_flow_heap_ent {
-    unsigned __int128 key;
+    uint64_t share; /* bits of a share >= +0.0: they order like its value */
+    uint64_t link;
 };
 
 #define HOPS SIM_FLOWS_INLINE_HOPS
@@ -94,7 +94,7 @@ void sim_flows_init(sim_flows_t *f, sim_engine_t *eng, const topo_t *t)
     f->dirty = tn_malloc(ne * sizeof *f->dirty);
     f->comp_links = tn_malloc(ne * sizeof *f->comp_links);
     /* children of i at 4i+1 .. 4i+4: three entries ahead, they share a line */
-    f->heap_mem = realloc_aligned(NULL, 0, ne + 3, sizeof *f->heap_mem);
+    f->heap_mem = realloc_aligned(NULL, 0, ne + 3 + 4, sizeof *f->heap_mem);
     f->heap = f->heap_mem + 3;
 }
 
@@ -318,21 +318,27 @@ static void on_complete(sim_engine_t *eng, void *ctx, uint64_t arg)
 
 /* ---- the recomputation ---- */
 
-typedef unsigned __int128 key_t;
+#define SENTINEL ((sim_flow_heap_ent_t){UINT64_MAX, UINT64_MAX})
 
-static inline key_t hkey(double share, int32_t e)
+static inline sim_flow_heap_ent_t hkey(double share, int32_t e)
 {
     uint64_t bits;
     memcpy(&bits, &share, sizeof bits);
-    return (key_t)bits << 64 | (uint32_t)e;
+    return (sim_flow_heap_ent_t){bits, (uint32_t)e};
 }
 
-static inline double hshare(key_t k)
+static inline double hshare(sim_flow_heap_ent_t k)
 {
-    uint64_t bits = (uint64_t)(k >> 64);
     double share;
-    memcpy(&share, &bits, sizeof share);
+    memcpy(&share, &k.share, sizeof share);
     return share;
+}
+
+/* a before b, computed without a branch: which of two shares is less is a
+ * coin toss to the branch predictor. */
+static inline size_t hless(const sim_flow_heap_ent_t *a, const sim_flow_heap_ent_t *b)
+{
+    return (size_t)((a->share < b->share) | ((a->share == b->share) & (a->link < b->link)));
 }
 
 /* A link's share: capacity left over crossings by unfrozen flows (> 0). */
@@ -341,27 +347,34 @@ static inline double share_of(const sim_flow_fill_t *l)
     return l->rem > 0 ? l->rem / l->left : 0.0;
 }
 
-/* Moves the key at i down the 4-ary heap h[0 .. n) until no child is less. */
+/* Moves the entry at i down the 4-ary heap h[0 .. n) until no child is
+ * before it. h[n .. n+4) hold sentinels, after every entry, so every node
+ * has four children to compare, without branches. */
 static void heap_down(sim_flow_heap_ent_t *h, size_t n, size_t i)
 {
-    key_t x = h[i].key;
+    sim_flow_heap_ent_t x = h[i];
     for (;;) {
         size_t c = 4 * i + 1;
         if (c >= n)
             break;
-        size_t end = c + 4 < n ? c + 4 : n, best = c;
-        key_t bk = h[c].key;
-        for (size_t j = c + 1; j < end; j++)
-            if (h[j].key < bk) {
-                bk = h[j].key;
-                best = j;
-            }
-        if (x <= bk)
+        size_t a = c + hless(&h[c + 1], &h[c]);
+        size_t b = c + 2 + hless(&h[c + 3], &h[c + 2]);
+        size_t m = a + (b - a) * hless(&h[b], &h[a]);
+        if (!hless(&h[m], &x))
             break;
-        h[i].key = bk;
-        i = best;
+        h[i] = h[m];
+        i = m;
     }
-    h[i].key = x;
+    h[i] = x;
+}
+
+/* Removes the least entry. O(log n). */
+static inline void heap_pop(sim_flow_heap_ent_t *h, size_t *n)
+{
+    size_t last = --*n;
+    h[0] = h[last];
+    h[last] = SENTINEL;
+    heap_down(h, last, 0);
 }
 
 /* Keys the links of comp_links[0 .. n) by their share and heapifies. O(n). */
@@ -370,8 +383,10 @@ static void heap_build(sim_flows_t *f, size_t n)
     sim_flow_heap_ent_t *h = f->heap;
     for (size_t i = 0; i < n; i++) {
         int32_t e = f->comp_links[i];
-        h[i].key = hkey(share_of(&f->fill[e]), e);
+        h[i] = hkey(share_of(&f->fill[e]), e);
     }
+    for (size_t i = n; i < n + 4; i++)
+        h[i] = SENTINEL;
     for (size_t i = n / 4 + 1; i-- > 0;)
         if (i < n)
             heap_down(h, n, i);
@@ -457,27 +472,38 @@ static void water_fill(sim_flows_t *f, size_t nl, uint32_t frozen)
     sim_flow_heap_ent_t *h = f->heap;
     uint32_t *mark = f->mark;
     double *new_rate = f->new_rate;
-    size_t n = nl, dead = 0;
+    size_t n = nl, dead = 0, stale = 0;
     heap_build(f, n);
     while (n) {
-        key_t top = h[0].key;
-        int32_t e = (int32_t)(uint32_t)top;
+        if (dead > n / 2 || stale > n / 4) {
+            size_t j = 0;
+            for (size_t i = 0; i < n; i++) {
+                int32_t d = (int32_t)h[i].link;
+                if (fill[d].left)
+                    f->comp_links[j++] = d;
+            }
+            n = j;
+            dead = stale = 0;
+            heap_build(f, n);
+            continue;
+        }
+        sim_flow_heap_ent_t top = h[0];
+        int32_t e = (int32_t)top.link;
         sim_flow_fill_t *l = &fill[e];
         if (l->left == 0) {
             dead--;
-            h[0] = h[--n];
-            heap_down(h, n, 0);
+            heap_pop(h, &n);
             continue;
         }
         double s = share_of(l);
         if (s > hshare(top)) {
-            h[0].key = hkey(s, e);
+            h[0] = hkey(s, e);
             heap_down(h, n, 0);
+            stale++;
             continue;
         }
         TN_ASSERT(s > 0);
-        h[0] = h[--n];
-        heap_down(h, n, 0);
+        heap_pop(h, &n);
         const uint32_t *ids = link[e].id;
         for (uint32_t k = 0, nk = link[e].n; k < nk && l->left; k++) {
             uint32_t id = ids[k];
@@ -494,17 +520,6 @@ static void water_fill(sim_flows_t *f, size_t nl, uint32_t frozen)
         }
         TN_ASSERT(l->left == 0);
         dead--; /* e itself, no longer in the heap */
-        if (dead > n / 2) {
-            size_t j = 0;
-            for (size_t i = 0; i < n; i++) {
-                int32_t d = (int32_t)(uint32_t)h[i].key;
-                if (fill[d].left)
-                    f->comp_links[j++] = d;
-            }
-            n = j;
-            dead = 0;
-            heap_build(f, n);
-        }
     }
 }
 

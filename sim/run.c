@@ -5,6 +5,7 @@
 
 #include "sim/engine.h"
 #include "sim/executor.h"
+#include "sim/latency.h"
 #include "sim/net.h"
 #include "topology/topo.h"
 #include "workloads/trace.h"
@@ -13,16 +14,6 @@ int sim_run_scenario(const sim_scenario_t *sc, sim_records_t *rec, sim_run_info_
                      tn_error_t *err)
 {
     memset(rec, 0, sizeof *rec);
-    if (sc->algorithm != SIM_ALGO_AUTO && sc->algorithm != SIM_ALGO_RING)
-        return tn_error_set(err, TN_EINPUT,
-                            "%s: collectives.algorithm: \"%s\" is not in this build yet; use "
-                            "\"ring\" or \"auto\"",
-                            sc->src, sim_algo_names[sc->algorithm]);
-    if (sc->chunk_bytes || sc->channels != 1)
-        return tn_error_set(err, TN_EINPUT,
-                            "%s: collectives.%s: chunked and multi-channel collectives are not in "
-                            "this build yet (the ring moves S/n per step on one channel)",
-                            sc->src, sc->chunk_bytes ? "chunk_bytes" : "channels");
     topo_t topo;
     wl_trace_t tr;
     sim_engine_t eng;
@@ -57,7 +48,11 @@ int sim_run_scenario(const sim_scenario_t *sc, sim_records_t *rec, sim_run_info_
         tn_error_prefix(err, "%s", sc->src);
         goto out;
     }
-    if (sim_exec_init(&ex, &eng, &net, &tr, place, sc->iterations, rec, err)) {
+    sim_coll_spec_t coll = {.algo = sc->algorithm,
+                            .chunk_bytes = sc->chunk_bytes,
+                            .channels = (int32_t)sc->channels};
+    TN_ASSERT(sim_latency_apply(sim_protocol_names[sc->protocol], &coll, NULL) == 0);
+    if (sim_exec_init(&ex, &eng, &net, &tr, place, sc->iterations, &coll, rec, err)) {
         tn_error_prefix(err, "%s: workload", sc->src);
         goto out;
     }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/tn_json.h"
+#include "sim/latency.h"
 
 const char *const sim_net_model_names[] = {"flow", "analytic", NULL};
 const char *const sim_algo_names[] = {"auto", "ring", "tree", "hd", "direct", "hier", NULL};
@@ -111,7 +112,8 @@ static int validate(sim_scenario_t *sc, tn_error_t *err)
                                        "workload", "network",    "collectives", "iterations",
                                        NULL};
     static const char *const net_keys[] = {"model", NULL};
-    static const char *const coll_keys[] = {"algorithm", "chunk_bytes", "channels", NULL};
+    static const char *const coll_keys[] = {"algorithm", "chunk_bytes", "channels", "protocol",
+                                            NULL};
     tn_jobj_t o, sub;
     const char *name = NULL, *desc = NULL;
     int rc;
@@ -148,7 +150,8 @@ static int validate(sim_scenario_t *sc, tn_error_t *err)
     if ((rc = tn_jobj_sub(&o, "collectives", false, coll_keys, &sub)) < 0 ||
         (rc == 0 && (tn_jobj_enum(&sub, "algorithm", false, sim_algo_names, &algo) < 0 ||
                      tn_jobj_u64(&sub, "chunk_bytes", false, 1, 1ull << 40, &sc->chunk_bytes) < 0 ||
-                     tn_jobj_u64(&sub, "channels", false, 1, 64, &sc->channels) < 0)))
+                     tn_jobj_u64(&sub, "channels", false, 1, 64, &sc->channels) < 0 ||
+                     tn_jobj_enum(&sub, "protocol", false, sim_protocol_names, &sc->protocol) < 0)))
         return -1;
     sc->algorithm = (sim_algo_t)algo;
     return 0;

@@ -45,6 +45,7 @@ typedef struct {
     sim_algo_t algorithm;
     uint64_t chunk_bytes;   /* 0 when not set */
     uint64_t channels;
+    int protocol;           /* index into sim_protocol_names */
 } sim_scenario_t;
 
 /* Options from the command line, applied on top of the file. */

@@ -302,7 +302,7 @@ static void write_scenario(const char *topology, const char *workload, const cha
                "  'topology': %s,\n"
                "  'workload': %s,\n"
                "  'network': {'model': 'analytic'},\n"
-               "  'collectives': {'algorithm': 'ring'}%s\n"
+               "  'collectives': {'algorithm': 'ring', 'protocol': 'none'}%s\n"
                "}\n",
                topology, workload, more);
 }

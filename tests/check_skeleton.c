@@ -36,8 +36,9 @@ static int rig_run(rig_t *g, int32_t gpus, uint64_t bps, uint64_t lat_ps, uint64
     sim_engine_init(&g->eng);
     sim_records_init(&g->rec, iters, g->tr.n_ranks, g->topo.n_edges);
     ck_assert_int_eq(sim_net_init(&g->net, &g->eng, &g->topo, SIM_NET_ANALYTIC, NULL), 0);
-    ck_assert_int_eq(sim_exec_init(&g->ex, &g->eng, &g->net, &g->tr, g->place, iters, &g->rec, NULL),
-                     0);
+    sim_coll_spec_t ring = {.algo = SIM_ALGO_RING, .channels = 1}; /* no software latency */
+    ck_assert_int_eq(
+        sim_exec_init(&g->ex, &g->eng, &g->net, &g->tr, g->place, iters, &ring, &g->rec, NULL), 0);
     sim_exec_start(&g->ex);
     sim_run(&g->eng, SIM_TIME_MAX);
     g->rec.events = g->eng.processed;
@@ -317,13 +318,12 @@ START_TEST(not_yet_models_are_refused_at_run)
     static const struct {
         const char *set, *msg;
     } cases[] = {
-        {"collectives.algorithm=tree", "workloads/scenarios/skeleton-8gpu.json: "
-                                       "collectives.algorithm: \"tree\" is not in this build yet"},
-        {"collectives.channels=4", "workloads/scenarios/skeleton-8gpu.json: "
-                                   "collectives.channels: chunked and multi-channel collectives "
-                                   "are not in this build yet"},
-        {"collectives.chunk_bytes=4096", "workloads/scenarios/skeleton-8gpu.json: "
-                                         "collectives.chunk_bytes: chunked and multi-channel"},
+        {"collectives.algorithm=tree", "workloads/scenarios/skeleton-8gpu.json: workload: rank 0 "
+                                       "(program compute-allreduce, op 1) on world: the tree "
+                                       "algorithm is not in this build yet"},
+        {"collectives.algorithm=direct", "workloads/scenarios/skeleton-8gpu.json: workload: rank 0 "
+                                         "(program compute-allreduce, op 1) on world: allreduce: "
+                                         "direct runs all-to-all only"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sim_overrides_t ov = {&cases[i].set, 1, false, 0};

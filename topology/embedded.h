@@ -15,6 +15,7 @@ typedef struct {
 /* Both end with {NULL, NULL}; entries are in file-name order. */
 extern const topo_embedded_t topo_embedded_presets[];
 extern const topo_embedded_t topo_embedded_servers[];
+extern const topo_embedded_t sim_embedded_data[]; /* sim/data/NAME.json */
 
 /* The entry named `name` in `table`, or NULL. O(entries). */
 const topo_embedded_t *topo_embedded_find(const topo_embedded_t *table, const char *name);

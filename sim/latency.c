@@ -1,0 +1,29 @@
+#include "sim/latency.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "topology/embedded.h"
+
+const char *const sim_protocol_names[] = {"simple", "ll", "ll128", "none", NULL};
+
+static sim_time_t us_to_ps(const json_t *v) { return (sim_time_t)llround(json_number_value(v) * 1e6); }
+
+int sim_latency_apply(const char *protocol, sim_coll_spec_t *spec, tn_error_t *err)
+{
+    const topo_embedded_t *e = topo_embedded_find(sim_embedded_data, "nccl");
+    TN_ASSERT(e != NULL);
+    json_error_t je;
+    json_t *doc = json_loads(e->text, JSON_REJECT_DUPLICATES, &je);
+    TN_ASSERT(doc != NULL);
+    json_t *p = json_object_get(json_object_get(doc, "protocols"), protocol);
+    if (!p) {
+        json_decref(doc);
+        return tn_error_set(err, TN_EINPUT, "unknown protocol \"%s\"", protocol);
+    }
+    spec->base_ps = us_to_ps(json_object_get(p, "base_us"));
+    spec->intra_step_ps = us_to_ps(json_object_get(p, "intra_step_us"));
+    spec->inter_step_ps = us_to_ps(json_object_get(p, "inter_step_us"));
+    json_decref(doc);
+    return 0;
+}
