@@ -7,8 +7,19 @@
 #ifndef SIM_CLI_H
 #define SIM_CLI_H
 
+#include "common/tn_error.h"
+#include "topology/spec.h"
+#include "topology/topo.h"
+
 int cli_run(int argc, char **argv, const char *command_line);
 int cli_topo(int argc, char **argv);
+int cli_collective(int argc, char **argv);
+
+/* Builds the fabric a command-line argument names (a preset, a spec or
+ * scenario file, a graph file) with --set overrides. On success the
+ * caller destroys t and spec; on failure nothing is left. */
+int cli_build_fabric(const char *arg, const char **sets, int n_sets, topo_spec_t *spec, topo_t *t,
+                     tn_error_t *err);
 
 /* Prints "tensim: message" on stderr, lowercase, no full stop. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -96,6 +96,26 @@ static json_t *topology_block(const char *arg, const char **sets, int n_sets, bo
     return block;
 }
 
+int cli_build_fabric(const char *arg, const char **sets, int n_sets, topo_spec_t *spec, topo_t *t,
+                     tn_error_t *err)
+{
+    bool in_scenario = false;
+    json_t *block = topology_block(arg, sets, n_sets, &in_scenario, err);
+    if (!block || topo_spec_parse(spec, block, arg, in_scenario ? "topology" : "", err)) {
+        json_decref(block);
+        return -1;
+    }
+    json_decref(block);
+    topo_init(t);
+    if (topo_spec_build(spec, t, err)) {
+        tn_error_prefix(err, "%s", arg);
+        topo_destroy(t);
+        topo_spec_destroy(spec);
+        return -1;
+    }
+    return 0;
+}
+
 static void print_stats(const char *name, const topo_stats_t *st)
 {
     printf("%s: %lld gpus in %lld gpu servers (%lld servers, %lld cpu cores)\n", name,
@@ -194,22 +214,14 @@ int cli_topo(int argc, char **argv)
         goto done;
     }
     tn_error_t err = {0};
-    bool in_scenario = false;
-    json_t *block = topology_block(arg, sets, n_sets, &in_scenario, &err);
     topo_spec_t spec;
-    if (!block || topo_spec_parse(&spec, block, arg, in_scenario ? "topology" : "", &err)) {
-        json_decref(block);
+    topo_t t;
+    if (cli_build_fabric(arg, sets, n_sets, &spec, &t, &err)) {
         cli_error("%s", err.msg);
         rc = tn_error_exit_status(&err);
         goto done;
     }
-    json_decref(block);
-    topo_t t;
-    topo_init(&t);
-    if (topo_spec_build(&spec, &t, &err)) {
-        cli_error("%s: %s", arg, err.msg);
-        rc = tn_error_exit_status(&err);
-    } else if (export) {
+    if (export) {
         rc = (!strcmp(export, "graphml") ? topo_export_graphml(&t, out, &err)
                                          : topo_export_json(&t, out, &err))
                  ? tn_error_exit_status(&err)

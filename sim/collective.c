@@ -39,6 +39,7 @@ struct sim_coll {
     /* direct */
     uint32_t *left;         /* by member: sends + receives not done */
     /* par and hier */
+    uint32_t conn;          /* connection (channel) id of this node's transfers */
     int32_t n_child;
     sim_coll_t **child;
     int32_t *where;         /* hier: by (phase, member): child index */
@@ -189,6 +190,7 @@ static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
             link_child(c, ring_node(net, &one, spec->op,
                                     sim_coll_chunk_bytes(spec->bytes, c->n_child, k), n, vertex, c),
                        k);
+            c->child[k]->conn = (uint32_t)k; /* a channel is a connection of its own */
             for (int32_t i = 0; i < n; i++)
                 c->child[k]->to_parent[i] = i;
         }
@@ -367,8 +369,8 @@ static void ring_progress(sim_coll_t *c, int32_t m)
     int64_t block = ((int64_t)m - (int64_t)k % n + n) % n;
     uint64_t bytes = sim_coll_chunk_bytes(sim_coll_chunk_bytes(c->data, n, block), c->chunks, ch);
     c->sending[m] = 1;
-    sim_net_send(c->net, c->vertex[m], c->vertex[next], bytes, step_delay(c, m, next), on_ring_sent,
-                 c, (uint64_t)m);
+    sim_net_send(c->net, c->vertex[m], c->vertex[next], bytes, step_delay(c, m, next), c->conn,
+                 on_ring_sent, c, (uint64_t)m);
 }
 
 static void ring_check(sim_coll_t *c, int32_t m)
@@ -394,7 +396,7 @@ static void chain_progress(sim_coll_t *c, int32_t m)
         return;
     c->sending[m] = 1;
     sim_net_send(c->net, c->vertex[m], c->vertex[next], sim_coll_chunk_bytes(c->data, c->chunks, j),
-                 step_delay(c, m, next), on_ring_sent, c, (uint64_t)m);
+                 step_delay(c, m, next), c->conn, on_ring_sent, c, (uint64_t)m);
 }
 
 static void chain_check(sim_coll_t *c, int32_t m)
@@ -452,8 +454,8 @@ static void hd_progress(sim_coll_t *c, int32_t m)
     uint32_t sh = t < c->levels ? t + 1 : 2 * c->levels - t;
     uint64_t bytes = c->spec.bytes >> sh;
     c->sending[m] = 1;
-    sim_net_send(c->net, c->vertex[m], c->vertex[p], bytes, step_delay(c, m, p), on_hd_sent, c,
-                 (uint64_t)m * 64 + t);
+    sim_net_send(c->net, c->vertex[m], c->vertex[p], bytes, step_delay(c, m, p), c->conn, on_hd_sent,
+                 c, (uint64_t)m * 64 + t);
 }
 
 static void hd_check(sim_coll_t *c, int32_t m)
@@ -494,9 +496,11 @@ static void direct_start(sim_coll_t *c, int32_t m)
             continue;
         /* m just became active: start m -> p and p -> m */
         sim_net_send(c->net, c->vertex[m], c->vertex[p], sim_coll_chunk_bytes(c->spec.bytes, n, p),
-                     step_delay(c, m, p), on_direct_sent, c, (uint64_t)m * (uint64_t)n + (uint64_t)p);
+                     step_delay(c, m, p), c->conn, on_direct_sent, c,
+                     (uint64_t)m * (uint64_t)n + (uint64_t)p);
         sim_net_send(c->net, c->vertex[p], c->vertex[m], sim_coll_chunk_bytes(c->spec.bytes, n, m),
-                     step_delay(c, p, m), on_direct_sent, c, (uint64_t)p * (uint64_t)n + (uint64_t)m);
+                     step_delay(c, p, m), c->conn, on_direct_sent, c,
+                     (uint64_t)p * (uint64_t)n + (uint64_t)m);
     }
 }
 

@@ -62,10 +62,10 @@ typedef struct {
     /* flow pool: what a recomputation reads, by flow id, in arrays of their
      * own (small and dense, so gathering 10,000 flows stays in cache); the
      * rest of each flow in a record */
-    uint32_t *mark;           /* recomputation stamps */
     int32_t *hops;
     int32_t *path;            /* SIM_FLOWS_INLINE_HOPS edge ids per flow, 64-byte aligned */
     double *rate, *new_rate;  /* bits/s: current, and the recomputation's */
+    uint64_t *seen;           /* bitmap: gathered and not frozen yet */
     sim_flow_t *flow;
     uint32_t flow_cap, free_head; /* free list through the records */
     size_t active;
@@ -73,11 +73,10 @@ typedef struct {
     /* by edge, in arrays of their own for the same reason */
     sim_flow_link_t *link;    /* the active flows crossing it */
     sim_flow_fill_t *fill;    /* water-filling state */
-    uint32_t *link_stamp;     /* recomputation stamps */
+    uint64_t *link_seen;      /* bitmap: gathered */
     uint8_t *link_dirty;      /* in dirty[] */
     int32_t *dirty;           /* links touched since the last recomputation */
     size_t n_dirty;
-    uint32_t epoch;           /* stamps of the current recomputation */
     sim_event_id_t recompute_ev;
     int recompute_pending;
     int recompute_deferred;

@@ -23,7 +23,8 @@ static const char usage[] =
     "       [--export graphml|json -o FILE]\n"
     "                  build a fabric; print its figures or export its graph\n"
     "  trace           generate, inspect and check traces (not in this build yet)\n"
-    "  collective      time one collective, like nccl-tests (not in this build yet)\n"
+    "  collective --topo FABRIC --op OP [--algo A] [--ranks N] [--sizes 1K:8G]\n"
+    "                  time one collective over a fabric, as nccl-tests prints it\n"
     "  compare         compare the reports of several runs (not in this build yet)\n"
     "  sweep           run a parameter study (not in this build yet)\n"
     "  plan            search parallel layouts for a model (not in this build yet)\n"
@@ -77,7 +78,6 @@ static const struct {
     const char *name, *arrives_with;
 } later[] = {
     {"trace", "the trace formats and the training generator"},
-    {"collective", "the network models and collectives"},
     {"compare", "the planner's report"},
     {"sweep", "the what-if studies"},
     {"plan", "the what-if studies"},
@@ -129,6 +129,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "topo"))
         return cli_topo(argc - optind, argv + optind);
+    if (!strcmp(cmd, "collective"))
+        return cli_collective(argc - optind, argv + optind);
     for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
         if (!strcmp(cmd, later[i].name)) {
             cli_error("%s: not in this build yet (it comes with %s)", cmd, later[i].arrives_with);

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/tn_hash.h"
+
 int sim_net_init(sim_net_t *n, sim_engine_t *eng, const topo_t *t, sim_net_model_t model,
                  tn_error_t *err)
 {
@@ -14,6 +16,7 @@ int sim_net_init(sim_net_t *n, sim_engine_t *eng, const topo_t *t, sim_net_model
     topo_route_init(&n->route, t);
     if (model == SIM_NET_FLOW)
         sim_flows_init(&n->flows, eng, t);
+    tn_map_init(&n->paths);
     n->link_bytes = tn_calloc((size_t)t->n_edges, sizeof *n->link_bytes);
     n->link_busy_ps = tn_calloc((size_t)t->n_edges, sizeof *n->link_busy_ps);
     return 0;
@@ -24,6 +27,9 @@ void sim_net_destroy(sim_net_t *n)
     if (!n || !n->topo)
         return;
     topo_route_destroy(&n->route);
+    for (size_t i = 0; i < n->paths.cap; i++)
+        free(n->paths.vals[i]);
+    tn_map_destroy(&n->paths);
     if (n->model == SIM_NET_FLOW)
         sim_flows_destroy(&n->flows);
     free(n->link_bytes);
@@ -31,14 +37,42 @@ void sim_net_destroy(sim_net_t *n)
     memset(n, 0, sizeof *n);
 }
 
-void sim_net_send(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, sim_time_t extra_ps,
-                  sim_handler_t done, void *ctx, uint64_t arg)
+/* A cached path: the key's parts (to tell hash collisions apart) and the
+ * edges. */
+typedef struct {
+    int32_t src, dst;
+    uint32_t conn;
+    int32_t hops;
+    int32_t edge[];
+} cached_path_t;
+
+/* The path of connection (src, dst, conn) into n->path; returns its hops. */
+static int route(sim_net_t *n, int32_t src, int32_t dst, uint32_t conn)
 {
-    const topo_t *t = n->topo;
+    uint64_t key = tn_mix64(((uint64_t)(uint32_t)src << 32 | (uint32_t)dst) ^ tn_mix64(conn));
+    cached_path_t *p = tn_map_get(&n->paths, key);
+    if (p && p->src == src && p->dst == dst && p->conn == conn) {
+        memcpy(n->path, p->edge, (size_t)p->hops * sizeof *n->path);
+        return p->hops;
+    }
     tn_error_t err;
-    int hops = topo_route_path(&n->route, src, dst, n->next_flow++, n->path, SIM_NET_MAX_HOPS, &err);
+    int hops = topo_route_path(&n->route, src, dst, conn, n->path, SIM_NET_MAX_HOPS, &err);
     /* topo_finalize() proved every GPU reaches every other. */
     TN_ASSERT(hops >= 0);
+    if (!p && n->paths.n < SIM_NET_PATH_CACHE) {
+        p = tn_malloc(sizeof *p + (size_t)hops * sizeof *p->edge);
+        *p = (cached_path_t){src, dst, conn, hops};
+        memcpy(p->edge, n->path, (size_t)hops * sizeof *n->path);
+        tn_map_put(&n->paths, key, p);
+    }
+    return hops;
+}
+
+void sim_net_send(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, sim_time_t extra_ps,
+                  uint32_t conn, sim_handler_t done, void *ctx, uint64_t arg)
+{
+    const topo_t *t = n->topo;
+    int hops = route(n, src, dst, conn);
     n->transfers++;
     sim_time_t lat = 0;
     uint64_t bottleneck = UINT64_MAX;

@@ -1,8 +1,11 @@
 /* sim/net.h — network models behind one interface: start a transfer from one
  * vertex to another and be called back when its last byte arrives.
  *
- * Transfers are routed with the topology's ECMP (topology/route.h), each
- * transfer its own flow id, so paths are deterministic. Models:
+ * Transfers are routed with the topology's ECMP (topology/route.h), the
+ * path picked by a hash of (source, destination, connection): like a
+ * queue pair of InfiniBand, one connection keeps one path, and a
+ * communication library spreads load by opening several (channels).
+ * Paths are cached per connection (up to SIM_NET_PATH_CACHE of them). Models:
  *  - analytic (alpha-beta): the path's latency sum plus the bytes over the
  *    path's bottleneck capacity; no contention between transfers. Exact for
  *    traffic that never shares a link, a first-order answer otherwise.
@@ -22,6 +25,7 @@
 #include <stdint.h>
 
 #include "common/tn_error.h"
+#include "common/tn_map.h"
 #include "sim/engine.h"
 #include "sim/flow.h"
 #include "sim/scenario.h"
@@ -29,6 +33,7 @@
 #include "topology/topo.h"
 
 #define SIM_NET_MAX_HOPS 64
+#define SIM_NET_PATH_CACHE 4000000
 
 typedef struct {
     sim_engine_t *eng;
@@ -42,6 +47,7 @@ typedef struct {
     sim_time_t *link_busy_ps; /* by edge */
     int32_t path[SIM_NET_MAX_HOPS];
     sim_flows_t flows;        /* the flow model's state */
+    tn_map_t paths;           /* (src, dst, conn) -> cached path */
 } sim_net_t;
 
 /* O(|E|). Never fails today; errors are for models that need inputs. */
@@ -55,6 +61,6 @@ void sim_net_destroy(sim_net_t *n);
  * event, when src == dst. Time complexity: O(hops x degree), plus the
  * first use of dst's routing table, plus the flow model's recomputation. */
 void sim_net_send(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, sim_time_t extra_ps,
-                  sim_handler_t done, void *ctx, uint64_t arg);
+                  uint32_t conn, sim_handler_t done, void *ctx, uint64_t arg);
 
 #endif

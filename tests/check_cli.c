@@ -405,7 +405,7 @@ START_TEST(run_without_scenario_is_usage_error)
 }
 END_TEST
 
-static const char *const not_yet[] = {"trace", "collective", "compare", "sweep", "plan"};
+static const char *const not_yet[] = {"trace", "compare", "sweep", "plan"};
 
 START_TEST(later_commands_say_not_in_this_build)
 {
