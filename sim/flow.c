@@ -106,6 +106,8 @@ void sim_flows_init(sim_flows_t *f, sim_engine_t *eng, const topo_t *t)
     f->fill = tn_calloc(ne, sizeof *f->fill);
     f->link_seen = tn_calloc(ne / 64 + 1, sizeof *f->link_seen);
     f->link_dirty = tn_calloc(ne, sizeof *f->link_dirty);
+    f->busy = tn_malloc(ne * sizeof *f->busy);
+    f->busy_pos = tn_malloc(ne * sizeof *f->busy_pos);
     f->dirty = tn_malloc(ne * sizeof *f->dirty);
     f->comp_links = tn_malloc((ne + 1) * sizeof *f->comp_links);
     /* children of i at 4i+1 .. 4i+4: three entries ahead, they share a
@@ -137,11 +139,14 @@ void sim_flows_destroy(sim_flows_t *f)
     free(f->rate);
     free(f->new_rate);
     free(f->seen);
+    free(f->frozen);
     free(f->flow);
     free(f->link);
     free(f->fill);
     free(f->link_seen);
     free(f->link_dirty);
+    free(f->busy);
+    free(f->busy_pos);
     free(f->dirty);
     free(f->comp_links);
     free(f->comp_flows);
@@ -173,8 +178,11 @@ static uint32_t flow_alloc(sim_flows_t *f)
         f->new_rate = tn_realloc(f->new_rate, cap * sizeof *f->new_rate);
         f->path = realloc_aligned(f->path, old * HOPS * sizeof *f->path, cap * HOPS,
                                   sizeof *f->path);
-        f->seen = tn_realloc(f->seen, cap / 64 * sizeof *f->seen); /* cap: a multiple of 64 */
+        /* cap is a multiple of 64 */
+        f->seen = tn_realloc(f->seen, cap / 64 * sizeof *f->seen);
         memset(f->seen + old / 64, 0, (cap - old) / 64 * sizeof *f->seen);
+        f->frozen = tn_realloc(f->frozen, cap / 64 * sizeof *f->frozen);
+        memset(f->frozen + old / 64, 0, (cap - old) / 64 * sizeof *f->frozen);
         f->comp_flows = tn_realloc(f->comp_flows, (cap + 1) * sizeof *f->comp_flows);
         for (size_t i = cap; i-- > old;) {
             f->flow[i].next_free = f->free_head;
@@ -212,6 +220,10 @@ static uint32_t link_add(sim_flows_t *f, int32_t e, uint32_t id, uint32_t hop)
     }
     l->id[l->n] = id;
     l->hop[l->n] = hop;
+    if (l->n == 0) {
+        f->busy_pos[e] = (int32_t)f->n_busy;
+        f->busy[f->n_busy++] = e;
+    }
     return l->n++;
 }
 
@@ -227,6 +239,11 @@ static void link_remove(sim_flows_t *f, int32_t e, uint32_t pos)
         l->id[pos] = id;
         l->hop[pos] = hop;
         flow_pos(&f->flow[id], f->hops[id])[hop] = pos;
+    }
+    if (last == 0) {
+        int32_t moved = f->busy[--f->n_busy];
+        f->busy[f->busy_pos[e]] = moved;
+        f->busy_pos[moved] = f->busy_pos[e];
     }
 }
 
@@ -422,20 +439,23 @@ static void heap_build(sim_flows_t *f, size_t n)
 
 /* ---- the recomputation ---- */
 
-/* Gathers the links and flows reachable from the dirty links into
- * comp_links[] and comp_flows[], setting each link's water-filling state and
- * each flow's bit in f->seen. Returns the number of links; *nf gets the
- * number of flows. O(links + sum of their flows' hops). */
-static size_t gather(sim_flows_t *f, size_t *nf)
+/* Gathers the links reachable from the dirty links (link -> the flows on
+ * it -> their links) into comp_links[] and sets their water-filling state.
+ * Once more than half of the links carrying flows are reached, it takes
+ * them all instead of finishing the search: water-filling a union of
+ * components gives each component its own max-min rates, so this is exact;
+ * it costs at most twice the water-filling of the component, and saves
+ * most of the search when one component spans the network (the common case
+ * of traffic between random pairs on a fabric with ECMP). Returns the
+ * number of links. O(links + sum of the visited flows' hops). */
+static size_t gather(sim_flows_t *f)
 {
     const sim_flow_link_t *link = f->link;
-    sim_flow_fill_t *fill = f->fill;
     uint64_t *lseen = f->link_seen, *seen = f->seen;
-    const uint64_t *bps = f->topo->bps;
     const int32_t *hops = f->hops;
     int32_t *cl = f->comp_links;
-    uint32_t *cf = f->comp_flows;
-    size_t nl = 0, n = 0;
+    uint32_t *cf = f->comp_flows; /* scratch here: the flows visited */
+    size_t nl = 0, n = 0, half = f->n_busy / 2;
     for (size_t i = 0; i < f->n_dirty; i++) {
         int32_t e = f->dirty[i];
         f->link_dirty[e] = 0;
@@ -448,11 +468,8 @@ static size_t gather(sim_flows_t *f, size_t *nf)
     /* Without branches: each candidate is written at the end of its list,
      * and the list grows by one only when the candidate is new. A flow
      * crossing this link twice is new once: its bit is set at the first. */
-    for (size_t qi = 0; qi < nl; qi++) {
-        int32_t e = cl[qi];
-        const sim_flow_link_t *l = &link[e];
-        fill[e].rem = (double)bps[e];
-        fill[e].left = l->n;
+    for (size_t qi = 0; qi < nl && nl <= half; qi++) {
+        const sim_flow_link_t *l = &link[cl[qi]];
         const uint32_t *ids = l->id;
         size_t first = n;
         for (uint32_t k = 0, nk = l->n; k < nk; k++) {
@@ -474,9 +491,21 @@ static size_t gather(sim_flows_t *f, size_t *nf)
             }
         }
     }
+    for (size_t i = 0; i < n; i++)
+        seen[cf[i] >> 6] = 0;
     for (size_t i = 0; i < nl; i++)
         lseen[cl[i] >> 6] = 0;
-    *nf = n;
+    if (nl > half) {
+        nl = f->n_busy;
+        memcpy(cl, f->busy, nl * sizeof *cl);
+    }
+    sim_flow_fill_t *fill = f->fill;
+    const uint64_t *bps = f->topo->bps;
+    for (size_t i = 0; i < nl; i++) {
+        int32_t e = cl[i];
+        fill[e].rem = (double)bps[e];
+        fill[e].left = link[e].n;
+    }
     return nl;
 }
 
@@ -484,7 +513,7 @@ static size_t gather(sim_flows_t *f, size_t *nf)
  * share (capacity left / crossings by unfrozen flows; ties to the lower
  * link id) is full first; its unfrozen flows freeze at that share, which is
  * taken from every link they cross; repeat until every flow is frozen.
- * A flow's bit in f->seen means "not frozen yet": all are clear at the end.
+ * Lists the flows in comp_flows[] as they freeze, and returns their number.
  *
  * The heap of shares is lazy: an entry keeps the share its link had when it
  * was keyed, and is brought up to date only when it reaches the top. That
@@ -501,15 +530,16 @@ static size_t gather(sim_flows_t *f, size_t *nf)
  * when the dead are more than half of it or stale keys were raised more
  * than n/4 times since the last build (both measured to pay).
  * O(L log L + sum of hops) for L links. */
-static void water_fill(sim_flows_t *f, size_t nl)
+static size_t water_fill(sim_flows_t *f, size_t nl)
 {
     const sim_flow_link_t *link = f->link;
     sim_flow_fill_t *fill = f->fill;
     sim_flow_heap_ent_t *h = f->heap;
-    uint64_t *seen = f->seen;
+    uint64_t *frozen = f->frozen;
     const int32_t *hops = f->hops;
     double *new_rate = f->new_rate;
-    size_t n = nl, dead = 0, raised = 0;
+    uint32_t *cf = f->comp_flows;
+    size_t n = nl, dead = 0, raised = 0, nf = 0;
     heap_build(f, n);
     while (n) {
         if (dead > n / 2 || raised > n / 4) {
@@ -543,9 +573,10 @@ static void water_fill(sim_flows_t *f, size_t nl)
         const uint32_t *ids = link[e].id;
         for (uint32_t k = 0, nk = link[e].n; k < nk && l->left; k++) {
             uint32_t id = ids[k];
-            if (!bit_get(seen, id))
+            if (bit_get(frozen, id))
                 continue;
-            seen[id >> 6] &= ~(1ull << (id & 63));
+            frozen[id >> 6] |= 1ull << (id & 63);
+            cf[nf++] = id;
             new_rate[id] = s;
             const int32_t *p = flow_path(f, id);
             for (int32_t j = 0, nh = hops[id]; j < nh; j++) {
@@ -557,10 +588,12 @@ static void water_fill(sim_flows_t *f, size_t nl)
         TN_ASSERT(l->left == 0);
         dead--; /* e itself, no longer in the heap */
     }
+    return nf;
 }
 
-/* Moves the completion of every gathered flow whose rate changed beyond
- * rate_tol. O(flows + changes x log(pending events)). */
+/* Moves the completion of every frozen flow whose rate changed beyond
+ * rate_tol, and clears their frozen bits. O(flows + changes x log(pending
+ * events)). */
 static void apply(sim_flows_t *f, size_t nf)
 {
     sim_engine_t *eng = f->eng;
@@ -568,7 +601,7 @@ static void apply(sim_flows_t *f, size_t nf)
     double tol = f->rate_tol;
     for (size_t i = 0; i < nf; i++) {
         uint32_t id = f->comp_flows[i];
-        TN_ASSERT(!bit_get(f->seen, id));
+        f->frozen[id >> 6] = 0;
         double nr = f->new_rate[id], r = f->rate[id];
         if (fabs(nr - r) <= tol * nr)
             continue;
@@ -598,9 +631,8 @@ static void on_recompute(sim_engine_t *eng, void *ctx, uint64_t arg)
         return;
     }
     f->recompute_pending = 0;
-    size_t nf;
-    size_t nl = gather(f, &nf);
-    water_fill(f, nl);
+    size_t nl = gather(f);
+    size_t nf = water_fill(f, nl);
     apply(f, nf);
     f->recomputes++;
     f->touched += nf;

@@ -65,7 +65,7 @@ typedef struct {
     int32_t *hops;
     int32_t *path;            /* SIM_FLOWS_INLINE_HOPS edge ids per flow, 64-byte aligned */
     double *rate, *new_rate;  /* bits/s: current, and the recomputation's */
-    uint64_t *seen;           /* bitmap: gathered and not frozen yet */
+    uint64_t *seen, *frozen;  /* bitmaps for a recomputation */
     sim_flow_t *flow;
     uint32_t flow_cap, free_head; /* free list through the records */
     size_t active;
@@ -75,6 +75,8 @@ typedef struct {
     sim_flow_fill_t *fill;    /* water-filling state */
     uint64_t *link_seen;      /* bitmap: gathered */
     uint8_t *link_dirty;      /* in dirty[] */
+    int32_t *busy, *busy_pos; /* the links carrying flows, and where each is in busy[] */
+    size_t n_busy;
     int32_t *dirty;           /* links touched since the last recomputation */
     size_t n_dirty;
     sim_event_id_t recompute_ev;

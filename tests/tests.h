@@ -16,6 +16,7 @@ Suite *fabric_specs_suite(void);
 Suite *workloads_suite(void);
 Suite *scenario_suite(void);
 Suite *skeleton_suite(void);
+Suite *collective_suite(void);
 Suite *results_suite(void);
 Suite *cli_suite(void);
 

@@ -1,0 +1,209 @@
+/* tests/check_collective.c — collective algorithms timed alone on fabrics
+ * whose times follow from formulas: a non-blocking switch (no two
+ * transfers of a ring share a link), DGX A100 servers. */
+#include <check.h>
+#include <math.h>
+#include <string.h>
+
+#include "sim/latency.h"
+#include "sim/measure.h"
+#include "topology/single_switch.h"
+#include "topology/spec.h"
+#include "tests/helpers.h"
+#include "tests/tests.h"
+
+#define BPS 100000000000ull /* 100 Gbps: a bit is 10 ps */
+#define LAT 700000ull       /* 700 ns per hop */
+#define PS_PER_BYTE 80ull   /* 8 bits x 10 ps */
+
+static void one_switch(topo_t *t, int32_t n)
+{
+    topo_init(t);
+    topo_build_single_switch(t, n, BPS, LAT);
+    ck_assert_int_eq(topo_finalize(t, NULL), 0);
+}
+
+static sim_time_t run(const topo_t *t, sim_net_model_t model, sim_coll_spec_t spec, int32_t n)
+{
+    if (spec.channels == 0)
+        spec.channels = 1;
+    sim_measure_t m;
+    tn_error_t err = {0};
+    ck_assert_msg(sim_measure_collective(t, model, &spec, n, &m, &err) == 0, "%s", err.msg);
+    return m.time_ps;
+}
+
+/* Ring all-reduce: 2(n-1) steps of S/n over GPU -> switch -> GPU, no
+ * link shared: t = 2(n-1)(2 lat + S/n / B), exactly, and within 0.5% of
+ * the textbook 2(n-1)a + 2(n-1)/n S/B; the same with the flow model. */
+START_TEST(ring_allreduce_formula)
+{
+    static const int32_t ns[] = {8, 64, 1024};
+    int32_t n = ns[_i];
+    const uint64_t S = 256ull << 20;
+    topo_t t;
+    one_switch(&t, n);
+    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_RING, .bytes = S};
+    sim_time_t want = 2 * (uint64_t)(n - 1) * (2 * LAT + S / (uint64_t)n * PS_PER_BYTE);
+    ck_assert_uint_eq(run(&t, SIM_NET_ANALYTIC, spec, n), want);
+    ck_assert_uint_eq(run(&t, SIM_NET_FLOW, spec, n), want);
+    double a = 2 * LAT * 1e-12, B = BPS / 8.0;
+    double textbook = 2.0 * (n - 1) * a + 2.0 * (n - 1) / n * S / B;
+    ck_assert_double_eq_tol(want * 1e-12, textbook, textbook * 0.005);
+    topo_destroy(&t);
+}
+END_TEST
+
+/* Reduce-scatter and all-gather: n-1 steps of S/n. */
+START_TEST(ring_half_collectives)
+{
+    const int32_t n = 16;
+    const uint64_t S = 64ull << 20;
+    topo_t t;
+    one_switch(&t, n);
+    sim_time_t want = (uint64_t)(n - 1) * (2 * LAT + S / n * PS_PER_BYTE);
+    for (wl_coll_t op = WL_COLL_REDUCESCATTER; op <= WL_COLL_ALLGATHER; op++) {
+        sim_coll_spec_t spec = {.op = op, .algo = SIM_ALGO_RING, .bytes = S};
+        ck_assert_uint_eq(run(&t, SIM_NET_FLOW, spec, n), want);
+    }
+    topo_destroy(&t);
+}
+END_TEST
+
+/* Software latency: every member waits the base latency, every transfer
+ * carries the per-step latency of its class (here all across servers: a
+ * GPU per server). Simple protocol: 8.4 us + 2(n-1)(14 us + wire). */
+START_TEST(latency_model_adds_per_step)
+{
+    const int32_t n = 8;
+    const uint64_t S = 8ull << 20;
+    topo_t t;
+    one_switch(&t, n);
+    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_RING, .bytes = S};
+    ck_assert_int_eq(sim_latency_apply("simple", &spec, NULL), 0);
+    ck_assert_uint_eq(spec.base_ps, 8400000);
+    ck_assert_uint_eq(spec.inter_step_ps, 14000000);
+    sim_time_t want = 8400000 + 2 * (uint64_t)(n - 1) * (14000000 + 2 * LAT + S / n * PS_PER_BYTE);
+    ck_assert_uint_eq(run(&t, SIM_NET_FLOW, spec, n), want);
+    tn_error_t err = {0};
+    ck_assert_int_eq(sim_latency_apply("fast", &spec, &err), -1);
+    topo_destroy(&t);
+}
+END_TEST
+
+/* Halving-doubling: exchanges of S/2, S/4, ..., S/n and back, each one
+ * transfer each way on its own links: 2 log2(n) (2 lat) + 2 S (1 - 1/n)/B. */
+START_TEST(hd_allreduce_formula)
+{
+    const int32_t n = 16;
+    const uint64_t S = 64ull << 20;
+    topo_t t;
+    one_switch(&t, n);
+    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_HD, .bytes = S};
+    sim_time_t want = 2 * 4 * 2 * LAT + 2 * (S - S / n) * PS_PER_BYTE;
+    ck_assert_uint_eq(run(&t, SIM_NET_FLOW, spec, n), want);
+    /* not a power of two */
+    sim_measure_t m;
+    tn_error_t err = {0};
+    ck_assert_int_eq(sim_measure_collective(&t, SIM_NET_FLOW, &spec, 12, &m, &err), -1);
+    ck_assert_str_eq(err.msg, "hd needs a power of two ranks, not 12");
+    topo_destroy(&t);
+}
+END_TEST
+
+/* Direct all-to-all: every GPU sends S/n to each of the n-1 others at
+ * once. With max-min sharing its uplink carries (n-1) S/n; without
+ * contention (analytic) each transfer alone takes S/n. */
+START_TEST(direct_alltoall_formula)
+{
+    const int32_t n = 8;
+    const uint64_t S = 8ull << 20;
+    topo_t t;
+    one_switch(&t, n);
+    sim_coll_spec_t spec = {.op = WL_COLL_ALLTOALL, .algo = SIM_ALGO_AUTO, .bytes = S};
+    ck_assert_uint_eq(run(&t, SIM_NET_FLOW, spec, n),
+                      2 * LAT + (uint64_t)(n - 1) * (S / n) * PS_PER_BYTE);
+    ck_assert_uint_eq(run(&t, SIM_NET_ANALYTIC, spec, n), 2 * LAT + S / n * PS_PER_BYTE);
+    topo_destroy(&t);
+}
+END_TEST
+
+/* Broadcast as a pipelined chain of C chunks: (n - 1 + C - 1) chunk
+ * times; reduce likewise, toward the root. */
+START_TEST(chain_pipeline_formula)
+{
+    const int32_t n = 8;
+    const uint64_t S = 32ull << 20, chunk = 4ull << 20;
+    topo_t t;
+    one_switch(&t, n);
+    uint64_t C = S / chunk;
+    sim_time_t want = (uint64_t)(n - 1 + C - 1) * (2 * LAT + chunk * PS_PER_BYTE);
+    for (wl_coll_t op = WL_COLL_BROADCAST; op <= WL_COLL_REDUCE; op++) {
+        sim_coll_spec_t spec = {.op = op, .algo = SIM_ALGO_RING, .bytes = S, .chunk_bytes = chunk,
+                                .root = 3};
+        ck_assert_uint_eq(run(&t, SIM_NET_FLOW, spec, n), want);
+    }
+    topo_destroy(&t);
+}
+END_TEST
+
+/* Two channels share each link with max-min fairness: each moves half the
+ * data at half the rate, so the bandwidth term is unchanged and the
+ * per-step latency is paid by both at once. */
+START_TEST(channels_share_links)
+{
+    const int32_t n = 8;
+    const uint64_t S = 64ull << 20;
+    topo_t t;
+    one_switch(&t, n);
+    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_RING, .bytes = S};
+    sim_time_t one = run(&t, SIM_NET_FLOW, spec, n);
+    spec.channels = 2;
+    ck_assert_uint_eq(run(&t, SIM_NET_FLOW, spec, n), one);
+    topo_destroy(&t);
+}
+END_TEST
+
+/* Hierarchical all-reduce on 2 DGX A100 servers (analytic: no contention):
+ * a ring reduce-scatter of S over each server's NVSwitch (7 steps of S/8,
+ * 2 hops of 150 ns at 2400 Gbps), a 2-member ring all-reduce of S/8 per
+ * rail (2 steps of S/16 over GPU, PCIe, NIC, leaf, NIC, PCIe, GPU: 6 hops
+ * of 150 ns, bottleneck the 200 Gbps NIC), and an all-gather like the
+ * reduce-scatter. */
+START_TEST(hier_allreduce_formula)
+{
+    json_t *v = test_json("{\"preset\": \"selene-a100\", \"set\": {\"servers\": 2}}");
+    topo_spec_t s;
+    topo_t t;
+    ck_assert_int_eq(topo_spec_parse(&s, v, "s.json", "topology", NULL), 0);
+    json_decref(v);
+    topo_init(&t);
+    ck_assert_int_eq(topo_spec_build(&s, &t, NULL), 0);
+    const uint64_t S = 64ull << 20;
+    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_AUTO, .bytes = S};
+    /* (sim_serialize_ps: bits / rate, rounded to the picosecond) */
+    uint64_t nvs_step = 2 * 150000 + sim_serialize_ps(S / 8, 2400000000000ull);
+    uint64_t net_step = 6 * 150000 + sim_serialize_ps(S / 16, 200000000000ull);
+    sim_time_t want = 7 * nvs_step + 2 * net_step + 7 * nvs_step;
+    ck_assert_uint_eq(run(&t, SIM_NET_ANALYTIC, spec, 16), want);
+    topo_destroy(&t);
+    topo_spec_destroy(&s);
+}
+END_TEST
+
+Suite *collective_suite(void)
+{
+    Suite *s = suite_create("collective");
+    TCase *tc = tcase_create("algorithms");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, ring_allreduce_formula, 0, 3);
+    tcase_add_test(tc, ring_half_collectives);
+    tcase_add_test(tc, latency_model_adds_per_step);
+    tcase_add_test(tc, hd_allreduce_formula);
+    tcase_add_test(tc, direct_alltoall_formula);
+    tcase_add_test(tc, chain_pipeline_formula);
+    tcase_add_test(tc, channels_share_links);
+    tcase_add_test(tc, hier_allreduce_formula);
+    suite_add_tcase(s, tc);
+    return s;
+}
