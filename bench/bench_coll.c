@@ -10,19 +10,13 @@
  * Wall-clock time is read here and only here: a benchmark, not a result.
  */
 #include <stdio.h>
+
+#include "bench/bench.h"
 #include <sys/resource.h>
-#include <time.h>
 
 #include "sim/latency.h"
 #include "sim/measure.h"
 #include "topology/spec.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 int main(void)
 {
@@ -43,12 +37,12 @@ int main(void)
                             .bytes = 1ull << 30, .channels = 1};
     sim_latency_apply("simple", &spec, NULL);
     sim_measure_t m;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     if (sim_measure_collective(&t, SIM_NET_FLOW, &spec, t.n_gpus, &m, &err)) {
         fprintf(stderr, "bench_coll: %s\n", err.msg);
         return 1;
     }
-    double wall = now_s() - t0;
+    double wall = bench_now_s() - t0;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("coll_azure2020_allreduce_1g_s: %.2f\n", wall);

@@ -11,8 +11,9 @@
  */
 #include <gsl/gsl_randist.h>
 #include <stdio.h>
+
+#include "bench/bench.h"
 #include <stdlib.h>
-#include <time.h>
 
 #include "common/tn_rng.h"
 #include "sim/engine.h"
@@ -29,13 +30,6 @@ static void on_event(sim_engine_t *eng, void *ctx, uint64_t arg)
     sim_schedule_in(eng, (sim_time_t)d + 1, on_event, h, arg);
     if (--h->todo == 0)
         sim_stop(eng); /* after rescheduling: the queue stays at N */
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -59,9 +53,9 @@ static void hold(size_t pending, uint64_t events, int reps, double *eps)
     for (int r = 0; r < reps; r++) {
         h.todo = events;
         uint64_t before = eng.processed;
-        double t0 = now_s();
+        double t0 = bench_now_s();
         sim_run(&eng, SIM_TIME_MAX);
-        double dt = now_s() - t0;
+        double dt = bench_now_s() - t0;
         eps[r] = (double)(eng.processed - before) / dt;
     }
     gsl_rng_free(h.rng);

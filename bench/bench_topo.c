@@ -10,18 +10,12 @@
  * Wall-clock time is read here and only here: a benchmark, not a result.
  */
 #include <stdio.h>
+
+#include "bench/bench.h"
 #include <sys/resource.h>
-#include <time.h>
 
 #include "topology/route.h"
 #include "topology/spec.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* Mean ns per lookup over n random GPU pairs (a fixed LCG: same pairs every
  * run). */
@@ -30,7 +24,7 @@ static double lookups(topo_route_t *r, const topo_t *t, int n, uint64_t seed)
     int32_t path[64];
     uint64_t x = seed;
     long hops = 0;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (int i = 0; i < n; i++) {
         x = x * 6364136223846793005ull + 1442695040888963407ull;
         int32_t a = (int32_t)((x >> 33) % (uint64_t)t->n_gpus);
@@ -38,7 +32,7 @@ static double lookups(topo_route_t *r, const topo_t *t, int n, uint64_t seed)
         int32_t b = (int32_t)((x >> 33) % (uint64_t)t->n_gpus);
         hops += topo_route_path(r, t->gpus[a], t->gpus[b], (uint64_t)i, path, 64, NULL);
     }
-    double dt = now_s() - t0;
+    double dt = bench_now_s() - t0;
     if (hops <= 0)
         fprintf(stderr, "bench_topo: no hops?\n");
     return dt / n * 1e9;
@@ -47,7 +41,7 @@ static double lookups(topo_route_t *r, const topo_t *t, int n, uint64_t seed)
 int main(void)
 {
     tn_error_t err = {0};
-    double t0 = now_s();
+    double t0 = bench_now_s();
     json_t *block = json_pack("{ss}", "preset", "azure-2020");
     topo_spec_t s;
     topo_t t;
@@ -62,11 +56,11 @@ int main(void)
         return 1;
     }
     topo_route_init(&r, &t);
-    double built = now_s() - t0;
-    double t1 = now_s();
+    double built = bench_now_s() - t0;
+    double t1 = bench_now_s();
     for (int32_t i = 0; i < t.n_gpus; i++)
         topo_route_dist(&r, t.gpus[0], t.gpus[i]);
-    double warm = now_s() - t1 + built;
+    double warm = bench_now_s() - t1 + built;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double hot = lookups(&r, &t, 1000000, 11);

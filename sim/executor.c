@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/tn_hash.h"
 #include "sim/collective.h"
 
 struct sim_rank {
@@ -223,6 +224,95 @@ static void join_collective(sim_exec_t *x, int32_t r, uint32_t op)
     sim_coll_arrive(f->coll, m); /* may finish (and free) f at once */
 }
 
+/* ---- point to point ----
+ * A SEND of rank r to position p of its group matches the RECV that rank
+ * posts for position (r's) with the same tag, in posting order: a queue
+ * per (sender, receiver, tag) holds whichever side came first. The
+ * transfer starts when both are there and ends both ops when its last
+ * byte arrives. */
+
+typedef struct {
+    int32_t src, dst, tag;
+    uint32_t *op;        /* posted ops of the side that waits */
+    size_t n, head, cap;
+    bool sends;          /* which side the queue holds */
+} p2p_queue_t;
+
+typedef struct sim_p2p_xfer {
+    int32_t src, dst; /* src links the free list while free */
+    uint32_t send_op, recv_op;
+} p2p_xfer_t;
+
+static uint64_t p2p_key(int32_t src, int32_t dst, int32_t tag)
+{
+    return tn_mix64(((uint64_t)(uint32_t)src << 32 | (uint32_t)dst) ^ tn_mix64((uint64_t)(uint32_t)tag));
+}
+
+static void on_p2p_done(sim_engine_t *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    sim_exec_t *x = ctx;
+    p2p_xfer_t *t = &x->xfers[arg];
+    int32_t src = t->src, dst = t->dst;
+    uint32_t so = t->send_op, ro = t->recv_op;
+    x->xfers[arg].src = x->free_xfer; /* back on the free list */
+    x->free_xfer = (int32_t)arg;
+    x->rec->rank_coll_ps[src] += sim_now(x->eng) - x->ranks[src].started[so];
+    x->rec->rank_coll_ps[dst] += sim_now(x->eng) - x->ranks[dst].started[ro];
+    op_done(x, src, so);
+    op_done(x, dst, ro);
+}
+
+static void post_p2p(sim_exec_t *x, int32_t r, uint32_t op)
+{
+    sim_rank_t *rk = &x->ranks[r];
+    const wl_op_t *o = &rk->prog->ops[op];
+    const wl_comm_t *c = &x->tr->comms[o->comm];
+    int32_t peer = c->members[c->group_off[c->rank_group[r]] + o->peer];
+    bool send = o->kind == WL_OP_SEND;
+    int32_t src = send ? r : peer, dst = send ? peer : r;
+    rk->started[op] = sim_now(x->eng);
+    uint64_t key = p2p_key(src, dst, o->tag);
+    p2p_queue_t *q = tn_map_get(&x->p2p, key);
+    while (q && (q->src != src || q->dst != dst || q->tag != o->tag))
+        q = tn_map_get(&x->p2p, key = tn_mix64(key)); /* a collision: probe on */
+    if (!q || q->head == q->n || q->sends == send) {
+        /* nothing to match: wait in the queue */
+        if (!q) {
+            q = tn_calloc(1, sizeof *q);
+            *q = (p2p_queue_t){.src = src, .dst = dst, .tag = o->tag};
+            tn_map_put(&x->p2p, key, q);
+        }
+        if (q->head == q->n)
+            q->head = q->n = 0;
+        q->sends = send;
+        TN_GROW(q->op, q->cap, q->n + 1);
+        q->op[q->n++] = op;
+        return;
+    }
+    uint32_t other = q->op[q->head++];
+    uint32_t so = send ? op : other, ro = send ? other : op;
+    const wl_op_t *s_op = &x->ranks[src].prog->ops[so], *r_op = &x->ranks[dst].prog->ops[ro];
+    if (s_op->bytes != r_op->bytes) {
+        fail(x, dst, ro, "disagree on its size", src, so);
+        return;
+    }
+    int32_t id = x->free_xfer;
+    if (id < 0) {
+        TN_GROW(x->xfers, x->xfers_cap, x->n_xfers + 1);
+        id = (int32_t)x->n_xfers++;
+    } else {
+        x->free_xfer = x->xfers[id].src;
+    }
+    x->xfers[id] = (p2p_xfer_t){src, dst, so, ro};
+    int32_t vs = x->rank_vertex[src], vd = x->rank_vertex[dst];
+    const topo_t *t = x->net->topo;
+    sim_time_t step = t->server[vs] >= 0 && t->server[vs] == t->server[vd] ? x->coll.intra_step_ps
+                                                                          : x->coll.inter_step_ps;
+    sim_net_send(x->net, vs, vd, s_op->bytes, step, (uint32_t)o->tag, on_p2p_done, x,
+                 (uint64_t)id);
+}
+
 static void op_start(sim_exec_t *x, int32_t r, uint32_t op)
 {
     sim_rank_t *rk = &x->ranks[r];
@@ -237,7 +327,8 @@ static void op_start(sim_exec_t *x, int32_t r, uint32_t op)
         break;
     case WL_OP_SEND:
     case WL_OP_RECV:
-        TN_ASSERT(!"refused at init");
+        post_p2p(x, r, op);
+        break;
     }
 }
 
@@ -248,9 +339,7 @@ static int check_supported(const wl_trace_t *tr, tn_error_t *err)
         for (uint32_t i = 0; i < tr->progs[p].n_ops; i++) {
             const wl_op_t *o = &tr->progs[p].ops[i];
             const char *why = NULL;
-            if (o->kind == WL_OP_SEND || o->kind == WL_OP_RECV)
-                why = "send/recv is not in this build yet";
-            else if (o->kind == WL_OP_COMPUTE && o->flops > 0 && o->duration_ps == 0)
+            if (o->kind == WL_OP_COMPUTE && o->flops > 0 && o->duration_ps == 0)
                 why = "compute given in flops needs the compute model, not in this build yet";
             if (why)
                 return tn_error_set(err, TN_EINPUT, "program %s: op %u (%s): %s",
@@ -294,6 +383,8 @@ int sim_exec_init(sim_exec_t *x, sim_engine_t *eng, sim_net_t *net, const wl_tra
     x->iterations = iterations;
     x->rec = rec;
     tn_map_init(&x->inflight);
+    tn_map_init(&x->p2p);
+    x->free_xfer = -1;
 
     x->succ_off = tn_calloc((size_t)tr->n_progs, sizeof *x->succ_off);
     x->succ = tn_calloc((size_t)tr->n_progs, sizeof *x->succ);
@@ -416,6 +507,14 @@ void sim_exec_destroy(sim_exec_t *x)
         }
     }
     tn_map_destroy(&x->inflight);
+    for (size_t i = 0; i < x->p2p.cap; i++)
+        if (x->p2p.vals[i]) {
+            p2p_queue_t *q = x->p2p.vals[i];
+            free(q->op);
+            free(q);
+        }
+    tn_map_destroy(&x->p2p);
+    free(x->xfers);
     free(x->ready);
     memset(x, 0, sizeof *x);
 }

@@ -7,9 +7,10 @@
  * the rank when its part is done. A rank runs its program `iterations`
  * times, each iteration starting when the rank finished the previous one.
  * Collectives run with the algorithm, chunking, channels and latencies of
- * `coll` (its op and size come from each op). SEND/RECV and compute given
- * in FLOPs arrive with the replay and the compute model; a trace that uses
- * them is refused at init.
+ * `coll` (its op and size come from each op). A SEND matches the RECV its
+ * peer posts with the same tag, in order; the transfer carries the
+ * per-step latency of its link class. Compute given in FLOPs arrives with
+ * the compute model; a trace that uses it is refused at init.
  *
  * Ownership: a sim_exec_t is caller-owned (sim_exec_init/destroy); it
  * borrows the engine, network, trace, placement and records, which must
@@ -43,6 +44,10 @@ typedef struct {
     uint32_t **succ_off, **succ; /* by program: successors (CSR) */
     int32_t **comm_vertex;       /* by comm: member vertices in member order */
     tn_map_t inflight;           /* (comm, group, seq) -> collective in flight */
+    tn_map_t p2p;                /* (sender, receiver, tag) -> posted sends or recvs */
+    struct sim_p2p_xfer *xfers;  /* transfers in flight, a pool */
+    size_t n_xfers, xfers_cap;
+    int32_t free_xfer;           /* free list through the pool, -1 when empty */
     int32_t ranks_finished;
     /* Ops whose dependencies are done, not started yet: a worklist, so that
      * chains of ops that finish at once run in a loop, not a recursion. */

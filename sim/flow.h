@@ -7,22 +7,28 @@
  * rates rise together; a flow stops rising when one of its links is full).
  * A flow's callback runs latency_ps after its last bit was transmitted.
  *
- * Rates change only when flows start or finish, and only for the flows
- * linked to those through shared links, transitively (their connected
- * component). Starts and ends at one instant mark their links dirty and
- * share one recomputation, which runs as an engine event at that instant
- * after the other events already pending there. A flow's remaining bits are
- * brought up to date, and its completion event rescheduled, only when its
- * rate changes. A rate within rate_tol (relative, default 1e-12) of the old
- * one is floating-point noise from a different order of subtraction, not a
- * new share: the old rate is kept, which moves a completion by less than
- * 1 ps per second of transfer; set rate_tol to 0 for none of it.
+ * Rates change only when flows start or finish, and are recomputed only
+ * for the flows linked to those through shared links, transitively (their
+ * connected component). Starts and ends at one instant mark their links
+ * dirty and share one recomputation, an engine event at that instant that
+ * runs after the other events pending there. When the search for the
+ * component has reached more than half of the links carrying flows, all of
+ * those links are taken instead: water-filling a union of components gives
+ * each its own max-min rates, so this is exact, costs at most twice the
+ * component's links, and spares the rest of the search when one component
+ * spans the fabric. A flow's remaining bits are brought up to date, and its
+ * completion event moved, only when its rate changes. A rate within
+ * rate_tol (relative, default 1e-12) of the old one is rounding noise from
+ * a different order of subtraction, not a new share: the old rate is kept,
+ * which moves a completion by at most 1 ps per second of transfer; set
+ * rate_tol to 0 to apply every change.
  *
  * Nothing is allocated per event once the pools have grown to the peak
- * number of flows: flow records live in a pool with a free list, paths of
- * up to SIM_FLOWS_INLINE_HOPS hops are stored in the record, and each link
- * keeps an array of the flows crossing it (removal in O(1): every flow
- * remembers its position in each of its links' arrays).
+ * number of flows: flows live in a pool with a free list, paths of up to
+ * SIM_FLOWS_INLINE_HOPS hops in a row of that pool (longer ones take one
+ * allocation each), and each link keeps an array of the flows crossing it
+ * (removal in O(1): each flow remembers its position in each of its links'
+ * arrays).
  *
  * Ownership: a sim_flows_t is caller-owned (sim_flows_init/destroy). It
  * borrows the engine and the topology, which must outlive it; it owns its
@@ -56,7 +62,7 @@ typedef struct {
     uint64_t started;         /* flows that became active */
     uint64_t finished;        /* flows that finished transmitting */
     uint64_t recomputes;      /* recomputations run */
-    uint64_t touched;         /* flows in their components, summed */
+    uint64_t touched;         /* flows recomputed, summed over recomputations */
     uint64_t rescheduled;     /* rate changes (completion events moved) */
 
     /* flow pool: what a recomputation reads, by flow id, in arrays of their
@@ -64,7 +70,7 @@ typedef struct {
      * rest of each flow in a record */
     int32_t *hops;
     int32_t *path;            /* SIM_FLOWS_INLINE_HOPS edge ids per flow, 64-byte aligned */
-    double *rate, *new_rate;  /* bits/s: current, and the recomputation's */
+    double *rate;             /* bits/s */
     uint64_t *seen, *frozen;  /* bitmaps for a recomputation */
     sim_flow_t *flow;
     uint32_t flow_cap, free_head; /* free list through the records */
@@ -85,7 +91,8 @@ typedef struct {
 
     /* recomputation scratch */
     int32_t *comp_links;
-    uint32_t *comp_flows;
+    uint32_t *comp_flows;     /* as they freeze */
+    double *new_rate;         /* of comp_flows[i] */
     sim_flow_heap_ent_t *heap_mem, *heap;
 } sim_flows_t;
 
@@ -105,7 +112,7 @@ void sim_flows_destroy(sim_flows_t *f);
  * SIM_FLOWS_NONE when bytes or hops is 0: such a flow never shares a link,
  * and done runs after latency_ps alone. Aborts on an edge id out of range.
  * Time complexity: O(hops), amortised; the recomputation it causes is
- * O(component links x log(component links) + sum of the component's hops). */
+ * O((L + H) log L) for the L links it covers, crossed H times by flows. */
 uint32_t sim_flows_start(sim_flows_t *f, const int32_t *path, int hops, uint64_t bytes,
                          sim_time_t latency_ps, sim_handler_t done, void *ctx, uint64_t arg);
 

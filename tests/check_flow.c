@@ -296,6 +296,33 @@ START_TEST(long_paths)
 }
 END_TEST
 
+START_TEST(a_link_crossed_twice_carries_the_flow_twice)
+{
+    /* One 90 Gbps link; a's path crosses it twice, b's once. Rising
+     * together at r, the link carries 2r + r: full at r = 30 Gbps. */
+    topo_t t;
+    chain(&t, 1, (double[]){90});
+    sim_engine_t eng;
+    sim_engine_init(&eng);
+    sim_flows_t f;
+    sim_flows_init(&f, &eng, &t);
+    times_t r = {0};
+    uint32_t a = sim_flows_start(&f, (int32_t[]){0, 0}, 2, 3750000, 0, record, &r, 0);
+    uint32_t b = sim_flows_start(&f, (int32_t[]){0}, 1, 3750000, 0, record, &r, 1);
+    sim_run(&eng, 0);
+    ck_assert_double_eq_tol(sim_flows_rate(&f, a), 30e9, 1e-3);
+    ck_assert_double_eq_tol(sim_flows_rate(&f, b), 30e9, 1e-3);
+    /* 3e7 bits each at 30 Gbps: both end at 1 ms, and leave the link empty */
+    sim_run(&eng, SIM_TIME_MAX);
+    ck_assert_uint_eq(r.at[0], 1000 * US);
+    ck_assert_uint_eq(r.at[1], 1000 * US);
+    ck_assert_uint_eq(sim_flows_active(&f), 0);
+    sim_flows_destroy(&f);
+    sim_engine_destroy(&eng);
+    topo_destroy(&t);
+}
+END_TEST
+
 START_TEST(destroy_cancels_its_events)
 {
     /* Two flows transmitting and one whose callback waits out its latency:
@@ -409,9 +436,10 @@ static void brute_max_min(const rcase_t *c, double *want)
 }
 
 /* Plans n random flows between random vertices of `ends` (routed with
- * ECMP), started in batches at one instant or staggered, sizes 1 B .. 2 MB. */
-static void rcase_plan(rcase_t *c, const topo_t *t, const int32_t *ends, int n_ends, int n,
-                       gsl_rng *rng)
+ * ECMP), started in batches at one instant or staggered, sizes 1 B .. 2 MB.
+ * With group[] (by vertex), both ends of a flow are in the same group. */
+static void rcase_plan(rcase_t *c, const topo_t *t, const int32_t *ends, int n_ends,
+                       const int *group, int n, gsl_rng *rng)
 {
     topo_route_t route;
     topo_route_init(&route, t);
@@ -422,7 +450,7 @@ static void rcase_plan(rcase_t *c, const topo_t *t, const int32_t *ends, int n_e
         int32_t a = ends[gsl_rng_uniform_int(rng, (unsigned long)n_ends)], b;
         do
             b = ends[gsl_rng_uniform_int(rng, (unsigned long)n_ends)];
-        while (b == a);
+        while (b == a || (group && group[b] != group[a]));
         tn_error_t err = {0};
         c->hops[i] = topo_route_path(&route, a, b, (uint64_t)i, c->path[i], RMAX_HOPS, &err);
         ck_assert_msg(c->hops[i] > 0, "%s", err.msg);
@@ -536,13 +564,115 @@ START_TEST(matches_brute_force_random_graphs)
         int n_ends;
         random_graph(&t, rng, ends, &n_ends);
         rcase_t *c = calloc(1, sizeof *c);
-        rcase_plan(c, &t, ends, n_ends, 20 + (int)gsl_rng_uniform_int(rng, 60), rng);
+        rcase_plan(c, &t, ends, n_ends, NULL, 20 + (int)gsl_rng_uniform_int(rng, 60), rng);
         rcase_run(c, 1e-12);
         ck_assert_int_gt(c->checks, 2);
         free(c);
         topo_destroy(&t);
         gsl_rng_free(rng);
     }
+}
+END_TEST
+
+/* Five clusters of 3 .. 5 vertices, each a random tree plus random extra
+ * cables (10 .. 400 Gbps), chained through their first vertices. A shortest
+ * path between two vertices of one cluster stays inside it, so flows within
+ * clusters make up to five components, of varying size: some changes reach
+ * fewer than half of the busy links, some more. */
+static void clustered_graph(topo_t *t, gsl_rng *rng, int32_t *ends, int *n_ends, int *group)
+{
+    static const uint64_t gbps[] = {10, 25, 40, 100, 400};
+    topo_init(t);
+    int nv = 0, first_prev = -1;
+    for (int k = 0; k < 5; k++) {
+        int size = 3 + (int)gsl_rng_uniform_int(rng, 3), first = nv;
+        char adj[5][5] = {{0}};
+        for (int v = 0; v < size; v++) {
+            topo_add_vertex(t, TOPO_GPU, nv, 0);
+            group[nv] = k;
+            ends[nv] = nv;
+            nv++;
+        }
+        for (int v = 1; v < size; v++) {
+            int u = (int)gsl_rng_uniform_int(rng, (unsigned long)v);
+            adj[u][v] = adj[v][u] = 1;
+            topo_add_cable(t, first + u, first + v, gbps[gsl_rng_uniform_int(rng, 5)] * GBPS, 100,
+                           TOPO_TIER_LEAF);
+        }
+        for (int x = 0; x < size; x++) {
+            int u = (int)gsl_rng_uniform_int(rng, (unsigned long)size);
+            int v = (int)gsl_rng_uniform_int(rng, (unsigned long)size);
+            if (u == v || adj[u][v])
+                continue;
+            adj[u][v] = adj[v][u] = 1;
+            topo_add_cable(t, first + u, first + v, gbps[gsl_rng_uniform_int(rng, 5)] * GBPS, 100,
+                           TOPO_TIER_LEAF);
+        }
+        if (first_prev >= 0)
+            topo_add_cable(t, first_prev, first, 100 * GBPS, 100, TOPO_TIER_SPINE);
+        first_prev = first;
+    }
+    tn_error_t err = {0};
+    ck_assert_msg(topo_finalize(t, &err) == 0, "%s", err.msg);
+    *n_ends = nv;
+}
+
+START_TEST(matches_brute_force_components)
+{
+    for (unsigned long seed = 1; seed <= 30; seed++) {
+        gsl_rng *rng = tn_rng_stream(seed, TN_RNG_TEST, 80);
+        topo_t t;
+        int32_t ends[25];
+        int group[25], n_ends;
+        clustered_graph(&t, rng, ends, &n_ends, group);
+        rcase_t *c = calloc(1, sizeof *c);
+        rcase_plan(c, &t, ends, n_ends, group, 30 + (int)gsl_rng_uniform_int(rng, 60), rng);
+        rcase_run(c, 1e-12);
+        ck_assert_int_gt(c->checks, 2);
+        free(c);
+        topo_destroy(&t);
+        gsl_rng_free(rng);
+    }
+}
+END_TEST
+
+START_TEST(only_the_component_is_recomputed)
+{
+    /* Links 0, 1, 2, 3 of a chain (edges 0, 2, 4, 6), 100, 100, 90 and
+     * 100 Gbps: a and b on link 0, c on 1, d and e on 2, f on 3; four
+     * components. A flow g joining d and e on link 2 at 10 us is a change
+     * to that component only: one recomputation of its three flows, 30
+     * Gbps each, and nobody else's rate moves. */
+    topo_t t;
+    chain(&t, 4, (double[]){100, 100, 90, 100});
+    sim_engine_t eng;
+    sim_engine_init(&eng);
+    sim_flows_t f;
+    sim_flows_init(&f, &eng, &t);
+    times_t r = {0};
+    uint64_t big = 100000000; /* 100 MB: nobody ends during the test */
+    uint32_t id[6];
+    static const int32_t on[6] = {0, 0, 2, 4, 4, 6};
+    for (int i = 0; i < 6; i++)
+        id[i] = sim_flows_start(&f, &on[i], 1, big, 0, record, &r, (uint64_t)i);
+    sim_run(&eng, 0);
+    ck_assert_uint_eq(f.recomputes, 1);
+    ck_assert_uint_eq(f.touched, 6);
+    job_t j = {&f, &on[3], 1, big, 0, &r};
+    sim_schedule(&eng, 10 * US, start_job, &j, 6);
+    uint64_t moved = f.rescheduled;
+    sim_run(&eng, 10 * US);
+    ck_assert_uint_eq(f.recomputes, 2);
+    ck_assert_uint_eq(f.touched, 6 + 3);
+    ck_assert_uint_eq(f.rescheduled - moved, 3);
+    ck_assert_double_eq_tol(sim_flows_rate(&f, id[0]), 50e9, 1e-3);
+    ck_assert_double_eq_tol(sim_flows_rate(&f, id[2]), 100e9, 1e-3);
+    ck_assert_double_eq_tol(sim_flows_rate(&f, id[3]), 30e9, 1e-3);
+    ck_assert_double_eq_tol(sim_flows_rate(&f, id[4]), 30e9, 1e-3);
+    ck_assert_double_eq_tol(sim_flows_rate(&f, id[5]), 100e9, 1e-3);
+    sim_flows_destroy(&f);
+    sim_engine_destroy(&eng);
+    topo_destroy(&t);
 }
 END_TEST
 
@@ -579,7 +709,7 @@ START_TEST(matches_brute_force_fattree)
         small_fattree(&t, rng, ends, &n_ends);
         ck_assert_int_eq(t.n_vertices, 16 + 20); /* 8 leaves, 8 aggregation, 4 core */
         rcase_t *c = calloc(1, sizeof *c);
-        rcase_plan(c, &t, ends, n_ends, RMAX_FLOWS, rng);
+        rcase_plan(c, &t, ends, n_ends, NULL, RMAX_FLOWS, rng);
         rcase_run(c, 1e-12);
         ck_assert_int_gt(c->checks, 10);
         free(c);
@@ -601,7 +731,7 @@ START_TEST(same_run_same_times)
     int n_ends;
     small_fattree(&t, rng, ends, &n_ends);
     rcase_t *c = calloc(1, sizeof *c);
-    rcase_plan(c, &t, ends, n_ends, RMAX_FLOWS, rng);
+    rcase_plan(c, &t, ends, n_ends, NULL, RMAX_FLOWS, rng);
     sim_time_t first[RMAX_FLOWS];
     rcase_run(c, 1e-12);
     memcpy(first, c->done_at, sizeof first);
@@ -630,9 +760,12 @@ Suite *flow_suite(void)
     tcase_add_test(tc, zero_bytes_or_no_hops);
     tcase_add_test(tc, one_instant_one_recomputation);
     tcase_add_test(tc, long_paths);
+    tcase_add_test(tc, a_link_crossed_twice_carries_the_flow_twice);
     tcase_add_test(tc, destroy_cancels_its_events);
     tcase_add_test(tc, matches_brute_force_random_graphs);
     tcase_add_test(tc, matches_brute_force_fattree);
+    tcase_add_test(tc, matches_brute_force_components);
+    tcase_add_test(tc, only_the_component_is_recomputed);
     tcase_add_test(tc, same_run_same_times);
     suite_add_tcase(s, tc);
     return s;

@@ -237,6 +237,54 @@ START_TEST(time_overflow_is_refused)
 }
 END_TEST
 
+/* Two pipeline stages: rank 0 computes 10 us and sends 1 MiB (tag 7) to
+ * rank 1, which receives it and computes 20 us. A transfer: 2 hops of
+ * 700 ns and 1 MiB x 80 ps/byte at 100 Gbps = 85.28608 us. Iteration 1
+ * ends when rank 1 finishes: 10 + 85.28608 + 20 us. In iteration 2 rank 0
+ * is ready to send at 95.28608 + 10 us, but rank 1 posts its receive only
+ * at 115.28608 us, so the transfer starts then: 115.28608 + 85.28608 + 20. */
+START_TEST(send_recv_pipeline)
+{
+    rig_t g;
+    wl_trace_init(&g.tr, 2);
+    int32_t grp[2] = {0, 0};
+    int32_t pp = wl_trace_add_comm(&g.tr, "pp", 1, grp);
+    int32_t s0 = wl_trace_add_program(&g.tr, "stage0"), s1 = wl_trace_add_program(&g.tr, "stage1");
+    wl_op_t c10 = {.kind = WL_OP_COMPUTE, .duration_ps = 10000000};
+    wl_op_t c20 = {.kind = WL_OP_COMPUTE, .duration_ps = 20000000};
+    wl_op_t send = {.kind = WL_OP_SEND, .comm = pp, .peer = 1, .tag = 7, .bytes = 1 << 20};
+    wl_op_t recv = {.kind = WL_OP_RECV, .comm = pp, .peer = 0, .tag = 7, .bytes = 1 << 20};
+    uint32_t a = wl_program_add_op(&g.tr, s0, &c10, NULL, 0);
+    wl_program_add_op(&g.tr, s0, &send, &a, 1);
+    uint32_t b = wl_program_add_op(&g.tr, s1, &recv, NULL, 0);
+    wl_program_add_op(&g.tr, s1, &c20, &b, 1);
+    g.tr.rank_prog[0] = s0;
+    g.tr.rank_prog[1] = s1;
+    ck_assert_int_eq(wl_trace_check(&g.tr, NULL), 0);
+    ck_assert_int_eq(rig_run(&g, 2, 100000000000ull, 700000, 2, NULL), 0);
+    uint64_t xfer = 2 * 700000 + (1u << 20) * 80ull;
+    ck_assert_uint_eq(xfer, 85286080);
+    ck_assert_uint_eq(g.rec.iter_end[0], 10000000 + xfer + 20000000);
+    ck_assert_uint_eq(g.rec.iter_end[1], g.rec.iter_end[0] + xfer + 20000000);
+    rig_destroy(&g);
+
+    /* a receive that no send matches: a deadlock naming the op */
+    wl_trace_init(&g.tr, 2);
+    pp = wl_trace_add_comm(&g.tr, "pp", 1, grp);
+    s0 = wl_trace_add_program(&g.tr, "idle");
+    s1 = wl_trace_add_program(&g.tr, "waits");
+    wl_program_add_op(&g.tr, s0, &c10, NULL, 0);
+    wl_program_add_op(&g.tr, s1, &recv, NULL, 0);
+    g.tr.rank_prog[0] = s0;
+    g.tr.rank_prog[1] = s1;
+    tn_error_t err = {0};
+    ck_assert_int_eq(rig_run(&g, 2, 100000000000ull, 700000, 1, &err), -1);
+    ck_assert_str_eq(err.msg, "deadlock: 1 of 2 ranks never finished iteration; rank 1 in op 0 "
+                              "(recv  on pp)");
+    rig_destroy(&g);
+}
+END_TEST
+
 /* A job on fewer GPUs than the fabric has, through the scenario path. */
 START_TEST(scenario_runs_on_a_subset)
 {
@@ -350,6 +398,7 @@ Suite *skeleton_suite(void)
     tcase_add_test(tc, late_rank_delays_everyone);
     tcase_add_test(tc, deadlock_is_reported);
     tcase_add_test(tc, mismatched_collective_is_reported);
+    tcase_add_test(tc, send_recv_pipeline);
     tcase_add_test(tc, long_chain_of_instant_ops);
     tcase_add_test(tc, time_overflow_is_refused);
     tcase_add_test(tc, scenario_runs_on_a_subset);
