@@ -10,6 +10,10 @@
  *    its previous send has finished and member i+1 has reached the
  *    collective (a late rank holds up its neighbours, as in NCCL).
  *    `channels` rings run side by side, each with S/channels.
+ *  - tree: double binary tree all-reduce (as NCCL): two binary trees, each
+ *    carrying S/2, the second numbered backwards so the leaves of one are
+ *    the inner nodes of the other; chunks are reduced up to the root and
+ *    broadcast back down, pipelined, one send at a time per member.
  *  - hd: recursive halving then doubling (Rabenseifner) all-reduce, for a
  *    power-of-two n: log2 n exchanges of S/2, S/4, ... then back.
  *  - direct: all-to-all, every member sending S/n to every other at once.

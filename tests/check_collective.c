@@ -111,6 +111,22 @@ START_TEST(hd_allreduce_formula)
 }
 END_TEST
 
+/* Double binary tree on 7 ranks (depth 2), analytic: each tree moves S/2
+ * in one chunk, T = 2 lat + S/(2B) per transfer. Reduce: 2 levels, 2T.
+ * Broadcast: a node sends to its first child, then its second, so the
+ * last leaf has it 2T per level later: 4T. In all 6T; both trees at once. */
+START_TEST(tree_allreduce_formula)
+{
+    const int32_t n = 7;
+    const uint64_t S = 64ull << 20;
+    topo_t t;
+    one_switch(&t, n);
+    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_TREE, .bytes = S};
+    ck_assert_uint_eq(run(&t, SIM_NET_ANALYTIC, spec, n), 6 * (2 * LAT + S / 2 * PS_PER_BYTE));
+    topo_destroy(&t);
+}
+END_TEST
+
 /* Direct all-to-all: every GPU sends S/n to each of the n-1 others at
  * once. With max-min sharing its uplink carries (n-1) S/n; without
  * contention (analytic) each transfer alone takes S/n. */
@@ -200,6 +216,7 @@ Suite *collective_suite(void)
     tcase_add_test(tc, ring_half_collectives);
     tcase_add_test(tc, latency_model_adds_per_step);
     tcase_add_test(tc, hd_allreduce_formula);
+    tcase_add_test(tc, tree_allreduce_formula);
     tcase_add_test(tc, direct_alltoall_formula);
     tcase_add_test(tc, chain_pipeline_formula);
     tcase_add_test(tc, channels_share_links);

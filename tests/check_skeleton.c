@@ -366,15 +366,16 @@ START_TEST(not_yet_models_are_refused_at_run)
     static const struct {
         const char *set, *msg;
     } cases[] = {
-        {"collectives.algorithm=tree", "workloads/scenarios/skeleton-8gpu.json: workload: rank 0 "
-                                       "(program compute-allreduce, op 1) on world: the tree "
-                                       "algorithm is not in this build yet"},
+        {"collectives.algorithm=hd", "workloads/scenarios/skeleton-8gpu.json: workload: rank 0 "
+                                     "(program compute-allreduce, op 1) on world: hd needs a power "
+                                     "of two ranks, not 6"},
         {"collectives.algorithm=direct", "workloads/scenarios/skeleton-8gpu.json: workload: rank 0 "
                                          "(program compute-allreduce, op 1) on world: allreduce: "
                                          "direct runs all-to-all only"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        sim_overrides_t ov = {&cases[i].set, 1, false, 0};
+        const char *sets[] = {cases[i].set, "workload.ranks=6"};
+        sim_overrides_t ov = {sets, 2, false, 0};
         sim_scenario_t sc;
         sim_records_t rec;
         tn_error_t err = {0};
