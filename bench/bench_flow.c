@@ -16,8 +16,9 @@
  * Wall-clock time is read here and only here: a benchmark, not a result.
  */
 #include <stdio.h>
+
+#include "bench/bench.h"
 #include <stdlib.h>
-#include <time.h>
 
 #include "sim/flow.h"
 #include "topology/fattree.h"
@@ -71,13 +72,6 @@ static void on_done(sim_engine_t *eng, void *ctx, uint64_t arg)
     start_random(ctx);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -111,9 +105,9 @@ int main(void)
 
     for (int i = 0; i < ACTIVE; i++)
         start_random(&g);
-    double t0 = now_s();
+    double t0 = bench_now_s();
     sim_run(&eng, 0);
-    double first = now_s() - t0;
+    double first = bench_now_s() - t0;
     /* Warm up: every flow event once or so, routing tables and pools at
      * their steady size. */
     while (f.recomputes < 2000)
@@ -123,10 +117,10 @@ int main(void)
     uint64_t rc0 = f.recomputes, touched0 = f.touched, moved0 = f.rescheduled;
     for (int r = 0; r < REPS; r++) {
         uint64_t before = f.recomputes;
-        double t1 = now_s();
+        double t1 = bench_now_s();
         while (f.recomputes - before < PER_REP)
             sim_run(&eng, sim_next_time(&eng));
-        us[r] = (now_s() - t1) / (double)(f.recomputes - before) * 1e6;
+        us[r] = (bench_now_s() - t1) / (double)(f.recomputes - before) * 1e6;
     }
     uint64_t rcs = f.recomputes - rc0;
     qsort(us, REPS, sizeof us[0], cmp_double);

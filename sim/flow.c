@@ -422,15 +422,9 @@ static void heap_pop(sim_flow_heap_ent_t *h, size_t *n)
         heap_replace_top(h, last, x);
 }
 
-/* Keys the links of comp_links[0 .. n) by their current share and
- * heapifies. O(n). */
-static void heap_build(sim_flows_t *f, size_t n)
+/* Heapifies h[0 .. n), whose keys are set. O(n). */
+static void heap_heapify(sim_flow_heap_ent_t *h, size_t n)
 {
-    sim_flow_heap_ent_t *h = f->heap;
-    for (size_t i = 0; i < n; i++) {
-        int32_t e = f->comp_links[i];
-        h[i].key = key_of(share_of(&f->fill[e]), e);
-    }
     for (size_t i = n; i < n + 4; i++)
         h[i].key = KEY_NONE;
     for (size_t i = n / 4 + 1; i-- > 0;) {
@@ -450,14 +444,16 @@ static void heap_build(sim_flows_t *f, size_t n)
 /* ---- the recomputation ---- */
 
 /* Gathers the links reachable from the dirty links (link -> the flows on
- * it -> their links) into comp_links[] and sets their water-filling state.
+ * it -> their links), sets their water-filling state and puts them in the
+ * heap, keyed by their share, not yet in heap order.
  * Once more than half of the links carrying flows are reached, it takes
  * them all instead of finishing the search: water-filling a union of
  * components gives each component its own max-min rates, so this is exact;
- * it costs at most twice the water-filling of the component, and saves
- * most of the search when one component spans the network (the common case
- * of traffic between random pairs on a fabric with ECMP). Returns the
- * number of links. O(links + sum of the visited flows' hops). */
+ * it takes at most twice the component's links, and saves most of the
+ * search when one component spans the fabric (the common case of traffic
+ * between random pairs on a fabric with ECMP, or of collectives over a
+ * whole cluster). Returns the number of links.
+ * O(links + sum of the visited flows' hops). */
 static size_t gather(sim_flows_t *f)
 {
     const sim_flow_link_t *link = f->link;
@@ -505,16 +501,22 @@ static size_t gather(sim_flows_t *f)
         seen[cf[i] >> 6] = 0;
     for (size_t i = 0; i < nl; i++)
         lseen[cl[i] >> 6] = 0;
+    const int32_t *take = cl;
     if (nl > half) {
         nl = f->n_busy;
-        memcpy(cl, f->busy, nl * sizeof *cl);
+        take = f->busy;
     }
+    /* the water-filling state, and the heap's keys while at it */
     sim_flow_fill_t *fill = f->fill;
+    sim_flow_heap_ent_t *heap = f->heap;
     const uint64_t *bps = f->topo->bps;
     for (size_t i = 0; i < nl; i++) {
-        int32_t e = cl[i];
-        fill[e].rem = (double)bps[e];
-        fill[e].left = link[e].n;
+        int32_t e = take[i];
+        double c = (double)bps[e];
+        uint32_t n_e = link[e].n;
+        fill[e].rem = c;
+        fill[e].left = n_e;
+        heap[i].key = key_of(c / n_e, e);
     }
     return nl;
 }
@@ -550,18 +552,18 @@ static size_t water_fill(sim_flows_t *f, size_t nl)
     double *new_rate = f->new_rate;
     uint32_t *cf = f->comp_flows;
     size_t n = nl, dead = 0, raised = 0, nf = 0;
-    heap_build(f, n);
+    heap_heapify(h, n);
     while (n) {
         if (dead > n / 2 || raised > n / 8) {
             size_t j = 0;
             for (size_t i = 0; i < n; i++) {
                 int32_t e = key_link(h[i].key);
                 if (fill[e].left)
-                    f->comp_links[j++] = e;
+                    h[j++].key = key_of(share_of(&fill[e]), e);
             }
             n = j;
             dead = raised = 0;
-            heap_build(f, n);
+            heap_heapify(h, n);
             continue;
         }
         hkey_t top = h[0].key;

@@ -17,6 +17,7 @@ Suite *workloads_suite(void);
 Suite *scenario_suite(void);
 Suite *skeleton_suite(void);
 Suite *collective_suite(void);
+Suite *flow_suite(void);
 Suite *results_suite(void);
 Suite *cli_suite(void);
 
