@@ -207,6 +207,48 @@ START_TEST(hier_allreduce_formula)
 }
 END_TEST
 
+/* The same 8 hosts, 4 per leaf, under a 1:1 leaf tier (radix 8: 4 up)
+ * and a 2:1 one (radix 6: 2 up), 100 Gbps, 700 ns per hop.
+ *  - Ring all-reduce: each step has exactly one transfer leaving each leaf,
+ *    so an uplink never carries two: not slower at 2:1. Every step waits
+ *    for the cross-leaf transfers (4 hops): 2(n-1)(4 lat + S/(n B)).
+ *  - All-to-all: 4 x 4 transfers of S/8 cross each way, 2S in all; at 2:1
+ *    the two uplinks carry it at most at 2B, so at least 4 lat + S/B,
+ *    while at 1:1 a host's own link (7 S/8) can bound it. */
+START_TEST(oversubscription_by_pattern)
+{
+    const uint64_t S = 64ull << 20;
+    sim_time_t ring[2], a2a[2];
+    for (int k = 0; k < 2; k++) {
+        char doc[512];
+        snprintf(doc, sizeof doc,
+                 "{\"kind\": \"fat-tree\", \"servers\": 8, \"server\": {\"gpus\": 1, \"nics\": "
+                 "{\"count\": 0}, \"gpu_port_bw_gbps\": 100}, \"fabric\": {\"tiers\": 2, "
+                 "\"radix\": %d, \"oversubscription\": %d, \"bw_gbps\": 100, \"latency_ns\": 700}}",
+                 k ? 6 : 8, k ? 2 : 1);
+        json_t *v = test_json(doc);
+        topo_spec_t s;
+        topo_t t;
+        ck_assert_int_eq(topo_spec_parse(&s, v, "s.json", "topology", NULL), 0);
+        json_decref(v);
+        topo_init(&t);
+        ck_assert_int_eq(topo_spec_build(&s, &t, NULL), 0);
+        ck_assert_int_eq(s.fattree.radix - 4, k ? 2 : 4); /* uplinks per leaf */
+        sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_RING, .bytes = S};
+        ring[k] = run(&t, SIM_NET_FLOW, spec, 8);
+        spec = (sim_coll_spec_t){.op = WL_COLL_ALLTOALL, .algo = SIM_ALGO_DIRECT, .bytes = S};
+        a2a[k] = run(&t, SIM_NET_FLOW, spec, 8);
+        topo_destroy(&t);
+        topo_spec_destroy(&s);
+    }
+    ck_assert_uint_eq(ring[0], 2 * 7 * (4 * LAT + S / 8 * PS_PER_BYTE));
+    ck_assert_uint_eq(ring[1], ring[0]);
+    ck_assert_uint_ge(a2a[0], 4 * LAT + 7 * (S / 8) * PS_PER_BYTE);
+    ck_assert_uint_ge(a2a[1], 4 * LAT + S * PS_PER_BYTE);
+    ck_assert_uint_gt(a2a[1], a2a[0]);
+}
+END_TEST
+
 Suite *collective_suite(void)
 {
     Suite *s = suite_create("collective");
@@ -221,6 +263,7 @@ Suite *collective_suite(void)
     tcase_add_test(tc, chain_pipeline_formula);
     tcase_add_test(tc, channels_share_links);
     tcase_add_test(tc, hier_allreduce_formula);
+    tcase_add_test(tc, oversubscription_by_pattern);
     suite_add_tcase(s, tc);
     return s;
 }
