@@ -63,22 +63,28 @@ bool sim_coll_finished(const sim_coll_t *c) { return c->n_done == c->n; }
 
 /* ---- structure ---- */
 
+/* Are the members grouped by server, consecutive, the same number in each?
+ * Then g per server and s servers. O(n) with a scratch mark per server. */
 static bool same_gpu_count(const topo_t *t, int32_t n, const int32_t *vertex, int32_t *per_server,
                            int32_t *servers)
 {
-    /* members grouped by server in order of appearance; equal group sizes */
     int32_t first = t->server[vertex[0]], g = 0;
     for (int32_t i = 0; i < n && t->server[vertex[i]] == first; i++)
         g++;
-    if (g == 0 || n % g)
+    if (first < 0 || g == 0 || n % g)
         return false;
-    for (int32_t i = 0; i < n; i++)
-        if (t->server[vertex[i]] != t->server[vertex[i - i % g]] || t->server[vertex[i]] < 0)
-            return false;
-    for (int32_t i = g; i < n; i += g)
-        for (int32_t j = 0; j < i; j += g)
-            if (t->server[vertex[i]] == t->server[vertex[j]])
-                return false;
+    uint8_t *seen = tn_calloc((size_t)t->n_servers + 1, 1);
+    bool ok = true;
+    for (int32_t i = 0; i < n && ok; i++) {
+        int32_t sv = t->server[vertex[i]];
+        if (sv < 0 || sv != t->server[vertex[i - i % g]])
+            ok = false;
+        else if (i % g == 0)
+            ok = !seen[sv] ? (seen[sv] = 1) : false; /* a server's GPUs come together */
+    }
+    free(seen);
+    if (!ok)
+        return false;
     *per_server = g;
     *servers = n / g;
     return true;
@@ -99,6 +105,16 @@ int sim_coll_check(const sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
                    const int32_t *vertex, tn_error_t *err)
 {
     sim_algo_t a = spec->algo == SIM_ALGO_AUTO ? sim_coll_pick(net, spec->op, n, vertex) : spec->algo;
+    if (spec->chunk_bytes) {
+        /* the most chunks a node counts: every step of a ring over the whole buffer */
+        uint64_t chunks = (spec->bytes + spec->chunk_bytes - 1) / spec->chunk_bytes;
+        if (chunks > UINT32_MAX / (2 * (uint64_t)n))
+            return tn_error_set(err, TN_EINPUT,
+                                "%llu bytes in chunks of %llu on %d ranks is more chunk steps "
+                                "than tensim counts; use larger chunks",
+                                (unsigned long long)spec->bytes,
+                                (unsigned long long)spec->chunk_bytes, n);
+    }
     const char *op = wl_coll_name(spec->op);
     int32_t g = 0, s = 0;
     switch (a) {
@@ -159,13 +175,15 @@ static sim_coll_t *ring_node(sim_net_t *net, const sim_coll_spec_t *spec, wl_col
     c->data = data;
     uint64_t block = chain ? data : (data + (uint64_t)n - 1) / (uint64_t)n;
     c->steps = chain ? 1 : op == WL_COLL_ALLREDUCE ? 2 * (uint32_t)(n - 1) : (uint32_t)(n - 1);
-    c->chunks = spec->chunk_bytes && block > spec->chunk_bytes
-                    ? (uint32_t)((block + spec->chunk_bytes - 1) / spec->chunk_bytes)
-                    : 1;
+    uint64_t chunks = spec->chunk_bytes && block > spec->chunk_bytes
+                          ? (block + spec->chunk_bytes - 1) / spec->chunk_bytes
+                          : 1;
+    TN_ASSERT(chunks * c->steps <= UINT32_MAX); /* sim_coll_check refused more */
+    c->chunks = (uint32_t)chunks;
     if (chain) {
         /* broadcast flows root, root+1, ...; reduce flows toward the root */
         c->dir = op == WL_COLL_BROADCAST ? 1 : -1;
-        c->start = op == WL_COLL_BROADCAST ? spec->root : (spec->root + 1) % n;
+        c->start = op == WL_COLL_BROADCAST ? spec->root : (spec->root + n - 1) % n;
     }
     c->sent = tn_calloc((size_t)n, sizeof *c->sent);
     c->recvd = tn_calloc((size_t)n, sizeof *c->recvd);
@@ -215,9 +233,11 @@ static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
         for (int32_t k = 0; k < 2; k++) {
             sim_coll_t *t = node(net, K_TREE, spec, n, vertex, c);
             t->data = sim_coll_chunk_bytes(spec->bytes, 2, k);
-            t->chunks = spec->chunk_bytes && t->data > spec->chunk_bytes
-                            ? (uint32_t)((t->data + spec->chunk_bytes - 1) / spec->chunk_bytes)
-                            : 1;
+            uint64_t chunks = spec->chunk_bytes && t->data > spec->chunk_bytes
+                                  ? (t->data + spec->chunk_bytes - 1) / spec->chunk_bytes
+                                  : 1;
+            TN_ASSERT(chunks <= UINT32_MAX); /* sim_coll_check refused more */
+            t->chunks = (uint32_t)chunks;
             t->pos_of = tn_malloc((size_t)n * sizeof *t->pos_of);
             t->member_at = tn_malloc((size_t)n * sizeof *t->member_at);
             for (int32_t i = 0; i < n; i++) {
@@ -664,7 +684,7 @@ static void activate(sim_coll_t *c, int32_t m)
     int32_t n = c->n;
     switch (c->kind) {
     case K_RING:
-        if (n == 1 || c->data == 0) {
+        if (n == 1) {
             c->sent[m] = c->recvd[m] = c->steps * c->chunks; /* nothing to move */
         } else {
             ring_progress(c, m);
@@ -673,7 +693,7 @@ static void activate(sim_coll_t *c, int32_t m)
         ring_check(c, m);
         break;
     case K_CHAIN:
-        if (n == 1 || c->data == 0) {
+        if (n == 1) {
             c->sent[m] = chain_pos(c, m) < n - 1 ? c->chunks : 0;
             c->recvd[m] = chain_pos(c, m) > 0 ? c->chunks : 0;
         } else {

@@ -13,13 +13,17 @@
  *  - tree: double binary tree all-reduce (as NCCL): two binary trees, each
  *    carrying S/2, the second numbered backwards so the leaves of one are
  *    the inner nodes of the other; chunks are reduced up to the root and
- *    broadcast back down, pipelined, one send at a time per member.
+ *    broadcast back down, pipelined, one send at a time per member; a
+ *    node sends chunk j to its first child before its second, so a late
+ *    first child delays its sibling.
  *  - hd: recursive halving then doubling (Rabenseifner) all-reduce, for a
  *    power-of-two n: log2 n exchanges of S/2, S/4, ... then back.
  *  - direct: all-to-all, every member sending S/n to every other at once.
  *  - hier: all-reduce inside each server first (ring reduce-scatter), then
- *    across servers, one ring per local GPU index (a rail), on S/g, then
- *    back inside (ring all-gather); g GPUs per server.
+ *    across servers, one ring per local GPU index (a rail) on the S/g it
+ *    holds, then back inside (ring all-gather); g GPUs per server. Only the
+ *    rails use `channels`; the phases inside a server are single rings.
+ *    (tree, hd and direct take no channels.)
  * Every transfer carries a software delay: the per-step latency of the
  * link class it crosses (inside a server or across the network), and
  * every member waits the per-call base latency before its first step.
@@ -60,11 +64,12 @@ typedef struct {
 
 /* The algorithm AUTO means for this operation on these members: hier for
  * an all-reduce over several servers with equal GPU counts, ring for the
- * other reductions and gathers, direct for all-to-all. O(n). */
+ * other reductions and gathers, direct for all-to-all. O(n + servers). */
 sim_algo_t sim_coll_pick(const sim_net_t *net, wl_coll_t op, int32_t n, const int32_t *vertex);
 
 /* Whether `algo` can run `op` on n members: 0, or -1 with a message
- * (hd needs a power of two, hier needs an all-reduce, ...). O(n). */
+ * (hd needs a power of two, hier needs an all-reduce, chunks too many to
+ * count, ...). O(n + servers). */
 int sim_coll_check(const sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
                    const int32_t *vertex, tn_error_t *err);
 
@@ -77,7 +82,9 @@ void sim_coll_free(sim_coll_t *c);
 
 /* Member m has reached the collective. Starts whatever it unblocks (after
  * the base latency); `done` may run from inside for a one-member
- * collective. O(1) amortised, plus the transfers it starts. */
+ * collective. A collective of 0 bytes still waits for the members it
+ * exchanges (empty) transfers with. O(1) amortised, plus the transfers it
+ * starts. */
 void sim_coll_arrive(sim_coll_t *c, int32_t m);
 
 /* True once every member is done. O(1). */

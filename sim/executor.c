@@ -283,8 +283,14 @@ static void post_p2p(sim_exec_t *x, int32_t r, uint32_t op)
             *q = (p2p_queue_t){.src = src, .dst = dst, .tag = o->tag};
             tn_map_put(&x->p2p, key, q);
         }
-        if (q->head == q->n)
+        if (q->head == q->n) {
             q->head = q->n = 0;
+        } else if (q->head > q->n / 2) {
+            /* the waiting side keeps ahead: drop the consumed front */
+            memmove(q->op, q->op + q->head, (q->n - q->head) * sizeof *q->op);
+            q->n -= q->head;
+            q->head = 0;
+        }
         q->sends = send;
         TN_GROW(q->op, q->cap, q->n + 1);
         q->op[q->n++] = op;
@@ -294,7 +300,16 @@ static void post_p2p(sim_exec_t *x, int32_t r, uint32_t op)
     uint32_t so = send ? op : other, ro = send ? other : op;
     const wl_op_t *s_op = &x->ranks[src].prog->ops[so], *r_op = &x->ranks[dst].prog->ops[ro];
     if (s_op->bytes != r_op->bytes) {
-        fail(x, dst, ro, "disagree on its size", src, so);
+        if (!x->failed) {
+            tn_error_set(&x->err, TN_EINPUT,
+                         "rank %d (program %s, op %u) sends %llu bytes with tag %d, but rank %d "
+                         "(program %s, op %u) receives %llu",
+                         src, x->ranks[src].prog->name, so, (unsigned long long)s_op->bytes,
+                         s_op->tag, dst, x->ranks[dst].prog->name, ro,
+                         (unsigned long long)r_op->bytes);
+            x->failed = true;
+            sim_stop(x->eng);
+        }
         return;
     }
     int32_t id = x->free_xfer;

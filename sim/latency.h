@@ -9,7 +9,8 @@
 #include "common/tn_error.h"
 #include "sim/collective.h"
 
-/* The protocols the data file names, NULL-terminated, in file order. */
+/* The protocol names a scenario may use, NULL-terminated, the default
+ * (simple) first; each must be a key of the data file's "protocols". */
 extern const char *const sim_protocol_names[];
 
 /* Sets spec's base_ps, intra_step_ps and inter_step_ps for `protocol`.

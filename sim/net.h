@@ -32,7 +32,7 @@
 #include "topology/route.h"
 #include "topology/topo.h"
 
-#define SIM_NET_MAX_HOPS 64
+#define SIM_NET_MAX_HOPS 4096 /* the routing's cost counter allows ~4,000 hops */
 #define SIM_NET_PATH_CACHE 4000000
 
 typedef struct {

@@ -163,6 +163,35 @@ START_TEST(chain_pipeline_formula)
 }
 END_TEST
 
+/* On 3 DGX A100 servers, a chain crosses between servers twice whichever
+ * way it runs: broadcast from rank 0 runs 0, 1, ..., 23; reduce to rank 0
+ * runs 23, 22, ..., 0, ending at the root. Same hops, same time. Chunks
+ * too many to count are refused. */
+START_TEST(reduce_flows_to_the_root)
+{
+    json_t *v = test_json("{\"preset\": \"selene-a100\", \"set\": {\"servers\": 3}}");
+    topo_spec_t s;
+    topo_t t;
+    ck_assert_int_eq(topo_spec_parse(&s, v, "s.json", "topology", NULL), 0);
+    json_decref(v);
+    topo_init(&t);
+    ck_assert_int_eq(topo_spec_build(&s, &t, NULL), 0);
+    sim_coll_spec_t b = {.op = WL_COLL_BROADCAST, .algo = SIM_ALGO_RING, .bytes = 1 << 20};
+    sim_coll_spec_t r = b;
+    r.op = WL_COLL_REDUCE;
+    ck_assert_uint_eq(run(&t, SIM_NET_ANALYTIC, r, 24), run(&t, SIM_NET_ANALYTIC, b, 24));
+    r.bytes = 4ull << 30;
+    r.chunk_bytes = 1;
+    r.channels = 1;
+    sim_measure_t m;
+    tn_error_t err = {0};
+    ck_assert_int_eq(sim_measure_collective(&t, SIM_NET_ANALYTIC, &r, 24, &m, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "more chunk steps than tensim counts"));
+    topo_destroy(&t);
+    topo_spec_destroy(&s);
+}
+END_TEST
+
 /* Two channels share each link with max-min fairness: each moves half the
  * data at half the rate, so the bandwidth term is unchanged and the
  * per-step latency is paid by both at once. */
@@ -262,6 +291,7 @@ Suite *collective_suite(void)
     tcase_add_test(tc, direct_alltoall_formula);
     tcase_add_test(tc, chain_pipeline_formula);
     tcase_add_test(tc, channels_share_links);
+    tcase_add_test(tc, reduce_flows_to_the_root);
     tcase_add_test(tc, hier_allreduce_formula);
     tcase_add_test(tc, oversubscription_by_pattern);
     suite_add_tcase(s, tc);
