@@ -187,13 +187,9 @@ int cli_collective(int argc, char **argv)
     sim_coll_spec_t cs = {.op = (wl_coll_t)op, .algo = (sim_algo_t)algo, .chunk_bytes = chunk,
                           .channels = (int32_t)channels, .root = (int32_t)root};
     TN_ASSERT(sim_latency_apply(sim_protocol_names[proto], &cs, NULL) == 0);
+    /* Everything is measured first and printed at the end: a size that
+     * fails leaves no half-printed table behind. */
     json_t *rows = json_array();
-    if (format == 0)
-        printf("# %s, %d ranks, %s model, %s protocol\n# %14s %12s %12s %12s\n", ops[op], n,
-               sim_net_model_names[model], sim_protocol_names[proto], "size_bytes", "time_us",
-               "algbw_gbs", "busbw_gbs");
-    else if (format == 2)
-        printf("size_bytes,time_us,algbw_gbs,busbw_gbs\n");
     rc = 0;
     for (uint64_t size = lo; size <= hi && rc == 0; size *= 2) {
         cs.bytes = size;
@@ -205,29 +201,41 @@ int cli_collective(int argc, char **argv)
         }
         double us = sim_time_to_s(m.time_ps) * 1e6;
         double algbw = m.time_ps ? (double)size / sim_time_to_s(m.time_ps) / 1e9 : 0;
-        double busbw = algbw * sim_busbw_factor((wl_coll_t)op, n);
-        if (format == 0)
-            printf("  %14llu %12.2f %12.2f %12.2f\n", (unsigned long long)size, us, algbw, busbw);
-        else if (format == 2)
-            printf("%llu,%.6g,%.6g,%.6g\n", (unsigned long long)size, us, algbw, busbw);
         json_t *row = json_object();
         json_object_set_new(row, "size_bytes", json_integer((json_int_t)size));
         json_object_set_new(row, "time_us", json_real(us));
         json_object_set_new(row, "algbw_gbs", json_real(algbw));
-        json_object_set_new(row, "busbw_gbs", json_real(busbw));
+        json_object_set_new(row, "busbw_gbs", json_real(algbw * sim_busbw_factor((wl_coll_t)op, n)));
         json_array_append_new(rows, row);
         if (size > UINT64_MAX / 2)
             break;
     }
     if (rc == 0 && format == 1) {
-        char *s = json_dumps(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-        puts(s);
-        free(s);
+        char *js = json_dumps(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+        puts(js);
+        free(js);
+    } else if (rc == 0) {
+        if (format == 0)
+            printf("# %s, %d ranks, %s model, %s protocol\n# %14s %12s %12s %12s\n", ops[op], n,
+                   sim_net_model_names[model], sim_protocol_names[proto], "size_bytes", "time_us",
+                   "algbw_gbs", "busbw_gbs");
+        else
+            printf("size_bytes,time_us,algbw_gbs,busbw_gbs\n");
+        size_t i;
+        json_t *row;
+        json_array_foreach(rows, i, row) {
+            unsigned long long size = (unsigned long long)json_integer_value(json_object_get(row, "size_bytes"));
+            double us = json_real_value(json_object_get(row, "time_us"));
+            double alg = json_real_value(json_object_get(row, "algbw_gbs"));
+            double bus = json_real_value(json_object_get(row, "busbw_gbs"));
+            if (format == 0)
+                printf("  %14llu %12.2f %12.2f %12.2f\n", size, us, alg, bus);
+            else
+                printf("%llu,%.6g,%.6g,%.6g\n", size, us, alg, bus);
+        }
     }
     json_decref(rows);
 out:
-    if (rc == 2 && n == t.n_gpus) {
-    }
     topo_destroy(&t);
     topo_spec_destroy(&spec);
 done:

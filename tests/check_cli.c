@@ -883,6 +883,64 @@ START_TEST(topo_stats_and_round_trip)
 }
 END_TEST
 
+/* ---- tensim collective ---- */
+
+static const struct {
+    const char *args[10];
+    const char *needle;
+} coll_bad[] = {
+    {{"collective", "--topo", "single-switch", "--op", "allsum"}, "unknown operation 'allsum'"},
+    {{"collective", "--topo", "single-switch", "--op", "allreduce", "--algo", "bus"},
+     "unknown algorithm 'bus'"},
+    {{"collective", "--topo", "single-switch", "--op", "allreduce", "--ranks", "9"},
+     "--ranks: expected 'all' or 1 to 8"},
+    {{"collective", "--topo", "single-switch", "--op", "allreduce", "--sizes", "0"}, "--sizes"},
+    {{"collective", "--topo", "single-switch", "--op", "allreduce", "--sizes", "17T"}, "--sizes"},
+    {{"collective", "--topo", "single-switch", "--op", "allreduce", "--sizes", "8G:1K"}, "--sizes"},
+    {{"collective", "--topo", "single-switch", "--op", "allreduce", "--algo", "hd", "--ranks",
+      "6"},
+     "hd needs a power of two ranks, not 6"},
+    {{"collective", "--op", "allreduce"}, "--topo and --op are required"},
+    {{"collective", "--topo", "nowhere-9000", "--op", "allreduce"}, "unknown preset"},
+};
+
+START_TEST(collective_bad_input)
+{
+    result_t r;
+    const char *const *a = coll_bad[_i].args;
+    run_tensim(&r, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], NULL);
+    expect_error(&r, 2, coll_bad[_i].needle, NULL);
+    result_free(&r);
+}
+END_TEST
+
+/* The JSON rows: one per size, doubling; busbw = algbw x 2(n-1)/n; the
+ * 1 KiB ring all-reduce on 8 GPUs of 100 Gbps, 500 ns per hop, no software
+ * latency: 14 steps of (1 us + 128 B x 80 ps). */
+START_TEST(collective_json_rows)
+{
+    result_t r;
+    run_tensim(&r, "collective", "--topo", "single-switch", "--op", "allreduce", "--algo", "ring",
+               "--protocol", "none", "--sizes", "1K:4K", "--json", NULL);
+    expect_status(&r, 0);
+    json_error_t je;
+    json_t *rows = json_loads(r.out, 0, &je);
+    ck_assert_msg(rows != NULL, "%s", r.out);
+    ck_assert_uint_eq(json_array_size(rows), 3);
+    json_t *first = json_array_get(rows, 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(first, "size_bytes")), 1024);
+    double us = 14 * (1.0 + 128 * 80e-6);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(first, "time_us")), us, 1e-9);
+    double algbw = 1024 / (us * 1e-6) / 1e9;
+    ck_assert_double_eq_tol(json_real_value(json_object_get(first, "busbw_gbs")),
+                            algbw * 2 * 7 / 8, 1e-9);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(rows, 2), "size_bytes")),
+                     4096);
+    json_decref(rows);
+    result_free(&r);
+}
+END_TEST
+
 /* ---- the suite ---- */
 
 static TCase *new_tcase(const char *name)
@@ -941,6 +999,11 @@ Suite *cli_suite(void)
     tc = new_tcase("topo");
     tcase_add_loop_test(tc, topo_bad_input, 0, (int)(sizeof topo_bad / sizeof topo_bad[0]));
     tcase_add_test(tc, topo_stats_and_round_trip);
+    suite_add_tcase(s, tc);
+
+    tc = new_tcase("collective");
+    tcase_add_loop_test(tc, collective_bad_input, 0, (int)(sizeof coll_bad / sizeof coll_bad[0]));
+    tcase_add_test(tc, collective_json_rows);
     suite_add_tcase(s, tc);
 
     tc = new_tcase("output");
