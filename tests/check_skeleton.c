@@ -9,6 +9,8 @@
 #include "sim/run.h"
 #include "topology/single_switch.h"
 #include "workloads/gen_allreduce.h"
+#include "workloads/trace_json.h"
+#include "tests/helpers.h"
 #include "tests/tests.h"
 
 /* Everything one replay needs, built from a topology and a trace. */
@@ -285,6 +287,35 @@ START_TEST(send_recv_pipeline)
 }
 END_TEST
 
+/* The skeleton's workload written as a tensim trace and replayed from the
+ * file gives the very same iteration. */
+START_TEST(trace_file_replays_like_the_generator)
+{
+    wl_trace_t tr;
+    wl_gen_compute_allreduce(&tr, 8, 100000000, 268435456);
+    char *trace = tmpfile_with("", ".json");
+    ck_assert_int_eq(wl_trace_write_json(&tr, trace, NULL), 0);
+    wl_trace_destroy(&tr);
+    char doc[1024];
+    snprintf(doc, sizeof doc,
+             "{\"name\": \"t\", \"topology\": {\"preset\": \"single-switch\"}, \"workload\": "
+             "{\"trace\": \"%s\"}, \"network\": {\"model\": \"analytic\"}, \"collectives\": "
+             "{\"algorithm\": \"ring\", \"protocol\": \"none\"}}",
+             trace);
+    char *scen = tmpfile_with(doc, ".json");
+    sim_scenario_t sc;
+    sim_records_t rec;
+    tn_error_t err = {0};
+    ck_assert_msg(sim_scenario_load(&sc, scen, NULL, &err) == 0, "%s", err.msg);
+    ck_assert_msg(sim_run_scenario(&sc, &rec, NULL, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(sim_records_iteration_ps(&rec), 37694963840ull);
+    sim_records_destroy(&rec);
+    sim_scenario_destroy(&sc);
+    tmpfile_drop(scen);
+    tmpfile_drop(trace);
+}
+END_TEST
+
 /* A job on fewer GPUs than the fabric has, through the scenario path. */
 START_TEST(scenario_runs_on_a_subset)
 {
@@ -400,6 +431,7 @@ Suite *skeleton_suite(void)
     tcase_add_test(tc, deadlock_is_reported);
     tcase_add_test(tc, mismatched_collective_is_reported);
     tcase_add_test(tc, send_recv_pipeline);
+    tcase_add_test(tc, trace_file_replays_like_the_generator);
     tcase_add_test(tc, long_chain_of_instant_ops);
     tcase_add_test(tc, time_overflow_is_refused);
     tcase_add_test(tc, scenario_runs_on_a_subset);

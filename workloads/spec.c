@@ -9,6 +9,7 @@
 #include "common/tn_file.h"
 #include "common/tn_json.h"
 #include "workloads/gen_allreduce.h"
+#include "workloads/trace_json.h"
 
 const char *const wl_gpu_names[] = {"v100-32gb", "a100-80gb", "h100-80gb", NULL};
 
@@ -197,8 +198,7 @@ int wl_spec_build(const wl_spec_t *s, wl_trace_t *t, tn_error_t *err)
                             "the megatron generator is not in this build yet (it comes with "
                             "the training generator); use \"compute-allreduce\"");
     case WL_SPEC_TRACE:
-        return tn_error_set(err, TN_EINPUT, "%s: reading tensim traces is not in this build yet",
-                            s->path);
+        return wl_trace_read_json(t, s->path, err);
     case WL_SPEC_CHAKRA:
         return tn_error_set(err, TN_EINPUT,
                             "%s: reading chakra traces is not in this build yet", s->path);
