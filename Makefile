@@ -33,7 +33,8 @@ BENCH_SRC= $(wildcard bench/*.c)
 PRESETS  = $(sort $(wildcard topology/presets/*.json))
 SERVERS  = $(sort $(wildcard topology/servers/*.json))
 SIMDATA  = $(sort $(wildcard sim/data/*.json))
-GEN_OBJ  = $(BUILD)/gen/presets.o $(BUILD)/gen/servers.o $(BUILD)/gen/simdata.o
+WLDATA   = $(sort $(wildcard workloads/data/*.json))
+GEN_OBJ  = $(BUILD)/gen/presets.o $(BUILD)/gen/servers.o $(BUILD)/gen/simdata.o $(BUILD)/gen/wldata.o
 
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_OBJ)
 CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -71,6 +72,10 @@ $(BUILD)/gen/servers.c: $(SERVERS) scripts/embed.sh
 $(BUILD)/gen/simdata.c: $(SIMDATA) scripts/embed.sh
 	@mkdir -p $(dir $@)
 	$(Q)scripts/embed.sh sim_embedded_data $(SIMDATA) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/wldata.c: $(WLDATA) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	$(Q)scripts/embed.sh wl_embedded_data $(WLDATA) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	@$(if $(Q),echo "  CC      $<")

@@ -562,12 +562,14 @@ START_TEST(megatron_wrong_type)
 }
 END_TEST
 
-START_TEST(megatron_valid_but_not_runnable)
+/* A valid megatron layout of 9,984 ranks on an 8-GPU fabric. */
+START_TEST(megatron_larger_than_the_fabric)
 {
     result_t r;
     write_megatron("8");
     run_tensim(&r, "run", "s.json", "-o", OUT, NULL);
-    expect_error(&r, 2, "tensim: s.json: workload: ", "megatron", "not in this build yet", NULL);
+    expect_error(&r, 2, "tensim: s.json: the workload has 9984 ranks but the fabric has only 8 gpus",
+                 NULL);
     result_free(&r);
 }
 END_TEST
@@ -981,7 +983,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, missing_nested_key);
     tcase_add_test(tc, misspelled_key_suggests_the_right_one);
     tcase_add_test(tc, megatron_wrong_type);
-    tcase_add_test(tc, megatron_valid_but_not_runnable);
+    tcase_add_test(tc, megatron_larger_than_the_fabric);
     tcase_add_test(tc, negative_count);
     tcase_add_test(tc, zero_count);
     tcase_add_test(tc, absurd_size);

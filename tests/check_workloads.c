@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "workloads/gen_allreduce.h"
+#include "workloads/megatron.h"
 #include "workloads/spec.h"
 #include "tests/helpers.h"
 #include "tests/tests.h"
@@ -107,8 +108,8 @@ START_TEST(megatron_spec_reads_layout)
     ck_assert(!s.layout.sequence_parallel);
     ck_assert_uint_eq(wl_spec_ranks(&s), 8 * 16 * 78);
     wl_trace_t t;
-    ck_assert_int_eq(wl_spec_build(&s, &t, &err), -1); /* not in this build yet */
-    ck_assert_ptr_nonnull(strstr(err.msg, "megatron generator is not in this build yet"));
+    ck_assert_int_eq(wl_spec_build(&s, &t, &err), -1); /* interleaved: not generated yet */
+    ck_assert_ptr_nonnull(strstr(err.msg, "interleaved schedule is not generated"));
     wl_spec_destroy(&s);
 }
 END_TEST
@@ -159,6 +160,90 @@ START_TEST(workload_spec_errors)
 }
 END_TEST
 
+/* Sum of the FLOPs of every op every rank runs (a program's ops times the
+ * ranks that run it). */
+static double total_flops(const wl_trace_t *t)
+{
+    double sum = 0;
+    for (int32_t p = 0; p < t->n_progs; p++) {
+        double f = 0;
+        int32_t ranks = 0;
+        for (uint32_t i = 0; i < t->progs[p].n_ops; i++)
+            f += t->progs[p].ops[i].flops;
+        for (int32_t r = 0; r < t->n_ranks; r++)
+            ranks += t->rank_prog[r] == p;
+        sum += f * ranks;
+    }
+    return sum;
+}
+
+/* GPT-3 175B (96 layers, h 12288, s 2048, V 51200), global batch 1536:
+ * the generated FLOPs equal SC21's 96 B s l h^2 (1 + s/(6h) + V/(16 l h))
+ * with full recomputation and 72 B s l h^2 (1 + s/(6h) + V/(12 l h))
+ * without, within 0.1% (the optimizer step, ~10 FLOPs a parameter, is the
+ * difference). */
+START_TEST(megatron_flops_match_sc21)
+{
+    wl_model_t m = {96, 12288, 96, 2048, 51200};
+    double B = 1536, s = 2048, l = 96, h = 12288, V = 51200;
+    for (int k = 0; k < 2; k++) {
+        wl_layout_t ly = {.tp = 8, .pp = 16, .dp = 8, .global_batch = 1536, .microbatch = 1,
+                          .virtual_stages = 1, .schedule = WL_SCHED_1F1B,
+                          .recompute = k ? WL_RECOMPUTE_NONE : WL_RECOMPUTE_FULL};
+        wl_trace_t t;
+        tn_error_t err = {0};
+        ck_assert_msg(wl_gen_megatron(&t, &m, &ly, &err) == 0, "%s", err.msg);
+        ck_assert_int_eq(t.n_ranks, 8 * 16 * 8);
+        ck_assert_int_eq(t.n_progs, 16); /* one program per stage */
+        double want = k ? 72 * B * s * l * h * h * (1 + s / (6 * h) + V / (12 * l * h))
+                        : 96 * B * s * l * h * h * (1 + s / (6 * h) + V / (16 * l * h));
+        ck_assert_double_eq_tol(total_flops(&t), want, want * 1e-3);
+        ck_assert_double_eq_tol(wl_megatron_flops(&m, &ly), want, want * 1e-12);
+        wl_trace_destroy(&t);
+    }
+}
+END_TEST
+
+/* Bytes per rank: TP, two all-reduces of b s h 16-bit values per layer
+ * forward (hardware.md: 8 b s h (t-1)/t bytes on the wire per device);
+ * PP, b s h / t values per microbatch each way; DP, the stage's
+ * parameters / t once. A small layout, counted op by op. */
+START_TEST(megatron_bytes_match_formulas)
+{
+    wl_model_t m = {8, 1024, 16, 512, 32000};
+    wl_layout_t ly = {.tp = 4, .pp = 2, .dp = 2, .global_batch = 16, .microbatch = 2,
+                      .virtual_stages = 1, .schedule = WL_SCHED_1F1B,
+                      .recompute = WL_RECOMPUTE_NONE};
+    wl_trace_t t;
+    ck_assert_int_eq(wl_gen_megatron(&t, &m, &ly, NULL), 0);
+    uint64_t b = 2, sq = 512, h = 1024, mbs = 16 / (2 * 2), layers = 4;
+    for (int32_t p = 0; p < 2; p++) {
+        uint64_t tp = 0, pp_send = 0, dp = 0;
+        const wl_program_t *pr = &t.progs[p];
+        for (uint32_t i = 0; i < pr->n_ops; i++) {
+            const wl_op_t *o = &pr->ops[i];
+            if (o->kind == WL_OP_COLLECTIVE && !strcmp(t.comms[o->comm].name, "tp"))
+                tp += o->bytes;
+            if (o->kind == WL_OP_COLLECTIVE && !strcmp(t.comms[o->comm].name, "dp"))
+                dp += o->bytes;
+            if (o->kind == WL_OP_SEND)
+                pp_send += o->bytes;
+        }
+        /* forward and backward: 2 all-reduces each, per layer, per microbatch */
+        ck_assert_uint_eq(tp, mbs * layers * 2 * 2 * (b * sq * h * 2));
+        ck_assert_uint_eq(pp_send, mbs * (b * sq * h / 4 * 2));
+        ck_assert_uint_eq(dp, layers * ((12 * h * h + 13 * h) / 4 * 2));
+    }
+    /* rank numbering: TP innermost, then DP, stages outermost */
+    ck_assert_int_eq(t.comms[0].rank_group[5], 1);           /* tp group of rank 5: ranks 4-7 */
+    ck_assert_int_eq(t.rank_prog[7], 0);                     /* ranks 0-7: stage 0 */
+    ck_assert_int_eq(t.rank_prog[8], 1);
+    ck_assert_int_eq(t.comms[2].rank_index[8 + 5], 1);       /* pp position = stage */
+    ck_assert_int_eq(t.comms[2].rank_group[8 + 5], 5);       /* same dp, tp index as rank 5 */
+    wl_trace_destroy(&t);
+}
+END_TEST
+
 Suite *workloads_suite(void)
 {
     Suite *s = suite_create("workloads");
@@ -168,6 +253,8 @@ Suite *workloads_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("spec");
     tcase_add_test(tc, megatron_spec_reads_layout);
+    tcase_add_test(tc, megatron_flops_match_sc21);
+    tcase_add_test(tc, megatron_bytes_match_formulas);
     tcase_add_test(tc, workload_spec_errors);
     suite_add_tcase(s, tc);
     return s;

@@ -8,6 +8,7 @@
 
 #include "common/tn_file.h"
 #include "common/tn_json.h"
+#include "workloads/compute.h"
 #include "workloads/gen_allreduce.h"
 #include "workloads/trace_json.h"
 
@@ -193,10 +194,13 @@ int wl_spec_build(const wl_spec_t *s, wl_trace_t *t, tn_error_t *err)
         wl_gen_compute_allreduce(t, (int32_t)s->compute_allreduce.ranks,
                                  s->compute_allreduce.compute_ps, s->compute_allreduce.bytes);
         return wl_trace_check(t, err);
-    case WL_SPEC_MEGATRON:
-        return tn_error_set(err, TN_EINPUT,
-                            "the megatron generator is not in this build yet (it comes with "
-                            "the training generator); use \"compute-allreduce\"");
+    case WL_SPEC_MEGATRON: {
+        wl_gpu_t g;
+        if (wl_gpu_lookup(s->gpu, &g, err) || wl_gen_megatron(t, &s->model, &s->layout, err))
+            return -1;
+        wl_compute_apply(t, &g);
+        return 0;
+    }
     case WL_SPEC_TRACE:
         return wl_trace_read_json(t, s->path, err);
     case WL_SPEC_CHAKRA:

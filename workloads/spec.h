@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "common/tn_error.h"
+#include "workloads/megatron.h"
 #include "workloads/trace.h"
 
 typedef enum {
@@ -30,20 +31,6 @@ typedef enum {
     WL_SPEC_TRACE,
     WL_SPEC_CHAKRA,
 } wl_spec_kind_t;
-
-typedef enum { WL_SCHED_1F1B, WL_SCHED_INTERLEAVED } wl_schedule_t;
-typedef enum { WL_RECOMPUTE_FULL, WL_RECOMPUTE_SELECTIVE, WL_RECOMPUTE_NONE } wl_recompute_t;
-
-typedef struct {
-    uint64_t layers, hidden, heads, seq_len, vocab;
-} wl_model_t;
-
-typedef struct {
-    uint64_t tp, pp, dp, global_batch, microbatch, virtual_stages, zero_stage;
-    wl_schedule_t schedule;
-    wl_recompute_t recompute;
-    bool sequence_parallel;
-} wl_layout_t;
 
 typedef struct {
     wl_spec_kind_t kind;

@@ -1,0 +1,49 @@
+#include "workloads/compute.h"
+
+#include <jansson.h>
+#include <math.h>
+
+#include "topology/embedded.h"
+
+int wl_gpu_lookup(const char *name, wl_gpu_t *g, tn_error_t *err)
+{
+    const topo_embedded_t *e = topo_embedded_find(wl_embedded_data, "gpus");
+    TN_ASSERT(e != NULL);
+    json_error_t je;
+    json_t *doc = json_loads(e->text, JSON_REJECT_DUPLICATES, &je);
+    TN_ASSERT(doc != NULL);
+    json_t *v = json_object_get(json_object_get(doc, "gpus"), name);
+    int rc = 0;
+    if (!v) {
+        rc = tn_error_set(err, TN_EINPUT, "unknown gpu \"%s\"", name);
+    } else {
+        g->peak_flops = json_number_value(json_object_get(v, "peak_tflops")) * 1e12;
+        g->hbm_bytes_per_s = json_number_value(json_object_get(v, "hbm_gbps")) * 1e9;
+        g->gemm_efficiency = json_number_value(json_object_get(v, "gemm_efficiency"));
+        g->half_flops = json_number_value(json_object_get(v, "half_efficiency_gflop")) * 1e9;
+        TN_ASSERT(g->peak_flops > 0 && g->hbm_bytes_per_s > 0 && g->gemm_efficiency > 0);
+    }
+    json_decref(doc);
+    return rc;
+}
+
+uint64_t wl_compute_ps(const wl_gpu_t *g, double flops, uint64_t bytes)
+{
+    double t = 0;
+    if (flops > 0) {
+        double eff = g->gemm_efficiency * flops / (flops + g->half_flops);
+        t = flops / (g->peak_flops * eff);
+    }
+    double m = (double)bytes / g->hbm_bytes_per_s;
+    return (uint64_t)llround((m > t ? m : t) * 1e12);
+}
+
+void wl_compute_apply(wl_trace_t *t, const wl_gpu_t *g)
+{
+    for (int32_t p = 0; p < t->n_progs; p++)
+        for (uint32_t i = 0; i < t->progs[p].n_ops; i++) {
+            wl_op_t *o = &t->progs[p].ops[i];
+            if (o->kind == WL_OP_COMPUTE && o->flops > 0 && o->duration_ps == 0)
+                o->duration_ps = wl_compute_ps(g, o->flops, o->bytes);
+        }
+}

@@ -1,0 +1,219 @@
+#include "workloads/megatron.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Builds one stage's program: a chain of compute ops and blocking TP
+ * collectives, with receives posted up front and sends off the chain. */
+typedef struct {
+    wl_trace_t *t;
+    int32_t prog;
+    uint32_t last;      /* the chain's tail op, or NONE */
+    uint32_t *extra;    /* ops the end of the iteration waits on (sends, DP) */
+    size_t n_extra, cap;
+    int32_t tp, dp, pp; /* communicator indices */
+    const wl_model_t *m;
+    const wl_layout_t *ly;
+} builder_t;
+
+#define NONE UINT32_MAX
+
+/* Appends op after the chain's tail (and after `also`, unless NONE). */
+static uint32_t chain(builder_t *b, wl_op_t op, uint32_t also)
+{
+    uint32_t deps[2];
+    uint32_t n = 0;
+    if (b->last != NONE)
+        deps[n++] = b->last;
+    if (also != NONE)
+        deps[n++] = also;
+    b->last = wl_program_add_op(b->t, b->prog, &op, deps, n);
+    return b->last;
+}
+
+/* An op hanging off `after`, not in the chain; the iteration waits for it. */
+static uint32_t side(builder_t *b, wl_op_t op, uint32_t after)
+{
+    uint32_t i = wl_program_add_op(b->t, b->prog, &op, &after, after == NONE ? 0 : 1);
+    TN_GROW(b->extra, b->cap, b->n_extra + 1);
+    b->extra[b->n_extra++] = i;
+    return i;
+}
+
+static wl_op_t compute(double flops)
+{
+    return (wl_op_t){.kind = WL_OP_COMPUTE, .flops = flops, .comm = -1};
+}
+
+static wl_op_t coll(wl_coll_t c, int32_t comm, uint64_t bytes)
+{
+    return (wl_op_t){.kind = WL_OP_COLLECTIVE, .coll = (uint8_t)c, .comm = comm, .bytes = bytes};
+}
+
+/* The TP collectives after a layer's forward (or backward) compute: two
+ * all-reduces of b s h 2-byte values, or with sequence parallelism an
+ * all-gather and a reduce-scatter for each. */
+static void tp_comms(builder_t *b)
+{
+    if (b->ly->tp == 1)
+        return;
+    uint64_t bytes = b->ly->microbatch * b->m->seq_len * b->m->hidden * 2;
+    for (int k = 0; k < 2; k++) {
+        if (b->ly->sequence_parallel) {
+            chain(b, coll(WL_COLL_ALLGATHER, b->tp, bytes), NONE);
+            chain(b, coll(WL_COLL_REDUCESCATTER, b->tp, bytes), NONE);
+        } else {
+            chain(b, coll(WL_COLL_ALLREDUCE, b->tp, bytes), NONE);
+        }
+    }
+}
+
+static double layer_fwd_flops(const wl_model_t *m, const wl_layout_t *ly)
+{
+    double B = (double)ly->microbatch, s = (double)m->seq_len, h = (double)m->hidden;
+    return (24 * B * s * h * h + 4 * B * s * s * h) / (double)ly->tp;
+}
+
+static uint64_t layer_param_bytes(const wl_model_t *m, const wl_layout_t *ly)
+{
+    uint64_t h = m->hidden;
+    return (12 * h * h + 13 * h) / ly->tp * 2;
+}
+
+static void zero3_gather(builder_t *b)
+{
+    if (b->ly->zero_stage == 3 && b->ly->dp > 1)
+        chain(b, coll(WL_COLL_ALLGATHER, b->dp, layer_param_bytes(b->m, b->ly)), NONE);
+}
+
+static void forward(builder_t *b, int stage, uint64_t i, uint64_t layers)
+{
+    const wl_layout_t *ly = b->ly;
+    uint64_t act = ly->microbatch * b->m->seq_len * b->m->hidden * 2 / ly->tp;
+    uint32_t recv = NONE;
+    if (stage > 0) {
+        wl_op_t r = {.kind = WL_OP_RECV, .comm = b->pp, .peer = stage - 1, .tag = (int32_t)(2 * i),
+                     .bytes = act};
+        recv = wl_program_add_op(b->t, b->prog, &r, NULL, 0);
+    }
+    for (uint64_t j = 0; j < layers; j++) {
+        zero3_gather(b);
+        chain(b, compute(layer_fwd_flops(b->m, ly)), j == 0 ? recv : NONE);
+        tp_comms(b);
+    }
+    if (stage == (int)ly->pp - 1) {
+        double lf = 2.0 * (double)ly->microbatch * b->m->seq_len * b->m->hidden * b->m->vocab / ly->tp;
+        chain(b, compute(lf), NONE);
+    } else {
+        wl_op_t s = {.kind = WL_OP_SEND, .comm = b->pp, .peer = stage + 1, .tag = (int32_t)(2 * i),
+                     .bytes = act};
+        side(b, s, b->last);
+    }
+}
+
+static void backward(builder_t *b, int stage, uint64_t i, uint64_t layers, bool last_mb)
+{
+    const wl_layout_t *ly = b->ly;
+    uint64_t act = ly->microbatch * b->m->seq_len * b->m->hidden * 2 / ly->tp;
+    uint32_t recv = NONE;
+    if (stage == (int)ly->pp - 1) {
+        double lf = 2.0 * (double)ly->microbatch * b->m->seq_len * b->m->hidden * b->m->vocab / ly->tp;
+        chain(b, compute(2 * lf), NONE);
+    } else {
+        wl_op_t r = {.kind = WL_OP_RECV, .comm = b->pp, .peer = stage + 1,
+                     .tag = (int32_t)(2 * i + 1), .bytes = act};
+        recv = wl_program_add_op(b->t, b->prog, &r, NULL, 0);
+    }
+    double f = layer_fwd_flops(b->m, ly);
+    double B = (double)ly->microbatch, s = (double)b->m->seq_len, h = (double)b->m->hidden;
+    for (uint64_t j = 0; j < layers; j++) {
+        zero3_gather(b);
+        if (ly->recompute == WL_RECOMPUTE_FULL) {
+            chain(b, compute(f), j == 0 ? recv : NONE);
+            tp_comms(b);
+            recv = NONE;
+        } else if (ly->recompute == WL_RECOMPUTE_SELECTIVE) {
+            chain(b, compute(4 * B * s * s * h / (double)ly->tp), j == 0 ? recv : NONE);
+            recv = NONE;
+        }
+        chain(b, compute(2 * f), j == 0 ? recv : NONE);
+        tp_comms(b);
+        if (last_mb && ly->dp > 1)
+            side(b, coll(ly->zero_stage ? WL_COLL_REDUCESCATTER : WL_COLL_ALLREDUCE, b->dp,
+                         layer_param_bytes(b->m, ly)),
+                 b->last);
+    }
+    if (stage > 0) {
+        wl_op_t snd = {.kind = WL_OP_SEND, .comm = b->pp, .peer = stage - 1,
+                       .tag = (int32_t)(2 * i + 1), .bytes = act};
+        side(b, snd, b->last);
+    }
+}
+
+double wl_megatron_flops(const wl_model_t *m, const wl_layout_t *ly)
+{
+    double B = (double)ly->global_batch, s = (double)m->seq_len, l = (double)m->layers,
+           h = (double)m->hidden, V = (double)m->vocab;
+    if (ly->recompute == WL_RECOMPUTE_FULL)
+        return 96 * B * s * l * h * h * (1 + s / (6 * h) + V / (16 * l * h));
+    double f = 72 * B * s * l * h * h * (1 + s / (6 * h) + V / (12 * l * h));
+    return ly->recompute == WL_RECOMPUTE_SELECTIVE ? f + 4 * B * s * s * h * l : f;
+}
+
+int wl_gen_megatron(wl_trace_t *t, const wl_model_t *m, const wl_layout_t *ly, tn_error_t *err)
+{
+    memset(t, 0, sizeof *t);
+    if (ly->schedule == WL_SCHED_INTERLEAVED)
+        return tn_error_set(err, TN_EINPUT,
+                            "the interleaved schedule is not generated in this build yet; use "
+                            "1f1b");
+    int32_t P = (int32_t)ly->pp, D = (int32_t)ly->dp, T = (int32_t)ly->tp, n = P * D * T;
+    uint64_t mbs = ly->global_batch / (ly->microbatch * ly->dp), layers = m->layers / ly->pp;
+    wl_trace_init(t, n);
+    int32_t *g = tn_malloc((size_t)n * sizeof *g);
+    for (int32_t r = 0; r < n; r++)
+        g[r] = r / T;
+    int32_t tp = wl_trace_add_comm(t, "tp", n / T, g);
+    for (int32_t r = 0; r < n; r++)
+        g[r] = (r / (D * T)) * T + r % T; /* same stage and TP index */
+    int32_t dp = wl_trace_add_comm(t, "dp", P * T, g);
+    for (int32_t r = 0; r < n; r++)
+        g[r] = r % (D * T); /* same DP and TP index */
+    int32_t pp = wl_trace_add_comm(t, "pp", D * T, g);
+    free(g);
+    for (int stage = 0; stage < P; stage++) {
+        char name[32];
+        snprintf(name, sizeof name, "stage%d", stage);
+        builder_t b = {.t = t, .last = NONE, .tp = tp, .dp = dp, .pp = pp, .m = m, .ly = ly};
+        b.prog = wl_trace_add_program(t, name);
+        uint64_t warm = (uint64_t)(P - stage - 1) < mbs ? (uint64_t)(P - stage - 1) : mbs;
+        uint64_t f = 0, bw = 0;
+        for (; f < warm; f++)
+            forward(&b, stage, f, layers);
+        for (; f < mbs; f++, bw++) {
+            forward(&b, stage, f, layers);
+            backward(&b, stage, bw, layers, bw == mbs - 1);
+        }
+        for (; bw < mbs; bw++)
+            backward(&b, stage, bw, layers, bw == mbs - 1);
+        /* the optimizer step: after the chain and every gradient reduction
+         * (about 10 FLOPs a parameter, Adam's update) */
+        uint64_t params = layers * (12 * m->hidden * m->hidden + 13 * m->hidden) / ly->tp;
+        wl_op_t opt = compute(10.0 * (double)params);
+        uint32_t *deps = tn_malloc((b.n_extra + 2) * sizeof *deps);
+        uint32_t nd = 0;
+        deps[nd++] = b.last;
+        for (size_t k = 0; k < b.n_extra; k++)
+            if (b.t->progs[b.prog].ops[b.extra[k]].kind == WL_OP_COLLECTIVE)
+                deps[nd++] = b.extra[k];
+        b.last = wl_program_add_op(t, b.prog, &opt, deps, nd);
+        free(deps);
+        if (ly->zero_stage == 1 && ly->dp > 1)
+            chain(&b, coll(WL_COLL_ALLGATHER, dp, layers * layer_param_bytes(m, ly)), NONE);
+        free(b.extra);
+        for (int32_t r = 0; r < n; r++)
+            if (r / (D * T) == stage)
+                t->rank_prog[r] = b.prog;
+    }
+    return wl_trace_check(t, err);
+}

@@ -1,0 +1,70 @@
+/* workloads/megatron.h — one Megatron-LM training iteration as a trace.
+ *
+ * Ranks: tp x pp x dp, numbered as Megatron numbers them (tensor-parallel
+ * ranks innermost, then data-parallel, pipeline stages outermost:
+ * rank = stage (dp tp) + d tp + t), so a TP group fills consecutive GPUs
+ * of a server. One program per pipeline stage: every rank of a stage does
+ * the same, each in its own TP, DP and PP group.
+ *
+ * Per microbatch (b sequences of s tokens, hidden h), per layer:
+ *  - forward: 24 b s h^2 + 4 b s^2 h FLOPs / tp, then the TP all-reduces
+ *    of the attention and MLP outputs (b s h values of 2 bytes each); with
+ *    sequence parallelism each becomes an all-gather before and a
+ *    reduce-scatter after;
+ *  - backward: twice the forward FLOPs and the same TP collectives, after
+ *    a recomputed forward (with its collectives) under full recomputation,
+ *    or the recomputed attention scores (4 b s^2 h / tp) under selective;
+ *  - the last stage computes the logits (2 b s h V / tp forward, twice that
+ *    backward).
+ * Between stages: the activations forward and their gradients backward,
+ * b s h / tp values of 2 bytes (Megatron's scatter/gather optimisation).
+ * Schedule: 1F1B (warm-up of pp - stage - 1 forwards, then one forward
+ * one backward, then the cool-down); receives are posted at once and sends
+ * do not block the next compute.
+ * Data parallelism: during the last microbatch's backward, each layer's
+ * gradients (12 h^2 + 13 h parameters / tp, 2 bytes each) are all-reduced
+ * over the DP group as soon as that layer is done (ZeRO 1 and 3:
+ * reduce-scattered), overlapping the rest of the backward; then the
+ * optimizer step; ZeRO 1 all-gathers the updated parameters after it,
+ * ZeRO 3 all-gathers each layer's parameters before its forward and its
+ * backward instead.
+ * FLOPs per iteration (all ranks): 96 B s l h^2 (1 + s/(6h) + V/(16 l h))
+ * with full recomputation, 72 B s l h^2 (1 + s/(6h) + V/(12 l h)) without
+ * (SC21, eq. 3), B the global batch.
+ *
+ * Compute ops carry FLOPs; the compute model turns them into durations.
+ *
+ * Ownership: fills a caller-owned, uninitialised wl_trace_t.
+ */
+#ifndef WL_MEGATRON_H
+#define WL_MEGATRON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/tn_error.h"
+#include "workloads/trace.h"
+
+typedef enum { WL_SCHED_1F1B, WL_SCHED_INTERLEAVED } wl_schedule_t;
+typedef enum { WL_RECOMPUTE_FULL, WL_RECOMPUTE_SELECTIVE, WL_RECOMPUTE_NONE } wl_recompute_t;
+
+typedef struct {
+    uint64_t layers, hidden, heads, seq_len, vocab;
+} wl_model_t;
+
+typedef struct {
+    uint64_t tp, pp, dp, global_batch, microbatch, virtual_stages, zero_stage;
+    wl_schedule_t schedule;
+    wl_recompute_t recompute;
+    bool sequence_parallel;
+} wl_layout_t;
+
+/* Builds the iteration. Errors (TN_EINPUT): a schedule this build does not
+ * generate (interleaved). O(ranks + stages x microbatches x layers). */
+int wl_gen_megatron(wl_trace_t *t, const wl_model_t *m, const wl_layout_t *ly, tn_error_t *err);
+
+/* Model FLOPs of one iteration, all ranks, as SC21 counts them (eq. 3,
+ * with the recomputed forward under full recomputation). O(1). */
+double wl_megatron_flops(const wl_model_t *m, const wl_layout_t *ly);
+
+#endif
