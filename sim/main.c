@@ -22,7 +22,8 @@ static const char usage[] =
     "  topo PRESET|SPEC.json [--set KEY=VALUE]... [--stats] [--json]\n"
     "       [--export graphml|json -o FILE]\n"
     "                  build a fabric; print its figures or export its graph\n"
-    "  trace           generate, inspect and check traces (not in this build yet)\n"
+    "  trace gen|stats|check FILE\n"
+    "                  write a scenario's workload as a trace; summarise or check a trace\n"
     "  collective --topo FABRIC --op OP [--algo A] [--ranks N] [--sizes 1K:8G]\n"
     "                  time one collective over a fabric, as nccl-tests prints it\n"
     "  compare         compare the reports of several runs (not in this build yet)\n"
@@ -77,7 +78,6 @@ static char *join_args(int argc, char **argv)
 static const struct {
     const char *name, *arrives_with;
 } later[] = {
-    {"trace", "the trace formats and the training generator"},
     {"compare", "the planner's report"},
     {"sweep", "the what-if studies"},
     {"plan", "the what-if studies"},
@@ -129,6 +129,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "topo"))
         return cli_topo(argc - optind, argv + optind);
+    if (!strcmp(cmd, "trace"))
+        return cli_trace(argc - optind, argv + optind);
     if (!strcmp(cmd, "collective"))
         return cli_collective(argc - optind, argv + optind);
     for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
