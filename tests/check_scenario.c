@@ -28,6 +28,22 @@ START_TEST(loads_the_shipped_skeleton)
 }
 END_TEST
 
+/* The main job loads as shipped: 8 x 16 x 78 ranks on the 10,000-GPU
+ * preset (running it is a benchmark, not a unit test). */
+START_TEST(loads_the_main_job)
+{
+    sim_scenario_t sc;
+    tn_error_t err = {0};
+    ck_assert_msg(sim_scenario_load(&sc, "workloads/scenarios/azure2020-gpt3-175b.json", NULL, &err) ==
+                      0,
+                  "%s", err.msg);
+    ck_assert_uint_eq(wl_spec_ranks(&sc.workload), 9984);
+    ck_assert_str_eq(sc.topo.preset, "azure-2020");
+    ck_assert_int_eq(sc.topo.servers, 1250);
+    sim_scenario_destroy(&sc);
+}
+END_TEST
+
 START_TEST(defaults_and_name_from_file)
 {
     char *p = tmpfile_with("{" TOPO ", " WL "}", ".json");
@@ -171,6 +187,7 @@ Suite *scenario_suite(void)
     Suite *s = suite_create("scenario");
     TCase *tc = tcase_create("load");
     tcase_add_test(tc, loads_the_shipped_skeleton);
+    tcase_add_test(tc, loads_the_main_job);
     tcase_add_test(tc, defaults_and_name_from_file);
     tcase_add_test(tc, overrides_apply_before_validation);
     tcase_add_test(tc, hash_is_stable);
