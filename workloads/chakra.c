@@ -690,8 +690,8 @@ static int rd_attr(rd_t *r, uint64_t end, attr_val_t *av)
     bool named = false;
     attr_val_t v = {0};
     while (rd_at(r) < end) {
-        uint32_t f;
-        unsigned wt;
+        uint32_t f = 0;
+        unsigned wt = 0;
         uint64_t x;
         if (rd_key(r, end, &f, &wt))
             return -1;
@@ -806,8 +806,8 @@ static int rd_node(rd_t *r, uint64_t end, ctab_t *tab)
     r->id = 0;
     r->has_id = false;
     while (rd_at(r) < end) {
-        uint32_t f;
-        unsigned wt;
+        uint32_t f = 0;
+        unsigned wt = 0;
         int rc = 0;
         if (rd_key(r, end, &f, &wt))
             return -1;
@@ -884,8 +884,8 @@ static int read_rank(cctx_t *c, wl_trace_t *t, int32_t pi, size_t buf_size)
         rc = rd_fail(&r, "the file is empty");
     if (rc == 0 && (rc = rd_message(&r, &end)) == 0) {
         while (rc == 0 && rd_at(&r) < end) { /* GlobalMetadata: nothing kept */
-            uint32_t fl;
-            unsigned wt;
+            uint32_t fl = 0;
+            unsigned wt = 0;
             rc = rd_key(&r, end, &fl, &wt) || rd_skip_field(&r, end, fl, wt) ? -1 : 0;
         }
     }
