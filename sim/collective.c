@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/tn_hash.h"
+
 /* The kinds of node a collective is built from. A ring or chain or hd or
  * direct node moves data; a parallel node runs children side by side
  * (channels); a hier node runs three phases of children. */
@@ -38,6 +40,9 @@ struct sim_coll {
     uint64_t *got;          /* by member: bit t set when step t arrived */
     /* direct */
     uint32_t *left;         /* by member: sends + receives not done */
+    /* ring inside one server: ring position -> member (perm) and back (inv),
+     * when the ring follows the server's fastest links; NULL otherwise */
+    int32_t *perm, *inv;
     /* tree: binary tree over positions; pos_of[m], member_at[p] */
     int32_t *pos_of, *member_at;
     uint32_t *up_got;       /* by member x 2 children: chunks received from each */
@@ -165,6 +170,99 @@ static sim_coll_t *node(sim_net_t *net, kind_t kind, const sim_coll_spec_t *spec
     return c;
 }
 
+/* Ring order inside one server, as NCCL searches it: the cycle through the
+ * members whose slowest hop is fastest (ties: the larger sum, then the
+ * first found from member 0 in member order). A hop's rate is the
+ * cable's if the two GPUs share one (NVLink), else the bottleneck of the
+ * routed path. Exhaustive with pruning; n <= RING_SEARCH_MAX. */
+#define RING_SEARCH_MAX 12
+
+typedef struct {
+    int32_t n;
+    const double *bw;
+    int32_t cur[RING_SEARCH_MAX], best[RING_SEARCH_MAX];
+    uint8_t used[RING_SEARCH_MAX];
+    double best_min, best_sum;
+} ring_search_t;
+
+static void ring_dfs(ring_search_t *s, int32_t depth, double mn, double sum)
+{
+    if (mn < s->best_min)
+        return; /* cannot beat the best */
+    int32_t n = s->n;
+    if (depth == n) {
+        double close = s->bw[s->cur[n - 1] * n + s->cur[0]];
+        double m2 = close < mn ? close : mn, s2 = sum + close;
+        if (m2 > s->best_min || (m2 == s->best_min && s2 > s->best_sum)) {
+            s->best_min = m2;
+            s->best_sum = s2;
+            memcpy(s->best, s->cur, (size_t)n * sizeof *s->cur);
+        }
+        return;
+    }
+    for (int32_t v = 1; v < n; v++) {
+        if (s->used[v])
+            continue;
+        double b = s->bw[s->cur[depth - 1] * n + v];
+        s->used[v] = 1;
+        s->cur[depth] = v;
+        ring_dfs(s, depth + 1, b < mn ? b : mn, sum + b);
+        s->used[v] = 0;
+    }
+}
+
+typedef struct {
+    int32_t n;
+    int32_t *vertex, *perm; /* point into data */
+    int32_t data[];
+} ring_order_t;
+
+/* The ring order (position -> member) for these members, or NULL when the
+ * given order stands (members on several servers, too many or too few). */
+static const int32_t *ring_order(sim_net_t *net, int32_t n, const int32_t *vertex)
+{
+    const topo_t *t = net->topo;
+    if (n < 3 || n > RING_SEARCH_MAX || t->server[vertex[0]] < 0)
+        return NULL;
+    for (int32_t i = 1; i < n; i++)
+        if (t->server[vertex[i]] != t->server[vertex[0]])
+            return NULL;
+    uint64_t key = tn_fnv1a64(TN_FNV1A64_INIT, vertex, (size_t)n * sizeof *vertex);
+    for (ring_order_t *o; (o = tn_map_get(&net->ring_orders, key)); key = tn_mix64(key))
+        if (o->n == n && !memcmp(o->vertex, vertex, (size_t)n * sizeof *vertex))
+            return o->perm;
+    double bw[RING_SEARCH_MAX * RING_SEARCH_MAX];
+    int32_t path[SIM_NET_MAX_HOPS];
+    for (int32_t a = 0; a < n; a++)
+        for (int32_t b = 0; b < n; b++) {
+            double r = 0;
+            for (int32_t i = t->out_off[vertex[a]]; a != b && i < t->out_off[vertex[a] + 1]; i++)
+                if (t->edst[t->out_edge[i]] == vertex[b])
+                    r = (double)t->bps[t->out_edge[i]];
+            if (a != b && r == 0) {
+                int hops = topo_route_path(&net->route, vertex[a], vertex[b], 0, path,
+                                           SIM_NET_MAX_HOPS, NULL);
+                r = hops > 0 ? 1e300 : 0;
+                for (int h = 0; h < hops; h++)
+                    if ((double)t->bps[path[h]] < r)
+                        r = (double)t->bps[path[h]];
+            }
+            bw[a * n + b] = r;
+        }
+    ring_search_t s = {.n = n, .bw = bw, .best_min = -1, .best_sum = -1};
+    s.cur[0] = 0;
+    s.used[0] = 1;
+    ring_dfs(&s, 1, 1e300, 0);
+    ring_order_t *o = tn_malloc(sizeof *o + 2 * (size_t)n * sizeof(int32_t));
+    o->n = n;
+    o->vertex = o->data;
+    o->perm = o->data + n;
+    memcpy(o->vertex, vertex, (size_t)n * sizeof *vertex);
+    memcpy(o->perm, s.best, (size_t)n * sizeof *s.best);
+    tn_map_put(&net->ring_orders, key, o);
+    return o->perm;
+}
+
 /* A ring (or chain) node moving `data` bytes among n members. */
 static sim_coll_t *ring_node(sim_net_t *net, const sim_coll_spec_t *spec, wl_coll_t op,
                              uint64_t data, int32_t n, const int32_t *vertex, sim_coll_t *parent)
@@ -188,7 +286,30 @@ static sim_coll_t *ring_node(sim_net_t *net, const sim_coll_spec_t *spec, wl_col
     c->sent = tn_calloc((size_t)n, sizeof *c->sent);
     c->recvd = tn_calloc((size_t)n, sizeof *c->recvd);
     c->sending = tn_calloc((size_t)n, 1);
+    const int32_t *order = chain ? NULL : ring_order(net, n, vertex);
+    bool identity = true;
+    for (int32_t i = 0; order && i < n; i++)
+        identity = identity && order[i] == i;
+    if (order && !identity) {
+        /* the ring runs in position order: vertex by position, and maps */
+        c->perm = tn_malloc((size_t)n * sizeof *c->perm);
+        c->inv = tn_malloc((size_t)n * sizeof *c->inv);
+        c->own_vertex = tn_malloc((size_t)n * sizeof *c->own_vertex);
+        for (int32_t p = 0; p < n; p++) {
+            c->perm[p] = order[p];
+            c->inv[order[p]] = p;
+            c->own_vertex[p] = vertex[order[p]];
+        }
+        c->vertex = c->own_vertex;
+    }
     return c;
+}
+
+/* The state of member m (a ring in its own order keeps states by
+ * position). */
+static inline uint8_t state_of(const sim_coll_t *c, int32_t m)
+{
+    return c->state[c->inv ? c->inv[m] : m];
 }
 
 static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
@@ -353,6 +474,8 @@ void sim_coll_free(sim_coll_t *c)
     free(c->where);
     free(c->slot);
     free(c->phase);
+    free(c->perm);
+    free(c->inv);
     free(c->pos_of);
     free(c->member_at);
     free(c->up_got);
@@ -375,7 +498,7 @@ static void child_done(sim_coll_t *c, sim_coll_t *ch, int32_t m)
         /* done when done on every channel */
         int32_t all = 0;
         for (int32_t k = 0; k < c->n_child; k++)
-            all += c->child[k]->state[m] == DONE;
+            all += state_of(c->child[k], m) == DONE;
         if (all == c->n_child)
             member_done(c, m);
         return;
@@ -395,10 +518,11 @@ static void member_done(sim_coll_t *c, int32_t m)
     TN_ASSERT(c->state[m] == ACTIVE);
     c->state[m] = DONE;
     c->n_done++;
+    int32_t ext = c->perm ? c->perm[m] : m; /* a position -> its member */
     if (c->parent)
-        child_done(c->parent, c, c->to_parent[m]);
+        child_done(c->parent, c, c->to_parent[ext]);
     else
-        c->done(c->done_ctx, m, c->done_tag);
+        c->done(c->done_ctx, ext, c->done_tag);
 }
 
 static inline sim_time_t step_delay(const sim_coll_t *c, int32_t a, int32_t b)
@@ -679,6 +803,8 @@ static void on_tree_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
 /* Member m starts taking part in node c. */
 static void activate(sim_coll_t *c, int32_t m)
 {
+    if (c->inv)
+        m = c->inv[m]; /* a ring in its own order works by position */
     TN_ASSERT(c->state[m] < ACTIVE);
     c->state[m] = ACTIVE;
     int32_t n = c->n;
@@ -745,8 +871,8 @@ static void on_base_elapsed(sim_engine_t *eng, void *ctx, uint64_t arg)
 
 void sim_coll_arrive(sim_coll_t *c, int32_t m)
 {
-    TN_ASSERT(!c->parent && m >= 0 && m < c->n && c->state[m] == ABSENT);
-    c->state[m] = WAITING;
+    TN_ASSERT(!c->parent && m >= 0 && m < c->n && state_of(c, m) == ABSENT);
+    c->state[c->inv ? c->inv[m] : m] = WAITING;
     if (c->spec.base_ps) {
         sim_schedule_in(c->net->eng, c->spec.base_ps, on_base_elapsed, c, (uint64_t)m);
         return;

@@ -9,7 +9,11 @@
  *    chunk c of step k once it has chunk c of step k-1 from member i-1,
  *    its previous send has finished and member i+1 has reached the
  *    collective (a late rank holds up its neighbours, as in NCCL).
- *    `channels` rings run side by side, each with S/channels.
+ *    `channels` rings run side by side, each with S/channels. A ring whose
+ *    members share one server follows the server's fastest links, as
+ *    NCCL's ring search does: the cycle whose slowest hop is fastest
+ *    (on a DGX-1, the double NVLinks 0-3-2-1-5-6-7-4, not rank order,
+ *    which would cross PCIe twice); all channels take that same ring.
  *  - tree: double binary tree all-reduce (as NCCL): two binary trees, each
  *    carrying S/2, the second numbered backwards so the leaves of one are
  *    the inner nodes of the other; chunks are reduced up to the root and

@@ -17,6 +17,7 @@ int sim_net_init(sim_net_t *n, sim_engine_t *eng, const topo_t *t, sim_net_model
     if (model == SIM_NET_FLOW)
         sim_flows_init(&n->flows, eng, t);
     tn_map_init(&n->paths);
+    tn_map_init(&n->ring_orders);
     n->link_bytes = tn_calloc((size_t)t->n_edges, sizeof *n->link_bytes);
     n->link_busy_ps = tn_calloc((size_t)t->n_edges, sizeof *n->link_busy_ps);
     return 0;
@@ -30,6 +31,9 @@ void sim_net_destroy(sim_net_t *n)
     for (size_t i = 0; i < n->paths.cap; i++)
         free(n->paths.vals[i]);
     tn_map_destroy(&n->paths);
+    for (size_t i = 0; i < n->ring_orders.cap; i++)
+        free(n->ring_orders.vals[i]);
+    tn_map_destroy(&n->ring_orders);
     if (n->model == SIM_NET_FLOW)
         sim_flows_destroy(&n->flows);
     free(n->link_bytes);

@@ -48,6 +48,7 @@ typedef struct {
     int32_t path[SIM_NET_MAX_HOPS];
     sim_flows_t flows;        /* the flow model's state */
     tn_map_t paths;           /* (src, dst, conn) -> cached path */
+    tn_map_t ring_orders;     /* collectives' cache: member vertices -> ring order */
 } sim_net_t;
 
 /* O(|E|). Never fails today; errors are for models that need inputs. */

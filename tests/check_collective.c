@@ -192,6 +192,30 @@ START_TEST(reduce_flows_to_the_root)
 }
 END_TEST
 
+/* Inside a DGX-1 the ring follows the NVLinks, as NCCL's search does:
+ * the hybrid cube-mesh has a cycle of double links (0-3-2-1-5-6-7-4), so
+ * every hop is one 400 Gbps NVLink cable of 100 ns: 2 x 7 x (100 ns +
+ * S/8 / 400 Gbps). In rank order, hops 3-4 and 7-0 would cross PCIe. */
+START_TEST(ring_follows_nvlink)
+{
+    json_t *v = test_json("{\"preset\": \"azure-2020\", \"set\": {\"servers\": 1, "
+                          "\"cpu_servers\": 0}}");
+    topo_spec_t s;
+    topo_t t;
+    ck_assert_int_eq(topo_spec_parse(&s, v, "s.json", "topology", NULL), 0);
+    json_decref(v);
+    topo_init(&t);
+    ck_assert_int_eq(topo_spec_build(&s, &t, NULL), 0);
+    const uint64_t S = 64ull << 20;
+    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_RING, .bytes = S};
+    sim_time_t want = 2 * 7 * (100000 + sim_serialize_ps(S / 8, 400000000000ull));
+    ck_assert_uint_eq(run(&t, SIM_NET_ANALYTIC, spec, 8), want);
+    ck_assert_uint_eq(run(&t, SIM_NET_FLOW, spec, 8), want);
+    topo_destroy(&t);
+    topo_spec_destroy(&s);
+}
+END_TEST
+
 /* Two channels share each link with max-min fairness: each moves half the
  * data at half the rate, so the bandwidth term is unchanged and the
  * per-step latency is paid by both at once. */
@@ -291,6 +315,7 @@ Suite *collective_suite(void)
     tcase_add_test(tc, direct_alltoall_formula);
     tcase_add_test(tc, chain_pipeline_formula);
     tcase_add_test(tc, channels_share_links);
+    tcase_add_test(tc, ring_follows_nvlink);
     tcase_add_test(tc, reduce_flows_to_the_root);
     tcase_add_test(tc, hier_allreduce_formula);
     tcase_add_test(tc, oversubscription_by_pattern);

@@ -878,7 +878,7 @@ static int read_rank(cctx_t *c, wl_trace_t *t, int32_t pi, size_t buf_size)
     rd_t r = {.f = f, .cap = buf_size, .size = (uint64_t)sb.st_size, .c = c};
     r.buf = tn_malloc(buf_size);
     ctab_t tab = {0};
-    uint64_t end;
+    uint64_t end = 0;
     int rc = 0;
     if (r.size == 0)
         rc = rd_fail(&r, "the file is empty");
