@@ -9,19 +9,29 @@
 #include "common/tn_json.h"
 #include "sim/cli.h"
 #include "sim/scenario.h"
+#include "workloads/chakra.h"
 #include "workloads/trace_json.h"
 
 static const char trace_usage[] =
     "usage: tensim trace gen SCENARIO.json [--set KEY=VALUE]... -o TRACE.json\n"
     "       tensim trace stats TRACE [--set KEY=VALUE]... [--json]\n"
     "       tensim trace check TRACE [--set KEY=VALUE]...\n"
-    "TRACE: a tensim trace (.json), or a scenario whose workload is a generator or a trace\n";
+    "TRACE: a tensim trace (.json), a Chakra prefix (PREFIX.0.et, PREFIX.1.et, ...), or a\n"
+    "       scenario whose workload is a generator or a trace\n";
 
 /* Loads the trace `arg` names: a tensim trace file, or a scenario's
  * workload (generated or read), with --set overrides for scenarios. */
 static int load_trace(const char *arg, const char **sets, int n_sets, wl_trace_t *t,
                       tn_error_t *err)
 {
+    /* a Chakra prefix: PREFIX.0.et exists */
+    char first[4096];
+    snprintf(first, sizeof first, "%s.0.et", arg);
+    if (access(first, R_OK) == 0) {
+        if (n_sets)
+            return tn_error_set(err, TN_EINPUT, "%s: --set applies to scenarios, not traces", arg);
+        return wl_chakra_read(t, arg, err, NULL);
+    }
     json_t *doc = tn_json_load_file(arg, err);
     if (!doc)
         return -1;

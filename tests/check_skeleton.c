@@ -4,6 +4,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/executor.h"
 #include "sim/run.h"
@@ -316,6 +317,32 @@ START_TEST(trace_file_replays_like_the_generator)
 }
 END_TEST
 
+/* A Chakra microbenchmark (1 MiB all-reduce on 8 ranks, from ASTRA-sim's
+ * examples) replayed on one switch: a ring of 2 x 7 steps of 128 KiB over
+ * 2 hops of 500 ns at 100 Gbps. */
+START_TEST(chakra_trace_replays)
+{
+    char cwd[2048], doc[4096];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    snprintf(doc, sizeof doc,
+             "{\"name\": \"c\", \"topology\": {\"preset\": \"single-switch\"}, \"workload\": "
+             "{\"chakra\": \"%s/tests/data/chakra/microbenchmarks/all_reduce/8npus_1MB/all_reduce\"}, "
+             "\"network\": {\"model\": \"analytic\"}, \"collectives\": {\"algorithm\": "
+             "\"ring\", \"protocol\": \"none\"}}",
+             cwd);
+    char *scen = tmpfile_with(doc, ".json");
+    sim_scenario_t sc;
+    sim_records_t rec;
+    tn_error_t err = {0};
+    ck_assert_msg(sim_scenario_load(&sc, scen, NULL, &err) == 0, "%s", err.msg);
+    ck_assert_msg(sim_run_scenario(&sc, &rec, NULL, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(sim_records_iteration_ps(&rec), 2 * 7 * (2 * 500000 + (1u << 17) * 80ull));
+    sim_records_destroy(&rec);
+    sim_scenario_destroy(&sc);
+    tmpfile_drop(scen);
+}
+END_TEST
+
 /* A job on fewer GPUs than the fabric has, through the scenario path. */
 START_TEST(scenario_runs_on_a_subset)
 {
@@ -432,6 +459,7 @@ Suite *skeleton_suite(void)
     tcase_add_test(tc, mismatched_collective_is_reported);
     tcase_add_test(tc, send_recv_pipeline);
     tcase_add_test(tc, trace_file_replays_like_the_generator);
+    tcase_add_test(tc, chakra_trace_replays);
     tcase_add_test(tc, long_chain_of_instant_ops);
     tcase_add_test(tc, time_overflow_is_refused);
     tcase_add_test(tc, scenario_runs_on_a_subset);

@@ -15,6 +15,7 @@ int main(void)
     srunner_add_suite(sr, fabric_specs_suite());
     srunner_add_suite(sr, workloads_suite());
     srunner_add_suite(sr, trace_json_suite());
+    srunner_add_suite(sr, chakra_suite());
     srunner_add_suite(sr, scenario_suite());
     srunner_add_suite(sr, skeleton_suite());
     srunner_add_suite(sr, collective_suite());

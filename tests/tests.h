@@ -15,6 +15,7 @@ Suite *fabrics_suite(void);
 Suite *fabric_specs_suite(void);
 Suite *workloads_suite(void);
 Suite *trace_json_suite(void);
+Suite *chakra_suite(void);
 Suite *scenario_suite(void);
 Suite *skeleton_suite(void);
 Suite *collective_suite(void);

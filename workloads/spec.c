@@ -8,6 +8,7 @@
 
 #include "common/tn_file.h"
 #include "common/tn_json.h"
+#include "workloads/chakra.h"
 #include "workloads/compute.h"
 #include "workloads/gen_allreduce.h"
 #include "workloads/trace_json.h"
@@ -204,8 +205,7 @@ int wl_spec_build(const wl_spec_t *s, wl_trace_t *t, tn_error_t *err)
     case WL_SPEC_TRACE:
         return wl_trace_read_json(t, s->path, err);
     case WL_SPEC_CHAKRA:
-        return tn_error_set(err, TN_EINPUT,
-                            "%s: reading chakra traces is not in this build yet", s->path);
+        return wl_chakra_read(t, s->path, err, NULL);
     }
     return tn_error_set(err, TN_EINPUT, "unknown workload");
 }
