@@ -58,7 +58,7 @@ static void print_stats(const char *arg, const wl_trace_t *t, int as_json)
     uint64_t ops = 0, by_kind[4] = {0};
     double flops = 0;
     double coll_bytes[WL_COLL_COUNT] = {0}, p2p_bytes = 0; /* summed over ranks */
-    int32_t *ranks_of = calloc((size_t)t->n_progs + 1, sizeof *ranks_of);
+    int32_t *ranks_of = tn_calloc((size_t)t->n_progs + 1, sizeof *ranks_of);
     for (int32_t r = 0; r < t->n_ranks; r++)
         ranks_of[t->rank_prog[r]]++;
     for (int32_t p = 0; p < t->n_progs; p++) {
@@ -133,7 +133,7 @@ int cli_trace(int argc, char **argv)
         cli_error("trace: unknown action '%s' (gen, stats, check)", verb);
         return 2;
     }
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+    const char **sets = tn_calloc((size_t)argc + 1, sizeof *sets);
     const char *arg = NULL, *out = NULL;
     int n_sets = 0, as_json = 0, c, rc = 2, extra = 0;
     optind = 0;
@@ -194,7 +194,23 @@ int cli_trace(int argc, char **argv)
     } else if (!strcmp(verb, "stats")) {
         print_stats(arg, &t, as_json);
     } else {
-        printf("%s: ok (%d ranks, %d programs)\n", arg, t.n_ranks, t.n_progs);
+        /* what a run would meet: compute with no duration, sends without
+         * receives, groups whose collectives differ */
+        uint64_t untimed = 0;
+        for (int32_t p = 0; p < t.n_progs; p++)
+            for (uint32_t i = 0; i < t.progs[p].n_ops; i++)
+                untimed += t.progs[p].ops[i].kind == WL_OP_COMPUTE &&
+                           t.progs[p].ops[i].duration_ps == 0 && t.progs[p].ops[i].flops > 0;
+        if (untimed) {
+            cli_error("%s: %llu compute ops have flops but no duration: give the workload a "
+                      "\"gpu\" for the compute model", arg, (unsigned long long)untimed);
+            rc = 2;
+        } else if (wl_trace_lint(&t, &err)) {
+            cli_error("%s: %s", arg, err.msg);
+            rc = 2;
+        } else {
+            printf("%s: ok (%d ranks, %d programs)\n", arg, t.n_ranks, t.n_progs);
+        }
     }
     wl_trace_destroy(&t);
 done:

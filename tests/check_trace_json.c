@@ -117,7 +117,8 @@ START_TEST(bad_traces)
         {HEAD "\"programs\": [{\"name\": \"p\", \"ranks\": [\"0-3\"], \"ops\": [{\"kind\": "
               "\"compute\", \"duration_ps\": 1, \"deps\": [1]}, {\"kind\": \"compute\", "
               "\"duration_ps\": 1, \"deps\": [0]}]}]}",
-         "programs[0].ops[0]: dependency cycle: 2 ops wait on each other"},
+         "programs[0].ops[0]: is in a dependency cycle, or waits on one (2 ops never become "
+         "ready)"},
         {"{\"tensim_trace\": 1, \"ranks\": 4, \"communicators\": [{\"name\": \"w\", \"groups\": "
          "[[0, 1, 9]]}], \"programs\": []}",
          "communicators[0].groups[0][2]: rank 9 is not from 0 to 3"},
@@ -139,7 +140,9 @@ START_TEST(bad_traces)
          "programs[0].ops[0].comm: no communicator \"tp\""},
         {HEAD "\"programs\": [{\"name\": \"p\", \"ranks\": [\"0-3\"], \"ops\": [{\"kind\": "
               "\"send\", \"comm\": \"w\", \"peer\": 7, \"size_bytes\": 4}]}]}",
-         "program p: op 0: rank 0: peer 7 is not another member of its group of w (size 4)"},
+         "programs[0].ops[0].peer: rank 0: 7 is not another position in its group of w (size 4)"},
+        {HEAD "\"programs\": [{\"name\": \"p\", \"ranks\": [\" 0-3\"], \"ops\": []}]}",
+         "programs[0].ranks[0]: expected a rank (0 to 3) or a range \"a-b\", got \" 0-3\""},
         {HEAD "\"programs\": [{\"name\": \"p\", \"ranks\": [\"0-3\"], \"ops\": [{\"kind\": "
               "\"compute\", \"duration_ps\": 1, \"peer\": 1}]}]}",
          "programs[0].ops[0].peer: not a key of a compute op"},
@@ -157,6 +160,39 @@ START_TEST(bad_traces)
 }
 END_TEST
 
+/* What the runs would trip on, found before running: a receive no send
+ * matches, and group members whose collectives differ. */
+START_TEST(lint_finds_unmatched_traffic)
+{
+    static const struct {
+        const char *doc, *msg;
+    } cases[] = {
+        {HEAD "\"programs\": [{\"name\": \"a\", \"ranks\": [0, 1], \"ops\": [{\"kind\": "
+              "\"send\", \"comm\": \"w\", \"peer\": 2, \"size_bytes\": 8}]}, {\"name\": "
+              "\"b\", \"ranks\": [2, 3], \"ops\": [{\"kind\": \"recv\", \"comm\": \"w\", "
+              "\"peer\": 0, \"size_bytes\": 8}]}]}",
+         /* 1 -> 2 is never received, 3 waits for 0; the lowest pair is reported */
+         "rank 0 sends fewer messages with tag 0 to rank 3 than it receives (1 unmatched receives)"},
+        {HEAD "\"programs\": [{\"name\": \"a\", \"ranks\": [0, 1], \"ops\": [{\"kind\": "
+              "\"collective\", \"op\": \"allreduce\", \"comm\": \"w\", \"size_bytes\": 8}]}, "
+              "{\"name\": \"b\", \"ranks\": [2, 3], \"ops\": [{\"kind\": \"collective\", "
+              "\"op\": \"allreduce\", \"comm\": \"w\", \"size_bytes\": 16}]}]}",
+         "communicator w, group 0: rank 0 (program a) and rank 2 (program b) differ at their "
+         "collective 0 on it"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *path = tmpfile_with(cases[i].doc, ".json");
+        wl_trace_t t;
+        tn_error_t err = {0};
+        ck_assert_msg(wl_trace_read_json(&t, path, &err) == 0, "%s", err.msg);
+        ck_assert_int_eq(wl_trace_lint(&t, &err), -1);
+        ck_assert_str_eq(err.msg, cases[i].msg);
+        wl_trace_destroy(&t);
+        tmpfile_drop(path);
+    }
+}
+END_TEST
+
 Suite *trace_json_suite(void)
 {
     Suite *s = suite_create("trace_json");
@@ -164,6 +200,7 @@ Suite *trace_json_suite(void)
     tcase_add_test(tc, write_then_read_is_the_same);
     tcase_add_test(tc, ops_are_ordered_by_dependencies);
     tcase_add_test(tc, bad_traces);
+    tcase_add_test(tc, lint_finds_unmatched_traffic);
     suite_add_tcase(s, tc);
     return s;
 }

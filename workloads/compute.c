@@ -18,7 +18,7 @@ int wl_gpu_lookup(const char *name, wl_gpu_t *g, tn_error_t *err)
         rc = tn_error_set(err, TN_EINPUT, "unknown gpu \"%s\"", name);
     } else {
         g->peak_flops = json_number_value(json_object_get(v, "peak_tflops")) * 1e12;
-        g->hbm_bytes_per_s = json_number_value(json_object_get(v, "hbm_gbps")) * 1e9;
+        g->hbm_bytes_per_s = json_number_value(json_object_get(v, "hbm_gb_per_s")) * 1e9;
         g->gemm_efficiency = json_number_value(json_object_get(v, "gemm_efficiency"));
         g->half_flops = json_number_value(json_object_get(v, "half_efficiency_gflop")) * 1e9;
         TN_ASSERT(g->peak_flops > 0 && g->hbm_bytes_per_s > 0 && g->gemm_efficiency > 0);
@@ -43,7 +43,7 @@ void wl_compute_apply(wl_trace_t *t, const wl_gpu_t *g)
     for (int32_t p = 0; p < t->n_progs; p++)
         for (uint32_t i = 0; i < t->progs[p].n_ops; i++) {
             wl_op_t *o = &t->progs[p].ops[i];
-            if (o->kind == WL_OP_COMPUTE && o->flops > 0 && o->duration_ps == 0)
+            if (o->kind == WL_OP_COMPUTE && (o->flops > 0 || o->bytes > 0) && o->duration_ps == 0)
                 o->duration_ps = wl_compute_ps(g, o->flops, o->bytes);
         }
 }

@@ -196,10 +196,16 @@ int wl_gen_megatron(wl_trace_t *t, const wl_model_t *m, const wl_layout_t *ly, t
         }
         for (; bw < mbs; bw++)
             backward(&b, stage, bw, layers, bw == mbs - 1);
-        /* the optimizer step: after the chain and every gradient reduction
-         * (about 10 FLOPs a parameter, Adam's update) */
+        /* the optimizer step, after the chain and every gradient
+         * reduction: Adam reads and writes fp32 master weights, m and v
+         * (24 bytes a parameter) and reads the gradient and writes the
+         * 16-bit weight (4 more), about 10 FLOPs a parameter; memory-bound.
+         * With ZeRO a rank updates its 1/dp share. */
         uint64_t params = layers * (12 * m->hidden * m->hidden + 13 * m->hidden) / ly->tp;
+        if (ly->zero_stage >= 1)
+            params /= ly->dp;
         wl_op_t opt = compute(10.0 * (double)params);
+        opt.bytes = 28 * params;
         uint32_t *deps = tn_malloc((b.n_extra + 2) * sizeof *deps);
         uint32_t nd = 0;
         deps[nd++] = b.last;
@@ -211,9 +217,8 @@ int wl_gen_megatron(wl_trace_t *t, const wl_model_t *m, const wl_layout_t *ly, t
         if (ly->zero_stage == 1 && ly->dp > 1)
             chain(&b, coll(WL_COLL_ALLGATHER, dp, layers * layer_param_bytes(m, ly)), NONE);
         free(b.extra);
-        for (int32_t r = 0; r < n; r++)
-            if (r / (D * T) == stage)
-                t->rank_prog[r] = b.prog;
+        for (int32_t r = stage * D * T; r < (stage + 1) * D * T; r++)
+            t->rank_prog[r] = b.prog;
     }
     return wl_trace_check(t, err);
 }

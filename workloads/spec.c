@@ -120,6 +120,15 @@ static int parse_layout(wl_spec_t *s, tn_jobj_t *o)
                             "%llu is not a multiple of microbatch x dp = %llu",
                             (unsigned long long)ly->global_batch,
                             (unsigned long long)(ly->microbatch * ly->dp));
+    /* the largest op: a TP collective of b s h 16-bit values, and a layer's
+     * backward FLOPs */
+    double act = (double)ly->microbatch * (double)m->seq_len * (double)m->hidden * 2;
+    double h = (double)m->hidden, sq = (double)m->seq_len, b = (double)ly->microbatch;
+    if (act > (double)(1ull << 44) || 2 * (24 * b * sq * h * h + 4 * b * sq * sq * h) > 1e24)
+        return tn_jobj_fail(&l, "microbatch",
+                            "microbatch x seq_len x hidden is too large: one layer's "
+                            "activations (%.3g bytes) or FLOPs pass what tensim counts",
+                            act);
     if (ly->schedule == WL_SCHED_1F1B && ly->virtual_stages != 1)
         return tn_jobj_fail(&l, "virtual_stages", "must be 1 with the 1f1b schedule");
     if (ly->schedule == WL_SCHED_INTERLEAVED &&
@@ -152,16 +161,18 @@ int wl_spec_parse(wl_spec_t *s, const json_t *block, const char *src, const char
     int rc = -1;
     if (tn_jobj_open(&o, block, src, path, NULL, err))
         return -1;
-    if (json_object_get(block, "trace")) {
-        static const char *const keys[] = {"trace", NULL};
-        s->kind = WL_SPEC_TRACE;
-        rc = tn_jobj_open(&o, block, src, path, keys, err) ? -1
-                                                            : parse_file_ref(s, &o, "trace", "");
-    } else if (json_object_get(block, "chakra")) {
-        static const char *const keys[] = {"chakra", NULL};
-        s->kind = WL_SPEC_CHAKRA;
-        rc = tn_jobj_open(&o, block, src, path, keys, err) ? -1
-                                                            : parse_file_ref(s, &o, "chakra", ".0.et");
+    if (json_object_get(block, "trace") || json_object_get(block, "chakra")) {
+        /* a trace file, with an optional gpu to time its FLOPs */
+        static const char *const tkeys[] = {"trace", "gpu", NULL}, *const ckeys[] = {"chakra", "gpu", NULL};
+        bool chakra = !json_object_get(block, "trace");
+        int gpu = -1;
+        s->kind = chakra ? WL_SPEC_CHAKRA : WL_SPEC_TRACE;
+        rc = tn_jobj_open(&o, block, src, path, chakra ? ckeys : tkeys, err) ||
+                     tn_jobj_enum(&o, "gpu", false, wl_gpu_names, &gpu) < 0
+                 ? -1
+                 : parse_file_ref(s, &o, chakra ? "chakra" : "trace", chakra ? ".0.et" : "");
+        if (rc == 0 && gpu >= 0)
+            s->gpu = tn_strdup(wl_gpu_names[gpu]);
     } else if (json_object_get(block, "generator")) {
         int g = 0;
         if (tn_jobj_enum(&o, "generator", true, generators, &g) == 0)
@@ -203,9 +214,17 @@ int wl_spec_build(const wl_spec_t *s, wl_trace_t *t, tn_error_t *err)
         return 0;
     }
     case WL_SPEC_TRACE:
-        return wl_trace_read_json(t, s->path, err);
-    case WL_SPEC_CHAKRA:
-        return wl_chakra_read(t, s->path, err, NULL);
+    case WL_SPEC_CHAKRA: {
+        wl_gpu_t g;
+        if (s->gpu && wl_gpu_lookup(s->gpu, &g, err))
+            return -1;
+        if (s->kind == WL_SPEC_TRACE ? wl_trace_read_json(t, s->path, err)
+                                     : wl_chakra_read(t, s->path, err, NULL))
+            return -1;
+        if (s->gpu)
+            wl_compute_apply(t, &g);
+        return 0;
+    }
     }
     return tn_error_set(err, TN_EINPUT, "unknown workload");
 }

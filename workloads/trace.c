@@ -1,5 +1,10 @@
 #include "workloads/trace.h"
 
+#include <stdbool.h>
+
+#include "common/tn_hash.h"
+#include "common/tn_map.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,4 +141,107 @@ int wl_trace_check(const wl_trace_t *t, tn_error_t *err)
         }
     }
     return 0;
+}
+
+/* One direction of point-to-point traffic: sends minus receives, and the
+ * first size seen (each side must use it). */
+typedef struct {
+    int32_t src, dst, tag;
+    int64_t balance;
+    uint64_t bytes;
+} p2p_tally_t;
+
+static int tally(tn_map_t *m, int32_t src, int32_t dst, int32_t tag, int delta, uint64_t bytes,
+                 int32_t r, tn_error_t *err)
+{
+    uint64_t key = tn_mix64(((uint64_t)(uint32_t)src << 32 | (uint32_t)dst) ^ tn_mix64((uint64_t)(uint32_t)tag));
+    p2p_tally_t *e;
+    while ((e = tn_map_get(m, key)) && (e->src != src || e->dst != dst || e->tag != tag))
+        key = tn_mix64(key);
+    if (!e) {
+        e = tn_calloc(1, sizeof *e);
+        *e = (p2p_tally_t){src, dst, tag, 0, bytes};
+        tn_map_put(m, key, e);
+    }
+    if (e->bytes != bytes)
+        return tn_error_set(err, TN_EINPUT,
+                            "rank %d: messages from rank %d to rank %d with tag %d are %llu bytes "
+                            "on one side and %llu on the other",
+                            r, src, dst, tag, (unsigned long long)e->bytes,
+                            (unsigned long long)bytes);
+    e->balance += delta;
+    return 0;
+}
+
+int wl_trace_lint(const wl_trace_t *t, tn_error_t *err)
+{
+    int rc = wl_trace_check(t, err);
+    tn_map_t m;
+    tn_map_init(&m);
+    for (int32_t r = 0; r < t->n_ranks && rc == 0; r++) {
+        const wl_program_t *p = &t->progs[t->rank_prog[r]];
+        for (uint32_t i = 0; i < p->n_ops && rc == 0; i++) {
+            const wl_op_t *o = &p->ops[i];
+            if (o->kind != WL_OP_SEND && o->kind != WL_OP_RECV)
+                continue;
+            const wl_comm_t *c = &t->comms[o->comm];
+            int32_t peer = c->members[c->group_off[c->rank_group[r]] + o->peer];
+            rc = o->kind == WL_OP_SEND ? tally(&m, r, peer, o->tag, 1, o->bytes, r, err)
+                                       : tally(&m, peer, r, o->tag, -1, o->bytes, r, err);
+        }
+    }
+    /* report the lowest (src, dst, tag) out of balance: deterministic */
+    p2p_tally_t *worst = NULL;
+    for (size_t i = 0; i < m.cap; i++) {
+        p2p_tally_t *e = m.vals[i];
+        if (e && e->balance &&
+            (!worst || e->src < worst->src || (e->src == worst->src && e->dst < worst->dst) ||
+             (e->src == worst->src && e->dst == worst->dst && e->tag < worst->tag)))
+            worst = e;
+    }
+    if (rc == 0 && worst)
+        rc = tn_error_set(err, TN_EINPUT,
+                          "rank %d sends %s messages with tag %d to rank %d than it receives "
+                          "(%lld %s)",
+                          worst->src, worst->balance > 0 ? "more" : "fewer", worst->tag, worst->dst,
+                          (long long)(worst->balance > 0 ? worst->balance : -worst->balance),
+                          worst->balance > 0 ? "unmatched sends" : "unmatched receives");
+    for (size_t i = 0; i < m.cap; i++)
+        free(m.vals[i]);
+    tn_map_destroy(&m);
+    /* collectives: each member's sequence on the communicator equals the
+     * first member's (distinct programs only) */
+    for (int32_t ci = 0; ci < t->n_comms && rc == 0; ci++) {
+        const wl_comm_t *c = &t->comms[ci];
+        for (int32_t g = 0; g < c->n_groups && rc == 0; g++) {
+            int32_t r0 = c->members[c->group_off[g]];
+            const wl_program_t *p0 = &t->progs[t->rank_prog[r0]];
+            for (int32_t k = c->group_off[g] + 1; k < c->group_off[g + 1] && rc == 0; k++) {
+                int32_t r = c->members[k];
+                if (t->rank_prog[r] == t->rank_prog[r0])
+                    continue;
+                const wl_program_t *p = &t->progs[t->rank_prog[r]];
+                uint32_t i = 0, j = 0, nth = 0;
+                for (;; nth++) {
+                    while (i < p0->n_ops && !(p0->ops[i].kind == WL_OP_COLLECTIVE && p0->ops[i].comm == ci))
+                        i++;
+                    while (j < p->n_ops && !(p->ops[j].kind == WL_OP_COLLECTIVE && p->ops[j].comm == ci))
+                        j++;
+                    if (i == p0->n_ops && j == p->n_ops)
+                        break;
+                    if (i == p0->n_ops || j == p->n_ops || p0->ops[i].coll != p->ops[j].coll ||
+                        p0->ops[i].bytes != p->ops[j].bytes) {
+                        rc = tn_error_set(err, TN_EINPUT,
+                                          "communicator %s, group %d: rank %d (program %s) and rank "
+                                          "%d (program %s) differ at their collective %u on it",
+                                          c->name, g, r0, p0->name, r, p->name, nth);
+                        break;
+                    }
+                    i++;
+                    j++;
+                }
+            }
+        }
+    }
+    return rc;
 }

@@ -100,6 +100,13 @@ int32_t wl_trace_add_comm(wl_trace_t *t, const char *name, int32_t n_groups,
  * O(ranks x ops). */
 int wl_trace_check(const wl_trace_t *t, tn_error_t *err);
 
+/* Checks that the ranks can meet: every send has its receive (same
+ * sender, receiver and tag, as many of each, same sizes), and the members
+ * of every communicator group run the same sequence of collectives (type
+ * and size) on it. Errors (TN_EINPUT) name the ranks and what differs.
+ * O(ranks x ops). */
+int wl_trace_lint(const wl_trace_t *t, tn_error_t *err);
+
 const char *wl_coll_name(wl_coll_t c);
 const char *wl_op_kind_name(wl_op_kind_t k);
 

@@ -26,13 +26,21 @@ static int rank_span(tn_jobj_t *o, const char *key, const json_t *e, int32_t n_r
         *lo = *hi = (int32_t)v;
         return 0;
     }
-    long a, z;
-    char tail;
-    if (json_is_string(e) && sscanf(json_string_value(e), "%ld-%ld%c", &a, &z, &tail) == 2 &&
-        a >= 0 && a <= z && z < n_ranks) {
-        *lo = (int32_t)a;
-        *hi = (int32_t)z;
-        return 0;
+    if (json_is_string(e)) {
+        /* digits, '-', digits: nothing else */
+        const char *str = json_string_value(e), *q = str;
+        long a = 0, z = 0;
+        bool ok = *q >= '0' && *q <= '9';
+        for (; ok && *q >= '0' && *q <= '9'; q++)
+            a = a < 100000000 ? a * 10 + (*q - '0') : a;
+        ok = ok && *q == '-' && q[1] >= '0' && q[1] <= '9';
+        for (q += ok; ok && *q >= '0' && *q <= '9'; q++)
+            z = z < 100000000 ? z * 10 + (*q - '0') : z;
+        if (ok && *q == '\0' && a <= z && z < n_ranks) {
+            *lo = (int32_t)a;
+            *hi = (int32_t)z;
+            return 0;
+        }
     }
     return tn_jobj_fail(o, key, "expected a rank (0 to %d) or a range \"a-b\", got %s", n_ranks - 1,
                         tn_json_brief(e, b, sizeof b));
@@ -179,10 +187,9 @@ static int read_op(wl_trace_t *t, tn_jobj_t *o, wl_op_t *op, const char *const *
 }
 
 /* Orders a program's ops so dependencies come first (Kahn; among the
- * ready, the lowest file index first), into order[]. Returns the number
- * ordered: fewer than n means a cycle among the rest. O(n^2) worst case
- * in the scan for the lowest ready index; O(n + deps) when the file is in
- * order already. */
+ * ready, the lowest file index first, from a heap), into order[]. Returns
+ * the number ordered: fewer than n means a cycle among the rest.
+ * O((n + deps) log n). */
 static uint32_t topo_order(uint32_t n, uint32_t *const *deps, const uint32_t *n_deps,
                            uint32_t *order)
 {
@@ -289,6 +296,26 @@ static int read_program(wl_trace_t *t, tn_jobj_t *p, const char *const *comm_nam
             if (deps[i][k] == i)
                 rc = tn_jobj_fail(&o, "deps", "op %u depends on itself", i);
     }
+    /* peers, here where the file's op index is still known */
+    for (uint32_t i = 0; i < n && rc == 0; i++) {
+        const wl_op_t *op = &all[i];
+        if (op->kind != WL_OP_SEND && op->kind != WL_OP_RECV)
+            continue;
+        const wl_comm_t *c = &t->comms[op->comm];
+        for (int32_t r = 0; r < t->n_ranks && rc == 0; r++) {
+            if (t->rank_prog[r] != pi)
+                continue;
+            int32_t g = c->rank_group[r];
+            char key[48];
+            snprintf(key, sizeof key, "ops[%u].peer", i);
+            if (g < 0)
+                rc = tn_jobj_fail(p, key, "rank %d is not in communicator %s", r, c->name);
+            else if (op->peer >= c->group_off[g + 1] - c->group_off[g] || op->peer == c->rank_index[r])
+                rc = tn_jobj_fail(p, key, "rank %d: %d is not another position in its group of %s "
+                                          "(size %d)",
+                                  r, op->peer, c->name, c->group_off[g + 1] - c->group_off[g]);
+        }
+    }
     if (rc == 0) {
         uint32_t done = topo_order(n, deps, n_deps, order);
         if (done < n) {
@@ -302,7 +329,9 @@ static int read_program(wl_trace_t *t, tn_jobj_t *p, const char *const *comm_nam
             free(out);
             char key[32];
             snprintf(key, sizeof key, "ops[%u]", first);
-            rc = tn_jobj_fail(p, key, "dependency cycle: %u ops wait on each other", n - done);
+            rc = tn_jobj_fail(p, key, "is in a dependency cycle, or waits on one (%u ops never "
+                                      "become ready)",
+                              n - done);
         }
     }
     for (uint32_t k = 0; rc == 0 && k < n; k++)
@@ -434,10 +463,12 @@ int wl_trace_write_json(const wl_trace_t *t, const char *path, tn_error_t *err)
                 json_object_set_new(j, "deps", d);
             }
             if (o->kind == WL_OP_COMPUTE) {
+                /* both when both are known: a duration replays as it is,
+                 * FLOPs tell what it was made of */
+                if (o->duration_ps || o->flops <= 0)
+                    json_object_set_new(j, "duration_ps", json_integer((json_int_t)o->duration_ps));
                 if (o->flops > 0)
                     json_object_set_new(j, "flops", json_real(o->flops));
-                else
-                    json_object_set_new(j, "duration_ps", json_integer((json_int_t)o->duration_ps));
                 if (o->bytes)
                     json_object_set_new(j, "memory_bytes", json_integer((json_int_t)o->bytes));
             } else {
