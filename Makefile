@@ -34,7 +34,9 @@ PRESETS  = $(sort $(wildcard topology/presets/*.json))
 SERVERS  = $(sort $(wildcard topology/servers/*.json))
 SIMDATA  = $(sort $(wildcard sim/data/*.json))
 WLDATA   = $(sort $(wildcard workloads/data/*.json))
-GEN_OBJ  = $(BUILD)/gen/presets.o $(BUILD)/gen/servers.o $(BUILD)/gen/simdata.o $(BUILD)/gen/wldata.o
+MODELS   = $(sort $(wildcard workloads/models/*.json))
+GEN_OBJ  = $(BUILD)/gen/presets.o $(BUILD)/gen/servers.o $(BUILD)/gen/simdata.o $(BUILD)/gen/wldata.o \
+           $(BUILD)/gen/models.o
 
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_OBJ)
 CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -76,6 +78,10 @@ $(BUILD)/gen/simdata.c: $(SIMDATA) scripts/embed.sh
 $(BUILD)/gen/wldata.c: $(WLDATA) scripts/embed.sh
 	@mkdir -p $(dir $@)
 	$(Q)scripts/embed.sh wl_embedded_data $(WLDATA) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/models.c: $(MODELS) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	$(Q)scripts/embed.sh wl_embedded_models $(MODELS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	@$(if $(Q),echo "  CC      $<")

@@ -114,6 +114,44 @@ START_TEST(megatron_spec_reads_layout)
 }
 END_TEST
 
+/* Models by name from the zoo: the SC21 table's and GPT-3's figures. */
+START_TEST(model_zoo)
+{
+    static const struct {
+        const char *name;
+        uint64_t layers, hidden, heads;
+    } zoo[] = {
+        {"gpt3-175b", 96, 12288, 96},     {"megatron-1.7b", 24, 2304, 24},
+        {"megatron-3.6b", 30, 3072, 32},  {"megatron-7.5b", 36, 4096, 32},
+        {"megatron-18.4b", 40, 6144, 48}, {"megatron-39.1b", 48, 8192, 64},
+        {"megatron-76.1b", 60, 10240, 80},
+    };
+    for (size_t i = 0; i < sizeof zoo / sizeof zoo[0]; i++) {
+        char doc[512];
+        snprintf(doc, sizeof doc,
+                 "{\"generator\": \"megatron\", \"gpu\": \"a100-80gb\", \"model\": \"%s\", "
+                 "\"layout\": {\"tp\": 1, \"pp\": 1, \"dp\": 1, \"global_batch\": 1}}",
+                 zoo[i].name);
+        wl_spec_t s;
+        tn_error_t err = {0};
+        ck_assert_msg(parse_wl(doc, &s, &err) == 0, "%s", err.msg);
+        ck_assert_uint_eq(s.model.layers, zoo[i].layers);
+        ck_assert_uint_eq(s.model.hidden, zoo[i].hidden);
+        ck_assert_uint_eq(s.model.heads, zoo[i].heads);
+        ck_assert_uint_eq(s.model.seq_len, 2048);
+        ck_assert_uint_eq(s.model.vocab, 51200);
+        wl_spec_destroy(&s);
+    }
+    wl_spec_t s;
+    tn_error_t err = {0};
+    ck_assert_int_eq(parse_wl("{\"generator\": \"megatron\", \"gpu\": \"a100-80gb\", \"model\": "
+                              "\"gpt4\", \"layout\": {}}",
+                              &s, &err),
+                     -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "workload.model: unknown model \"gpt4\" (known: gpt3-175b, "));
+}
+END_TEST
+
 START_TEST(workload_spec_errors)
 {
     static const struct {
@@ -256,6 +294,7 @@ Suite *workloads_suite(void)
     tcase_add_test(tc, megatron_flops_match_sc21);
     tcase_add_test(tc, megatron_bytes_match_formulas);
     tcase_add_test(tc, workload_spec_errors);
+    tcase_add_test(tc, model_zoo);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -12,6 +12,7 @@
 #include "workloads/compute.h"
 #include "workloads/gen_allreduce.h"
 #include "workloads/trace_json.h"
+#include "topology/embedded.h"
 
 const char *const wl_gpu_names[] = {"v100-32gb", "a100-80gb", "h100-80gb", NULL};
 
@@ -60,9 +61,39 @@ static int parse_compute_allreduce(wl_spec_t *s, tn_jobj_t *o)
 
 static int parse_model(wl_spec_t *s, tn_jobj_t *o)
 {
-    static const char *const keys[] = {"layers", "hidden", "heads", "seq_len", "vocab", NULL};
+    static const char *const keys[] = {"name", "description", "source", "layers", "hidden",
+                                       "heads", "seq_len", "vocab", NULL};
     tn_jobj_t m;
     wl_model_t *md = &s->model;
+    const json_t *v = json_object_get(o->obj, "model");
+    if (v && json_is_string(v)) {
+        /* a model of the zoo (workloads/models/NAME.json) */
+        const topo_embedded_t *e = topo_embedded_find(wl_embedded_models, json_string_value(v));
+        if (!e) {
+            char list[512] = "";
+            size_t len = 0;
+            for (const topo_embedded_t *k = wl_embedded_models; k->name; k++)
+                len += (size_t)snprintf(list + len, len < sizeof list ? sizeof list - len : 0,
+                                        "%s%s", len ? ", " : "", k->name);
+            return tn_jobj_fail(o, "model", "unknown model \"%s\" (known: %s)",
+                                json_string_value(v), list);
+        }
+        json_error_t je;
+        json_t *doc = json_loads(e->text, JSON_REJECT_DUPLICATES, &je);
+        TN_ASSERT(doc != NULL);
+        char where[80];
+        snprintf(where, sizeof where, "workloads/models/%s.json", e->name);
+        int rc = tn_jobj_open(&m, doc, where, "", keys, o->err) ||
+                         tn_jobj_u64(&m, "layers", true, 1, 100000, &md->layers) < 0 ||
+                         tn_jobj_u64(&m, "hidden", true, 1, 1000000, &md->hidden) < 0 ||
+                         tn_jobj_u64(&m, "heads", true, 1, 100000, &md->heads) < 0 ||
+                         tn_jobj_u64(&m, "seq_len", true, 1, 10000000, &md->seq_len) < 0 ||
+                         tn_jobj_u64(&m, "vocab", true, 1, 100000000, &md->vocab) < 0
+                     ? -1
+                     : 0;
+        json_decref(doc);
+        return rc;
+    }
     if (tn_jobj_sub(o, "model", true, keys, &m) < 0 ||
         tn_jobj_u64(&m, "layers", true, 1, 100000, &md->layers) < 0 ||
         tn_jobj_u64(&m, "hidden", true, 1, 1000000, &md->hidden) < 0 ||
