@@ -95,7 +95,7 @@ START_TEST(megatron_spec_reads_layout)
     wl_spec_t s;
     tn_error_t err = {0};
     ck_assert_int_eq(parse_wl("{" GPT3 "\"layout\": {\"tp\": 8, \"pp\": 16, \"dp\": 78, "
-                              "\"global_batch\": 1560, \"schedule\": \"interleaved\", "
+                              "\"global_batch\": 2496, \"schedule\": \"interleaved\", "
                               "\"virtual_stages\": 2, \"recompute\": \"full\", \"zero_stage\": 1}}",
                               &s, &err),
                      0);
@@ -108,8 +108,9 @@ START_TEST(megatron_spec_reads_layout)
     ck_assert(!s.layout.sequence_parallel);
     ck_assert_uint_eq(wl_spec_ranks(&s), 8 * 16 * 78);
     wl_trace_t t;
-    ck_assert_int_eq(wl_spec_build(&s, &t, &err), -1); /* interleaved: not generated yet */
-    ck_assert_ptr_nonnull(strstr(err.msg, "interleaved schedule is not generated"));
+    ck_assert_msg(wl_spec_build(&s, &t, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(t.n_ranks, 8 * 16 * 78);
+    wl_trace_destroy(&t);
     wl_spec_destroy(&s);
 }
 END_TEST
@@ -224,17 +225,19 @@ START_TEST(megatron_flops_match_sc21)
 {
     wl_model_t m = {96, 12288, 96, 2048, 51200};
     double B = 1536, s = 2048, l = 96, h = 12288, V = 51200;
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 3; k++) {
+        /* full recomputation, none, and full under the interleaved schedule */
         wl_layout_t ly = {.tp = 8, .pp = 16, .dp = 8, .global_batch = 1536, .microbatch = 1,
-                          .virtual_stages = 1, .schedule = WL_SCHED_1F1B,
-                          .recompute = k ? WL_RECOMPUTE_NONE : WL_RECOMPUTE_FULL};
+                          .virtual_stages = k == 2 ? 3 : 1,
+                          .schedule = k == 2 ? WL_SCHED_INTERLEAVED : WL_SCHED_1F1B,
+                          .recompute = k == 1 ? WL_RECOMPUTE_NONE : WL_RECOMPUTE_FULL};
         wl_trace_t t;
         tn_error_t err = {0};
         ck_assert_msg(wl_gen_megatron(&t, &m, &ly, &err) == 0, "%s", err.msg);
         ck_assert_int_eq(t.n_ranks, 8 * 16 * 8);
         ck_assert_int_eq(t.n_progs, 16); /* one program per stage */
-        double want = k ? 72 * B * s * l * h * h * (1 + s / (6 * h) + V / (12 * l * h))
-                        : 96 * B * s * l * h * h * (1 + s / (6 * h) + V / (16 * l * h));
+        double want = k == 1 ? 72 * B * s * l * h * h * (1 + s / (6 * h) + V / (12 * l * h))
+                             : 96 * B * s * l * h * h * (1 + s / (6 * h) + V / (16 * l * h));
         ck_assert_double_eq_tol(total_flops(&t), want, want * 1e-3);
         ck_assert_double_eq_tol(wl_megatron_flops(&m, &ly), want, want * 1e-12);
         wl_trace_destroy(&t);

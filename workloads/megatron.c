@@ -86,14 +86,26 @@ static void zero3_gather(builder_t *b)
         chain(b, coll(WL_COLL_ALLGATHER, b->dp, layer_param_bytes(b->m, b->ly)), NONE);
 }
 
-static void forward(builder_t *b, int stage, uint64_t i, uint64_t layers)
+/* Virtual pipeline positions: stage k's chunk c holds virtual stage
+ * c pp + k. Data for microbatch i entering chunk c of a stage travels
+ * with tag 2 (i v + c), its gradient with 2 (i v + c) + 1; the sender
+ * names the chunk it sends into, the receiver its own. */
+static int32_t vtag(const wl_layout_t *ly, uint64_t i, uint64_t c, int grad)
+{
+    return (int32_t)(2 * (i * ly->virtual_stages + c) + (uint64_t)grad);
+}
+
+static void forward(builder_t *b, int stage, uint64_t i, uint64_t c, uint64_t layers)
 {
     const wl_layout_t *ly = b->ly;
+    int P = (int)ly->pp;
+    uint64_t v = ly->virtual_stages;
+    bool first = stage == 0 && c == 0, last = stage == P - 1 && c == v - 1;
     uint64_t act = ly->microbatch * b->m->seq_len * b->m->hidden * 2 / ly->tp;
     uint32_t recv = NONE;
-    if (stage > 0) {
-        wl_op_t r = {.kind = WL_OP_RECV, .comm = b->pp, .peer = stage - 1, .tag = (int32_t)(2 * i),
-                     .bytes = act};
+    if (!first) {
+        wl_op_t r = {.kind = WL_OP_RECV, .comm = b->pp, .peer = stage > 0 ? stage - 1 : P - 1,
+                     .tag = vtag(ly, i, c, 0), .bytes = act};
         recv = wl_program_add_op(b->t, b->prog, &r, NULL, 0);
     }
     for (uint64_t j = 0; j < layers; j++) {
@@ -101,27 +113,32 @@ static void forward(builder_t *b, int stage, uint64_t i, uint64_t layers)
         chain(b, compute(layer_fwd_flops(b->m, ly)), j == 0 ? recv : NONE);
         tp_comms(b);
     }
-    if (stage == (int)ly->pp - 1) {
+    if (last) {
         double lf = 2.0 * (double)ly->microbatch * b->m->seq_len * b->m->hidden * b->m->vocab / ly->tp;
         chain(b, compute(lf), NONE);
     } else {
-        wl_op_t s = {.kind = WL_OP_SEND, .comm = b->pp, .peer = stage + 1, .tag = (int32_t)(2 * i),
-                     .bytes = act};
-        side(b, s, b->last);
+        uint64_t into = stage < P - 1 ? c : c + 1;
+        wl_op_t snd = {.kind = WL_OP_SEND, .comm = b->pp, .peer = stage < P - 1 ? stage + 1 : 0,
+                       .tag = vtag(ly, i, into, 0), .bytes = act};
+        side(b, snd, b->last);
     }
 }
 
-static void backward(builder_t *b, int stage, uint64_t i, uint64_t layers, bool last_mb)
+static void backward(builder_t *b, int stage, uint64_t i, uint64_t c, uint64_t layers,
+                     bool last_mb)
 {
     const wl_layout_t *ly = b->ly;
+    int P = (int)ly->pp;
+    uint64_t v = ly->virtual_stages;
+    bool first = stage == 0 && c == 0, last = stage == P - 1 && c == v - 1;
     uint64_t act = ly->microbatch * b->m->seq_len * b->m->hidden * 2 / ly->tp;
     uint32_t recv = NONE;
-    if (stage == (int)ly->pp - 1) {
+    if (last) {
         double lf = 2.0 * (double)ly->microbatch * b->m->seq_len * b->m->hidden * b->m->vocab / ly->tp;
         chain(b, compute(2 * lf), NONE);
     } else {
-        wl_op_t r = {.kind = WL_OP_RECV, .comm = b->pp, .peer = stage + 1,
-                     .tag = (int32_t)(2 * i + 1), .bytes = act};
+        wl_op_t r = {.kind = WL_OP_RECV, .comm = b->pp, .peer = stage < P - 1 ? stage + 1 : 0,
+                     .tag = vtag(ly, i, c, 1), .bytes = act};
         recv = wl_program_add_op(b->t, b->prog, &r, NULL, 0);
     }
     double f = layer_fwd_flops(b->m, ly);
@@ -143,11 +160,23 @@ static void backward(builder_t *b, int stage, uint64_t i, uint64_t layers, bool 
                          layer_param_bytes(b->m, ly)),
                  b->last);
     }
-    if (stage > 0) {
-        wl_op_t snd = {.kind = WL_OP_SEND, .comm = b->pp, .peer = stage - 1,
-                       .tag = (int32_t)(2 * i + 1), .bytes = act};
+    if (!first) {
+        uint64_t into = stage > 0 ? c : c - 1;
+        wl_op_t snd = {.kind = WL_OP_SEND, .comm = b->pp, .peer = stage > 0 ? stage - 1 : P - 1,
+                       .tag = vtag(ly, i, into, 1), .bytes = act};
         side(b, snd, b->last);
     }
+}
+
+/* The k-th forward (or backward) of a stage under the interleaved
+ * schedule, as Megatron-LM orders them: groups of pp microbatches go
+ * through chunk 0, then chunk 1, ...; backwards take the chunks in
+ * reverse. */
+static void virtual_step(const wl_layout_t *ly, uint64_t k, bool fwd, uint64_t *mb, uint64_t *chunk)
+{
+    uint64_t P = ly->pp, v = ly->virtual_stages, in = k % (P * v);
+    *chunk = fwd ? in / P : v - 1 - in / P;
+    *mb = k / (P * v) * P + in % P;
 }
 
 double wl_megatron_flops(const wl_model_t *m, const wl_layout_t *ly)
@@ -163,10 +192,6 @@ double wl_megatron_flops(const wl_model_t *m, const wl_layout_t *ly)
 int wl_gen_megatron(wl_trace_t *t, const wl_model_t *m, const wl_layout_t *ly, tn_error_t *err)
 {
     memset(t, 0, sizeof *t);
-    if (ly->schedule == WL_SCHED_INTERLEAVED)
-        return tn_error_set(err, TN_EINPUT,
-                            "the interleaved schedule is not generated in this build yet; use "
-                            "1f1b");
     int32_t P = (int32_t)ly->pp, D = (int32_t)ly->dp, T = (int32_t)ly->tp, n = P * D * T;
     uint64_t mbs = ly->global_batch / (ly->microbatch * ly->dp), layers = m->layers / ly->pp;
     wl_trace_init(t, n);
@@ -186,16 +211,29 @@ int wl_gen_megatron(wl_trace_t *t, const wl_model_t *m, const wl_layout_t *ly, t
         snprintf(name, sizeof name, "stage%d", stage);
         builder_t b = {.t = t, .last = NONE, .tp = tp, .dp = dp, .pp = pp, .m = m, .ly = ly};
         b.prog = wl_trace_add_program(t, name);
-        uint64_t warm = (uint64_t)(P - stage - 1) < mbs ? (uint64_t)(P - stage - 1) : mbs;
-        uint64_t f = 0, bw = 0;
-        for (; f < warm; f++)
-            forward(&b, stage, f, layers);
-        for (; f < mbs; f++, bw++) {
-            forward(&b, stage, f, layers);
-            backward(&b, stage, bw, layers, bw == mbs - 1);
+        /* 1F1B: warm up with pp - stage - 1 forwards, then one forward and
+         * one backward, then the rest of the backwards. Interleaved: the
+         * same over m v virtual microbatches, warming up with
+         * 2 (pp - stage - 1) + (v - 1) pp forwards (Megatron-LM). */
+        uint64_t v = ly->virtual_stages, total = mbs * v, per = layers / v;
+        uint64_t warm = v == 1 ? (uint64_t)(P - stage - 1) : 2 * (uint64_t)(P - stage - 1) + (v - 1) * (uint64_t)P;
+        if (warm > total)
+            warm = total;
+        uint64_t f = 0, bw = 0, mb, ch;
+        for (; f < warm; f++) {
+            virtual_step(ly, f, true, &mb, &ch);
+            forward(&b, stage, mb, ch, per);
         }
-        for (; bw < mbs; bw++)
-            backward(&b, stage, bw, layers, bw == mbs - 1);
+        for (; f < total; f++, bw++) {
+            virtual_step(ly, f, true, &mb, &ch);
+            forward(&b, stage, mb, ch, per);
+            virtual_step(ly, bw, false, &mb, &ch);
+            backward(&b, stage, mb, ch, per, mb == mbs - 1);
+        }
+        for (; bw < total; bw++) {
+            virtual_step(ly, bw, false, &mb, &ch);
+            backward(&b, stage, mb, ch, per, mb == mbs - 1);
+        }
         /* the optimizer step, after the chain and every gradient
          * reduction: Adam reads and writes fp32 master weights, m and v
          * (24 bytes a parameter) and reads the gradient and writes the

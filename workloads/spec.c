@@ -163,6 +163,13 @@ static int parse_layout(wl_spec_t *s, tn_jobj_t *o)
     if (ly->schedule == WL_SCHED_1F1B && ly->virtual_stages != 1)
         return tn_jobj_fail(&l, "virtual_stages", "must be 1 with the 1f1b schedule");
     if (ly->schedule == WL_SCHED_INTERLEAVED &&
+        (ly->global_batch / (ly->microbatch * ly->dp)) % ly->pp)
+        return tn_jobj_fail(&l, "schedule",
+                            "the interleaved schedule needs the %llu microbatches to be a "
+                            "multiple of pp %llu",
+                            (unsigned long long)(ly->global_batch / (ly->microbatch * ly->dp)),
+                            (unsigned long long)ly->pp);
+    if (ly->schedule == WL_SCHED_INTERLEAVED &&
         (ly->virtual_stages < 2 || (L / ly->pp) % ly->virtual_stages))
         return tn_jobj_fail(&l, "virtual_stages",
                             "the interleaved schedule needs at least 2 virtual stages that "
