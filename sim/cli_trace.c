@@ -14,6 +14,10 @@
 
 static const char trace_usage[] =
     "usage: tensim trace gen SCENARIO.json [--set KEY=VALUE]... -o TRACE.json\n"
+    "       tensim trace gen MODEL.json|MODEL --tp N --pp N --dp N --global-batch N\n"
+    "                 [--microbatch N] [--schedule 1f1b|interleaved] [--virtual-stages N]\n"
+    "                 [--recompute full|selective|none] [--sequence-parallel]\n"
+    "                 [--zero-stage 0|1|3] [--gpu GPU] -o TRACE.json\n"
     "       tensim trace stats TRACE [--set KEY=VALUE]... [--json]\n"
     "       tensim trace check TRACE [--set KEY=VALUE]...\n"
     "TRACE: a tensim trace (.json), a Chakra prefix (PREFIX.0.et, PREFIX.1.et, ...), or a\n"
@@ -21,6 +25,22 @@ static const char trace_usage[] =
 
 /* Loads the trace `arg` names: a tensim trace file, or a scenario's
  * workload (generated or read), with --set overrides for scenarios. */
+/* A megatron workload block for a model (a model file, or a zoo name)
+ * and a layout from the command line. */
+static json_t *model_block(const char *arg, json_t *layout, const char *gpu, tn_error_t *err)
+{
+    json_t *model;
+    if (strchr(arg, '/') || strstr(arg, ".json")) {
+        model = tn_json_load_file(arg, err);
+        if (!model)
+            return NULL;
+    } else {
+        model = json_string(arg);
+    }
+    return json_pack("{s:s, s:s, s:o, s:O}", "generator", "megatron", "gpu", gpu, "model", model,
+                     "layout", layout);
+}
+
 static int load_trace(const char *arg, const char **sets, int n_sets, wl_trace_t *t,
                       tn_error_t *err)
 {
@@ -116,10 +136,26 @@ static void print_stats(const char *arg, const wl_trace_t *t, int as_json)
 int cli_trace(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"set", required_argument, NULL, 'S'}, {"json", no_argument, NULL, 'j'},
-        {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+        {"set", required_argument, NULL, 'S'},
+        {"json", no_argument, NULL, 'j'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {"gpu", required_argument, NULL, 'g'},
+        {"sequence-parallel", no_argument, NULL, 'q'},
+        /* layout keys, passed through as they are written in a scenario */
+        {"tp", required_argument, NULL, 'L'},
+        {"pp", required_argument, NULL, 'L'},
+        {"dp", required_argument, NULL, 'L'},
+        {"global-batch", required_argument, NULL, 'L'},
+        {"microbatch", required_argument, NULL, 'L'},
+        {"schedule", required_argument, NULL, 'L'},
+        {"virtual-stages", required_argument, NULL, 'L'},
+        {"recompute", required_argument, NULL, 'L'},
+        {"zero-stage", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0},
     };
+    json_t *layout = json_object();
+    const char *gpu = "a100-80gb";
     if (argc < 2 || (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         if (argc >= 2) {
             fputs(trace_usage, stdout);
@@ -140,9 +176,27 @@ int cli_trace(int argc, char **argv)
     opterr = 0;
     argc--;
     argv++;
-    while ((c = getopt_long(argc, argv, "-:o:h", opts, NULL)) != -1) {
+    int li = 0;
+    while ((c = getopt_long(argc, argv, "-:o:h", opts, &li)) != -1) {
         const char *a = argv[optind - 1];
         switch (c) {
+        case 'L': {
+            /* --global-batch -> global_batch; a number when it reads as one */
+            char key[32];
+            snprintf(key, sizeof key, "%s", opts[li].name);
+            for (char *q = key; *q; q++)
+                *q = *q == '-' ? '_' : *q;
+            json_error_t je;
+            json_t *v = json_loads(optarg, JSON_DECODE_ANY, &je);
+            json_object_set_new(layout, key, v ? v : json_string(optarg));
+            break;
+        }
+        case 'q':
+            json_object_set_new(layout, "sequence_parallel", json_true());
+            break;
+        case 'g':
+            gpu = optarg;
+            break;
         case 1:
             if (arg)
                 extra++;
@@ -180,7 +234,21 @@ int cli_trace(int argc, char **argv)
     }
     tn_error_t err = {0};
     wl_trace_t t;
-    if (load_trace(arg, sets, n_sets, &t, &err)) {
+    if (json_object_size(layout) > 0) {
+        /* a model and a layout from the command line */
+        json_t *block = model_block(arg, layout, gpu, &err);
+        wl_spec_t spec;
+        int bad = !block || wl_spec_parse(&spec, block, "command line", "workload", &err) ||
+                  wl_spec_build(&spec, &t, &err);
+        if (block && !bad)
+            wl_spec_destroy(&spec);
+        json_decref(block);
+        if (bad) {
+            cli_error("%s", err.msg);
+            rc = tn_error_exit_status(&err);
+            goto done;
+        }
+    } else if (load_trace(arg, sets, n_sets, &t, &err)) {
         cli_error("%s", err.msg);
         rc = tn_error_exit_status(&err);
         goto done;
@@ -214,6 +282,7 @@ int cli_trace(int argc, char **argv)
     }
     wl_trace_destroy(&t);
 done:
+    json_decref(layout);
     free(sets);
     return rc;
 }

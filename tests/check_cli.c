@@ -976,6 +976,27 @@ START_TEST(trace_gen_check_stats)
 }
 END_TEST
 
+/* A model of the zoo with a layout from flags: 32 ranks of the 1.7B
+ * model, data parallel, one program. */
+START_TEST(trace_gen_from_model_and_flags)
+{
+    result_t r;
+    run_tensim(&r, "trace", "gen", "megatron-1.7b", "--tp", "1", "--pp", "1", "--dp", "32",
+               "--global-batch", "512", "--recompute", "full", "-o", "t.json", NULL);
+    expect_status(&r, 0);
+    result_free(&r);
+    run_tensim(&r, "trace", "check", "t.json", NULL);
+    expect_status(&r, 0);
+    ck_assert_str_eq(r.out, "t.json: ok (32 ranks, 1 programs)\n");
+    result_free(&r);
+    run_tensim(&r, "trace", "gen", "megatron-1.7b", "--tp", "5", "--pp", "1", "--dp", "1",
+               "--global-batch", "1", "-o", "u.json", NULL);
+    expect_error(&r, 2, "tensim: command line: workload.layout.tp: 24 heads do not split over tp 5",
+                 NULL);
+    result_free(&r);
+}
+END_TEST
+
 static const struct {
     const char *args[6];
     const char *needle;
@@ -1066,6 +1087,7 @@ Suite *cli_suite(void)
 
     tc = new_tcase("trace");
     tcase_add_test(tc, trace_gen_check_stats);
+    tcase_add_test(tc, trace_gen_from_model_and_flags);
     tcase_add_loop_test(tc, trace_bad_input, 0, (int)(sizeof trace_bad / sizeof trace_bad[0]));
     suite_add_tcase(s, tc);
 

@@ -193,6 +193,37 @@ START_TEST(lint_finds_unmatched_traffic)
 }
 END_TEST
 
+/* The malformed traces shipped in tests/data/bad/, each with its message. */
+START_TEST(bad_trace_files)
+{
+    static const struct {
+        const char *file, *msg;
+    } cases[] = {
+        {"trace_cycle.json", "programs[0].ops[0]: is in a dependency cycle, or waits on one (2 "
+                             "ops never become ready)"},
+        {"trace_missing_dep.json", "programs[0].ops[0].deps[0]: expected an integer from 0 to 0, "
+                                   "got 3"},
+        {"trace_unknown_comm.json", "programs[0].ops[0].comm: no communicator \"tp\""},
+        {"trace_negative_size.json", "programs[0].ops[0].size_bytes: expected a non-negative "
+                                     "integer, got -8"},
+        {"trace_unknown_kind.json", "programs[0].ops[0].kind: unknown value \"sleep\" (expected "
+                                    "one of: compute, collective, send, recv)"},
+        {"trace_truncated.json", "line 1 column 45: invalid json: "},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "tests/data/bad/%s", cases[i].file);
+        wl_trace_t t;
+        tn_error_t err = {0};
+        ck_assert_int_eq(wl_trace_read_json(&t, path, &err), -1);
+        ck_assert_int_eq(err.code, TN_EINPUT);
+        ck_assert_int_eq(strncmp(err.msg, path, strlen(path)), 0);
+        ck_assert_msg(!strncmp(err.msg + strlen(path) + 2, cases[i].msg, strlen(cases[i].msg)),
+                      "%s: %s", cases[i].file, err.msg);
+    }
+}
+END_TEST
+
 Suite *trace_json_suite(void)
 {
     Suite *s = suite_create("trace_json");
@@ -201,6 +232,7 @@ Suite *trace_json_suite(void)
     tcase_add_test(tc, ops_are_ordered_by_dependencies);
     tcase_add_test(tc, bad_traces);
     tcase_add_test(tc, lint_finds_unmatched_traffic);
+    tcase_add_test(tc, bad_trace_files);
     suite_add_tcase(s, tc);
     return s;
 }

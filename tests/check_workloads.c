@@ -251,14 +251,22 @@ END_TEST
  * parameters / t once. A small layout, counted op by op. */
 START_TEST(megatron_bytes_match_formulas)
 {
+    static const wl_layout_t layouts[] = {
+        {.tp = 4, .pp = 2, .dp = 2, .global_batch = 16, .microbatch = 2},
+        {.tp = 2, .pp = 4, .dp = 1, .global_batch = 8, .microbatch = 1},
+        {.tp = 8, .pp = 1, .dp = 4, .global_batch = 32, .microbatch = 4},
+        {.tp = 1, .pp = 2, .dp = 8, .global_batch = 64, .microbatch = 2},
+    };
     wl_model_t m = {8, 1024, 16, 512, 32000};
-    wl_layout_t ly = {.tp = 4, .pp = 2, .dp = 2, .global_batch = 16, .microbatch = 2,
-                      .virtual_stages = 1, .schedule = WL_SCHED_1F1B,
-                      .recompute = WL_RECOMPUTE_NONE};
+    wl_layout_t ly = layouts[_i];
+    ly.virtual_stages = 1;
+    ly.schedule = WL_SCHED_1F1B;
+    ly.recompute = WL_RECOMPUTE_NONE;
     wl_trace_t t;
     ck_assert_int_eq(wl_gen_megatron(&t, &m, &ly, NULL), 0);
-    uint64_t b = 2, sq = 512, h = 1024, mbs = 16 / (2 * 2), layers = 4;
-    for (int32_t p = 0; p < 2; p++) {
+    uint64_t b = ly.microbatch, sq = 512, h = 1024, mbs = ly.global_batch / (ly.microbatch * ly.dp),
+             layers = 8 / ly.pp, T = ly.tp;
+    for (int32_t p = 0; p < t.n_progs; p++) {
         uint64_t tp = 0, pp_send = 0, dp = 0;
         const wl_program_t *pr = &t.progs[p];
         for (uint32_t i = 0; i < pr->n_ops; i++) {
@@ -270,17 +278,22 @@ START_TEST(megatron_bytes_match_formulas)
             if (o->kind == WL_OP_SEND)
                 pp_send += o->bytes;
         }
-        /* forward and backward: 2 all-reduces each, per layer, per microbatch */
-        ck_assert_uint_eq(tp, mbs * layers * 2 * 2 * (b * sq * h * 2));
-        ck_assert_uint_eq(pp_send, mbs * (b * sq * h / 4 * 2));
-        ck_assert_uint_eq(dp, layers * ((12 * h * h + 13 * h) / 4 * 2));
+        /* TP: 2 all-reduces of b s h 16-bit values per layer, forward and
+         * backward, per microbatch (none without tensor parallelism) */
+        ck_assert_uint_eq(tp, T > 1 ? mbs * layers * 2 * 2 * (b * sq * h * 2) : 0);
+        /* PP: b s h / t 16-bit values per microbatch, forward from every
+         * stage but the last, backward from every stage but the first */
+        uint64_t sends = (p < t.n_progs - 1) + (p > 0);
+        ck_assert_uint_eq(pp_send, sends * mbs * (b * sq * h / T * 2));
+        /* DP: the stage's parameters / t, 16-bit, once */
+        ck_assert_uint_eq(dp, ly.dp > 1 ? layers * ((12 * h * h + 13 * h) / T * 2) : 0);
     }
     /* rank numbering: TP innermost, then DP, stages outermost */
-    ck_assert_int_eq(t.comms[0].rank_group[5], 1);           /* tp group of rank 5: ranks 4-7 */
-    ck_assert_int_eq(t.rank_prog[7], 0);                     /* ranks 0-7: stage 0 */
-    ck_assert_int_eq(t.rank_prog[8], 1);
-    ck_assert_int_eq(t.comms[2].rank_index[8 + 5], 1);       /* pp position = stage */
-    ck_assert_int_eq(t.comms[2].rank_group[8 + 5], 5);       /* same dp, tp index as rank 5 */
+    int32_t r = (int32_t)(1 * ly.dp * ly.tp + ly.tp + 0); /* stage 1, dp 1, tp 0 */
+    if (ly.pp > 1 && ly.dp > 1) {
+        ck_assert_int_eq(t.rank_prog[r], 1);
+        ck_assert_int_eq(t.comms[2].rank_index[r], 1); /* pp position = stage */
+    }
     wl_trace_destroy(&t);
 }
 END_TEST
@@ -295,7 +308,7 @@ Suite *workloads_suite(void)
     tc = tcase_create("spec");
     tcase_add_test(tc, megatron_spec_reads_layout);
     tcase_add_test(tc, megatron_flops_match_sc21);
-    tcase_add_test(tc, megatron_bytes_match_formulas);
+    tcase_add_loop_test(tc, megatron_bytes_match_formulas, 0, 4);
     tcase_add_test(tc, workload_spec_errors);
     tcase_add_test(tc, model_zoo);
     suite_add_tcase(s, tc);
