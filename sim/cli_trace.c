@@ -42,7 +42,7 @@ static json_t *model_block(const char *arg, json_t *layout, const char *gpu, tn_
 }
 
 static int load_trace(const char *arg, const char **sets, int n_sets, wl_trace_t *t,
-                      tn_error_t *err)
+                      wl_chakra_stats_t *cs, tn_error_t *err)
 {
     /* a Chakra prefix: PREFIX.0.et exists */
     char first[4096];
@@ -50,7 +50,7 @@ static int load_trace(const char *arg, const char **sets, int n_sets, wl_trace_t
     if (access(first, R_OK) == 0) {
         if (n_sets)
             return tn_error_set(err, TN_EINPUT, "%s: --set applies to scenarios, not traces", arg);
-        return wl_chakra_read(t, arg, err, NULL);
+        return wl_chakra_read(t, arg, err, cs);
     }
     json_t *doc = tn_json_load_file(arg, err);
     if (!doc)
@@ -234,6 +234,8 @@ int cli_trace(int argc, char **argv)
     }
     tn_error_t err = {0};
     wl_trace_t t;
+    wl_chakra_stats_t cs;
+    memset(&cs, 0, sizeof cs);
     if (json_object_size(layout) > 0) {
         /* a model and a layout from the command line */
         json_t *block = model_block(arg, layout, gpu, &err);
@@ -248,7 +250,7 @@ int cli_trace(int argc, char **argv)
             rc = tn_error_exit_status(&err);
             goto done;
         }
-    } else if (load_trace(arg, sets, n_sets, &t, &err)) {
+    } else if (load_trace(arg, sets, n_sets, &t, &cs, &err)) {
         cli_error("%s", err.msg);
         rc = tn_error_exit_status(&err);
         goto done;
@@ -261,6 +263,17 @@ int cli_trace(int argc, char **argv)
         }
     } else if (!strcmp(verb, "stats")) {
         print_stats(arg, &t, as_json);
+        if (cs.nodes && !as_json) {
+            /* what the Chakra files held, kept or not */
+            static const char *const type[] = {"invalid", "metadata", "mem_load", "mem_store",
+                                               "comp", "comm_send", "comm_recv", "comm_coll"};
+            printf("chakra nodes: %llu", (unsigned long long)cs.nodes);
+            for (int k = 0; k < 8 && k < WL_CHAKRA_NODE_TYPES; k++)
+                if (cs.nodes_by_type[k])
+                    printf(", %s %llu", type[k], (unsigned long long)cs.nodes_by_type[k]);
+            printf("; dropped %llu, host-side comm as compute %llu\n",
+                   (unsigned long long)cs.dropped, (unsigned long long)cs.cpu_comm_compute);
+        }
     } else {
         /* what a run would meet: compute with no duration, sends without
          * receives, groups whose collectives differ */
