@@ -157,6 +157,7 @@ int cli_trace(int argc, char **argv)
     json_t *layout = json_object();
     const char *gpu = "a100-80gb";
     if (argc < 2 || (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        json_decref(layout);
         if (argc >= 2) {
             fputs(trace_usage, stdout);
             return 0;
@@ -166,6 +167,7 @@ int cli_trace(int argc, char **argv)
     }
     const char *verb = argv[1];
     if (strcmp(verb, "gen") && strcmp(verb, "stats") && strcmp(verb, "check")) {
+        json_decref(layout);
         cli_error("trace: unknown action '%s' (gen, stats, check)", verb);
         return 2;
     }
