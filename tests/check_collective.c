@@ -169,13 +169,9 @@ END_TEST
  * too many to count are refused. */
 START_TEST(reduce_flows_to_the_root)
 {
-    json_t *v = test_json("{\"preset\": \"selene-a100\", \"set\": {\"servers\": 3}}");
     topo_spec_t s;
     topo_t t;
-    ck_assert_int_eq(topo_spec_parse(&s, v, "s.json", "topology", NULL), 0);
-    json_decref(v);
-    topo_init(&t);
-    ck_assert_int_eq(topo_spec_build(&s, &t, NULL), 0);
+    test_fabric("{\"preset\": \"selene-a100\", \"set\": {\"servers\": 3}}", &s, &t);
     sim_coll_spec_t b = {.op = WL_COLL_BROADCAST, .algo = SIM_ALGO_RING, .bytes = 1 << 20};
     sim_coll_spec_t r = b;
     r.op = WL_COLL_REDUCE;
@@ -198,14 +194,10 @@ END_TEST
  * S/8 / 400 Gbps). In rank order, hops 3-4 and 7-0 would cross PCIe. */
 START_TEST(ring_follows_nvlink)
 {
-    json_t *v = test_json("{\"preset\": \"azure-2020\", \"set\": {\"servers\": 1, "
-                          "\"cpu_servers\": 0}}");
     topo_spec_t s;
     topo_t t;
-    ck_assert_int_eq(topo_spec_parse(&s, v, "s.json", "topology", NULL), 0);
-    json_decref(v);
-    topo_init(&t);
-    ck_assert_int_eq(topo_spec_build(&s, &t, NULL), 0);
+    test_fabric("{\"preset\": \"azure-2020\", \"set\": {\"servers\": 1, "
+                          "\"cpu_servers\": 0}}", &s, &t);
     const uint64_t S = 64ull << 20;
     sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_RING, .bytes = S};
     sim_time_t want = 2 * 7 * (100000 + sim_serialize_ps(S / 8, 400000000000ull));
@@ -241,13 +233,9 @@ END_TEST
  * reduce-scatter. */
 START_TEST(hier_allreduce_formula)
 {
-    json_t *v = test_json("{\"preset\": \"selene-a100\", \"set\": {\"servers\": 2}}");
     topo_spec_t s;
     topo_t t;
-    ck_assert_int_eq(topo_spec_parse(&s, v, "s.json", "topology", NULL), 0);
-    json_decref(v);
-    topo_init(&t);
-    ck_assert_int_eq(topo_spec_build(&s, &t, NULL), 0);
+    test_fabric("{\"preset\": \"selene-a100\", \"set\": {\"servers\": 2}}", &s, &t);
     const uint64_t S = 64ull << 20;
     sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_AUTO, .bytes = S};
     /* (sim_serialize_ps: bits / rate, rounded to the picosecond) */
@@ -279,13 +267,9 @@ START_TEST(oversubscription_by_pattern)
                  "{\"count\": 0}, \"gpu_port_bw_gbps\": 100}, \"fabric\": {\"tiers\": 2, "
                  "\"radix\": %d, \"oversubscription\": %d, \"bw_gbps\": 100, \"latency_ns\": 700}}",
                  k ? 6 : 8, k ? 2 : 1);
-        json_t *v = test_json(doc);
         topo_spec_t s;
         topo_t t;
-        ck_assert_int_eq(topo_spec_parse(&s, v, "s.json", "topology", NULL), 0);
-        json_decref(v);
-        topo_init(&t);
-        ck_assert_int_eq(topo_spec_build(&s, &t, NULL), 0);
+        test_fabric(doc, &s, &t);
         ck_assert_int_eq(s.fattree.radix - 4, k ? 2 : 4); /* uplinks per leaf */
         sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_RING, .bytes = S};
         ring[k] = run(&t, SIM_NET_FLOW, spec, 8);

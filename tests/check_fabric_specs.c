@@ -18,13 +18,7 @@
 /* Parses a topology block, builds it, and readies routing. */
 static void build(const char *doc, topo_spec_t *s, topo_t *t, topo_route_t *r)
 {
-    json_t *v = test_json(doc);
-    tn_error_t err = {0};
-    int rc = topo_spec_parse(s, v, "s.json", "topology", &err);
-    json_decref(v);
-    ck_assert_msg(rc == 0, "%s", err.msg);
-    topo_init(t);
-    ck_assert_msg(topo_spec_build(s, t, &err) == 0, "%s", err.msg);
+    test_fabric(doc, s, t);
     topo_route_init(r, t);
 }
 

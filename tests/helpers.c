@@ -35,3 +35,14 @@ json_t *test_json(const char *doc)
     ck_assert_msg(v != NULL, "bad test json: %s", je.text);
     return v;
 }
+
+void test_fabric(const char *doc, topo_spec_t *s, topo_t *t)
+{
+    json_t *v = test_json(doc);
+    tn_error_t err = {0};
+    int rc = topo_spec_parse(s, v, "s.json", "topology", &err);
+    json_decref(v);
+    ck_assert_msg(rc == 0, "%s", err.msg);
+    topo_init(t);
+    ck_assert_msg(topo_spec_build(s, t, &err) == 0, "%s", err.msg);
+}
