@@ -52,6 +52,21 @@ json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta)
     }
     json_object_set_new(r, "iteration_times_s", its);
     put_real(r, "total_time_s", sim_time_to_s(rec->end_ps));
+    /* throughput: per second of the steady-state iteration */
+    double secs = sim_time_to_s(it);
+    json_object_set_new(r, "tokens_per_s",
+                        meta->tokens > 0 && secs > 0 ? json_real(meta->tokens / secs) : json_null());
+    json_object_set_new(r, "samples_per_s",
+                        meta->samples > 0 && secs > 0 ? json_real(meta->samples / secs) : json_null());
+    json_object_set_new(r, "model_flops_per_iteration",
+                        meta->model_flops > 0 ? json_real(meta->model_flops) : json_null());
+    double per_gpu = meta->model_flops > 0 && secs > 0 && meta->ranks > 0
+                         ? meta->model_flops / secs / meta->ranks
+                         : 0;
+    json_object_set_new(r, "tflops_per_gpu", per_gpu > 0 ? json_real(per_gpu / 1e12) : json_null());
+    json_object_set_new(r, "mfu", per_gpu > 0 && meta->gpu_peak_flops > 0
+                                      ? json_real(per_gpu / meta->gpu_peak_flops)
+                                      : json_null());
     put_int(r, "gpus", (uint64_t)meta->gpus);
     put_int(r, "ranks", (uint64_t)meta->ranks);
     put_int(r, "idle_gpus", (uint64_t)(meta->gpus - meta->ranks));

@@ -2,7 +2,11 @@
  * output directory.
  *
  * report.json holds the headline figures with units in their keys
- * (iteration_time_s, ...), the per-iteration times, and a meta block
+ * (iteration_time_s, tokens_per_s, samples_per_s, tflops_per_gpu, mfu:
+ * throughput from the steady-state iteration time; TFLOP/s per GPU counts
+ * the model FLOPs as SC21 does, over the ranks; MFU divides that by the
+ * GPU's 16-bit peak; null where the workload does not say), the
+ * per-iteration times, and a meta block
  * (tensim version, seed, scenario hash, command line, events). It contains
  * no wall-clock time, so the same command line on the same scenario gives
  * the same bytes (meta.command_line is the only field that changes with,
@@ -27,6 +31,9 @@ typedef struct {
     const char *command_line;  /* as typed, for reproducing the run */
     const char *network_model;
     int32_t gpus, ranks;
+    double model_flops;     /* per iteration, all ranks; 0 when unknown */
+    double samples, tokens; /* per iteration; 0 when unknown */
+    double gpu_peak_flops;  /* per GPU per second; 0 when unknown */
 } res_meta_t;
 
 /* The report as a JSON object. O(iterations + ranks). */

@@ -135,6 +135,10 @@ int cli_run(int argc, char **argv, const char *command_line)
             .network_model = sim_net_model_names[sc.net_model],
             .gpus = info.gpus,
             .ranks = info.ranks,
+            .model_flops = info.model_flops,
+            .samples = info.samples,
+            .tokens = info.tokens,
+            .gpu_peak_flops = info.gpu_peak_flops,
         };
         if (res_write_outputs(outdir, &rec, &meta, &err)) {
             cli_error("%s", err.msg);

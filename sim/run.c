@@ -6,6 +6,7 @@
 #include "sim/engine.h"
 #include "sim/executor.h"
 #include "sim/latency.h"
+#include "workloads/compute.h"
 #include "sim/net.h"
 #include "topology/topo.h"
 #include "workloads/trace.h"
@@ -77,8 +78,24 @@ int sim_run_scenario(const sim_scenario_t *sc, sim_records_t *rec, sim_run_info_
     rec->transfers = net.transfers;
     memcpy(rec->link_bytes, net.link_bytes, (size_t)topo.n_edges * sizeof *rec->link_bytes);
     memcpy(rec->link_busy_ps, net.link_busy_ps, (size_t)topo.n_edges * sizeof *rec->link_busy_ps);
-    if (info)
-        *info = (sim_run_info_t){topo.n_gpus, tr.n_ranks, topo.n_edges};
+    if (info) {
+        *info = (sim_run_info_t){topo.n_gpus, tr.n_ranks, topo.n_edges, 0, 0, 0, 0};
+        const wl_spec_t *w = &sc->workload;
+        if (w->kind == WL_SPEC_MEGATRON) {
+            info->model_flops = wl_megatron_flops(&w->model, &w->layout);
+            info->samples = (double)w->layout.global_batch;
+            info->tokens = info->samples * (double)w->model.seq_len;
+        } else {
+            for (int32_t r = 0; r < tr.n_ranks; r++) {
+                const wl_program_t *p = &tr.progs[tr.rank_prog[r]];
+                for (uint32_t i = 0; i < p->n_ops; i++)
+                    info->model_flops += p->ops[i].flops;
+            }
+        }
+        wl_gpu_t g;
+        if (w->gpu && wl_gpu_lookup(w->gpu, &g, NULL) == 0)
+            info->gpu_peak_flops = g.peak_flops;
+    }
     rc = 0;
 out:
     sim_exec_destroy(&ex);

@@ -19,6 +19,10 @@ typedef struct {
     int32_t gpus;  /* in the fabric */
     int32_t ranks; /* in the workload */
     int32_t links; /* directed links */
+    double model_flops;  /* per iteration, all ranks: SC21's formula for a
+                            megatron workload, else the trace's FLOPs */
+    double samples, tokens; /* per iteration; 0 when the workload does not say */
+    double gpu_peak_flops;  /* per GPU per second; 0 when no gpu is named */
 } sim_run_info_t;
 
 /* Errors (TN_EINPUT): the workload needs more GPUs than the fabric has, or

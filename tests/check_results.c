@@ -27,7 +27,10 @@ static void fill(sim_records_t *r)
     r->transfers = 4;
 }
 
-static const res_meta_t META = {"t", 7, 0xabcdefull, "tensim run t.json", "analytic", 4, 2};
+/* 2 ranks; per iteration 7e12 model FLOPs, 16 samples of 1000 tokens;
+ * a 100 TFLOP/s GPU */
+static const res_meta_t META = {"t", 7, 0xabcdefull, "tensim run t.json", "analytic", 4, 2,
+                                7e12, 16, 16000, 1e14};
 
 START_TEST(report_figures)
 {
@@ -45,6 +48,16 @@ START_TEST(report_figures)
     json_t *comp = json_object_get(json_object_get(j, "per_rank_totals"), "compute");
     ck_assert_double_eq_tol(json_real_value(json_object_get(comp, "mean_s")), 4e-6, 1e-18);
     ck_assert_double_eq_tol(json_real_value(json_object_get(comp, "max_s")), 5e-6, 1e-18);
+    /* throughput over the steady-state 17.5 us: 16000 tokens, 16 samples;
+     * 7e12 FLOPs over 2 ranks is 2e17 FLOP/s each, 200,000 TFLOP/s, MFU
+     * 2000 of a 1e14 peak (a made-up case: the arithmetic is the point) */
+    ck_assert_double_eq_tol(json_real_value(json_object_get(j, "tokens_per_s")), 16000 / 17.5e-6,
+                            1e-3);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(j, "samples_per_s")), 16 / 17.5e-6, 1e-6);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(j, "tflops_per_gpu")),
+                            7e12 / 17.5e-6 / 2 / 1e12, 1e-6);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(j, "mfu")), 7e12 / 17.5e-6 / 2 / 1e14,
+                            1e-9);
     json_t *meta = json_object_get(j, "meta");
     ck_assert_str_eq(json_string_value(json_object_get(meta, "scenario_hash")), "0000000000abcdef");
     ck_assert_int_eq(json_integer_value(json_object_get(meta, "seed")), 7);
