@@ -1,11 +1,13 @@
 #include "results/report.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/tn_file.h"
 #include "common/tn_version.h"
+#include "topology/topo.h"
 
 /* Adds key: value for a double, as a JSON real. */
 static void put_real(json_t *o, const char *k, double v) { json_object_set_new(o, k, json_real(v)); }
@@ -35,6 +37,92 @@ static json_t *spread_s(const sim_time_t *v, int32_t n)
     put_real(o, "mean_s", sum / n / 1e12);
     put_real(o, "max_s", sim_time_to_s(hi));
     return o;
+}
+
+/* "leaf 12", "gpu 17 (server 2)": a vertex as people name it. */
+static void vertex_name(const sim_records_t *r, int32_t v, char *buf, size_t n)
+{
+    if (r->vertex_server[v] >= 0)
+        snprintf(buf, n, "%s %d (server %d)", topo_kind_name((topo_kind_t)r->vertex_kind[v]),
+                 r->vertex_ordinal[v], r->vertex_server[v]);
+    else
+        snprintf(buf, n, "%s %d", topo_kind_name((topo_kind_t)r->vertex_kind[v]),
+                 r->vertex_ordinal[v]);
+}
+
+/* Fraction of the run a link was busy: bytes x 8 / capacity over the
+ * simulated time. */
+static double utilization(const sim_records_t *r, int32_t e)
+{
+    return r->end_ps ? (double)r->link_busy_ps[e] / (double)r->end_ps : 0;
+}
+
+/* By tier: links, capacity, bytes, mean and peak utilization. */
+static json_t *tiers_json(const sim_records_t *r)
+{
+    json_t *o = json_object();
+    for (int k = 0; k < TOPO_TIER_COUNT; k++) {
+        int64_t n = 0;
+        double cap = 0, bytes = 0, sum = 0, peak = 0;
+        for (int32_t e = 0; e < r->n_links; e++) {
+            if (r->link_tier[e] != k)
+                continue;
+            double u = utilization(r, e);
+            n++;
+            cap += (double)r->link_bps[e] / 1e9;
+            bytes += (double)r->link_bytes[e];
+            sum += u;
+            peak = u > peak ? u : peak;
+        }
+        if (!n)
+            continue;
+        json_t *t = json_object();
+        json_object_set_new(t, "links", json_integer(n));
+        json_object_set_new(t, "capacity_gbps", json_real(cap));
+        json_object_set_new(t, "bytes", json_real(bytes));
+        json_object_set_new(t, "mean_utilization", json_real(sum / (double)n));
+        json_object_set_new(t, "max_utilization", json_real(peak));
+        json_object_set_new(o, topo_tier_name((topo_tier_t)k), t);
+    }
+    return o;
+}
+
+typedef struct {
+    sim_time_t busy;
+    int32_t link;
+} busy_t;
+
+static int busier(const void *a, const void *b)
+{
+    const busy_t *x = a, *y = b;
+    return x->busy > y->busy ? -1 : x->busy < y->busy ? 1 : (x->link > y->link) - (x->link < y->link);
+}
+
+/* The `k` busiest links, busiest first (ties: lower link id). */
+static json_t *top_links_json(const sim_records_t *r, int k)
+{
+    busy_t *idx = tn_malloc(((size_t)r->n_links + 1) * sizeof *idx);
+    for (int32_t e = 0; e < r->n_links; e++)
+        idx[e] = (busy_t){r->link_busy_ps[e], e};
+    qsort(idx, (size_t)r->n_links, sizeof *idx, busier);
+    json_t *a = json_array();
+    for (int32_t i = 0; i < r->n_links && i < k && idx[i].busy > 0; i++) {
+        int32_t e = idx[i].link;
+        char src[96], dst[96];
+        vertex_name(r, r->link_src[e], src, sizeof src);
+        vertex_name(r, r->link_dst[e], dst, sizeof dst);
+        json_t *l = json_object();
+        json_object_set_new(l, "link", json_integer(e));
+        json_object_set_new(l, "from", json_string(src));
+        json_object_set_new(l, "to", json_string(dst));
+        json_object_set_new(l, "tier", json_string(topo_tier_name((topo_tier_t)r->link_tier[e])));
+        json_object_set_new(l, "capacity_gbps", json_real((double)r->link_bps[e] / 1e9));
+        json_object_set_new(l, "utilization", json_real(utilization(r, e)));
+        json_object_set_new(l, "bytes", json_real((double)r->link_bytes[e]));
+        json_array_append_new(a, l);
+    }
+    free(idx);
+    return a;
 }
 
 json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta)
@@ -85,6 +173,10 @@ json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta)
     json_t *net = json_object();
     put_int(net, "transfers", rec->transfers);
     put_real(net, "link_bytes", bytes);
+    if (rec->link_src) {
+        json_object_set_new(net, "tiers", tiers_json(rec));
+        json_object_set_new(net, "top_links", top_links_json(rec, 20));
+    }
     json_object_set_new(r, "network", net);
 
     json_t *m = json_object();
@@ -99,6 +191,52 @@ json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta)
     return r;
 }
 
+/* A growing text buffer for the CSV files. */
+typedef struct {
+    char *s;
+    size_t n, cap;
+} text_t;
+
+__attribute__((format(printf, 2, 3))) static void put(text_t *t, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int k = vsnprintf(t->s ? t->s + t->n : NULL, t->cap - t->n, fmt, ap);
+        va_end(ap);
+        TN_ASSERT(k >= 0);
+        if (t->n + (size_t)k < t->cap) {
+            t->n += (size_t)k;
+            return;
+        }
+        TN_GROW(t->s, t->cap, t->n + (size_t)k + 1);
+    }
+}
+
+static void links_csv(const sim_records_t *r, text_t *t)
+{
+    put(t, "link,from,to,tier,capacity_gbps,bytes,busy_s,utilization\n");
+    char src[96], dst[96];
+    for (int32_t e = 0; e < r->n_links; e++) {
+        vertex_name(r, r->link_src[e], src, sizeof src);
+        vertex_name(r, r->link_dst[e], dst, sizeof dst);
+        put(t, "%d,%s,%s,%s,%.9g,%llu,%.9g,%.9g\n", e, src, dst,
+            topo_tier_name((topo_tier_t)r->link_tier[e]), (double)r->link_bps[e] / 1e9,
+            (unsigned long long)r->link_bytes[e], sim_time_to_s(r->link_busy_ps[e]),
+            utilization(r, e));
+    }
+}
+
+static void ranks_csv(const sim_records_t *r, text_t *t)
+{
+    put(t, "rank,gpu,server,compute_s,collectives_s\n");
+    for (int32_t k = 0; k < r->n_ranks; k++) {
+        int32_t v = r->rank_vertex[k];
+        put(t, "%d,%d,%d,%.9g,%.9g\n", k, r->vertex_ordinal[v], r->vertex_server[v],
+            sim_time_to_s(r->rank_compute_ps[k]), sim_time_to_s(r->rank_coll_ps[k]));
+    }
+}
+
 int res_write_outputs(const char *dir, const sim_records_t *rec, const res_meta_t *meta,
                       tn_error_t *err)
 {
@@ -108,7 +246,6 @@ int res_write_outputs(const char *dir, const sim_records_t *rec, const res_meta_
     TN_ASSERT(text != NULL);
     size_t n = strlen(dir) + 32;
     char *path = tn_malloc(n);
-    snprintf(path, n, "%s/report.json", dir);
     tn_outset_t out;
     tn_outset_init(&out);
     size_t len = strlen(text);
@@ -116,8 +253,22 @@ int res_write_outputs(const char *dir, const sim_records_t *rec, const res_meta_
     int rc = tn_mkdirs(dir, err);
     if (rc)
         tn_error_prefix(err, "output directory %s", dir);
+    snprintf(path, n, "%s/report.json", dir);
     if (rc == 0)
         rc = tn_outset_add(&out, path, text, len, err);
+    if (rc == 0 && rec->link_src) {
+        text_t csv = {0};
+        links_csv(rec, &csv);
+        snprintf(path, n, "%s/links.csv", dir);
+        rc = tn_outset_add(&out, path, csv.s, csv.n, err);
+        csv.n = 0;
+        if (rc == 0) {
+            ranks_csv(rec, &csv);
+            snprintf(path, n, "%s/ranks.csv", dir);
+            rc = tn_outset_add(&out, path, csv.s, csv.n, err);
+        }
+        free(csv.s);
+    }
     if (rc == 0)
         rc = tn_outset_commit(&out, err);
     else

@@ -27,6 +27,14 @@ void sim_records_destroy(sim_records_t *r)
     free(r->rank_coll_ps);
     free(r->link_bytes);
     free(r->link_busy_ps);
+    free(r->link_src);
+    free(r->link_dst);
+    free(r->link_tier);
+    free(r->link_bps);
+    free(r->vertex_kind);
+    free(r->vertex_server);
+    free(r->vertex_ordinal);
+    free(r->rank_vertex);
     memset(r, 0, sizeof *r);
 }
 
@@ -39,4 +47,29 @@ sim_time_t sim_records_iteration_ps(const sim_records_t *r)
     /* Rounded to the nearest picosecond. */
     sim_time_t span = r->iter_end[n - 1] - r->iter_end[0];
     return (span + (n - 1) / 2) / (n - 1);
+}
+
+void sim_records_describe(sim_records_t *r, const topo_t *t, const int32_t *rank_vertex)
+{
+    TN_ASSERT(r->n_links == t->n_edges);
+    size_t ne = (size_t)t->n_edges, nv = (size_t)t->n_vertices;
+    r->link_src = tn_malloc((ne + 1) * sizeof *r->link_src);
+    r->link_dst = tn_malloc((ne + 1) * sizeof *r->link_dst);
+    r->link_tier = tn_malloc(ne + 1);
+    r->link_bps = tn_malloc((ne + 1) * sizeof *r->link_bps);
+    memcpy(r->link_src, t->esrc, ne * sizeof *r->link_src);
+    memcpy(r->link_dst, t->edst, ne * sizeof *r->link_dst);
+    memcpy(r->link_tier, t->tier, ne);
+    memcpy(r->link_bps, t->bps, ne * sizeof *r->link_bps);
+    r->n_vertices = t->n_vertices;
+    r->vertex_kind = tn_malloc(nv + 1);
+    r->vertex_server = tn_malloc((nv + 1) * sizeof *r->vertex_server);
+    r->vertex_ordinal = tn_malloc((nv + 1) * sizeof *r->vertex_ordinal);
+    memcpy(r->vertex_kind, t->kind, nv);
+    memcpy(r->vertex_server, t->server, nv * sizeof *r->vertex_server);
+    int32_t seen[TOPO_KIND_COUNT] = {0};
+    for (size_t v = 0; v < nv; v++)
+        r->vertex_ordinal[v] = seen[t->kind[v]]++;
+    r->rank_vertex = tn_malloc(((size_t)r->n_ranks + 1) * sizeof *r->rank_vertex);
+    memcpy(r->rank_vertex, rank_vertex, (size_t)r->n_ranks * sizeof *r->rank_vertex);
 }

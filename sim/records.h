@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "sim/time.h"
+#include "topology/topo.h"
 
 typedef struct {
     uint64_t n_iterations;
@@ -20,6 +21,16 @@ typedef struct {
     int32_t n_links;
     uint64_t *link_bytes;      /* by directed link */
     sim_time_t *link_busy_ps;  /* by directed link */
+    /* what the links and ranks are, for naming them in reports (copied
+     * from the fabric by sim_records_describe; NULL until then) */
+    int32_t *link_src, *link_dst; /* by link: vertex ids */
+    uint8_t *link_tier;           /* by link: topo_tier_t */
+    uint64_t *link_bps;           /* by link: capacity */
+    int32_t n_vertices;
+    uint8_t *vertex_kind;         /* by vertex: topo_kind_t */
+    int32_t *vertex_server;       /* by vertex: server, -1 for fabric switches */
+    int32_t *vertex_ordinal;      /* by vertex: its number among vertices of its kind */
+    int32_t *rank_vertex;         /* by rank: its GPU */
     sim_time_t end_ps;         /* when the last event ran */
     uint64_t events;           /* events the engine ran */
     uint64_t transfers;        /* point-to-point transfers started */
@@ -27,6 +38,11 @@ typedef struct {
 
 void sim_records_init(sim_records_t *r, uint64_t iterations, int32_t ranks, int32_t links);
 void sim_records_destroy(sim_records_t *r);
+
+/* Copies what reports need to name links and ranks: endpoints, tiers and
+ * capacities of t's links, kinds and servers of its vertices, and each
+ * rank's GPU. O(|V| + |E| + ranks). */
+void sim_records_describe(sim_records_t *r, const topo_t *t, const int32_t *rank_vertex);
 
 /* Steady-state iteration time: the mean over iterations after the first,
  * or the first when there is one. O(1). */

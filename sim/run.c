@@ -45,6 +45,7 @@ int sim_run_scenario(const sim_scenario_t *sc, sim_records_t *rec, sim_run_info_
     for (int32_t r = 0; r < tr.n_ranks; r++)
         place[r] = topo.gpus[r];
     sim_records_init(rec, sc->iterations, tr.n_ranks, topo.n_edges);
+    sim_records_describe(rec, &topo, place);
     if (sim_net_init(&net, &eng, &topo, sc->net_model, err)) {
         tn_error_prefix(err, "%s", sc->src);
         goto out;

@@ -752,7 +752,7 @@ START_TEST(good_run_writes_the_hand_computed_report)
     expect_status(&r, 0);
     ck_assert_str_eq(r.err, "");
     ck_assert_ptr_nonnull(strstr(r.out, OUT "/report.json"));
-    ck_assert_int_eq(count_entries_no_dotfiles(OUT), 1);
+    ck_assert_int_eq(count_entries_no_dotfiles(OUT), 3); /* report.json, links.csv, ranks.csv */
 
     json_error_t je;
     json_t *rep = json_load_file(in_tdir(OUT "/report.json"), 0, &je);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "sim/executor.h"
+#include "results/report.h"
 #include "sim/run.h"
 #include "topology/single_switch.h"
 #include "workloads/gen_allreduce.h"
@@ -401,6 +402,36 @@ START_TEST(flow_equals_analytic_without_contention)
 }
 END_TEST
 
+/* The report's network section on the skeleton (3 iterations): each GPU's
+ * uplink carries 14 chunks of 32 MiB per iteration, 2.68435456 ms each at
+ * 100 Gbps, so it is busy 3 x 14 x that over the run; all 16 host links
+ * alike, the busiest is link 0 (ties go to the lower id). */
+START_TEST(report_names_the_busiest_links)
+{
+    sim_scenario_t sc;
+    sim_records_t rec;
+    sim_run_info_t info;
+    ck_assert_int_eq(sim_scenario_load(&sc, "workloads/scenarios/skeleton-8gpu.json", NULL, NULL), 0);
+    ck_assert_int_eq(sim_run_scenario(&sc, &rec, &info, NULL), 0);
+    res_meta_t meta = {.scenario = "s", .command_line = "", .network_model = "analytic",
+                       .gpus = info.gpus, .ranks = info.ranks};
+    json_t *j = res_report_json(&rec, &meta);
+    json_t *host = json_object_get(json_object_get(json_object_get(j, "network"), "tiers"), "host");
+    ck_assert_int_eq(json_integer_value(json_object_get(host, "links")), 16);
+    ck_assert_double_eq(json_real_value(json_object_get(host, "bytes")),
+                        3.0 * 8 * 14 * (32 << 20) * 2); /* every chunk crosses 2 host links */
+    double busy = 3 * 14 * 2.68435456e-3, end = sim_time_to_s(rec.end_ps);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(host, "max_utilization")), busy / end,
+                            1e-9);
+    json_t *top = json_array_get(json_object_get(json_object_get(j, "network"), "top_links"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(top, "from")), "gpu 0 (server 0)");
+    ck_assert_str_eq(json_string_value(json_object_get(top, "to")), "leaf 0");
+    json_decref(j);
+    sim_records_destroy(&rec);
+    sim_scenario_destroy(&sc);
+}
+END_TEST
+
 START_TEST(same_scenario_same_records)
 {
     sim_scenario_t sc;
@@ -465,6 +496,7 @@ Suite *skeleton_suite(void)
     tcase_add_test(tc, scenario_runs_on_a_subset);
     tcase_add_test(tc, same_scenario_same_records);
     tcase_add_test(tc, flow_equals_analytic_without_contention);
+    tcase_add_test(tc, report_names_the_busiest_links);
     tcase_add_test(tc, not_yet_models_are_refused_at_run);
     suite_add_tcase(s, tc);
     return s;
