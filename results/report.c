@@ -8,6 +8,7 @@
 #include "common/tn_file.h"
 #include "common/tn_version.h"
 #include "topology/topo.h"
+#include "workloads/trace.h"
 
 /* Adds key: value for a double, as a JSON real. */
 static void put_real(json_t *o, const char *k, double v) { json_object_set_new(o, k, json_real(v)); }
@@ -237,6 +238,30 @@ static void ranks_csv(const sim_records_t *r, text_t *t)
     }
 }
 
+/* The Chrome trace-event format (Perfetto, chrome://tracing): one
+ * complete event ("ph": "X") per op of a sampled rank, times in
+ * microseconds, one thread per rank. */
+static void timeline_json(const sim_records_t *r, text_t *t)
+{
+    static const char *const kinds[] = {"compute", "collective", "send", "recv"};
+    put(t, "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [\n");
+    for (int32_t k = 0; k < r->n_ranks; k++)
+        if (r->rank_sampled[k])
+            put(t, "{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 0, \"tid\": %d, "
+                   "\"args\": {\"name\": \"rank %d\"}},\n",
+                k, k);
+    for (size_t i = 0; i < r->n_spans; i++) {
+        const struct sim_span *s = &r->spans[i];
+        const char *what = s->kind == 1 ? wl_coll_name((wl_coll_t)s->coll) : kinds[s->kind];
+        put(t, "{\"name\": \"%s%s%s\", \"cat\": \"%s\", \"ph\": \"X\", \"pid\": 0, "
+               "\"tid\": %d, \"ts\": %.6f, \"dur\": %.6f, \"args\": {\"bytes\": %llu}}%s\n",
+            what, s->comm >= 0 ? " " : "", s->comm >= 0 ? r->comm_names[s->comm] : "",
+            kinds[s->kind], s->rank, (double)s->start / 1e6, (double)(s->end - s->start) / 1e6,
+            (unsigned long long)s->bytes, i + 1 < r->n_spans ? "," : "");
+    }
+    put(t, "]}\n");
+}
+
 int res_write_outputs(const char *dir, const sim_records_t *rec, const res_meta_t *meta,
                       tn_error_t *err)
 {
@@ -265,6 +290,12 @@ int res_write_outputs(const char *dir, const sim_records_t *rec, const res_meta_
         if (rc == 0) {
             ranks_csv(rec, &csv);
             snprintf(path, n, "%s/ranks.csv", dir);
+            rc = tn_outset_add(&out, path, csv.s, csv.n, err);
+        }
+        csv.n = 0;
+        if (rc == 0 && rec->rank_sampled) {
+            timeline_json(rec, &csv);
+            snprintf(path, n, "%s/timeline.json", dir);
             rc = tn_outset_add(&out, path, csv.s, csv.n, err);
         }
         free(csv.s);

@@ -110,6 +110,14 @@ static void op_done(sim_exec_t *x, int32_t r, uint32_t op)
     sim_rank_t *rk = &x->ranks[r];
     TN_ASSERT(rk->state[op] == OP_RUNNING);
     rk->state[op] = OP_DONE;
+    sim_records_t *rec = x->rec;
+    if (rec->rank_sampled && rec->rank_sampled[r]) {
+        const wl_op_t *o = &rk->prog->ops[op];
+        TN_GROW(rec->spans, rec->spans_cap, rec->n_spans + 1);
+        rec->spans[rec->n_spans++] = (struct sim_span){
+            r, o->kind, o->coll, o->kind == WL_OP_COMPUTE ? -1 : o->comm,
+            o->bytes, rk->started[op], sim_now(x->eng)};
+    }
     const uint32_t *off = x->succ_off[x->tr->rank_prog[r]], *succ = x->succ[x->tr->rank_prog[r]];
     for (uint32_t i = off[op]; i < off[op + 1]; i++)
         if (--rk->pending[succ[i]] == 0)
@@ -138,6 +146,7 @@ static void compute_next(sim_exec_t *x, int32_t r)
     if (rk->computing != NONE || rk->cq_len == 0)
         return;
     uint32_t op = rk->cq[rk->cq_head];
+    rk->started[op] = sim_now(x->eng); /* when it gets the stream */
     rk->cq_head = (rk->cq_head + 1) % rk->prog->n_ops;
     rk->cq_len--;
     rk->computing = op;

@@ -35,6 +35,11 @@ void sim_records_destroy(sim_records_t *r)
     free(r->vertex_server);
     free(r->vertex_ordinal);
     free(r->rank_vertex);
+    free(r->spans);
+    free(r->rank_sampled);
+    for (int32_t i = 0; i < r->n_comms; i++)
+        free(r->comm_names[i]);
+    free(r->comm_names);
     memset(r, 0, sizeof *r);
 }
 
@@ -72,4 +77,16 @@ void sim_records_describe(sim_records_t *r, const topo_t *t, const int32_t *rank
         r->vertex_ordinal[v] = seen[t->kind[v]]++;
     r->rank_vertex = tn_malloc(((size_t)r->n_ranks + 1) * sizeof *r->rank_vertex);
     memcpy(r->rank_vertex, rank_vertex, (size_t)r->n_ranks * sizeof *r->rank_vertex);
+}
+
+void sim_records_sample(sim_records_t *r, int32_t n_comms, char *const *comm_names)
+{
+    r->rank_sampled = tn_calloc((size_t)r->n_ranks + 1, 1);
+    int32_t stride = r->n_ranks <= 64 ? 1 : r->n_ranks / 16;
+    for (int32_t k = 0; k < r->n_ranks; k++)
+        r->rank_sampled[k] = r->n_ranks <= 64 || k < 16 || k % stride == 0;
+    r->n_comms = n_comms;
+    r->comm_names = tn_calloc((size_t)n_comms + 1, sizeof *r->comm_names);
+    for (int32_t i = 0; i < n_comms; i++)
+        r->comm_names[i] = tn_strdup(comm_names[i]);
 }

@@ -31,6 +31,20 @@ typedef struct {
     int32_t *vertex_server;       /* by vertex: server, -1 for fabric switches */
     int32_t *vertex_ordinal;      /* by vertex: its number among vertices of its kind */
     int32_t *rank_vertex;         /* by rank: its GPU */
+    /* The timeline of sampled ranks (all when few): one interval per op run,
+     * in the order they ended. Names of communicators copied from the
+     * trace, so the records outlive it. */
+    struct sim_span {
+        int32_t rank;
+        uint8_t kind, coll;    /* wl_op_kind_t, wl_coll_t */
+        int32_t comm;          /* index into comm_names, -1 for compute */
+        uint64_t bytes;
+        sim_time_t start, end;
+    } *spans;
+    size_t n_spans, spans_cap;
+    uint8_t *rank_sampled;     /* by rank: in the timeline */
+    char **comm_names;
+    int32_t n_comms;
     sim_time_t end_ps;         /* when the last event ran */
     uint64_t events;           /* events the engine ran */
     uint64_t transfers;        /* point-to-point transfers started */
@@ -43,6 +57,11 @@ void sim_records_destroy(sim_records_t *r);
  * capacities of t's links, kinds and servers of its vertices, and each
  * rank's GPU. O(|V| + |E| + ranks). */
 void sim_records_describe(sim_records_t *r, const topo_t *t, const int32_t *rank_vertex);
+
+/* Chooses the ranks of the timeline: all of them up to 64, else ranks
+ * 0-15 and every (ranks/16)-th after; copies the communicator names.
+ * O(ranks + communicators). */
+void sim_records_sample(sim_records_t *r, int32_t n_comms, char *const *comm_names);
 
 /* Steady-state iteration time: the mean over iterations after the first,
  * or the first when there is one. O(1). */

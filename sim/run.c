@@ -46,6 +46,13 @@ int sim_run_scenario(const sim_scenario_t *sc, sim_records_t *rec, sim_run_info_
         place[r] = topo.gpus[r];
     sim_records_init(rec, sc->iterations, tr.n_ranks, topo.n_edges);
     sim_records_describe(rec, &topo, place);
+    {
+        char **names = tn_malloc(((size_t)tr.n_comms + 1) * sizeof *names);
+        for (int32_t i = 0; i < tr.n_comms; i++)
+            names[i] = tr.comms[i].name;
+        sim_records_sample(rec, tr.n_comms, names);
+        free(names);
+    }
     if (sim_net_init(&net, &eng, &topo, sc->net_model, err)) {
         tn_error_prefix(err, "%s", sc->src);
         goto out;

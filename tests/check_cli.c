@@ -752,7 +752,14 @@ START_TEST(good_run_writes_the_hand_computed_report)
     expect_status(&r, 0);
     ck_assert_str_eq(r.err, "");
     ck_assert_ptr_nonnull(strstr(r.out, OUT "/report.json"));
-    ck_assert_int_eq(count_entries_no_dotfiles(OUT), 3); /* report.json, links.csv, ranks.csv */
+    /* report.json, links.csv, ranks.csv, timeline.json */
+    ck_assert_int_eq(count_entries_no_dotfiles(OUT), 4);
+    json_error_t tje;
+    json_t *tl = json_load_file(in_tdir(OUT "/timeline.json"), 0, &tje);
+    ck_assert_msg(tl != NULL, "timeline.json: line %d: %s", tje.line, tje.text);
+    /* 8 thread names, then 2 ops x 8 ranks x 3 iterations */
+    ck_assert_uint_eq(json_array_size(json_object_get(tl, "traceEvents")), 8 + 2 * 8 * 3);
+    json_decref(tl);
 
     json_error_t je;
     json_t *rep = json_load_file(in_tdir(OUT "/report.json"), 0, &je);

@@ -423,6 +423,15 @@ START_TEST(report_names_the_busiest_links)
     double busy = 3 * 14 * 2.68435456e-3, end = sim_time_to_s(rec.end_ps);
     ck_assert_double_eq_tol(json_real_value(json_object_get(host, "max_utilization")), busy / end,
                             1e-9);
+    /* the timeline: every op of every rank (8 ranks: all sampled); rank
+     * 0's first all-reduce runs from 100 us for 14 x (1 us + 2.68435456 ms) */
+    ck_assert_uint_eq(rec.n_spans, 8 * 2 * 3);
+    for (size_t i = 0; i < rec.n_spans; i++)
+        if (rec.spans[i].rank == 0 && rec.spans[i].kind == WL_OP_COLLECTIVE) {
+            ck_assert_uint_eq(rec.spans[i].start, 100000000);
+            ck_assert_uint_eq(rec.spans[i].end - rec.spans[i].start, 14 * (1000000 + 2684354560ull));
+            break;
+        }
     json_t *top = json_array_get(json_object_get(json_object_get(j, "network"), "top_links"), 0);
     ck_assert_str_eq(json_string_value(json_object_get(top, "from")), "gpu 0 (server 0)");
     ck_assert_str_eq(json_string_value(json_object_get(top, "to")), "leaf 0");
