@@ -126,6 +126,45 @@ static json_t *top_links_json(const sim_records_t *r, int k)
     return a;
 }
 
+/* Where the ranks' time went: the mean over ranks of compute, of
+ * communication each communicator left exposed (running while nothing
+ * computed), and of idle time, per iteration and as shares of the mean
+ * time a rank took to finish. The three add up to that time exactly, as
+ * the executor charges every interval of a rank to one of them. */
+static json_t *breakdown_json(const sim_records_t *rec)
+{
+    json_t *b = json_object();
+    if (!rec->rank_exposed_ps || rec->n_ranks == 0 || rec->n_iterations == 0)
+        return b;
+    double per = (double)rec->n_ranks * (double)rec->n_iterations;
+    double compute = 0, idle = 0, span = 0;
+    for (int32_t k = 0; k < rec->n_ranks; k++) {
+        compute += sim_time_to_s(rec->rank_compute_ps[k]);
+        idle += sim_time_to_s(rec->rank_idle_ps[k]);
+        span += sim_time_to_s(rec->rank_end_ps[k]);
+    }
+    json_t *exp_s = json_object(), *exp_share = json_object();
+    double exposed = 0;
+    for (int32_t c = 0; c < rec->n_comms; c++) {
+        double t = 0;
+        for (int32_t k = 0; k < rec->n_ranks; k++)
+            t += sim_time_to_s(rec->rank_exposed_ps[(size_t)k * (size_t)rec->n_comms + (size_t)c]);
+        exposed += t;
+        json_object_set_new(exp_s, rec->comm_names[c], json_real(t / per));
+        json_object_set_new(exp_share, rec->comm_names[c], json_real(span > 0 ? t / span : 0));
+    }
+    put_real(b, "rank_time_s", span / per);
+    put_real(b, "compute_s", compute / per);
+    put_real(b, "exposed_communication_s", exposed / per);
+    put_real(b, "idle_s", idle / per);
+    put_real(b, "compute_share", span > 0 ? compute / span : 0);
+    put_real(b, "exposed_communication_share", span > 0 ? exposed / span : 0);
+    put_real(b, "idle_share", span > 0 ? idle / span : 0);
+    json_object_set_new(b, "exposed_by_communicator_s", exp_s);
+    json_object_set_new(b, "exposed_by_communicator_share", exp_share);
+    return b;
+}
+
 json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta)
 {
     json_t *r = json_object();
@@ -165,6 +204,7 @@ json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta)
     json_object_set_new(ranks, "compute", spread_s(rec->rank_compute_ps, rec->n_ranks));
     json_object_set_new(ranks, "collectives", spread_s(rec->rank_coll_ps, rec->n_ranks));
     json_object_set_new(r, "per_rank_totals", ranks);
+    json_object_set_new(r, "breakdown", breakdown_json(rec));
 
     /* A sum over links: as a double, as it may pass 2^63 when each
      * counter does not. */
@@ -230,11 +270,16 @@ static void links_csv(const sim_records_t *r, text_t *t)
 
 static void ranks_csv(const sim_records_t *r, text_t *t)
 {
-    put(t, "rank,gpu,server,compute_s,collectives_s\n");
+    put(t, "rank,gpu,server,compute_s,collectives_s,exposed_s,idle_s,end_s\n");
     for (int32_t k = 0; k < r->n_ranks; k++) {
         int32_t v = r->rank_vertex[k];
-        put(t, "%d,%d,%d,%.9g,%.9g\n", k, r->vertex_ordinal[v], r->vertex_server[v],
-            sim_time_to_s(r->rank_compute_ps[k]), sim_time_to_s(r->rank_coll_ps[k]));
+        sim_time_t exposed = 0;
+        for (int32_t c = 0; r->rank_exposed_ps && c < r->n_comms; c++)
+            exposed += r->rank_exposed_ps[(size_t)k * (size_t)r->n_comms + (size_t)c];
+        put(t, "%d,%d,%d,%.9g,%.9g,%.9g,%.9g,%.9g\n", k, r->vertex_ordinal[v], r->vertex_server[v],
+            sim_time_to_s(r->rank_compute_ps[k]), sim_time_to_s(r->rank_coll_ps[k]),
+            sim_time_to_s(exposed), r->rank_idle_ps ? sim_time_to_s(r->rank_idle_ps[k]) : 0,
+            r->rank_end_ps ? sim_time_to_s(r->rank_end_ps[k]) : 0);
     }
 }
 

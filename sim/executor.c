@@ -17,7 +17,15 @@ struct sim_rank {
     uint32_t done;          /* ops done this iteration */
     uint64_t iter;
     uint32_t *coll_seq;     /* by comm: collectives reached so far */
+    /* time accounting: communication ops running, in start order; what the
+     * rank is doing since acct_t */
+    uint32_t *comm_run;
+    size_t n_run, run_cap;
+    sim_time_t acct_t;
+    int32_t acct_cat;       /* CAT_* or a communicator index */
 };
+
+enum { CAT_COMPUTE = -1, CAT_IDLE = -2, CAT_FINISHED = -3 };
 
 enum { OP_WAITING, OP_RUNNING, OP_DONE };
 #define NONE UINT32_MAX
@@ -69,6 +77,44 @@ static void op_ready(sim_exec_t *x, int32_t r, uint32_t op)
     drain(x);
 }
 
+/* Closes rank r's current interval, charging it to what the rank was doing
+ * (computing is counted by the compute stream itself; waiting while
+ * communication runs is charged to the communicator of the op that started
+ * first: exposed communication; nothing running and not finished: idle),
+ * then notes what it is doing now. Called after every change of state. */
+static void account(sim_exec_t *x, int32_t r)
+{
+    sim_rank_t *rk = &x->ranks[r];
+    sim_time_t now = sim_now(x->eng), dt = now - rk->acct_t;
+    sim_records_t *rec = x->rec;
+    if (rk->acct_cat >= 0 && rec->rank_exposed_ps)
+        rec->rank_exposed_ps[(size_t)r * (size_t)rec->n_comms + (size_t)rk->acct_cat] += dt;
+    else if (rk->acct_cat == CAT_IDLE && rec->rank_idle_ps)
+        rec->rank_idle_ps[r] += dt;
+    rk->acct_t = now;
+    if (rk->acct_cat == CAT_FINISHED)
+        return;
+    rk->acct_cat = rk->computing != NONE ? CAT_COMPUTE
+                   : rk->n_run           ? rk->prog->ops[rk->comm_run[0]].comm
+                                         : CAT_IDLE;
+}
+
+static void run_add(sim_rank_t *rk, uint32_t op)
+{
+    TN_GROW(rk->comm_run, rk->run_cap, rk->n_run + 1);
+    rk->comm_run[rk->n_run++] = op;
+}
+
+static void run_remove(sim_rank_t *rk, uint32_t op)
+{
+    for (size_t i = 0; i < rk->n_run; i++)
+        if (rk->comm_run[i] == op) {
+            memmove(rk->comm_run + i, rk->comm_run + i + 1, (rk->n_run - i - 1) * sizeof op);
+            rk->n_run--;
+            return;
+        }
+}
+
 /* Rank r finished all ops of its current iteration: note the time and go
  * on with the next iteration, if any. */
 static void finish_iteration(sim_exec_t *x, int32_t r)
@@ -77,10 +123,15 @@ static void finish_iteration(sim_exec_t *x, int32_t r)
     sim_time_t now = sim_now(x->eng);
     if (now > x->rec->iter_end[rk->iter])
         x->rec->iter_end[rk->iter] = now;
-    if (++rk->iter < x->iterations)
+    if (++rk->iter < x->iterations) {
         start_iteration(x, r);
-    else
+    } else {
         x->ranks_finished++;
+        account(x, r);
+        if (x->rec->rank_end_ps)
+            x->rec->rank_end_ps[r] = now;
+        rk->acct_cat = CAT_FINISHED;
+    }
 }
 
 static void start_iteration(sim_exec_t *x, int32_t r)
@@ -111,6 +162,10 @@ static void op_done(sim_exec_t *x, int32_t r, uint32_t op)
     TN_ASSERT(rk->state[op] == OP_RUNNING);
     rk->state[op] = OP_DONE;
     sim_records_t *rec = x->rec;
+    if (rk->prog->ops[op].kind != WL_OP_COMPUTE) {
+        run_remove(rk, op);
+        account(x, r);
+    }
     if (rec->rank_sampled && rec->rank_sampled[r]) {
         const wl_op_t *o = &rk->prog->ops[op];
         TN_GROW(rec->spans, rec->spans_cap, rec->n_spans + 1);
@@ -136,6 +191,7 @@ static void on_compute_done(sim_engine_t *eng, void *ctx, uint64_t arg)
     sim_rank_t *rk = &x->ranks[r];
     uint32_t op = rk->computing;
     rk->computing = NONE;
+    account(x, r);
     op_done(x, r, op);
     compute_next(x, r);
 }
@@ -150,6 +206,7 @@ static void compute_next(sim_exec_t *x, int32_t r)
     rk->cq_head = (rk->cq_head + 1) % rk->prog->n_ops;
     rk->cq_len--;
     rk->computing = op;
+    account(x, r);
     sim_time_t d = rk->prog->ops[op].duration_ps;
     x->rec->rank_compute_ps[r] += d;
     sim_schedule_in(x->eng, d, on_compute_done, x, (uint64_t)r);
@@ -230,6 +287,8 @@ static void join_collective(sim_exec_t *x, int32_t r, uint32_t op)
     }
     f->op_of_member[m] = op;
     rk->started[op] = sim_now(x->eng);
+    run_add(rk, op);
+    account(x, r);
     sim_coll_arrive(f->coll, m); /* may finish (and free) f at once */
 }
 
@@ -281,6 +340,8 @@ static void post_p2p(sim_exec_t *x, int32_t r, uint32_t op)
     bool send = o->kind == WL_OP_SEND;
     int32_t src = send ? r : peer, dst = send ? peer : r;
     rk->started[op] = sim_now(x->eng);
+    run_add(rk, op);
+    account(x, r);
     uint64_t key = p2p_key(src, dst, o->tag);
     p2p_queue_t *q = tn_map_get(&x->p2p, key);
     while (q && (q->src != src || q->dst != dst || q->tag != o->tag))
@@ -450,6 +511,7 @@ int sim_exec_init(sim_exec_t *x, sim_engine_t *eng, sim_net_t *net, const wl_tra
         rk->state = tn_calloc(n, 1);
         rk->cq = tn_malloc(n * sizeof *rk->cq);
         rk->computing = NONE;
+        rk->acct_cat = CAT_IDLE;
         rk->coll_seq = tn_calloc((size_t)tr->n_comms + 1, sizeof *rk->coll_seq);
     }
     return 0;
@@ -519,6 +581,7 @@ void sim_exec_destroy(sim_exec_t *x)
         free(rk->state);
         free(rk->cq);
         free(rk->coll_seq);
+        free(rk->comm_run);
     }
     free(x->ranks);
     /* Collectives left in flight (a deadlocked run): free them too. */

@@ -43,6 +43,11 @@ typedef struct {
     } *spans;
     size_t n_spans, spans_cap;
     uint8_t *rank_sampled;     /* by rank: in the timeline */
+    sim_time_t *rank_exposed_ps; /* by rank x communicator: waiting while its
+                                    communication ran (the op started first) */
+    sim_time_t *rank_idle_ps;    /* by rank: nothing running, not finished */
+    sim_time_t *rank_end_ps;     /* by rank: when it finished its last
+                                    iteration; compute + exposed + idle */
     char **comm_names;
     int32_t n_comms;
     sim_time_t end_ps;         /* when the last event ran */

@@ -769,6 +769,18 @@ START_TEST(good_run_writes_the_hand_computed_report)
     ck_assert_uint_eq((uint64_t)json_integer_value(ps), skeleton_iteration_ps());
     ck_assert_int_eq(json_integer_value(json_object_get(rep, "iterations")), 3);
     ck_assert_int_eq(json_integer_value(json_object_get(rep, "ranks")), 8);
+    /* the breakdown: 100 us of compute, the rest of each iteration the
+     * all-reduce on "world" left exposed, no idle time */
+    json_t *b = json_object_get(rep, "breakdown");
+    double it_s = (double)skeleton_iteration_ps() / 1e12, comp_s = 100e-6;
+    ck_assert_double_eq_tol(json_real_value(json_object_get(b, "rank_time_s")), it_s, 1e-15);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(b, "compute_s")), comp_s, 1e-15);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(b, "idle_s")), 0, 1e-15);
+    ck_assert_double_eq_tol(
+        json_real_value(json_object_get(json_object_get(b, "exposed_by_communicator_s"), "world")),
+        it_s - comp_s, 1e-15);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(b, "compute_share")), comp_s / it_s,
+                            1e-12);
     json_t *meta = json_object_get(rep, "meta");
     ck_assert_str_eq(json_string_value(json_object_get(meta, "tensim_version")), TENSIM_VERSION);
     ck_assert_int_eq(json_integer_value(json_object_get(meta, "seed")), 1);

@@ -39,6 +39,11 @@ static int rig_run(rig_t *g, int32_t gpus, uint64_t bps, uint64_t lat_ps, uint64
         g->place[r] = g->topo.gpus[r];
     sim_engine_init(&g->eng);
     sim_records_init(&g->rec, iters, g->tr.n_ranks, g->topo.n_edges);
+    char *names[8];
+    ck_assert_int_le(g->tr.n_comms, 8);
+    for (int32_t c = 0; c < g->tr.n_comms; c++)
+        names[c] = g->tr.comms[c].name;
+    sim_records_sample(&g->rec, g->tr.n_comms, names);
     ck_assert_int_eq(sim_net_init(&g->net, &g->eng, &g->topo, SIM_NET_ANALYTIC, NULL), 0);
     sim_coll_spec_t ring = {.algo = SIM_ALGO_RING, .channels = 1}; /* no software latency */
     ck_assert_int_eq(
@@ -270,6 +275,19 @@ START_TEST(send_recv_pipeline)
     ck_assert_uint_eq(xfer, 85286080);
     ck_assert_uint_eq(g.rec.iter_end[0], 10000000 + xfer + 20000000);
     ck_assert_uint_eq(g.rec.iter_end[1], g.rec.iter_end[0] + xfer + 20000000);
+    /* Where the time went. Rank 0 waits on its send for the whole transfer
+     * in iteration 1 and, in iteration 2, 10 us more for rank 1's receive:
+     * pp exposed 2 xfer + 10 us, compute 2 x 10 us, finished at 2 xfer +
+     * 30 us. Rank 1 waits for its receive 10 us + xfer, then xfer: the
+     * same exposed time, compute 2 x 20 us. Nobody is ever idle: every
+     * interval is compute or a pending transfer. */
+    ck_assert_uint_eq(g.rec.rank_exposed_ps[0], 2 * xfer + 10000000);
+    ck_assert_uint_eq(g.rec.rank_exposed_ps[1], 2 * xfer + 10000000);
+    ck_assert_uint_eq(g.rec.rank_compute_ps[0], 20000000);
+    ck_assert_uint_eq(g.rec.rank_compute_ps[1], 40000000);
+    ck_assert_uint_eq(g.rec.rank_idle_ps[0] + g.rec.rank_idle_ps[1], 0);
+    ck_assert_uint_eq(g.rec.rank_end_ps[0], 2 * xfer + 30000000);
+    ck_assert_uint_eq(g.rec.rank_end_ps[1], g.rec.iter_end[1]);
     rig_destroy(&g);
 
     /* a receive that no send matches: a deadlock naming the op */
@@ -441,6 +459,44 @@ START_TEST(report_names_the_busiest_links)
 }
 END_TEST
 
+/* Every interval of every rank is charged to exactly one of compute, a
+ * communicator's exposed time or idle: per rank they add up to the time it
+ * finished, on a Megatron run (tp 2, pp 2, dp 2) where TP, PP and DP
+ * communication overlap compute and each other. */
+START_TEST(breakdown_adds_up_to_each_ranks_time)
+{
+    char *path = tmpfile_with(
+        "{\"name\": \"m\", \"seed\": 1, \"iterations\": 2,\n"
+        " \"topology\": {\"preset\": \"single-switch\", \"set\": {\"gpus\": 8}},\n"
+        " \"workload\": {\"generator\": \"megatron\", \"gpu\": \"v100-32gb\",\n"
+        "  \"model\": \"megatron-1.7b\",\n"
+        "  \"layout\": {\"tp\": 2, \"pp\": 2, \"dp\": 2, \"global_batch\": 8}},\n"
+        " \"network\": {\"model\": \"analytic\"}}\n",
+        ".json");
+    sim_scenario_t sc;
+    sim_records_t rec;
+    tn_error_t err = {0};
+    ck_assert_msg(sim_scenario_load(&sc, path, NULL, &err) == 0, "%s", err.msg);
+    ck_assert_msg(sim_run_scenario(&sc, &rec, NULL, &err) == 0, "%s", err.msg);
+    sim_time_t exposed_all = 0, last = 0;
+    for (int32_t k = 0; k < rec.n_ranks; k++) {
+        sim_time_t sum = rec.rank_compute_ps[k] + rec.rank_idle_ps[k];
+        for (int32_t c = 0; c < rec.n_comms; c++)
+            sum += rec.rank_exposed_ps[(size_t)k * (size_t)rec.n_comms + (size_t)c];
+        exposed_all += sum - rec.rank_compute_ps[k] - rec.rank_idle_ps[k];
+        ck_assert_uint_eq(sum, rec.rank_end_ps[k]);
+        if (rec.rank_end_ps[k] > last)
+            last = rec.rank_end_ps[k];
+    }
+    ck_assert_uint_eq(last, rec.iter_end[1]);
+    ck_assert_uint_gt(exposed_all, 0); /* not a run of compute alone */
+    sim_records_destroy(&rec);
+    sim_scenario_destroy(&sc);
+    remove(path);
+    free(path);
+}
+END_TEST
+
 START_TEST(same_scenario_same_records)
 {
     sim_scenario_t sc;
@@ -498,6 +554,7 @@ Suite *skeleton_suite(void)
     tcase_add_test(tc, deadlock_is_reported);
     tcase_add_test(tc, mismatched_collective_is_reported);
     tcase_add_test(tc, send_recv_pipeline);
+    tcase_add_test(tc, breakdown_adds_up_to_each_ranks_time);
     tcase_add_test(tc, trace_file_replays_like_the_generator);
     tcase_add_test(tc, chakra_trace_replays);
     tcase_add_test(tc, long_chain_of_instant_ops);
