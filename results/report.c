@@ -126,11 +126,31 @@ static json_t *top_links_json(const sim_records_t *r, int k)
     return a;
 }
 
-/* Where the ranks' time went: the mean over ranks of compute, of
- * communication each communicator left exposed (running while nothing
- * computed), and of idle time, per iteration and as shares of the mean
- * time a rank took to finish. The three add up to that time exactly, as
- * the executor charges every interval of a rank to one of them. */
+/* Sums a by-rank-x-communicator table over ranks into two objects keyed
+ * by communicator: seconds per iteration and share of `span`; returns the
+ * total in seconds. O(ranks x communicators). */
+static double by_comm(const sim_records_t *rec, const sim_time_t *tab, double per, double span,
+                      json_t *secs, json_t *share)
+{
+    double all = 0;
+    for (int32_t c = 0; c < rec->n_comms; c++) {
+        double t = 0;
+        for (int32_t k = 0; k < rec->n_ranks; k++)
+            t += sim_time_to_s(tab[(size_t)k * (size_t)rec->n_comms + (size_t)c]);
+        all += t;
+        json_object_set_new(secs, rec->comm_names[c], json_real(t / per));
+        json_object_set_new(share, rec->comm_names[c], json_real(span > 0 ? t / span : 0));
+    }
+    return all;
+}
+
+/* Where the ranks' time went: the mean over ranks of compute; of exposed
+ * communication (data moving while the rank computes nothing); of waiting
+ * (its communication ops wait for peers to reach them: load imbalance,
+ * stragglers, the pipeline bubble), both by communicator; and of idle time
+ * (nothing to run: dependencies). Per iteration, and as shares of the
+ * mean time a rank took to finish. They add up to that time exactly: the
+ * executor charges every interval of a rank to one of them. */
 static json_t *breakdown_json(const sim_records_t *rec)
 {
     json_t *b = json_object();
@@ -144,24 +164,22 @@ static json_t *breakdown_json(const sim_records_t *rec)
         span += sim_time_to_s(rec->rank_end_ps[k]);
     }
     json_t *exp_s = json_object(), *exp_share = json_object();
-    double exposed = 0;
-    for (int32_t c = 0; c < rec->n_comms; c++) {
-        double t = 0;
-        for (int32_t k = 0; k < rec->n_ranks; k++)
-            t += sim_time_to_s(rec->rank_exposed_ps[(size_t)k * (size_t)rec->n_comms + (size_t)c]);
-        exposed += t;
-        json_object_set_new(exp_s, rec->comm_names[c], json_real(t / per));
-        json_object_set_new(exp_share, rec->comm_names[c], json_real(span > 0 ? t / span : 0));
-    }
+    json_t *wait_s = json_object(), *wait_share = json_object();
+    double exposed = by_comm(rec, rec->rank_exposed_ps, per, span, exp_s, exp_share);
+    double wait = by_comm(rec, rec->rank_wait_ps, per, span, wait_s, wait_share);
     put_real(b, "rank_time_s", span / per);
     put_real(b, "compute_s", compute / per);
     put_real(b, "exposed_communication_s", exposed / per);
+    put_real(b, "waiting_for_peers_s", wait / per);
     put_real(b, "idle_s", idle / per);
     put_real(b, "compute_share", span > 0 ? compute / span : 0);
     put_real(b, "exposed_communication_share", span > 0 ? exposed / span : 0);
+    put_real(b, "waiting_for_peers_share", span > 0 ? wait / span : 0);
     put_real(b, "idle_share", span > 0 ? idle / span : 0);
     json_object_set_new(b, "exposed_by_communicator_s", exp_s);
     json_object_set_new(b, "exposed_by_communicator_share", exp_share);
+    json_object_set_new(b, "waiting_by_communicator_s", wait_s);
+    json_object_set_new(b, "waiting_by_communicator_share", wait_share);
     return b;
 }
 
@@ -270,15 +288,18 @@ static void links_csv(const sim_records_t *r, text_t *t)
 
 static void ranks_csv(const sim_records_t *r, text_t *t)
 {
-    put(t, "rank,gpu,server,compute_s,collectives_s,exposed_s,idle_s,end_s\n");
+    put(t, "rank,gpu,server,compute_s,collectives_s,exposed_s,waiting_s,idle_s,end_s\n");
     for (int32_t k = 0; k < r->n_ranks; k++) {
         int32_t v = r->rank_vertex[k];
-        sim_time_t exposed = 0;
-        for (int32_t c = 0; r->rank_exposed_ps && c < r->n_comms; c++)
+        sim_time_t exposed = 0, wait = 0;
+        for (int32_t c = 0; r->rank_exposed_ps && c < r->n_comms; c++) {
             exposed += r->rank_exposed_ps[(size_t)k * (size_t)r->n_comms + (size_t)c];
-        put(t, "%d,%d,%d,%.9g,%.9g,%.9g,%.9g,%.9g\n", k, r->vertex_ordinal[v], r->vertex_server[v],
-            sim_time_to_s(r->rank_compute_ps[k]), sim_time_to_s(r->rank_coll_ps[k]),
-            sim_time_to_s(exposed), r->rank_idle_ps ? sim_time_to_s(r->rank_idle_ps[k]) : 0,
+            wait += r->rank_wait_ps[(size_t)k * (size_t)r->n_comms + (size_t)c];
+        }
+        put(t, "%d,%d,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g\n", k, r->vertex_ordinal[v],
+            r->vertex_server[v], sim_time_to_s(r->rank_compute_ps[k]),
+            sim_time_to_s(r->rank_coll_ps[k]), sim_time_to_s(exposed), sim_time_to_s(wait),
+            r->rank_idle_ps ? sim_time_to_s(r->rank_idle_ps[k]) : 0,
             r->rank_end_ps ? sim_time_to_s(r->rank_end_ps[k]) : 0);
     }
 }

@@ -21,6 +21,7 @@ struct sim_rank {
      * rank is doing since acct_t */
     uint32_t *comm_run;
     size_t n_run, run_cap;
+    uint8_t *flowing;       /* by op: its data moves (all parties there) */
     sim_time_t acct_t;
     int32_t acct_cat;       /* CAT_* or a communicator index */
 };
@@ -36,6 +37,7 @@ typedef struct {
     sim_exec_t *x;
     int32_t comm, group;
     int32_t first_member;    /* who created it: the reference for type and size */
+    int32_t arrived;         /* members there so far */
     uint32_t *op_of_member;
 } inflight_t;
 
@@ -78,31 +80,53 @@ static void op_ready(sim_exec_t *x, int32_t r, uint32_t op)
 }
 
 /* Closes rank r's current interval, charging it to what the rank was doing
- * (computing is counted by the compute stream itself; waiting while
- * communication runs is charged to the communicator of the op that started
- * first: exposed communication; nothing running and not finished: idle),
- * then notes what it is doing now. Called after every change of state. */
+ * (computing is counted by the compute stream itself; not computing while
+ * communication moves data is exposed communication, charged to the
+ * communicator of the moving op that started first; not computing while
+ * its communication ops wait for their peers to reach them is waiting,
+ * charged likewise; nothing running and not finished: idle), then notes
+ * what it is doing now. Called after every change of state: O(ops
+ * running). Categories: CAT_* or a communicator index, plus n_comms for
+ * waiting. */
 static void account(sim_exec_t *x, int32_t r)
 {
     sim_rank_t *rk = &x->ranks[r];
     sim_time_t now = sim_now(x->eng), dt = now - rk->acct_t;
     sim_records_t *rec = x->rec;
-    if (rk->acct_cat >= 0 && rec->rank_exposed_ps)
+    if (rk->acct_cat >= 0 && rk->acct_cat < rec->n_comms && rec->rank_exposed_ps)
         rec->rank_exposed_ps[(size_t)r * (size_t)rec->n_comms + (size_t)rk->acct_cat] += dt;
+    else if (rk->acct_cat >= rec->n_comms && rec->rank_wait_ps)
+        rec->rank_wait_ps[(size_t)r * (size_t)rec->n_comms +
+                          (size_t)(rk->acct_cat - rec->n_comms)] += dt;
     else if (rk->acct_cat == CAT_IDLE && rec->rank_idle_ps)
         rec->rank_idle_ps[r] += dt;
     rk->acct_t = now;
     if (rk->acct_cat == CAT_FINISHED)
         return;
-    rk->acct_cat = rk->computing != NONE ? CAT_COMPUTE
-                   : rk->n_run           ? rk->prog->ops[rk->comm_run[0]].comm
-                                         : CAT_IDLE;
+    if (rk->computing != NONE) {
+        rk->acct_cat = CAT_COMPUTE;
+        return;
+    }
+    rk->acct_cat = rk->n_run ? rec->n_comms + rk->prog->ops[rk->comm_run[0]].comm : CAT_IDLE;
+    for (size_t i = 0; i < rk->n_run; i++)
+        if (rk->flowing[rk->comm_run[i]]) {
+            rk->acct_cat = rk->prog->ops[rk->comm_run[i]].comm;
+            break;
+        }
+}
+
+/* Op `op` of rank r starts moving data: its rank stops waiting. */
+static void set_flowing(sim_exec_t *x, int32_t r, uint32_t op)
+{
+    x->ranks[r].flowing[op] = 1;
+    account(x, r);
 }
 
 static void run_add(sim_rank_t *rk, uint32_t op)
 {
     TN_GROW(rk->comm_run, rk->run_cap, rk->n_run + 1);
     rk->comm_run[rk->n_run++] = op;
+    rk->flowing[op] = 0;
 }
 
 static void run_remove(sim_rank_t *rk, uint32_t op)
@@ -250,10 +274,10 @@ static void join_collective(sim_exec_t *x, int32_t r, uint32_t op)
     const wl_op_t *o = &rk->prog->ops[op];
     const wl_comm_t *c = &x->tr->comms[o->comm];
     int32_t g = c->rank_group[r], m = c->rank_index[r];
+    int32_t n = c->group_off[g + 1] - c->group_off[g];
     uint64_t key = coll_key(o->comm, g, rk->coll_seq[o->comm]++);
     inflight_t *f = tn_map_get(&x->inflight, key);
     if (!f) {
-        int32_t n = c->group_off[g + 1] - c->group_off[g];
         f = tn_calloc(1, sizeof *f);
         f->x = x;
         f->comm = o->comm;
@@ -289,6 +313,9 @@ static void join_collective(sim_exec_t *x, int32_t r, uint32_t op)
     rk->started[op] = sim_now(x->eng);
     run_add(rk, op);
     account(x, r);
+    if (++f->arrived == n) /* the data moves: nobody waits for a peer now */
+        for (int32_t k = 0; k < n; k++)
+            set_flowing(x, c->members[c->group_off[g] + k], f->op_of_member[k]);
     sim_coll_arrive(f->coll, m); /* may finish (and free) f at once */
 }
 
@@ -390,6 +417,8 @@ static void post_p2p(sim_exec_t *x, int32_t r, uint32_t op)
         x->free_xfer = x->xfers[id].src;
     }
     x->xfers[id] = (p2p_xfer_t){src, dst, so, ro};
+    set_flowing(x, src, so);
+    set_flowing(x, dst, ro);
     int32_t vs = x->rank_vertex[src], vd = x->rank_vertex[dst];
     const topo_t *t = x->net->topo;
     sim_time_t step = t->server[vs] >= 0 && t->server[vs] == t->server[vd] ? x->coll.intra_step_ps
@@ -509,6 +538,7 @@ int sim_exec_init(sim_exec_t *x, sim_engine_t *eng, sim_net_t *net, const wl_tra
         rk->pending = tn_malloc(n * sizeof *rk->pending);
         rk->started = tn_calloc(n, sizeof *rk->started);
         rk->state = tn_calloc(n, 1);
+        rk->flowing = tn_calloc(n, 1);
         rk->cq = tn_malloc(n * sizeof *rk->cq);
         rk->computing = NONE;
         rk->acct_cat = CAT_IDLE;
@@ -582,6 +612,7 @@ void sim_exec_destroy(sim_exec_t *x)
         free(rk->cq);
         free(rk->coll_seq);
         free(rk->comm_run);
+        free(rk->flowing);
     }
     free(x->ranks);
     /* Collectives left in flight (a deadlocked run): free them too. */

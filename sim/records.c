@@ -39,6 +39,7 @@ void sim_records_destroy(sim_records_t *r)
     free(r->rank_sampled);
     free(r->rank_exposed_ps);
     free(r->rank_idle_ps);
+    free(r->rank_wait_ps);
     free(r->rank_end_ps);
     for (int32_t i = 0; i < r->n_comms; i++)
         free(r->comm_names[i]);
@@ -90,6 +91,7 @@ void sim_records_sample(sim_records_t *r, int32_t n_comms, char *const *comm_nam
         r->rank_sampled[k] = r->n_ranks <= 64 || k < 16 || k % stride == 0;
     r->n_comms = n_comms;
     r->rank_exposed_ps = tn_calloc((size_t)r->n_ranks * (size_t)n_comms + 1, sizeof *r->rank_exposed_ps);
+    r->rank_wait_ps = tn_calloc((size_t)r->n_ranks * (size_t)n_comms + 1, sizeof *r->rank_wait_ps);
     r->rank_idle_ps = tn_calloc((size_t)r->n_ranks + 1, sizeof *r->rank_idle_ps);
     r->rank_end_ps = tn_calloc((size_t)r->n_ranks + 1, sizeof *r->rank_end_ps);
     r->comm_names = tn_calloc((size_t)n_comms + 1, sizeof *r->comm_names);

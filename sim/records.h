@@ -45,6 +45,8 @@ typedef struct {
     uint8_t *rank_sampled;     /* by rank: in the timeline */
     sim_time_t *rank_exposed_ps; /* by rank x communicator: waiting while its
                                     communication ran (the op started first) */
+    sim_time_t *rank_wait_ps;    /* by rank x communicator: waiting for peers
+                                    to reach its op (skew, pipeline bubble) */
     sim_time_t *rank_idle_ps;    /* by rank: nothing running, not finished */
     sim_time_t *rank_end_ps;     /* by rank: when it finished its last
                                     iteration; compute + exposed + idle */

@@ -275,14 +275,16 @@ START_TEST(send_recv_pipeline)
     ck_assert_uint_eq(xfer, 85286080);
     ck_assert_uint_eq(g.rec.iter_end[0], 10000000 + xfer + 20000000);
     ck_assert_uint_eq(g.rec.iter_end[1], g.rec.iter_end[0] + xfer + 20000000);
-    /* Where the time went. Rank 0 waits on its send for the whole transfer
-     * in iteration 1 and, in iteration 2, 10 us more for rank 1's receive:
-     * pp exposed 2 xfer + 10 us, compute 2 x 10 us, finished at 2 xfer +
-     * 30 us. Rank 1 waits for its receive 10 us + xfer, then xfer: the
-     * same exposed time, compute 2 x 20 us. Nobody is ever idle: every
-     * interval is compute or a pending transfer. */
-    ck_assert_uint_eq(g.rec.rank_exposed_ps[0], 2 * xfer + 10000000);
-    ck_assert_uint_eq(g.rec.rank_exposed_ps[1], 2 * xfer + 10000000);
+    /* Where the time went. The wire moves data 2 xfer on both ranks:
+     * exposed pp time. Before that each rank waits 10 us for its peer
+     * once: rank 1's receive for rank 0's first send (rank 0 computes
+     * 10 us), rank 0's second send for rank 1's receive (rank 1 computes
+     * 20 us after rank 0's 10). Compute 2 x 10 and 2 x 20 us; nobody is
+     * ever idle. Rank 0 finishes at 2 xfer + 30 us. */
+    ck_assert_uint_eq(g.rec.rank_exposed_ps[0], 2 * xfer);
+    ck_assert_uint_eq(g.rec.rank_exposed_ps[1], 2 * xfer);
+    ck_assert_uint_eq(g.rec.rank_wait_ps[0], 10000000);
+    ck_assert_uint_eq(g.rec.rank_wait_ps[1], 10000000);
     ck_assert_uint_eq(g.rec.rank_compute_ps[0], 20000000);
     ck_assert_uint_eq(g.rec.rank_compute_ps[1], 40000000);
     ck_assert_uint_eq(g.rec.rank_idle_ps[0] + g.rec.rank_idle_ps[1], 0);
@@ -460,7 +462,7 @@ START_TEST(report_names_the_busiest_links)
 END_TEST
 
 /* Every interval of every rank is charged to exactly one of compute, a
- * communicator's exposed time or idle: per rank they add up to the time it
+ * communicator's exposed or waiting time, or idle: per rank they add up to the time it
  * finished, on a Megatron run (tp 2, pp 2, dp 2) where TP, PP and DP
  * communication overlap compute and each other. */
 START_TEST(breakdown_adds_up_to_each_ranks_time)
@@ -481,9 +483,11 @@ START_TEST(breakdown_adds_up_to_each_ranks_time)
     sim_time_t exposed_all = 0, last = 0;
     for (int32_t k = 0; k < rec.n_ranks; k++) {
         sim_time_t sum = rec.rank_compute_ps[k] + rec.rank_idle_ps[k];
-        for (int32_t c = 0; c < rec.n_comms; c++)
-            sum += rec.rank_exposed_ps[(size_t)k * (size_t)rec.n_comms + (size_t)c];
-        exposed_all += sum - rec.rank_compute_ps[k] - rec.rank_idle_ps[k];
+        for (int32_t c = 0; c < rec.n_comms; c++) {
+            size_t i = (size_t)k * (size_t)rec.n_comms + (size_t)c;
+            sum += rec.rank_exposed_ps[i] + rec.rank_wait_ps[i];
+            exposed_all += rec.rank_exposed_ps[i];
+        }
         ck_assert_uint_eq(sum, rec.rank_end_ps[k]);
         if (rec.rank_end_ps[k] > last)
             last = rec.rank_end_ps[k];
