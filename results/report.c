@@ -147,35 +147,38 @@ static double by_comm(const sim_records_t *rec, const sim_time_t *tab, double pe
 /* Where the ranks' time went: the mean over ranks of compute; of exposed
  * communication (data moving while the rank computes nothing); of waiting
  * (its communication ops wait for peers to reach them: load imbalance,
- * stragglers, the pipeline bubble), both by communicator; and of idle time
- * (nothing to run: dependencies). Per iteration, and as shares of the
- * mean time a rank took to finish. They add up to that time exactly: the
- * executor charges every interval of a rank to one of them. */
+ * stragglers, the pipeline bubble), both by communicator; of idle time
+ * (nothing to run: dependencies); and of the time a rank had finished its
+ * last iteration while others ran on. Per iteration, and as shares of the
+ * run. They add up to the run's time exactly: the executor charges every
+ * interval of a rank to one of them. */
 static json_t *breakdown_json(const sim_records_t *rec)
 {
     json_t *b = json_object();
     if (!rec->rank_exposed_ps || rec->n_ranks == 0 || rec->n_iterations == 0)
         return b;
     double per = (double)rec->n_ranks * (double)rec->n_iterations;
-    double compute = 0, idle = 0, span = 0;
+    double compute = 0, idle = 0, early = 0, span = sim_time_to_s(rec->end_ps) * rec->n_ranks;
     for (int32_t k = 0; k < rec->n_ranks; k++) {
         compute += sim_time_to_s(rec->rank_compute_ps[k]);
         idle += sim_time_to_s(rec->rank_idle_ps[k]);
-        span += sim_time_to_s(rec->rank_end_ps[k]);
+        early += sim_time_to_s(rec->end_ps - rec->rank_end_ps[k]);
     }
     json_t *exp_s = json_object(), *exp_share = json_object();
     json_t *wait_s = json_object(), *wait_share = json_object();
     double exposed = by_comm(rec, rec->rank_exposed_ps, per, span, exp_s, exp_share);
     double wait = by_comm(rec, rec->rank_wait_ps, per, span, wait_s, wait_share);
-    put_real(b, "rank_time_s", span / per);
+    put_real(b, "time_s", span / per);
     put_real(b, "compute_s", compute / per);
     put_real(b, "exposed_communication_s", exposed / per);
     put_real(b, "waiting_for_peers_s", wait / per);
     put_real(b, "idle_s", idle / per);
+    put_real(b, "finished_early_s", early / per);
     put_real(b, "compute_share", span > 0 ? compute / span : 0);
     put_real(b, "exposed_communication_share", span > 0 ? exposed / span : 0);
     put_real(b, "waiting_for_peers_share", span > 0 ? wait / span : 0);
     put_real(b, "idle_share", span > 0 ? idle / span : 0);
+    put_real(b, "finished_early_share", span > 0 ? early / span : 0);
     json_object_set_new(b, "exposed_by_communicator_s", exp_s);
     json_object_set_new(b, "exposed_by_communicator_share", exp_share);
     json_object_set_new(b, "waiting_by_communicator_s", wait_s);

@@ -773,9 +773,11 @@ START_TEST(good_run_writes_the_hand_computed_report)
      * all-reduce on "world" left exposed, no idle time */
     json_t *b = json_object_get(rep, "breakdown");
     double it_s = (double)skeleton_iteration_ps() / 1e12, comp_s = 100e-6;
-    ck_assert_double_eq_tol(json_real_value(json_object_get(b, "rank_time_s")), it_s, 1e-15);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(b, "time_s")), it_s, 1e-15);
     ck_assert_double_eq_tol(json_real_value(json_object_get(b, "compute_s")), comp_s, 1e-15);
     ck_assert_double_eq_tol(json_real_value(json_object_get(b, "idle_s")), 0, 1e-15);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(b, "waiting_for_peers_s")), 0, 1e-15);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(b, "finished_early_s")), 0, 1e-15);
     ck_assert_double_eq_tol(
         json_real_value(json_object_get(json_object_get(b, "exposed_by_communicator_s"), "world")),
         it_s - comp_s, 1e-15);

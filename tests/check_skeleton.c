@@ -493,7 +493,21 @@ START_TEST(breakdown_adds_up_to_each_ranks_time)
             last = rec.rank_end_ps[k];
     }
     ck_assert_uint_eq(last, rec.iter_end[1]);
+    ck_assert_uint_eq(last, rec.end_ps);
     ck_assert_uint_gt(exposed_all, 0); /* not a run of compute alone */
+    /* the report's shares: the whole run, nothing twice */
+    res_meta_t meta = {.scenario = "m", .command_line = "", .network_model = "analytic"};
+    json_t *j = res_report_json(&rec, &meta), *b = json_object_get(j, "breakdown");
+    double sum = 0;
+    static const char *const parts[] = {"compute_share", "exposed_communication_share",
+                                        "waiting_for_peers_share", "idle_share",
+                                        "finished_early_share"};
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+        sum += json_real_value(json_object_get(b, parts[i]));
+    ck_assert_double_eq_tol(sum, 1.0, 1e-9);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(b, "time_s")),
+                            sim_time_to_s(rec.end_ps) / 2, 1e-12);
+    json_decref(j);
     sim_records_destroy(&rec);
     sim_scenario_destroy(&sc);
     remove(path);
