@@ -186,6 +186,55 @@ static json_t *breakdown_json(const sim_records_t *rec)
     return b;
 }
 
+/* Appends " (a x%, b y%, ...)" for the up to 3 largest entries of an
+ * object of shares that are at least 0.05%. */
+static void top_shares(const json_t *shares, char *buf, size_t n, size_t *len)
+{
+    const char *key[3] = {0};
+    double val[3] = {0};
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)shares, k, v) {
+        double x = json_real_value(v);
+        /* ties keep the earlier key: jansson keeps insertion order */
+        for (int i = 0; i < 3; i++)
+            if (x >= 0.0005 && (!key[i] || x > val[i])) {
+                for (int j = 2; j > i; j--) {
+                    key[j] = key[j - 1];
+                    val[j] = val[j - 1];
+                }
+                key[i] = k;
+                val[i] = x;
+                break;
+            }
+    }
+    for (int i = 0; i < 3 && key[i] && *len < n; i++) {
+        int w = snprintf(buf + *len, n - *len, "%s%s %.1f%%%s", i ? ", " : " (", key[i],
+                         100 * val[i], i == 2 || !key[i + 1] ? ")" : "");
+        *len += w > 0 ? (size_t)w : 0;
+    }
+}
+
+void res_breakdown_line(const sim_records_t *rec, char *buf, size_t n)
+{
+    json_t *b = breakdown_json(rec);
+    size_t len = 0;
+    buf[0] = '\0';
+#define SHARE(key) (100 * json_real_value(json_object_get(b, key)))
+    len += (size_t)snprintf(buf, n, "time: compute %.1f%%, exposed communication %.1f%%",
+                            SHARE("compute_share"), SHARE("exposed_communication_share"));
+    top_shares(json_object_get(b, "exposed_by_communicator_share"), buf, n, &len);
+    if (len < n)
+        len += (size_t)snprintf(buf + len, n - len, ", waiting for peers %.1f%%",
+                                SHARE("waiting_for_peers_share"));
+    top_shares(json_object_get(b, "waiting_by_communicator_share"), buf, n, &len);
+    if (len < n)
+        snprintf(buf + len, n - len, ", idle %.1f%%, finished early %.1f%%", SHARE("idle_share"),
+                 SHARE("finished_early_share"));
+#undef SHARE
+    json_decref(b);
+}
+
 json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta)
 {
     json_t *r = json_object();

@@ -145,11 +145,14 @@ int cli_run(int argc, char **argv, const char *command_line)
             rc = tn_error_exit_status(&err);
         } else {
             rc = 0;
-            if (!quiet)
-                printf("%s: iteration %.6f s on %d of %d gpus (%s network model)\n"
+            if (!quiet) {
+                char line[512];
+                res_breakdown_line(&rec, line, sizeof line);
+                printf("%s: iteration %.6f s on %d of %d gpus (%s network model)\n%s\n"
                        "report: %s/report.json\n",
                        sc.name, sim_time_to_s(sim_records_iteration_ps(&rec)), info.ranks,
-                       info.gpus, meta.network_model, outdir);
+                       info.gpus, meta.network_model, line, outdir);
+            }
         }
     }
     free(dir);

@@ -507,6 +507,15 @@ START_TEST(breakdown_adds_up_to_each_ranks_time)
     ck_assert_double_eq_tol(sum, 1.0, 1e-9);
     ck_assert_double_eq_tol(json_real_value(json_object_get(b, "time_s")),
                             sim_time_to_s(rec.end_ps) / 2, 1e-12);
+    /* the CLI's line names the shares of the report, to 0.1% */
+    char line[512], want[64];
+    res_breakdown_line(&rec, line, sizeof line);
+    snprintf(want, sizeof want, "time: compute %.1f%%, exposed communication %.1f%% (",
+             100 * json_real_value(json_object_get(b, "compute_share")),
+             100 * json_real_value(json_object_get(b, "exposed_communication_share")));
+    ck_assert_msg(strncmp(line, want, strlen(want)) == 0, "%s", line);
+    ck_assert_ptr_nonnull(strstr(line, ", waiting for peers "));
+    ck_assert_ptr_nonnull(strstr(line, ", finished early "));
     json_decref(j);
     sim_records_destroy(&rec);
     sim_scenario_destroy(&sc);
