@@ -7,6 +7,7 @@
 
 #include "common/tn_file.h"
 #include "common/tn_version.h"
+#include "results/bottleneck.h"
 #include "topology/topo.h"
 #include "workloads/trace.h"
 
@@ -274,7 +275,8 @@ json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta)
     json_object_set_new(ranks, "compute", spread_s(rec->rank_compute_ps, rec->n_ranks));
     json_object_set_new(ranks, "collectives", spread_s(rec->rank_coll_ps, rec->n_ranks));
     json_object_set_new(r, "per_rank_totals", ranks);
-    json_object_set_new(r, "breakdown", breakdown_json(rec));
+    json_t *breakdown = breakdown_json(rec);
+    json_object_set_new(r, "breakdown", breakdown);
 
     /* A sum over links: as a double, as it may pass 2^63 when each
      * counter does not. */
@@ -289,6 +291,10 @@ json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta)
         json_object_set_new(net, "top_links", top_links_json(rec, 20));
     }
     json_object_set_new(r, "network", net);
+    json_t *no_tiers = json_object();
+    const json_t *tiers = json_object_get(net, "tiers");
+    json_object_set_new(r, "bottleneck", res_bottleneck_json(rec, breakdown, tiers ? tiers : no_tiers));
+    json_decref(no_tiers);
 
     json_t *m = json_object();
     json_object_set_new(m, "tensim_version", json_string(TENSIM_VERSION));

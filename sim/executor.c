@@ -1,5 +1,6 @@
 #include "sim/executor.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@ struct sim_rank {
     uint32_t *comm_run;
     size_t n_run, run_cap;
     uint8_t *flowing;       /* by op: its data moves (all parties there) */
+    double slowdown;        /* compute durations times this: 1 but for stragglers */
     sim_time_t acct_t;
     int32_t acct_cat;       /* CAT_* or a communicator index */
 };
@@ -232,6 +234,10 @@ static void compute_next(sim_exec_t *x, int32_t r)
     rk->computing = op;
     account(x, r);
     sim_time_t d = rk->prog->ops[op].duration_ps;
+    if (rk->slowdown != 1) {
+        double scaled = nearbyint((double)d * rk->slowdown);
+        d = scaled < 0x1p62 ? (sim_time_t)scaled : (sim_time_t)1 << 62;
+    }
     x->rec->rank_compute_ps[r] += d;
     sim_schedule_in(x->eng, d, on_compute_done, x, (uint64_t)r);
 }
@@ -542,9 +548,16 @@ int sim_exec_init(sim_exec_t *x, sim_engine_t *eng, sim_net_t *net, const wl_tra
         rk->cq = tn_malloc(n * sizeof *rk->cq);
         rk->computing = NONE;
         rk->acct_cat = CAT_IDLE;
+        rk->slowdown = 1;
         rk->coll_seq = tn_calloc((size_t)tr->n_comms + 1, sizeof *rk->coll_seq);
     }
     return 0;
+}
+
+void sim_exec_slow_rank(sim_exec_t *x, int32_t r, double factor)
+{
+    TN_ASSERT(r >= 0 && r < x->tr->n_ranks && factor > 0);
+    x->ranks[r].slowdown = factor;
 }
 
 void sim_exec_start(sim_exec_t *x)

@@ -68,6 +68,12 @@ int sim_exec_init(sim_exec_t *x, sim_engine_t *eng, sim_net_t *net, const wl_tra
                   const int32_t *rank_vertex, uint64_t iterations, const sim_coll_spec_t *coll,
                   sim_records_t *rec, tn_error_t *err);
 
+/* Makes rank r's compute ops take `factor` times as long (a straggler:
+ * a throttled GPU); before sim_exec_start. A duration that would pass
+ * 2^62 ps is held there, and the engine's overflow check refuses the run.
+ * O(1). */
+void sim_exec_slow_rank(sim_exec_t *x, int32_t r, double factor);
+
 /* Starts every rank's first ops at the current time. O(ranks x roots). */
 void sim_exec_start(sim_exec_t *x);
 

@@ -41,6 +41,8 @@ void sim_records_destroy(sim_records_t *r)
     free(r->rank_idle_ps);
     free(r->rank_wait_ps);
     free(r->rank_end_ps);
+    free(r->comm_p2p);
+    free(r->rank_prog);
     for (int32_t i = 0; i < r->n_comms; i++)
         free(r->comm_names[i]);
     free(r->comm_names);

@@ -50,6 +50,8 @@ typedef struct {
     sim_time_t *rank_idle_ps;    /* by rank: nothing running, not finished */
     sim_time_t *rank_end_ps;     /* by rank: when it finished its last
                                     iteration; compute + exposed + idle */
+    uint8_t *comm_p2p;         /* by communicator: carries send/recv (a pipeline) */
+    int32_t *rank_prog;        /* by rank: its program (ranks alike in work) */
     char **comm_names;
     int32_t n_comms;
     sim_time_t end_ps;         /* when the last event ran */

@@ -52,6 +52,16 @@ int sim_run_scenario(const sim_scenario_t *sc, sim_records_t *rec, sim_run_info_
             names[i] = tr.comms[i].name;
         sim_records_sample(rec, tr.n_comms, names);
         free(names);
+        /* what the report's verdict needs of the trace */
+        rec->comm_p2p = tn_calloc((size_t)tr.n_comms + 1, 1);
+        for (int32_t p = 0; p < tr.n_progs; p++)
+            for (uint32_t i = 0; i < tr.progs[p].n_ops; i++) {
+                const wl_op_t *o = &tr.progs[p].ops[i];
+                if (o->kind == WL_OP_SEND || o->kind == WL_OP_RECV)
+                    rec->comm_p2p[o->comm] = 1;
+            }
+        rec->rank_prog = tn_malloc(((size_t)tr.n_ranks + 1) * sizeof *rec->rank_prog);
+        memcpy(rec->rank_prog, tr.rank_prog, (size_t)tr.n_ranks * sizeof *rec->rank_prog);
     }
     if (sim_net_init(&net, &eng, &topo, sc->net_model, err)) {
         tn_error_prefix(err, "%s", sc->src);
@@ -64,6 +74,15 @@ int sim_run_scenario(const sim_scenario_t *sc, sim_records_t *rec, sim_run_info_
     if (sim_exec_init(&ex, &eng, &net, &tr, place, sc->iterations, &coll, rec, err)) {
         tn_error_prefix(err, "%s: workload", sc->src);
         goto out;
+    }
+    for (size_t i = 0; i < sc->n_stragglers; i++) {
+        if (sc->stragglers[i].rank >= (uint64_t)tr.n_ranks) {
+            tn_error_set(err, TN_EINPUT, "%s: stragglers[%zu].rank: rank %llu is not in the "
+                         "workload's %d ranks", sc->src, i,
+                         (unsigned long long)sc->stragglers[i].rank, tr.n_ranks);
+            goto out;
+        }
+        sim_exec_slow_rank(&ex, (int32_t)sc->stragglers[i].rank, sc->stragglers[i].slowdown);
     }
     sim_exec_start(&ex);
     sim_run(&eng, SIM_TIME_MAX);

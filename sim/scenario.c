@@ -19,6 +19,7 @@ void sim_scenario_destroy(sim_scenario_t *sc)
     json_decref(sc->root);
     topo_spec_destroy(&sc->topo);
     wl_spec_destroy(&sc->workload);
+    free(sc->stragglers);
     memset(sc, 0, sizeof *sc);
 }
 
@@ -106,11 +107,40 @@ static bool name_ok(const char *s)
     return true;
 }
 
+/* "stragglers": [{"rank": r, "slowdown": f}, ...], each rank once. */
+static int parse_stragglers(sim_scenario_t *sc, tn_jobj_t *o)
+{
+    static const char *const keys[] = {"rank", "slowdown", NULL};
+    const json_t *a = json_object_get(o->obj, "stragglers");
+    if (!a)
+        return 0;
+    if (!json_is_array(a))
+        return tn_jobj_fail(o, "stragglers", "expected an array of {\"rank\", \"slowdown\"}");
+    size_t n = json_array_size(a);
+    sc->stragglers = tn_calloc(n + 1, sizeof *sc->stragglers);
+    for (size_t i = 0; i < n; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "stragglers[%zu]", i);
+        tn_jobj_t e;
+        struct sim_straggler *s = &sc->stragglers[i];
+        if (tn_jobj_open(&e, json_array_get(a, i), o->src, path, keys, o->err) ||
+            tn_jobj_u64(&e, "rank", true, 0, WL_MAX_RANKS - 1, &s->rank) < 0 ||
+            tn_jobj_double(&e, "slowdown", true, 0.01, 100, &s->slowdown) < 0)
+            return -1;
+        for (size_t j = 0; j < i; j++)
+            if (sc->stragglers[j].rank == s->rank)
+                return tn_jobj_fail(&e, "rank", "rank %llu is already listed at stragglers[%zu]",
+                                    (unsigned long long)s->rank, j);
+        sc->n_stragglers++;
+    }
+    return 0;
+}
+
 static int validate(sim_scenario_t *sc, tn_error_t *err)
 {
     static const char *const keys[] = {"name",    "description", "seed",        "topology",
                                        "workload", "network",    "collectives", "iterations",
-                                       NULL};
+                                       "stragglers", NULL};
     static const char *const net_keys[] = {"model", NULL};
     static const char *const coll_keys[] = {"algorithm", "chunk_bytes", "channels", "protocol",
                                             NULL};
@@ -121,7 +151,8 @@ static int validate(sim_scenario_t *sc, tn_error_t *err)
         tn_jobj_str(&o, "name", false, &name) < 0 ||
         tn_jobj_str(&o, "description", false, &desc) < 0 ||
         tn_jobj_u64(&o, "seed", false, 0, INT64_MAX, &sc->seed) < 0 ||
-        tn_jobj_u64(&o, "iterations", false, 1, 1000, &sc->iterations) < 0)
+        tn_jobj_u64(&o, "iterations", false, 1, 1000, &sc->iterations) < 0 ||
+        parse_stragglers(sc, &o) < 0)
         return -1;
     if (name && !name_ok(name))
         return tn_jobj_fail(&o, "name", "expected letters, digits, '-', '_' or '.' (a directory "

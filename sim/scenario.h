@@ -46,6 +46,14 @@ typedef struct {
     uint64_t chunk_bytes;   /* 0 when not set */
     uint64_t channels;
     int protocol;           /* index into sim_protocol_names */
+    /* ranks whose compute runs `slowdown` times as long: stragglers (a
+     * throttled or faulty GPU); checked against the workload's ranks at
+     * run time */
+    struct sim_straggler {
+        uint64_t rank;
+        double slowdown;
+    } *stragglers;
+    size_t n_stragglers;
 } sim_scenario_t;
 
 /* Options from the command line, applied on top of the file. */

@@ -133,6 +133,17 @@ START_TEST(errors_name_the_path)
          "topology.set.link.speed: the preset has no key \"speed\""},
         {"{" TOPO ", " WL "}", "workload.ranks.x=1",
          "workload.ranks: is a value, not an object (from --set workload.ranks.x)"},
+        {"{\"stragglers\": {\"rank\": 1}, " TOPO ", " WL "}", NULL,
+         "stragglers: expected an array of {\"rank\", \"slowdown\"}"},
+        {"{\"stragglers\": [{\"rank\": 1}], " TOPO ", " WL "}", NULL,
+         "stragglers[0].slowdown: missing required key"},
+        {"{\"stragglers\": [{\"rank\": 1, \"slowdown\": 0}], " TOPO ", " WL "}", NULL,
+         "stragglers[0].slowdown: "},
+        {"{\"stragglers\": [{\"rank\": 1, \"slowdown\": 2, \"why\": 1}], " TOPO ", " WL "}",
+         NULL, "stragglers[0].why: unknown key"},
+        {"{" TOPO ", " WL "}", "stragglers=[{\"rank\": 1, \"slowdown\": 2}, {\"rank\": 1, "
+         "\"slowdown\": 3}]",
+         "stragglers[1].rank: rank 1 is already listed at stragglers[0]"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *p = tmpfile_with(cases[i].doc, ".json");

@@ -524,6 +524,124 @@ START_TEST(breakdown_adds_up_to_each_ranks_time)
 }
 END_TEST
 
+/* Runs the skeleton with overrides; returns its steady-state iteration and
+ * the report's bottleneck (a new reference). */
+static sim_time_t skeleton_with(const char *const *sets, int n, json_t **bottleneck)
+{
+    sim_overrides_t ov = {sets, n, false, 0};
+    sim_scenario_t sc;
+    sim_records_t rec;
+    tn_error_t err = {0};
+    ck_assert_msg(sim_scenario_load(&sc, "workloads/scenarios/skeleton-8gpu.json", &ov, &err) == 0,
+                  "%s", err.msg);
+    ck_assert_msg(sim_run_scenario(&sc, &rec, NULL, &err) == 0, "%s", err.msg);
+    sim_time_t it = sim_records_iteration_ps(&rec);
+    res_meta_t meta = {.scenario = "s", .command_line = "", .network_model = "analytic"};
+    json_t *j = res_report_json(&rec, &meta);
+    *bottleneck = json_incref(json_object_get(j, "bottleneck"));
+    json_decref(j);
+    sim_records_destroy(&rec);
+    sim_scenario_destroy(&sc);
+    return it;
+}
+
+/* Network-bound: the skeleton's all-reduce is 99.7% of the run. Doubling
+ * the links halves the wire time of each of the 14 steps, 32 MiB x 8 /
+ * 100e9 s = 2.68435456 ms, and nothing else: the 100 us of compute and
+ * the 2 x 500 ns of latency per step stay. The verdict names the network
+ * and the host links, the only tier. */
+START_TEST(doubling_links_in_a_network_bound_run)
+{
+    const char *fast[] = {"topology.set.link.bw_gbps=200"};
+    json_t *b1, *b2;
+    sim_time_t t1 = skeleton_with(NULL, 0, &b1), t2 = skeleton_with(fast, 1, &b2);
+    ck_assert_uint_eq(t1 - t2, 14 * 2684354560ull / 2);
+    ck_assert_str_eq(json_string_value(json_object_get(b1, "verdict")), "network");
+    ck_assert_str_eq(json_string_value(json_object_get(b1, "tier")), "host");
+    ck_assert_str_eq(json_string_value(json_object_get(b1, "communicator")), "world");
+    json_decref(b1);
+    json_decref(b2);
+
+    /* 1 s of compute against 37.6 ms of all-reduce: compute-bound */
+    const char *slow_gpu[] = {"workload.compute_time_us=1000000"};
+    skeleton_with(slow_gpu, 1, &b1);
+    ck_assert_str_eq(json_string_value(json_object_get(b1, "verdict")), "compute");
+    ck_assert_double_eq_tol(json_real_value(json_object_get(b1, "share")),
+                            1.0 / (1.0 + 14 * 2.68535456e-3), 1e-9);
+    json_decref(b1);
+}
+END_TEST
+
+/* With 10 ms of compute, rank 3 computing twice as long (20 ms) holds the
+ * all-reduce back until it arrives: the iteration grows by exactly 10 ms,
+ * the others wait that long (17% of the run), and the verdict turns from
+ * the network to rank 3, 2 x the median of its peers. A slowdown that
+ * costs under 1% of the run (100 us of compute doubled) is no bottleneck:
+ * the verdict stays with the network. */
+START_TEST(a_slowed_rank_is_the_straggler)
+{
+    const char *sets[] = {"workload.compute_time_us=10000",
+                          "stragglers=[{\"rank\": 3, \"slowdown\": 2}]"};
+    json_t *b0, *b;
+    sim_time_t t0 = skeleton_with(sets, 1, &b0), t = skeleton_with(sets, 2, &b);
+    ck_assert_uint_eq(t - t0, 10000000000ull);
+    ck_assert_str_eq(json_string_value(json_object_get(b0, "verdict")), "network");
+    ck_assert_str_eq(json_string_value(json_object_get(b, "verdict")), "straggler");
+    ck_assert_int_eq(json_integer_value(json_object_get(b, "rank")), 3);
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(b, "evidence")), "2.00 x"));
+    json_decref(b0);
+    json_decref(b);
+    skeleton_with(sets + 1, 1, &b);
+    ck_assert_str_eq(json_string_value(json_object_get(b, "verdict")), "network");
+    json_decref(b);
+
+    /* a straggler the workload does not have: refused at run, by path */
+    const char *bad[] = {"stragglers=[{\"rank\": 8, \"slowdown\": 2}]"};
+    sim_overrides_t ov = {bad, 1, false, 0};
+    sim_scenario_t sc;
+    sim_records_t rec;
+    tn_error_t err = {0};
+    ck_assert_int_eq(sim_scenario_load(&sc, "workloads/scenarios/skeleton-8gpu.json", &ov, &err), 0);
+    ck_assert_int_eq(sim_run_scenario(&sc, &rec, NULL, &err), -1);
+    ck_assert_str_eq(err.msg, "workloads/scenarios/skeleton-8gpu.json: stragglers[0].rank: rank 8 "
+                              "is not in the workload's 8 ranks");
+    sim_records_destroy(&rec);
+    sim_scenario_destroy(&sc);
+}
+END_TEST
+
+/* An all-reduce (85.28608 us on 2 ranks at 100 Gbps, as in the pipeline
+ * test) that runs beside 1 ms of compute leaves no communication exposed;
+ * the same all-reduce with nothing to overlap is exposed whole. */
+START_TEST(hidden_communication_is_not_exposed)
+{
+    for (int overlap = 1; overlap >= 0; overlap--) {
+        rig_t g;
+        wl_trace_init(&g.tr, 2);
+        int32_t grp[2] = {0, 0};
+        int32_t dp = wl_trace_add_comm(&g.tr, "dp", 1, grp);
+        int32_t p = wl_trace_add_program(&g.tr, "p");
+        wl_op_t c10 = {.kind = WL_OP_COMPUTE, .duration_ps = 10000000};
+        wl_op_t c1m = {.kind = WL_OP_COMPUTE, .duration_ps = 1000000000};
+        wl_op_t ar = {.kind = WL_OP_COLLECTIVE, .coll = WL_COLL_ALLREDUCE, .comm = dp,
+                      .bytes = 2 << 20};
+        uint32_t a = wl_program_add_op(&g.tr, p, &c10, NULL, 0);
+        uint32_t r = wl_program_add_op(&g.tr, p, &ar, &a, 1);
+        wl_program_add_op(&g.tr, p, &c1m, overlap ? &a : &r, 1);
+        g.tr.rank_prog[0] = g.tr.rank_prog[1] = p;
+        ck_assert_int_eq(rig_run(&g, 2, 100000000000ull, 700000, 1, NULL), 0);
+        /* ring on 2 ranks: 2 steps of 1 MiB, 2 hops each */
+        uint64_t coll = 2 * (2 * 700000 + (1u << 20) * 80ull);
+        for (int k = 0; k < 2; k++) {
+            ck_assert_uint_eq(g.rec.rank_exposed_ps[k], overlap ? 0 : coll);
+            ck_assert_uint_eq(g.rec.rank_wait_ps[k] + g.rec.rank_idle_ps[k], 0);
+            ck_assert_uint_eq(g.rec.rank_end_ps[k], 1010000000 + (overlap ? 0 : coll));
+        }
+        rig_destroy(&g);
+    }
+}
+END_TEST
+
 START_TEST(same_scenario_same_records)
 {
     sim_scenario_t sc;
@@ -582,6 +700,9 @@ Suite *skeleton_suite(void)
     tcase_add_test(tc, mismatched_collective_is_reported);
     tcase_add_test(tc, send_recv_pipeline);
     tcase_add_test(tc, breakdown_adds_up_to_each_ranks_time);
+    tcase_add_test(tc, doubling_links_in_a_network_bound_run);
+    tcase_add_test(tc, a_slowed_rank_is_the_straggler);
+    tcase_add_test(tc, hidden_communication_is_not_exposed);
     tcase_add_test(tc, trace_file_replays_like_the_generator);
     tcase_add_test(tc, chakra_trace_replays);
     tcase_add_test(tc, long_chain_of_instant_ops);

@@ -1,0 +1,167 @@
+#include "results/bottleneck.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/tn_error.h"
+
+static double num(const json_t *o, const char *key)
+{
+    return json_real_value(json_object_get(o, key));
+}
+
+static int by_time(const void *a, const void *b)
+{
+    sim_time_t x = *(const sim_time_t *)a, y = *(const sim_time_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The rank whose compute most exceeds the median of the ranks running its
+ * program; *ratio is that excess (1 when every rank is alike). Ties: the
+ * lower rank. O(ranks log ranks). */
+static int32_t slowest_rank(const sim_records_t *rec, double *ratio, sim_time_t *median_out)
+{
+    int32_t n = rec->n_ranks, worst = -1, n_progs = 0;
+    *ratio = 1;
+    *median_out = 0;
+    for (int32_t k = 0; k < n; k++)
+        n_progs = rec->rank_prog[k] + 1 > n_progs ? rec->rank_prog[k] + 1 : n_progs;
+    sim_time_t *med = tn_calloc((size_t)n_progs + 1, sizeof *med);
+    sim_time_t *buf = tn_malloc(((size_t)n + 1) * sizeof *buf);
+    for (int32_t p = 0; p < n_progs; p++) {
+        size_t m = 0;
+        for (int32_t k = 0; k < n; k++)
+            if (rec->rank_prog[k] == p)
+                buf[m++] = rec->rank_compute_ps[k];
+        if (!m)
+            continue;
+        qsort(buf, m, sizeof *buf, by_time);
+        med[p] = buf[(m - 1) / 2]; /* the lower median: a slowed half stands out */
+    }
+    for (int32_t k = 0; k < n; k++) {
+        sim_time_t m = med[rec->rank_prog[k]];
+        double r = m ? (double)rec->rank_compute_ps[k] / (double)m : 1;
+        if (r > *ratio) {
+            *ratio = r;
+            worst = k;
+            *median_out = m;
+        }
+    }
+    free(buf);
+    free(med);
+    return worst;
+}
+
+/* The key of the largest value in an object of shares ("" when empty). */
+static const char *largest(const json_t *o, double *val)
+{
+    const char *best = "", *k;
+    json_t *v;
+    *val = 0;
+    json_object_foreach((json_t *)o, k, v) {
+        if (json_real_value(v) > *val) {
+            *val = json_real_value(v);
+            best = k;
+        }
+    }
+    return best;
+}
+
+json_t *res_bottleneck_json(const sim_records_t *rec, const json_t *breakdown, const json_t *tiers)
+{
+    json_t *b = json_object();
+    char ev[512];
+    if (!rec->rank_prog || !rec->comm_p2p || !json_object_size(breakdown)) {
+        json_object_set_new(b, "verdict", json_string("unknown"));
+        return b;
+    }
+    double compute = num(breakdown, "compute_share"), idle = num(breakdown, "idle_share");
+    double early = num(breakdown, "finished_early_share");
+    double exposed = num(breakdown, "exposed_communication_share");
+    double bubble = 0, skew = 0;
+    bool pipeline = false;
+    const json_t *wait = json_object_get(breakdown, "waiting_by_communicator_share");
+    for (int32_t c = 0; c < rec->n_comms; c++) {
+        double w = num(wait, rec->comm_names[c]);
+        if (rec->comm_p2p[c]) {
+            bubble += w;
+            pipeline = true;
+        } else {
+            skew += w;
+        }
+    }
+    /* ranks done early: the pipeline's drain, else the skew of the end */
+    if (pipeline)
+        bubble += early;
+    else
+        skew += early;
+
+    double ratio;
+    sim_time_t median;
+    int32_t slow = slowest_rank(rec, &ratio, &median);
+    if (slow >= 0 && ratio >= RES_STRAGGLER_RATIO && bubble + skew >= 0.01) {
+        snprintf(ev, sizeof ev,
+                 "rank %d computes %.3g s, %.2f x the median %.3g s of the ranks running its "
+                 "program; the others wait for peers or have finished %.1f%% of the run",
+                 slow, sim_time_to_s(rec->rank_compute_ps[slow]), ratio, sim_time_to_s(median),
+                 100 * (bubble + skew));
+        json_object_set_new(b, "verdict", json_string("straggler"));
+        json_object_set_new(b, "rank", json_integer(slow));
+        json_object_set_new(b, "share", json_real(bubble + skew));
+        json_object_set_new(b, "evidence", json_string(ev));
+        return b;
+    }
+
+    const char *verdict = "compute";
+    double share = compute;
+    if (bubble > share)
+        verdict = "pipeline_bubble", share = bubble;
+    if (exposed > share)
+        verdict = "network", share = exposed;
+    if (skew > share)
+        verdict = "skew", share = skew;
+    if (idle > share)
+        verdict = "dependencies", share = idle;
+    json_object_set_new(b, "verdict", json_string(verdict));
+    json_object_set_new(b, "share", json_real(share));
+
+    double cshare;
+    const char *comm = largest(json_object_get(breakdown, "exposed_by_communicator_share"), &cshare);
+    if (verdict[0] == 'n') {
+        /* the tier most loaded on average: where added capacity pays */
+        const char *tier = "", *k;
+        double tmean = 0;
+        json_t *v;
+        json_object_foreach((json_t *)tiers, k, v) {
+            if (num(v, "mean_utilization") > tmean) {
+                tmean = num(v, "mean_utilization");
+                tier = k;
+            }
+        }
+        json_object_set_new(b, "communicator", json_string(comm));
+        json_object_set_new(b, "tier", json_string(tier));
+        snprintf(ev, sizeof ev,
+                 "communication left exposed %.1f%% of the run (%s %.1f%%), more than compute "
+                 "(%.1f%%); the most used tier is %s at %.1f%% mean utilization",
+                 100 * exposed, comm, 100 * cshare, 100 * compute, tier, 100 * tmean);
+    } else if (verdict[0] == 'p') {
+        snprintf(ev, sizeof ev,
+                 "ranks wait on pipeline transfers or have finished %.1f%% of the run, more "
+                 "than they compute (%.1f%%) or expose communication (%.1f%%)",
+                 100 * bubble, 100 * compute, 100 * exposed);
+    } else if (verdict[0] == 's') {
+        snprintf(ev, sizeof ev,
+                 "ranks wait for peers at collectives %.1f%% of the run, more than they "
+                 "compute (%.1f%%); no rank is %.0f%% slower than its peers",
+                 100 * skew, 100 * compute, 100 * (RES_STRAGGLER_RATIO - 1));
+    } else if (verdict[0] == 'd') {
+        snprintf(ev, sizeof ev, "ranks have nothing ready to run %.1f%% of the run", 100 * idle);
+    } else {
+        snprintf(ev, sizeof ev,
+                 "ranks compute %.1f%% of the run; exposed communication %.1f%% (most: %s), "
+                 "pipeline bubble %.1f%%, waiting at collectives %.1f%%",
+                 100 * compute, 100 * exposed, comm[0] ? comm : "none", 100 * bubble, 100 * skew);
+    }
+    json_object_set_new(b, "evidence", json_string(ev));
+    return b;
+}
