@@ -73,6 +73,7 @@ json_t *res_bottleneck_json(const sim_records_t *rec, const json_t *breakdown, c
     char ev[512];
     if (!rec->rank_prog || !rec->comm_p2p || !json_object_size(breakdown)) {
         json_object_set_new(b, "verdict", json_string("unknown"));
+        json_object_set_new(b, "evidence", json_string("the run recorded no time breakdown"));
         return b;
     }
     double compute = num(breakdown, "compute_share"), idle = num(breakdown, "idle_share");

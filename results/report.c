@@ -216,7 +216,7 @@ static void top_shares(const json_t *shares, char *buf, size_t n, size_t *len)
     }
 }
 
-void res_breakdown_line(const sim_records_t *rec, char *buf, size_t n)
+void res_summary_lines(const sim_records_t *rec, char *buf, size_t n)
 {
     json_t *b = breakdown_json(rec);
     size_t len = 0;
@@ -230,9 +230,17 @@ void res_breakdown_line(const sim_records_t *rec, char *buf, size_t n)
                                 SHARE("waiting_for_peers_share"));
     top_shares(json_object_get(b, "waiting_by_communicator_share"), buf, n, &len);
     if (len < n)
-        snprintf(buf + len, n - len, ", idle %.1f%%, finished early %.1f%%", SHARE("idle_share"),
-                 SHARE("finished_early_share"));
+        len += (size_t)snprintf(buf + len, n - len, ", idle %.1f%%, finished early %.1f%%",
+                                SHARE("idle_share"), SHARE("finished_early_share"));
 #undef SHARE
+    json_t *tiers = rec->link_src ? tiers_json(rec) : json_object();
+    json_t *v = res_bottleneck_json(rec, b, tiers);
+    if (len < n)
+        snprintf(buf + len, n - len, "\nbottleneck: %s: %s",
+                 json_string_value(json_object_get(v, "verdict")),
+                 json_string_value(json_object_get(v, "evidence")));
+    json_decref(v);
+    json_decref(tiers);
     json_decref(b);
 }
 

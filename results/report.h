@@ -39,11 +39,13 @@ typedef struct {
 /* The report as a JSON object. O(iterations + ranks). */
 json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta);
 
-/* One line on where the time went, from the report's breakdown: shares of
- * compute, exposed communication and waiting for peers (each split by
- * communicator, the largest first, up to 3), idle and finished early.
- * Truncated to n - 1 characters. O(ranks x communicators). */
-void res_breakdown_line(const sim_records_t *rec, char *buf, size_t n);
+/* Two lines, for the terminal: where the time went, from the report's
+ * breakdown (shares of compute, exposed communication and waiting for
+ * peers, each split by communicator, the largest first, up to 3; idle;
+ * finished early), then the bottleneck verdict and its evidence. No
+ * trailing newline; truncated to n - 1 characters. O(ranks log ranks +
+ * links). */
+void res_summary_lines(const sim_records_t *rec, char *buf, size_t n);
 
 /* Creates `dir` if needed and writes dir/report.json atomically (all files
  * to temporary names, then renamed). Errors (TN_EIO): the directory or a

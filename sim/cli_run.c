@@ -146,8 +146,8 @@ int cli_run(int argc, char **argv, const char *command_line)
         } else {
             rc = 0;
             if (!quiet) {
-                char line[512];
-                res_breakdown_line(&rec, line, sizeof line);
+                char line[1024];
+                res_summary_lines(&rec, line, sizeof line);
                 printf("%s: iteration %.6f s on %d of %d gpus (%s network model)\n%s\n"
                        "report: %s/report.json\n",
                        sc.name, sim_time_to_s(sim_records_iteration_ps(&rec)), info.ranks,
