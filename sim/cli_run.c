@@ -5,14 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "results/report.h"
 #include "sim/cli.h"
+#include "sim/cli_progress.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
 
 static const char run_usage[] =
-    "usage: tensim run SCENARIO.json [-o DIR] [--seed N] [--set KEY=VALUE]... [--quiet]\n";
+    "usage: tensim run SCENARIO.json [-o DIR] [--seed N] [--set KEY=VALUE]... [--progress] [--quiet]\n";
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
@@ -34,6 +36,7 @@ int cli_run(int argc, char **argv, const char *command_line)
         {"seed", required_argument, NULL, 's'},
         {"set", required_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},
+        {"progress", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -42,7 +45,7 @@ int cli_run(int argc, char **argv, const char *command_line)
     if (!sets)
         abort();
     sim_overrides_t ov = {.sets = sets};
-    int quiet = 0, c, rc = 2;
+    int quiet = 0, progress = 0, c, rc = 2;
     optind = 0; /* 0, not 1: makes glibc getopt start afresh */
     opterr = 0;
     /* Leading '-': non-options come back as 1, in order, even with
@@ -73,6 +76,9 @@ int cli_run(int argc, char **argv, const char *command_line)
             break;
         case 'q':
             quiet = 1;
+            break;
+        case 'P':
+            progress = 1;
             break;
         case 'h':
             fputs(run_usage, stdout);
@@ -115,7 +121,13 @@ int cli_run(int argc, char **argv, const char *command_line)
     sim_records_t rec;
     sim_run_info_t info;
     char *dir = NULL;
-    if (sim_run_scenario(&sc, &rec, &info, &err)) {
+    /* progress on a terminal or when asked; never with --quiet */
+    bool tty = isatty(STDERR_FILENO);
+    cli_progress_t prog;
+    cli_progress_init(&prog, tty);
+    bool show = !quiet && (progress || tty);
+    if (sim_run_scenario_progress(&sc, &rec, &info, show ? cli_progress_update : NULL, &prog,
+                                  show ? 1u << 20 : UINT64_MAX, &err)) {
         cli_error("%s", err.msg);
         rc = tn_error_exit_status(&err);
     } else {

@@ -64,10 +64,15 @@ bool sim_cancel(sim_engine_t *eng, sim_event_id_t id)
 
 uint64_t sim_run(sim_engine_t *eng, sim_time_t until)
 {
+    return sim_run_some(eng, until, UINT64_MAX);
+}
+
+uint64_t sim_run_some(sim_engine_t *eng, sim_time_t until, uint64_t max_events)
+{
     uint64_t ran = 0;
     eng->stopped = false;
     sim_evq_entry_t e;
-    while (!eng->stopped) {
+    while (!eng->stopped && ran < max_events) {
         const sim_evq_entry_t *top = sim_evq_peek(&eng->q);
         if (!top || top->time > until)
             break;

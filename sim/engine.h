@@ -81,6 +81,12 @@ bool sim_cancel(sim_engine_t *eng, sim_event_id_t id);
  * O(k log n) for k events. */
 uint64_t sim_run(sim_engine_t *eng, sim_time_t until);
 
+/* sim_run() for at most max_events events: a caller that shows progress
+ * runs in slices. After it returns, eng->stopped says whether sim_stop()
+ * ended it. Slicing does not change what runs or in which order. O(k log n)
+ * for k events. */
+uint64_t sim_run_some(sim_engine_t *eng, sim_time_t until, uint64_t max_events);
+
 /* Makes the running sim_run() return after the current event. */
 static inline void sim_stop(sim_engine_t *eng) { eng->stopped = true; }
 

@@ -554,6 +554,19 @@ int sim_exec_init(sim_exec_t *x, sim_engine_t *eng, sim_net_t *net, const wl_tra
     return 0;
 }
 
+double sim_exec_done_share(const sim_exec_t *x)
+{
+    double done = 0, all = 0;
+    for (int32_t r = 0; r < x->tr->n_ranks; r++) {
+        const sim_rank_t *rk = &x->ranks[r];
+        double n = rk->prog->n_ops;
+        all += n * (double)x->iterations;
+        done += rk->iter >= x->iterations ? n * (double)x->iterations
+                                          : n * (double)rk->iter + rk->done;
+    }
+    return all > 0 ? done / all : 1;
+}
+
 void sim_exec_slow_rank(sim_exec_t *x, int32_t r, double factor)
 {
     TN_ASSERT(r >= 0 && r < x->tr->n_ranks && factor > 0);

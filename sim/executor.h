@@ -74,6 +74,10 @@ int sim_exec_init(sim_exec_t *x, sim_engine_t *eng, sim_net_t *net, const wl_tra
  * O(1). */
 void sim_exec_slow_rank(sim_exec_t *x, int32_t r, double factor);
 
+/* The share of all ranks' ops of all iterations done so far, 0 to 1: for
+ * a progress display. O(ranks). */
+double sim_exec_done_share(const sim_exec_t *x);
+
 /* Starts every rank's first ops at the current time. O(ranks x roots). */
 void sim_exec_start(sim_exec_t *x);
 

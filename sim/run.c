@@ -14,6 +14,13 @@
 int sim_run_scenario(const sim_scenario_t *sc, sim_records_t *rec, sim_run_info_t *info,
                      tn_error_t *err)
 {
+    return sim_run_scenario_progress(sc, rec, info, NULL, NULL, UINT64_MAX, err);
+}
+
+int sim_run_scenario_progress(const sim_scenario_t *sc, sim_records_t *rec,
+                              sim_run_info_t *info, sim_progress_fn progress, void *ctx,
+                              uint64_t every, tn_error_t *err)
+{
     memset(rec, 0, sizeof *rec);
     topo_t topo;
     wl_trace_t tr;
@@ -85,7 +92,11 @@ int sim_run_scenario(const sim_scenario_t *sc, sim_records_t *rec, sim_run_info_
         sim_exec_slow_rank(&ex, (int32_t)sc->stragglers[i].rank, sc->stragglers[i].slowdown);
     }
     sim_exec_start(&ex);
-    sim_run(&eng, SIM_TIME_MAX);
+    while (sim_run_some(&eng, SIM_TIME_MAX, every) == every && !eng.stopped)
+        if (progress)
+            progress(ctx, sim_exec_done_share(&ex), sim_now(&eng), eng.processed);
+    if (progress)
+        progress(ctx, sim_exec_done_share(&ex), sim_now(&eng), eng.processed);
     if (sim_exec_check_finished(&ex, err)) {
         tn_error_prefix(err, "%s: workload", sc->src);
         goto out;

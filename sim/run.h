@@ -31,4 +31,14 @@ typedef struct {
 int sim_run_scenario(const sim_scenario_t *sc, sim_records_t *rec, sim_run_info_t *info,
                      tn_error_t *err);
 
+/* Where a long run stands, for a progress display: the share of all ranks'
+ * ops of all iterations done, the simulated time and the events run. */
+typedef void (*sim_progress_fn)(void *ctx, double done, sim_time_t now, uint64_t events);
+
+/* sim_run_scenario() calling progress(ctx, ...) every `every` events and
+ * once at the end. Progress never changes the results. */
+int sim_run_scenario_progress(const sim_scenario_t *sc, sim_records_t *rec,
+                              sim_run_info_t *info, sim_progress_fn progress, void *ctx,
+                              uint64_t every, tn_error_t *err);
+
 #endif

@@ -838,6 +838,25 @@ START_TEST(same_inputs_give_byte_identical_reports)
     drop_lines_with(first, "\"command_line\":");
     drop_lines_with(other, "\"command_line\":");
     ck_assert_str_eq(other, first);
+
+    /* with --progress: the end's line on stderr (not a terminal: one line),
+     * the same report but for the command line */
+    run_tensim(&r, "run", "s.json", "-o", "out3", "--progress", NULL);
+    expect_status(&r, 0);
+    ck_assert_msg(strncmp(r.err, "[tensim] 100.0% of ops, simulated 0.113085 s, ", 46) == 0, "%s",
+                  r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "bottleneck: network: "));
+    result_free(&r);
+    char *progress = slurp("out3/report.json");
+    drop_lines_with(progress, "\"command_line\":");
+    ck_assert_str_eq(progress, first);
+    /* --quiet wins: nothing at all */
+    run_tensim(&r, "run", "s.json", "-o", "out3", "--progress", "--quiet", NULL);
+    expect_status(&r, 0);
+    ck_assert_str_eq(r.err, "");
+    ck_assert_str_eq(r.out, "");
+    result_free(&r);
+    free(progress);
     free(first);
     free(again);
     free(other);
