@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/tn_file.h"
+#include "common/tn_text.h"
 #include "common/tn_version.h"
 #include "results/bottleneck.h"
 #include "topology/topo.h"
@@ -316,45 +317,23 @@ json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta)
     return r;
 }
 
-/* A growing text buffer for the CSV files. */
-typedef struct {
-    char *s;
-    size_t n, cap;
-} text_t;
-
-__attribute__((format(printf, 2, 3))) static void put(text_t *t, const char *fmt, ...)
+static void links_csv(const sim_records_t *r, tn_text_t *t)
 {
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int k = vsnprintf(t->s ? t->s + t->n : NULL, t->cap - t->n, fmt, ap);
-        va_end(ap);
-        TN_ASSERT(k >= 0);
-        if (t->n + (size_t)k < t->cap) {
-            t->n += (size_t)k;
-            return;
-        }
-        TN_GROW(t->s, t->cap, t->n + (size_t)k + 1);
-    }
-}
-
-static void links_csv(const sim_records_t *r, text_t *t)
-{
-    put(t, "link,from,to,tier,capacity_gbps,bytes,busy_s,utilization\n");
+    tn_text_put(t, "link,from,to,tier,capacity_gbps,bytes,busy_s,utilization\n");
     char src[96], dst[96];
     for (int32_t e = 0; e < r->n_links; e++) {
         vertex_name(r, r->link_src[e], src, sizeof src);
         vertex_name(r, r->link_dst[e], dst, sizeof dst);
-        put(t, "%d,%s,%s,%s,%.9g,%llu,%.9g,%.9g\n", e, src, dst,
+        tn_text_put(t, "%d,%s,%s,%s,%.9g,%llu,%.9g,%.9g\n", e, src, dst,
             topo_tier_name((topo_tier_t)r->link_tier[e]), (double)r->link_bps[e] / 1e9,
             (unsigned long long)r->link_bytes[e], sim_time_to_s(r->link_busy_ps[e]),
             utilization(r, e));
     }
 }
 
-static void ranks_csv(const sim_records_t *r, text_t *t)
+static void ranks_csv(const sim_records_t *r, tn_text_t *t)
 {
-    put(t, "rank,gpu,server,compute_s,collectives_s,exposed_s,waiting_s,idle_s,end_s\n");
+    tn_text_put(t, "rank,gpu,server,compute_s,collectives_s,exposed_s,waiting_s,idle_s,end_s\n");
     for (int32_t k = 0; k < r->n_ranks; k++) {
         int32_t v = r->rank_vertex[k];
         sim_time_t exposed = 0, wait = 0;
@@ -362,7 +341,7 @@ static void ranks_csv(const sim_records_t *r, text_t *t)
             exposed += r->rank_exposed_ps[(size_t)k * (size_t)r->n_comms + (size_t)c];
             wait += r->rank_wait_ps[(size_t)k * (size_t)r->n_comms + (size_t)c];
         }
-        put(t, "%d,%d,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g\n", k, r->vertex_ordinal[v],
+        tn_text_put(t, "%d,%d,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g\n", k, r->vertex_ordinal[v],
             r->vertex_server[v], sim_time_to_s(r->rank_compute_ps[k]),
             sim_time_to_s(r->rank_coll_ps[k]), sim_time_to_s(exposed), sim_time_to_s(wait),
             r->rank_idle_ps ? sim_time_to_s(r->rank_idle_ps[k]) : 0,
@@ -373,25 +352,25 @@ static void ranks_csv(const sim_records_t *r, text_t *t)
 /* The Chrome trace-event format (Perfetto, chrome://tracing): one
  * complete event ("ph": "X") per op of a sampled rank, times in
  * microseconds, one thread per rank. */
-static void timeline_json(const sim_records_t *r, text_t *t)
+static void timeline_json(const sim_records_t *r, tn_text_t *t)
 {
     static const char *const kinds[] = {"compute", "collective", "send", "recv"};
-    put(t, "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [\n");
+    tn_text_put(t, "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [\n");
     for (int32_t k = 0; k < r->n_ranks; k++)
         if (r->rank_sampled[k])
-            put(t, "{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 0, \"tid\": %d, "
+            tn_text_put(t, "{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 0, \"tid\": %d, "
                    "\"args\": {\"name\": \"rank %d\"}},\n",
                 k, k);
     for (size_t i = 0; i < r->n_spans; i++) {
         const struct sim_span *s = &r->spans[i];
         const char *what = s->kind == 1 ? wl_coll_name((wl_coll_t)s->coll) : kinds[s->kind];
-        put(t, "{\"name\": \"%s%s%s\", \"cat\": \"%s\", \"ph\": \"X\", \"pid\": 0, "
+        tn_text_put(t, "{\"name\": \"%s%s%s\", \"cat\": \"%s\", \"ph\": \"X\", \"pid\": 0, "
                "\"tid\": %d, \"ts\": %.6f, \"dur\": %.6f, \"args\": {\"bytes\": %llu}}%s\n",
             what, s->comm >= 0 ? " " : "", s->comm >= 0 ? r->comm_names[s->comm] : "",
             kinds[s->kind], s->rank, (double)s->start / 1e6, (double)(s->end - s->start) / 1e6,
             (unsigned long long)s->bytes, i + 1 < r->n_spans ? "," : "");
     }
-    put(t, "]}\n");
+    tn_text_put(t, "]}\n");
 }
 
 int res_write_outputs(const char *dir, const sim_records_t *rec, const res_meta_t *meta,
@@ -414,7 +393,7 @@ int res_write_outputs(const char *dir, const sim_records_t *rec, const res_meta_
     if (rc == 0)
         rc = tn_outset_add(&out, path, text, len, err);
     if (rc == 0 && rec->link_src) {
-        text_t csv = {0};
+        tn_text_t csv = {0};
         links_csv(rec, &csv);
         snprintf(path, n, "%s/links.csv", dir);
         rc = tn_outset_add(&out, path, csv.s, csv.n, err);

@@ -26,7 +26,7 @@ static const char usage[] =
     "                  write a scenario's workload as a trace; summarise or check a trace\n"
     "  collective --topo FABRIC --op OP [--algo A] [--ranks N] [--sizes 1K:8G]\n"
     "                  time one collective over a fabric, as nccl-tests prints it\n"
-    "  compare         compare the reports of several runs (not in this build yet)\n"
+    "  compare         the what-if table of several runs: iteration, throughput, mfu, bottleneck\n"
     "  sweep           run a parameter study (not in this build yet)\n"
     "  plan            search parallel layouts for a model (not in this build yet)\n"
     "\n"
@@ -78,7 +78,6 @@ static char *join_args(int argc, char **argv)
 static const struct {
     const char *name, *arrives_with;
 } later[] = {
-    {"compare", "the planner's report"},
     {"sweep", "the what-if studies"},
     {"plan", "the what-if studies"},
 };
@@ -131,6 +130,8 @@ int main(int argc, char **argv)
         return cli_topo(argc - optind, argv + optind);
     if (!strcmp(cmd, "trace"))
         return cli_trace(argc - optind, argv + optind);
+    if (!strcmp(cmd, "compare"))
+        return cli_compare(argc - optind, argv + optind);
     if (!strcmp(cmd, "collective"))
         return cli_collective(argc - optind, argv + optind);
     for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
