@@ -9,6 +9,7 @@
 #include "common/tn_text.h"
 #include "common/tn_version.h"
 #include "results/bottleneck.h"
+#include "results/human.h"
 #include "topology/topo.h"
 #include "workloads/trace.h"
 
@@ -378,8 +379,9 @@ int res_write_outputs(const char *dir, const sim_records_t *rec, const res_meta_
 {
     json_t *rep = res_report_json(rec, meta);
     char *text = json_dumps(rep, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
-    json_decref(rep);
     TN_ASSERT(text != NULL);
+    char *md = res_report_markdown(rep), *html = res_report_html(rep);
+    json_decref(rep);
     size_t n = strlen(dir) + 32;
     char *path = tn_malloc(n);
     tn_outset_t out;
@@ -392,6 +394,12 @@ int res_write_outputs(const char *dir, const sim_records_t *rec, const res_meta_
     snprintf(path, n, "%s/report.json", dir);
     if (rc == 0)
         rc = tn_outset_add(&out, path, text, len, err);
+    snprintf(path, n, "%s/report.md", dir);
+    if (rc == 0)
+        rc = tn_outset_add(&out, path, md, strlen(md), err);
+    snprintf(path, n, "%s/report.html", dir);
+    if (rc == 0)
+        rc = tn_outset_add(&out, path, html, strlen(html), err);
     if (rc == 0 && rec->link_src) {
         tn_text_t csv = {0};
         links_csv(rec, &csv);
@@ -418,5 +426,7 @@ int res_write_outputs(const char *dir, const sim_records_t *rec, const res_meta_
     tn_outset_destroy(&out);
     free(path);
     free(text);
+    free(md);
+    free(html);
     return rc;
 }

@@ -752,8 +752,8 @@ START_TEST(good_run_writes_the_hand_computed_report)
     expect_status(&r, 0);
     ck_assert_str_eq(r.err, "");
     ck_assert_ptr_nonnull(strstr(r.out, OUT "/report.json"));
-    /* report.json, links.csv, ranks.csv, timeline.json */
-    ck_assert_int_eq(count_entries_no_dotfiles(OUT), 4);
+    /* report.json, report.md, report.html, links.csv, ranks.csv, timeline.json */
+    ck_assert_int_eq(count_entries_no_dotfiles(OUT), 6);
     json_error_t tje;
     json_t *tl = json_load_file(in_tdir(OUT "/timeline.json"), 0, &tje);
     ck_assert_msg(tl != NULL, "timeline.json: line %d: %s", tje.line, tje.text);

@@ -101,7 +101,8 @@ START_TEST(outputs_written_whole_and_identically)
     fill(&r);
     tn_error_t err = {0};
     ck_assert_int_eq(res_write_outputs(sub, &r, &META, &err), 0);
-    ck_assert_int_eq(count_entries(sub), 1); /* report.json, no temporaries */
+    /* report.json, .md and .html (no links: no CSV), no temporaries */
+    ck_assert_int_eq(count_entries(sub), 3);
     char *first = slurp(path);
     ck_assert_int_eq(res_write_outputs(sub, &r, &META, &err), 0);
     char *second = slurp(path);
@@ -113,6 +114,10 @@ START_TEST(outputs_written_whole_and_identically)
     json_decref(j);
     free(first);
     free(second);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/report.md", sub);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/report.html", sub);
     unlink(path);
     snprintf(path, sizeof path, "%s/a/b", dir);
     rmdir(path);

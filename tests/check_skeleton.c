@@ -8,6 +8,7 @@
 
 #include "sim/executor.h"
 #include "results/report.h"
+#include "results/human.h"
 #include "sim/run.h"
 #include "topology/single_switch.h"
 #include "workloads/gen_allreduce.h"
@@ -455,6 +456,30 @@ START_TEST(report_names_the_busiest_links)
     json_t *top = json_array_get(json_object_get(json_object_get(j, "network"), "top_links"), 0);
     ck_assert_str_eq(json_string_value(json_object_get(top, "from")), "gpu 0 (server 0)");
     ck_assert_str_eq(json_string_value(json_object_get(top, "to")), "leaf 0");
+
+    /* report.html: three SVG charts; the breakdown's stacked bar spans the
+     * chart's width (the shares sum to 1); the busiest link is named */
+    char *html = res_report_html(j), *md = res_report_markdown(j);
+    int svgs = 0, closes = 0;
+    double width = 0;
+    for (const char *q = html; (q = strstr(q, "<svg")); q++)
+        svgs++;
+    for (const char *q = html; (q = strstr(q, "</svg>")); q++)
+        closes++;
+    for (const char *q = html; (q = strstr(q, "class=\"part\"")); q++) {
+        double x, w;
+        ck_assert_int_eq(sscanf(q, "class=\"part\" x=\"%lf\" y=\"0\" width=\"%lf\"", &x, &w), 2);
+        ck_assert_double_eq_tol(x, width, 0.011); /* each part starts where the last ended */
+        width += w;
+    }
+    ck_assert_int_eq(svgs, 3);
+    ck_assert_int_eq(closes, 3);
+    ck_assert_double_eq_tol(width, RES_CHART_WIDTH, 0.05);
+    ck_assert_ptr_nonnull(strstr(html, ">gpu 0 (server 0) → leaf 0</text>"));
+    ck_assert_ptr_nonnull(strstr(md, "| bottleneck | **network**: "));
+    ck_assert_ptr_nonnull(strstr(md, "| gpu 0 (server 0) | leaf 0 | host | 100 | "));
+    free(html);
+    free(md);
     json_decref(j);
     sim_records_destroy(&rec);
     sim_scenario_destroy(&sc);
