@@ -314,6 +314,7 @@ json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta)
     json_object_set_new(m, "scenario_hash", json_string(h));
     json_object_set_new(m, "command_line", json_string(meta->command_line));
     put_int(m, "events", rec->events);
+    json_object_set_new(m, "wall_time_s", meta->wall_s >= 0 ? json_real(meta->wall_s) : json_null());
     json_object_set_new(r, "meta", m);
     return r;
 }

@@ -34,6 +34,9 @@ typedef struct {
     double model_flops;     /* per iteration, all ranks; 0 when unknown */
     double samples, tokens; /* per iteration; 0 when unknown */
     double gpu_peak_flops;  /* per GPU per second; 0 when unknown */
+    double wall_s;          /* the simulation's wall time, or < 0 when not
+                               measured: the one field that varies between
+                               identical runs (meta.wall_time_s) */
 } res_meta_t;
 
 /* The report as a JSON object. O(iterations + ranks). */

@@ -22,6 +22,11 @@ void cli_progress_init(cli_progress_t *p, bool tty)
     p->shown = false;
 }
 
+double cli_progress_elapsed(const cli_progress_t *p)
+{
+    return wall_s() - p->start;
+}
+
 void cli_progress_update(void *ctx, double done, sim_time_t now, uint64_t events)
 {
     cli_progress_t *p = ctx;

@@ -19,6 +19,9 @@ typedef struct {
 
 void cli_progress_init(cli_progress_t *p, bool tty);
 
+/* Seconds of wall time since cli_progress_init. O(1). */
+double cli_progress_elapsed(const cli_progress_t *p);
+
 /* A sim_progress_fn: prints at most twice a second on a terminal, every
  * 10 s elsewhere, and always at the end. O(1). */
 void cli_progress_update(void *ctx, double done, sim_time_t now, uint64_t events);

@@ -151,6 +151,7 @@ int cli_run(int argc, char **argv, const char *command_line)
             .samples = info.samples,
             .tokens = info.tokens,
             .gpu_peak_flops = info.gpu_peak_flops,
+            .wall_s = cli_progress_elapsed(&prog),
         };
         if (res_write_outputs(outdir, &rec, &meta, &err)) {
             cli_error("%s", err.msg);
