@@ -44,6 +44,22 @@ START_TEST(loads_the_main_job)
 }
 END_TEST
 
+/* The Selene check case loads as shipped: the SC21 row's 8 x 2 x 32 = 512
+ * GPUs on 64 DGX A100, so no GPU sits idle. */
+START_TEST(loads_the_selene_case)
+{
+    sim_scenario_t sc;
+    tn_error_t err = {0};
+    ck_assert_msg(sim_scenario_load(&sc, "workloads/scenarios/selene-megatron-39.1b.json", NULL,
+                                    &err) == 0,
+                  "%s", err.msg);
+    ck_assert_uint_eq(wl_spec_ranks(&sc.workload), 512);
+    ck_assert_str_eq(sc.topo.preset, "selene-a100");
+    ck_assert_int_eq(sc.topo.servers, 64);
+    sim_scenario_destroy(&sc);
+}
+END_TEST
+
 START_TEST(defaults_and_name_from_file)
 {
     char *p = tmpfile_with("{" TOPO ", " WL "}", ".json");
@@ -199,6 +215,7 @@ Suite *scenario_suite(void)
     TCase *tc = tcase_create("load");
     tcase_add_test(tc, loads_the_shipped_skeleton);
     tcase_add_test(tc, loads_the_main_job);
+    tcase_add_test(tc, loads_the_selene_case);
     tcase_add_test(tc, defaults_and_name_from_file);
     tcase_add_test(tc, overrides_apply_before_validation);
     tcase_add_test(tc, hash_is_stable);
