@@ -28,34 +28,26 @@ START_TEST(loads_the_shipped_skeleton)
 }
 END_TEST
 
-/* The main job loads as shipped: 8 x 16 x 78 ranks on the 10,000-GPU
- * preset (running it is a benchmark, not a unit test). */
-START_TEST(loads_the_main_job)
-{
-    sim_scenario_t sc;
-    tn_error_t err = {0};
-    ck_assert_msg(sim_scenario_load(&sc, "workloads/scenarios/azure2020-gpt3-175b.json", NULL, &err) ==
-                      0,
-                  "%s", err.msg);
-    ck_assert_uint_eq(wl_spec_ranks(&sc.workload), 9984);
-    ck_assert_str_eq(sc.topo.preset, "azure-2020");
-    ck_assert_int_eq(sc.topo.servers, 1250);
-    sim_scenario_destroy(&sc);
-}
-END_TEST
+/* The shipped scenarios load: the main job, 8 x 16 x 78 ranks on the
+ * 10,000-GPU preset (running it is a benchmark, not a unit test); the
+ * Selene check case, the SC21 row's 8 x 2 x 32 = 512 GPUs on 64 DGX A100. */
+static const struct {
+    const char *path, *preset;
+    uint64_t ranks;
+    int32_t servers;
+} shipped[] = {
+    {"workloads/scenarios/azure2020-gpt3-175b.json", "azure-2020", 9984, 1250},
+    {"workloads/scenarios/selene-megatron-39.1b.json", "selene-a100", 512, 64},
+};
 
-/* The Selene check case loads as shipped: the SC21 row's 8 x 2 x 32 = 512
- * GPUs on 64 DGX A100, so no GPU sits idle. */
-START_TEST(loads_the_selene_case)
+START_TEST(loads_the_shipped_scenarios)
 {
     sim_scenario_t sc;
     tn_error_t err = {0};
-    ck_assert_msg(sim_scenario_load(&sc, "workloads/scenarios/selene-megatron-39.1b.json", NULL,
-                                    &err) == 0,
-                  "%s", err.msg);
-    ck_assert_uint_eq(wl_spec_ranks(&sc.workload), 512);
-    ck_assert_str_eq(sc.topo.preset, "selene-a100");
-    ck_assert_int_eq(sc.topo.servers, 64);
+    ck_assert_msg(sim_scenario_load(&sc, shipped[_i].path, NULL, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(wl_spec_ranks(&sc.workload), shipped[_i].ranks);
+    ck_assert_str_eq(sc.topo.preset, shipped[_i].preset);
+    ck_assert_int_eq(sc.topo.servers, shipped[_i].servers);
     sim_scenario_destroy(&sc);
 }
 END_TEST
@@ -214,8 +206,7 @@ Suite *scenario_suite(void)
     Suite *s = suite_create("scenario");
     TCase *tc = tcase_create("load");
     tcase_add_test(tc, loads_the_shipped_skeleton);
-    tcase_add_test(tc, loads_the_main_job);
-    tcase_add_test(tc, loads_the_selene_case);
+    tcase_add_loop_test(tc, loads_the_shipped_scenarios, 0, (int)(sizeof shipped / sizeof *shipped));
     tcase_add_test(tc, defaults_and_name_from_file);
     tcase_add_test(tc, overrides_apply_before_validation);
     tcase_add_test(tc, hash_is_stable);
