@@ -37,11 +37,11 @@ static void esc(tn_text_t *t, const char *s, bool html)
 }
 
 /* A figure of the report, or a dash when it is null. */
-static void fig(tn_text_t *t, const json_t *o, const char *key, const char *fmt, double scale)
+static void fig(tn_text_t *t, const json_t *o, const char *key, const char *fmt)
 {
     const json_t *v = json_object_get(o, key);
     if (json_is_number(v))
-        tn_text_put(t, fmt, json_number_value(v) * scale);
+        tn_text_put(t, fmt, json_number_value(v));
     else
         tn_text_put(t, "—");
 }
@@ -94,7 +94,7 @@ static void headline(tn_text_t *t, const json_t *r, bool html)
     for (int i = 0; i < 6; i++) {
         tn_text_put(t, html ? "<tr><th>%s</th><td>" : "| %s | ", names[i]);
         if (i < 5)
-            fig(t, r, keys[i], fmts[i], 1);
+            fig(t, r, keys[i], fmts[i]);
         else
             tn_text_put(t, "%.0f / %.0f", num(r, "ranks"), num(r, "gpus"));
         tn_text_put(t, html ? "</td></tr>\n" : " |\n");

@@ -20,6 +20,7 @@ void cli_progress_init(cli_progress_t *p, bool tty)
     p->tty = tty;
     p->start = p->last = wall_s();
     p->shown = false;
+    p->open = false;
 }
 
 double cli_progress_elapsed(const cli_progress_t *p)
@@ -43,8 +44,16 @@ void cli_progress_update(void *ctx, double done, sim_time_t now, uint64_t events
             p->tty ? "\r" : "", 100 * done, sim_time_to_s(now),
             elapsed > 0 ? (double)events / elapsed / 1e6 : 0.0, left,
             p->tty ? "\033[K" : "\n");
+    p->shown = true;
+    p->open = p->tty && !last;
     if (p->tty && last)
         fputc('\n', stderr);
     fflush(stderr);
-    p->shown = true;
+}
+
+void cli_progress_end(cli_progress_t *p)
+{
+    if (p->open)
+        fputc('\n', stderr);
+    p->open = false;
 }

@@ -14,10 +14,15 @@
 typedef struct {
     bool tty;     /* redraw one line; else print a line now and then */
     bool shown;   /* anything printed */
+    bool open;    /* a terminal line without its newline yet */
     double start, last;
 } cli_progress_t;
 
 void cli_progress_init(cli_progress_t *p, bool tty);
+
+/* Ends an unfinished terminal line (a run that failed part way), so an
+ * error message starts on its own line. O(1). */
+void cli_progress_end(cli_progress_t *p);
 
 /* Seconds of wall time since cli_progress_init. O(1). */
 double cli_progress_elapsed(const cli_progress_t *p);

@@ -128,6 +128,7 @@ int cli_run(int argc, char **argv, const char *command_line)
     bool show = !quiet && (progress || tty);
     if (sim_run_scenario_progress(&sc, &rec, &info, show ? cli_progress_update : NULL, &prog,
                                   show ? 1u << 20 : UINT64_MAX, &err)) {
+        cli_progress_end(&prog);
         cli_error("%s", err.msg);
         rc = tn_error_exit_status(&err);
     } else {
