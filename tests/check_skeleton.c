@@ -310,6 +310,73 @@ START_TEST(send_recv_pipeline)
 }
 END_TEST
 
+/* 1F1B on two stages by hand: 3 microbatches, forward 10 us, backward
+ * 20 us on both stages, activations and gradients of 64 KiB over one
+ * 100 Gbps switch (c = 2 x 700 ns + 65536 x 80 ps = 6.64288 us). Stage 0
+ * runs F1 F2 B1 F3 B2 B3 (one warm-up forward), stage 1 F1 B1 F2 B2 F3 B3.
+ * Walking the schedule, the critical path is F1 c F1' B1' c B1 F3 c F3'
+ * B3' c B3 = 4 tf + 4 tb + 4 c = (m + p - 1)(tf + tb) + 4 c = 146.57152 us,
+ * and stage 1 is done when its last gradient arrives, c + tb earlier. */
+START_TEST(one_f_one_b_by_hand)
+{
+    enum { M = 3 };
+    rig_t g;
+    wl_trace_init(&g.tr, 2);
+    int32_t grp[2] = {0, 0};
+    int32_t pp = wl_trace_add_comm(&g.tr, "pp", 1, grp);
+    int32_t s0 = wl_trace_add_program(&g.tr, "stage0"), s1 = wl_trace_add_program(&g.tr, "stage1");
+    const uint64_t tf = 10000000, tb = 20000000, bytes = 65536;
+    wl_op_t f = {.kind = WL_OP_COMPUTE, .duration_ps = tf};
+    wl_op_t b = {.kind = WL_OP_COMPUTE, .duration_ps = tb};
+    uint32_t recv_g[M], recv_a[M], prev, d[2];
+    for (int i = 0; i < M; i++) {
+        wl_op_t rg = {.kind = WL_OP_RECV, .comm = pp, .peer = 1, .tag = 100 + i, .bytes = bytes};
+        wl_op_t ra = {.kind = WL_OP_RECV, .comm = pp, .peer = 0, .tag = i, .bytes = bytes};
+        recv_g[i] = wl_program_add_op(&g.tr, s0, &rg, NULL, 0);
+        recv_a[i] = wl_program_add_op(&g.tr, s1, &ra, NULL, 0);
+    }
+    /* stage 0: F1 F2 B1 F3 B2 B3; a forward sends its activations, a
+     * backward needs its gradients */
+    static const struct {
+        bool fwd;
+        int mb;
+    } order0[2 * M] = {{true, 0}, {true, 1}, {false, 0}, {true, 2}, {false, 1}, {false, 2}};
+    prev = 0;
+    for (int k = 0; k < 2 * M; k++) {
+        int mb = order0[k].mb;
+        d[0] = prev;
+        d[1] = recv_g[mb];
+        if (order0[k].fwd) {
+            prev = wl_program_add_op(&g.tr, s0, &f, d, k ? 1 : 0);
+            wl_op_t sa = {.kind = WL_OP_SEND, .comm = pp, .peer = 1, .tag = mb, .bytes = bytes};
+            wl_program_add_op(&g.tr, s0, &sa, &prev, 1);
+        } else {
+            prev = wl_program_add_op(&g.tr, s0, &b, d, 2);
+        }
+    }
+    /* stage 1: F B per microbatch; a backward sends its gradients */
+    for (int i = 0; i < M; i++) {
+        d[0] = recv_a[i];
+        d[1] = prev;
+        prev = wl_program_add_op(&g.tr, s1, &f, d, i ? 2 : 1);
+        prev = wl_program_add_op(&g.tr, s1, &b, &prev, 1);
+        wl_op_t sg = {.kind = WL_OP_SEND, .comm = pp, .peer = 0, .tag = 100 + i, .bytes = bytes};
+        wl_program_add_op(&g.tr, s1, &sg, &prev, 1);
+    }
+    g.tr.rank_prog[0] = s0;
+    g.tr.rank_prog[1] = s1;
+    ck_assert_int_eq(wl_trace_check(&g.tr, NULL), 0);
+    ck_assert_int_eq(rig_run(&g, 2, 100000000000ull, 700000, 1, NULL), 0);
+    const uint64_t c = 2 * 700000 + bytes * 80;
+    ck_assert_uint_eq(c, 6642880);
+    ck_assert_uint_eq(g.rec.iter_end[0], (M + 2 - 1) * (tf + tb) + 4 * c);
+    ck_assert_uint_eq(g.rec.iter_end[0], 146571520);
+    ck_assert_uint_eq(g.rec.rank_end_ps[0], g.rec.iter_end[0]);
+    ck_assert_uint_eq(g.rec.rank_end_ps[1], g.rec.iter_end[0] - tb);
+    rig_destroy(&g);
+}
+END_TEST
+
 /* The skeleton's workload written as a tensim trace and replayed from the
  * file gives the very same iteration. */
 START_TEST(trace_file_replays_like_the_generator)
@@ -724,6 +791,7 @@ Suite *skeleton_suite(void)
     tcase_add_test(tc, deadlock_is_reported);
     tcase_add_test(tc, mismatched_collective_is_reported);
     tcase_add_test(tc, send_recv_pipeline);
+    tcase_add_test(tc, one_f_one_b_by_hand);
     tcase_add_test(tc, breakdown_adds_up_to_each_ranks_time);
     tcase_add_test(tc, doubling_links_in_a_network_bound_run);
     tcase_add_test(tc, a_slowed_rank_is_the_straggler);
