@@ -117,7 +117,8 @@ static char *table(const res_compare_t *c, bool md)
             tn_text_put(&b, "%.3f%s", r->mfu, sep);
         else
             tn_text_put(&b, "%s%s", none, sep);
-        tn_text_put(&b, "%s%s", r->bottleneck, close);
+        cell(&b, r->bottleneck, md);
+        tn_text_put(&b, "%s", close);
     }
     return b.s;
 }
