@@ -124,19 +124,18 @@ char *res_report_markdown(const json_t *r)
         tn_text_put(&t, " | %.1f%% |\n", 100 * p[i].share);
     }
 
-    const json_t *net = json_object_get(r, "network");
     const char *k;
     json_t *v;
     tn_text_put(&t, "\n## Network tiers\n\n| tier | links | capacity (Gbps) | bytes | mean "
                     "utilization | max utilization |\n|---|---:|---:|---:|---:|---:|\n");
-    json_object_foreach(json_object_get(net, "tiers"), k, v)
+    json_object_foreach(json_object_get(r, "tiers"), k, v)
         tn_text_put(&t, "| %s | %.0f | %.6g | %.6g | %.1f%% | %.1f%% |\n", k, num(v, "links"),
                     num(v, "capacity_gbps"), num(v, "bytes"), 100 * num(v, "mean_utilization"),
                     100 * num(v, "max_utilization"));
     tn_text_put(&t, "\n## Busiest links\n\n| from | to | tier | capacity (Gbps) | utilization | "
                     "bytes |\n|---|---|---|---:|---:|---:|\n");
     size_t i;
-    json_array_foreach(json_object_get(net, "top_links"), i, v) {
+    json_array_foreach(json_object_get(r, "top_links"), i, v) {
         tn_text_put(&t, "| ");
         esc(&t, str(v, "from"), false);
         tn_text_put(&t, " | ");
@@ -222,14 +221,13 @@ char *res_report_html(const json_t *r)
     }
     tn_text_put(&t, "</svg>\n");
 
-    const json_t *net = json_object_get(r, "network");
     const char *labels[64];
     double vals[64];
     char names[64][200];
     const char *k;
     json_t *v;
     n = 0;
-    json_object_foreach(json_object_get(net, "tiers"), k, v) {
+    json_object_foreach(json_object_get(r, "tiers"), k, v) {
         if (n < 32) {
             snprintf(names[n], sizeof names[n], "%s (mean)", k);
             labels[n] = names[n];
@@ -243,7 +241,7 @@ char *res_report_html(const json_t *r)
     bars(&t, labels, vals, n, "#1f77b4");
     n = 0;
     size_t i;
-    json_array_foreach(json_object_get(net, "top_links"), i, v) {
+    json_array_foreach(json_object_get(r, "top_links"), i, v) {
         if (n < 64) {
             snprintf(names[n], sizeof names[n], "%s → %s", str(v, "from"), str(v, "to"));
             labels[n] = names[n];

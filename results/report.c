@@ -287,6 +287,10 @@ json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta)
     json_object_set_new(r, "per_rank_totals", ranks);
     json_t *breakdown = breakdown_json(rec);
     json_object_set_new(r, "breakdown", breakdown);
+    /* tiers: at the top level, where the report contract puts them; {}
+     * when the records have no links */
+    json_t *tiers = rec->link_src ? tiers_json(rec) : json_object();
+    json_object_set_new(r, "bottleneck", res_bottleneck_json(rec, breakdown, tiers));
 
     /* A sum over links: as a double, as it may pass 2^63 when each
      * counter does not. */
@@ -296,15 +300,9 @@ json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta)
     json_t *net = json_object();
     put_int(net, "transfers", rec->transfers);
     put_real(net, "link_bytes", bytes);
-    if (rec->link_src) {
-        json_object_set_new(net, "tiers", tiers_json(rec));
-        json_object_set_new(net, "top_links", top_links_json(rec, 20));
-    }
     json_object_set_new(r, "network", net);
-    json_t *no_tiers = json_object();
-    const json_t *tiers = json_object_get(net, "tiers");
-    json_object_set_new(r, "bottleneck", res_bottleneck_json(rec, breakdown, tiers ? tiers : no_tiers));
-    json_decref(no_tiers);
+    json_object_set_new(r, "tiers", tiers);
+    json_object_set_new(r, "top_links", rec->link_src ? top_links_json(rec, 20) : json_array());
 
     json_t *m = json_object();
     json_object_set_new(m, "tensim_version", json_string(TENSIM_VERSION));

@@ -504,7 +504,7 @@ START_TEST(report_names_the_busiest_links)
     res_meta_t meta = {.scenario = "s", .command_line = "", .network_model = "analytic",
                        .gpus = info.gpus, .ranks = info.ranks};
     json_t *j = res_report_json(&rec, &meta);
-    json_t *host = json_object_get(json_object_get(json_object_get(j, "network"), "tiers"), "host");
+    json_t *host = json_object_get(json_object_get(j, "tiers"), "host");
     ck_assert_int_eq(json_integer_value(json_object_get(host, "links")), 16);
     ck_assert_double_eq(json_real_value(json_object_get(host, "bytes")),
                         3.0 * 8 * 14 * (32 << 20) * 2); /* every chunk crosses 2 host links */
@@ -520,7 +520,7 @@ START_TEST(report_names_the_busiest_links)
             ck_assert_uint_eq(rec.spans[i].end - rec.spans[i].start, 14 * (1000000 + 2684354560ull));
             break;
         }
-    json_t *top = json_array_get(json_object_get(json_object_get(j, "network"), "top_links"), 0);
+    json_t *top = json_array_get(json_object_get(j, "top_links"), 0);
     ck_assert_str_eq(json_string_value(json_object_get(top, "from")), "gpu 0 (server 0)");
     ck_assert_str_eq(json_string_value(json_object_get(top, "to")), "leaf 0");
 
