@@ -23,6 +23,11 @@ int cli_compare(int argc, char **argv);
 int cli_build_fabric(const char *arg, const char **sets, int n_sets, topo_spec_t *spec, topo_t *t,
                      tn_error_t *err);
 
+/* Reports what getopt_long (with "-:" options) returned for a bad option:
+ * c is ':' (a missing value) or '?', arg is argv[optind - 1]. Names the
+ * option, long or short, as typed. */
+void cli_bad_option(const char *cmd, int c, const char *arg);
+
 /* Prints "tensim: message" on stderr, lowercase, no full stop. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

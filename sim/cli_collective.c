@@ -142,11 +142,8 @@ int cli_collective(int argc, char **argv)
         case 1:
             cli_error("collective: unexpected argument '%s' (see tensim collective --help)", optarg);
             goto done;
-        case ':':
-            cli_error("collective: option '%s' needs a value", a);
-            goto done;
         default:
-            cli_error("collective: unknown option '%s' (see tensim collective --help)", a);
+            cli_bad_option("collective", c, a);
             goto done;
         }
     }

@@ -52,11 +52,8 @@ int cli_compare(int argc, char **argv)
             fputs(compare_usage, stdout);
             free(runs);
             return 0;
-        case ':':
-            cli_error("compare: option '%s' needs a value", arg);
-            goto out;
         default:
-            cli_error("compare: unknown option '%s' (see tensim compare --help)", arg);
+            cli_bad_option("compare", c, arg);
             goto out;
         }
     }

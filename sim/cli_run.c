@@ -84,21 +84,8 @@ int cli_run(int argc, char **argv, const char *command_line)
             fputs(run_usage, stdout);
             rc = 0;
             goto out;
-        case ':':
-            if (arg[0] == '-' && arg[1] == '-')
-                cli_error("run: option '%s' needs a value", arg);
-            else
-                cli_error("run: option '-%c' needs a value", optopt);
-            goto out;
         default:
-            /* A long option names itself (--quiet=1 is "takes no value");
-             * optopt names a bad short one even inside a group (-zq). */
-            if (arg[0] == '-' && arg[1] == '-' && optopt)
-                cli_error("run: option '%.*s' takes no value", (int)strcspn(arg, "="), arg);
-            else if (arg[0] == '-' && arg[1] == '-')
-                cli_error("run: unknown option '%s' (see tensim run --help)", arg);
-            else
-                cli_error("run: unknown option '-%c' (see tensim run --help)", optopt);
+            cli_bad_option("run", c, arg);
             goto out;
         }
     }

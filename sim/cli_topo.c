@@ -191,11 +191,8 @@ int cli_topo(int argc, char **argv)
             fputs(topo_usage, stdout);
             rc = 0;
             goto done;
-        case ':':
-            cli_error("topo: option '%s' needs a value", a);
-            goto done;
         default:
-            cli_error("topo: unknown option '%s' (see tensim topo --help)", a);
+            cli_bad_option("topo", c, a);
             goto done;
         }
     }

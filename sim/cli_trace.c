@@ -218,11 +218,8 @@ int cli_trace(int argc, char **argv)
             fputs(trace_usage, stdout);
             rc = 0;
             goto done;
-        case ':':
-            cli_error("trace: option '%s' needs a value", a);
-            goto done;
         default:
-            cli_error("trace: unknown option '%s' (see tensim trace --help)", a);
+            cli_bad_option("trace", c, a);
             goto done;
         }
     }

@@ -1,6 +1,7 @@
 /* sim/main.c — the tensim command: global options and subcommand dispatch.
  * The only file that knows every module. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,23 @@ void cli_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+}
+
+void cli_bad_option(const char *cmd, int c, const char *arg)
+{
+    bool is_long = arg[0] == '-' && arg[1] == '-';
+    if (c == ':' && is_long)
+        cli_error("%s: option '%s' needs a value", cmd, arg);
+    else if (c == ':')
+        cli_error("%s: option '-%c' needs a value", cmd, optopt);
+    /* A long option names itself (--quiet=1 is "takes no value"); optopt
+     * names a bad short one even inside a group (-zq). */
+    else if (is_long && optopt)
+        cli_error("%s: option '%.*s' takes no value", cmd, (int)strcspn(arg, "="), arg);
+    else if (is_long)
+        cli_error("%s: unknown option '%s' (see tensim %s --help)", cmd, arg, cmd);
+    else
+        cli_error("%s: unknown option '-%c' (see tensim %s --help)", cmd, optopt, cmd);
 }
 
 /* The command line as typed, each argument quoted when it needs it, for
