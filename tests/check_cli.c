@@ -471,32 +471,23 @@ END_TEST
 
 /* ---- the scenario file ---- */
 
-START_TEST(empty_file)
-{
-    result_t r;
-    write_file("s.json", "");
-    run_tensim(&r, "run", "s.json", "-o", OUT, NULL);
-    expect_error(&r, 2, "tensim: s.json: ", "empty", NULL);
-    result_free(&r);
-}
-END_TEST
+/* A scenario file that is not a JSON object: empty, invalid JSON (the line
+ * and column named), an array at the top. */
+static const struct {
+    const char *text, *where, *what;
+} bad_files[] = {
+    {"", "tensim: s.json: ", "empty"},
+    {"{\n  \"name\": \"x\",\n  \"seed\": 1 2\n}\n", "tensim: s.json: line 3 column ",
+     "invalid json"},
+    {"[1, 2]\n", "tensim: s.json: ", "object"},
+};
 
-START_TEST(invalid_json_names_line_and_column)
+START_TEST(scenario_not_an_object)
 {
     result_t r;
-    write_file("s.json", "{\n  \"name\": \"x\",\n  \"seed\": 1 2\n}\n");
+    write_file("s.json", bad_files[_i].text);
     run_tensim(&r, "run", "s.json", "-o", OUT, NULL);
-    expect_error(&r, 2, "tensim: s.json: line 3 column ", "invalid json", NULL);
-    result_free(&r);
-}
-END_TEST
-
-START_TEST(top_level_not_an_object)
-{
-    result_t r;
-    write_file("s.json", "[1, 2]\n");
-    run_tensim(&r, "run", "s.json", "-o", OUT, NULL);
-    expect_error(&r, 2, "tensim: s.json: ", "object", NULL);
+    expect_error(&r, 2, bad_files[_i].where, bad_files[_i].what, NULL);
     result_free(&r);
 }
 END_TEST
@@ -1162,9 +1153,8 @@ Suite *cli_suite(void)
     suite_add_tcase(s, tc);
 
     tc = new_tcase("bad_input");
-    tcase_add_test(tc, empty_file);
-    tcase_add_test(tc, invalid_json_names_line_and_column);
-    tcase_add_test(tc, top_level_not_an_object);
+    tcase_add_loop_test(tc, scenario_not_an_object, 0,
+                        (int)(sizeof bad_files / sizeof bad_files[0]));
     tcase_add_test(tc, scenario_does_not_exist);
     tcase_add_test(tc, scenario_is_a_directory);
     tcase_add_test(tc, missing_required_key);
