@@ -85,18 +85,29 @@ void sim_records_describe(sim_records_t *r, const topo_t *t, const int32_t *rank
     memcpy(r->rank_vertex, rank_vertex, (size_t)r->n_ranks * sizeof *r->rank_vertex);
 }
 
-void sim_records_sample(sim_records_t *r, int32_t n_comms, char *const *comm_names)
+void sim_records_describe_trace(sim_records_t *r, const wl_trace_t *tr)
 {
-    r->rank_sampled = tn_calloc((size_t)r->n_ranks + 1, 1);
+    TN_ASSERT(tr->n_ranks == r->n_ranks);
+    size_t nr = (size_t)r->n_ranks, nc = (size_t)tr->n_comms;
+    r->rank_sampled = tn_calloc(nr + 1, 1);
     int32_t stride = r->n_ranks <= 64 ? 1 : r->n_ranks / 16;
     for (int32_t k = 0; k < r->n_ranks; k++)
         r->rank_sampled[k] = r->n_ranks <= 64 || k < 16 || k % stride == 0;
-    r->n_comms = n_comms;
-    r->rank_exposed_ps = tn_calloc((size_t)r->n_ranks * (size_t)n_comms + 1, sizeof *r->rank_exposed_ps);
-    r->rank_wait_ps = tn_calloc((size_t)r->n_ranks * (size_t)n_comms + 1, sizeof *r->rank_wait_ps);
-    r->rank_idle_ps = tn_calloc((size_t)r->n_ranks + 1, sizeof *r->rank_idle_ps);
-    r->rank_end_ps = tn_calloc((size_t)r->n_ranks + 1, sizeof *r->rank_end_ps);
-    r->comm_names = tn_calloc((size_t)n_comms + 1, sizeof *r->comm_names);
-    for (int32_t i = 0; i < n_comms; i++)
-        r->comm_names[i] = tn_strdup(comm_names[i]);
+    r->n_comms = tr->n_comms;
+    r->rank_exposed_ps = tn_calloc(nr * nc + 1, sizeof *r->rank_exposed_ps);
+    r->rank_wait_ps = tn_calloc(nr * nc + 1, sizeof *r->rank_wait_ps);
+    r->rank_idle_ps = tn_calloc(nr + 1, sizeof *r->rank_idle_ps);
+    r->rank_end_ps = tn_calloc(nr + 1, sizeof *r->rank_end_ps);
+    r->comm_names = tn_calloc(nc + 1, sizeof *r->comm_names);
+    for (size_t i = 0; i < nc; i++)
+        r->comm_names[i] = tn_strdup(tr->comms[i].name);
+    r->comm_p2p = tn_calloc(nc + 1, 1);
+    for (int32_t p = 0; p < tr->n_progs; p++)
+        for (uint32_t i = 0; i < tr->progs[p].n_ops; i++) {
+            const wl_op_t *o = &tr->progs[p].ops[i];
+            if (o->kind == WL_OP_SEND || o->kind == WL_OP_RECV)
+                r->comm_p2p[o->comm] = 1;
+        }
+    r->rank_prog = tn_malloc((nr + 1) * sizeof *r->rank_prog);
+    memcpy(r->rank_prog, tr->rank_prog, nr * sizeof *r->rank_prog);
 }

@@ -10,6 +10,7 @@
 
 #include "sim/time.h"
 #include "topology/topo.h"
+#include "workloads/trace.h"
 
 typedef struct {
     uint64_t n_iterations;
@@ -67,10 +68,13 @@ void sim_records_destroy(sim_records_t *r);
  * rank's GPU. O(|V| + |E| + ranks). */
 void sim_records_describe(sim_records_t *r, const topo_t *t, const int32_t *rank_vertex);
 
-/* Chooses the ranks of the timeline: all of them up to 64, else ranks
- * 0-15 and every (ranks/16)-th after; copies the communicator names.
- * O(ranks + communicators). */
-void sim_records_sample(sim_records_t *r, int32_t n_comms, char *const *comm_names);
+/* Prepares the per-trace records: chooses the ranks of the timeline (all
+ * of them up to 64, else ranks 0-15 and every (ranks/16)-th after);
+ * allocates the time accounting by rank and communicator; copies the
+ * communicator names, which communicators carry send/recv, and each
+ * rank's program (what the bottleneck verdict compares ranks by).
+ * O(ranks x communicators + ops). */
+void sim_records_describe_trace(sim_records_t *r, const wl_trace_t *tr);
 
 /* Steady-state iteration time: the mean over iterations after the first,
  * or the first when there is one. O(1). */

@@ -53,23 +53,7 @@ int sim_run_scenario_progress(const sim_scenario_t *sc, sim_records_t *rec,
         place[r] = topo.gpus[r];
     sim_records_init(rec, sc->iterations, tr.n_ranks, topo.n_edges);
     sim_records_describe(rec, &topo, place);
-    {
-        char **names = tn_malloc(((size_t)tr.n_comms + 1) * sizeof *names);
-        for (int32_t i = 0; i < tr.n_comms; i++)
-            names[i] = tr.comms[i].name;
-        sim_records_sample(rec, tr.n_comms, names);
-        free(names);
-        /* what the report's verdict needs of the trace */
-        rec->comm_p2p = tn_calloc((size_t)tr.n_comms + 1, 1);
-        for (int32_t p = 0; p < tr.n_progs; p++)
-            for (uint32_t i = 0; i < tr.progs[p].n_ops; i++) {
-                const wl_op_t *o = &tr.progs[p].ops[i];
-                if (o->kind == WL_OP_SEND || o->kind == WL_OP_RECV)
-                    rec->comm_p2p[o->comm] = 1;
-            }
-        rec->rank_prog = tn_malloc(((size_t)tr.n_ranks + 1) * sizeof *rec->rank_prog);
-        memcpy(rec->rank_prog, tr.rank_prog, (size_t)tr.n_ranks * sizeof *rec->rank_prog);
-    }
+    sim_records_describe_trace(rec, &tr);
     if (sim_net_init(&net, &eng, &topo, sc->net_model, err)) {
         tn_error_prefix(err, "%s", sc->src);
         goto out;

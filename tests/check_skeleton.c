@@ -40,11 +40,7 @@ static int rig_run(rig_t *g, int32_t gpus, uint64_t bps, uint64_t lat_ps, uint64
         g->place[r] = g->topo.gpus[r];
     sim_engine_init(&g->eng);
     sim_records_init(&g->rec, iters, g->tr.n_ranks, g->topo.n_edges);
-    char *names[8];
-    ck_assert_int_le(g->tr.n_comms, 8);
-    for (int32_t c = 0; c < g->tr.n_comms; c++)
-        names[c] = g->tr.comms[c].name;
-    sim_records_sample(&g->rec, g->tr.n_comms, names);
+    sim_records_describe_trace(&g->rec, &g->tr);
     ck_assert_int_eq(sim_net_init(&g->net, &g->eng, &g->topo, SIM_NET_ANALYTIC, NULL), 0);
     sim_coll_spec_t ring = {.algo = SIM_ALGO_RING, .channels = 1}; /* no software latency */
     ck_assert_int_eq(
