@@ -218,9 +218,10 @@ static void top_shares(const json_t *shares, char *buf, size_t n, size_t *len)
     }
 }
 
-void res_summary_lines(const sim_records_t *rec, char *buf, size_t n)
+void res_summary_lines(const json_t *report, char *buf, size_t n)
 {
-    json_t *b = breakdown_json(rec);
+    const json_t *b = json_object_get(report, "breakdown");
+    const json_t *v = json_object_get(report, "bottleneck");
     size_t len = 0;
     buf[0] = '\0';
 #define SHARE(key) (100 * json_real_value(json_object_get(b, key)))
@@ -235,15 +236,11 @@ void res_summary_lines(const sim_records_t *rec, char *buf, size_t n)
         len += (size_t)snprintf(buf + len, n - len, ", idle %.1f%%, finished early %.1f%%",
                                 SHARE("idle_share"), SHARE("finished_early_share"));
 #undef SHARE
-    json_t *tiers = rec->link_src ? tiers_json(rec) : json_object();
-    json_t *v = res_bottleneck_json(rec, b, tiers);
+    const char *verdict = json_string_value(json_object_get(v, "verdict"));
+    const char *evidence = json_string_value(json_object_get(v, "evidence"));
     if (len < n)
-        snprintf(buf + len, n - len, "\nbottleneck: %s: %s",
-                 json_string_value(json_object_get(v, "verdict")),
-                 json_string_value(json_object_get(v, "evidence")));
-    json_decref(v);
-    json_decref(tiers);
-    json_decref(b);
+        snprintf(buf + len, n - len, "\nbottleneck: %s: %s", verdict ? verdict : "unknown",
+                 evidence ? evidence : "");
 }
 
 json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta)
@@ -373,14 +370,12 @@ static void timeline_json(const sim_records_t *r, tn_text_t *t)
     tn_text_put(t, "]}\n");
 }
 
-int res_write_outputs(const char *dir, const sim_records_t *rec, const res_meta_t *meta,
+int res_write_outputs(const char *dir, const sim_records_t *rec, const json_t *rep,
                       tn_error_t *err)
 {
-    json_t *rep = res_report_json(rec, meta);
     char *text = json_dumps(rep, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     TN_ASSERT(text != NULL);
     char *md = res_report_markdown(rep), *html = res_report_html(rep);
-    json_decref(rep);
     size_t n = strlen(dir) + 32;
     char *path = tn_malloc(n);
     tn_outset_t out;

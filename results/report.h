@@ -39,22 +39,24 @@ typedef struct {
                                identical runs (meta.wall_time_s) */
 } res_meta_t;
 
-/* The report as a JSON object. O(iterations + ranks). */
+/* The report as a JSON object. O(iterations + ranks log ranks + links x
+ * log links). */
 json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta);
 
-/* Two lines, for the terminal: where the time went, from the report's
- * breakdown (shares of compute, exposed communication and waiting for
- * peers, each split by communicator, the largest first, up to 3; idle;
- * finished early), then the bottleneck verdict and its evidence. No
- * trailing newline; truncated to n - 1 characters. O(ranks log ranks +
- * links). */
-void res_summary_lines(const sim_records_t *rec, char *buf, size_t n);
+/* Two lines, for the terminal, read off a report of res_report_json():
+ * where the time went (shares of compute, exposed communication and
+ * waiting for peers, each split by communicator, the largest first, up to
+ * 3; idle; finished early), then the bottleneck verdict and its evidence.
+ * No trailing newline; truncated to n - 1 characters. O(communicators). */
+void res_summary_lines(const json_t *report, char *buf, size_t n);
 
-/* Creates `dir` if needed and writes dir/report.json atomically (all files
+/* Creates `dir` if needed and writes `report` (of res_report_json on the
+ * same records) as dir/report.json, report.md and report.html, and the
+ * records' links.csv, ranks.csv and timeline.json, atomically (all files
  * to temporary names, then renamed). Errors (TN_EIO): the directory or a
  * file cannot be created or written; nothing is left half-written.
  * O(size of the outputs). */
-int res_write_outputs(const char *dir, const sim_records_t *rec, const res_meta_t *meta,
+int res_write_outputs(const char *dir, const sim_records_t *rec, const json_t *report,
                       tn_error_t *err);
 
 #endif

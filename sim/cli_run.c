@@ -141,20 +141,22 @@ int cli_run(int argc, char **argv, const char *command_line)
             .gpu_peak_flops = info.gpu_peak_flops,
             .wall_s = cli_progress_elapsed(&prog),
         };
-        if (res_write_outputs(outdir, &rec, &meta, &err)) {
+        json_t *report = res_report_json(&rec, &meta);
+        if (res_write_outputs(outdir, &rec, report, &err)) {
             cli_error("%s", err.msg);
             rc = tn_error_exit_status(&err);
         } else {
             rc = 0;
             if (!quiet) {
                 char line[1024];
-                res_summary_lines(&rec, line, sizeof line);
+                res_summary_lines(report, line, sizeof line);
                 printf("%s: iteration %.6f s on %d of %d gpus (%s network model)\n%s\n"
                        "report: %s/report.json\n",
                        sc.name, sim_time_to_s(sim_records_iteration_ps(&rec)), info.ranks,
                        info.gpus, meta.network_model, line, outdir);
             }
         }
+        json_decref(report);
     }
     free(dir);
     sim_records_destroy(&rec);

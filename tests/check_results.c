@@ -100,11 +100,12 @@ START_TEST(outputs_written_whole_and_identically)
     sim_records_t r;
     fill(&r);
     tn_error_t err = {0};
-    ck_assert_int_eq(res_write_outputs(sub, &r, &META, &err), 0);
+    json_t *rep = res_report_json(&r, &META);
+    ck_assert_int_eq(res_write_outputs(sub, &r, rep, &err), 0);
     /* report.json, .md and .html (no links: no CSV), no temporaries */
     ck_assert_int_eq(count_entries(sub), 3);
     char *first = slurp(path);
-    ck_assert_int_eq(res_write_outputs(sub, &r, &META, &err), 0);
+    ck_assert_int_eq(res_write_outputs(sub, &r, rep, &err), 0);
     char *second = slurp(path);
     ck_assert_str_eq(first, second);
     ck_assert_int_eq(first[strlen(first) - 1], '\n');
@@ -129,11 +130,12 @@ START_TEST(outputs_written_whole_and_identically)
     FILE *f = fopen(path, "w");
     fclose(f);
     snprintf(sub, sizeof sub, "%s/file/out", dir);
-    ck_assert_int_eq(res_write_outputs(sub, &r, &META, &err), -1);
+    ck_assert_int_eq(res_write_outputs(sub, &r, rep, &err), -1);
     ck_assert_int_eq(err.code, TN_EIO);
     ck_assert_int_eq(count_entries(dir), 1);
     unlink(path);
     rmdir(dir);
+    json_decref(rep);
     sim_records_destroy(&r);
 }
 END_TEST

@@ -597,7 +597,7 @@ START_TEST(breakdown_adds_up_to_each_ranks_time)
                             sim_time_to_s(rec.end_ps) / 2, 1e-12);
     /* the CLI's line names the shares of the report, to 0.1% */
     char line[512], want[64];
-    res_summary_lines(&rec, line, sizeof line);
+    res_summary_lines(j, line, sizeof line);
     snprintf(want, sizeof want, "time: compute %.1f%%, exposed communication %.1f%% (",
              100 * json_real_value(json_object_get(b, "compute_share")),
              100 * json_real_value(json_object_get(b, "exposed_communication_share")));
