@@ -1,7 +1,9 @@
 #include "common/tn_text.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "common/tn_error.h"
 
@@ -19,4 +21,26 @@ void tn_text_put(tn_text_t *t, const char *fmt, ...)
         }
         TN_GROW(t->s, t->cap, t->n + (size_t)k + 1);
     }
+}
+
+void tn_text_put_escaped(tn_text_t *t, const char *s, tn_escape_t to)
+{
+    bool quote = to == TN_ESC_CSV && strpbrk(s, ",\"\n\r");
+    if (quote)
+        tn_text_put(t, "\"");
+    for (; *s; s++) {
+        const char *rep = NULL;
+        if (to == TN_ESC_MARKDOWN && *s == '|')
+            rep = "\\|";
+        else if (to == TN_ESC_HTML)
+            rep = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '"' ? "&quot;" : NULL;
+        else if (quote && *s == '"')
+            rep = "\"\"";
+        if (rep)
+            tn_text_put(t, "%s", rep);
+        else
+            tn_text_put(t, "%c", *s);
+    }
+    if (quote)
+        tn_text_put(t, "\"");
 }

@@ -67,23 +67,6 @@ int res_compare_add(res_compare_t *c, const char *label, const json_t *report, c
     return 0;
 }
 
-/* A cell: in CSV quoted when it holds a comma, quote or line break; in
- * Markdown with '|' escaped. */
-static void cell(tn_text_t *b, const char *v, bool md)
-{
-    if (md) {
-        for (; *v; v++)
-            tn_text_put(b, *v == '|' ? "\\|" : "%c", *v);
-    } else if (strpbrk(v, ",\"\n\r")) {
-        tn_text_put(b, "\"");
-        for (; *v; v++)
-            tn_text_put(b, *v == '"' ? "\"\"" : "%c", *v);
-        tn_text_put(b, "\"");
-    } else {
-        tn_text_put(b, "%s", v);
-    }
-}
-
 /* Writes the table with cells separated by `sep`, optional cells (null in
  * the report) as `none`, and the Markdown rule after the header when md. */
 static char *table(const res_compare_t *c, bool md)
@@ -100,9 +83,9 @@ static char *table(const res_compare_t *c, bool md)
     for (size_t i = 0; i < c->n; i++) {
         const res_compare_row_t *r = &c->rows[i];
         tn_text_put(&b, "%s", open);
-        cell(&b, r->label, md);
+        tn_text_put_escaped(&b, r->label, md ? TN_ESC_MARKDOWN : TN_ESC_CSV);
         tn_text_put(&b, "%s", sep);
-        cell(&b, r->scenario, md);
+        tn_text_put_escaped(&b, r->scenario, md ? TN_ESC_MARKDOWN : TN_ESC_CSV);
         tn_text_put(&b, "%s%.6g%s%.4f%s", sep, r->iteration_s, sep,
                     f->iteration_s / r->iteration_s, sep);
         if (r->tokens_per_s >= 0)
@@ -117,7 +100,7 @@ static char *table(const res_compare_t *c, bool md)
             tn_text_put(&b, "%.3f%s", r->mfu, sep);
         else
             tn_text_put(&b, "%s%s", none, sep);
-        cell(&b, r->bottleneck, md);
+        tn_text_put_escaped(&b, r->bottleneck, md ? TN_ESC_MARKDOWN : TN_ESC_CSV);
         tn_text_put(&b, "%s", close);
     }
     return b.s;

@@ -17,25 +17,6 @@ static const char *str(const json_t *o, const char *key)
     return s ? s : "";
 }
 
-/* Text escaped for HTML, or for a Markdown table cell ('|'). */
-static void esc(tn_text_t *t, const char *s, bool html)
-{
-    for (; *s; s++) {
-        if (html && *s == '&')
-            tn_text_put(t, "&amp;");
-        else if (html && *s == '<')
-            tn_text_put(t, "&lt;");
-        else if (html && *s == '>')
-            tn_text_put(t, "&gt;");
-        else if (html && *s == '"')
-            tn_text_put(t, "&quot;");
-        else if (!html && *s == '|')
-            tn_text_put(t, "\\|");
-        else
-            tn_text_put(t, "%c", *s);
-    }
-}
-
 /* A figure of the report, or a dash when it is null. */
 static void fig(tn_text_t *t, const json_t *o, const char *key, const char *fmt)
 {
@@ -100,9 +81,9 @@ static void headline(tn_text_t *t, const json_t *r, bool html)
         tn_text_put(t, html ? "</td></tr>\n" : " |\n");
     }
     tn_text_put(t, html ? "<tr><th>bottleneck</th><td><b>" : "| bottleneck | **");
-    esc(t, str(bn, "verdict"), html);
+    tn_text_put_escaped(t, str(bn, "verdict"), html ? TN_ESC_HTML : TN_ESC_MARKDOWN);
     tn_text_put(t, html ? "</b>: " : "**: ");
-    esc(t, str(bn, "evidence"), html);
+    tn_text_put_escaped(t, str(bn, "evidence"), html ? TN_ESC_HTML : TN_ESC_MARKDOWN);
     tn_text_put(t, html ? "</td></tr>\n" : " |\n");
 }
 
@@ -110,7 +91,7 @@ char *res_report_markdown(const json_t *r)
 {
     tn_text_t t = {0};
     tn_text_put(&t, "# tensim report: ");
-    esc(&t, str(r, "scenario"), false);
+    tn_text_put_escaped(&t, str(r, "scenario"), TN_ESC_MARKDOWN);
     tn_text_put(&t, "\n\n| figure | value |\n|---|---:|\n");
     headline(&t, r, false);
 
@@ -120,7 +101,7 @@ char *res_report_markdown(const json_t *r)
                     "(report.json `breakdown`).\n\n| part | share |\n|---|---:|\n");
     for (size_t i = 0; i < n; i++) {
         tn_text_put(&t, "| ");
-        esc(&t, p[i].label, false);
+        tn_text_put_escaped(&t, p[i].label, TN_ESC_MARKDOWN);
         tn_text_put(&t, " | %.1f%% |\n", 100 * p[i].share);
     }
 
@@ -137,9 +118,9 @@ char *res_report_markdown(const json_t *r)
     size_t i;
     json_array_foreach(json_object_get(r, "top_links"), i, v) {
         tn_text_put(&t, "| ");
-        esc(&t, str(v, "from"), false);
+        tn_text_put_escaped(&t, str(v, "from"), TN_ESC_MARKDOWN);
         tn_text_put(&t, " | ");
-        esc(&t, str(v, "to"), false);
+        tn_text_put_escaped(&t, str(v, "to"), TN_ESC_MARKDOWN);
         tn_text_put(&t, " | %s | %.6g | %.1f%% | %.6g |\n", str(v, "tier"), num(v, "capacity_gbps"),
                     100 * num(v, "utilization"), num(v, "bytes"));
     }
@@ -173,7 +154,7 @@ static void bars(tn_text_t *t, const char *const *labels, const double *vals, si
         double w = vals[i] * RES_CHART_WIDTH;
         int y = (int)i * row;
         tn_text_put(t, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", label_w - 6, y + 15);
-        esc(t, labels[i], true);
+        tn_text_put_escaped(t, labels[i], TN_ESC_HTML);
         tn_text_put(t, "</text><rect x=\"%d\" y=\"%d\" width=\"%.2f\" height=\"16\" fill=\"%s\"/>"
                        "<text x=\"%.2f\" y=\"%d\">%.1f%%</text>\n",
                     label_w, y + 3, w, fill, label_w + w + 4, y + 15, 100 * vals[i]);
@@ -186,11 +167,11 @@ char *res_report_html(const json_t *r)
     tn_text_t t = {0};
     tn_text_put(&t, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                     "<title>tensim report: ");
-    esc(&t, str(r, "scenario"), true);
+    tn_text_put_escaped(&t, str(r, "scenario"), TN_ESC_HTML);
     tn_text_put(&t, "</title>\n<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto}"
                     "table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:3px 8px;"
                     "text-align:left}</style></head><body>\n<h1>tensim report: ");
-    esc(&t, str(r, "scenario"), true);
+    tn_text_put_escaped(&t, str(r, "scenario"), TN_ESC_HTML);
     tn_text_put(&t, "</h1>\n<table>\n");
     headline(&t, r, true);
     tn_text_put(&t, "</table>\n");
@@ -208,7 +189,7 @@ char *res_report_html(const json_t *r)
         tn_text_put(&t, "<rect class=\"part\" x=\"%.2f\" y=\"0\" width=\"%.2f\" height=\"28\" "
                         "fill=\"%s\"><title>",
                     x, w, colour(p[i].label, i));
-        esc(&t, p[i].label, true);
+        tn_text_put_escaped(&t, p[i].label, TN_ESC_HTML);
         tn_text_put(&t, " %.1f%%</title></rect>\n", 100 * p[i].share);
         x += w;
     }
@@ -216,7 +197,7 @@ char *res_report_html(const json_t *r)
         tn_text_put(&t, "<rect x=\"0\" y=\"%zu\" width=\"12\" height=\"12\" fill=\"%s\"/>"
                         "<text x=\"18\" y=\"%zu\">",
                     40 + 20 * i, colour(p[i].label, i), 50 + 20 * i);
-        esc(&t, p[i].label, true);
+        tn_text_put_escaped(&t, p[i].label, TN_ESC_HTML);
         tn_text_put(&t, " %.1f%%</text>\n", 100 * p[i].share);
     }
     tn_text_put(&t, "</svg>\n");

@@ -1,10 +1,13 @@
 /* tests/check_json.c — reading user JSON: types, ranges, unknown keys, and
  * messages that name the file and the path; plus the hash map. */
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/tn_json.h"
 #include "common/tn_map.h"
+#include "common/tn_text.h"
 #include "tests/helpers.h"
 #include "tests/tests.h"
 
@@ -131,6 +134,35 @@ START_TEST(map_matches_array)
 }
 END_TEST
 
+/* Text escaped for a Markdown cell, HTML and a CSV field; CSV quotes only
+ * what needs it. */
+START_TEST(text_escapes_for_each_format)
+{
+    static const struct {
+        const char *in;
+        tn_escape_t to;
+        const char *out;
+    } cases[] = {
+        {"a|b", TN_ESC_MARKDOWN, "a\\|b"},
+        {"<a & \"b\">", TN_ESC_HTML, "&lt;a &amp; &quot;b&quot;&gt;"},
+        {"x,y\"z", TN_ESC_CSV, "\"x,y\"\"z\""},
+        {"plain|<>", TN_ESC_CSV, "plain|<>"},
+        {"two\nlines", TN_ESC_CSV, "\"two\nlines\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tn_text_t t = {0};
+        tn_text_put(&t, "[");
+        tn_text_put_escaped(&t, cases[i].in, cases[i].to);
+        tn_text_put(&t, "]");
+        char want[64];
+        snprintf(want, sizeof want, "[%s]", cases[i].out);
+        ck_assert_str_eq(t.s, want);
+        ck_assert_uint_eq(t.n, strlen(want));
+        free(t.s);
+    }
+}
+END_TEST
+
 Suite *json_suite(void)
 {
     Suite *s = suite_create("json");
@@ -140,6 +172,7 @@ Suite *json_suite(void)
     tcase_add_test(tc, json_enum_lists_choices);
     tcase_add_test(tc, json_hash_ignores_key_order);
     tcase_add_test(tc, map_matches_array);
+    tcase_add_test(tc, text_escapes_for_each_format);
     suite_add_tcase(s, tc);
     return s;
 }
