@@ -34,33 +34,29 @@ typedef struct {
     double share;
 } part_t;
 
+/* Appends a part named `what` (and `whose`, when not NULL) to p[*n]. */
+static void add_part(part_t *p, size_t *n, size_t cap, double share, const char *what,
+                     const char *whose)
+{
+    if (*n >= cap)
+        return;
+    snprintf(p[*n].label, sizeof p[*n].label, "%s%s%s", what, whose ? " " : "",
+             whose ? whose : "");
+    p[(*n)++].share = share;
+}
+
 static size_t parts(const json_t *b, part_t *p, size_t cap)
 {
     size_t n = 0;
     const char *k;
     json_t *v;
-#define ADD(...)                                                                                   \
-    do {                                                                                       \
-        if (n < cap) {                                                                         \
-            snprintf(p[n].label, sizeof p[n].label, __VA_ARGS__);                              \
-            p[n++].share = share;                                                              \
-        }                                                                                      \
-    } while (0)
-    double share = num(b, "compute_share");
-    ADD("compute");
-    json_object_foreach(json_object_get(b, "exposed_by_communicator_share"), k, v) {
-        share = json_number_value(v);
-        ADD("exposed %s", k);
-    }
-    json_object_foreach(json_object_get(b, "waiting_by_communicator_share"), k, v) {
-        share = json_number_value(v);
-        ADD("waiting %s", k);
-    }
-    share = num(b, "idle_share");
-    ADD("idle");
-    share = num(b, "finished_early_share");
-    ADD("finished early");
-#undef ADD
+    add_part(p, &n, cap, num(b, "compute_share"), "compute", NULL);
+    json_object_foreach(json_object_get(b, "exposed_by_communicator_share"), k, v)
+        add_part(p, &n, cap, json_number_value(v), "exposed", k);
+    json_object_foreach(json_object_get(b, "waiting_by_communicator_share"), k, v)
+        add_part(p, &n, cap, json_number_value(v), "waiting", k);
+    add_part(p, &n, cap, num(b, "idle_share"), "idle", NULL);
+    add_part(p, &n, cap, num(b, "finished_early_share"), "finished early", NULL);
     return n;
 }
 
