@@ -1,14 +1,17 @@
 #include "sim/collective.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/tn_hash.h"
 
+#define NVLS_MAX_CHUNKS 64 /* per shard: bounds the transfers of an nvls all-reduce */
+
 /* The kinds of node a collective is built from. A ring or chain or hd or
  * direct node moves data; a parallel node runs children side by side
  * (channels); a hier node runs three phases of children. */
-typedef enum { K_RING, K_CHAIN, K_HD, K_DIRECT, K_PAR, K_HIER, K_TREE } kind_t;
+typedef enum { K_RING, K_CHAIN, K_HD, K_DIRECT, K_PAR, K_HIER, K_TREE, K_NVLS } kind_t;
 
 enum { ABSENT, WAITING, ACTIVE, DONE }; /* member states */
 
@@ -55,6 +58,14 @@ struct sim_coll {
     int32_t *where;         /* hier: by (phase, member): child index */
     int32_t *slot;          /* hier: by (phase, member): index in that child */
     uint8_t *phase;         /* hier: by member */
+    /* nvls: the switch; its buffer slots; by member j (the owner of shard
+     * j): chunks loaded (reduced and back at j) and stored (multicast to
+     * all), in order; by (member, chunk): transfers left in its load or
+     * store, UINT32_MAX once done; recvd: chunks received by multicast */
+    int32_t nvswitch;
+    uint32_t slots;
+    uint32_t *loaded, *stored, *load_left, *store_left;
+    int32_t n_here;         /* nvls: members that have arrived */
 };
 
 uint64_t sim_coll_chunk_bytes(uint64_t bytes, int64_t n, int64_t i)
@@ -95,11 +106,35 @@ static bool same_gpu_count(const topo_t *t, int32_t n, const int32_t *vertex, in
     return true;
 }
 
+/* The NVSwitch that reduces in the network (TOPO_NVSWITCH_SHARP) every
+ * member is cabled to, or -1. O(n x degree). */
+static int32_t sharp_switch(const topo_t *t, int32_t n, const int32_t *vertex)
+{
+    for (int32_t i = t->out_off[vertex[0]]; n > 1 && i < t->out_off[vertex[0] + 1]; i++) {
+        int32_t sw = t->edst[t->out_edge[i]];
+        if (t->kind[sw] != TOPO_NVSWITCH_SHARP)
+            continue;
+        int32_t m = 1;
+        for (; m < n; m++) {
+            int32_t k = t->out_off[vertex[m]];
+            while (k < t->out_off[vertex[m] + 1] && t->edst[t->out_edge[k]] != sw)
+                k++;
+            if (k == t->out_off[vertex[m] + 1])
+                break;
+        }
+        if (m == n)
+            return sw;
+    }
+    return -1;
+}
+
 sim_algo_t sim_coll_pick(const sim_net_t *net, wl_coll_t op, int32_t n, const int32_t *vertex)
 {
     int32_t g = 0, s = 0;
     if (op == WL_COLL_ALLTOALL)
         return SIM_ALGO_DIRECT;
+    if (op == WL_COLL_ALLREDUCE && sharp_switch(net->topo, n, vertex) >= 0)
+        return SIM_ALGO_NVLS;
     if (op == WL_COLL_ALLREDUCE && n > 1 && same_gpu_count(net->topo, n, vertex, &g, &s) && g > 1 &&
         s > 1)
         return SIM_ALGO_HIER;
@@ -148,6 +183,14 @@ int sim_coll_check(const sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
     case SIM_ALGO_TREE:
         if (spec->op != WL_COLL_ALLREDUCE)
             return tn_error_set(err, TN_EINPUT, "%s: tree runs all-reduce only", op);
+        return 0;
+    case SIM_ALGO_NVLS:
+        if (spec->op != WL_COLL_ALLREDUCE)
+            return tn_error_set(err, TN_EINPUT, "%s: nvls runs all-reduce only", op);
+        if (sharp_switch(net->topo, n, vertex) < 0)
+            return tn_error_set(err, TN_EINPUT,
+                                "nvls needs every rank on one NVSwitch that reduces in the "
+                                "network (a server with \"sharp\": true), and at least 2 ranks");
         return 0;
     case SIM_ALGO_AUTO:
         break;
@@ -389,6 +432,30 @@ static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
         c->got = tn_calloc((size_t)n, sizeof *c->got);
         return c;
     }
+    if (a == SIM_ALGO_NVLS) {
+        /* shards of S/n in chunks of nvls_chunk_bytes, at most
+         * NVLS_MAX_CHUNKS of them (coarser chunks beyond: the pipeline's
+         * fill is one chunk in NVLS_MAX_CHUNKS of the time) */
+        sim_coll_t *c = node(net, K_NVLS, spec, n, vertex, parent);
+        c->nvswitch = sharp_switch(net->topo, n, vertex);
+        c->spec.base_ps = spec->nvls_base_ps;
+        if (!(c->spec.nvls_efficiency > 0))
+            c->spec.nvls_efficiency = 1;
+        uint64_t shard = (spec->bytes + (uint64_t)n - 1) / (uint64_t)n;
+        uint64_t k = spec->chunk_bytes ? spec->chunk_bytes : spec->nvls_chunk_bytes;
+        if (!k || k < (shard + NVLS_MAX_CHUNKS - 1) / NVLS_MAX_CHUNKS)
+            k = (shard + NVLS_MAX_CHUNKS - 1) / NVLS_MAX_CHUNKS;
+        c->chunks = shard > k ? (uint32_t)((shard + k - 1) / k) : 1;
+        c->slots = spec->nvls_slots ? spec->nvls_slots : 1;
+        c->recvd = tn_calloc((size_t)n, sizeof *c->recvd);
+        c->sending = tn_calloc((size_t)n, 1);
+        c->sent = tn_calloc(2 * (size_t)n, sizeof *c->sent);
+        c->loaded = tn_calloc((size_t)n, sizeof *c->loaded);
+        c->stored = tn_calloc((size_t)n, sizeof *c->stored);
+        c->load_left = tn_calloc((size_t)n * c->chunks, sizeof *c->load_left);
+        c->store_left = tn_calloc((size_t)n * c->chunks, sizeof *c->store_left);
+        return c;
+    }
     if (a == SIM_ALGO_DIRECT) {
         sim_coll_t *c = node(net, K_DIRECT, spec, n, vertex, parent);
         c->left = tn_malloc((size_t)n * sizeof *c->left);
@@ -481,6 +548,10 @@ void sim_coll_free(sim_coll_t *c)
     free(c->up_got);
     free(c->down_sent);
     free(c->down_got);
+    free(c->loaded);
+    free(c->stored);
+    free(c->load_left);
+    free(c->store_left);
     free(c);
 }
 
@@ -800,6 +871,119 @@ static void on_tree_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
     leave(c);
 }
 
+/* NVLS all-reduce on an NVSwitch that reduces in the network (NVLink
+ * SHARP), as NCCL runs it: member j owns shard j (S/n) and, chunk by
+ * chunk, loads it reduced (every member's copy of the chunk goes up to
+ * the switch, which adds them and sends the sum down to j), then stores
+ * it to the multicast group (j sends it up once, the switch writes it to
+ * every member). Each GPU's link thus carries S (1 + 1/n) each way,
+ * against 2 S (n-1)/n for a ring. A chunk holds one of nvls_slots buffer
+ * slots from its load to the end of its store, so up to that many chunks
+ * are in flight at once and loads (mostly up) overlap stores (mostly
+ * down). All members must have arrived (NCCL's NVLS buffers are shared);
+ * the call's latency (nvls_base_ps) is paid once, before the first
+ * transfer. Transfer tags: ((j n + i) chunks + k) 4 + phase; phase 0 the
+ * copy up from i for j's load, 1 the sum down to j, 2 j's store up, 3 the
+ * multicast down to i. */
+static void on_nvls_sent(sim_engine_t *eng, void *ctx, uint64_t arg);
+
+static uint64_t nvls_chunk(const sim_coll_t *c, int32_t j, uint32_t k)
+{
+    return sim_coll_chunk_bytes(sim_coll_chunk_bytes(c->spec.bytes, c->n, j), c->chunks, k);
+}
+
+static void nvls_send(sim_coll_t *c, int32_t from, int32_t to, int32_t j, int32_t i, uint32_t k,
+                      int phase)
+{
+    uint64_t tag = (((uint64_t)j * (uint64_t)c->n + (uint64_t)i) * c->chunks + k) * 4 + (uint64_t)phase;
+    /* multimem accesses use a link at nvls_efficiency of its payload rate:
+     * as many more bytes on the wire */
+    uint64_t wire = (uint64_t)ceil((double)nvls_chunk(c, j, k) / c->spec.nvls_efficiency);
+    sim_net_send(c->net, from, to, wire, 0, c->conn, on_nvls_sent, c, tag);
+}
+
+/* Member j issues what its slots and its finished loads allow: loads one
+ * after another (the next once the copies of the last are up) and stores
+ * likewise, as two streams of work. */
+static void nvls_progress(sim_coll_t *c, int32_t j)
+{
+    int32_t n = c->n;
+    if (c->state[j] != ACTIVE || c->n_here < n)
+        return;
+    uint32_t *issued = c->sent + 2 * j; /* [0] loads issued, [1] stores issued */
+    if (!(c->sending[j] & 1) && issued[0] < c->chunks && issued[0] < c->stored[j] + c->slots) {
+        uint32_t k = issued[0]++;
+        c->sending[j] |= 1;
+        c->load_left[(size_t)j * c->chunks + k] = (uint32_t)n;
+        for (int32_t i = 0; i < n; i++)
+            nvls_send(c, c->vertex[i], c->nvswitch, j, i, k, 0);
+    }
+    if (!(c->sending[j] & 2) && issued[1] < c->loaded[j]) {
+        uint32_t k = issued[1]++;
+        c->sending[j] |= 2;
+        nvls_send(c, c->vertex[j], c->nvswitch, j, j, k, 2);
+    }
+}
+
+static void nvls_check(sim_coll_t *c, int32_t m)
+{
+    if (c->state[m] == ACTIVE && c->stored[m] == c->chunks &&
+        c->recvd[m] == c->chunks * (uint32_t)c->n)
+        member_done(c, m);
+}
+
+/* Counts chunk k of member j done in a stage (`left` reaches 0 for it)
+ * and moves *upto past every chunk done in order. */
+static void nvls_mark(const sim_coll_t *c, uint32_t *left, uint32_t *upto, int32_t j, uint32_t k)
+{
+    left[(size_t)j * c->chunks + k] = UINT32_MAX; /* done */
+    while (*upto < c->chunks && left[(size_t)j * c->chunks + *upto] == UINT32_MAX)
+        (*upto)++;
+}
+
+static void on_nvls_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    sim_coll_t *c = ctx;
+    int32_t n = c->n, phase = (int32_t)(arg % 4);
+    uint64_t jik = arg / 4;
+    uint32_t k = (uint32_t)(jik % c->chunks);
+    int32_t i = (int32_t)(jik / c->chunks % (uint64_t)n), j = (int32_t)(jik / c->chunks / (uint64_t)n);
+    size_t slot = (size_t)j * c->chunks + k;
+    enter(c);
+    switch (phase) {
+    case 0: /* one more copy up: the sum goes down once all are in */
+        if (--c->load_left[slot] == 0) {
+            nvls_send(c, c->nvswitch, c->vertex[j], j, j, k, 1);
+            c->sending[j] &= (uint8_t)~1;
+            nvls_progress(c, j);
+        }
+        break;
+    case 1:
+        nvls_mark(c, c->load_left, &c->loaded[j], j, k);
+        nvls_progress(c, j);
+        break;
+    case 2: /* the store is up: the switch writes it to everyone */
+        c->store_left[slot] = (uint32_t)n;
+        for (int32_t m = 0; m < n; m++)
+            nvls_send(c, c->nvswitch, c->vertex[m], j, m, k, 3);
+        c->sending[j] &= (uint8_t)~2;
+        nvls_progress(c, j);
+        break;
+    default:
+        c->recvd[i]++;
+        if (--c->store_left[slot] == 0) {
+            nvls_mark(c, c->store_left, &c->stored[j], j, k);
+            nvls_progress(c, j);
+            nvls_check(c, j);
+        }
+        if (i != j)
+            nvls_check(c, i);
+        break;
+    }
+    leave(c);
+}
+
 /* Member m starts taking part in node c. */
 static void activate(sim_coll_t *c, int32_t m)
 {
@@ -856,6 +1040,11 @@ static void activate(sim_coll_t *c, int32_t m)
     }
     case K_HIER:
         activate(c->child[c->where[m]], c->slot[m]);
+        break;
+    case K_NVLS:
+        if (++c->n_here == n) /* the last one in: everyone starts */
+            for (int32_t j = 0; j < n; j++)
+                nvls_progress(c, j);
         break;
     }
 }

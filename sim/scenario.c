@@ -8,7 +8,7 @@
 #include "sim/latency.h"
 
 const char *const sim_net_model_names[] = {"flow", "analytic", NULL};
-const char *const sim_algo_names[] = {"auto", "ring", "tree", "hd", "direct", "hier", NULL};
+const char *const sim_algo_names[] = {"auto", "ring", "tree", "hd", "direct", "hier", "nvls", NULL};
 
 void sim_scenario_destroy(sim_scenario_t *sc)
 {

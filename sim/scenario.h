@@ -29,7 +29,8 @@ typedef enum {
     SIM_ALGO_TREE,
     SIM_ALGO_HD,
     SIM_ALGO_DIRECT,
-    SIM_ALGO_HIER
+    SIM_ALGO_HIER,
+    SIM_ALGO_NVLS
 } sim_algo_t;
 
 typedef struct {

@@ -336,7 +336,7 @@ START_TEST(graphml_errors)
                  GML_EDGE("n0", "n1", "1", "1", "nvlink") "  </graph>\n</graphml>\n",
                  ".graphml",
                  "@: vertex 1: unknown kind \"gpuu\" (expected one of: gpu, nvswitch, "
-                 "pcie_switch, nic, cpu, leaf, spine, core, storage, router)");
+                 "pcie_switch, nic, cpu, leaf, spine, core, storage, router, nvswitch_sharp)");
     /* a node id of the file's own is shown beside the index */
     expect_error(GML_HEAD "  <graph edgedefault=\"undirected\">\n"
                  GML_NODE("gpu0", "gpu", "0") GML_NODE("gpu1", "gpu", "0.5")

@@ -370,7 +370,8 @@ START_TEST(fabric_spec_errors)
 }
 END_TEST
 
-/* The DGX-1 hybrid cube-mesh: every V100 has 6 NVLink lanes of 200 Gbps. */
+/* The DGX-1 hybrid cube-mesh: every V100 has 6 NVLink lanes of 200 Gbps,
+ * each carrying 0.773 of that as data (the server's payload_efficiency). */
 START_TEST(dgx1_nvlink_lanes)
 {
     topo_spec_t s;
@@ -383,7 +384,7 @@ START_TEST(dgx1_nvlink_lanes)
         for (int32_t i = t.out_off[t.gpus[g]]; i < t.out_off[t.gpus[g] + 1]; i++)
             if (t.tier[t.out_edge[i]] == TOPO_TIER_NVLINK)
                 nv += t.bps[t.out_edge[i]];
-        ck_assert_uint_eq(nv, 6 * 200000000000ull);
+        ck_assert_uint_eq(nv, 6 * 154600000000ull);
     }
     /* GPU 0 and GPU 5 share no NVLink, and traffic does not pass through
      * another GPU: PCIe switch, socket, socket, PCIe switch, 5 hops */

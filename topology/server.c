@@ -1,5 +1,6 @@
 #include "topology/server.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +56,8 @@ static int parse_mesh(topo_server_t *s, tn_jobj_t *nv)
 
 static int parse_nvlink(topo_server_t *s, tn_jobj_t *o)
 {
-    static const char *const keys[] = {"kind", "bw_gbps", "latency_ns", "links", "switches", NULL};
+    static const char *const keys[] = {"kind",     "bw_gbps",            "latency_ns", "links",
+                                       "switches", "payload_efficiency", "sharp",      NULL};
     static const char *const kinds[] = {"mesh", "nvswitch", NULL};
     tn_jobj_t nv;
     int rc = tn_jobj_sub(o, "nvlink", false, keys, &nv), kind = 0;
@@ -63,7 +65,9 @@ static int parse_nvlink(topo_server_t *s, tn_jobj_t *o)
         return rc < 0 ? -1 : 0;
     if (tn_jobj_enum(&nv, "kind", true, kinds, &kind) < 0 ||
         tn_jobj_gbps(&nv, "bw_gbps", true, &s->nvlink_bps) < 0 ||
-        tn_jobj_ns(&nv, "latency_ns", true, &s->nvlink_latency_ps) < 0)
+        tn_jobj_ns(&nv, "latency_ns", true, &s->nvlink_latency_ps) < 0 ||
+        tn_jobj_double(&nv, "payload_efficiency", false, 0.01, 1, &s->nvlink_efficiency) < 0 ||
+        tn_jobj_bool(&nv, "sharp", false, &s->nvlink_sharp) < 0)
         return -1;
     if (s->gpus < 2)
         return tn_jobj_fail(o, "nvlink", "needs at least 2 gpus");
@@ -71,6 +75,8 @@ static int parse_nvlink(topo_server_t *s, tn_jobj_t *o)
         s->nvlink = TOPO_NVLINK_MESH;
         if (json_object_get(nv.obj, "switches"))
             return tn_jobj_fail(&nv, "switches", "only with \"kind\": \"nvswitch\"");
+        if (s->nvlink_sharp)
+            return tn_jobj_fail(&nv, "sharp", "only with \"kind\": \"nvswitch\"");
         return parse_mesh(s, &nv);
     }
     s->nvlink = TOPO_NVLINK_SWITCH;
@@ -195,6 +201,7 @@ int topo_server_parse(topo_server_t *s, const json_t *v, const char *src, const 
                       tn_error_t *err)
 {
     memset(s, 0, sizeof *s);
+    s->nvlink_efficiency = 1;
     int rc;
     if (json_is_string(v)) {
         const topo_embedded_t *e = topo_embedded_find(topo_embedded_servers, json_string_value(v));
@@ -239,7 +246,9 @@ void topo_add_server(topo_t *t, const topo_server_t *s, int32_t id, topo_ports_t
         topo_add_vertex(t, TOPO_GPU, id, 0);
     int32_t nvs0 = t->n_vertices;
     for (int32_t i = 0; i < s->nvswitches; i++)
-        topo_add_vertex(t, TOPO_NVSWITCH, id, 0);
+        topo_add_vertex(t, s->nvlink_sharp ? TOPO_NVSWITCH_SHARP : TOPO_NVSWITCH, id, 0);
+    /* what a lane carries as data: the signalling rate less packet headers */
+    uint64_t lane_bps = (uint64_t)llround((double)s->nvlink_bps * s->nvlink_efficiency);
     int32_t pcie0 = t->n_vertices;
     for (int32_t i = 0; i < s->pcie_switches; i++)
         topo_add_vertex(t, TOPO_PCIE_SWITCH, id, 0);
@@ -253,11 +262,11 @@ void topo_add_server(topo_t *t, const topo_server_t *s, int32_t id, topo_ports_t
     if (s->nvlink == TOPO_NVLINK_MESH)
         for (int32_t i = 0; i < s->n_mesh; i++)
             topo_add_cable(t, gpu0 + s->mesh[i][0], gpu0 + s->mesh[i][1],
-                           s->nvlink_bps * (uint64_t)s->mesh[i][2], s->nvlink_latency_ps,
+                           lane_bps * (uint64_t)s->mesh[i][2], s->nvlink_latency_ps,
                            TOPO_TIER_NVLINK);
     for (int32_t k = 0; k < s->nvswitches; k++)
         for (int32_t g = 0; g < s->gpus; g++)
-            topo_add_cable(t, gpu0 + g, nvs0 + k, s->nvlink_bps, s->nvlink_latency_ps,
+            topo_add_cable(t, gpu0 + g, nvs0 + k, lane_bps, s->nvlink_latency_ps,
                            TOPO_TIER_NVLINK);
     for (int32_t g = 0; g < s->gpus; g++)
         if (s->gpu_pcie[g] >= 0)

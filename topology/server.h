@@ -10,6 +10,11 @@
  *    "nvlink": {"kind": "mesh", "bw_gbps": 200, "latency_ns": 50,
  *               "links": [[0, 1, 1], [0, 3, 2], ...]},       a, b, lanes
  *           or {"kind": "nvswitch", "switches": 1, "bw_gbps": 2400, ...},
+ *            optional "payload_efficiency": the share of the signalling
+ *            rate that carries data (NVLink packet headers take the rest;
+ *            the links are built at bw x efficiency), and, with nvswitch,
+ *            "sharp": true when the switch reduces in the network (NVLink
+ *            SHARP, H100's NVSwitch): its vertex is then nvswitch_sharp.
  *    "pcie": {"switches": 4, "bw_gbps": 126, "latency_ns": 100,
  *             "gpus": [0, 0, 1, 1, 2, 2, 3, 3],   switch of each GPU
  *             "sockets": [0, 0, 1, 1]},           socket of each switch
@@ -26,6 +31,7 @@
 #define TOPO_SERVER_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/tn_error.h"
@@ -39,6 +45,8 @@ typedef struct {
     int32_t gpus;
     topo_nvlink_kind_t nvlink;
     uint64_t nvlink_bps, nvlink_latency_ps;  /* per lane (mesh) or per GPU (switch) */
+    double nvlink_efficiency;                /* payload share of nvlink_bps, (0, 1] */
+    bool nvlink_sharp;                       /* the NVSwitch reduces in the network */
     int32_t n_mesh, (*mesh)[3];              /* mesh: a, b, lanes */
     int32_t nvswitches;
     int32_t pcie_switches;

@@ -135,7 +135,7 @@ json_t *topo_stats_json(const topo_stats_t *st)
     json_object_set_new(o, "switches", json_integer(st->switches));
     json_t *sw = json_object();
     static const topo_kind_t kinds[] = {TOPO_LEAF, TOPO_SPINE, TOPO_CORE, TOPO_ROUTER,
-                                        TOPO_NVSWITCH, TOPO_PCIE_SWITCH};
+                                        TOPO_NVSWITCH, TOPO_PCIE_SWITCH, TOPO_NVSWITCH_SHARP};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (st->by_kind[kinds[i]])
             json_object_set_new(sw, topo_kind_name(kinds[i]), json_integer(st->by_kind[kinds[i]]));

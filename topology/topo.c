@@ -5,6 +5,7 @@
 
 static const char *const kind_names[TOPO_KIND_COUNT] = {
     "gpu", "nvswitch", "pcie_switch", "nic", "cpu", "leaf", "spine", "core", "storage", "router",
+    "nvswitch_sharp",
 };
 static const char *const tier_names[TOPO_TIER_COUNT] = {
     "nvlink", "pcie", "host", "leaf", "spine", "local", "global", "torus",

@@ -32,6 +32,7 @@ typedef enum {
     TOPO_CORE,
     TOPO_STORAGE,
     TOPO_ROUTER,      /* a dragonfly router: leaf and spine in one */
+    TOPO_NVSWITCH_SHARP, /* an NVSwitch that reduces in the network (NVLink SHARP) */
     TOPO_KIND_COUNT
 } topo_kind_t;
 
