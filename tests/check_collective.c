@@ -3,6 +3,7 @@
  * transfers of a ring share a link), DGX A100 servers. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sim/latency.h"
@@ -290,6 +291,154 @@ START_TEST(oversubscription_by_pattern)
 }
 END_TEST
 
+/* One 8x H100 server (ndv5-h100): its NVSwitch reduces in the network.
+ * GPU <-> switch: 3600 Gbps x 0.773 payload = 2782.8 Gbps, 150 ns. */
+#define H100_BPS 2782800000000ull
+#define H100_HOP 150000ull
+
+static void h100_server(topo_spec_t *s, topo_t *t)
+{
+    test_fabric("{\"preset\": \"ndv5-h100\", \"set\": {\"servers\": 1}}", s, t);
+}
+
+/* NVLS with one chunk per shard and no contention (analytic): the call's
+ * latency, then four transfers one after another (the copies up, the sum
+ * down to the owner, its store up, the multicast down), each one hop of
+ * S/n bytes, sent as S/n / efficiency bytes on the wire. */
+START_TEST(nvls_one_chunk_formula)
+{
+    topo_spec_t s;
+    topo_t t;
+    h100_server(&s, &t);
+    const uint64_t S = 64ull << 20;
+    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_NVLS, .bytes = S};
+    ck_assert_int_eq(sim_latency_apply("simple", &spec, NULL), 0);
+    ck_assert_uint_eq(spec.nvls_base_ps, 23000000);
+    spec.chunk_bytes = S / 8; /* one chunk per shard */
+    uint64_t wire = (uint64_t)ceil((double)(S / 8) / spec.nvls_efficiency);
+    sim_time_t want = 23000000 + 4 * (H100_HOP + sim_serialize_ps(wire, H100_BPS));
+    ck_assert_uint_eq(run(&t, SIM_NET_ANALYTIC, spec, 8), want);
+    topo_destroy(&t);
+    topo_spec_destroy(&s);
+}
+END_TEST
+
+/* NVLS pipelined (flow model): each GPU's link carries S (1 + 1/n) each
+ * way, so a large all-reduce takes S (1 + 1/n) / (efficiency B) plus the
+ * latency and the pipeline's fill (a chunk's load, its store's two hops:
+ * about 3 chunk-times of 64, under 5%). A ring
+ * carries 2 S (n-1)/n: NVLS must be faster by about that ratio. */
+START_TEST(nvls_streams_at_link_rate)
+{
+    topo_spec_t s;
+    topo_t t;
+    h100_server(&s, &t);
+    const uint64_t S = 1ull << 30;
+    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_AUTO, .bytes = S};
+    ck_assert_int_eq(sim_latency_apply("none", &spec, NULL), 0);
+    double floor_ps = (double)S * 9 / 8 * 8 / spec.nvls_efficiency / (double)H100_BPS * 1e12 + 23e6;
+    double got = (double)run(&t, SIM_NET_FLOW, spec, 8);
+    ck_assert_msg(got >= floor_ps && got <= floor_ps * 1.05, "%.0f ps against %.0f", got, floor_ps);
+    spec.algo = SIM_ALGO_RING;
+    double ring = (double)run(&t, SIM_NET_FLOW, spec, 8);
+    double ring_floor = (double)S * 2 * 7 / 8 * 8 / (double)H100_BPS * 1e12;
+    ck_assert(ring >= ring_floor && ring <= ring_floor * 1.01);
+    topo_destroy(&t);
+    topo_spec_destroy(&s);
+}
+END_TEST
+
+/* auto runs NVLS only where the switch reduces: H100's, not A100's, and
+ * asking for nvls elsewhere is an error that says why. */
+START_TEST(nvls_only_on_a_sharp_switch)
+{
+    topo_spec_t s;
+    topo_t t;
+    h100_server(&s, &t);
+    sim_net_t net;
+    sim_engine_t eng;
+    sim_engine_init(&eng);
+    ck_assert_int_eq(sim_net_init(&net, &eng, &t, SIM_NET_FLOW, NULL), 0);
+    ck_assert_int_eq(sim_coll_pick(&net, WL_COLL_ALLREDUCE, 8, t.gpus), SIM_ALGO_NVLS);
+    ck_assert_int_eq(sim_coll_pick(&net, WL_COLL_ALLGATHER, 8, t.gpus), SIM_ALGO_RING);
+    sim_net_destroy(&net);
+    sim_engine_destroy(&eng);
+    topo_destroy(&t);
+    topo_spec_destroy(&s);
+
+    test_fabric("{\"preset\": \"selene-a100\", \"set\": {\"servers\": 1}}", &s, &t);
+    sim_engine_init(&eng);
+    ck_assert_int_eq(sim_net_init(&net, &eng, &t, SIM_NET_FLOW, NULL), 0);
+    ck_assert_int_eq(sim_coll_pick(&net, WL_COLL_ALLREDUCE, 8, t.gpus), SIM_ALGO_RING);
+    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_NVLS, .bytes = 1024, .channels = 1};
+    tn_error_t err = {0};
+    ck_assert_int_eq(sim_coll_check(&net, &spec, 8, t.gpus, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "nvls needs every rank on one NVSwitch"));
+    sim_net_destroy(&net);
+    sim_engine_destroy(&eng);
+    topo_destroy(&t);
+    topo_spec_destroy(&s);
+}
+END_TEST
+
+/* nccl-tests all_reduce_perf on one 8-GPU A100 and one 8-GPU H100 Azure VM
+ * (tests/data/published/), against tensim collective's defaults (auto
+ * algorithm, simple protocol). Two constants were calibrated, each on one
+ * point: NVLink payload efficiency on A100 at 8 GiB, NVLS efficiency on
+ * H100 at 8 GiB; every other point is a prediction. Bounds: within 15%
+ * from 64 MiB up and a factor of 2 below, except three mid-size points
+ * tensim is known to over-predict (docs/collectives.md, "Calibration"):
+ * A100 64 and 128 MiB (+24%, +26%: the published curve's 128 -> 256 MiB
+ * jump of 23% is NCCL changing its own settings, not modelled) and H100
+ * 64 MiB (+17%), held to 30% and 20% so they cannot get worse unseen. */
+START_TEST(published_nccl_allreduce_8gpu)
+{
+    FILE *f = fopen("tests/data/published/nccl_allreduce_busbw_azure_8gpu.csv", "r");
+    ck_assert_ptr_nonnull(f);
+    static const char *const presets[2] = {"selene-a100", "ndv5-h100"};
+    topo_spec_t s[2];
+    topo_t t[2];
+    for (int k = 0; k < 2; k++) {
+        char doc[128];
+        snprintf(doc, sizeof doc, "{\"preset\": \"%s\", \"set\": {\"servers\": 1}}", presets[k]);
+        test_fabric(doc, &s[k], &t[k]);
+    }
+    char line[256];
+    int rows = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long size;
+        double pub[2];
+        if (line[0] == '#' || sscanf(line, "%llu,%lf,%lf", &size, &pub[0], &pub[1]) != 3)
+            continue;
+        rows++;
+        for (int k = 0; k < 2; k++) {
+            sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_AUTO, .bytes = size};
+            ck_assert_int_eq(sim_latency_apply("simple", &spec, NULL), 0);
+            double us = (double)run(&t[k], SIM_NET_FLOW, spec, 8) / 1e6;
+            double busbw = (double)size / us / 1e3 * sim_busbw_factor(WL_COLL_ALLREDUCE, 8);
+            double r = busbw / pub[k], bound = 0.15;
+            if (size < (64ull << 20)) {
+                ck_assert_msg(r >= 0.5 && r <= 2, "%s %llu B: %.2f GB/s against %.2f", presets[k],
+                              size, busbw, pub[k]);
+                continue;
+            }
+            if (k == 0 && size <= (128ull << 20))
+                bound = 0.30;
+            else if (k == 1 && size == (64ull << 20))
+                bound = 0.20;
+            ck_assert_msg(fabs(r - 1) <= bound, "%s %llu B: %.2f GB/s against %.2f (bound %.0f%%)",
+                          presets[k], size, busbw, pub[k], bound * 100);
+        }
+    }
+    fclose(f);
+    ck_assert_int_eq(rows, 24);
+    for (int k = 0; k < 2; k++) {
+        topo_destroy(&t[k]);
+        topo_spec_destroy(&s[k]);
+    }
+}
+END_TEST
+
 Suite *collective_suite(void)
 {
     Suite *s = suite_create("collective");
@@ -307,6 +456,10 @@ Suite *collective_suite(void)
     tcase_add_test(tc, reduce_flows_to_the_root);
     tcase_add_test(tc, hier_allreduce_formula);
     tcase_add_test(tc, oversubscription_by_pattern);
+    tcase_add_test(tc, nvls_one_chunk_formula);
+    tcase_add_test(tc, nvls_streams_at_link_rate);
+    tcase_add_test(tc, nvls_only_on_a_sharp_switch);
+    tcase_add_test(tc, published_nccl_allreduce_8gpu);
     suite_add_tcase(s, tc);
     return s;
 }

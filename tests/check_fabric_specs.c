@@ -337,6 +337,15 @@ START_TEST(fabric_spec_errors)
         {"{\"kind\": \"fat-tree\", \"servers\": 1, \"server\": {\"gpus\": 2, \"nics\": "
          "{\"count\": 1, \"bw_gbps\": 100, \"latency_ns\": 1, \"pcie\": [0]}}, \"fabric\": {}}",
          "s.json: topology.server.nics.pcie: the server has no pcie switches"},
+        {"{\"kind\": \"fat-tree\", \"servers\": 1, \"server\": {\"gpus\": 2, \"nvlink\": "
+         "{\"kind\": \"mesh\", \"bw_gbps\": 200, \"latency_ns\": 1, \"sharp\": true, \"links\": "
+         "[[0, 1, 1]]}, \"nics\": {\"count\": 0}, \"gpu_port_bw_gbps\": 100}, \"fabric\": {}}",
+         "s.json: topology.server.nvlink.sharp: only with \"kind\": \"nvswitch\""},
+        {"{\"kind\": \"fat-tree\", \"servers\": 1, \"server\": {\"gpus\": 2, \"nvlink\": "
+         "{\"kind\": \"nvswitch\", \"switches\": 1, \"bw_gbps\": 200, \"latency_ns\": 1, "
+         "\"payload_efficiency\": 1.5}, \"nics\": {\"count\": 0}, \"gpu_port_bw_gbps\": 100}, "
+         "\"fabric\": {}}",
+         "s.json: topology.server.nvlink.payload_efficiency: 1.5 is out of range (from 0.01 to 1)"},
         {"{\"kind\": \"fat-tree\", \"servers\": 2, \"server\": " BARE ", \"cpu_servers\": 3, "
          "\"fabric\": {}}",
          "s.json: topology.cpu_server: missing: 3 cpu_servers need a type"},
