@@ -603,6 +603,18 @@ static inline sim_time_t step_delay(const sim_coll_t *c, int32_t a, int32_t b)
     return sa >= 0 && sa == sb ? c->spec.intra_step_ps : c->spec.inter_step_ps;
 }
 
+/* Member a sends `bytes` of data to member b: on the wire, the protocol's
+ * bytes for them (LL doubles them with flags), after the step's software
+ * delay. */
+static void member_send(sim_coll_t *c, int32_t a, int32_t b, uint64_t bytes, sim_handler_t done,
+                        uint64_t tag)
+{
+    double f = c->spec.wire_per_byte;
+    uint64_t wire = f > 1 ? (uint64_t)ceil((double)bytes * f) : bytes;
+    sim_net_send(c->net, c->vertex[a], c->vertex[b], wire, step_delay(c, a, b), c->conn, done, c,
+                 tag);
+}
+
 static void enter(sim_coll_t *c) { c->root->busy++; }
 
 static void leave(sim_coll_t *c)
@@ -630,8 +642,7 @@ static void ring_progress(sim_coll_t *c, int32_t m)
     int64_t block = ((int64_t)m - (int64_t)k % n + n) % n;
     uint64_t bytes = sim_coll_chunk_bytes(sim_coll_chunk_bytes(c->data, n, block), c->chunks, ch);
     c->sending[m] = 1;
-    sim_net_send(c->net, c->vertex[m], c->vertex[next], bytes, step_delay(c, m, next), c->conn,
-                 on_ring_sent, c, (uint64_t)m);
+    member_send(c, m, next, bytes, on_ring_sent, (uint64_t)m);
 }
 
 static void ring_check(sim_coll_t *c, int32_t m)
@@ -656,8 +667,7 @@ static void chain_progress(sim_coll_t *c, int32_t m)
         c->state[next] < ACTIVE || (q > 0 && c->recvd[m] <= j))
         return;
     c->sending[m] = 1;
-    sim_net_send(c->net, c->vertex[m], c->vertex[next], sim_coll_chunk_bytes(c->data, c->chunks, j),
-                 step_delay(c, m, next), c->conn, on_ring_sent, c, (uint64_t)m);
+    member_send(c, m, next, sim_coll_chunk_bytes(c->data, c->chunks, j), on_ring_sent, (uint64_t)m);
 }
 
 static void chain_check(sim_coll_t *c, int32_t m)
@@ -715,8 +725,7 @@ static void hd_progress(sim_coll_t *c, int32_t m)
     uint32_t sh = t < c->levels ? t + 1 : 2 * c->levels - t;
     uint64_t bytes = c->spec.bytes >> sh;
     c->sending[m] = 1;
-    sim_net_send(c->net, c->vertex[m], c->vertex[p], bytes, step_delay(c, m, p), c->conn, on_hd_sent,
-                 c, (uint64_t)m * 64 + t);
+    member_send(c, m, p, bytes, on_hd_sent, (uint64_t)m * 64 + t);
 }
 
 static void hd_check(sim_coll_t *c, int32_t m)
@@ -756,12 +765,10 @@ static void direct_start(sim_coll_t *c, int32_t m)
         if (c->state[p] < ACTIVE)
             continue;
         /* m just became active: start m -> p and p -> m */
-        sim_net_send(c->net, c->vertex[m], c->vertex[p], sim_coll_chunk_bytes(c->spec.bytes, n, p),
-                     step_delay(c, m, p), c->conn, on_direct_sent, c,
-                     (uint64_t)m * (uint64_t)n + (uint64_t)p);
-        sim_net_send(c->net, c->vertex[p], c->vertex[m], sim_coll_chunk_bytes(c->spec.bytes, n, m),
-                     step_delay(c, p, m), c->conn, on_direct_sent, c,
-                     (uint64_t)p * (uint64_t)n + (uint64_t)m);
+        member_send(c, m, p, sim_coll_chunk_bytes(c->spec.bytes, n, p), on_direct_sent,
+                    (uint64_t)m * (uint64_t)n + (uint64_t)p);
+        member_send(c, p, m, sim_coll_chunk_bytes(c->spec.bytes, n, m), on_direct_sent,
+                    (uint64_t)p * (uint64_t)n + (uint64_t)m);
     }
 }
 
@@ -815,9 +822,8 @@ static void tree_progress(sim_coll_t *c, int32_t m)
         if (c->state[up] < ACTIVE)
             return;
         c->sending[m] = 1;
-        sim_net_send(c->net, c->vertex[m], c->vertex[up],
-                     sim_coll_chunk_bytes(c->data, c->chunks, c->sent[m]), step_delay(c, m, up),
-                     c->conn, on_tree_sent, c, (uint64_t)m * 4 + 2);
+        member_send(c, m, up, sim_coll_chunk_bytes(c->data, c->chunks, c->sent[m]), on_tree_sent,
+                    (uint64_t)m * 4 + 2);
         return;
     }
     uint32_t have = p == 0 ? reduced : c->down_got[m];
@@ -826,9 +832,8 @@ static void tree_progress(sim_coll_t *c, int32_t m)
         /* the first child gets chunk j before the second does */
         if (j < have && (k == 0 || j < c->down_sent[2 * m]) && c->state[kid[k]] >= ACTIVE) {
             c->sending[m] = 1;
-            sim_net_send(c->net, c->vertex[m], c->vertex[kid[k]],
-                         sim_coll_chunk_bytes(c->data, c->chunks, j), step_delay(c, m, kid[k]),
-                         c->conn, on_tree_sent, c, (uint64_t)m * 4 + (uint64_t)k);
+            member_send(c, m, kid[k], sim_coll_chunk_bytes(c->data, c->chunks, j), on_tree_sent,
+                        (uint64_t)m * 4 + (uint64_t)k);
             return;
         }
     }
@@ -895,7 +900,8 @@ static uint64_t nvls_chunk(const sim_coll_t *c, int32_t j, uint32_t k)
 static void nvls_send(sim_coll_t *c, int32_t from, int32_t to, int32_t j, int32_t i, uint32_t k,
                       int phase)
 {
-    uint64_t tag = (((uint64_t)j * (uint64_t)c->n + (uint64_t)i) * c->chunks + k) * 4 + (uint64_t)phase;
+    uint64_t jik = ((uint64_t)j * (uint64_t)c->n + (uint64_t)i) * c->chunks + k;
+    uint64_t tag = jik * 4 + (uint64_t)phase;
     /* multimem accesses use a link at nvls_efficiency of its payload rate:
      * as many more bytes on the wire */
     uint64_t wire = (uint64_t)ceil((double)nvls_chunk(c, j, k) / c->spec.nvls_efficiency);
@@ -948,7 +954,8 @@ static void on_nvls_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
     int32_t n = c->n, phase = (int32_t)(arg % 4);
     uint64_t jik = arg / 4;
     uint32_t k = (uint32_t)(jik % c->chunks);
-    int32_t i = (int32_t)(jik / c->chunks % (uint64_t)n), j = (int32_t)(jik / c->chunks / (uint64_t)n);
+    int32_t i = (int32_t)(jik / c->chunks % (uint64_t)n);
+    int32_t j = (int32_t)(jik / c->chunks / (uint64_t)n);
     size_t slot = (size_t)j * c->chunks + k;
     enter(c);
     switch (phase) {

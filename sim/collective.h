@@ -64,6 +64,7 @@ typedef struct {
     sim_time_t base_ps;         /* per call */
     sim_time_t intra_step_ps;   /* per transfer inside a server */
     sim_time_t inter_step_ps;   /* per transfer across the network */
+    double wire_per_byte;       /* bytes on the wire per byte of data (0: 1) */
     sim_time_t nvls_base_ps;    /* nvls: per call, instead of base_ps */
     uint64_t nvls_chunk_bytes;  /* nvls: its own split when chunk_bytes is 0 */
     uint32_t nvls_slots;        /* nvls: chunks in flight per member (0: 1) */

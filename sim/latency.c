@@ -24,6 +24,7 @@ int sim_latency_apply(const char *protocol, sim_coll_spec_t *spec, tn_error_t *e
     spec->base_ps = us_to_ps(json_object_get(p, "base_us"));
     spec->intra_step_ps = us_to_ps(json_object_get(p, "intra_step_us"));
     spec->inter_step_ps = us_to_ps(json_object_get(p, "inter_step_us"));
+    spec->wire_per_byte = json_number_value(json_object_get(p, "wire_bytes_per_byte"));
     json_t *nvls = json_object_get(doc, "nvls");
     spec->nvls_base_ps = us_to_ps(json_object_get(nvls, "base_us"));
     spec->nvls_chunk_bytes = (uint64_t)json_integer_value(json_object_get(nvls, "chunk_bytes"));

@@ -86,6 +86,11 @@ START_TEST(latency_model_adds_per_step)
     ck_assert_uint_eq(spec.inter_step_ps, 14000000);
     sim_time_t want = 8400000 + 2 * (uint64_t)(n - 1) * (14000000 + 2 * LAT + S / n * PS_PER_BYTE);
     ck_assert_uint_eq(run(&t, SIM_NET_FLOW, spec, n), want);
+    /* LL: its own latencies, and twice the bytes on the wire (a 4-byte
+     * flag with every 4 bytes of data) */
+    ck_assert_int_eq(sim_latency_apply("ll", &spec, NULL), 0);
+    want = 6600000 + 2 * (uint64_t)(n - 1) * (2700000 + 2 * LAT + 2 * (S / n) * PS_PER_BYTE);
+    ck_assert_uint_eq(run(&t, SIM_NET_FLOW, spec, n), want);
     tn_error_t err = {0};
     ck_assert_int_eq(sim_latency_apply("fast", &spec, &err), -1);
     topo_destroy(&t);
@@ -232,10 +237,10 @@ END_TEST
 
 /* Hierarchical all-reduce on 2 DGX A100 servers (analytic: no contention):
  * a ring reduce-scatter of S over each server's NVSwitch (7 steps of S/8,
- * 2 hops of 150 ns at 2400 Gbps x 0.773 of payload = 1855.2 Gbps), a 2-member ring all-reduce of S/8 per
- * rail (2 steps of S/16 over GPU, PCIe, NIC, leaf, NIC, PCIe, GPU: 6 hops
- * of 150 ns, bottleneck the 200 Gbps NIC), and an all-gather like the
- * reduce-scatter. */
+ * 2 hops of 150 ns at 2400 Gbps x 0.773 of payload = 1855.2 Gbps), a
+ * 2-member ring all-reduce of S/8 per rail (2 steps of S/16 over GPU,
+ * PCIe, NIC, leaf, NIC, PCIe, GPU: 6 hops of 150 ns, bottleneck the
+ * 200 Gbps NIC), and an all-gather like the reduce-scatter. */
 START_TEST(hier_allreduce_formula)
 {
     topo_spec_t s;
@@ -370,7 +375,8 @@ START_TEST(nvls_only_on_a_sharp_switch)
     sim_engine_init(&eng);
     ck_assert_int_eq(sim_net_init(&net, &eng, &t, SIM_NET_FLOW, NULL), 0);
     ck_assert_int_eq(sim_coll_pick(&net, WL_COLL_ALLREDUCE, 8, t.gpus), SIM_ALGO_RING);
-    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_NVLS, .bytes = 1024, .channels = 1};
+    sim_coll_spec_t spec = {
+        .op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_NVLS, .bytes = 1024, .channels = 1};
     tn_error_t err = {0};
     ck_assert_int_eq(sim_coll_check(&net, &spec, 8, t.gpus, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.msg, "nvls needs every rank on one NVSwitch"));
