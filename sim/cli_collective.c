@@ -13,7 +13,7 @@
 static const char coll_usage[] =
     "usage: tensim collective --topo PRESET|SPEC.json [--set KEY=VALUE]...\n"
     "         --op allreduce|reducescatter|allgather|broadcast|reduce|alltoall\n"
-    "         [--algo ring|tree|hd|direct|hier|auto] [--ranks N|all] [--sizes 1K:8G]\n"
+    "         [--algo ring|tree|hd|direct|hier|nvls|auto] [--ranks N|all] [--sizes 1K:8G]\n"
     "         [--model flow|analytic] [--protocol simple|ll|ll128|none]\n"
     "         [--chunk-bytes N] [--channels N] [--root R] [--json|--csv]\n";
 
@@ -90,7 +90,7 @@ int cli_collective(int argc, char **argv)
         case 'a':
             if ((algo = pick(sim_algo_names, optarg)) < 0) {
                 cli_error("collective: --algo: unknown algorithm '%s' (ring, tree, hd, direct, "
-                          "hier, auto)", optarg);
+                          "hier, nvls, auto)", optarg);
                 goto done;
             }
             break;
@@ -114,10 +114,16 @@ int cli_collective(int argc, char **argv)
             }
             break;
         case 'c':
+            if (parse_size(optarg, &chunk) || chunk > 1ull << 40) {
+                cli_error("collective: --chunk-bytes: expected a size from 1 to 1T (8, 64K, "
+                          "1M, ...), got '%s'", optarg);
+                goto done;
+            }
+            break;
         case 'C':
         case 'R': {
-            uint64_t *dst = c == 'c' ? &chunk : c == 'C' ? &channels : &root;
-            uint64_t max = c == 'c' ? 1ull << 40 : c == 'C' ? 64 : (1u << 24);
+            uint64_t *dst = c == 'C' ? &channels : &root;
+            uint64_t max = c == 'C' ? 64 : (1u << 24);
             char *end;
             errno = 0;
             unsigned long long v = strtoull(optarg, &end, 10);
