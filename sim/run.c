@@ -115,7 +115,7 @@ int sim_run_scenario_progress(const sim_scenario_t *sc, sim_records_t *rec,
             }
         }
         wl_gpu_t g;
-        if (w->gpu && wl_gpu_lookup(w->gpu, &g, NULL) == 0)
+        if (w->gpu && wl_gpu_lookup(w->gpu, &w->gpu_set, &g, NULL) == 0)
             info->gpu_peak_flops = g.peak_flops;
     }
     rc = 0;

@@ -1,9 +1,11 @@
 /* tests/check_workloads.c — the trace model, the compute-allreduce
  * generator and workload specs. */
 #include <check.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "workloads/compute.h"
 #include "workloads/gen_allreduce.h"
 #include "workloads/megatron.h"
 #include "workloads/spec.h"
@@ -153,6 +155,61 @@ START_TEST(model_zoo)
 }
 END_TEST
 
+/* The compute model by hand: an A100 (312 TFLOP/s, gemm_efficiency 0.822,
+ * half at 1 GFLOP; HBM 2039 GB/s x 0.824) runs 100 GFLOP and 1 GB in
+ * 100e9 / (312e12 x 0.822 x 100/101) + 1e9 / (2039e9 x 0.824) seconds;
+ * gpu_set overrides a figure and leaves the others. */
+START_TEST(compute_model_by_hand)
+{
+    wl_gpu_t g;
+    ck_assert_int_eq(wl_gpu_lookup("a100-80gb", NULL, &g, NULL), 0);
+    double want = 100e9 / (312e12 * 0.822 * 100 / 101) + 1e9 / (2039e9 * 0.824);
+    ck_assert_uint_eq(wl_compute_ps(&g, 100e9, 1000000000), (uint64_t)llround(want * 1e12));
+    ck_assert_uint_eq(wl_compute_ps(&g, 0, 1000000000), (uint64_t)llround(1e9 / (2039e9 * 0.824) * 1e12));
+    wl_gpu_set_t set = wl_gpu_set_none();
+    set.gemm_efficiency = 0.5;
+    set.hbm_efficiency = 1;
+    ck_assert_int_eq(wl_gpu_lookup("a100-80gb", &set, &g, NULL), 0);
+    want = 100e9 / (312e12 * 0.5 * 100 / 101) + 1e9 / 2039e9;
+    ck_assert_uint_eq(wl_compute_ps(&g, 100e9, 1000000000), (uint64_t)llround(want * 1e12));
+    tn_error_t err = {0};
+    ck_assert_int_eq(wl_gpu_lookup("k80", NULL, &g, &err), -1);
+}
+END_TEST
+
+/* A layer's compute ops carry its elementwise traffic: activation_traffic
+ * x b s h (10 + 24/t + 5 a s/(h t)) bytes forward (Korthikanti et al.),
+ * s b h (34/t + 5 a s/(h t)) with sequence parallelism, twice that
+ * backward; the file's calibrated factor when the layout sets none. */
+START_TEST(megatron_layer_traffic)
+{
+    wl_model_t m = {4, 1024, 16, 512, 32000};
+    for (int sp = 0; sp < 2; sp++) {
+        wl_layout_t ly = {.tp = 4, .pp = 1, .dp = 1, .global_batch = 2, .microbatch = 2,
+                          .virtual_stages = 1, .schedule = WL_SCHED_1F1B,
+                          .recompute = WL_RECOMPUTE_NONE, .sequence_parallel = sp,
+                          .activation_traffic = sp ? 0 : 3};
+        wl_trace_t t;
+        ck_assert_int_eq(wl_gen_megatron(&t, &m, &ly, NULL), 0);
+        double k = sp ? wl_megatron_activation_traffic() : 3, sbh = 2.0 * 512 * 1024;
+        double per = sp ? 34.0 / 4 + 5.0 * 16 * 512 / (1024 * 4) : 10 + 24.0 / 4 + 5.0 * 16 * 512 / (1024 * 4);
+        uint64_t fwd = (uint64_t)llround(k * sbh * per);
+        int n_fwd = 0, n_bwd = 0;
+        for (uint32_t i = 0; i < t.progs[0].n_ops; i++) {
+            const wl_op_t *o = &t.progs[0].ops[i];
+            if (o->kind != WL_OP_COMPUTE || o->bytes == 0 || o->flops > 1e12)
+                continue;
+            n_fwd += o->bytes == fwd;
+            n_bwd += o->bytes == 2 * fwd;
+        }
+        ck_assert_int_eq(n_fwd, 4); /* one per layer */
+        ck_assert_int_eq(n_bwd, 4);
+        wl_trace_destroy(&t);
+    }
+    ck_assert(wl_megatron_activation_traffic() > 0);
+}
+END_TEST
+
 START_TEST(workload_spec_errors)
 {
     static const struct {
@@ -189,6 +246,15 @@ START_TEST(workload_spec_errors)
         {"{\"trace\": \"t.json\", \"ranks\": 2}", "dir/s.json: workload.ranks: unknown key"},
         {"{}", "dir/s.json: workload: expected one of the keys \"generator\", \"trace\", "
                "\"chakra\""},
+        {"{" GPT3 "\"gpu_set\": {\"gemm_efficiency\": 1.5}, \"layout\": {\"tp\": 8, \"pp\": 1, "
+         "\"dp\": 1, \"global_batch\": 1}}",
+         "dir/s.json: workload.gpu_set.gemm_efficiency: 1.5 is out of range (from 0.01 to 1)"},
+        {"{" GPT3 "\"gpu_set\": {\"clock_mhz\": 1410}, \"layout\": {\"tp\": 8, \"pp\": 1, "
+         "\"dp\": 1, \"global_batch\": 1}}",
+         "dir/s.json: workload.gpu_set.clock_mhz: unknown key"},
+        {"{" GPT3 "\"activation_traffic\": \"2\", \"layout\": {\"tp\": 8, \"pp\": 1, \"dp\": 1, "
+         "\"global_batch\": 1}}",
+         "dir/s.json: workload.activation_traffic: expected a number, got \"2\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         wl_spec_t s;
@@ -310,6 +376,8 @@ Suite *workloads_suite(void)
     tcase_add_test(tc, megatron_flops_match_sc21);
     tcase_add_loop_test(tc, megatron_bytes_match_formulas, 0, 4);
     tcase_add_test(tc, workload_spec_errors);
+    tcase_add_test(tc, compute_model_by_hand);
+    tcase_add_test(tc, megatron_layer_traffic);
     tcase_add_test(tc, model_zoo);
     suite_add_tcase(s, tc);
     return s;

@@ -5,8 +5,19 @@
 
 #include "topology/embedded.h"
 
-int wl_gpu_lookup(const char *name, wl_gpu_t *g, tn_error_t *err)
+wl_gpu_set_t wl_gpu_set_none(void) { return (wl_gpu_set_t){NAN, NAN, NAN, NAN, NAN}; }
+
+/* The file's figure `key` of GPU v, or the override when there is one. */
+static double figure(const json_t *v, const char *key, double set)
 {
+    return isnan(set) ? json_number_value(json_object_get(v, key)) : set;
+}
+
+int wl_gpu_lookup(const char *name, const wl_gpu_set_t *set, wl_gpu_t *g, tn_error_t *err)
+{
+    wl_gpu_set_t none = wl_gpu_set_none();
+    if (!set)
+        set = &none;
     const topo_embedded_t *e = topo_embedded_find(wl_embedded_data, "gpus");
     TN_ASSERT(e != NULL);
     json_error_t je;
@@ -17,10 +28,11 @@ int wl_gpu_lookup(const char *name, wl_gpu_t *g, tn_error_t *err)
     if (!v) {
         rc = tn_error_set(err, TN_EINPUT, "unknown gpu \"%s\"", name);
     } else {
-        g->peak_flops = json_number_value(json_object_get(v, "peak_tflops")) * 1e12;
-        g->hbm_bytes_per_s = json_number_value(json_object_get(v, "hbm_gb_per_s")) * 1e9;
-        g->gemm_efficiency = json_number_value(json_object_get(v, "gemm_efficiency"));
-        g->half_flops = json_number_value(json_object_get(v, "half_efficiency_gflop")) * 1e9;
+        g->peak_flops = figure(v, "peak_tflops", set->peak_tflops) * 1e12;
+        g->hbm_bytes_per_s = figure(v, "hbm_gb_per_s", set->hbm_gb_per_s) * 1e9 *
+                             figure(v, "hbm_efficiency", set->hbm_efficiency);
+        g->gemm_efficiency = figure(v, "gemm_efficiency", set->gemm_efficiency);
+        g->half_flops = figure(v, "half_efficiency_gflop", set->half_efficiency_gflop) * 1e9;
         TN_ASSERT(g->peak_flops > 0 && g->hbm_bytes_per_s > 0 && g->gemm_efficiency > 0);
     }
     json_decref(doc);
@@ -35,7 +47,7 @@ uint64_t wl_compute_ps(const wl_gpu_t *g, double flops, uint64_t bytes)
         t = flops / (g->peak_flops * eff);
     }
     double m = (double)bytes / g->hbm_bytes_per_s;
-    return (uint64_t)llround((m > t ? m : t) * 1e12);
+    return (uint64_t)llround((t + m) * 1e12);
 }
 
 void wl_compute_apply(wl_trace_t *t, const wl_gpu_t *g)

@@ -1,7 +1,9 @@
-/* workloads/compute.h — how long a compute op takes on a GPU: a roofline
- * of the GPU's 16-bit tensor peak and HBM bandwidth, with an achievable
- * efficiency that grows with the op's size,
- *     time = max(flops / (peak x eff(flops)), bytes / hbm),
+/* workloads/compute.h — how long a compute op takes on a GPU: its FLOPs at
+ * the GPU's 16-bit tensor peak, with an achievable efficiency that grows
+ * with the op's size, then its memory traffic at the achievable HBM rate
+ * (an op stands for a layer's GEMMs and its memory-bound kernels, which
+ * run one after another, so the two add),
+ *     time = flops / (peak x eff(flops)) + bytes / (hbm x hbm_efficiency),
  *     eff(f) = gemm_efficiency x f / (f + half),
  * from the figures in workloads/data/gpus.json (compiled in; each states
  * its source). Durations round to the nearest picosecond.
@@ -23,8 +25,18 @@ typedef struct {
     double half_flops;       /* an op this size reaches half of that */
 } wl_gpu_t;
 
-/* The figures of GPU `name`. Errors (TN_EINPUT): an unknown GPU. */
-int wl_gpu_lookup(const char *name, wl_gpu_t *g, tn_error_t *err);
+/* Overrides of a GPU's figures (a scenario's "gpu_set"), as in
+ * workloads/data/gpus.json; NaN leaves a figure as the file has it. */
+typedef struct {
+    double peak_tflops, hbm_gb_per_s, hbm_efficiency, gemm_efficiency, half_efficiency_gflop;
+} wl_gpu_set_t;
+
+/* A set that overrides nothing. */
+wl_gpu_set_t wl_gpu_set_none(void);
+
+/* The figures of GPU `name`, with `set` (NULL: none) applied. Errors
+ * (TN_EINPUT): an unknown GPU. O(size of the data file). */
+int wl_gpu_lookup(const char *name, const wl_gpu_set_t *set, wl_gpu_t *g, tn_error_t *err);
 
 /* The duration of a compute op of `flops` FLOPs and `bytes` of memory
  * traffic, in ps. O(1). */

@@ -1,7 +1,22 @@
 #include "workloads/megatron.h"
 
+#include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "topology/embedded.h"
+
+double wl_megatron_activation_traffic(void)
+{
+    const topo_embedded_t *e = topo_embedded_find(wl_embedded_data, "megatron");
+    TN_ASSERT(e != NULL);
+    json_t *doc = json_loads(e->text, JSON_REJECT_DUPLICATES, NULL);
+    TN_ASSERT(doc != NULL);
+    double k = json_number_value(json_object_get(doc, "activation_traffic"));
+    json_decref(doc);
+    return k;
+}
 
 /* Builds one stage's program: a chain of compute ops and blocking TP
  * collectives, with receives posted up front and sends off the chain. */
@@ -14,6 +29,7 @@ typedef struct {
     int32_t tp, dp, pp; /* communicator indices */
     const wl_model_t *m;
     const wl_layout_t *ly;
+    double traffic;     /* HBM bytes per byte of activations */
 } builder_t;
 
 #define NONE UINT32_MAX
@@ -68,6 +84,27 @@ static void tp_comms(builder_t *b)
     }
 }
 
+/* HBM traffic of a layer's forward elementwise kernels, per microbatch
+ * and TP rank: activation_traffic (workloads/data/megatron.json) times
+ * the activations the layer stores (Korthikanti et al. 2022). */
+static uint64_t layer_fwd_traffic(const builder_t *b)
+{
+    const wl_model_t *m = b->m;
+    const wl_layout_t *ly = b->ly;
+    double B = (double)ly->microbatch, s = (double)m->seq_len, h = (double)m->hidden,
+           a = (double)m->heads, t = (double)ly->tp;
+    double attn = 5 * a * s / (h * t);
+    double per = ly->sequence_parallel ? 34 / t + attn : 10 + 24 / t + attn;
+    return (uint64_t)llround(b->traffic * B * s * h * per);
+}
+
+static wl_op_t layer_compute(double flops, uint64_t bytes)
+{
+    wl_op_t o = compute(flops);
+    o.bytes = bytes;
+    return o;
+}
+
 static double layer_fwd_flops(const wl_model_t *m, const wl_layout_t *ly)
 {
     double B = (double)ly->microbatch, s = (double)m->seq_len, h = (double)m->hidden;
@@ -110,7 +147,8 @@ static void forward(builder_t *b, int stage, uint64_t i, uint64_t c, uint64_t la
     }
     for (uint64_t j = 0; j < layers; j++) {
         zero3_gather(b);
-        chain(b, compute(layer_fwd_flops(b->m, ly)), j == 0 ? recv : NONE);
+        chain(b, layer_compute(layer_fwd_flops(b->m, ly), layer_fwd_traffic(b)),
+              j == 0 ? recv : NONE);
         tp_comms(b);
     }
     if (last) {
@@ -142,18 +180,19 @@ static void backward(builder_t *b, int stage, uint64_t i, uint64_t c, uint64_t l
         recv = wl_program_add_op(b->t, b->prog, &r, NULL, 0);
     }
     double f = layer_fwd_flops(b->m, ly);
+    uint64_t traffic = layer_fwd_traffic(b);
     double B = (double)ly->microbatch, s = (double)b->m->seq_len, h = (double)b->m->hidden;
     for (uint64_t j = 0; j < layers; j++) {
         zero3_gather(b);
         if (ly->recompute == WL_RECOMPUTE_FULL) {
-            chain(b, compute(f), j == 0 ? recv : NONE);
+            chain(b, layer_compute(f, traffic), j == 0 ? recv : NONE);
             tp_comms(b);
             recv = NONE;
         } else if (ly->recompute == WL_RECOMPUTE_SELECTIVE) {
             chain(b, compute(4 * B * s * s * h / (double)ly->tp), j == 0 ? recv : NONE);
             recv = NONE;
         }
-        chain(b, compute(2 * f), j == 0 ? recv : NONE);
+        chain(b, layer_compute(2 * f, 2 * traffic), j == 0 ? recv : NONE);
         tp_comms(b);
         if (last_mb && ly->dp > 1)
             side(b, coll(ly->zero_stage ? WL_COLL_REDUCESCATTER : WL_COLL_ALLREDUCE, b->dp,
@@ -209,7 +248,9 @@ int wl_gen_megatron(wl_trace_t *t, const wl_model_t *m, const wl_layout_t *ly, t
     for (int stage = 0; stage < P; stage++) {
         char name[32];
         snprintf(name, sizeof name, "stage%d", stage);
-        builder_t b = {.t = t, .last = NONE, .tp = tp, .dp = dp, .pp = pp, .m = m, .ly = ly};
+        builder_t b = {.t = t, .last = NONE, .tp = tp, .dp = dp, .pp = pp, .m = m, .ly = ly,
+                       .traffic = ly->activation_traffic > 0 ? ly->activation_traffic
+                                                             : wl_megatron_activation_traffic()};
         b.prog = wl_trace_add_program(t, name);
         /* 1F1B: warm up with pp - stage - 1 forwards, then one forward and
          * one backward, then the rest of the backwards. Interleaved: the

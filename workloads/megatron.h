@@ -57,11 +57,17 @@ typedef struct {
     wl_schedule_t schedule;
     wl_recompute_t recompute;
     bool sequence_parallel;
+    double activation_traffic; /* HBM bytes per byte of activations; 0: the data file's */
 } wl_layout_t;
 
 /* Builds the iteration. Errors (TN_EINPUT): a schedule this build does not
  * generate (interleaved). O(ranks + stages x microbatches x layers). */
 int wl_gen_megatron(wl_trace_t *t, const wl_model_t *m, const wl_layout_t *ly, tn_error_t *err);
+
+/* Bytes of HBM traffic a layer's elementwise kernels make per byte of
+ * the activations it stores (workloads/data/megatron.json). O(size of
+ * that file). */
+double wl_megatron_activation_traffic(void);
 
 /* Model FLOPs of one iteration, all ranks, as SC21 counts them (eq. 3,
  * with the recomputed forward under full recomputation). O(1). */

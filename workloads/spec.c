@@ -178,16 +178,42 @@ static int parse_layout(wl_spec_t *s, tn_jobj_t *o)
     return 0;
 }
 
+/* "gpu_set": {figure: number}, each optional, each within reason. */
+static int parse_gpu_set(wl_spec_t *s, tn_jobj_t *o)
+{
+    static const char *const keys[] = {"peak_tflops",     "hbm_gb_per_s",          "hbm_efficiency",
+                                       "gemm_efficiency", "half_efficiency_gflop", NULL};
+    tn_jobj_t g;
+    int rc = tn_jobj_sub(o, "gpu_set", false, keys, &g);
+    if (rc)
+        return rc < 0 ? -1 : 0;
+    wl_gpu_set_t *v = &s->gpu_set;
+    return tn_jobj_double(&g, "peak_tflops", false, 1, 1e6, &v->peak_tflops) < 0 ||
+                   tn_jobj_double(&g, "hbm_gb_per_s", false, 1, 1e6, &v->hbm_gb_per_s) < 0 ||
+                   tn_jobj_double(&g, "hbm_efficiency", false, 0.01, 1, &v->hbm_efficiency) < 0 ||
+                   tn_jobj_double(&g, "gemm_efficiency", false, 0.01, 1, &v->gemm_efficiency) < 0 ||
+                   tn_jobj_double(&g, "half_efficiency_gflop", false, 0, 1e6,
+                                  &v->half_efficiency_gflop) < 0
+               ? -1
+               : 0;
+}
+
 static int parse_megatron(wl_spec_t *s, tn_jobj_t *o)
 {
-    static const char *const keys[] = {"generator", "gpu", "model", "layout", NULL};
+    static const char *const keys[] = {"generator", "gpu",      "gpu_set", "activation_traffic",
+                                       "model",     "layout",   NULL};
     int gpu = 0;
+    double traffic = 0;
     s->kind = WL_SPEC_MEGATRON;
     if (tn_jobj_open(o, o->obj, o->src, o->path, keys, o->err) ||
-        tn_jobj_enum(o, "gpu", true, wl_gpu_names, &gpu) < 0)
+        tn_jobj_enum(o, "gpu", true, wl_gpu_names, &gpu) < 0 || parse_gpu_set(s, o) < 0 ||
+        tn_jobj_double(o, "activation_traffic", false, 0.01, 100, &traffic) < 0)
         return -1;
     s->gpu = tn_strdup(wl_gpu_names[gpu]);
-    return parse_model(s, o) || parse_layout(s, o) ? -1 : 0;
+    if (parse_model(s, o) || parse_layout(s, o))
+        return -1;
+    s->layout.activation_traffic = traffic;
+    return 0;
 }
 
 int wl_spec_parse(wl_spec_t *s, const json_t *block, const char *src, const char *path,
@@ -195,18 +221,21 @@ int wl_spec_parse(wl_spec_t *s, const json_t *block, const char *src, const char
 {
     static const char *const generators[] = {"compute-allreduce", "megatron", NULL};
     memset(s, 0, sizeof *s);
+    s->gpu_set = wl_gpu_set_none();
     tn_jobj_t o;
     int rc = -1;
     if (tn_jobj_open(&o, block, src, path, NULL, err))
         return -1;
     if (json_object_get(block, "trace") || json_object_get(block, "chakra")) {
         /* a trace file, with an optional gpu to time its FLOPs */
-        static const char *const tkeys[] = {"trace", "gpu", NULL}, *const ckeys[] = {"chakra", "gpu", NULL};
+        static const char *const tkeys[] = {"trace", "gpu", "gpu_set", NULL},
+                                 *const ckeys[] = {"chakra", "gpu", "gpu_set", NULL};
         bool chakra = !json_object_get(block, "trace");
         int gpu = -1;
         s->kind = chakra ? WL_SPEC_CHAKRA : WL_SPEC_TRACE;
         rc = tn_jobj_open(&o, block, src, path, chakra ? ckeys : tkeys, err) ||
-                     tn_jobj_enum(&o, "gpu", false, wl_gpu_names, &gpu) < 0
+                     tn_jobj_enum(&o, "gpu", false, wl_gpu_names, &gpu) < 0 ||
+                     parse_gpu_set(s, &o) < 0
                  ? -1
                  : parse_file_ref(s, &o, chakra ? "chakra" : "trace", chakra ? ".0.et" : "");
         if (rc == 0 && gpu >= 0)
@@ -246,7 +275,8 @@ int wl_spec_build(const wl_spec_t *s, wl_trace_t *t, tn_error_t *err)
         return wl_trace_check(t, err);
     case WL_SPEC_MEGATRON: {
         wl_gpu_t g;
-        if (wl_gpu_lookup(s->gpu, &g, err) || wl_gen_megatron(t, &s->model, &s->layout, err))
+        if (wl_gpu_lookup(s->gpu, &s->gpu_set, &g, err) ||
+            wl_gen_megatron(t, &s->model, &s->layout, err))
             return -1;
         wl_compute_apply(t, &g);
         return 0;
@@ -254,7 +284,7 @@ int wl_spec_build(const wl_spec_t *s, wl_trace_t *t, tn_error_t *err)
     case WL_SPEC_TRACE:
     case WL_SPEC_CHAKRA: {
         wl_gpu_t g;
-        if (s->gpu && wl_gpu_lookup(s->gpu, &g, err))
+        if (s->gpu && wl_gpu_lookup(s->gpu, &s->gpu_set, &g, err))
             return -1;
         if (s->kind == WL_SPEC_TRACE ? wl_trace_read_json(t, s->path, err)
                                      : wl_chakra_read(t, s->path, err, NULL))

@@ -5,8 +5,9 @@
  *     "allreduce_size_bytes": 268435456}: each rank computes, then all ranks
  *     all-reduce; the walking skeleton and the simplest hand-checkable job.
  *  - {"generator": "megatron", "gpu": ..., "model": {...}, "layout": {...}}:
- *     Megatron-style training (read and checked here; the generator itself
- *     arrives with the training generator).
+ *     Megatron-style training; optional "gpu_set" (overrides of the GPU's
+ *     figures: {"gemm_efficiency": 0.9, ...}) and "activation_traffic"
+ *     (the elementwise kernels' HBM traffic per byte of activations).
  *  - {"trace": "path.json"} or {"chakra": "path/prefix"}: a trace file (the
  *     readers arrive with the trace formats); the path is relative to the
  *     scenario file and must exist.
@@ -22,6 +23,7 @@
 #include <stdint.h>
 
 #include "common/tn_error.h"
+#include "workloads/compute.h"
 #include "workloads/megatron.h"
 #include "workloads/trace.h"
 
@@ -39,6 +41,7 @@ typedef struct {
         uint64_t ranks, compute_ps, bytes;
     } compute_allreduce;
     char *gpu;
+    wl_gpu_set_t gpu_set;  /* "gpu_set": overrides of the GPU's figures */
     wl_model_t model;
     wl_layout_t layout;
 } wl_spec_t;
