@@ -5,6 +5,47 @@
 
 #include "common/tn_hash.h"
 
+/* By vertex: the NIC of each GPU in a server with NICs (the i-th of g
+ * GPUs, in vertex order, gets the (i x nics / g)-th NIC), else -1.
+ * O(vertices). */
+static int32_t *nic_affinity(const topo_t *t)
+{
+    int32_t ns = t->n_servers > 0 ? t->n_servers : 0, nv = t->n_vertices;
+    int32_t *gpus = tn_calloc((size_t)ns + 1, sizeof *gpus), *nics = tn_calloc((size_t)ns + 1, sizeof *nics);
+    int32_t *first_nic = tn_malloc(((size_t)ns + 1) * sizeof *first_nic), *out = tn_malloc(((size_t)nv + 1) * sizeof *out);
+    for (int32_t s = 0; s <= ns; s++)
+        first_nic[s] = -1;
+    for (int32_t v = 0; v < nv; v++) {
+        int32_t s = t->server[v];
+        out[v] = -1;
+        if (s < 0 || s >= ns)
+            continue;
+        gpus[s] += t->kind[v] == TOPO_GPU;
+        if (t->kind[v] == TOPO_NIC && nics[s]++ == 0)
+            first_nic[s] = v;
+    }
+    /* NICs of a server are numbered consecutively by the server builder;
+     * an imported graph may not do so: then no affinity for that server */
+    int32_t *seen = tn_calloc((size_t)ns + 1, sizeof *seen);
+    for (int32_t v = 0; v < nv; v++) {
+        int32_t s = t->server[v];
+        if (s >= 0 && s < ns && t->kind[v] == TOPO_NIC && v != first_nic[s] + seen[s]++)
+            nics[s] = 0;
+    }
+    memset(seen, 0, ((size_t)ns + 1) * sizeof *seen);
+    for (int32_t v = 0; v < nv; v++) {
+        int32_t s = t->server[v];
+        if (s < 0 || s >= ns || t->kind[v] != TOPO_GPU || nics[s] == 0)
+            continue;
+        out[v] = first_nic[s] + (int32_t)((int64_t)seen[s]++ * nics[s] / gpus[s]);
+    }
+    free(seen);
+    free(gpus);
+    free(nics);
+    free(first_nic);
+    return out;
+}
+
 int sim_net_init(sim_net_t *n, sim_engine_t *eng, const topo_t *t, sim_net_model_t model,
                  tn_error_t *err)
 {
@@ -18,6 +59,7 @@ int sim_net_init(sim_net_t *n, sim_engine_t *eng, const topo_t *t, sim_net_model
         sim_flows_init(&n->flows, eng, t);
     tn_map_init(&n->paths);
     tn_map_init(&n->ring_orders);
+    n->nic_of = nic_affinity(t);
     n->link_bytes = tn_calloc((size_t)t->n_edges, sizeof *n->link_bytes);
     n->link_busy_ps = tn_calloc((size_t)t->n_edges, sizeof *n->link_busy_ps);
     return 0;
@@ -38,6 +80,7 @@ void sim_net_destroy(sim_net_t *n)
         sim_flows_destroy(&n->flows);
     free(n->link_bytes);
     free(n->link_busy_ps);
+    free(n->nic_of);
     memset(n, 0, sizeof *n);
 }
 
@@ -50,6 +93,17 @@ typedef struct {
     int32_t edge[];
 } cached_path_t;
 
+/* Appends the routed path from a to b to n->path at `at`; returns the
+ * hops so far. */
+static int leg(sim_net_t *n, int32_t a, int32_t b, uint32_t conn, int at)
+{
+    tn_error_t err;
+    int hops = topo_route_path(&n->route, a, b, conn, n->path + at, SIM_NET_MAX_HOPS - at, &err);
+    /* topo_finalize() proved every GPU reaches every other */
+    TN_ASSERT(hops >= 0);
+    return at + hops;
+}
+
 /* The path of connection (src, dst, conn) into n->path; returns its hops. */
 static int route(sim_net_t *n, int32_t src, int32_t dst, uint32_t conn)
 {
@@ -59,10 +113,22 @@ static int route(sim_net_t *n, int32_t src, int32_t dst, uint32_t conn)
         memcpy(n->path, p->edge, (size_t)p->hops * sizeof *n->path);
         return p->hops;
     }
-    tn_error_t err;
-    int hops = topo_route_path(&n->route, src, dst, conn, n->path, SIM_NET_MAX_HOPS, &err);
-    /* topo_finalize() proved every GPU reaches every other. */
-    TN_ASSERT(hops >= 0);
+    /* A GPU's traffic leaving its server goes through its own NIC, and
+     * traffic to a GPU arrives through that GPU's NIC, as NCCL binds each
+     * GPU to its nearest NIC (equal-cost paths through another NIC of the
+     * same PCIe switch would otherwise share NICs by hash) */
+    const topo_t *t = n->topo;
+    int32_t ns = n->nic_of[src], nd = n->nic_of[dst], hops = 0;
+    if (t->server[src] == t->server[dst] || (ns < 0 && nd < 0)) {
+        hops = leg(n, src, dst, conn, 0);
+    } else {
+        int32_t from = ns >= 0 ? ns : src, to = nd >= 0 ? nd : dst;
+        if (ns >= 0)
+            hops = leg(n, src, ns, conn, hops);
+        hops = leg(n, from, to, conn, hops);
+        if (nd >= 0)
+            hops = leg(n, nd, dst, conn, hops);
+    }
     if (!p && n->paths.n < SIM_NET_PATH_CACHE) {
         p = tn_malloc(sizeof *p + (size_t)hops * sizeof *p->edge);
         *p = (cached_path_t){src, dst, conn, hops};

@@ -5,6 +5,9 @@
  * path picked by a hash of (source, destination, connection): like a
  * queue pair of InfiniBand, one connection keeps one path, and a
  * communication library spreads load by opening several (channels).
+ * A GPU in a server with NICs has its own: the i-th of g GPUs uses NIC
+ * i x nics / g, as NCCL binds each GPU to its nearest NIC; its traffic to
+ * and from other servers goes through it.
  * Paths are cached per connection (up to SIM_NET_PATH_CACHE of them). Models:
  *  - analytic (alpha-beta): the path's latency sum plus the bytes over the
  *    path's bottleneck capacity; no contention between transfers. Exact for
@@ -45,6 +48,7 @@ typedef struct {
     uint64_t *link_bytes;     /* by edge */
     bool overflowed;          /* a byte counter passed 2^64 */
     sim_time_t *link_busy_ps; /* by edge */
+    int32_t *nic_of;          /* by vertex: a GPU's own NIC, or -1 */
     int32_t path[SIM_NET_MAX_HOPS];
     sim_flows_t flows;        /* the flow model's state */
     tn_map_t paths;           /* (src, dst, conn) -> cached path */

@@ -253,6 +253,11 @@ START_TEST(hier_allreduce_formula)
     uint64_t net_step = 6 * 150000 + sim_serialize_ps(S / 16, 200000000000ull);
     sim_time_t want = 7 * nvs_step + 2 * net_step + 7 * nvs_step;
     ck_assert_uint_eq(run(&t, SIM_NET_ANALYTIC, spec, 16), want);
+    /* the flow model too: each GPU goes through its own NIC (NCCL's NIC
+     * affinity), so the 8 rails share no link; ECMP alone would send two
+     * rails through one NIC of a PCIe switch's pair. Within 1 ps a step. */
+    sim_time_t flow = run(&t, SIM_NET_FLOW, spec, 16);
+    ck_assert(flow >= want && flow <= want + 16);
     topo_destroy(&t);
     topo_spec_destroy(&s);
 }

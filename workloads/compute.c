@@ -29,8 +29,8 @@ int wl_gpu_lookup(const char *name, const wl_gpu_set_t *set, wl_gpu_t *g, tn_err
         rc = tn_error_set(err, TN_EINPUT, "unknown gpu \"%s\"", name);
     } else {
         g->peak_flops = figure(v, "peak_tflops", set->peak_tflops) * 1e12;
-        g->hbm_bytes_per_s = figure(v, "hbm_gb_per_s", set->hbm_gb_per_s) * 1e9 *
-                             figure(v, "hbm_efficiency", set->hbm_efficiency);
+        g->hbm_efficiency = figure(v, "hbm_efficiency", set->hbm_efficiency);
+        g->hbm_bytes_per_s = figure(v, "hbm_gb_per_s", set->hbm_gb_per_s) * 1e9 * g->hbm_efficiency;
         g->gemm_efficiency = figure(v, "gemm_efficiency", set->gemm_efficiency);
         g->half_flops = figure(v, "half_efficiency_gflop", set->half_efficiency_gflop) * 1e9;
         TN_ASSERT(g->peak_flops > 0 && g->hbm_bytes_per_s > 0 && g->gemm_efficiency > 0);

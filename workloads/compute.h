@@ -20,7 +20,8 @@
 
 typedef struct {
     double peak_flops;       /* per second */
-    double hbm_bytes_per_s;
+    double hbm_bytes_per_s;  /* achievable: the peak x hbm_efficiency */
+    double hbm_efficiency;   /* of the HBM peak, measured with a copy */
     double gemm_efficiency;  /* of peak, for large ops */
     double half_flops;       /* an op this size reaches half of that */
 } wl_gpu_t;

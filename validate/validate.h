@@ -1,0 +1,86 @@
+/* validate/validate.h — tensim against published results: each case runs
+ * the simulator on a system whose figures were published and keeps a row
+ * of (published, predicted, bound). `make validate` prints them as a
+ * Markdown table and writes validation.json; tests/check_validate.c holds
+ * every row to its bound.
+ *
+ * Cases (their inputs are copies under tests/data/published/, each naming
+ * its source):
+ *  - megatron: the rows of the Megatron-LM SC21 Table 1 on selene-a100,
+ *    TFLOP/s per GPU; the compute model's activation_traffic was
+ *    calibrated on the 1.7B row, the others are predictions;
+ *  - nccl8: nccl-tests all-reduce bus bandwidth on one 8-GPU A100 and H100
+ *    server, every size; NVLink payload and NVLS efficiencies were
+ *    calibrated on the 8 GiB points;
+ *  - internode: NVIDIA's inter-node NCCL figures (DGX A100 with 8 HDR NICs,
+ *    one HDR NIC, one NDR NIC);
+ *  - astra: ASTRA-sim's analytical-backend reference delays, exactly.
+ *
+ * Ownership: a val_table_t is caller-owned (zero-initialised is empty;
+ * val_table_destroy frees it); rows own nothing (their strings are
+ * static or inline).
+ */
+#ifndef VAL_VALIDATE_H
+#define VAL_VALIDATE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/tn_error.h"
+#include "common/tn_text.h"
+
+typedef struct {
+    const char *group;  /* the case */
+    char name[96];      /* the row within it */
+    const char *unit;
+    double published, predicted;
+    double target;      /* the accuracy aimed at: |predicted/published - 1| */
+    double bound;       /* what the tests hold the row to: the target, or
+                           for a known miss (see note) the error it has */
+    bool calibration;   /* a constant was calibrated on this row */
+    const char *note;   /* what the model lacks where the target is missed, or NULL */
+} val_row_t;
+
+typedef struct {
+    val_row_t *rows;
+    size_t n, cap;
+} val_table_t;
+
+/* Multipliers on the shipped calibration constants (1: as shipped), for
+ * the sensitivity section. */
+typedef struct {
+    double gemm_efficiency, hbm_efficiency, activation_traffic, nvlink_efficiency;
+} val_knobs_t;
+
+extern const val_knobs_t val_knobs_shipped;
+
+/* Each appends its rows. `data` is the directory of the published tables
+ * (tests/data/published); the Megatron case also reads the shipped
+ * scenario workloads/scenarios/selene-megatron-39.1b.json, so run from
+ * the repository's root. Errors: a file that cannot be read or parsed, a
+ * simulation that fails. Times: megatron about a minute (six runs of 32 to
+ * 1,024 GPUs), the others well under a second. */
+int val_megatron(val_table_t *t, const val_knobs_t *k, const char *data, tn_error_t *err);
+int val_nccl8(val_table_t *t, const char *data, tn_error_t *err);
+int val_internode(val_table_t *t, tn_error_t *err);
+int val_astra(val_table_t *t, tn_error_t *err);
+
+/* The relative error of a row, predicted/published - 1. */
+double val_error(const val_row_t *r);
+
+/* Whether the row is within its target, and within its bound (0: equal). */
+bool val_row_on_target(const val_row_t *r);
+bool val_row_ok(const val_row_t *r);
+
+/* The rows as Markdown: one table per case with the error of each row and
+ * the mean and maximum absolute error of the case. O(rows). */
+void val_markdown(const val_table_t *t, tn_text_t *out);
+
+/* The rows as a JSON array of {case, row, unit, published, predicted,
+ * error, target, on_target, bound, calibration, note}. O(rows). */
+json_t *val_json(const val_table_t *t);
+
+void val_table_destroy(val_table_t *t);
+
+#endif
