@@ -27,6 +27,7 @@ SUBMAKE = $(MAKE) --no-print-directory $(if $(Q),-s)
 CLI_SRC  = sim/main.c $(wildcard sim/cli_*.c)
 LIB_SRC  = $(filter-out $(CLI_SRC),$(wildcard common/*.c sim/*.c topology/*.c workloads/*.c results/*.c))
 TEST_SRC = $(wildcard tests/*.c)
+VAL_OBJ  = $(BUILD)/validate/cases.o
 BENCH_SRC= $(wildcard bench/*.c)
 
 # Presets and server types are compiled in: the binary needs no data files.
@@ -46,8 +47,9 @@ BENCH_BIN= $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 LIB      = $(BUILD)/libtensim.a
 BIN      = $(BUILD)/tensim
 TESTBIN  = $(BUILD)/tests/check_all
+VALBIN   = $(BUILD)/validate/validate
 
-.PHONY: all check test bench sanitize demo install uninstall clean deps
+.PHONY: all check test bench validate sanitize demo install uninstall clean deps
 all: $(BIN)
 
 deps:
@@ -95,9 +97,13 @@ $(BIN): $(CLI_OBJ) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LIBS)
 
-$(TESTBIN): $(TEST_OBJ) $(LIB)
+$(TESTBIN): $(TEST_OBJ) $(VAL_OBJ) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(CHECK_LB) $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(VAL_OBJ) $(LIB) $(CHECK_LB) $(LIBS)
+
+$(VALBIN): $(BUILD)/validate/main.o $(VAL_OBJ) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/validate/main.o $(VAL_OBJ) $(LIB) $(LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -113,6 +119,13 @@ check test: deps
 bench: deps
 	$(Q)$(SUBMAKE) $(BENCH_BIN)
 	$(Q)for b in $(BENCH_BIN); do $$b || exit 1; done
+
+# tensim against published results (validate/validate.h): the tables as
+# Markdown on stdout, out/validation/validation.{json,md}; fails when a row
+# leaves its bound. A few minutes (the Megatron rows run five times over).
+validate: deps
+	$(Q)$(SUBMAKE) $(VALBIN)
+	$(Q)$(VALBIN) -o out/validation
 
 # The whole test suite under AddressSanitizer and UndefinedBehaviorSanitizer,
 # in a build tree of its own. Check runs each test in a child process; ASan

@@ -63,3 +63,24 @@ int sim_measure_collective(const topo_t *t, sim_net_model_t model, const sim_col
     sim_engine_destroy(&eng);
     return rc;
 }
+
+static void on_arrived(sim_engine_t *eng, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    *(sim_time_t *)ctx = sim_now(eng);
+}
+
+sim_time_t sim_measure_transfer(const topo_t *t, sim_net_model_t model, int32_t src, int32_t dst,
+                                uint64_t bytes)
+{
+    sim_engine_t eng;
+    sim_net_t net;
+    sim_engine_init(&eng);
+    TN_ASSERT(sim_net_init(&net, &eng, t, model, NULL) == 0);
+    sim_time_t at = 0;
+    sim_net_send(&net, src, dst, bytes, 0, 0, on_arrived, &at, 0);
+    sim_run(&eng, SIM_TIME_MAX);
+    sim_net_destroy(&net);
+    sim_engine_destroy(&eng);
+    return at;
+}

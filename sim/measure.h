@@ -26,6 +26,12 @@ typedef struct {
 int sim_measure_collective(const topo_t *t, sim_net_model_t model, const sim_coll_spec_t *spec,
                            int32_t n, sim_measure_t *out, tn_error_t *err);
 
+/* When `bytes` sent alone from vertex src to vertex dst at time 0 have
+ * arrived (no software delay). O(hops), plus the routing tables' first
+ * use. */
+sim_time_t sim_measure_transfer(const topo_t *t, sim_net_model_t model, int32_t src, int32_t dst,
+                                uint64_t bytes);
+
 /* nccl-tests' bus bandwidth factor for op on n ranks: all-reduce
  * 2(n-1)/n; reduce-scatter, all-gather, all-to-all (n-1)/n; broadcast,
  * reduce 1. O(1). */

@@ -11,8 +11,10 @@
 static int32_t *nic_affinity(const topo_t *t)
 {
     int32_t ns = t->n_servers > 0 ? t->n_servers : 0, nv = t->n_vertices;
-    int32_t *gpus = tn_calloc((size_t)ns + 1, sizeof *gpus), *nics = tn_calloc((size_t)ns + 1, sizeof *nics);
-    int32_t *first_nic = tn_malloc(((size_t)ns + 1) * sizeof *first_nic), *out = tn_malloc(((size_t)nv + 1) * sizeof *out);
+    int32_t *gpus = tn_calloc((size_t)ns + 1, sizeof *gpus);
+    int32_t *nics = tn_calloc((size_t)ns + 1, sizeof *nics);
+    int32_t *first_nic = tn_malloc(((size_t)ns + 1) * sizeof *first_nic);
+    int32_t *out = tn_malloc(((size_t)nv + 1) * sizeof *out);
     for (int32_t s = 0; s <= ns; s++)
         first_nic[s] = -1;
     for (int32_t v = 0; v < nv; v++) {

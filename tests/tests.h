@@ -22,5 +22,6 @@ Suite *collective_suite(void);
 Suite *flow_suite(void);
 Suite *results_suite(void);
 Suite *cli_suite(void);
+Suite *validate_suite(void);
 
 #endif

@@ -37,15 +37,19 @@ void val_table_destroy(val_table_t *t)
 
 double val_error(const val_row_t *r) { return r->predicted / r->published - 1; }
 
-bool val_row_on_target(const val_row_t *r)
+/* Within `limit` of the published figure: a relative error, a factor, or
+ * (0) equality. */
+static bool within(const val_row_t *r, double limit)
 {
-    return r->target > 0 ? fabs(val_error(r)) <= r->target : r->predicted == r->published;
+    if (limit <= 0)
+        return r->predicted == r->published;
+    if (r->factor)
+        return r->predicted <= r->published * limit && r->predicted * limit >= r->published;
+    return fabs(val_error(r)) <= limit;
 }
 
-bool val_row_ok(const val_row_t *r)
-{
-    return r->bound > 0 ? fabs(val_error(r)) <= r->bound : r->predicted == r->published;
-}
+bool val_row_on_target(const val_row_t *r) { return within(r, r->target); }
+bool val_row_ok(const val_row_t *r) { return within(r, r->bound); }
 
 /* The data rows of a published CSV table (lines starting with a digit),
  * each line handed to row(). */
@@ -79,9 +83,11 @@ typedef struct {
 } megatron_ctx_t;
 
 static const char *const megatron_note_76b =
-    "over-predicted as pipelines deepen (pp 1 -3.7%, pp 2 +7%, pp 4 +14%): the tensor-parallel "
-    "all-reduces of 25-42 MB run 25-40% faster than nccl-tests measures at those sizes "
-    "(see the nccl8 case), and the SC21 runs' interleaving depth is not published";
+    "the error grows with pipeline depth (pp 1 rows within 1%, pp 2 +8%, pp 4 +16%), so "
+    "something that costs more with more stages is missing or too cheap: the SC21 runs' "
+    "interleaving depth is not published (tensim takes the fewest virtual stages, 3, and a "
+    "shallower one would add bubble), and tensim's tensor-parallel all-reduces of 25-42 MB run "
+    "25-40% faster than nccl-tests measures at those sizes (the nccl8 case)";
 
 static int megatron_row(void *vctx, const char *line, tn_error_t *err)
 {
@@ -132,7 +138,7 @@ static int megatron_row(void *vctx, const char *line, tn_error_t *err)
         r->target = r->bound = 0.10;
         r->calibration = params == 1.7;
         if (pp == 4) {
-            r->bound = 0.20;
+            r->bound = 0.25;
             r->note = megatron_note_76b;
         }
         json_decref(report);
@@ -222,7 +228,8 @@ static int nccl8_row(void *vctx, const char *line, tn_error_t *err)
         r->predicted = busbw;
         r->calibration = size == 8ull << 30;
         if (size < 64ull << 20) {
-            r->target = r->bound = 1; /* within a factor of 2: 0.5x to 2x */
+            r->factor = true;
+            r->target = r->bound = 2;
             continue;
         }
         r->target = r->bound = 0.15;
@@ -247,4 +254,188 @@ int val_nccl8(val_table_t *t, const char *data, tn_error_t *err)
     topo_destroy(&c.fab[0]);
     topo_destroy(&c.fab[1]);
     return rc;
+}
+
+/* ---- inter-node NCCL figures (hardware.md) ---- */
+
+/* A fabric of 2 servers, each one GPU with one NIC of `gbps` on a PCIe
+ * switch of `pcie_gbps`, on a 2-tier fat-tree of that rate. */
+static void one_gpu_servers(char *doc, size_t n, int gbps, int pcie_gbps)
+{
+    snprintf(doc, n,
+             "{\"kind\": \"fat-tree\", \"servers\": 2, \"server\": {\"name\": \"1gpu\", \"gpus\": 1, "
+             "\"pcie\": {\"switches\": 1, \"bw_gbps\": %d, \"latency_ns\": 150, \"gpus\": [0], "
+             "\"sockets\": [0]}, \"cpu\": {\"sockets\": 1, \"cores_per_socket\": 8}, \"nics\": "
+             "{\"count\": 1, \"bw_gbps\": %d, \"latency_ns\": 150, \"pcie\": [0]}}, \"fabric\": "
+             "{\"tiers\": 2, \"radix\": 8, \"bw_gbps\": %d, \"latency_ns\": 150}}",
+             pcie_gbps, gbps, gbps);
+}
+
+static const char *const internode_note_hier =
+    "tensim's hierarchical all-reduce runs its three phases (inside, across, inside) one after "
+    "another; NCCL runs rings through both servers, one per NIC, which overlap them";
+
+int val_internode(val_table_t *t, tn_error_t *err)
+{
+    static const struct {
+        const char *name;
+        double published;
+        int ranks, nic_gbps, pcie_gbps;
+    } cases[] = {
+        {"DGX A100 x 2, 8 HDR NICs each (nccl #812)", 192, 16, 0, 0},
+        {"one HDR NIC, 200 Gbps (nccl #412)", 24, 2, 200, 252},
+        {"one NDR NIC, 400 Gbps (nccl-tests #290, #267: 46-48)", 47, 2, 400, 504},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char doc[1024];
+        if (cases[i].nic_gbps)
+            one_gpu_servers(doc, sizeof doc, cases[i].nic_gbps, cases[i].pcie_gbps);
+        else
+            snprintf(doc, sizeof doc, "{\"preset\": \"selene-a100\", \"set\": {\"servers\": 2}}");
+        topo_t fab;
+        if (build_fabric(doc, &fab, err)) {
+            topo_destroy(&fab);
+            return -1;
+        }
+        double busbw = allreduce_busbw(&fab, cases[i].ranks, 1ull << 30, err);
+        topo_destroy(&fab);
+        if (busbw < 0)
+            return -1;
+        val_row_t *r = add_row(t, "internode", "busbw GB/s");
+        snprintf(r->name, sizeof r->name, "all-reduce 1 GiB, %s", cases[i].name);
+        r->published = cases[i].published;
+        r->predicted = busbw;
+        r->target = r->bound = 0.15;
+        if (!cases[i].nic_gbps) {
+            r->bound = 0.25;
+            r->note = internode_note_hier;
+        }
+    }
+    return 0;
+}
+
+/* ---- ASTRA-sim's analytical backend ---- */
+
+/* 1 MiB from rank 1 to rank 4 of 16, links of 50 GiB/s (ASTRA-sim's GB/s
+ * is 2^30 bytes a second) and 500 ns: on a ring (3 hops), through one
+ * switch (2 hops), fully connected (1 hop). ASTRA-sim reports whole ns. */
+int val_astra(val_table_t *t, tn_error_t *err)
+{
+    (void)err;
+    static const struct {
+        const char *name;
+        double ns;
+    } refs[] = {{"ring", 21031}, {"switch", 20531}, {"fully connected", 20031}};
+    const uint64_t bps = 50ull * (1ull << 30) * 8, lat = 500000;
+    for (int k = 0; k < 3; k++) {
+        topo_t g;
+        topo_init(&g);
+        int32_t v[16];
+        for (int i = 0; i < 16; i++)
+            v[i] = topo_add_vertex(&g, TOPO_GPU, -1, 0);
+        if (k == 0) {
+            for (int i = 0; i < 16; i++)
+                topo_add_cable(&g, v[i], v[(i + 1) % 16], bps, lat, TOPO_TIER_TORUS);
+        } else if (k == 1) {
+            int32_t sw = topo_add_vertex(&g, TOPO_LEAF, -1, 0);
+            for (int i = 0; i < 16; i++)
+                topo_add_cable(&g, v[i], sw, bps, lat, TOPO_TIER_HOST);
+        } else {
+            for (int i = 0; i < 16; i++)
+                for (int j = i + 1; j < 16; j++)
+                    topo_add_cable(&g, v[i], v[j], bps, lat, TOPO_TIER_TORUS);
+        }
+        TN_ASSERT(topo_finalize(&g, NULL) == 0);
+        sim_time_t ps = sim_measure_transfer(&g, SIM_NET_ANALYTIC, v[1], v[4], 1ull << 20);
+        topo_destroy(&g);
+        val_row_t *r = add_row(t, "astra", "ns");
+        snprintf(r->name, sizeof r->name, "1 MiB, rank 1 to 4 of 16, %s", refs[k].name);
+        r->published = refs[k].ns;
+        r->predicted = floor((double)ps / 1000); /* whole ns, as ASTRA-sim prints */
+    }
+    return 0;
+}
+
+/* ---- output ---- */
+
+static void put_num(tn_text_t *o, double x)
+{
+    if (x >= 1000)
+        tn_text_put(o, "%.0f", x);
+    else
+        tn_text_put(o, "%.4g", x);
+}
+
+static const char *const group_titles[][2] = {
+    {"megatron", "Megatron-LM SC21 Table 1 on selene-a100 (TFLOP/s per GPU; target 10%)"},
+    {"nccl8", "nccl-tests all-reduce on one 8-GPU server (busbw GB/s; target 15% from 64 MiB, "
+              "a factor of 2 below)"},
+    {"internode", "NVIDIA's inter-node NCCL figures (busbw GB/s; target 15%)"},
+    {"astra", "ASTRA-sim analytical-backend reference delays (ns; target: equal)"},
+};
+
+void val_markdown(const val_table_t *t, tn_text_t *out)
+{
+    for (size_t g = 0; g < sizeof group_titles / sizeof group_titles[0]; g++) {
+        double sum = 0, max = 0;
+        size_t n = 0, miss = 0;
+        for (size_t i = 0; i < t->n; i++) {
+            const val_row_t *r = &t->rows[i];
+            if (strcmp(r->group, group_titles[g][0]))
+                continue;
+            if (n++ == 0)
+                tn_text_put(out, "### %s\n\n| case | published | tensim | error | |\n|---|---|---|---|---|\n",
+                            group_titles[g][1]);
+            double e = val_error(r);
+            sum += fabs(e);
+            if (fabs(e) > max)
+                max = fabs(e);
+            tn_text_put(out, "| ");
+            tn_text_put_escaped(out, r->name, TN_ESC_MARKDOWN);
+            tn_text_put(out, " | ");
+            put_num(out, r->published);
+            tn_text_put(out, " | ");
+            put_num(out, r->predicted);
+            tn_text_put(out, " | %+.1f%% | %s |\n", 100 * e,
+                        r->calibration           ? "calibrated here"
+                        : val_row_on_target(r)   ? ""
+                                                 : (miss++, "**missed**"));
+        }
+        if (n)
+            tn_text_put(out, "\n%zu rows: mean |error| %.1f%%, max %.1f%%; %zu missed the target.\n\n",
+                        n, 100 * sum / (double)n, 100 * max, miss);
+    }
+    bool any = false;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->rows[i].note && !val_row_on_target(&t->rows[i])) {
+            if (!any)
+                tn_text_put(out, "Where a target is missed, what the model lacks:\n\n");
+            any = true;
+            tn_text_put(out, "- %s: %s.\n", t->rows[i].name, t->rows[i].note);
+        }
+    if (any)
+        tn_text_put(out, "\n");
+}
+
+json_t *val_json(const val_table_t *t)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < t->n; i++) {
+        const val_row_t *r = &t->rows[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "case", json_string(r->group));
+        json_object_set_new(o, "row", json_string(r->name));
+        json_object_set_new(o, "unit", json_string(r->unit));
+        json_object_set_new(o, "published", json_real(r->published));
+        json_object_set_new(o, "predicted", json_real(r->predicted));
+        json_object_set_new(o, "error", json_real(val_error(r)));
+        json_object_set_new(o, "target", json_real(r->target));
+        json_object_set_new(o, "target_is_factor", json_boolean(r->factor));
+        json_object_set_new(o, "on_target", json_boolean(val_row_on_target(r)));
+        json_object_set_new(o, "bound", json_real(r->bound));
+        json_object_set_new(o, "calibration", json_boolean(r->calibration));
+        json_object_set_new(o, "note", r->note ? json_string(r->note) : json_null());
+        json_array_append_new(a, o);
+    }
+    return a;
 }

@@ -38,6 +38,7 @@ typedef struct {
     double target;      /* the accuracy aimed at: |predicted/published - 1| */
     double bound;       /* what the tests hold the row to: the target, or
                            for a known miss (see note) the error it has */
+    bool factor;        /* target and bound are factors: within 1/f to f x */
     bool calibration;   /* a constant was calibrated on this row */
     const char *note;   /* what the model lacks where the target is missed, or NULL */
 } val_row_t;

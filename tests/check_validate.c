@@ -1,0 +1,118 @@
+/* tests/check_validate.c — tensim against published results
+ * (validate/validate.h): every row within its bound, so a change that
+ * makes any prediction worse than it is now fails here. The bound is the
+ * target (10% for the Megatron rows, 15% for the NCCL figures from 64 MiB
+ * up, a factor of 2 below, equality for ASTRA-sim's delays) except on the
+ * rows the model is known to miss, which are held to the error they have
+ * (each names what the model lacks; docs/validation.md). */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "validate/validate.h"
+#include "tests/tests.h"
+
+#define DATA "tests/data/published"
+
+static void all_within_bounds(const val_table_t *t, size_t rows)
+{
+    ck_assert_uint_eq(t->n, rows);
+    for (size_t i = 0; i < t->n; i++) {
+        const val_row_t *r = &t->rows[i];
+        ck_assert_msg(val_row_ok(r), "%s: %.4g against %.4g published (%+.1f%%, bound %g%s)",
+                      r->name, r->predicted, r->published, 100 * val_error(r), r->bound,
+                      r->factor ? "x" : "");
+        /* a row off target says why */
+        ck_assert_msg(val_row_on_target(r) || r->note, "%s misses with no note", r->name);
+    }
+}
+
+/* Six Megatron-LM runs of 32 to 1,024 GPUs on selene-a100 (about 40 s). */
+START_TEST(megatron_sc21_rows)
+{
+    val_table_t t = {0};
+    tn_error_t err = {0};
+    ck_assert_msg(val_megatron(&t, &val_knobs_shipped, DATA, &err) == 0, "%s", err.msg);
+    all_within_bounds(&t, 6);
+    ck_assert(t.rows[0].calibration); /* 1.7B: activation_traffic was calibrated on it */
+    ck_assert_double_eq_tol(t.rows[0].predicted, 137, 1.5);
+    val_table_destroy(&t);
+}
+END_TEST
+
+START_TEST(nccl_8gpu_curves)
+{
+    val_table_t t = {0};
+    tn_error_t err = {0};
+    ck_assert_msg(val_nccl8(&t, DATA, &err) == 0, "%s", err.msg);
+    all_within_bounds(&t, 48);
+    val_table_destroy(&t);
+}
+END_TEST
+
+START_TEST(internode_figures)
+{
+    val_table_t t = {0};
+    tn_error_t err = {0};
+    ck_assert_msg(val_internode(&t, &err) == 0, "%s", err.msg);
+    all_within_bounds(&t, 3);
+    val_table_destroy(&t);
+}
+END_TEST
+
+/* ASTRA-sim's delays, to the nanosecond: hops x 500 ns + 1 MiB / 50 GiB/s. */
+START_TEST(astra_sim_delays)
+{
+    val_table_t t = {0};
+    tn_error_t err = {0};
+    ck_assert_int_eq(val_astra(&t, &err), 0);
+    all_within_bounds(&t, 3);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_double_eq(t.rows[i].predicted, floor((3 - (double)i) * 500 + 19531.25));
+    val_table_destroy(&t);
+}
+END_TEST
+
+/* The outputs: Markdown names every case and flags misses; JSON has one
+ * object per row with the keys docs/validation.md lists. */
+START_TEST(outputs)
+{
+    val_table_t t = {0};
+    tn_error_t err = {0};
+    ck_assert_int_eq(val_astra(&t, &err), 0);
+    ck_assert_int_eq(val_internode(&t, &err), 0);
+    tn_text_t md = {0};
+    val_markdown(&t, &md);
+    ck_assert_ptr_nonnull(strstr(md.s, "| 1 MiB, rank 1 to 4 of 16, ring | 21031 | 21031 | +0.0% |  |"));
+    ck_assert_ptr_nonnull(strstr(md.s, "3 rows: mean |error| 0.0%, max 0.0%; 0 missed the target."));
+    ck_assert_ptr_nonnull(strstr(md.s, "**missed**"));
+    ck_assert_ptr_nonnull(strstr(md.s, "Where a target is missed, what the model lacks:"));
+    json_t *j = val_json(&t);
+    ck_assert_uint_eq(json_array_size(j), 6);
+    json_t *r0 = json_array_get(j, 0);
+    static const char *const keys[] = {"case", "row", "unit", "published", "predicted", "error",
+                                       "target", "target_is_factor", "on_target", "bound",
+                                       "calibration", "note"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        ck_assert_ptr_nonnull(json_object_get(r0, keys[k]));
+    ck_assert_uint_eq(json_object_size(r0), sizeof keys / sizeof keys[0]);
+    json_decref(j);
+    free(md.s);
+    val_table_destroy(&t);
+}
+END_TEST
+
+Suite *validate_suite(void)
+{
+    Suite *s = suite_create("validate");
+    TCase *tc = tcase_create("published");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, astra_sim_delays);
+    tcase_add_test(tc, internode_figures);
+    tcase_add_test(tc, nccl_8gpu_curves);
+    tcase_add_test(tc, outputs);
+    tcase_add_test(tc, megatron_sc21_rows);
+    suite_add_tcase(s, tc);
+    return s;
+}
