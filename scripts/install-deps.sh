@@ -4,7 +4,9 @@
 # exact apt-get command and exits 1.
 set -eu
 
-pkgs="gcc make pkg-config libigraph-dev libgsl-dev libjansson-dev check libsubunit-dev"
+# libsimgrid-dev: test-only, for the flow model's comparison with SimGrid
+# (validate/simgrid.c).
+pkgs="gcc make pkg-config libigraph-dev libgsl-dev libjansson-dev check libsubunit-dev libsimgrid-dev"
 
 missing=""
 for p in $pkgs; do

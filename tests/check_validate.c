@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "validate/validate.h"
 #include "tests/tests.h"
@@ -103,6 +104,35 @@ START_TEST(outputs)
 }
 END_TEST
 
+/* The flow model against SimGrid set to plain max-min, on a 1,024-host
+ * fat-tree and 10 to 1,000 flows, all at once and staggered: every
+ * completion time within 1e-6 relative (the 10,000-flow sets run in make
+ * validate). The comparison is its own program (validate/simgrid.c), as
+ * SimGrid runs once per process. */
+START_TEST(flow_model_matches_simgrid)
+{
+    const char *bin = getenv("TENSIM_SIMGRID_BIN");
+    ck_assert_msg(bin != NULL, "TENSIM_SIMGRID_BIN is not set (make check sets it)");
+    char out[] = "/tmp/tensim-simgrid-test-XXXXXX";
+    int fd = mkstemp(out);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s --hosts 1024 --flows 10,100,1000 -o %s > /dev/null", bin, out);
+    ck_assert_int_eq(system(cmd), 0);
+    json_error_t je;
+    json_t *rows = json_load_file(out, 0, &je);
+    unlink(out);
+    ck_assert_ptr_nonnull(rows);
+    ck_assert_uint_eq(json_array_size(rows), 6);
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        double d = json_number_value(json_object_get(json_array_get(rows, i), "max_relative_difference"));
+        ck_assert_msg(d <= 1e-6, "set %zu: %g", i, d);
+    }
+    json_decref(rows);
+}
+END_TEST
+
 Suite *validate_suite(void)
 {
     Suite *s = suite_create("validate");
@@ -112,6 +142,7 @@ Suite *validate_suite(void)
     tcase_add_test(tc, internode_figures);
     tcase_add_test(tc, nccl_8gpu_curves);
     tcase_add_test(tc, outputs);
+    tcase_add_test(tc, flow_model_matches_simgrid);
     tcase_add_test(tc, megatron_sc21_rows);
     suite_add_tcase(s, tc);
     return s;
