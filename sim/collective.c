@@ -492,15 +492,14 @@ static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
     for (int32_t i = 0; i < g; i++) {
         for (int32_t k = 0; k < s; k++)
             c->own_vertex[i * s + k] = vertex[k * g + i];
-        link_child(c, build(net, &(sim_coll_spec_t){.op = WL_COLL_ALLREDUCE,
-                                                    .algo = SIM_ALGO_RING,
-                                                    .bytes = sim_coll_chunk_bytes(spec->bytes, g, i),
-                                                    .chunk_bytes = spec->chunk_bytes,
-                                                    .channels = spec->channels,
-                                                    .intra_step_ps = spec->intra_step_ps,
-                                                    .inter_step_ps = spec->inter_step_ps},
-                           s, c->own_vertex + i * s, c),
-                   s + i);
+        /* the rail's ring: the whole spec (latencies, wire factor), its
+         * own share, no per-call latency (paid once, at the top) */
+        sim_coll_spec_t rail = *spec;
+        rail.op = WL_COLL_ALLREDUCE;
+        rail.algo = SIM_ALGO_RING;
+        rail.bytes = sim_coll_chunk_bytes(spec->bytes, g, i);
+        rail.base_ps = 0;
+        link_child(c, build(net, &rail, s, c->own_vertex + i * s, c), s + i);
         for (int32_t k = 0; k < s; k++) {
             c->child[s + i]->to_parent[k] = k * g + i;
             c->where[1 * n + k * g + i] = s + i;

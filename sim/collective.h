@@ -23,14 +23,20 @@
  *  - hd: recursive halving then doubling (Rabenseifner) all-reduce, for a
  *    power-of-two n: log2 n exchanges of S/2, S/4, ... then back.
  *  - direct: all-to-all, every member sending S/n to every other at once.
+ *  - nvls: all-reduce on an NVSwitch that reduces in the network (NVLink
+ *    SHARP): member j owns shard j and, chunk by chunk, loads it reduced
+ *    through the switch and stores it to the multicast group; S (1 + 1/n)
+ *    each way per GPU link. Its own latency (nvls_base_ps), no per-step
+ *    delay, and no protocol wire factor (NCCL runs it with Simple only).
  *  - hier: all-reduce inside each server first (ring reduce-scatter), then
  *    across servers, one ring per local GPU index (a rail) on the S/g it
  *    holds, then back inside (ring all-gather); g GPUs per server. Only the
  *    rails use `channels`; the phases inside a server are single rings.
  *    (tree, hd and direct take no channels.)
- * Every transfer carries a software delay: the per-step latency of the
- * link class it crosses (inside a server or across the network), and
- * every member waits the per-call base latency before its first step.
+ * Every transfer but nvls's carries a software delay, the per-step
+ * latency of the link class it crosses (inside a server or across the
+ * network), and moves wire_per_byte bytes per byte of data; every member
+ * waits the per-call base latency before its first step.
  * These latencies are data (sim/data/nccl.json), not code.
  *
  * Ownership: sim_coll_new() returns a collective that frees itself once
@@ -71,9 +77,11 @@ typedef struct {
     double nvls_efficiency;     /* nvls: share of link rate multimem reaches (0: 1) */
 } sim_coll_spec_t;
 
-/* The algorithm AUTO means for this operation on these members: hier for
- * an all-reduce over several servers with equal GPU counts, ring for the
- * other reductions and gathers, direct for all-to-all. O(n + servers). */
+/* The algorithm AUTO means for this operation on these members: nvls for
+ * an all-reduce whose members all hang off one NVSwitch that reduces in
+ * the network, hier for an all-reduce over several servers with equal GPU
+ * counts, ring for the other reductions and gathers, direct for
+ * all-to-all. O(n x degree + servers). */
 sim_algo_t sim_coll_pick(const sim_net_t *net, wl_coll_t op, int32_t n, const int32_t *vertex);
 
 /* Whether `algo` can run `op` on n members: 0, or -1 with a message

@@ -26,7 +26,10 @@ int sim_latency_apply(const char *protocol, sim_coll_spec_t *spec, tn_error_t *e
     spec->inter_step_ps = us_to_ps(json_object_get(p, "inter_step_us"));
     spec->wire_per_byte = json_number_value(json_object_get(p, "wire_bytes_per_byte"));
     json_t *nvls = json_object_get(doc, "nvls");
-    spec->nvls_base_ps = us_to_ps(json_object_get(nvls, "base_us"));
+    /* NVLS keeps its own latency whatever the protocol, unless the
+     * protocol says otherwise (none: no software latency at all) */
+    json_t *own = json_object_get(p, "nvls_base_us");
+    spec->nvls_base_ps = us_to_ps(own ? own : json_object_get(nvls, "base_us"));
     spec->nvls_chunk_bytes = (uint64_t)json_integer_value(json_object_get(nvls, "chunk_bytes"));
     spec->nvls_slots = (uint32_t)json_integer_value(json_object_get(nvls, "slots"));
     spec->nvls_efficiency = json_number_value(json_object_get(nvls, "efficiency"));

@@ -5,9 +5,45 @@
 
 #include "common/tn_hash.h"
 
-/* By vertex: the NIC of each GPU in a server with NICs (the i-th of g
- * GPUs, in vertex order, gets the (i x nics / g)-th NIC), else -1.
- * O(vertices). */
+/* The PCIe switch GPU or NIC v hangs off, or -1. O(degree). */
+static int32_t pcie_switch_of(const topo_t *t, int32_t v)
+{
+    for (int32_t i = t->out_off[v]; i < t->out_off[v + 1]; i++) {
+        int32_t w = t->edst[t->out_edge[i]];
+        if (t->kind[w] == TOPO_PCIE_SWITCH)
+            return w;
+    }
+    return -1;
+}
+
+/* Of the k vertices of `kind` cabled to switch p, in id order: the j-th
+ * (or, with j < 0, the position of vertex v among them), or -1. Sets *k.
+ * O(degree of p). */
+static int32_t pick_on_switch(const topo_t *t, int32_t p, topo_kind_t kind, int32_t j, int32_t v,
+                              int32_t *k)
+{
+    int32_t at = 0, found = -1, pos = -1;
+    /* cables come in pairs of directed edges; count each neighbour once,
+     * in the order the builder added them (ids ascending) */
+    for (int32_t i = t->out_off[p]; i < t->out_off[p + 1]; i++) {
+        int32_t w = t->edst[t->out_edge[i]];
+        if (t->kind[w] != kind)
+            continue;
+        if (at == j)
+            found = w;
+        if (w == v)
+            pos = at;
+        at++;
+    }
+    *k = at;
+    return j >= 0 ? found : pos;
+}
+
+/* By vertex: the NIC of each GPU in a server with NICs, else -1. The
+ * nearest: a NIC on the GPU's own PCIe switch when there is one (the
+ * r-th of a switch's G GPUs gets its (r x N / G)-th of N NICs); else, by
+ * order in the server, the i-th of g GPUs gets NIC i x nics / g.
+ * O(vertices x degree). */
 static int32_t *nic_affinity(const topo_t *t)
 {
     int32_t ns = t->n_servers > 0 ? t->n_servers : 0, nv = t->n_vertices;
@@ -40,6 +76,13 @@ static int32_t *nic_affinity(const topo_t *t)
         if (s < 0 || s >= ns || t->kind[v] != TOPO_GPU || nics[s] == 0)
             continue;
         out[v] = first_nic[s] + (int32_t)((int64_t)seen[s]++ * nics[s] / gpus[s]);
+        int32_t p = pcie_switch_of(t, v), ng = 0, nn = 0;
+        if (p < 0)
+            continue;
+        int32_t r = pick_on_switch(t, p, TOPO_GPU, -1, v, &ng);
+        pick_on_switch(t, p, TOPO_NIC, -1, -1, &nn);
+        if (nn > 0 && r >= 0)
+            out[v] = pick_on_switch(t, p, TOPO_NIC, (int32_t)((int64_t)r * nn / ng), -1, &nn);
     }
     free(seen);
     free(gpus);

@@ -5,9 +5,11 @@
  * path picked by a hash of (source, destination, connection): like a
  * queue pair of InfiniBand, one connection keeps one path, and a
  * communication library spreads load by opening several (channels).
- * A GPU in a server with NICs has its own: the i-th of g GPUs uses NIC
- * i x nics / g, as NCCL binds each GPU to its nearest NIC; its traffic to
- * and from other servers goes through it.
+ * A GPU in a server with NICs has its own, the nearest, as NCCL binds
+ * each GPU to its nearest NIC: one on the GPU's PCIe switch (the r-th of
+ * a switch's G GPUs takes its (r N / G)-th of N NICs), else by order in
+ * the server (the i-th of g GPUs takes NIC i x nics / g). Its traffic to
+ * and from other servers goes through that NIC.
  * Paths are cached per connection (up to SIM_NET_PATH_CACHE of them). Models:
  *  - analytic (alpha-beta): the path's latency sum plus the bytes over the
  *    path's bottleneck capacity; no contention between transfers. Exact for

@@ -258,6 +258,12 @@ START_TEST(hier_allreduce_formula)
      * rails through one NIC of a PCIe switch's pair. Within 1 ps a step. */
     sim_time_t flow = run(&t, SIM_NET_FLOW, spec, 16);
     ck_assert(flow >= want && flow <= want + 16);
+    /* a protocol that doubles the bytes on the wire doubles them in every
+     * phase, the rails' too */
+    spec.wire_per_byte = 2;
+    nvs_step = 2 * 150000 + sim_serialize_ps(2 * (S / 8), 1855200000000ull);
+    net_step = 6 * 150000 + sim_serialize_ps(2 * (S / 16), 200000000000ull);
+    ck_assert_uint_eq(run(&t, SIM_NET_ANALYTIC, spec, 16), 7 * nvs_step + 2 * net_step + 7 * nvs_step);
     topo_destroy(&t);
     topo_spec_destroy(&s);
 }
@@ -335,7 +341,7 @@ END_TEST
 
 /* NVLS pipelined (flow model): each GPU's link carries S (1 + 1/n) each
  * way, so a large all-reduce takes S (1 + 1/n) / (efficiency B) plus the
- * latency and the pipeline's fill (a chunk's load, its store's two hops:
+ * pipeline's fill (no software latency here) (a chunk's load, its store's two hops:
  * about 3 chunk-times of 64, under 5%). A ring
  * carries 2 S (n-1)/n: NVLS must be faster by about that ratio. */
 START_TEST(nvls_streams_at_link_rate)
@@ -346,13 +352,16 @@ START_TEST(nvls_streams_at_link_rate)
     const uint64_t S = 1ull << 30;
     sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_AUTO, .bytes = S};
     ck_assert_int_eq(sim_latency_apply("none", &spec, NULL), 0);
-    double floor_ps = (double)S * 9 / 8 * 8 / spec.nvls_efficiency / (double)H100_BPS * 1e12 + 23e6;
+    ck_assert_uint_eq(spec.nvls_base_ps, 0); /* none: no software latency, NVLS's neither */
+    double floor_ps = (double)S * 9 / 8 * 8 / spec.nvls_efficiency / (double)H100_BPS * 1e12;
     double got = (double)run(&t, SIM_NET_FLOW, spec, 8);
     ck_assert_msg(got >= floor_ps && got <= floor_ps * 1.05, "%.0f ps against %.0f", got, floor_ps);
     spec.algo = SIM_ALGO_RING;
     double ring = (double)run(&t, SIM_NET_FLOW, spec, 8);
     double ring_floor = (double)S * 2 * 7 / 8 * 8 / (double)H100_BPS * 1e12;
     ck_assert(ring >= ring_floor && ring <= ring_floor * 1.01);
+    /* (9/8) / efficiency against 14/8: NVLS takes at most 0.75 of the ring */
+    ck_assert(got < 0.75 * ring);
     topo_destroy(&t);
     topo_spec_destroy(&s);
 }
@@ -392,6 +401,41 @@ START_TEST(nvls_only_on_a_sharp_switch)
 }
 END_TEST
 
+/* Each GPU's NIC is its nearest: one on its own PCIe switch, whatever the
+ * NICs' order. Here NIC 0 hangs off switch 1 and NIC 1 off switch 0, so
+ * GPUs 0-1 (switch 0) use NIC 1 and GPUs 2-3 use NIC 0 (by order alone
+ * GPU 0 would take NIC 0, across the socket). */
+START_TEST(gpus_use_their_nearest_nic)
+{
+    topo_spec_t s;
+    topo_t t;
+    test_fabric("{\"kind\": \"fat-tree\", \"servers\": 2, \"server\": {\"gpus\": 4, \"pcie\": "
+                "{\"switches\": 2, \"bw_gbps\": 252, \"latency_ns\": 150, \"gpus\": [0, 0, 1, 1], "
+                "\"sockets\": [0, 0]}, \"cpu\": {\"sockets\": 1, \"cores_per_socket\": 8}, "
+                "\"nics\": {\"count\": 2, \"bw_gbps\": 200, \"latency_ns\": 150, \"pcie\": [1, 0]}}, "
+                "\"fabric\": {\"tiers\": 2, \"radix\": 8, \"bw_gbps\": 200, \"latency_ns\": 150}}",
+                &s, &t);
+    sim_engine_t eng;
+    sim_net_t net;
+    sim_engine_init(&eng);
+    ck_assert_int_eq(sim_net_init(&net, &eng, &t, SIM_NET_FLOW, NULL), 0);
+    int32_t nic[2], k = 0;
+    for (int32_t v = 0; v < t.n_vertices && k < 2; v++)
+        if (t.kind[v] == TOPO_NIC && t.server[v] == t.server[t.gpus[0]])
+            nic[k++] = v;
+    ck_assert_int_eq(k, 2);
+    ck_assert_int_eq(net.nic_of[t.gpus[0]], nic[1]);
+    ck_assert_int_eq(net.nic_of[t.gpus[1]], nic[1]);
+    ck_assert_int_eq(net.nic_of[t.gpus[2]], nic[0]);
+    ck_assert_int_eq(net.nic_of[t.gpus[3]], nic[0]);
+    ck_assert_int_eq(net.nic_of[nic[0]], -1);
+    sim_net_destroy(&net);
+    sim_engine_destroy(&eng);
+    topo_destroy(&t);
+    topo_spec_destroy(&s);
+}
+END_TEST
+
 Suite *collective_suite(void)
 {
     Suite *s = suite_create("collective");
@@ -412,6 +456,7 @@ Suite *collective_suite(void)
     tcase_add_test(tc, nvls_one_chunk_formula);
     tcase_add_test(tc, nvls_streams_at_link_rate);
     tcase_add_test(tc, nvls_only_on_a_sharp_switch);
+    tcase_add_test(tc, gpus_use_their_nearest_nic);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -99,8 +99,12 @@ static int megatron_row(void *vctx, const char *line, tn_error_t *err)
         return tn_error_set(err, TN_EINPUT, "megatron_sc21_table1_part.csv: bad row: %s", line);
     unsigned long long dp = gpus / (tp * pp), per = layers / pp, v = 1;
     if (pp > 1) /* interleaved: the fewest virtual stages (at least 2) that divide a stage */
-        for (v = 2; per % v; v++)
+        for (v = 2; v < per && per % v; v++)
             ;
+    if (pp > 1 && per < 2)
+        return tn_error_set(err, TN_EINPUT,
+                            "megatron_sc21_table1_part.csv: %llu layers on %llu stages leave none "
+                            "to interleave", layers, pp);
     char sets[6][256];
     snprintf(sets[0], sizeof sets[0], "workload.model=megatron-%gb", params);
     snprintf(sets[1], sizeof sets[1],
@@ -138,7 +142,7 @@ static int megatron_row(void *vctx, const char *line, tn_error_t *err)
         r->target = r->bound = 0.10;
         r->calibration = params == 1.7;
         if (pp == 4) {
-            r->bound = 0.25;
+            r->bound = 0.20; /* +16.2% when written */
             r->note = megatron_note_76b;
         }
         json_decref(report);
@@ -234,7 +238,7 @@ static int nccl8_row(void *vctx, const char *line, tn_error_t *err)
         }
         r->target = r->bound = 0.15;
         if ((k == 0 && size <= 128ull << 20) || (k == 1 && size == 64ull << 20)) {
-            r->bound = k == 0 ? 0.30 : 0.20;
+            r->bound = k == 0 ? 0.29 : 0.20; /* +24-26%, +17% when written */
             r->note = nccl8_note_mid;
         }
     }
@@ -307,7 +311,7 @@ int val_internode(val_table_t *t, tn_error_t *err)
         r->predicted = busbw;
         r->target = r->bound = 0.15;
         if (!cases[i].nic_gbps) {
-            r->bound = 0.25;
+            r->bound = 0.26; /* -22.7% when written */
             r->note = internode_note_hier;
         }
     }

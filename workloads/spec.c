@@ -237,7 +237,11 @@ int wl_spec_parse(wl_spec_t *s, const json_t *block, const char *src, const char
                      tn_jobj_enum(&o, "gpu", false, wl_gpu_names, &gpu) < 0 ||
                      parse_gpu_set(s, &o) < 0
                  ? -1
-                 : parse_file_ref(s, &o, chakra ? "chakra" : "trace", chakra ? ".0.et" : "");
+                 : 0;
+        if (rc == 0 && gpu < 0 && json_object_get(block, "gpu_set"))
+            rc = tn_jobj_fail(&o, "gpu_set", "needs \"gpu\": the figures it overrides");
+        if (rc == 0)
+            rc = parse_file_ref(s, &o, chakra ? "chakra" : "trace", chakra ? ".0.et" : "");
         if (rc == 0 && gpu >= 0)
             s->gpu = tn_strdup(wl_gpu_names[gpu]);
     } else if (json_object_get(block, "generator")) {
