@@ -339,10 +339,10 @@ START_TEST(nvls_one_chunk_formula)
 }
 END_TEST
 
-/* NVLS pipelined (flow model): each GPU's link carries S (1 + 1/n) each
- * way, so a large all-reduce takes S (1 + 1/n) / (efficiency B) plus the
- * pipeline's fill (no software latency here) (a chunk's load, its store's two hops:
- * about 3 chunk-times of 64, under 5%). A ring
+/* NVLS pipelined (flow model, no software latency): each GPU's link
+ * carries S (1 + 1/n) each way, so a large all-reduce takes
+ * S (1 + 1/n) / (efficiency B) plus the pipeline's fill (a chunk's load
+ * and its store's two hops: about 3 chunk-times of 64, under 5%). A ring
  * carries 2 S (n-1)/n: NVLS must be faster by about that ratio. */
 START_TEST(nvls_streams_at_link_rate)
 {
