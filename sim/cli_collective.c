@@ -42,6 +42,22 @@ static int parse_size(const char *s, uint64_t *out)
     return 0;
 }
 
+/* The algorithm `algo` means for op on the first n GPUs of t (what auto
+ * picks, for the table's header). O(fabric) for the network it asks. */
+static int resolved_algo(const topo_t *t, wl_coll_t op, int32_t n, int algo)
+{
+    if (algo != SIM_ALGO_AUTO)
+        return algo;
+    sim_engine_t eng;
+    sim_net_t net;
+    sim_engine_init(&eng);
+    TN_ASSERT(sim_net_init(&net, &eng, t, SIM_NET_ANALYTIC, NULL) == 0);
+    int a = (int)sim_coll_pick(&net, op, n, t->gpus);
+    sim_net_destroy(&net);
+    sim_engine_destroy(&eng);
+    return a;
+}
+
 static int pick(const char *const *names, const char *s)
 {
     for (int i = 0; names[i]; i++)
@@ -219,9 +235,10 @@ int cli_collective(int argc, char **argv)
         free(js);
     } else if (rc == 0) {
         if (format == 0)
-            printf("# %s, %d ranks, %s model, %s protocol\n# %14s %12s %12s %12s\n", ops[op], n,
-                   sim_net_model_names[model], sim_protocol_names[proto], "size_bytes", "time_us",
-                   "algbw_gbs", "busbw_gbs");
+            printf("# %s, %d ranks, %s%s, %s model, %s protocol\n# %14s %12s %12s %12s\n",
+                   ops[op], n, sim_algo_names[resolved_algo(&t, (wl_coll_t)op, n, algo)],
+                   algo == SIM_ALGO_AUTO ? " (auto)" : "", sim_net_model_names[model],
+                   sim_protocol_names[proto], "size_bytes", "time_us", "algbw_gbs", "busbw_gbs");
         else
             printf("size_bytes,time_us,algbw_gbs,busbw_gbs\n");
         size_t i;

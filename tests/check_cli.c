@@ -1003,6 +1003,10 @@ static const struct {
     {{"collective", "--topo", "single-switch", "--op", "allreduce", "--algo", "hd", "--ranks",
       "6"},
      "hd needs a power of two ranks, not 6"},
+    {{"collective", "--topo", "single-switch", "--op", "allreduce", "--algo", "nvls"},
+     "nvls needs every rank on one NVSwitch that reduces in the network"},
+    {{"collective", "--topo", "single-switch", "--op", "allreduce", "--chunk-bytes", "8X"},
+     "--chunk-bytes: expected a size from 1 to 1T"},
     {{"collective", "--op", "allreduce"}, "--topo and --op are required"},
     {{"collective", "--topo", "nowhere-9000", "--op", "allreduce"}, "unknown preset"},
 };
