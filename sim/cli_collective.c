@@ -42,17 +42,17 @@ static int parse_size(const char *s, uint64_t *out)
     return 0;
 }
 
-/* The algorithm `algo` means for op on the first n GPUs of t (what auto
- * picks, for the table's header). O(fabric) for the network it asks. */
-static int resolved_algo(const topo_t *t, wl_coll_t op, int32_t n, int algo)
+/* The algorithm spec's means on the first n GPUs of t (what auto picks,
+ * for the table). O(fabric) for the network it asks. */
+static int resolved_algo(const topo_t *t, const sim_coll_spec_t *spec, int32_t n)
 {
-    if (algo != SIM_ALGO_AUTO)
-        return algo;
+    if (spec->algo != SIM_ALGO_AUTO)
+        return (int)spec->algo;
     sim_engine_t eng;
     sim_net_t net;
     sim_engine_init(&eng);
     TN_ASSERT(sim_net_init(&net, &eng, t, SIM_NET_ANALYTIC, NULL) == 0);
-    int a = (int)sim_coll_pick(&net, op, n, t->gpus);
+    int a = (int)sim_coll_pick(&net, spec, n, t->gpus);
     sim_net_destroy(&net);
     sim_engine_destroy(&eng);
     return a;
@@ -225,6 +225,7 @@ int cli_collective(int argc, char **argv)
         json_object_set_new(row, "time_us", json_real(us));
         json_object_set_new(row, "algbw_gbs", json_real(algbw));
         json_object_set_new(row, "busbw_gbs", json_real(algbw * sim_busbw_factor((wl_coll_t)op, n)));
+        json_object_set_new(row, "algorithm", json_string(sim_algo_names[resolved_algo(&t, &cs, n)]));
         json_array_append_new(rows, row);
         if (size > UINT64_MAX / 2)
             break;
@@ -235,12 +236,12 @@ int cli_collective(int argc, char **argv)
         free(js);
     } else if (rc == 0) {
         if (format == 0)
-            printf("# %s, %d ranks, %s%s, %s model, %s protocol\n# %14s %12s %12s %12s\n",
-                   ops[op], n, sim_algo_names[resolved_algo(&t, (wl_coll_t)op, n, algo)],
-                   algo == SIM_ALGO_AUTO ? " (auto)" : "", sim_net_model_names[model],
-                   sim_protocol_names[proto], "size_bytes", "time_us", "algbw_gbs", "busbw_gbs");
+            printf("# %s, %d ranks, %s algorithm, %s model, %s protocol\n# %14s %12s %12s %12s  %s\n",
+                   ops[op], n, sim_algo_names[algo], sim_net_model_names[model],
+                   sim_protocol_names[proto], "size_bytes", "time_us", "algbw_gbs", "busbw_gbs",
+                   "algorithm");
         else
-            printf("size_bytes,time_us,algbw_gbs,busbw_gbs\n");
+            printf("size_bytes,time_us,algbw_gbs,busbw_gbs,algorithm\n");
         size_t i;
         json_t *row;
         json_array_foreach(rows, i, row) {
@@ -248,10 +249,11 @@ int cli_collective(int argc, char **argv)
             double us = json_real_value(json_object_get(row, "time_us"));
             double alg = json_real_value(json_object_get(row, "algbw_gbs"));
             double bus = json_real_value(json_object_get(row, "busbw_gbs"));
+            const char *name = json_string_value(json_object_get(row, "algorithm"));
             if (format == 0)
-                printf("  %14llu %12.2f %12.2f %12.2f\n", size, us, alg, bus);
+                printf("  %14llu %12.2f %12.2f %12.2f  %s\n", size, us, alg, bus, name);
             else
-                printf("%llu,%.6g,%.6g,%.6g\n", size, us, alg, bus);
+                printf("%llu,%.6g,%.6g,%.6g,%s\n", size, us, alg, bus, name);
         }
     }
     json_decref(rows);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/tn_hash.h"
+#include "sim/latency.h"
 
 #define NVLS_MAX_CHUNKS 64 /* per shard: bounds the transfers of an nvls all-reduce */
 
@@ -128,15 +129,62 @@ static int32_t sharp_switch(const topo_t *t, int32_t n, const int32_t *vertex)
     return -1;
 }
 
-sim_algo_t sim_coll_pick(const sim_net_t *net, wl_coll_t op, int32_t n, const int32_t *vertex)
+/* Would NCCL's tuner take a ring through every member over the
+ * hierarchical all-reduce (standing in for its tree)? Both estimated
+ * with NCCL's Simple-protocol step latencies (the library's own model,
+ * whatever protocol the run uses) and the fabric's rates, g GPUs in each
+ * of the n/g servers:
+ *   ring: 2(n-1) inter-server steps, 2(n-1)/n S over the servers' NICs
+ *         together (one ring per GPU of a server, each through its NIC);
+ *   hier: 2(g-1) steps inside and 2(s-1) across, 2(g-1)/g S over a GPU's
+ *         NVLink and 2(s-1)/s S/g over its NIC.
+ * The ring wins for large messages on a few servers; its latency grows
+ * with every rank, so at thousands of ranks hier does. O(g x degree). */
+static bool ring_pays(const sim_net_t *net, uint64_t bytes, int32_t n, const int32_t *vertex,
+                      int32_t g)
+{
+    const topo_t *t = net->topo;
+    uint64_t nic_bps = 0, nvl_bps = 0;
+    int32_t nics = 0;
+    for (int32_t e = t->out_off[vertex[0]]; e < t->out_off[vertex[0] + 1]; e++)
+        if (t->tier[t->out_edge[e]] == TOPO_TIER_NVLINK && t->bps[t->out_edge[e]] > nvl_bps)
+            nvl_bps = t->bps[t->out_edge[e]];
+    for (int32_t i = 0; i < g; i++) {
+        int32_t nic = net->nic_of[vertex[i]];
+        bool seen = nic < 0;
+        for (int32_t j = 0; j < i && !seen; j++)
+            seen = net->nic_of[vertex[j]] == nic;
+        if (seen)
+            continue;
+        nics++;
+        for (int32_t e = t->out_off[nic]; e < t->out_off[nic + 1]; e++)
+            if (t->server[t->edst[t->out_edge[e]]] != t->server[nic] &&
+                t->bps[t->out_edge[e]] > nic_bps)
+                nic_bps = t->bps[t->out_edge[e]];
+    }
+    if (nics == 0 || nic_bps == 0 || nvl_bps == 0)
+        return false;
+    sim_coll_spec_t lat = {0};
+    TN_ASSERT(sim_latency_apply("simple", &lat, NULL) == 0);
+    double S = (double)bytes * 8, intra = (double)lat.intra_step_ps * 1e-12,
+           inter = (double)lat.inter_step_ps * 1e-12, sv = (double)n / g;
+    double ring = 2.0 * (n - 1) * inter + 2.0 * (n - 1) / n * S / ((double)nics * (double)nic_bps);
+    double hier = 2.0 * (g - 1) * intra + 2.0 * (sv - 1) * inter +
+                  2.0 * (g - 1) / g * S / (double)nvl_bps + 2.0 * (sv - 1) / sv * S / g / (double)nic_bps;
+    return ring < hier;
+}
+
+sim_algo_t sim_coll_pick(const sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
+                         const int32_t *vertex)
 {
     int32_t g = 0, s = 0;
+    wl_coll_t op = spec->op;
     if (op == WL_COLL_ALLTOALL)
         return SIM_ALGO_DIRECT;
     if (op == WL_COLL_ALLREDUCE && sharp_switch(net->topo, n, vertex) >= 0)
         return SIM_ALGO_NVLS;
     if (op == WL_COLL_ALLREDUCE && n > 1 && same_gpu_count(net->topo, n, vertex, &g, &s) && g > 1 &&
-        s > 1)
+        s > 1 && !ring_pays(net, spec->bytes, n, vertex, g))
         return SIM_ALGO_HIER;
     return SIM_ALGO_RING;
 }
@@ -144,7 +192,7 @@ sim_algo_t sim_coll_pick(const sim_net_t *net, wl_coll_t op, int32_t n, const in
 int sim_coll_check(const sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
                    const int32_t *vertex, tn_error_t *err)
 {
-    sim_algo_t a = spec->algo == SIM_ALGO_AUTO ? sim_coll_pick(net, spec->op, n, vertex) : spec->algo;
+    sim_algo_t a = spec->algo == SIM_ALGO_AUTO ? sim_coll_pick(net, spec, n, vertex) : spec->algo;
     if (spec->chunk_bytes) {
         /* the most chunks a node counts: every step of a ring over the whole buffer */
         uint64_t chunks = (spec->bytes + spec->chunk_bytes - 1) / spec->chunk_bytes;
@@ -367,21 +415,45 @@ static void link_child(sim_coll_t *c, sim_coll_t *ch, int32_t k)
 static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
                          const int32_t *vertex, sim_coll_t *parent)
 {
-    sim_algo_t a = spec->algo == SIM_ALGO_AUTO ? sim_coll_pick(net, spec->op, n, vertex) : spec->algo;
-    if (a == SIM_ALGO_RING && spec->channels > 1 && n > 1) {
-        /* channels: parallel rings over the same members, S/channels each */
+    sim_algo_t a = spec->algo == SIM_ALGO_AUTO ? sim_coll_pick(net, spec, n, vertex) : spec->algo;
+    int32_t g = 0, s = 0, channels = spec->channels;
+    bool rails = a == SIM_ALGO_RING && n > 1 && same_gpu_count(net->topo, n, vertex, &g, &s) &&
+                 g > 1 && s > 1;
+    if (rails && spec->algo == SIM_ALGO_AUTO && channels < g)
+        channels = g; /* as NCCL: at least a ring per GPU of a server, so every NIC carries one */
+    if (a == SIM_ALGO_RING && channels > 1 && n > 1) {
+        /* channels: parallel rings over the same members, S/channels each.
+         * Across servers (g GPUs each), channel k enters every server at
+         * its GPU k mod g and leaves at the one before: each ring crosses
+         * between servers through other GPUs, so other NICs */
         sim_coll_t *c = node(net, K_PAR, spec, n, vertex, parent);
-        c->n_child = spec->channels;
+        c->n_child = channels;
         c->child = tn_calloc((size_t)c->n_child, sizeof *c->child);
+        if (rails)
+            c->slot = tn_malloc((size_t)channels * (size_t)n * sizeof *c->slot);
         sim_coll_spec_t one = *spec;
         one.channels = 1;
         for (int32_t k = 0; k < c->n_child; k++) {
+            int32_t *order = NULL;
+            if (rails) {
+                order = tn_malloc((size_t)n * sizeof *order);
+                for (int32_t p = 0; p < n; p++) {
+                    int32_t m = p - p % g + (p % g + k) % g; /* position p -> member */
+                    order[p] = vertex[m];
+                    c->slot[(size_t)k * (size_t)n + (size_t)m] = p;
+                }
+            }
             link_child(c, ring_node(net, &one, spec->op,
-                                    sim_coll_chunk_bytes(spec->bytes, c->n_child, k), n, vertex, c),
+                                    sim_coll_chunk_bytes(spec->bytes, c->n_child, k), n,
+                                    order ? order : vertex, c),
                        k);
             c->child[k]->conn = (uint32_t)k; /* a channel is a connection of its own */
-            for (int32_t i = 0; i < n; i++)
-                c->child[k]->to_parent[i] = i;
+            if (order) {
+                TN_ASSERT(c->child[k]->own_vertex == NULL);
+                c->child[k]->own_vertex = order;
+            }
+            for (int32_t p = 0; p < n; p++)
+                c->child[k]->to_parent[p] = order ? p - p % g + (p % g + k) % g : p;
         }
         return c;
     }
@@ -465,7 +537,6 @@ static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
     }
     /* hier: per server a ring reduce-scatter of S, per local index a ring
      * all-reduce of S/g across servers, per server a ring all-gather of S */
-    int32_t g = 0, s = 0;
     TN_ASSERT(same_gpu_count(net->topo, n, vertex, &g, &s));
     sim_coll_t *c = node(net, K_HIER, spec, n, vertex, parent);
     c->n_child = s + g + s;
@@ -562,13 +633,19 @@ static void activate(sim_coll_t *c, int32_t m);
  * The top-level node is freed by the outermost entry point (leave()). */
 static void member_done(sim_coll_t *c, int32_t m);
 
+/* Member m of a parallel node is member par_slot(c, k, m) of child k. */
+static inline int32_t par_slot(const sim_coll_t *c, int32_t k, int32_t m)
+{
+    return c->slot ? c->slot[(size_t)k * (size_t)c->n + (size_t)m] : m;
+}
+
 static void child_done(sim_coll_t *c, sim_coll_t *ch, int32_t m)
 {
     if (c->kind == K_PAR) {
         /* done when done on every channel */
         int32_t all = 0;
         for (int32_t k = 0; k < c->n_child; k++)
-            all += state_of(c->child[k], m) == DONE;
+            all += state_of(c->child[k], par_slot(c, k, m)) == DONE;
         if (all == c->n_child)
             member_done(c, m);
         return;
@@ -1032,7 +1109,7 @@ static void activate(sim_coll_t *c, int32_t m)
         break;
     case K_PAR:
         for (int32_t k = 0; k < c->n_child; k++)
-            activate(c->child[k], m);
+            activate(c->child[k], par_slot(c, k, m));
         break;
     case K_TREE: {
         int32_t kid[2], nk = tree_children(c, m, kid), p = c->pos_of[m];

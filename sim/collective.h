@@ -9,7 +9,9 @@
  *    chunk c of step k once it has chunk c of step k-1 from member i-1,
  *    its previous send has finished and member i+1 has reached the
  *    collective (a late rank holds up its neighbours, as in NCCL).
- *    `channels` rings run side by side, each with S/channels. A ring whose
+ *    `channels` rings run side by side, each with S/channels; across
+ *    servers of g GPUs, channel k enters every server at its GPU k mod g
+ *    and leaves at the one before (so channels use different NICs). A ring whose
  *    members share one server follows the server's fastest links, as
  *    NCCL's ring search does: the cycle whose slowest hop is fastest
  *    (on a DGX-1, the double NVLinks 0-3-2-1-5-6-7-4, not rank order,
@@ -77,12 +79,14 @@ typedef struct {
     double nvls_efficiency;     /* nvls: share of link rate multimem reaches (0: 1) */
 } sim_coll_spec_t;
 
-/* The algorithm AUTO means for this operation on these members: nvls for
- * an all-reduce whose members all hang off one NVSwitch that reduces in
- * the network, hier for an all-reduce over several servers with equal GPU
- * counts, ring for the other reductions and gathers, direct for
- * all-to-all. O(n x degree + servers). */
-sim_algo_t sim_coll_pick(const sim_net_t *net, wl_coll_t op, int32_t n, const int32_t *vertex);
+/* The algorithm AUTO means for spec's operation and size on these
+ * members: nvls for an all-reduce whose members all hang off one NVSwitch
+ * that reduces in the network; for an all-reduce over several servers of
+ * g GPUs each, the ring (run with at least g channels) or hier, whichever
+ * NCCL's tuner would take (docs/collectives.md); ring for the other
+ * reductions and gathers, direct for all-to-all. O(n x degree + servers). */
+sim_algo_t sim_coll_pick(const sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
+                         const int32_t *vertex);
 
 /* Whether `algo` can run `op` on n members: 0, or -1 with a message
  * (hd needs a power of two, hier needs an all-reduce, chunks too many to

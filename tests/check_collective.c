@@ -378,8 +378,10 @@ START_TEST(nvls_only_on_a_sharp_switch)
     sim_engine_t eng;
     sim_engine_init(&eng);
     ck_assert_int_eq(sim_net_init(&net, &eng, &t, SIM_NET_FLOW, NULL), 0);
-    ck_assert_int_eq(sim_coll_pick(&net, WL_COLL_ALLREDUCE, 8, t.gpus), SIM_ALGO_NVLS);
-    ck_assert_int_eq(sim_coll_pick(&net, WL_COLL_ALLGATHER, 8, t.gpus), SIM_ALGO_RING);
+    sim_coll_spec_t ar = {.op = WL_COLL_ALLREDUCE, .bytes = 1 << 20}, ag = ar;
+    ag.op = WL_COLL_ALLGATHER;
+    ck_assert_int_eq(sim_coll_pick(&net, &ar, 8, t.gpus), SIM_ALGO_NVLS);
+    ck_assert_int_eq(sim_coll_pick(&net, &ag, 8, t.gpus), SIM_ALGO_RING);
     sim_net_destroy(&net);
     sim_engine_destroy(&eng);
     topo_destroy(&t);
@@ -388,7 +390,7 @@ START_TEST(nvls_only_on_a_sharp_switch)
     test_fabric("{\"preset\": \"selene-a100\", \"set\": {\"servers\": 1}}", &s, &t);
     sim_engine_init(&eng);
     ck_assert_int_eq(sim_net_init(&net, &eng, &t, SIM_NET_FLOW, NULL), 0);
-    ck_assert_int_eq(sim_coll_pick(&net, WL_COLL_ALLREDUCE, 8, t.gpus), SIM_ALGO_RING);
+    ck_assert_int_eq(sim_coll_pick(&net, &ar, 8, t.gpus), SIM_ALGO_RING);
     sim_coll_spec_t spec = {
         .op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_NVLS, .bytes = 1024, .channels = 1};
     tn_error_t err = {0};
@@ -436,6 +438,41 @@ START_TEST(gpus_use_their_nearest_nic)
 }
 END_TEST
 
+/* Across servers, auto runs NCCL's ring when its tuner would: one ring per
+ * GPU of a server, each entering a server at a different GPU, so every
+ * NIC carries one. Two DGX A100 (8 NICs of 200 Gbps each): 1 GiB takes the
+ * ring, whose bus bandwidth the NICs bound, 8 x 25 GB/s, and reaches 95%
+ * of it; 64 MiB stays with hier (the ring's 30 steps of 14 us cost more
+ * there than hier's slower phases). */
+START_TEST(ring_across_servers_uses_every_nic)
+{
+    topo_spec_t s;
+    topo_t t;
+    test_fabric("{\"preset\": \"selene-a100\", \"set\": {\"servers\": 2}}", &s, &t);
+    sim_engine_t eng;
+    sim_net_t net;
+    sim_engine_init(&eng);
+    ck_assert_int_eq(sim_net_init(&net, &eng, &t, SIM_NET_FLOW, NULL), 0);
+    sim_coll_spec_t big = {.op = WL_COLL_ALLREDUCE, .bytes = 1ull << 30}, mid = big;
+    mid.bytes = 64ull << 20;
+    ck_assert_int_eq(sim_coll_pick(&net, &big, 16, t.gpus), SIM_ALGO_RING);
+    ck_assert_int_eq(sim_coll_pick(&net, &mid, 16, t.gpus), SIM_ALGO_HIER);
+    sim_net_destroy(&net);
+    sim_engine_destroy(&eng);
+    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_AUTO, .bytes = 1ull << 30};
+    ck_assert_int_eq(sim_latency_apply("simple", &spec, NULL), 0);
+    double secs = (double)run(&t, SIM_NET_FLOW, spec, 16) * 1e-12;
+    double busbw = (double)spec.bytes / secs * 2 * 15 / 16;
+    ck_assert_msg(busbw <= 200e9 && busbw >= 0.95 * 200e9, "%.4g B/s", busbw);
+    /* one channel, the ranks' order: one NIC pair carries it all */
+    spec.algo = SIM_ALGO_RING;
+    secs = (double)run(&t, SIM_NET_FLOW, spec, 16) * 1e-12;
+    ck_assert((double)spec.bytes / secs * 2 * 15 / 16 <= 25e9);
+    topo_destroy(&t);
+    topo_spec_destroy(&s);
+}
+END_TEST
+
 Suite *collective_suite(void)
 {
     Suite *s = suite_create("collective");
@@ -457,6 +494,7 @@ Suite *collective_suite(void)
     tcase_add_test(tc, nvls_streams_at_link_rate);
     tcase_add_test(tc, nvls_only_on_a_sharp_switch);
     tcase_add_test(tc, gpus_use_their_nearest_nic);
+    tcase_add_test(tc, ring_across_servers_uses_every_nic);
     suite_add_tcase(s, tc);
     return s;
 }

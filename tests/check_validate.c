@@ -84,12 +84,16 @@ START_TEST(outputs)
     tn_error_t err = {0};
     ck_assert_int_eq(val_astra(&t, &err), 0);
     ck_assert_int_eq(val_internode(&t, &err), 0);
+    /* a row made to miss, with its reason */
+    t.rows[3].predicted = 2 * t.rows[3].published;
+    t.rows[3].note = "a test's reason";
     tn_text_t md = {0};
     val_markdown(&t, &md);
     ck_assert_ptr_nonnull(strstr(md.s, "| 1 MiB, rank 1 to 4 of 16, ring | 21031 | 21031 | +0.0% |  |"));
     ck_assert_ptr_nonnull(strstr(md.s, "3 rows: mean |error| 0.0%, max 0.0%; 0 missed the target."));
     ck_assert_ptr_nonnull(strstr(md.s, "**missed**"));
     ck_assert_ptr_nonnull(strstr(md.s, "Where a target is missed, what the model lacks:"));
+    ck_assert_ptr_nonnull(strstr(md.s, "a test's reason"));
     json_t *j = val_json(&t);
     ck_assert_uint_eq(json_array_size(j), 6);
     json_t *r0 = json_array_get(j, 0);

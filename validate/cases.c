@@ -275,10 +275,6 @@ static void one_gpu_servers(char *doc, size_t n, int gbps, int pcie_gbps)
              pcie_gbps, gbps, gbps);
 }
 
-static const char *const internode_note_hier =
-    "tensim's hierarchical all-reduce runs its three phases (inside, across, inside) one after "
-    "another; NCCL runs rings through both servers, one per NIC, which overlap them";
-
 int val_internode(val_table_t *t, tn_error_t *err)
 {
     static const struct {
@@ -310,10 +306,6 @@ int val_internode(val_table_t *t, tn_error_t *err)
         r->published = cases[i].published;
         r->predicted = busbw;
         r->target = r->bound = 0.15;
-        if (!cases[i].nic_gbps) {
-            r->bound = 0.26; /* -22.7% when written */
-            r->note = internode_note_hier;
-        }
     }
     return 0;
 }
