@@ -5,69 +5,8 @@
 #include <string.h>
 
 #include "common/tn_hash.h"
+#include "sim/coll_node.h"
 #include "sim/latency.h"
-
-#define NVLS_MAX_CHUNKS 64 /* per shard: bounds the transfers of an nvls all-reduce */
-
-/* The kinds of node a collective is built from. A ring or chain or hd or
- * direct node moves data; a parallel node runs children side by side
- * (channels); a hier node runs three phases of children. */
-typedef enum { K_RING, K_CHAIN, K_HD, K_DIRECT, K_PAR, K_HIER, K_TREE, K_NVLS } kind_t;
-
-enum { ABSENT, WAITING, ACTIVE, DONE }; /* member states */
-
-struct sim_coll {
-    kind_t kind;
-    sim_net_t *net;
-    const int32_t *vertex;  /* borrowed, or own_vertex */
-    int32_t *own_vertex;
-    int32_t n;
-    sim_coll_spec_t spec;
-    sim_coll_t *root;       /* the top-level collective */
-    sim_coll_t *parent;
-    int32_t *to_parent;     /* by member: index in the parent */
-    sim_coll_done_t done;   /* top level only */
-    void *done_ctx;
-    uint64_t done_tag;
-    uint8_t *state;
-    int32_t n_done;
-    int busy;               /* entry points on the stack (root only) */
-    /* ring and chain */
-    uint64_t data;          /* bytes this node moves in all */
-    uint32_t steps, chunks; /* steps, chunks per step */
-    uint32_t *sent, *recvd;
-    uint8_t *sending;
-    int32_t start;          /* chain: the member at position 0 */
-    int32_t dir;            /* chain: +1 or -1 around the ring */
-    /* hd */
-    uint32_t levels;        /* log2 n */
-    uint64_t *got;          /* by member: bit t set when step t arrived */
-    /* direct */
-    uint32_t *left;         /* by member: sends + receives not done */
-    /* ring inside one server: ring position -> member (perm) and back (inv),
-     * when the ring follows the server's fastest links; NULL otherwise */
-    int32_t *perm, *inv;
-    /* tree: binary tree over positions; pos_of[m], member_at[p] */
-    int32_t *pos_of, *member_at;
-    uint32_t *up_got;       /* by member x 2 children: chunks received from each */
-    uint32_t *down_sent;    /* by member x 2 children: chunks sent down to each */
-    uint32_t *down_got;     /* by member: chunks received from the parent */
-    /* par and hier */
-    uint32_t conn;          /* connection (channel) id of this node's transfers */
-    int32_t n_child;
-    sim_coll_t **child;
-    int32_t *where;         /* hier: by (phase, member): child index */
-    int32_t *slot;          /* hier: by (phase, member): index in that child */
-    uint8_t *phase;         /* hier: by member */
-    /* nvls: the switch; its buffer slots; by member j (the owner of shard
-     * j): chunks loaded (reduced and back at j) and stored (multicast to
-     * all), in order; by (member, chunk): transfers left in its load or
-     * store, UINT32_MAX once done; recvd: chunks received by multicast */
-    int32_t nvswitch;
-    uint32_t slots;
-    uint32_t *loaded, *stored, *load_left, *store_left;
-    int32_t n_here;         /* nvls: members that have arrived */
-};
 
 uint64_t sim_coll_chunk_bytes(uint64_t bytes, int64_t n, int64_t i)
 {
@@ -109,7 +48,7 @@ static bool same_gpu_count(const topo_t *t, int32_t n, const int32_t *vertex, in
 
 /* The NVSwitch that reduces in the network (TOPO_NVSWITCH_SHARP) every
  * member is cabled to, or -1. O(n x degree). */
-static int32_t sharp_switch(const topo_t *t, int32_t n, const int32_t *vertex)
+int32_t sim_coll_sharp_switch(const topo_t *t, int32_t n, const int32_t *vertex)
 {
     for (int32_t i = t->out_off[vertex[0]]; n > 1 && i < t->out_off[vertex[0] + 1]; i++) {
         int32_t sw = t->edst[t->out_edge[i]];
@@ -170,7 +109,8 @@ static bool ring_pays(const sim_net_t *net, uint64_t bytes, int32_t n, const int
            inter = (double)lat.inter_step_ps * 1e-12, sv = (double)n / g;
     double ring = 2.0 * (n - 1) * inter + 2.0 * (n - 1) / n * S / ((double)nics * (double)nic_bps);
     double hier = 2.0 * (g - 1) * intra + 2.0 * (sv - 1) * inter +
-                  2.0 * (g - 1) / g * S / (double)nvl_bps + 2.0 * (sv - 1) / sv * S / g / (double)nic_bps;
+                  2.0 * (g - 1) / g * S / (double)nvl_bps +
+                  2.0 * (sv - 1) / sv * S / g / (double)nic_bps;
     return ring < hier;
 }
 
@@ -181,7 +121,7 @@ sim_algo_t sim_coll_pick(const sim_net_t *net, const sim_coll_spec_t *spec, int3
     wl_coll_t op = spec->op;
     if (op == WL_COLL_ALLTOALL)
         return SIM_ALGO_DIRECT;
-    if (op == WL_COLL_ALLREDUCE && sharp_switch(net->topo, n, vertex) >= 0)
+    if (op == WL_COLL_ALLREDUCE && sim_coll_sharp_switch(net->topo, n, vertex) >= 0)
         return SIM_ALGO_NVLS;
     if (op == WL_COLL_ALLREDUCE && n > 1 && same_gpu_count(net->topo, n, vertex, &g, &s) && g > 1 &&
         s > 1 && !ring_pays(net, spec->bytes, n, vertex, g))
@@ -235,7 +175,7 @@ int sim_coll_check(const sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
     case SIM_ALGO_NVLS:
         if (spec->op != WL_COLL_ALLREDUCE)
             return tn_error_set(err, TN_EINPUT, "%s: nvls runs all-reduce only", op);
-        if (sharp_switch(net->topo, n, vertex) < 0)
+        if (sim_coll_sharp_switch(net->topo, n, vertex) < 0)
             return tn_error_set(err, TN_EINPUT,
                                 "nvls needs every rank on one NVSwitch that reduces in the "
                                 "network (a server with \"sharp\": true), and at least 2 ranks");
@@ -246,8 +186,8 @@ int sim_coll_check(const sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
     return tn_error_set(err, TN_EINPUT, "no algorithm");
 }
 
-static sim_coll_t *node(sim_net_t *net, kind_t kind, const sim_coll_spec_t *spec, int32_t n,
-                        const int32_t *vertex, sim_coll_t *parent)
+sim_coll_t *sim_coll_node(sim_net_t *net, kind_t kind, const sim_coll_spec_t *spec, int32_t n,
+                          const int32_t *vertex, sim_coll_t *parent)
 {
     sim_coll_t *c = tn_calloc(1, sizeof *c);
     c->kind = kind;
@@ -359,7 +299,7 @@ static sim_coll_t *ring_node(sim_net_t *net, const sim_coll_spec_t *spec, wl_col
                              uint64_t data, int32_t n, const int32_t *vertex, sim_coll_t *parent)
 {
     bool chain = op == WL_COLL_BROADCAST || op == WL_COLL_REDUCE;
-    sim_coll_t *c = node(net, chain ? K_CHAIN : K_RING, spec, n, vertex, parent);
+    sim_coll_t *c = sim_coll_node(net, chain ? K_CHAIN : K_RING, spec, n, vertex, parent);
     c->spec.op = op;
     c->data = data;
     uint64_t block = chain ? data : (data + (uint64_t)n - 1) / (uint64_t)n;
@@ -406,7 +346,7 @@ static inline uint8_t state_of(const sim_coll_t *c, int32_t m)
 static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
                          const int32_t *vertex, sim_coll_t *parent);
 
-static void link_child(sim_coll_t *c, sim_coll_t *ch, int32_t k)
+void sim_coll_link_child(sim_coll_t *c, sim_coll_t *ch, int32_t k)
 {
     c->child[k] = ch;
     ch->to_parent = tn_malloc((size_t)ch->n * sizeof *ch->to_parent);
@@ -426,7 +366,7 @@ static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
          * Across servers (g GPUs each), channel k enters every server at
          * its GPU k mod g and leaves at the one before: each ring crosses
          * between servers through other GPUs, so other NICs */
-        sim_coll_t *c = node(net, K_PAR, spec, n, vertex, parent);
+        sim_coll_t *c = sim_coll_node(net, K_PAR, spec, n, vertex, parent);
         c->n_child = channels;
         c->child = tn_calloc((size_t)c->n_child, sizeof *c->child);
         if (rails)
@@ -443,10 +383,9 @@ static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
                     c->slot[(size_t)k * (size_t)n + (size_t)m] = p;
                 }
             }
-            link_child(c, ring_node(net, &one, spec->op,
-                                    sim_coll_chunk_bytes(spec->bytes, c->n_child, k), n,
-                                    order ? order : vertex, c),
-                       k);
+            uint64_t share = sim_coll_chunk_bytes(spec->bytes, c->n_child, k);
+            const int32_t *members = order ? order : vertex;
+            sim_coll_link_child(c, ring_node(net, &one, spec->op, share, n, members, c), k);
             c->child[k]->conn = (uint32_t)k; /* a channel is a connection of its own */
             if (order) {
                 TN_ASSERT(c->child[k]->own_vertex == NULL);
@@ -459,44 +398,12 @@ static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
     }
     if (a == SIM_ALGO_RING)
         return ring_node(net, spec, spec->op, spec->bytes, n, vertex, parent);
-    if (a == SIM_ALGO_TREE && n > 1) {
-        /* double binary tree: two trees, S/2 each; the second numbers the
-         * positions backwards, so the leaves of one are the inner nodes of
-         * the other */
-        sim_coll_t *c = node(net, K_PAR, spec, n, vertex, parent);
-        c->n_child = 2;
-        c->child = tn_calloc(2, sizeof *c->child);
-        for (int32_t k = 0; k < 2; k++) {
-            sim_coll_t *t = node(net, K_TREE, spec, n, vertex, c);
-            t->data = sim_coll_chunk_bytes(spec->bytes, 2, k);
-            uint64_t chunks = spec->chunk_bytes && t->data > spec->chunk_bytes
-                                  ? (t->data + spec->chunk_bytes - 1) / spec->chunk_bytes
-                                  : 1;
-            TN_ASSERT(chunks <= UINT32_MAX); /* sim_coll_check refused more */
-            t->chunks = (uint32_t)chunks;
-            t->pos_of = tn_malloc((size_t)n * sizeof *t->pos_of);
-            t->member_at = tn_malloc((size_t)n * sizeof *t->member_at);
-            for (int32_t i = 0; i < n; i++) {
-                int32_t pos = k ? n - 1 - i : i;
-                t->pos_of[i] = pos;
-                t->member_at[pos] = i;
-            }
-            t->sent = tn_calloc((size_t)n, sizeof *t->sent); /* chunks sent up */
-            t->sending = tn_calloc((size_t)n, 1);
-            t->up_got = tn_calloc(2 * (size_t)n, sizeof *t->up_got);
-            t->down_sent = tn_calloc(2 * (size_t)n, sizeof *t->down_sent);
-            t->down_got = tn_calloc((size_t)n, sizeof *t->down_got);
-            t->conn = (uint32_t)k;
-            link_child(c, t, k);
-            for (int32_t i = 0; i < n; i++)
-                t->to_parent[i] = i;
-        }
-        return c;
-    }
+    if (a == SIM_ALGO_TREE && n > 1)
+        return sim_coll_tree_build(net, spec, n, vertex, parent);
     if (a == SIM_ALGO_TREE)
         return ring_node(net, spec, spec->op, spec->bytes, n, vertex, parent); /* one member */
     if (a == SIM_ALGO_HD) {
-        sim_coll_t *c = node(net, K_HD, spec, n, vertex, parent);
+        sim_coll_t *c = sim_coll_node(net, K_HD, spec, n, vertex, parent);
         while ((1 << c->levels) < n)
             c->levels++;
         c->sent = tn_calloc((size_t)n, sizeof *c->sent);
@@ -504,32 +411,10 @@ static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
         c->got = tn_calloc((size_t)n, sizeof *c->got);
         return c;
     }
-    if (a == SIM_ALGO_NVLS) {
-        /* shards of S/n in chunks of nvls_chunk_bytes, at most
-         * NVLS_MAX_CHUNKS of them (coarser chunks beyond: the pipeline's
-         * fill is one chunk in NVLS_MAX_CHUNKS of the time) */
-        sim_coll_t *c = node(net, K_NVLS, spec, n, vertex, parent);
-        c->nvswitch = sharp_switch(net->topo, n, vertex);
-        c->spec.base_ps = spec->nvls_base_ps;
-        if (!(c->spec.nvls_efficiency > 0))
-            c->spec.nvls_efficiency = 1;
-        uint64_t shard = (spec->bytes + (uint64_t)n - 1) / (uint64_t)n;
-        uint64_t k = spec->chunk_bytes ? spec->chunk_bytes : spec->nvls_chunk_bytes;
-        if (!k || k < (shard + NVLS_MAX_CHUNKS - 1) / NVLS_MAX_CHUNKS)
-            k = (shard + NVLS_MAX_CHUNKS - 1) / NVLS_MAX_CHUNKS;
-        c->chunks = shard > k ? (uint32_t)((shard + k - 1) / k) : 1;
-        c->slots = spec->nvls_slots ? spec->nvls_slots : 1;
-        c->recvd = tn_calloc((size_t)n, sizeof *c->recvd);
-        c->sending = tn_calloc((size_t)n, 1);
-        c->sent = tn_calloc(2 * (size_t)n, sizeof *c->sent);
-        c->loaded = tn_calloc((size_t)n, sizeof *c->loaded);
-        c->stored = tn_calloc((size_t)n, sizeof *c->stored);
-        c->load_left = tn_calloc((size_t)n * c->chunks, sizeof *c->load_left);
-        c->store_left = tn_calloc((size_t)n * c->chunks, sizeof *c->store_left);
-        return c;
-    }
+    if (a == SIM_ALGO_NVLS)
+        return sim_coll_nvls_build(net, spec, n, vertex, parent);
     if (a == SIM_ALGO_DIRECT) {
-        sim_coll_t *c = node(net, K_DIRECT, spec, n, vertex, parent);
+        sim_coll_t *c = sim_coll_node(net, K_DIRECT, spec, n, vertex, parent);
         c->left = tn_malloc((size_t)n * sizeof *c->left);
         for (int32_t i = 0; i < n; i++)
             c->left[i] = 2 * (uint32_t)(n - 1);
@@ -538,7 +423,7 @@ static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
     /* hier: per server a ring reduce-scatter of S, per local index a ring
      * all-reduce of S/g across servers, per server a ring all-gather of S */
     TN_ASSERT(same_gpu_count(net->topo, n, vertex, &g, &s));
-    sim_coll_t *c = node(net, K_HIER, spec, n, vertex, parent);
+    sim_coll_t *c = sim_coll_node(net, K_HIER, spec, n, vertex, parent);
     c->n_child = s + g + s;
     c->child = tn_calloc((size_t)c->n_child, sizeof *c->child);
     c->where = tn_malloc(3 * (size_t)n * sizeof *c->where);
@@ -549,10 +434,10 @@ static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
     sub.algo = SIM_ALGO_RING;
     sub.base_ps = 0;
     for (int32_t k = 0; k < s; k++) {
-        link_child(c, ring_node(net, &sub, WL_COLL_REDUCESCATTER, spec->bytes, g, vertex + k * g, c),
-                   k);
-        link_child(c, ring_node(net, &sub, WL_COLL_ALLGATHER, spec->bytes, g, vertex + k * g, c),
-                   s + g + k);
+        const int32_t *sv = vertex + k * g; /* server k's members */
+        wl_coll_t rs = WL_COLL_REDUCESCATTER, ag = WL_COLL_ALLGATHER;
+        sim_coll_link_child(c, ring_node(net, &sub, rs, spec->bytes, g, sv, c), k);
+        sim_coll_link_child(c, ring_node(net, &sub, ag, spec->bytes, g, sv, c), s + g + k);
         for (int32_t i = 0; i < g; i++) {
             c->child[k]->to_parent[i] = c->child[s + g + k]->to_parent[i] = k * g + i;
             c->where[0 * n + k * g + i] = k;
@@ -570,7 +455,7 @@ static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
         rail.algo = SIM_ALGO_RING;
         rail.bytes = sim_coll_chunk_bytes(spec->bytes, g, i);
         rail.base_ps = 0;
-        link_child(c, build(net, &rail, s, c->own_vertex + i * s, c), s + i);
+        sim_coll_link_child(c, build(net, &rail, s, c->own_vertex + i * s, c), s + i);
         for (int32_t k = 0; k < s; k++) {
             c->child[s + i]->to_parent[k] = k * g + i;
             c->where[1 * n + k * g + i] = s + i;
@@ -629,9 +514,6 @@ void sim_coll_free(sim_coll_t *c)
 
 static void activate(sim_coll_t *c, int32_t m);
 
-/* Member m of node c is done: tell the parent, or the caller at the top.
- * The top-level node is freed by the outermost entry point (leave()). */
-static void member_done(sim_coll_t *c, int32_t m);
 
 /* Member m of a parallel node is member par_slot(c, k, m) of child k. */
 static inline int32_t par_slot(const sim_coll_t *c, int32_t k, int32_t m)
@@ -647,20 +529,20 @@ static void child_done(sim_coll_t *c, sim_coll_t *ch, int32_t m)
         for (int32_t k = 0; k < c->n_child; k++)
             all += state_of(c->child[k], par_slot(c, k, m)) == DONE;
         if (all == c->n_child)
-            member_done(c, m);
+            sim_coll_member_done(c, m);
         return;
     }
     (void)ch;
     /* hier: the next phase, or done after the third */
     if (++c->phase[m] == 3) {
-        member_done(c, m);
+        sim_coll_member_done(c, m);
         return;
     }
     int p = c->phase[m];
     activate(c->child[c->where[p * c->n + m]], c->slot[p * c->n + m]);
 }
 
-static void member_done(sim_coll_t *c, int32_t m)
+void sim_coll_member_done(sim_coll_t *c, int32_t m)
 {
     TN_ASSERT(c->state[m] == ACTIVE);
     c->state[m] = DONE;
@@ -682,8 +564,8 @@ static inline sim_time_t step_delay(const sim_coll_t *c, int32_t a, int32_t b)
 /* Member a sends `bytes` of data to member b: on the wire, the protocol's
  * bytes for them (LL doubles them with flags), after the step's software
  * delay. */
-static void member_send(sim_coll_t *c, int32_t a, int32_t b, uint64_t bytes, sim_handler_t done,
-                        uint64_t tag)
+void sim_coll_member_send(sim_coll_t *c, int32_t a, int32_t b, uint64_t bytes, sim_handler_t done,
+                          uint64_t tag)
 {
     double f = c->spec.wire_per_byte;
     uint64_t wire = f > 1 ? (uint64_t)ceil((double)bytes * f) : bytes;
@@ -691,9 +573,9 @@ static void member_send(sim_coll_t *c, int32_t a, int32_t b, uint64_t bytes, sim
                  tag);
 }
 
-static void enter(sim_coll_t *c) { c->root->busy++; }
+void sim_coll_enter(sim_coll_t *c) { c->root->busy++; }
 
-static void leave(sim_coll_t *c)
+void sim_coll_leave(sim_coll_t *c)
 {
     sim_coll_t *r = c->root;
     if (--r->busy == 0 && sim_coll_finished(r))
@@ -718,14 +600,14 @@ static void ring_progress(sim_coll_t *c, int32_t m)
     int64_t block = ((int64_t)m - (int64_t)k % n + n) % n;
     uint64_t bytes = sim_coll_chunk_bytes(sim_coll_chunk_bytes(c->data, n, block), c->chunks, ch);
     c->sending[m] = 1;
-    member_send(c, m, next, bytes, on_ring_sent, (uint64_t)m);
+    sim_coll_member_send(c, m, next, bytes, on_ring_sent, (uint64_t)m);
 }
 
 static void ring_check(sim_coll_t *c, int32_t m)
 {
     uint32_t total = c->steps * c->chunks;
     if (c->state[m] == ACTIVE && c->sent[m] == total && c->recvd[m] == total)
-        member_done(c, m);
+        sim_coll_member_done(c, m);
 }
 
 /* Chain (broadcast, reduce): position q = (m - start) * dir mod n; q sends
@@ -743,7 +625,8 @@ static void chain_progress(sim_coll_t *c, int32_t m)
         c->state[next] < ACTIVE || (q > 0 && c->recvd[m] <= j))
         return;
     c->sending[m] = 1;
-    member_send(c, m, next, sim_coll_chunk_bytes(c->data, c->chunks, j), on_ring_sent, (uint64_t)m);
+    sim_coll_member_send(c, m, next, sim_coll_chunk_bytes(c->data, c->chunks, j), on_ring_sent,
+                         (uint64_t)m);
 }
 
 static void chain_check(sim_coll_t *c, int32_t m)
@@ -751,7 +634,7 @@ static void chain_check(sim_coll_t *c, int32_t m)
     int32_t q = chain_pos(c, m);
     if (c->state[m] == ACTIVE && c->sent[m] == (q < c->n - 1 ? c->chunks : 0) &&
         c->recvd[m] == (q > 0 ? c->chunks : 0))
-        member_done(c, m);
+        sim_coll_member_done(c, m);
 }
 
 static void on_ring_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
@@ -760,7 +643,7 @@ static void on_ring_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
     sim_coll_t *c = ctx;
     int32_t m = (int32_t)arg, n = c->n;
     int32_t next = c->kind == K_CHAIN ? (m + c->dir + n) % n : (m + 1) % n;
-    enter(c);
+    sim_coll_enter(c);
     c->sending[m] = 0;
     c->sent[m]++;
     c->recvd[next]++;
@@ -775,7 +658,7 @@ static void on_ring_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
         ring_check(c, next);
         ring_check(c, m);
     }
-    leave(c);
+    sim_coll_leave(c);
 }
 
 /* HD: step t < L exchanges S / 2^(t+1) with m ^ (n >> (t+1)) (halving);
@@ -801,14 +684,14 @@ static void hd_progress(sim_coll_t *c, int32_t m)
     uint32_t sh = t < c->levels ? t + 1 : 2 * c->levels - t;
     uint64_t bytes = c->spec.bytes >> sh;
     c->sending[m] = 1;
-    member_send(c, m, p, bytes, on_hd_sent, (uint64_t)m * 64 + t);
+    sim_coll_member_send(c, m, p, bytes, on_hd_sent, (uint64_t)m * 64 + t);
 }
 
 static void hd_check(sim_coll_t *c, int32_t m)
 {
     uint64_t all = c->levels ? (2 * c->levels == 64 ? ~0ull : (1ull << (2 * c->levels)) - 1) : 0;
     if (c->state[m] == ACTIVE && c->sent[m] == 2 * c->levels && c->got[m] == all)
-        member_done(c, m);
+        sim_coll_member_done(c, m);
 }
 
 static void on_hd_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
@@ -818,7 +701,7 @@ static void on_hd_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
     int32_t m = (int32_t)(arg / 64);
     uint32_t t = (uint32_t)(arg % 64);
     int32_t p = hd_peer(c, m, t);
-    enter(c);
+    sim_coll_enter(c);
     c->sending[m] = 0;
     c->sent[m]++;
     c->got[p] |= 1ull << t;
@@ -826,7 +709,7 @@ static void on_hd_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
     hd_progress(c, p);
     hd_check(c, p);
     hd_check(c, m);
-    leave(c);
+    sim_coll_leave(c);
 }
 
 /* Direct all-to-all: S/n from every member to every other, each transfer
@@ -841,10 +724,10 @@ static void direct_start(sim_coll_t *c, int32_t m)
         if (c->state[p] < ACTIVE)
             continue;
         /* m just became active: start m -> p and p -> m */
-        member_send(c, m, p, sim_coll_chunk_bytes(c->spec.bytes, n, p), on_direct_sent,
-                    (uint64_t)m * (uint64_t)n + (uint64_t)p);
-        member_send(c, p, m, sim_coll_chunk_bytes(c->spec.bytes, n, m), on_direct_sent,
-                    (uint64_t)p * (uint64_t)n + (uint64_t)m);
+        sim_coll_member_send(c, m, p, sim_coll_chunk_bytes(c->spec.bytes, n, p), on_direct_sent,
+                             (uint64_t)m * (uint64_t)n + (uint64_t)p);
+        sim_coll_member_send(c, p, m, sim_coll_chunk_bytes(c->spec.bytes, n, m), on_direct_sent,
+                             (uint64_t)p * (uint64_t)n + (uint64_t)m);
     }
 }
 
@@ -853,218 +736,12 @@ static void on_direct_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
     (void)eng;
     sim_coll_t *c = ctx;
     int32_t m = (int32_t)(arg / (uint64_t)c->n), p = (int32_t)(arg % (uint64_t)c->n);
-    enter(c);
+    sim_coll_enter(c);
     if (--c->left[m] == 0)
-        member_done(c, m);
+        sim_coll_member_done(c, m);
     if (--c->left[p] == 0)
-        member_done(c, p);
-    leave(c);
-}
-
-/* Tree (one of the two of a double binary tree): position p's children
- * are 2p+1 and 2p+2, its parent (p-1)/2. Reduce: a member sends chunk c
- * up once it has chunk c from every child. Broadcast: the root has chunk c
- * once reduced; another member once received from its parent; it then
- * sends chunk c to each child in turn. One send at a time per member, up
- * before down. */
-static void on_tree_sent(sim_engine_t *eng, void *ctx, uint64_t arg);
-
-static int32_t tree_children(const sim_coll_t *c, int32_t m, int32_t *kid)
-{
-    int32_t p = c->pos_of[m], k = 0;
-    for (int32_t q = 2 * p + 1; q <= 2 * p + 2 && q < c->n; q++)
-        kid[k++] = c->member_at[q];
-    return k;
-}
-
-/* Chunks member m has reduced from its whole subtree. */
-static uint32_t tree_reduced(const sim_coll_t *c, int32_t m, int32_t n_kid)
-{
-    uint32_t r = c->chunks;
-    for (int32_t k = 0; k < n_kid; k++)
-        if (c->up_got[2 * m + k] < r)
-            r = c->up_got[2 * m + k];
-    return r;
-}
-
-static void tree_progress(sim_coll_t *c, int32_t m)
-{
-    if (c->state[m] != ACTIVE || c->sending[m])
-        return;
-    int32_t kid[2], nk = tree_children(c, m, kid), p = c->pos_of[m];
-    uint32_t reduced = tree_reduced(c, m, nk);
-    if (p > 0 && c->sent[m] < c->chunks && reduced > c->sent[m]) {
-        int32_t up = c->member_at[(p - 1) / 2];
-        if (c->state[up] < ACTIVE)
-            return;
-        c->sending[m] = 1;
-        member_send(c, m, up, sim_coll_chunk_bytes(c->data, c->chunks, c->sent[m]), on_tree_sent,
-                    (uint64_t)m * 4 + 2);
-        return;
-    }
-    uint32_t have = p == 0 ? reduced : c->down_got[m];
-    for (int32_t k = 0; k < nk; k++) {
-        uint32_t j = c->down_sent[2 * m + k];
-        /* the first child gets chunk j before the second does */
-        if (j < have && (k == 0 || j < c->down_sent[2 * m]) && c->state[kid[k]] >= ACTIVE) {
-            c->sending[m] = 1;
-            member_send(c, m, kid[k], sim_coll_chunk_bytes(c->data, c->chunks, j), on_tree_sent,
-                        (uint64_t)m * 4 + (uint64_t)k);
-            return;
-        }
-    }
-}
-
-static void tree_check(sim_coll_t *c, int32_t m)
-{
-    int32_t kid[2], nk = tree_children(c, m, kid), p = c->pos_of[m];
-    if (c->state[m] != ACTIVE || (p > 0 && (c->sent[m] < c->chunks || c->down_got[m] < c->chunks)))
-        return;
-    for (int32_t k = 0; k < nk; k++)
-        if (c->down_sent[2 * m + k] < c->chunks || c->up_got[2 * m + k] < c->chunks)
-            return;
-    member_done(c, m);
-}
-
-static void on_tree_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
-{
-    (void)eng;
-    sim_coll_t *c = ctx;
-    int32_t m = (int32_t)(arg / 4), what = (int32_t)(arg % 4), kid[2];
-    tree_children(c, m, kid);
-    int32_t other;
-    enter(c);
-    c->sending[m] = 0;
-    if (what == 2) { /* up to the parent: which child of it am I? */
-        int32_t p = c->pos_of[m];
-        other = c->member_at[(p - 1) / 2];
-        c->sent[m]++;
-        c->up_got[2 * other + (p % 2 ? 0 : 1)]++;
-    } else {
-        other = kid[what];
-        c->down_sent[2 * m + what]++;
-        c->down_got[other]++;
-    }
-    tree_progress(c, m);
-    tree_progress(c, other);
-    tree_check(c, other);
-    tree_check(c, m);
-    leave(c);
-}
-
-/* NVLS all-reduce on an NVSwitch that reduces in the network (NVLink
- * SHARP), as NCCL runs it: member j owns shard j (S/n) and, chunk by
- * chunk, loads it reduced (every member's copy of the chunk goes up to
- * the switch, which adds them and sends the sum down to j), then stores
- * it to the multicast group (j sends it up once, the switch writes it to
- * every member). Each GPU's link thus carries S (1 + 1/n) each way,
- * against 2 S (n-1)/n for a ring. A chunk holds one of nvls_slots buffer
- * slots from its load to the end of its store, so up to that many chunks
- * are in flight at once and loads (mostly up) overlap stores (mostly
- * down). All members must have arrived (NCCL's NVLS buffers are shared);
- * the call's latency (nvls_base_ps) is paid once, before the first
- * transfer. Transfer tags: ((j n + i) chunks + k) 4 + phase; phase 0 the
- * copy up from i for j's load, 1 the sum down to j, 2 j's store up, 3 the
- * multicast down to i. */
-static void on_nvls_sent(sim_engine_t *eng, void *ctx, uint64_t arg);
-
-static uint64_t nvls_chunk(const sim_coll_t *c, int32_t j, uint32_t k)
-{
-    return sim_coll_chunk_bytes(sim_coll_chunk_bytes(c->spec.bytes, c->n, j), c->chunks, k);
-}
-
-static void nvls_send(sim_coll_t *c, int32_t from, int32_t to, int32_t j, int32_t i, uint32_t k,
-                      int phase)
-{
-    uint64_t jik = ((uint64_t)j * (uint64_t)c->n + (uint64_t)i) * c->chunks + k;
-    uint64_t tag = jik * 4 + (uint64_t)phase;
-    /* multimem accesses use a link at nvls_efficiency of its payload rate:
-     * as many more bytes on the wire */
-    uint64_t wire = (uint64_t)ceil((double)nvls_chunk(c, j, k) / c->spec.nvls_efficiency);
-    sim_net_send(c->net, from, to, wire, 0, c->conn, on_nvls_sent, c, tag);
-}
-
-/* Member j issues what its slots and its finished loads allow: loads one
- * after another (the next once the copies of the last are up) and stores
- * likewise, as two streams of work. */
-static void nvls_progress(sim_coll_t *c, int32_t j)
-{
-    int32_t n = c->n;
-    if (c->state[j] != ACTIVE || c->n_here < n)
-        return;
-    uint32_t *issued = c->sent + 2 * j; /* [0] loads issued, [1] stores issued */
-    if (!(c->sending[j] & 1) && issued[0] < c->chunks && issued[0] < c->stored[j] + c->slots) {
-        uint32_t k = issued[0]++;
-        c->sending[j] |= 1;
-        c->load_left[(size_t)j * c->chunks + k] = (uint32_t)n;
-        for (int32_t i = 0; i < n; i++)
-            nvls_send(c, c->vertex[i], c->nvswitch, j, i, k, 0);
-    }
-    if (!(c->sending[j] & 2) && issued[1] < c->loaded[j]) {
-        uint32_t k = issued[1]++;
-        c->sending[j] |= 2;
-        nvls_send(c, c->vertex[j], c->nvswitch, j, j, k, 2);
-    }
-}
-
-static void nvls_check(sim_coll_t *c, int32_t m)
-{
-    if (c->state[m] == ACTIVE && c->stored[m] == c->chunks &&
-        c->recvd[m] == c->chunks * (uint32_t)c->n)
-        member_done(c, m);
-}
-
-/* Counts chunk k of member j done in a stage (`left` reaches 0 for it)
- * and moves *upto past every chunk done in order. */
-static void nvls_mark(const sim_coll_t *c, uint32_t *left, uint32_t *upto, int32_t j, uint32_t k)
-{
-    left[(size_t)j * c->chunks + k] = UINT32_MAX; /* done */
-    while (*upto < c->chunks && left[(size_t)j * c->chunks + *upto] == UINT32_MAX)
-        (*upto)++;
-}
-
-static void on_nvls_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
-{
-    (void)eng;
-    sim_coll_t *c = ctx;
-    int32_t n = c->n, phase = (int32_t)(arg % 4);
-    uint64_t jik = arg / 4;
-    uint32_t k = (uint32_t)(jik % c->chunks);
-    int32_t i = (int32_t)(jik / c->chunks % (uint64_t)n);
-    int32_t j = (int32_t)(jik / c->chunks / (uint64_t)n);
-    size_t slot = (size_t)j * c->chunks + k;
-    enter(c);
-    switch (phase) {
-    case 0: /* one more copy up: the sum goes down once all are in */
-        if (--c->load_left[slot] == 0) {
-            nvls_send(c, c->nvswitch, c->vertex[j], j, j, k, 1);
-            c->sending[j] &= (uint8_t)~1;
-            nvls_progress(c, j);
-        }
-        break;
-    case 1:
-        nvls_mark(c, c->load_left, &c->loaded[j], j, k);
-        nvls_progress(c, j);
-        break;
-    case 2: /* the store is up: the switch writes it to everyone */
-        c->store_left[slot] = (uint32_t)n;
-        for (int32_t m = 0; m < n; m++)
-            nvls_send(c, c->nvswitch, c->vertex[m], j, m, k, 3);
-        c->sending[j] &= (uint8_t)~2;
-        nvls_progress(c, j);
-        break;
-    default:
-        c->recvd[i]++;
-        if (--c->store_left[slot] == 0) {
-            nvls_mark(c, c->store_left, &c->stored[j], j, k);
-            nvls_progress(c, j);
-            nvls_check(c, j);
-        }
-        if (i != j)
-            nvls_check(c, i);
-        break;
-    }
-    leave(c);
+        sim_coll_member_done(c, p);
+    sim_coll_leave(c);
 }
 
 /* Member m starts taking part in node c. */
@@ -1103,7 +780,7 @@ static void activate(sim_coll_t *c, int32_t m)
         break;
     case K_DIRECT:
         if (n == 1)
-            member_done(c, m);
+            sim_coll_member_done(c, m);
         else
             direct_start(c, m);
         break;
@@ -1111,23 +788,14 @@ static void activate(sim_coll_t *c, int32_t m)
         for (int32_t k = 0; k < c->n_child; k++)
             activate(c->child[k], par_slot(c, k, m));
         break;
-    case K_TREE: {
-        int32_t kid[2], nk = tree_children(c, m, kid), p = c->pos_of[m];
-        tree_progress(c, m);
-        for (int32_t k = 0; k < nk; k++)
-            tree_progress(c, kid[k]); /* children waiting to send up */
-        if (p > 0)
-            tree_progress(c, c->member_at[(p - 1) / 2]); /* a parent waiting to send down */
-        tree_check(c, m);
+    case K_TREE:
+        sim_coll_tree_activate(c, m);
         break;
-    }
     case K_HIER:
         activate(c->child[c->where[m]], c->slot[m]);
         break;
     case K_NVLS:
-        if (++c->n_here == n) /* the last one in: everyone starts */
-            for (int32_t j = 0; j < n; j++)
-                nvls_progress(c, j);
+        sim_coll_nvls_activate(c, m);
         break;
     }
 }
@@ -1136,9 +804,9 @@ static void on_base_elapsed(sim_engine_t *eng, void *ctx, uint64_t arg)
 {
     (void)eng;
     sim_coll_t *c = ctx;
-    enter(c);
+    sim_coll_enter(c);
     activate(c, (int32_t)arg);
-    leave(c);
+    sim_coll_leave(c);
 }
 
 void sim_coll_arrive(sim_coll_t *c, int32_t m)
@@ -1149,7 +817,7 @@ void sim_coll_arrive(sim_coll_t *c, int32_t m)
         sim_schedule_in(c->net->eng, c->spec.base_ps, on_base_elapsed, c, (uint64_t)m);
         return;
     }
-    enter(c);
+    sim_coll_enter(c);
     activate(c, m);
-    leave(c);
+    sim_coll_leave(c);
 }
