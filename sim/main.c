@@ -28,7 +28,8 @@ static const char usage[] =
     "  collective --topo FABRIC --op OP [--algo A] [--ranks N] [--sizes 1K:8G]\n"
     "                  time one collective over a fabric, as nccl-tests prints it\n"
     "  compare         the what-if table of several runs: iteration, throughput, mfu, bottleneck\n"
-    "  sweep           run a parameter study (not in this build yet)\n"
+    "  sweep SCENARIO.json --vary KEY=V1,V2,... [--vary ...] [-j N] -o DIR\n"
+    "                  run every combination of the values; DIR/study.csv and study.md\n"
     "  plan            search parallel layouts for a model (not in this build yet)\n"
     "\n"
     "exit status: 0 success, 1 runtime or i/o failure, 2 usage or bad input.\n"
@@ -96,7 +97,6 @@ static char *join_args(int argc, char **argv)
 static const struct {
     const char *name, *arrives_with;
 } later[] = {
-    {"sweep", "the what-if studies"},
     {"plan", "the what-if studies"},
 };
 
@@ -152,6 +152,8 @@ int main(int argc, char **argv)
         return cli_compare(argc - optind, argv + optind);
     if (!strcmp(cmd, "collective"))
         return cli_collective(argc - optind, argv + optind);
+    if (!strcmp(cmd, "sweep"))
+        return cli_sweep(argc - optind, argv + optind);
     for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
         if (!strcmp(cmd, later[i].name)) {
             cli_error("%s: not in this build yet (it comes with %s)", cmd, later[i].arrives_with);

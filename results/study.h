@@ -1,0 +1,47 @@
+/* results/study.h — the summary of a parameter study (tensim sweep): one
+ * row per run with its varied values, its status and the headline
+ * figures of its report, as study.csv and study.md.
+ *
+ * Ownership: a res_study_t is caller-owned (res_study_init /
+ * res_study_destroy) and owns copies of everything added to it.
+ */
+#ifndef RES_STUDY_H
+#define RES_STUDY_H
+
+#include <stddef.h>
+
+#include "common/tn_error.h"
+
+typedef enum { RES_RUN_OK, RES_RUN_INVALID, RES_RUN_FAILED } res_run_status_t;
+
+typedef struct {
+    char **values;           /* one per varied key, as given */
+    char *dir;               /* the run's subdirectory name */
+    res_run_status_t status;
+    char *reason;            /* invalid or failed: the one-line error */
+    double figure[4];        /* iteration_time_s, tokens_per_s, tflops_per_gpu, mfu; NAN: none */
+    char *bottleneck;        /* the verdict, or NULL */
+} res_study_run_t;
+
+typedef struct {
+    size_t n_keys;
+    char **keys;
+    res_study_run_t *runs;
+    size_t n_runs, cap;
+} res_study_t;
+
+void res_study_init(res_study_t *s, size_t n_keys, const char *const *keys);
+void res_study_destroy(res_study_t *s);
+
+/* Adds a run (values: n_keys strings). Its figures come from
+ * `report_path` when status is RES_RUN_OK: errors (TN_EIO, TN_EINPUT) when
+ * that report cannot be read. O(size of the report). */
+int res_study_add(res_study_t *s, const char *const *values, const char *dir,
+                  res_run_status_t status, const char *reason, const char *report_path,
+                  tn_error_t *err);
+
+/* study.csv and study.md into `dir`, atomically: a row per run in the
+ * order added, then (Markdown) the best run per figure. O(runs x keys). */
+int res_study_write(const res_study_t *s, const char *dir, tn_error_t *err);
+
+#endif
