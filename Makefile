@@ -125,7 +125,7 @@ check test: deps
 	$(Q)TENSIM_BIN=$(BIN) TENSIM_SIMGRID_BIN=$(SGBIN) $(TESTBIN)
 
 bench: deps
-	$(Q)$(SUBMAKE) $(BENCH_BIN)
+	$(Q)$(SUBMAKE) $(BIN) $(BENCH_BIN)
 	$(Q)for b in $(BENCH_BIN); do $$b || exit 1; done
 
 # tensim against published results (validate/validate.h): the tables as

@@ -2,6 +2,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,157 @@ static void put_figure(tn_text_t *o, double x)
         tn_text_put(o, "%.6g", x);
 }
 
+/* ---- study.html ---- */
+
+static const char *const palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
+                                      "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+
+/* The other keys' values of run i (all but key k), joined, for a series. */
+static void series_name(const res_study_t *s, size_t i, size_t k, tn_text_t *o)
+{
+    bool first = true;
+    for (size_t j = 0; j < s->n_keys; j++) {
+        if (j == k)
+            continue;
+        tn_text_put(o, "%s%s=%s", first ? "" : ", ", s->keys[j], s->runs[i].values[j]);
+        first = false;
+    }
+    if (first)
+        tn_text_put(o, "all runs");
+}
+
+/* Figure f against key k: the key's values along x in the study's order,
+ * one line per combination of the other keys. O(runs^2) at most. */
+static void chart(const res_study_t *s, int f, size_t k, tn_text_t *h)
+{
+    const double W = 520, H = 220, L = 70, R = 20, T = 20, B = 40;
+    size_t n = s->n_runs, nx = 0;
+    const char **xs = tn_calloc(n + 1, sizeof *xs);
+    size_t *xi = tn_calloc(n + 1, sizeof *xi);
+    double ymax = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t x = 0;
+        while (x < nx && strcmp(xs[x], s->runs[i].values[k]))
+            x++;
+        if (x == nx)
+            xs[nx++] = s->runs[i].values[k];
+        xi[i] = x;
+        if (!isnan(s->runs[i].figure[f]) && s->runs[i].figure[f] > ymax)
+            ymax = s->runs[i].figure[f];
+    }
+    if (ymax <= 0) {
+        free(xs);
+        free(xi);
+        return;
+    }
+    tn_text_put(h, "<figure><figcaption>%s against ", figures[f].key);
+    tn_text_put_escaped(h, s->keys[k], TN_ESC_HTML);
+    tn_text_put(h, "</figcaption>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+                   "height=\"%.0f\" role=\"img\">\n", W, H);
+    tn_text_put(h, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#444\"/>\n", L,
+                H - B, W - R, H - B);
+    tn_text_put(h, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#444\"/>\n", L, T,
+                L, H - B);
+    tn_text_put(h, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\" font-size=\"11\">%.4g</text>\n",
+                L - 4, T + 4, ymax);
+    tn_text_put(h, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\" font-size=\"11\">0</text>\n",
+                L - 4, H - B + 4);
+    double dx = nx > 1 ? (W - L - R) / (double)(nx - 1) : 0;
+    for (size_t x = 0; x < nx; x++) {
+        tn_text_put(h, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\" font-size=\"11\">",
+                    L + (nx > 1 ? dx * (double)x : (W - L - R) / 2), H - B + 16);
+        tn_text_put_escaped(h, xs[x], TN_ESC_HTML);
+        tn_text_put(h, "</text>\n");
+    }
+    /* series: runs with the same other values, in order of first run */
+    bool *done = tn_calloc(n + 1, sizeof *done);
+    size_t series = 0;
+    tn_text_t legend = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (done[i])
+            continue;
+        tn_text_t name = {0}, other = {0};
+        series_name(s, i, k, &name);
+        const char *color = series < 8 ? palette[series] : "#999";
+        tn_text_put(h, "<polyline fill=\"none\" stroke=\"%s\" points=\"", color);
+        tn_text_t dots = {0};
+        for (size_t j = i; j < n; j++) {
+            other.n = 0;
+            if (other.s)
+                other.s[0] = '\0';
+            series_name(s, j, k, &other);
+            if (done[j] || strcmp(name.s, other.s))
+                continue;
+            done[j] = true;
+            double y = s->runs[j].figure[f];
+            if (isnan(y))
+                continue;
+            double px = L + (nx > 1 ? dx * (double)xi[j] : (W - L - R) / 2);
+            double py = H - B - (H - B - T) * y / ymax;
+            tn_text_put(h, "%.1f,%.1f ", px, py);
+            tn_text_put(&dots, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>%.6g</title></circle>\n",
+                        px, py, color, y);
+        }
+        tn_text_put(h, "\"/>\n%s", dots.s ? dots.s : "");
+        tn_text_put(&legend, "<li><span style=\"color:%s\">&#9679;</span> ", color);
+        tn_text_put_escaped(&legend, name.s, TN_ESC_HTML);
+        tn_text_put(&legend, "</li>");
+        free(dots.s);
+        free(name.s);
+        free(other.s);
+        series++;
+    }
+    tn_text_put(h, "</svg>\n<ul class=\"legend\">%s</ul></figure>\n", legend.s ? legend.s : "");
+    free(legend.s);
+    free(done);
+    free(xs);
+    free(xi);
+}
+
+static void write_html(const res_study_t *s, tn_text_t *h)
+{
+    tn_text_put(h, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>tensim study"
+                   "</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:"
+                   "collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
+                   "figure{display:inline-block;margin:1em}ul.legend{list-style:none;padding:0;"
+                   "font-size:12px}</style></head><body>\n<h1>Study</h1>\n<table><tr>");
+    for (size_t k = 0; k < s->n_keys; k++) {
+        tn_text_put(h, "<th>");
+        tn_text_put_escaped(h, s->keys[k], TN_ESC_HTML);
+        tn_text_put(h, "</th>");
+    }
+    tn_text_put(h, "<th>status</th>");
+    for (int f = 0; f < 4; f++)
+        tn_text_put(h, "<th>%s</th>", figures[f].key);
+    tn_text_put(h, "<th>bottleneck or reason</th></tr>\n");
+    for (size_t i = 0; i < s->n_runs; i++) {
+        const res_study_run_t *r = &s->runs[i];
+        tn_text_put(h, "<tr>");
+        for (size_t k = 0; k < s->n_keys; k++) {
+            tn_text_put(h, "<td>");
+            tn_text_put_escaped(h, r->values[k], TN_ESC_HTML);
+            tn_text_put(h, "</td>");
+        }
+        tn_text_put(h, "<td>%s</td>", status_names[r->status]);
+        for (int f = 0; f < 4; f++) {
+            if (isnan(r->figure[f]))
+                tn_text_put(h, "<td></td>");
+            else
+                tn_text_put(h, "<td>%.6g</td>", r->figure[f]);
+        }
+        tn_text_put(h, "<td>");
+        tn_text_put_escaped(h, r->status == RES_RUN_OK ? (r->bottleneck ? r->bottleneck : "")
+                                                      : (r->reason ? r->reason : ""),
+                            TN_ESC_HTML);
+        tn_text_put(h, "</td></tr>\n");
+    }
+    tn_text_put(h, "</table>\n<h2>Figures against each varied key</h2>\n");
+    for (int f = 0; f < 4; f++)
+        for (size_t k = 0; k < s->n_keys; k++)
+            chart(s, f, k, h);
+    tn_text_put(h, "</body></html>\n");
+}
+
 int res_study_write(const res_study_t *s, const char *dir, tn_error_t *err)
 {
     tn_text_t csv = {0}, md = {0};
@@ -166,15 +318,20 @@ int res_study_write(const res_study_t *s, const char *dir, tn_error_t *err)
         tn_text_put(&md, "\n");
     }
 
-    char pcsv[4096], pmd[4096];
+    tn_text_t html = {0};
+    write_html(s, &html);
+    char pcsv[4096], pmd[4096], phtml[4096];
     snprintf(pcsv, sizeof pcsv, "%s/study.csv", dir);
     snprintf(pmd, sizeof pmd, "%s/study.md", dir);
+    snprintf(phtml, sizeof phtml, "%s/study.html", dir);
     tn_outset_t os;
     tn_outset_init(&os);
     int rc = tn_outset_add(&os, pcsv, csv.s, csv.n, err) ||
-                     tn_outset_add(&os, pmd, md.s, md.n, err) || tn_outset_commit(&os, err)
+                     tn_outset_add(&os, pmd, md.s, md.n, err) ||
+                     tn_outset_add(&os, phtml, html.s, html.n, err) || tn_outset_commit(&os, err)
                  ? -1
                  : 0;
+    free(html.s);
     if (rc)
         tn_outset_abort(&os);
     tn_outset_destroy(&os);

@@ -1,6 +1,8 @@
 /* results/study.h — the summary of a parameter study (tensim sweep): one
  * row per run with its varied values, its status and the headline
- * figures of its report, as study.csv and study.md.
+ * figures of its report, as study.csv, study.md and study.html (the table
+ * and, per figure and varied key, a chart of the figure against the key's
+ * values, one line per combination of the other keys).
  *
  * Ownership: a res_study_t is caller-owned (res_study_init /
  * res_study_destroy) and owns copies of everything added to it.
@@ -40,8 +42,9 @@ int res_study_add(res_study_t *s, const char *const *values, const char *dir,
                   res_run_status_t status, const char *reason, const char *report_path,
                   tn_error_t *err);
 
-/* study.csv and study.md into `dir`, atomically: a row per run in the
- * order added, then (Markdown) the best run per figure. O(runs x keys). */
+/* study.csv, study.md and study.html into `dir`, atomically: a row per run
+ * in the order added, then (Markdown) the best run per figure, (HTML) the
+ * charts. O(runs^2 x keys) for the charts' series. */
 int res_study_write(const res_study_t *s, const char *dir, tn_error_t *err);
 
 #endif

@@ -491,7 +491,7 @@ int cli_sweep(int argc, char **argv)
     if (rc == 0) {
         printf("study: %zu runs (%zu ran, %zu already done, %zu invalid, %zu failed)\n", n_runs,
                ran, skipped, invalid, failed);
-        printf("summary: %s/study.csv, %s/study.md\n", out, out);
+        printf("summary: %s/study.csv, %s/study.md, %s/study.html\n", out, out, out);
         rc = failed ? 1 : 0;
     }
 done:

@@ -421,7 +421,7 @@ START_TEST(sweep_runs_every_combination_once)
                "workload.compute_time_us=[100, 10000]", "-j", "2", "-o", "st2", NULL);
     expect_status(&r, 0);
     ck_assert_str_eq(r.out, "study: 4 runs (4 ran, 0 already done, 0 invalid, 0 failed)\n"
-                            "summary: st2/study.csv, st2/study.md\n");
+                            "summary: st2/study.csv, st2/study.md, st2/study.html\n");
     result_free(&r);
     char *csv = slurp("st2/study.csv");
     ck_assert_ptr_nonnull(csv);
@@ -436,6 +436,16 @@ START_TEST(sweep_runs_every_combination_once)
         rows += *p == '\n';
     ck_assert_int_eq(rows, 5);
     ck_assert_ptr_nonnull(strstr(csv, "\n200,10000,ok,"));
+    /* study.html: the table and, for the one figure the skeleton has
+     * (iteration time), a chart against each of the two keys */
+    char *html = slurp("st2/study.html");
+    ck_assert_ptr_nonnull(html);
+    int charts = 0;
+    for (const char *p = html; (p = strstr(p, "<svg")); p++)
+        charts++;
+    ck_assert_int_eq(charts, 2);
+    ck_assert_ptr_nonnull(strstr(html, "<figcaption>iteration_time_s against workload.compute_time_us"));
+    free(html);
     run_tensim(&r, "sweep", "s.json", "--vary", "topology.set.link.bw_gbps=100:200:x2", "--vary",
                "workload.compute_time_us=[100, 10000]", "-o", "st1", NULL);
     expect_status(&r, 0);
@@ -448,7 +458,7 @@ START_TEST(sweep_runs_every_combination_once)
                "workload.compute_time_us=[100, 10000]", "-o", "st2", NULL);
     expect_status(&r, 0);
     ck_assert_str_eq(r.out, "study: 4 runs (0 ran, 4 already done, 0 invalid, 0 failed)\n"
-                            "summary: st2/study.csv, st2/study.md\n");
+                            "summary: st2/study.csv, st2/study.md, st2/study.html\n");
     result_free(&r);
     free(csv);
     free(csv1);
