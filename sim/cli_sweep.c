@@ -189,6 +189,11 @@ static char *first_line(const char *path)
     return s;
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static bool exists(const char *path)
 {
     struct stat st;
@@ -405,6 +410,21 @@ int cli_sweep(int argc, char **argv)
         }
     }
     free(pick);
+    /* two combinations whose names differ only in characters made '_'
+     * would share a directory */
+    const char **names = tn_calloc(n_runs + 1, sizeof *names);
+    for (size_t i = 0; i < n_runs; i++)
+        names[i] = runs[i].name;
+    qsort(names, n_runs, sizeof *names, cmp_names);
+    for (size_t i = 1; i < n_runs; i++)
+        if (!strcmp(names[i - 1], names[i])) {
+            cli_error("sweep: two combinations would share the directory %s/%s; give values "
+                      "that differ in letters, digits or ._=,+-",
+                      out, names[i]);
+            free(names);
+            goto done;
+        }
+    free(names);
     /* every key known: the study is recorded (when new), then run */
     if (!exists(idpath)) {
         char *js = json_dumps(id, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

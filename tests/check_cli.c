@@ -499,6 +499,8 @@ static const struct {
     {{"sweep", "s.json", "--vary", "nothing", "-o", "st"},
      "tensim: sweep: --vary 'nothing': expected KEY=VALUES"},
     {{"sweep", "s.json", "-o", "st"}, "tensim: sweep: expected one scenario file, at least one --vary"},
+    {{"sweep", "s.json", "--vary", "name=[\"a b\", \"a_b\"]", "-o", "st"},
+     "tensim: sweep: two combinations would share the directory st/name=_a_b_"},
     {{"sweep", "s.json", "--vary", "seed=1", "-j", "0", "-o", "st"}, "tensim: sweep: -j: expected 1 to 1024"},
 };
 
