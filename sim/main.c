@@ -29,7 +29,7 @@ static const char usage[] =
     "                  time one collective over a fabric, as nccl-tests prints it\n"
     "  compare         the what-if table of several runs: iteration, throughput, mfu, bottleneck\n"
     "  sweep SCENARIO.json --vary KEY=V1,V2,... [--vary ...] [-j N] -o DIR\n"
-    "                  run every combination of the values; DIR/study.csv and study.md\n"
+    "                  run every combination of the values; DIR/study.csv, .md, .html\n"
     "  plan            search parallel layouts for a model (not in this build yet)\n"
     "\n"
     "exit status: 0 success, 1 runtime or i/o failure, 2 usage or bad input.\n"
