@@ -7,13 +7,21 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   ?= build
 CFLAGS  ?= -O2 -g
+# make MPI=1: the same program built with Open MPI (mpicc) into build/mpi,
+# where `mpirun -n R build/mpi/tensim sweep ...` spreads a study over R
+# ranks. The default build needs no MPI.
+ifeq ($(MPI),1)
+CC      := mpicc
+BUILD   := build/mpi
+MPI_CF  := -DTN_MPI
+endif
 PKGS     = igraph gsl jansson
 WARN     = -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L
 INC      = -I. $(shell pkg-config --cflags $(PKGS))
 LIBS     = $(shell pkg-config --libs $(PKGS)) -lm
 CHECK_CF = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LB = $(shell pkg-config --libs check 2>/dev/null)
-ALL_CF   = $(WARN) $(INC) $(CFLAGS) -MMD -MP
+ALL_CF   = $(WARN) $(INC) $(MPI_CF) $(CFLAGS) -MMD -MP
 
 ifeq ($(V),1)
 Q :=
@@ -122,7 +130,8 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 # output), so both are built first. TENSIM_BIN tells the tests where it is.
 check test: deps
 	$(Q)$(SUBMAKE) $(BIN) $(TESTBIN) $(SGBIN)
-	$(Q)TENSIM_BIN=$(BIN) TENSIM_SIMGRID_BIN=$(SGBIN) $(TESTBIN)
+	$(Q)$(SUBMAKE) MPI=1 build/mpi/tensim
+	$(Q)TENSIM_BIN=$(BIN) TENSIM_SIMGRID_BIN=$(SGBIN) TENSIM_MPI_BIN=build/mpi/tensim $(TESTBIN)
 
 bench: deps
 	$(Q)$(SUBMAKE) $(BIN) $(BENCH_BIN)
@@ -146,8 +155,10 @@ sanitize: deps
 	$(Q)$(SUBMAKE) BUILD=$(BUILD)/san CFLAGS="$(SAN_FLAGS)" \
 	    LDFLAGS="$(SAN_FLAGS)" $(BUILD)/san/tensim $(BUILD)/san/tests/check_all
 	$(Q)$(SUBMAKE) $(SGBIN)
+	$(Q)$(SUBMAKE) MPI=1 build/mpi/tensim
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    TENSIM_BIN=$(BUILD)/san/tensim TENSIM_SIMGRID_BIN=$(SGBIN) $(BUILD)/san/tests/check_all
+	    TENSIM_BIN=$(BUILD)/san/tensim TENSIM_SIMGRID_BIN=$(SGBIN) \
+	    TENSIM_MPI_BIN=build/mpi/tensim $(BUILD)/san/tests/check_all
 
 demo: deps
 	$(Q)$(SUBMAKE) $(BIN)

@@ -5,8 +5,10 @@
 set -eu
 
 # libsimgrid-dev: test-only, for the flow model's comparison with SimGrid
-# (validate/simgrid.c).
+# (validate/simgrid.c). Open MPI: for make MPI=1 (sweeps over MPI ranks),
+# which make check builds and tests too.
 pkgs="gcc make pkg-config libigraph-dev libgsl-dev libjansson-dev check libsubunit-dev libsimgrid-dev"
+pkgs="$pkgs openmpi-bin libopenmpi-dev"
 
 missing=""
 for p in $pkgs; do

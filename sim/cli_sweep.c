@@ -24,6 +24,10 @@
 #include "sim/cli.h"
 #include "sim/scenario.h"
 
+#ifdef TN_MPI
+#include <mpi.h>
+#endif
+
 extern char **environ;
 
 static const char sweep_usage[] =
@@ -243,7 +247,18 @@ static void finish_run(run_t *r, int status)
     r->reason = line;
 }
 
-int cli_sweep(int argc, char **argv)
+/* Under MPI (rank 0 of size ranks > 1): hands the pending runs out one at
+ * a time to whichever rank asks, and collects their wait statuses. */
+static void coordinate(run_t *runs, size_t n_runs, int size, size_t *ran, size_t *failed);
+
+/* Under MPI (a rank other than 0): asks rank 0 for runs until it has none,
+ * runs each as a child, and reports its wait status. */
+static void work(run_t *runs, const char *self);
+
+/* Whether every rank says ok (alone: ok). */
+static bool all_agree(bool ok);
+
+static int sweep(int argc, char **argv, int mpi_rank, int mpi_size)
 {
     static const struct option opts[] = {{"vary", required_argument, NULL, 'v'},
                                          {"set", required_argument, NULL, 's'},
@@ -426,7 +441,7 @@ int cli_sweep(int argc, char **argv)
         }
     free(names);
     /* every key known: the study is recorded (when new), then run */
-    if (!exists(idpath)) {
+    if (mpi_rank == 0 && !exists(idpath)) {
         char *js = json_dumps(id, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         tn_outset_t os;
         tn_outset_init(&os);
@@ -439,11 +454,23 @@ int cli_sweep(int argc, char **argv)
         if (w) {
             cli_error("sweep: %s", err.msg);
             rc = 1;
-            goto done;
         }
     }
+    /* every rank goes on only if rank 0 could record the study */
+    if (!all_agree(rc != 1)) {
+        rc = 1;
+        goto done;
+    }
+    if (mpi_size > 1 && mpi_rank > 0) {
+        /* a worker: runs what rank 0 hands out; rank 0 reports */
+        work(runs, self);
+        rc = 0;
+        goto done;
+    }
+    if (mpi_size > 1)
+        coordinate(runs, n_runs, mpi_size, &ran, &failed);
     /* N at a time, in order; a run that ends lets the next start */
-    size_t next = 0, running = 0;
+    size_t next = mpi_size > 1 ? n_runs : 0, running = 0;
     int spawn_failed = 0;
     while (!spawn_failed && (next < n_runs || running > 0)) {
         while (running < (size_t)jobs && next < n_runs) {
@@ -531,3 +558,90 @@ done:
     json_decref(id);
     return rc;
 }
+
+#ifdef TN_MPI
+enum { TAG_ASK = 7, TAG_JOB = 8 };
+
+static bool all_agree(bool ok)
+{
+    int mine = ok, all = 0;
+    MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    return all != 0;
+}
+
+static void coordinate(run_t *runs, size_t n_runs, int size, size_t *ran, size_t *failed)
+{
+    size_t next = 0;
+    int active = size - 1;
+    while (active > 0) {
+        int msg[2];
+        MPI_Status st;
+        MPI_Recv(msg, 2, MPI_INT, MPI_ANY_SOURCE, TAG_ASK, MPI_COMM_WORLD, &st);
+        if (msg[0] >= 0) { /* a run it finished */
+            run_t *r = &runs[msg[0]];
+            r->pending = false;
+            finish_run(r, msg[1]);
+            (*ran)++;
+            *failed += r->status == RES_RUN_FAILED;
+        }
+        while (next < n_runs && !runs[next].pending)
+            next++;
+        int job = next < n_runs ? (int)next++ : -1;
+        MPI_Send(&job, 1, MPI_INT, st.MPI_SOURCE, TAG_JOB, MPI_COMM_WORLD);
+        if (job < 0)
+            active--;
+    }
+}
+
+static void work(run_t *runs, const char *self)
+{
+    int msg[2] = {-1, 0};
+    for (;;) {
+        MPI_Send(msg, 2, MPI_INT, 0, TAG_ASK, MPI_COMM_WORLD);
+        int job;
+        MPI_Recv(&job, 1, MPI_INT, 0, TAG_JOB, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (job < 0)
+            return;
+        int status = -1;
+        if (spawn_run(&runs[job], self) == 0 && waitpid(runs[job].pid, &status, 0) < 0)
+            status = -1;
+        msg[0] = job;
+        msg[1] = status;
+    }
+}
+
+/* Under mpirun: rank 0 checks the study, hands the runs out and writes the
+ * summary; the other ranks run them. Alone, the local sweep. */
+int cli_sweep(int argc, char **argv)
+{
+    int inited = 0, rank = 0, size = 1;
+    MPI_Initialized(&inited);
+    if (!inited)
+        MPI_Init(NULL, NULL);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (rank > 0) { /* rank 0 speaks for the study */
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+            abort();
+    }
+    int rc = sweep(argc, argv, rank, size);
+    MPI_Finalize();
+    return rc;
+}
+#else
+static bool all_agree(bool ok) { return ok; }
+
+static void coordinate(run_t *runs, size_t n_runs, int size, size_t *ran, size_t *failed)
+{
+    (void)runs, (void)n_runs, (void)size, (void)ran, (void)failed;
+    TN_ASSERT(!"a build without MPI has one rank");
+}
+
+static void work(run_t *runs, const char *self)
+{
+    (void)runs, (void)self;
+    TN_ASSERT(!"a build without MPI has one rank");
+}
+
+int cli_sweep(int argc, char **argv) { return sweep(argc, argv, 0, 1); }
+#endif

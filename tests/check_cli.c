@@ -532,6 +532,48 @@ START_TEST(sweep_refuses_another_study)
 }
 END_TEST
 
+/* The same study over MPI: `mpirun -n 2` (rank 0 hands the runs out, rank
+ * 1 runs them) writes a study.csv byte for byte the local sweep's. */
+START_TEST(sweep_over_mpi_matches_local)
+{
+    const char *mpi_bin = getenv("TENSIM_MPI_BIN");
+    ck_assert_msg(mpi_bin && *mpi_bin, "TENSIM_MPI_BIN is not set (make check sets it)");
+    char abs[PATH_MAX], cwd[PATH_MAX];
+    if (mpi_bin[0] == '/')
+        ck_assert(join(abs, sizeof abs, "", mpi_bin + 1));
+    else
+        ck_assert(getcwd(cwd, sizeof cwd) != NULL && join(abs, sizeof abs, cwd, mpi_bin));
+    ck_assert_msg(access(abs, X_OK) == 0, "%s: %s", abs, strerror(errno));
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    result_t r;
+    run_tensim(&r, "sweep", "s.json", "--vary", "topology.set.link.bw_gbps=100:400:x2", "--vary",
+               "workload.compute_time_us=100,10000", "-o", "local", NULL);
+    expect_status(&r, 0);
+    result_free(&r);
+    char cmd[3 * PATH_MAX];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+             "mpirun --oversubscribe -n 2 '%s' sweep s.json --vary "
+             "topology.set.link.bw_gbps=100:400:x2 --vary workload.compute_time_us=100,10000 "
+             "-o mpi > mpi.out 2> mpi.err",
+             tdir, abs);
+    int st = system(cmd);
+    char *err = slurp("mpi.err");
+    ck_assert_msg(st == 0, "mpirun: status %d: %s", st, err ? err : "");
+    free(err);
+    char *out = slurp("mpi.out");
+    ck_assert_str_eq(out, "study: 6 runs (6 ran, 0 already done, 0 invalid, 0 failed)\n"
+                          "summary: mpi/study.csv, mpi/study.md, mpi/study.html\n");
+    free(out);
+    char *a = slurp("local/study.csv"), *b = slurp("mpi/study.csv");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+}
+END_TEST
+
 static const char *const not_yet[] = {"plan"};
 
 START_TEST(later_commands_say_not_in_this_build)
@@ -1280,6 +1322,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, sweep_records_an_invalid_combination);
     tcase_add_loop_test(tc, sweep_bad_input, 0, (int)(sizeof sweep_bad / sizeof sweep_bad[0]));
     tcase_add_test(tc, sweep_refuses_another_study);
+    tcase_add_test(tc, sweep_over_mpi_matches_local);
     tcase_add_test(tc, compare_tabulates_runs_against_the_first);
     tcase_add_test(tc, unknown_global_option);
     tcase_add_test(tc, unknown_run_option);
