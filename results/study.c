@@ -162,24 +162,25 @@ static void chart(const res_study_t *s, int f, size_t k, tn_text_t *h)
         tn_text_put_escaped(h, xs[x], TN_ESC_HTML);
         tn_text_put(h, "</text>\n");
     }
-    /* series: runs with the same other values, in order of first run */
+    /* series: runs with the same other values, in order of first run;
+     * each run's series name made once */
+    char **names = tn_calloc(n + 1, sizeof *names);
+    for (size_t i = 0; i < n; i++) {
+        tn_text_t name = {0};
+        series_name(s, i, k, &name);
+        names[i] = name.s;
+    }
     bool *done = tn_calloc(n + 1, sizeof *done);
     size_t series = 0;
     tn_text_t legend = {0};
     for (size_t i = 0; i < n; i++) {
         if (done[i])
             continue;
-        tn_text_t name = {0}, other = {0};
-        series_name(s, i, k, &name);
         const char *color = series < 8 ? palette[series] : "#999";
         tn_text_put(h, "<polyline fill=\"none\" stroke=\"%s\" points=\"", color);
         tn_text_t dots = {0};
         for (size_t j = i; j < n; j++) {
-            other.n = 0;
-            if (other.s)
-                other.s[0] = '\0';
-            series_name(s, j, k, &other);
-            if (done[j] || strcmp(name.s, other.s))
+            if (done[j] || strcmp(names[i], names[j]))
                 continue;
             done[j] = true;
             double y = s->runs[j].figure[f];
@@ -188,18 +189,21 @@ static void chart(const res_study_t *s, int f, size_t k, tn_text_t *h)
             double px = L + (nx > 1 ? dx * (double)xi[j] : (W - L - R) / 2);
             double py = H - B - (H - B - T) * y / ymax;
             tn_text_put(h, "%.1f,%.1f ", px, py);
-            tn_text_put(&dots, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>%.6g</title></circle>\n",
+            tn_text_put(&dots,
+                        "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>%.6g</title>"
+                        "</circle>\n",
                         px, py, color, y);
         }
         tn_text_put(h, "\"/>\n%s", dots.s ? dots.s : "");
         tn_text_put(&legend, "<li><span style=\"color:%s\">&#9679;</span> ", color);
-        tn_text_put_escaped(&legend, name.s, TN_ESC_HTML);
+        tn_text_put_escaped(&legend, names[i], TN_ESC_HTML);
         tn_text_put(&legend, "</li>");
         free(dots.s);
-        free(name.s);
-        free(other.s);
         series++;
     }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
     tn_text_put(h, "</svg>\n<ul class=\"legend\">%s</ul></figure>\n", legend.s ? legend.s : "");
     free(legend.s);
     free(done);

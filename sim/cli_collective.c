@@ -42,22 +42,6 @@ static int parse_size(const char *s, uint64_t *out)
     return 0;
 }
 
-/* The algorithm spec's means on the first n GPUs of t (what auto picks,
- * for the table). O(fabric) for the network it asks. */
-static int resolved_algo(const topo_t *t, const sim_coll_spec_t *spec, int32_t n)
-{
-    if (spec->algo != SIM_ALGO_AUTO)
-        return (int)spec->algo;
-    sim_engine_t eng;
-    sim_net_t net;
-    sim_engine_init(&eng);
-    TN_ASSERT(sim_net_init(&net, &eng, t, SIM_NET_ANALYTIC, NULL) == 0);
-    int a = (int)sim_coll_pick(&net, spec, n, t->gpus);
-    sim_net_destroy(&net);
-    sim_engine_destroy(&eng);
-    return a;
-}
-
 static int pick(const char *const *names, const char *s)
 {
     for (int i = 0; names[i]; i++)
@@ -225,7 +209,7 @@ int cli_collective(int argc, char **argv)
         json_object_set_new(row, "time_us", json_real(us));
         json_object_set_new(row, "algbw_gbs", json_real(algbw));
         json_object_set_new(row, "busbw_gbs", json_real(algbw * sim_busbw_factor((wl_coll_t)op, n)));
-        json_object_set_new(row, "algorithm", json_string(sim_algo_names[resolved_algo(&t, &cs, n)]));
+        json_object_set_new(row, "algorithm", json_string(sim_algo_names[m.algo]));
         json_array_append_new(rows, row);
         if (size > UINT64_MAX / 2)
             break;

@@ -112,9 +112,12 @@ static int parse_vary(axis_t *a, const char *arg)
         char *copy = tn_strdup(vals);
         char *save = NULL;
         for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-            if (a->n < MAX_VALUES)
-                axis_add(a, tok);
+            axis_add(a, tok);
         free(copy);
+        if (a->n > MAX_VALUES) {
+            cli_error("sweep: --vary %s: more than %d values", a->key, MAX_VALUES);
+            return -1;
+        }
         /* "a,,b" or "a," hide an empty value: refuse them rather than drop it */
         if (a->n == 0 || strstr(vals, ",,") || vals[strlen(vals) - 1] == ',' || vals[0] == ',') {
             cli_error("sweep: --vary %s: empty value in '%s'", a->key, vals);

@@ -57,7 +57,9 @@ int sim_measure_collective(const topo_t *t, sim_net_model_t model, const sim_col
         TN_ASSERT(tally.left == 0);
         if (eng.overflowed)
             rc = tn_error_set(err, TN_EINPUT, "the collective takes longer than tensim counts");
-        *out = (sim_measure_t){tally.last, eng.processed, net.transfers};
+        sim_algo_t algo =
+            spec->algo == SIM_ALGO_AUTO ? sim_coll_pick(&net, spec, n, t->gpus) : spec->algo;
+        *out = (sim_measure_t){tally.last, eng.processed, net.transfers, algo};
     }
     sim_net_destroy(&net);
     sim_engine_destroy(&eng);

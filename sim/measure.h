@@ -18,6 +18,7 @@
 typedef struct {
     sim_time_t time_ps;
     uint64_t events, transfers;
+    sim_algo_t algo; /* the algorithm that ran (what auto chose) */
 } sim_measure_t;
 
 /* Runs `spec` over the first n GPUs of t with network `model`. Errors

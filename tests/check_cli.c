@@ -430,7 +430,6 @@ START_TEST(sweep_runs_every_combination_once)
         "tflops_per_gpu,mfu,bottleneck,dir,reason\n"
         "100,100,ok,0.037695,,,,network,\"topology.set.link.bw_gbps=100,workload.compute_time_us=100\",\n";
     ck_assert_msg(!strncmp(csv, want, strlen(want)), "%s", csv);
-    ck_assert_int_eq((int)(strchr(csv, '\0') - csv) > 0, 1);
     int rows = 0;
     for (const char *p = csv; *p; p++)
         rows += *p == '\n';
