@@ -33,7 +33,7 @@ endif
 SUBMAKE = $(MAKE) --no-print-directory $(if $(Q),-s)
 
 CLI_SRC  = sim/main.c $(wildcard sim/cli_*.c)
-LIB_SRC  = $(filter-out $(CLI_SRC),$(wildcard common/*.c sim/*.c topology/*.c workloads/*.c results/*.c))
+LIB_SRC  = $(filter-out $(CLI_SRC),$(wildcard common/*.c sim/*.c topology/*.c workloads/*.c results/*.c plan/*.c))
 TEST_SRC = $(wildcard tests/*.c)
 VAL_OBJ  = $(BUILD)/validate/cases.o
 BENCH_SRC= $(wildcard bench/*.c)

@@ -17,6 +17,7 @@ int cli_collective(int argc, char **argv);
 int cli_trace(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
+int cli_plan(int argc, char **argv);
 
 /* Builds the fabric a command-line argument names (a preset, a spec or
  * scenario file, a graph file) with --set overrides. On success the

@@ -30,7 +30,9 @@ static const char usage[] =
     "  compare         the what-if table of several runs: iteration, throughput, mfu, bottleneck\n"
     "  sweep SCENARIO.json --vary KEY=V1,V2,... [--vary ...] [-j N] -o DIR\n"
     "                  run every combination of the values; DIR/study.csv, .md, .html\n"
-    "  plan            search parallel layouts for a model (not in this build yet)\n"
+    "  plan SCENARIO.json [--gpus N] [--top K] [-o DIR]\n"
+    "                  rank the parallel layouts of the scenario's model that fit in memory;\n"
+    "                  simulate the best K\n"
     "\n"
     "exit status: 0 success, 1 runtime or i/o failure, 2 usage or bad input.\n"
     "See tensim(1): man -l docs/tensim.1\n";
@@ -94,12 +96,6 @@ static char *join_args(int argc, char **argv)
     return s;
 }
 
-static const struct {
-    const char *name, *arrives_with;
-} later[] = {
-    {"plan", "the what-if studies"},
-};
-
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -154,11 +150,8 @@ int main(int argc, char **argv)
         return cli_collective(argc - optind, argv + optind);
     if (!strcmp(cmd, "sweep"))
         return cli_sweep(argc - optind, argv + optind);
-    for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
-        if (!strcmp(cmd, later[i].name)) {
-            cli_error("%s: not in this build yet (it comes with %s)", cmd, later[i].arrives_with);
-            return 2;
-        }
+    if (!strcmp(cmd, "plan"))
+        return cli_plan(argc - optind, argv + optind);
     cli_error("unknown command '%s' (see tensim --help)", cmd);
     return 2;
 }

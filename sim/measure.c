@@ -40,6 +40,13 @@ int sim_measure_collective(const topo_t *t, sim_net_model_t model, const sim_col
     if (n < 1 || n > t->n_gpus)
         return tn_error_set(err, TN_EINPUT, "ranks: %d is not from 1 to the %d gpus of the fabric",
                             n, t->n_gpus);
+    return sim_measure_collective_on(t, model, spec, n, t->gpus, out, err);
+}
+
+int sim_measure_collective_on(const topo_t *t, sim_net_model_t model,
+                              const sim_coll_spec_t *spec, int32_t n, const int32_t *members,
+                              sim_measure_t *out, tn_error_t *err)
+{
     if ((spec->op == WL_COLL_BROADCAST || spec->op == WL_COLL_REDUCE) &&
         (spec->root < 0 || spec->root >= n))
         return tn_error_set(err, TN_EINPUT, "root: %d is not a rank", spec->root);
@@ -47,10 +54,10 @@ int sim_measure_collective(const topo_t *t, sim_net_model_t model, const sim_col
     sim_net_t net;
     sim_engine_init(&eng);
     TN_ASSERT(sim_net_init(&net, &eng, t, model, NULL) == 0);
-    int rc = sim_coll_check(&net, spec, n, t->gpus, err);
+    int rc = sim_coll_check(&net, spec, n, members, err);
     if (rc == 0) {
         tally_t tally = {n, 0, &eng};
-        sim_coll_t *c = sim_coll_new(&net, spec, n, t->gpus, on_member, &tally, 0);
+        sim_coll_t *c = sim_coll_new(&net, spec, n, members, on_member, &tally, 0);
         for (int32_t m = 0; m < n; m++)
             sim_coll_arrive(c, m);
         sim_run(&eng, SIM_TIME_MAX);
@@ -58,7 +65,7 @@ int sim_measure_collective(const topo_t *t, sim_net_model_t model, const sim_col
         if (eng.overflowed)
             rc = tn_error_set(err, TN_EINPUT, "the collective takes longer than tensim counts");
         sim_algo_t algo =
-            spec->algo == SIM_ALGO_AUTO ? sim_coll_pick(&net, spec, n, t->gpus) : spec->algo;
+            spec->algo == SIM_ALGO_AUTO ? sim_coll_pick(&net, spec, n, members) : spec->algo;
         *out = (sim_measure_t){tally.last, eng.processed, net.transfers, algo};
     }
     sim_net_destroy(&net);

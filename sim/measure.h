@@ -27,6 +27,13 @@ typedef struct {
 int sim_measure_collective(const topo_t *t, sim_net_model_t model, const sim_coll_spec_t *spec,
                            int32_t n, sim_measure_t *out, tn_error_t *err);
 
+/* The same over the n GPU vertices `members` (member i on members[i]),
+ * which must be distinct GPUs of t. Time complexity: that of the
+ * simulation. */
+int sim_measure_collective_on(const topo_t *t, sim_net_model_t model,
+                              const sim_coll_spec_t *spec, int32_t n, const int32_t *members,
+                              sim_measure_t *out, tn_error_t *err);
+
 /* When `bytes` sent alone from vertex src to vertex dst at time 0 have
  * arrived (no software delay). O(hops), plus the routing tables' first
  * use. */

@@ -573,15 +573,69 @@ START_TEST(sweep_over_mpi_matches_local)
 }
 END_TEST
 
-static const char *const not_yet[] = {"plan"};
+/* A small Megatron job for tensim plan on the 8-GPU switch: 4 layers,
+ * global batch 8. */
+#define WL_PLAN                                                                                \
+    "{'generator': 'megatron', 'gpu': 'v100-32gb',"                                            \
+    " 'model': {'layers': 4, 'hidden': 256, 'heads': 4, 'seq_len': 128, 'vocab': 1000},"       \
+    " 'layout': {'tp': 1, 'pp': 1, 'dp': 8, 'global_batch': 8}}"
 
-START_TEST(later_commands_say_not_in_this_build)
+static const struct {
+    const char *wl, *args[4], *needle;
+} plan_bad[] = {
+    {WL_OK, {NULL}, "s.json: workload: tensim plan lays out a megatron workload"},
+    {WL_PLAN, {"--gpus", "0"}, "plan: --gpus: expected a whole number of gpus from 1, got '0'"},
+    {WL_PLAN, {"--gpus", "9"}, "s.json: the fabric has 8 gpus, fewer than the 9 to plan for"},
+    {WL_PLAN, {"--top", "-1"}, "plan: --top: expected a whole number from 0 to 100, got '-1'"},
+    {WL_PLAN, {"--top", "2.5"}, "plan: --top: expected a whole number from 0 to 100, got '2.5'"},
+    {WL_PLAN, {"--reserve-gib", "x"}, "plan: --reserve-gib: expected GiB from 0, got 'x'"},
+    {WL_PLAN, {"--reserve-gib", "40"}, "s.json: workload.model: no layout of 8 gpus fits in 32 GiB"},
+    {WL_PLAN, {"--set", "workload.layout.tp=3"}, "s.json: workload.layout.tp: 4 heads do not split"},
+    {WL_PLAN, {"--frobnicate"}, "plan: unknown option '--frobnicate'"},
+};
+
+START_TEST(plan_bad_input)
 {
+    write_scenario(TOPO_OK, plan_bad[_i].wl, "");
+    const char *const *a = plan_bad[_i].args;
     result_t r;
-    run_tensim(&r, not_yet[_i], NULL);
-    char want[64];
-    snprintf(want, sizeof want, "tensim: %s: not in this build yet", not_yet[_i]);
-    expect_error(&r, 2, want, NULL);
+    run_tensim(&r, "plan", "s.json", "-o", OUT, a[0] ? a[0] : "--top", a[0] ? a[1] : "1",
+               NULL);
+    expect_error(&r, 2, plan_bad[_i].needle, NULL);
+    result_free(&r);
+}
+END_TEST
+
+/* A plan writes its ranking and, with -o, plan.csv (one row per layout
+ * that fits) and plan.json, which agree on the count and the winner. */
+START_TEST(plan_writes_the_ranking)
+{
+    write_scenario(TOPO_OK, WL_PLAN, "");
+    result_t r;
+    run_tensim(&r, "plan", "s.json", "--top", "2", "-o", OUT, "--quiet", NULL);
+    expect_status(&r, 0);
+    ck_assert_str_eq(r.out, "");
+    result_free(&r);
+    json_t *js = json_load_file(in_tdir(OUT "/plan.json"), 0, NULL);
+    ck_assert_ptr_nonnull(js);
+    json_int_t fit = json_integer_value(json_object_get(js, "fit"));
+    ck_assert_int_gt(fit, 10);
+    ck_assert_int_eq(json_integer_value(json_object_get(js, "simulated")), 2);
+    char *csv = slurp(OUT "/plan.csv");
+    ck_assert_ptr_nonnull(csv);
+    json_int_t lines = 0;
+    for (const char *c = csv; *c; c++)
+        lines += *c == '\n';
+    ck_assert_int_eq(lines, fit + 1);
+    json_t *first = json_array_get(json_object_get(js, "layouts"), 0);
+    ck_assert(json_is_real(json_object_get(first, "simulated_s")));
+    free(csv);
+    json_decref(js);
+    run_tensim(&r, "plan", "s.json", "--top", "0", "--rows", "3", NULL);
+    expect_status(&r, 0);
+    ck_assert_msg(!strncmp(r.out, "plan: inline model on 8 of 8 v100-32gb gpus", 44), "%s", r.out);
+    ck_assert_ptr_nonnull(strstr(r.out, "\n   3 "));
+    ck_assert_ptr_null(strstr(r.out, "\n   4 "));
     result_free(&r);
 }
 END_TEST
@@ -1314,8 +1368,8 @@ Suite *cli_suite(void)
     tcase_add_test(tc, version_goes_to_stdout);
     tcase_add_test(tc, no_arguments_prints_usage_and_exits_2);
     tcase_add_test(tc, run_without_scenario_is_usage_error);
-    tcase_add_loop_test(tc, later_commands_say_not_in_this_build, 0,
-                        (int)(sizeof not_yet / sizeof not_yet[0]));
+    tcase_add_loop_test(tc, plan_bad_input, 0, (int)(sizeof plan_bad / sizeof plan_bad[0]));
+    tcase_add_test(tc, plan_writes_the_ranking);
     tcase_add_test(tc, unknown_command);
     tcase_add_test(tc, sweep_runs_every_combination_once);
     tcase_add_test(tc, sweep_records_an_invalid_combination);

@@ -23,5 +23,6 @@ Suite *flow_suite(void);
 Suite *results_suite(void);
 Suite *cli_suite(void);
 Suite *validate_suite(void);
+Suite *plan_suite(void);
 
 #endif

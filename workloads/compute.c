@@ -5,7 +5,7 @@
 
 #include "topology/embedded.h"
 
-wl_gpu_set_t wl_gpu_set_none(void) { return (wl_gpu_set_t){NAN, NAN, NAN, NAN, NAN}; }
+wl_gpu_set_t wl_gpu_set_none(void) { return (wl_gpu_set_t){NAN, NAN, NAN, NAN, NAN, NAN}; }
 
 /* The file's figure `key` of GPU v, or the override when there is one. */
 static double figure(const json_t *v, const char *key, double set)
@@ -33,7 +33,9 @@ int wl_gpu_lookup(const char *name, const wl_gpu_set_t *set, wl_gpu_t *g, tn_err
         g->hbm_bytes_per_s = figure(v, "hbm_gb_per_s", set->hbm_gb_per_s) * 1e9 * g->hbm_efficiency;
         g->gemm_efficiency = figure(v, "gemm_efficiency", set->gemm_efficiency);
         g->half_flops = figure(v, "half_efficiency_gflop", set->half_efficiency_gflop) * 1e9;
-        TN_ASSERT(g->peak_flops > 0 && g->hbm_bytes_per_s > 0 && g->gemm_efficiency > 0);
+        g->memory_bytes = figure(v, "memory_gib", set->memory_gib) * 1073741824.0;
+        TN_ASSERT(g->peak_flops > 0 && g->hbm_bytes_per_s > 0 && g->gemm_efficiency > 0 &&
+                  g->memory_bytes > 0);
     }
     json_decref(doc);
     return rc;

@@ -24,12 +24,14 @@ typedef struct {
     double hbm_efficiency;   /* of the HBM peak, measured with a copy */
     double gemm_efficiency;  /* of peak, for large ops */
     double half_flops;       /* an op this size reaches half of that */
+    double memory_bytes;     /* HBM capacity */
 } wl_gpu_t;
 
 /* Overrides of a GPU's figures (a scenario's "gpu_set"), as in
  * workloads/data/gpus.json; NaN leaves a figure as the file has it. */
 typedef struct {
-    double peak_tflops, hbm_gb_per_s, hbm_efficiency, gemm_efficiency, half_efficiency_gflop;
+    double peak_tflops, hbm_gb_per_s, hbm_efficiency, gemm_efficiency, half_efficiency_gflop,
+        memory_gib;
 } wl_gpu_set_t;
 
 /* A set that overrides nothing. */

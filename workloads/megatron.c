@@ -29,7 +29,7 @@ typedef struct {
     int32_t tp, dp, pp; /* communicator indices */
     const wl_model_t *m;
     const wl_layout_t *ly;
-    double traffic;     /* HBM bytes per byte of activations */
+    wl_megatron_layer_t lay; /* the per-layer figures */
 } builder_t;
 
 #define NONE UINT32_MAX
@@ -73,7 +73,7 @@ static void tp_comms(builder_t *b)
 {
     if (b->ly->tp == 1)
         return;
-    uint64_t bytes = b->ly->microbatch * b->m->seq_len * b->m->hidden * 2;
+    uint64_t bytes = b->lay.tp_bytes;
     for (int k = 0; k < 2; k++) {
         if (b->ly->sequence_parallel) {
             chain(b, coll(WL_COLL_ALLGATHER, b->tp, bytes), NONE);
@@ -84,18 +84,26 @@ static void tp_comms(builder_t *b)
     }
 }
 
-/* HBM traffic of a layer's forward elementwise kernels, per microbatch
- * and TP rank: activation_traffic (workloads/data/megatron.json) times
- * the activations the layer stores (Korthikanti et al. 2022). */
-static uint64_t layer_fwd_traffic(const builder_t *b)
+wl_megatron_layer_t wl_megatron_layer(const wl_model_t *m, const wl_layout_t *ly)
 {
-    const wl_model_t *m = b->m;
-    const wl_layout_t *ly = b->ly;
     double B = (double)ly->microbatch, s = (double)m->seq_len, h = (double)m->hidden,
-           a = (double)m->heads, t = (double)ly->tp;
+           a = (double)m->heads, t = (double)ly->tp, V = (double)m->vocab;
+    double k = ly->activation_traffic > 0 ? ly->activation_traffic
+                                          : wl_megatron_activation_traffic();
+    /* Korthikanti et al.'s stored activations per layer, in units of s b h
+     * bytes */
     double attn = 5 * a * s / (h * t);
     double per = ly->sequence_parallel ? 34 / t + attn : 10 + 24 / t + attn;
-    return (uint64_t)llround(b->traffic * B * s * h * per);
+    uint64_t sbh2 = ly->microbatch * m->seq_len * m->hidden * 2;
+    return (wl_megatron_layer_t){
+        .fwd_flops = (24 * B * s * h * h + 4 * B * s * s * h) / t,
+        .fwd_traffic = (uint64_t)llround(k * B * s * h * per),
+        .recompute_flops = 4 * B * s * s * h / t,
+        .logits_flops = 2.0 * B * s * h * V / t,
+        .tp_bytes = sbh2,
+        .act_bytes = sbh2 / ly->tp,
+        .param_bytes = (12 * m->hidden * m->hidden + 13 * m->hidden) / ly->tp * 2,
+    };
 }
 
 static wl_op_t layer_compute(double flops, uint64_t bytes)
@@ -105,22 +113,10 @@ static wl_op_t layer_compute(double flops, uint64_t bytes)
     return o;
 }
 
-static double layer_fwd_flops(const wl_model_t *m, const wl_layout_t *ly)
-{
-    double B = (double)ly->microbatch, s = (double)m->seq_len, h = (double)m->hidden;
-    return (24 * B * s * h * h + 4 * B * s * s * h) / (double)ly->tp;
-}
-
-static uint64_t layer_param_bytes(const wl_model_t *m, const wl_layout_t *ly)
-{
-    uint64_t h = m->hidden;
-    return (12 * h * h + 13 * h) / ly->tp * 2;
-}
-
 static void zero3_gather(builder_t *b)
 {
     if (b->ly->zero_stage == 3 && b->ly->dp > 1)
-        chain(b, coll(WL_COLL_ALLGATHER, b->dp, layer_param_bytes(b->m, b->ly)), NONE);
+        chain(b, coll(WL_COLL_ALLGATHER, b->dp, b->lay.param_bytes), NONE);
 }
 
 /* Virtual pipeline positions: stage k's chunk c holds virtual stage
@@ -138,7 +134,7 @@ static void forward(builder_t *b, int stage, uint64_t i, uint64_t c, uint64_t la
     int P = (int)ly->pp;
     uint64_t v = ly->virtual_stages;
     bool first = stage == 0 && c == 0, last = stage == P - 1 && c == v - 1;
-    uint64_t act = ly->microbatch * b->m->seq_len * b->m->hidden * 2 / ly->tp;
+    uint64_t act = b->lay.act_bytes;
     uint32_t recv = NONE;
     if (!first) {
         wl_op_t r = {.kind = WL_OP_RECV, .comm = b->pp, .peer = stage > 0 ? stage - 1 : P - 1,
@@ -147,13 +143,11 @@ static void forward(builder_t *b, int stage, uint64_t i, uint64_t c, uint64_t la
     }
     for (uint64_t j = 0; j < layers; j++) {
         zero3_gather(b);
-        chain(b, layer_compute(layer_fwd_flops(b->m, ly), layer_fwd_traffic(b)),
-              j == 0 ? recv : NONE);
+        chain(b, layer_compute(b->lay.fwd_flops, b->lay.fwd_traffic), j == 0 ? recv : NONE);
         tp_comms(b);
     }
     if (last) {
-        double lf = 2.0 * (double)ly->microbatch * b->m->seq_len * b->m->hidden * b->m->vocab / ly->tp;
-        chain(b, compute(lf), NONE);
+        chain(b, compute(b->lay.logits_flops), NONE);
     } else {
         uint64_t into = stage < P - 1 ? c : c + 1;
         wl_op_t snd = {.kind = WL_OP_SEND, .comm = b->pp, .peer = stage < P - 1 ? stage + 1 : 0,
@@ -169,19 +163,17 @@ static void backward(builder_t *b, int stage, uint64_t i, uint64_t c, uint64_t l
     int P = (int)ly->pp;
     uint64_t v = ly->virtual_stages;
     bool first = stage == 0 && c == 0, last = stage == P - 1 && c == v - 1;
-    uint64_t act = ly->microbatch * b->m->seq_len * b->m->hidden * 2 / ly->tp;
+    uint64_t act = b->lay.act_bytes;
     uint32_t recv = NONE;
     if (last) {
-        double lf = 2.0 * (double)ly->microbatch * b->m->seq_len * b->m->hidden * b->m->vocab / ly->tp;
-        chain(b, compute(2 * lf), NONE);
+        chain(b, compute(2 * b->lay.logits_flops), NONE);
     } else {
         wl_op_t r = {.kind = WL_OP_RECV, .comm = b->pp, .peer = stage < P - 1 ? stage + 1 : 0,
                      .tag = vtag(ly, i, c, 1), .bytes = act};
         recv = wl_program_add_op(b->t, b->prog, &r, NULL, 0);
     }
-    double f = layer_fwd_flops(b->m, ly);
-    uint64_t traffic = layer_fwd_traffic(b);
-    double B = (double)ly->microbatch, s = (double)b->m->seq_len, h = (double)b->m->hidden;
+    double f = b->lay.fwd_flops;
+    uint64_t traffic = b->lay.fwd_traffic;
     for (uint64_t j = 0; j < layers; j++) {
         zero3_gather(b);
         if (ly->recompute == WL_RECOMPUTE_FULL) {
@@ -189,14 +181,14 @@ static void backward(builder_t *b, int stage, uint64_t i, uint64_t c, uint64_t l
             tp_comms(b);
             recv = NONE;
         } else if (ly->recompute == WL_RECOMPUTE_SELECTIVE) {
-            chain(b, compute(4 * B * s * s * h / (double)ly->tp), j == 0 ? recv : NONE);
+            chain(b, compute(b->lay.recompute_flops), j == 0 ? recv : NONE);
             recv = NONE;
         }
         chain(b, layer_compute(2 * f, 2 * traffic), j == 0 ? recv : NONE);
         tp_comms(b);
         if (last_mb && ly->dp > 1)
             side(b, coll(ly->zero_stage ? WL_COLL_REDUCESCATTER : WL_COLL_ALLREDUCE, b->dp,
-                         layer_param_bytes(b->m, ly)),
+                         b->lay.param_bytes),
                  b->last);
     }
     if (!first) {
@@ -216,6 +208,12 @@ static void virtual_step(const wl_layout_t *ly, uint64_t k, bool fwd, uint64_t *
     uint64_t P = ly->pp, v = ly->virtual_stages, in = k % (P * v);
     *chunk = fwd ? in / P : v - 1 - in / P;
     *mb = k / (P * v) * P + in % P;
+}
+
+uint64_t wl_megatron_optimizer_params(const wl_model_t *m, const wl_layout_t *ly)
+{
+    uint64_t params = m->layers / ly->pp * (12 * m->hidden * m->hidden + 13 * m->hidden) / ly->tp;
+    return ly->zero_stage >= 1 ? params / ly->dp : params;
 }
 
 double wl_megatron_flops(const wl_model_t *m, const wl_layout_t *ly)
@@ -245,12 +243,12 @@ int wl_gen_megatron(wl_trace_t *t, const wl_model_t *m, const wl_layout_t *ly, t
         g[r] = r % (D * T); /* same DP and TP index */
     int32_t pp = wl_trace_add_comm(t, "pp", D * T, g);
     free(g);
+    wl_megatron_layer_t lay = wl_megatron_layer(m, ly);
     for (int stage = 0; stage < P; stage++) {
         char name[32];
         snprintf(name, sizeof name, "stage%d", stage);
         builder_t b = {.t = t, .last = NONE, .tp = tp, .dp = dp, .pp = pp, .m = m, .ly = ly,
-                       .traffic = ly->activation_traffic > 0 ? ly->activation_traffic
-                                                             : wl_megatron_activation_traffic()};
+                       .lay = lay};
         b.prog = wl_trace_add_program(t, name);
         /* 1F1B: warm up with pp - stage - 1 forwards, then one forward and
          * one backward, then the rest of the backwards. Interleaved: the
@@ -280,9 +278,7 @@ int wl_gen_megatron(wl_trace_t *t, const wl_model_t *m, const wl_layout_t *ly, t
          * (24 bytes a parameter) and reads the gradient and writes the
          * 16-bit weight (4 more), about 10 FLOPs a parameter; memory-bound.
          * With ZeRO a rank updates its 1/dp share. */
-        uint64_t params = layers * (12 * m->hidden * m->hidden + 13 * m->hidden) / ly->tp;
-        if (ly->zero_stage >= 1)
-            params /= ly->dp;
+        uint64_t params = wl_megatron_optimizer_params(m, ly);
         wl_op_t opt = compute(10.0 * (double)params);
         opt.bytes = 28 * params;
         uint32_t *deps = tn_malloc((b.n_extra + 2) * sizeof *deps);
@@ -293,8 +289,8 @@ int wl_gen_megatron(wl_trace_t *t, const wl_model_t *m, const wl_layout_t *ly, t
                 deps[nd++] = b.extra[k];
         b.last = wl_program_add_op(t, b.prog, &opt, deps, nd);
         free(deps);
-        if (ly->zero_stage == 1 && ly->dp > 1)
-            chain(&b, coll(WL_COLL_ALLGATHER, dp, layers * layer_param_bytes(m, ly)), NONE);
+        if ((ly->zero_stage == 1 || ly->zero_stage == 2) && ly->dp > 1)
+            chain(&b, coll(WL_COLL_ALLGATHER, dp, layers * lay.param_bytes), NONE);
         free(b.extra);
         for (int32_t r = stage * D * T; r < (stage + 1) * D * T; r++)
             t->rank_prog[r] = b.prog;

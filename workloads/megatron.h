@@ -19,15 +19,16 @@
  * Between stages: the activations forward and their gradients backward,
  * b s h / tp values of 2 bytes (Megatron's scatter/gather optimisation).
  * Schedule: 1F1B (warm-up of pp - stage - 1 forwards, then one forward
- * one backward, then the cool-down); receives are posted at once and sends
- * do not block the next compute.
+ * one backward, then the cool-down), or interleaved over v virtual stages
+ * per stage as Megatron-LM orders it; receives are posted at once and
+ * sends do not block the next compute.
  * Data parallelism: during the last microbatch's backward, each layer's
  * gradients (12 h^2 + 13 h parameters / tp, 2 bytes each) are all-reduced
- * over the DP group as soon as that layer is done (ZeRO 1 and 3:
+ * over the DP group as soon as that layer is done (ZeRO 1, 2 and 3:
  * reduce-scattered), overlapping the rest of the backward; then the
- * optimizer step; ZeRO 1 all-gathers the updated parameters after it,
- * ZeRO 3 all-gathers each layer's parameters before its forward and its
- * backward instead.
+ * optimizer step; ZeRO 1 and 2 all-gather the updated parameters after it
+ * (the two differ only in memory: workloads/memory.h), ZeRO 3 all-gathers
+ * each layer's parameters before its forward and its backward instead.
  * FLOPs per iteration (all ranks): 96 B s l h^2 (1 + s/(6h) + V/(16 l h))
  * with full recomputation, 72 B s l h^2 (1 + s/(6h) + V/(12 l h)) without
  * (SC21, eq. 3), B the global batch.
@@ -60,8 +61,28 @@ typedef struct {
     double activation_traffic; /* HBM bytes per byte of activations; 0: the data file's */
 } wl_layout_t;
 
-/* Builds the iteration. Errors (TN_EINPUT): a schedule this build does not
- * generate (interleaved). O(ranks + stages x microbatches x layers). */
+/* What one layer costs, per microbatch and TP rank: the figures the
+ * generator puts on its ops, and the layout planner's estimate reads. */
+typedef struct {
+    double fwd_flops;       /* (24 b s h^2 + 4 b s^2 h) / tp */
+    uint64_t fwd_traffic;   /* elementwise HBM bytes of the forward */
+    double recompute_flops; /* selective recomputation: 4 b s^2 h / tp */
+    double logits_flops;    /* the last stage's forward logits: 2 b s h V / tp */
+    uint64_t tp_bytes;      /* each TP collective: b s h 16-bit values */
+    uint64_t act_bytes;     /* each pipeline transfer: b s h / tp of them */
+    uint64_t param_bytes;   /* the layer's 16-bit parameters per TP rank */
+} wl_megatron_layer_t;
+
+/* O(1), plus reading the data file when the layout's activation_traffic
+ * is 0. */
+wl_megatron_layer_t wl_megatron_layer(const wl_model_t *m, const wl_layout_t *ly);
+
+/* Parameters a rank's optimizer step updates: its stage's layers over tp,
+ * over dp too under ZeRO. O(1). */
+uint64_t wl_megatron_optimizer_params(const wl_model_t *m, const wl_layout_t *ly);
+
+/* Builds the iteration. Errors (TN_EINPUT): none today beyond the trace's
+ * own check. O(ranks + stages x microbatches x layers). */
 int wl_gen_megatron(wl_trace_t *t, const wl_model_t *m, const wl_layout_t *ly, tn_error_t *err);
 
 /* Bytes of HBM traffic a layer's elementwise kernels make per byte of

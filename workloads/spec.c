@@ -135,8 +135,6 @@ static int parse_layout(wl_spec_t *s, tn_jobj_t *o)
     ly->recompute = (wl_recompute_t)rec;
     const wl_model_t *m = &s->model;
     unsigned long long L = m->layers;
-    if (ly->zero_stage == 2)
-        return tn_jobj_fail(&l, "zero_stage", "expected 0, 1 or 3, got 2");
     if (ly->tp * ly->pp * ly->dp > WL_MAX_RANKS)
         return tn_jobj_fail(&l, NULL, "tp x pp x dp = %llu ranks is more than %d",
                             (unsigned long long)(ly->tp * ly->pp * ly->dp), WL_MAX_RANKS);
@@ -182,7 +180,8 @@ static int parse_layout(wl_spec_t *s, tn_jobj_t *o)
 static int parse_gpu_set(wl_spec_t *s, tn_jobj_t *o)
 {
     static const char *const keys[] = {"peak_tflops",     "hbm_gb_per_s",          "hbm_efficiency",
-                                       "gemm_efficiency", "half_efficiency_gflop", NULL};
+                                       "gemm_efficiency", "half_efficiency_gflop", "memory_gib",
+                                       NULL};
     tn_jobj_t g;
     int rc = tn_jobj_sub(o, "gpu_set", false, keys, &g);
     if (rc)
@@ -193,7 +192,8 @@ static int parse_gpu_set(wl_spec_t *s, tn_jobj_t *o)
                    tn_jobj_double(&g, "hbm_efficiency", false, 0.01, 1, &v->hbm_efficiency) < 0 ||
                    tn_jobj_double(&g, "gemm_efficiency", false, 0.01, 1, &v->gemm_efficiency) < 0 ||
                    tn_jobj_double(&g, "half_efficiency_gflop", false, 0, 1e6,
-                                  &v->half_efficiency_gflop) < 0
+                                  &v->half_efficiency_gflop) < 0 ||
+                   tn_jobj_double(&g, "memory_gib", false, 0.001, 1e6, &v->memory_gib) < 0
                ? -1
                : 0;
 }

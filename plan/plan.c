@@ -1,0 +1,181 @@
+#include "plan/plan.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan/layouts.h"
+#include "sim/run.h"
+#include "topology/topo.h"
+
+int plan_layout_sets(const wl_layout_t *ly, char buf[10][64], const char *out[10])
+{
+    static const char *const sched[] = {"1f1b", "interleaved"};
+    static const char *const rec[] = {"full", "selective", "none"};
+    int n = 0;
+#define SET(...) (snprintf(buf[n], 64, "workload.layout." __VA_ARGS__), out[n] = buf[n], n++)
+    SET("tp=%llu", (unsigned long long)ly->tp);
+    SET("pp=%llu", (unsigned long long)ly->pp);
+    SET("dp=%llu", (unsigned long long)ly->dp);
+    SET("global_batch=%llu", (unsigned long long)ly->global_batch);
+    SET("microbatch=%llu", (unsigned long long)ly->microbatch);
+    SET("schedule=%s", sched[ly->schedule]);
+    SET("virtual_stages=%llu", (unsigned long long)ly->virtual_stages);
+    SET("recompute=%s", rec[ly->recompute]);
+    SET("sequence_parallel=%s", ly->sequence_parallel ? "true" : "false");
+    SET("zero_stage=%llu", (unsigned long long)ly->zero_stage);
+#undef SET
+    return n;
+}
+
+/* By the simulated iteration when both have one, else by the estimate;
+ * ties by the enumeration order (`order`), so the ranking never depends
+ * on qsort's choices. */
+typedef struct {
+    plan_layout_t l;
+    size_t order;
+} ranked_t;
+
+static int by_estimate(const void *a, const void *b)
+{
+    const ranked_t *x = a, *y = b;
+    if (x->l.est.iter_s != y->l.est.iter_s)
+        return x->l.est.iter_s < y->l.est.iter_s ? -1 : 1;
+    if (x->l.memory.total != y->l.memory.total) /* as fast: the one with room to spare */
+        return x->l.memory.total < y->l.memory.total ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Whether two layouts make the same trace: ZeRO 1 and 2 differ only in
+ * memory (workloads/megatron.h), so one simulation serves both. */
+static bool same_trace(const wl_layout_t *a, const wl_layout_t *b)
+{
+    wl_layout_t x = *a, y = *b;
+    x.zero_stage = x.zero_stage == 2 ? 1 : x.zero_stage;
+    y.zero_stage = y.zero_stage == 2 ? 1 : y.zero_stage;
+    return x.tp == y.tp && x.pp == y.pp && x.dp == y.dp && x.global_batch == y.global_batch &&
+           x.microbatch == y.microbatch && x.virtual_stages == y.virtual_stages &&
+           x.zero_stage == y.zero_stage && x.schedule == y.schedule &&
+           x.recompute == y.recompute && x.sequence_parallel == y.sequence_parallel &&
+           x.activation_traffic == y.activation_traffic;
+}
+
+static int by_simulation(const void *a, const void *b)
+{
+    const ranked_t *x = a, *y = b;
+    if (x->l.sim_iter_s != y->l.sim_iter_s)
+        return x->l.sim_iter_s < y->l.sim_iter_s ? -1 : 1;
+    return by_estimate(a, b);
+}
+
+static int simulate(const sim_scenario_t *sc, plan_layout_t *l, tn_error_t *err)
+{
+    sim_scenario_t one = *sc; /* a shallow copy: only the layout differs */
+    one.workload.layout = l->layout;
+    sim_records_t rec;
+    int rc = sim_run_scenario(&one, &rec, NULL, err);
+    if (rc == 0) {
+        l->sim_iter_s = sim_time_to_s(sim_records_iteration_ps(&rec));
+        l->sim_events = rec.events;
+    }
+    sim_records_destroy(&rec);
+    return rc;
+}
+
+int plan_run(plan_t *p, const sim_scenario_t *sc, const plan_opts_t *o, tn_error_t *err)
+{
+    memset(p, 0, sizeof *p);
+    const wl_spec_t *w = &sc->workload;
+    if (w->kind != WL_SPEC_MEGATRON)
+        return tn_error_set(err, TN_EINPUT,
+                            "%s: workload: tensim plan lays out a megatron workload (generator "
+                            "\"megatron\"), not this one",
+                            sc->src);
+    topo_t topo;
+    topo_init(&topo);
+    plan_costs_t costs = {0};
+    wl_layout_t *all = NULL;
+    ranked_t *r = NULL;
+    int rc = -1;
+    if (topo_spec_build(&sc->topo, &topo, err)) {
+        tn_error_prefix(err, "%s: topology", sc->src);
+        goto out;
+    }
+    if (plan_costs_init(&costs, &topo, sc, err))
+        goto out;
+    p->fabric_gpus = topo.n_gpus;
+    p->server_gpus = costs.server_gpus;
+    p->gpus = o->gpus ? o->gpus : (uint64_t)topo.n_gpus;
+    p->gpu_memory = costs.gpu.memory_bytes;
+    p->tokens = (double)w->layout.global_batch * (double)w->model.seq_len;
+    if (p->gpus > (uint64_t)topo.n_gpus) {
+        tn_error_set(err, TN_EINPUT, "%s: the fabric has %d gpus, fewer than the %llu to plan for",
+                     sc->src, topo.n_gpus, (unsigned long long)p->gpus);
+        goto out;
+    }
+    size_t n_all;
+    all = plan_layouts(&w->model, &w->layout, p->gpus, (uint64_t)costs.server_gpus, &n_all);
+    p->enumerated = n_all;
+    r = tn_malloc((n_all ? n_all : 1) * sizeof *r);
+    size_t n = 0;
+    for (size_t i = 0; i < n_all; i++) {
+        wl_memory_t mem = wl_memory_per_gpu(&w->model, &all[i]);
+        if (mem.total + o->reserve_bytes > p->gpu_memory)
+            continue;
+        plan_estimate_t e = plan_estimate(&costs, &w->model, &all[i]);
+        if (isinf(e.iter_s))
+            continue;
+        r[n++] = (ranked_t){{.layout = all[i], .memory = mem, .est = e}, i};
+    }
+    p->measured = (double)costs.n_costs;
+    if (n == 0) {
+        tn_error_set(err, TN_EINPUT,
+                     "%s: workload.model: no layout of %llu gpus fits in %.0f GiB per gpu "
+                     "(%.1f GiB reserved); %llu layouts tried",
+                     sc->src, (unsigned long long)p->gpus, p->gpu_memory / 1073741824.0,
+                     o->reserve_bytes / 1073741824.0, (unsigned long long)n_all);
+        goto out;
+    }
+    qsort(r, n, sizeof *r, by_estimate);
+    /* The best `top` distinct traces by estimate, each simulated once;
+     * a twin ahead of the next distinct one takes its twin's result. */
+    size_t k = 0, runs = 0;
+    for (; k < n; k++) {
+        size_t twin = k;
+        for (size_t j = 0; j < k && twin == k; j++)
+            if (same_trace(&r[j].l.layout, &r[k].l.layout))
+                twin = j;
+        if (twin < k) {
+            r[k].l.sim_iter_s = r[twin].l.sim_iter_s;
+            r[k].l.sim_events = r[twin].l.sim_events;
+            continue;
+        }
+        if (runs == o->top)
+            break;
+        if (o->progress)
+            o->progress(o->progress_ctx, runs, o->top, &r[k].l.layout);
+        if (simulate(sc, &r[k].l, err))
+            goto out;
+        runs++;
+    }
+    qsort(r, k, sizeof *r, by_simulation);
+    p->simulated = runs;
+    p->n = n;
+    p->layouts = tn_malloc(n * sizeof *p->layouts);
+    for (size_t i = 0; i < n; i++)
+        p->layouts[i] = r[i].l;
+    rc = 0;
+out:
+    free(r);
+    free(all);
+    plan_costs_destroy(&costs);
+    topo_destroy(&topo);
+    return rc;
+}
+
+void plan_destroy(plan_t *p)
+{
+    free(p->layouts);
+    memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,130 @@
+#include "results/plan.h"
+
+#include <stdlib.h>
+
+#include "common/tn_text.h"
+
+#define GIB 1073741824.0
+
+static const char *const sched_names[] = {"1f1b", "interleaved"};
+static const char *const rec_names[] = {"full", "selective", "none"};
+
+/* The iteration a layout is ranked by: simulated when it was. */
+static double iter_s(const plan_layout_t *l) { return l->sim_iter_s > 0 ? l->sim_iter_s : l->est.iter_s; }
+
+static double mfu(const plan_layout_t *l, const res_plan_meta_t *m)
+{
+    wl_layout_t ly = l->layout;
+    ly.recompute = WL_RECOMPUTE_NONE;
+    double gpus = (double)(ly.tp * ly.pp * ly.dp);
+    return m->gpu_peak_flops > 0 ? wl_megatron_flops(m->model, &ly) / (iter_s(l) * gpus * m->gpu_peak_flops)
+                                 : 0;
+}
+
+static void schedule(char *buf, size_t n, const wl_layout_t *ly)
+{
+    if (ly->schedule == WL_SCHED_INTERLEAVED)
+        snprintf(buf, n, "interleaved:%llu", (unsigned long long)ly->virtual_stages);
+    else
+        snprintf(buf, n, "%s", sched_names[ly->schedule]);
+}
+
+char *res_plan_table(const plan_t *p, const res_plan_meta_t *m, size_t rows)
+{
+    tn_text_t t = {0};
+    tn_text_put(&t, "plan: %s on %llu of %d %s gpus (%d to a server, %.0f GiB each, %.1f reserved), "
+                    "global batch %llu\n",
+                m->model_src, (unsigned long long)p->gpus, p->fabric_gpus, m->gpu, p->server_gpus,
+                p->gpu_memory / GIB, m->reserve_bytes / GIB,
+                (unsigned long long)(p->n ? p->layouts[0].layout.global_batch : 0));
+    tn_text_put(&t, "layouts: %llu enumerated, %zu fit in memory, estimated with %.0f analytic "
+                    "collective measurements; the best %llu simulated (%s network model)\n",
+                (unsigned long long)p->enumerated, p->n, p->measured,
+                (unsigned long long)p->simulated, m->network_model);
+    tn_text_put(&t, "%4s %3s %3s %5s %3s %-14s %-3s %-9s %4s %6s %7s %10s %10s %10s %5s\n", "rank",
+                "tp", "pp", "dp", "mb", "schedule", "sp", "recompute", "zero", "gpus", "mem GiB",
+                "estimate s", "simulated", "tokens/s", "mfu");
+    for (size_t i = 0; i < rows && i < p->n; i++) {
+        const plan_layout_t *l = &p->layouts[i];
+        const wl_layout_t *ly = &l->layout;
+        char sch[32], sim[32];
+        schedule(sch, sizeof sch, ly);
+        if (l->sim_iter_s > 0)
+            snprintf(sim, sizeof sim, "%.3f", l->sim_iter_s);
+        else
+            snprintf(sim, sizeof sim, "-");
+        tn_text_put(&t, "%4zu %3llu %3llu %5llu %3llu %-14s %-3s %-9s %4llu %6llu %7.1f %10.3f %10s %10.0f %5.3f\n",
+                    i + 1, (unsigned long long)ly->tp, (unsigned long long)ly->pp,
+                    (unsigned long long)ly->dp, (unsigned long long)ly->microbatch, sch,
+                    ly->sequence_parallel ? "yes" : "no", rec_names[ly->recompute],
+                    (unsigned long long)ly->zero_stage,
+                    (unsigned long long)(ly->tp * ly->pp * ly->dp), l->memory.total / GIB,
+                    l->est.iter_s, sim, p->tokens / iter_s(l), mfu(l, m));
+    }
+    return t.s;
+}
+
+char *res_plan_csv(const plan_t *p, const res_plan_meta_t *m)
+{
+    tn_text_t t = {0};
+    tn_text_put(&t, "rank,tp,pp,dp,microbatch,schedule,virtual_stages,sequence_parallel,recompute,"
+                    "zero_stage,gpus,memory_gib,weights_gib,grads_gib,optimizer_gib,"
+                    "activations_gib,estimate_s,estimate_work_s,estimate_tp_s,estimate_bubble_s,"
+                    "estimate_tail_s,simulated_s,tokens_per_s,mfu\n");
+    for (size_t i = 0; i < p->n; i++) {
+        const plan_layout_t *l = &p->layouts[i];
+        const wl_layout_t *ly = &l->layout;
+        const wl_memory_t *mm = &l->memory;
+        tn_text_put(&t, "%zu,%llu,%llu,%llu,%llu,%s,%llu,%s,%s,%llu,%llu,%.4f,%.4f,%.4f,%.4f,%.4f,"
+                        "%.6f,%.6f,%.6f,%.6f,%.6f,",
+                    i + 1, (unsigned long long)ly->tp, (unsigned long long)ly->pp,
+                    (unsigned long long)ly->dp, (unsigned long long)ly->microbatch,
+                    sched_names[ly->schedule], (unsigned long long)ly->virtual_stages,
+                    ly->sequence_parallel ? "true" : "false", rec_names[ly->recompute],
+                    (unsigned long long)ly->zero_stage,
+                    (unsigned long long)(ly->tp * ly->pp * ly->dp), mm->total / GIB,
+                    mm->weights / GIB, mm->grads / GIB, mm->optimizer / GIB,
+                    mm->activations / GIB, l->est.iter_s, l->est.work_s, l->est.tp_s,
+                    l->est.bubble_s, l->est.tail_s);
+        if (l->sim_iter_s > 0)
+            tn_text_put(&t, "%.6f", l->sim_iter_s);
+        tn_text_put(&t, ",%.1f,%.4f\n", p->tokens / iter_s(l), mfu(l, m));
+    }
+    return t.s;
+}
+
+json_t *res_plan_json(const plan_t *p, const res_plan_meta_t *m)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < p->n; i++) {
+        const plan_layout_t *l = &p->layouts[i];
+        const wl_layout_t *ly = &l->layout;
+        json_t *mem = json_pack("{s:f,s:f,s:f,s:f,s:f,s:I}", "total_gib", l->memory.total / GIB,
+                                "weights_gib", l->memory.weights / GIB, "grads_gib",
+                                l->memory.grads / GIB, "optimizer_gib", l->memory.optimizer / GIB,
+                                "activations_gib", l->memory.activations / GIB, "stage",
+                                (json_int_t)l->memory.stage);
+        json_t *est = json_pack("{s:f,s:f,s:f,s:f,s:f}", "iteration_s", l->est.iter_s, "work_s",
+                                l->est.work_s, "tp_s", l->est.tp_s, "bubble_s", l->est.bubble_s,
+                                "tail_s", l->est.tail_s);
+        json_t *o = json_pack(
+            "{s:I,s:{s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:s,s:b,s:I},s:I,s:o,s:o,s:o,s:f,s:f}", "rank",
+            (json_int_t)(i + 1), "layout", "tp", (json_int_t)ly->tp, "pp", (json_int_t)ly->pp,
+            "dp", (json_int_t)ly->dp, "global_batch", (json_int_t)ly->global_batch,
+            "microbatch", (json_int_t)ly->microbatch, "schedule", sched_names[ly->schedule],
+            "virtual_stages", (json_int_t)ly->virtual_stages, "recompute",
+            rec_names[ly->recompute], "sequence_parallel", ly->sequence_parallel, "zero_stage",
+            (json_int_t)ly->zero_stage, "gpus", (json_int_t)(ly->tp * ly->pp * ly->dp), "memory",
+            mem, "estimate", est, "simulated_s",
+            l->sim_iter_s > 0 ? json_real(l->sim_iter_s) : json_null(), "tokens_per_s",
+            p->tokens / iter_s(l), "mfu", mfu(l, m));
+        json_array_append_new(arr, o);
+    }
+    return json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:s,s:o}", "scenario",
+                     m->scenario, "model", m->model_src, "gpu", m->gpu, "gpus",
+                     (json_int_t)p->gpus, "fabric_gpus", (json_int_t)p->fabric_gpus,
+                     "server_gpus", (json_int_t)p->server_gpus, "gpu_memory_gib",
+                     p->gpu_memory / GIB, "reserve_gib", m->reserve_bytes / GIB, "enumerated",
+                     (json_int_t)p->enumerated, "fit", (json_int_t)p->n, "simulated",
+                     (json_int_t)p->simulated, "network_model", m->network_model, "layouts", arr);
+}
