@@ -8,9 +8,10 @@
 
 enum { GROUP_TP, GROUP_DP, GROUP_P2P };
 
-int plan_costs_init(plan_costs_t *c, const topo_t *t, const sim_scenario_t *sc, tn_error_t *err)
+int plan_costs_init(plan_costs_t *c, const topo_t *t, const sim_scenario_t *sc,
+                    sim_net_model_t model, tn_error_t *err)
 {
-    *c = (plan_costs_t){.topo = t};
+    *c = (plan_costs_t){.topo = t, .model = model};
     const wl_spec_t *w = &sc->workload;
     if (!w->gpu)
         return tn_error_set(err, TN_EINPUT, "%s: workload: names no gpu", sc->src);
@@ -57,7 +58,7 @@ static double measure(plan_costs_t *c, int group, wl_coll_t op, uint64_t bytes, 
         /* stage 0 to stage 1: dp x tp ranks apart */
         int32_t a = t->gpus[0], b = t->gpus[dp * tp];
         bool same = t->server[a] >= 0 && t->server[a] == t->server[b];
-        sim_time_t ps = sim_measure_transfer(t, SIM_NET_ANALYTIC, a, b, bytes) +
+        sim_time_t ps = sim_measure_transfer(t, c->model, a, b, bytes) +
                         (same ? c->spec.intra_step_ps : c->spec.inter_step_ps);
         s = sim_time_to_s(ps);
     } else {
@@ -68,7 +69,7 @@ static double measure(plan_costs_t *c, int group, wl_coll_t op, uint64_t bytes, 
         spec.op = op;
         spec.bytes = bytes;
         sim_measure_t out;
-        s = sim_measure_collective_on(t, getenv("PLAN_FLOW") ? SIM_NET_FLOW : SIM_NET_ANALYTIC, &spec, n, c->members, &out, NULL)
+        s = sim_measure_collective_on(t, c->model, &spec, n, c->members, &out, NULL)
                 ? INFINITY
                 : sim_time_to_s(out.time_ps);
     }

@@ -19,9 +19,13 @@
  *       reduction, or all of them when they outlast the backward that
  *       hides them (they share the NICs, so they queue)
  *   + the optimizer step + ZeRO 1/2's all-gather of the stage's weights.
- * Every collective is measured alone on the fabric with the analytic
- * network model, on the GPUs the first stage's groups occupy (rank r on
- * the r-th GPU), once per distinct group and size. A stage's data-parallel
+ * Every collective is measured alone on the fabric, on the GPUs the first
+ * stage's groups occupy (rank r on the r-th GPU), once per distinct group
+ * and size, with the network model the costs were made with: the
+ * analytic model (no contention) gives a lower bound cheaply, the flow
+ * model the estimate (plan/plan.h uses the first to prune the second).
+ * The estimate never decreases when a collective takes longer, so a
+ * layout's analytic estimate bounds its flow estimate from below. A stage's data-parallel
  * groups run at once and each server's GPUs share its NICs, so a
  * data-parallel collective that leaves the server takes ceil(g / NICs)
  * times its time alone. What the estimate leaves out (contention in the
@@ -61,6 +65,7 @@ typedef struct {
 
 typedef struct {
     const topo_t *topo;
+    sim_net_model_t model; /* what the collectives are measured with */
     sim_coll_spec_t spec; /* the scenario's algorithm, protocol, chunks, channels */
     wl_gpu_t gpu;
     int32_t server_gpus, nics; /* of the first server */
@@ -69,9 +74,11 @@ typedef struct {
     int32_t *members;  /* scratch */
 } plan_costs_t;
 
-/* Errors (TN_EINPUT): the scenario's workload names no known GPU.
- * O(vertices of the first server). */
-int plan_costs_init(plan_costs_t *c, const topo_t *t, const sim_scenario_t *sc, tn_error_t *err);
+/* Collectives measured with network model `model`. Errors (TN_EINPUT):
+ * the scenario's workload names no known GPU. O(vertices of the first
+ * server). */
+int plan_costs_init(plan_costs_t *c, const topo_t *t, const sim_scenario_t *sc,
+                    sim_net_model_t model, tn_error_t *err);
 void plan_costs_destroy(plan_costs_t *c);
 
 /* The estimate of layout ly of model m; iter_s is INFINITY when one of its

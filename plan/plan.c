@@ -29,23 +29,33 @@ int plan_layout_sets(const wl_layout_t *ly, char buf[10][64], const char *out[10
     return n;
 }
 
-/* By the simulated iteration when both have one, else by the estimate;
- * ties by the enumeration order (`order`), so the ranking never depends
- * on qsort's choices. */
+/* Ranked by a key (the bound, the estimate or the simulated iteration),
+ * then by memory (as fast: the one with room to spare), then by the
+ * enumeration order, so the ranking never depends on qsort's choices. */
 typedef struct {
     plan_layout_t l;
     size_t order;
 } ranked_t;
 
-static int by_estimate(const void *a, const void *b)
+static int tie(const ranked_t *x, const ranked_t *y)
 {
-    const ranked_t *x = a, *y = b;
-    if (x->l.est.iter_s != y->l.est.iter_s)
-        return x->l.est.iter_s < y->l.est.iter_s ? -1 : 1;
-    if (x->l.memory.total != y->l.memory.total) /* as fast: the one with room to spare */
+    if (x->l.memory.total != y->l.memory.total)
         return x->l.memory.total < y->l.memory.total ? -1 : 1;
     return x->order < y->order ? -1 : x->order > y->order;
 }
+
+#define BY(name, field)                                                                       \
+    static int name(const void *a, const void *b)                                             \
+    {                                                                                         \
+        const ranked_t *x = a, *y = b;                                                        \
+        if (x->l.field != y->l.field)                                                         \
+            return x->l.field < y->l.field ? -1 : 1;                                          \
+        return tie(x, y);                                                                     \
+    }
+BY(by_bound, bound.iter_s)
+BY(by_estimate, est.iter_s)
+BY(by_simulation, sim_iter_s)
+#undef BY
 
 /* Whether two layouts make the same trace: ZeRO 1 and 2 differ only in
  * memory (workloads/megatron.h), so one simulation serves both. */
@@ -61,12 +71,36 @@ static bool same_trace(const wl_layout_t *a, const wl_layout_t *b)
            x.activation_traffic == y.activation_traffic;
 }
 
-static int by_simulation(const void *a, const void *b)
+/* The index of a layout of r[0..n) with k's trace, or n. O(n). */
+static size_t twin_of(const ranked_t *r, size_t n, size_t k)
 {
-    const ranked_t *x = a, *y = b;
-    if (x->l.sim_iter_s != y->l.sim_iter_s)
-        return x->l.sim_iter_s < y->l.sim_iter_s ? -1 : 1;
-    return by_estimate(a, b);
+    for (size_t j = 0; j < n; j++)
+        if (same_trace(&r[j].l.layout, &r[k].l.layout))
+            return j;
+    return n;
+}
+
+/* The best `keep` flow estimates of distinct traces so far, ascending. */
+typedef struct {
+    double *v;
+    const wl_layout_t **who;
+    size_t n, keep;
+} best_t;
+
+static void best_offer(best_t *b, double s, const wl_layout_t *ly)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (same_trace(b->who[i], ly))
+            return; /* its twin holds the place: same trace, same estimate */
+    if (b->n == b->keep && s >= b->v[b->n - 1])
+        return;
+    size_t i = b->n < b->keep ? b->n++ : b->n - 1; /* when full, the last drops out */
+    for (; i > 0 && b->v[i - 1] > s; i--) {
+        b->v[i] = b->v[i - 1];
+        b->who[i] = b->who[i - 1];
+    }
+    b->v[i] = s;
+    b->who[i] = ly;
 }
 
 static int simulate(const sim_scenario_t *sc, plan_layout_t *l, tn_error_t *err)
@@ -94,7 +128,7 @@ int plan_run(plan_t *p, const sim_scenario_t *sc, const plan_opts_t *o, tn_error
                             sc->src);
     topo_t topo;
     topo_init(&topo);
-    plan_costs_t costs = {0};
+    plan_costs_t lower = {0}, costs = {0};
     wl_layout_t *all = NULL;
     ranked_t *r = NULL;
     int rc = -1;
@@ -102,7 +136,8 @@ int plan_run(plan_t *p, const sim_scenario_t *sc, const plan_opts_t *o, tn_error
         tn_error_prefix(err, "%s: topology", sc->src);
         goto out;
     }
-    if (plan_costs_init(&costs, &topo, sc, err))
+    if (plan_costs_init(&lower, &topo, sc, SIM_NET_ANALYTIC, err) ||
+        plan_costs_init(&costs, &topo, sc, SIM_NET_FLOW, err))
         goto out;
     p->fabric_gpus = topo.n_gpus;
     p->server_gpus = costs.server_gpus;
@@ -123,12 +158,12 @@ int plan_run(plan_t *p, const sim_scenario_t *sc, const plan_opts_t *o, tn_error
         wl_memory_t mem = wl_memory_per_gpu(&w->model, &all[i]);
         if (mem.total + o->reserve_bytes > p->gpu_memory)
             continue;
-        plan_estimate_t e = plan_estimate(&costs, &w->model, &all[i]);
+        plan_estimate_t e = plan_estimate(&lower, &w->model, &all[i]);
         if (isinf(e.iter_s))
             continue;
-        r[n++] = (ranked_t){{.layout = all[i], .memory = mem, .est = e}, i};
+        r[n++] = (ranked_t){{.layout = all[i], .memory = mem, .bound = e}, i};
     }
-    p->measured = (double)costs.n_costs;
+    p->measured_bound = lower.n_costs;
     if (n == 0) {
         tn_error_set(err, TN_EINPUT,
                      "%s: workload.model: no layout of %llu gpus fits in %.0f GiB per gpu "
@@ -137,15 +172,37 @@ int plan_run(plan_t *p, const sim_scenario_t *sc, const plan_opts_t *o, tn_error
                      o->reserve_bytes / 1073741824.0, (unsigned long long)n_all);
         goto out;
     }
-    qsort(r, n, sizeof *r, by_estimate);
+    /* Flow estimates in the order of the bounds, until no layout left can
+     * enter the best max(top, 1). */
+    qsort(r, n, sizeof *r, by_bound);
+    size_t keep = o->top ? (size_t)o->top : 1, ne = 0;
+    best_t best = {tn_malloc(keep * sizeof *best.v), tn_malloc(keep * sizeof *best.who), 0, keep};
+    for (; ne < n; ne++) {
+        if (best.n == keep && r[ne].l.bound.iter_s >= best.v[keep - 1])
+            break;
+        r[ne].l.est = plan_estimate(&costs, &w->model, &r[ne].l.layout);
+        best_offer(&best, r[ne].l.est.iter_s, &r[ne].l.layout);
+    }
+    free(best.v);
+    free(best.who);
+    /* a pruned layout whose twin was estimated has the same estimate */
+    for (size_t i = ne; i < n; i++) {
+        size_t twin = twin_of(r, ne, i);
+        if (twin < ne) {
+            r[i].l.est = r[twin].l.est;
+            ranked_t x = r[i];
+            r[i] = r[ne];
+            r[ne++] = x;
+        }
+    }
+    p->estimated = ne;
+    p->measured_est = costs.n_costs;
+    qsort(r, ne, sizeof *r, by_estimate);
     /* The best `top` distinct traces by estimate, each simulated once;
-     * a twin ahead of the next distinct one takes its twin's result. */
+     * a twin takes its twin's result. */
     size_t k = 0, runs = 0;
-    for (; k < n; k++) {
-        size_t twin = k;
-        for (size_t j = 0; j < k && twin == k; j++)
-            if (same_trace(&r[j].l.layout, &r[k].l.layout))
-                twin = j;
+    for (; k < ne; k++) {
+        size_t twin = twin_of(r, k, k);
         if (twin < k) {
             r[k].l.sim_iter_s = r[twin].l.sim_iter_s;
             r[k].l.sim_events = r[twin].l.sim_events;
@@ -169,6 +226,7 @@ int plan_run(plan_t *p, const sim_scenario_t *sc, const plan_opts_t *o, tn_error
 out:
     free(r);
     free(all);
+    plan_costs_destroy(&lower);
     plan_costs_destroy(&costs);
     topo_destroy(&topo);
     return rc;

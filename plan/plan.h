@@ -9,11 +9,15 @@
  *     those whose memory per GPU (workloads/memory.h) plus a reserve fits
  *     the GPU;
  *  2. estimate each one's iteration in closed form (plan/estimate.h) from
- *     the compute model and the times of its collectives measured alone
- *     on the fabric with the analytic network model, and sort;
- *  3. simulate the best `top` with the scenario's own network model (flow
- *     by default), a full `tensim run` each, and rank those by the
- *     simulated iteration.
+ *     the compute model and its collectives measured alone on the fabric:
+ *     first with the analytic network model, which is cheap and a lower
+ *     bound, then, in the order of those bounds, with the flow model,
+ *     until the next bound is no better than the `top`-th best flow
+ *     estimate (no layout left can enter the best `top`);
+ *  3. simulate the best `top` by flow estimate with the scenario's own
+ *     network model (flow by default), a full `tensim run` each, and rank
+ *     those by the simulated iteration. Layouts that make the same trace
+ *     (ZeRO 1 and 2) count once and share a simulation.
  * The global batch is the scenario's: a planner holds it fixed, as it is
  * a training hyperparameter.
  *
@@ -42,28 +46,32 @@ typedef struct {
 typedef struct {
     wl_layout_t layout;
     wl_memory_t memory;
-    plan_estimate_t est;
+    plan_estimate_t bound; /* collectives by the analytic model: a lower bound */
+    plan_estimate_t est;   /* collectives by the flow model; iter_s 0 when pruned */
     double sim_iter_s;     /* 0: not simulated */
     uint64_t sim_events;
 } plan_layout_t;
 
 typedef struct {
-    plan_layout_t *layouts; /* the simulated first, by simulated iteration, then by estimate */
+    plan_layout_t *layouts; /* the simulated by simulated iteration, then the estimated
+                               by estimate, then the rest by bound */
     size_t n;               /* layouts that fit */
     uint64_t enumerated;    /* layouts considered */
-    uint64_t simulated;
+    uint64_t estimated;     /* with the flow model */
+    uint64_t simulated;     /* distinct simulations run */
     int32_t fabric_gpus, server_gpus;
     uint64_t gpus;          /* the budget */
     double gpu_memory;      /* bytes */
     double tokens;          /* per iteration */
-    double measured;        /* collectives measured for the estimates */
+    uint64_t measured_bound, measured_est; /* collectives measured for each */
 } plan_t;
 
 /* Plans sc's megatron workload. Errors (TN_EINPUT, naming sc's file): a
  * workload that is not megatron, a budget of 0 or more GPUs than the
  * fabric has, no layout that fits; and any error of a simulation.
- * Time: O(layouts) for the estimates, plus the measurements (one
- * analytic collective per distinct group and size), plus `top` runs. */
+ * Time: O(layouts) for the bounds, plus the measurements (one analytic
+ * and, for the layouts estimated, one flow simulation of a collective
+ * per distinct group and size), plus `top` runs. */
 int plan_run(plan_t *p, const sim_scenario_t *sc, const plan_opts_t *o, tn_error_t *err);
 
 void plan_destroy(plan_t *p);

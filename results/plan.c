@@ -1,5 +1,6 @@
 #include "results/plan.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "common/tn_text.h"
@@ -9,8 +10,28 @@
 static const char *const sched_names[] = {"1f1b", "interleaved"};
 static const char *const rec_names[] = {"full", "selective", "none"};
 
-/* The iteration a layout is ranked by: simulated when it was. */
-static double iter_s(const plan_layout_t *l) { return l->sim_iter_s > 0 ? l->sim_iter_s : l->est.iter_s; }
+/* The best figure a layout has: simulated, else estimated, else its
+ * bound. */
+static double iter_s(const plan_layout_t *l)
+{
+    return l->sim_iter_s > 0 ? l->sim_iter_s : l->est.iter_s > 0 ? l->est.iter_s : l->bound.iter_s;
+}
+
+/* Which figure iter_s() took. */
+static const char *basis(const plan_layout_t *l)
+{
+    return l->sim_iter_s > 0 ? "simulated" : l->est.iter_s > 0 ? "estimate" : "bound";
+}
+
+/* "%.3f" of s, or "-" when it is 0 (not computed). */
+static const char *fig(char *buf, size_t n, double s)
+{
+    if (s > 0)
+        snprintf(buf, n, "%.3f", s);
+    else
+        snprintf(buf, n, "-");
+    return buf;
+}
 
 static double mfu(const plan_layout_t *l, const res_plan_meta_t *m)
 {
@@ -37,29 +58,32 @@ char *res_plan_table(const plan_t *p, const res_plan_meta_t *m, size_t rows)
                 m->model_src, (unsigned long long)p->gpus, p->fabric_gpus, m->gpu, p->server_gpus,
                 p->gpu_memory / GIB, m->reserve_bytes / GIB,
                 (unsigned long long)(p->n ? p->layouts[0].layout.global_batch : 0));
-    tn_text_put(&t, "layouts: %llu enumerated, %zu fit in memory, estimated with %.0f analytic "
-                    "collective measurements; the best %llu simulated (%s network model)\n",
-                (unsigned long long)p->enumerated, p->n, p->measured,
+    tn_text_put(&t, "layouts: %llu enumerated, %zu fit in memory; bounds from %llu analytic "
+                    "collectives, %llu estimated with %llu flow collectives (no other can reach "
+                    "the best), %llu simulated (%s network model)\n",
+                (unsigned long long)p->enumerated, p->n, (unsigned long long)p->measured_bound,
+                (unsigned long long)p->estimated, (unsigned long long)p->measured_est,
                 (unsigned long long)p->simulated, m->network_model);
-    tn_text_put(&t, "%4s %3s %3s %5s %3s %-14s %-3s %-9s %4s %6s %7s %10s %10s %10s %5s\n", "rank",
-                "tp", "pp", "dp", "mb", "schedule", "sp", "recompute", "zero", "gpus", "mem GiB",
-                "estimate s", "simulated", "tokens/s", "mfu");
+    tn_text_put(&t, "%4s %3s %3s %5s %3s %-14s %-3s %-9s %4s %6s %7s %8s %8s %9s %9s %5s\n",
+                "rank", "tp", "pp", "dp", "mb", "schedule", "sp", "recompute", "zero", "gpus",
+                "mem GiB", "bound s", "estimate", "simulated", "tokens/s", "mfu");
     for (size_t i = 0; i < rows && i < p->n; i++) {
         const plan_layout_t *l = &p->layouts[i];
         const wl_layout_t *ly = &l->layout;
-        char sch[32], sim[32];
+        char sch[32], est[32], sim[32];
         schedule(sch, sizeof sch, ly);
-        if (l->sim_iter_s > 0)
-            snprintf(sim, sizeof sim, "%.3f", l->sim_iter_s);
-        else
-            snprintf(sim, sizeof sim, "-");
-        tn_text_put(&t, "%4zu %3llu %3llu %5llu %3llu %-14s %-3s %-9s %4llu %6llu %7.1f %10.3f %10s %10.0f %5.3f\n",
+        char tok[32], mf[32];
+        bool known = l->est.iter_s > 0; /* a bound alone promises no throughput */
+        snprintf(tok, sizeof tok, known ? "%.0f" : "-", p->tokens / iter_s(l));
+        snprintf(mf, sizeof mf, known ? "%.3f" : "-", mfu(l, m));
+        tn_text_put(&t, "%4zu %3llu %3llu %5llu %3llu %-14s %-3s %-9s %4llu %6llu %7.1f %8.3f %8s %9s %9s %5s\n",
                     i + 1, (unsigned long long)ly->tp, (unsigned long long)ly->pp,
                     (unsigned long long)ly->dp, (unsigned long long)ly->microbatch, sch,
                     ly->sequence_parallel ? "yes" : "no", rec_names[ly->recompute],
                     (unsigned long long)ly->zero_stage,
                     (unsigned long long)(ly->tp * ly->pp * ly->dp), l->memory.total / GIB,
-                    l->est.iter_s, sim, p->tokens / iter_s(l), mfu(l, m));
+                    l->bound.iter_s, fig(est, sizeof est, l->est.iter_s),
+                    fig(sim, sizeof sim, l->sim_iter_s), tok, mf);
     }
     return t.s;
 }
@@ -69,14 +93,14 @@ char *res_plan_csv(const plan_t *p, const res_plan_meta_t *m)
     tn_text_t t = {0};
     tn_text_put(&t, "rank,tp,pp,dp,microbatch,schedule,virtual_stages,sequence_parallel,recompute,"
                     "zero_stage,gpus,memory_gib,weights_gib,grads_gib,optimizer_gib,"
-                    "activations_gib,estimate_s,estimate_work_s,estimate_tp_s,estimate_bubble_s,"
-                    "estimate_tail_s,simulated_s,tokens_per_s,mfu\n");
+                    "activations_gib,bound_s,estimate_s,estimate_work_s,estimate_tp_s,"
+                    "estimate_bubble_s,estimate_tail_s,simulated_s,basis,tokens_per_s,mfu\n");
     for (size_t i = 0; i < p->n; i++) {
         const plan_layout_t *l = &p->layouts[i];
         const wl_layout_t *ly = &l->layout;
         const wl_memory_t *mm = &l->memory;
         tn_text_put(&t, "%zu,%llu,%llu,%llu,%llu,%s,%llu,%s,%s,%llu,%llu,%.4f,%.4f,%.4f,%.4f,%.4f,"
-                        "%.6f,%.6f,%.6f,%.6f,%.6f,",
+                        "%.6f,",
                     i + 1, (unsigned long long)ly->tp, (unsigned long long)ly->pp,
                     (unsigned long long)ly->dp, (unsigned long long)ly->microbatch,
                     sched_names[ly->schedule], (unsigned long long)ly->virtual_stages,
@@ -84,11 +108,15 @@ char *res_plan_csv(const plan_t *p, const res_plan_meta_t *m)
                     (unsigned long long)ly->zero_stage,
                     (unsigned long long)(ly->tp * ly->pp * ly->dp), mm->total / GIB,
                     mm->weights / GIB, mm->grads / GIB, mm->optimizer / GIB,
-                    mm->activations / GIB, l->est.iter_s, l->est.work_s, l->est.tp_s,
-                    l->est.bubble_s, l->est.tail_s);
+                    mm->activations / GIB, l->bound.iter_s);
+        if (l->est.iter_s > 0)
+            tn_text_put(&t, "%.6f,%.6f,%.6f,%.6f,%.6f,", l->est.iter_s, l->est.work_s,
+                        l->est.tp_s, l->est.bubble_s, l->est.tail_s);
+        else
+            tn_text_put(&t, ",,,,,");
         if (l->sim_iter_s > 0)
             tn_text_put(&t, "%.6f", l->sim_iter_s);
-        tn_text_put(&t, ",%.1f,%.4f\n", p->tokens / iter_s(l), mfu(l, m));
+        tn_text_put(&t, ",%s,%.1f,%.4f\n", basis(l), p->tokens / iter_s(l), mfu(l, m));
     }
     return t.s;
 }
@@ -104,27 +132,31 @@ json_t *res_plan_json(const plan_t *p, const res_plan_meta_t *m)
                                 l->memory.grads / GIB, "optimizer_gib", l->memory.optimizer / GIB,
                                 "activations_gib", l->memory.activations / GIB, "stage",
                                 (json_int_t)l->memory.stage);
-        json_t *est = json_pack("{s:f,s:f,s:f,s:f,s:f}", "iteration_s", l->est.iter_s, "work_s",
-                                l->est.work_s, "tp_s", l->est.tp_s, "bubble_s", l->est.bubble_s,
-                                "tail_s", l->est.tail_s);
+        json_t *est = l->est.iter_s > 0
+                          ? json_pack("{s:f,s:f,s:f,s:f,s:f}", "iteration_s", l->est.iter_s,
+                                      "work_s", l->est.work_s, "tp_s", l->est.tp_s, "bubble_s",
+                                      l->est.bubble_s, "tail_s", l->est.tail_s)
+                          : json_null();
         json_t *o = json_pack(
-            "{s:I,s:{s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:s,s:b,s:I},s:I,s:o,s:o,s:o,s:f,s:f}", "rank",
+            "{s:I,s:{s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:s,s:b,s:I},s:I,s:o,s:f,s:o,s:o,s:s,s:f,s:f}", "rank",
             (json_int_t)(i + 1), "layout", "tp", (json_int_t)ly->tp, "pp", (json_int_t)ly->pp,
             "dp", (json_int_t)ly->dp, "global_batch", (json_int_t)ly->global_batch,
             "microbatch", (json_int_t)ly->microbatch, "schedule", sched_names[ly->schedule],
             "virtual_stages", (json_int_t)ly->virtual_stages, "recompute",
             rec_names[ly->recompute], "sequence_parallel", ly->sequence_parallel, "zero_stage",
             (json_int_t)ly->zero_stage, "gpus", (json_int_t)(ly->tp * ly->pp * ly->dp), "memory",
-            mem, "estimate", est, "simulated_s",
-            l->sim_iter_s > 0 ? json_real(l->sim_iter_s) : json_null(), "tokens_per_s",
+            mem, "bound_s", l->bound.iter_s, "estimate", est, "simulated_s",
+            l->sim_iter_s > 0 ? json_real(l->sim_iter_s) : json_null(), "basis", basis(l),
+            "tokens_per_s",
             p->tokens / iter_s(l), "mfu", mfu(l, m));
         json_array_append_new(arr, o);
     }
-    return json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:s,s:o}", "scenario",
+    return json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:s,s:o}", "scenario",
                      m->scenario, "model", m->model_src, "gpu", m->gpu, "gpus",
                      (json_int_t)p->gpus, "fabric_gpus", (json_int_t)p->fabric_gpus,
                      "server_gpus", (json_int_t)p->server_gpus, "gpu_memory_gib",
                      p->gpu_memory / GIB, "reserve_gib", m->reserve_bytes / GIB, "enumerated",
-                     (json_int_t)p->enumerated, "fit", (json_int_t)p->n, "simulated",
+                     (json_int_t)p->enumerated, "fit", (json_int_t)p->n, "estimated",
+                     (json_int_t)p->estimated, "simulated",
                      (json_int_t)p->simulated, "network_model", m->network_model, "layouts", arr);
 }

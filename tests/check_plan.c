@@ -11,6 +11,7 @@
 
 #include "plan/layouts.h"
 #include "plan/plan.h"
+#include "plan/estimate.h"
 #include "results/plan.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
@@ -252,8 +253,50 @@ START_TEST(plan_ranks_by_simulation)
                       "estimate %.4f s, simulated %.4f s", l->est.iter_s, l->sim_iter_s);
     }
     ck_assert_uint_ge(sims, 4); /* ZeRO 1 and 2 twins share a simulation */
-    for (size_t i = sims + 1; i < p.n; i++)
+    ck_assert_uint_lt(p.estimated, p.n); /* the bound pruned some */
+    for (size_t i = sims + 1; i < p.estimated; i++)
         ck_assert(p.layouts[i].est.iter_s >= p.layouts[i - 1].est.iter_s);
+    for (size_t i = p.estimated + 1; i < p.n; i++) {
+        ck_assert(p.layouts[i].bound.iter_s >= p.layouts[i - 1].bound.iter_s);
+        ck_assert_double_eq(p.layouts[i].est.iter_s, 0);
+    }
+    plan_destroy(&p);
+    sim_scenario_destroy(&sc);
+    tmpfile_drop(path);
+}
+END_TEST
+
+/* The pruning is sound: the analytic bound never exceeds the flow
+ * estimate, and the best flow estimate of every layout (brute force) is
+ * the plan's best. */
+START_TEST(bound_prunes_soundly)
+{
+    char *path = write_small_job(4);
+    sim_scenario_t sc;
+    tn_error_t err = {0};
+    ck_assert(sim_scenario_load(&sc, path, NULL, &err) == 0);
+    plan_t p;
+    plan_opts_t o = {.top = 0, .reserve_bytes = 2 * 1073741824.0};
+    ck_assert_msg(plan_run(&p, &sc, &o, &err) == 0, "%s", err.msg);
+    topo_t t;
+    topo_init(&t);
+    ck_assert(topo_spec_build(&sc.topo, &t, &err) == 0);
+    plan_costs_t lower, flow;
+    ck_assert(plan_costs_init(&lower, &t, &sc, SIM_NET_ANALYTIC, &err) == 0);
+    ck_assert(plan_costs_init(&flow, &t, &sc, SIM_NET_FLOW, &err) == 0);
+    double best = INFINITY;
+    for (size_t i = 0; i < p.n; i++) {
+        const wl_layout_t *ly = &p.layouts[i].layout;
+        double b = plan_estimate(&lower, &sc.workload.model, ly).iter_s;
+        double e = plan_estimate(&flow, &sc.workload.model, ly).iter_s;
+        ck_assert_double_eq(b, p.layouts[i].bound.iter_s);
+        ck_assert_msg(b <= e * (1 + 1e-12), "bound %.6f above estimate %.6f", b, e);
+        best = fmin(best, e);
+    }
+    ck_assert_double_eq(p.layouts[0].est.iter_s, best);
+    plan_costs_destroy(&lower);
+    plan_costs_destroy(&flow);
+    topo_destroy(&t);
     plan_destroy(&p);
     sim_scenario_destroy(&sc);
     tmpfile_drop(path);
@@ -325,6 +368,7 @@ Suite *plan_suite(void)
     tcase_add_test(tc, enumeration_counts_by_hand);
     tcase_add_test(tc, every_layout_enumerated_loads);
     tcase_add_test(tc, plan_ranks_by_simulation);
+    tcase_add_test(tc, bound_prunes_soundly);
     tcase_add_test(tc, plan_finds_the_best_layout);
     tcase_add_test(tc, plan_is_deterministic);
     suite_add_tcase(s, tc);

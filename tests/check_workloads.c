@@ -227,8 +227,8 @@ START_TEST(workload_spec_errors)
          "\"virtual_stages\": 2}}",
          "dir/s.json: workload.layout.virtual_stages: must be 1 with the 1f1b schedule"},
         {"{" GPT3 "\"layout\": {\"tp\": 8, \"pp\": 16, \"dp\": 1, \"global_batch\": 1, "
-         "\"zero_stage\": 2}}",
-         "dir/s.json: workload.layout.zero_stage: expected 0, 1 or 3, got 2"},
+         "\"zero_stage\": 4}}",
+         "dir/s.json: workload.layout.zero_stage: 4 is too large (at most 3)"},
         {"{\"generator\": \"megatron\", \"gpu\": \"k80\"}",
          "dir/s.json: workload.gpu: unknown value \"k80\" (expected one of: v100-32gb, "
          "a100-80gb, h100-80gb)"},
@@ -366,6 +366,49 @@ START_TEST(megatron_bytes_match_formulas)
 }
 END_TEST
 
+/* ZeRO 1 and 2 differ in memory only: their traces are op for op the
+ * same (gradients reduce-scattered, weights all-gathered after the
+ * optimizer step over the stage's parameters / t, 16-bit), and ZeRO 0's
+ * all-reduces the gradients and gathers nothing. */
+START_TEST(megatron_zero_1_and_2_make_one_trace)
+{
+    wl_model_t m = {8, 1024, 16, 512, 32000};
+    wl_layout_t ly = {.tp = 2, .pp = 2, .dp = 4, .global_batch = 16, .microbatch = 1,
+                      .virtual_stages = 1, .recompute = WL_RECOMPUTE_FULL};
+    wl_trace_t t[3];
+    for (uint64_t z = 0; z < 3; z++) {
+        ly.zero_stage = z;
+        ck_assert_int_eq(wl_gen_megatron(&t[z], &m, &ly, NULL), 0);
+    }
+    uint64_t gather = 0, reduce[2] = {0, 0};
+    for (int32_t p = 0; p < t[1].n_progs; p++) {
+        ck_assert_uint_eq(t[1].progs[p].n_ops, t[2].progs[p].n_ops);
+        for (uint32_t i = 0; i < t[1].progs[p].n_ops; i++) {
+            const wl_op_t *a = &t[1].progs[p].ops[i], *b = &t[2].progs[p].ops[i];
+            ck_assert(a->kind == b->kind && a->coll == b->coll && a->bytes == b->bytes &&
+                      a->flops == b->flops && a->comm == b->comm);
+            if (p == 0 && a->kind == WL_OP_COLLECTIVE && a->coll == WL_COLL_ALLGATHER)
+                gather += a->bytes;
+            if (p == 0 && a->kind == WL_OP_COLLECTIVE && a->coll == WL_COLL_REDUCESCATTER)
+                reduce[1] += a->bytes;
+        }
+        for (uint32_t i = 0; p == 0 && i < t[0].progs[p].n_ops; i++) {
+            const wl_op_t *a = &t[0].progs[p].ops[i];
+            ck_assert(a->kind != WL_OP_COLLECTIVE || a->coll != WL_COLL_ALLGATHER);
+            if (a->kind == WL_OP_COLLECTIVE && a->coll == WL_COLL_ALLREDUCE &&
+                !strcmp(t[0].comms[a->comm].name, "dp"))
+                reduce[0] += a->bytes;
+        }
+    }
+    uint64_t stage = 4 * (12 * 1024 * 1024 + 13 * 1024) / 2 * 2;
+    ck_assert_uint_eq(gather, stage);
+    ck_assert_uint_eq(reduce[1], stage);
+    ck_assert_uint_eq(reduce[0], stage);
+    for (int z = 0; z < 3; z++)
+        wl_trace_destroy(&t[z]);
+}
+END_TEST
+
 Suite *workloads_suite(void)
 {
     Suite *s = suite_create("workloads");
@@ -377,6 +420,7 @@ Suite *workloads_suite(void)
     tcase_add_test(tc, megatron_spec_reads_layout);
     tcase_add_test(tc, megatron_flops_match_sc21);
     tcase_add_loop_test(tc, megatron_bytes_match_formulas, 0, 4);
+    tcase_add_test(tc, megatron_zero_1_and_2_make_one_trace);
     tcase_add_test(tc, workload_spec_errors);
     tcase_add_test(tc, compute_model_by_hand);
     tcase_add_test(tc, megatron_layer_traffic);
