@@ -633,7 +633,8 @@ START_TEST(plan_writes_the_ranking)
     json_decref(js);
     run_tensim(&r, "plan", "s.json", "--top", "0", "--rows", "3", NULL);
     expect_status(&r, 0);
-    ck_assert_msg(!strncmp(r.out, "plan: inline model on 8 of 8 v100-32gb gpus", 44), "%s", r.out);
+    static const char head[] = "plan: inline model on 8 of 8 v100-32gb gpus";
+    ck_assert_msg(!strncmp(r.out, head, sizeof head - 1), "%s", r.out);
     ck_assert_ptr_nonnull(strstr(r.out, "\n   3 "));
     ck_assert_ptr_null(strstr(r.out, "\n   4 "));
     result_free(&r);
