@@ -8,6 +8,7 @@
 #define SIM_CLI_H
 
 #include "common/tn_error.h"
+#include "sim/scenario.h"
 #include "topology/spec.h"
 #include "topology/topo.h"
 
@@ -29,6 +30,13 @@ int cli_build_fabric(const char *arg, const char **sets, int n_sets, topo_spec_t
  * c is ':' (a missing value) or '?', arg is argv[optind - 1]. Names the
  * option, long or short, as typed. */
 void cli_bad_option(const char *cmd, int c, const char *arg);
+
+/* After a command's options: -o, when given, must name a directory, and
+ * exactly one scenario file must have come (`extra` counts the others);
+ * then loads it with `ov` into sc. Returns 0, or the exit status after
+ * printing the error (nothing to destroy then). O(size of the file). */
+int cli_scenario_args(const char *cmd, const char *outdir, const char *scenario, int extra,
+                      sim_scenario_t *sc, const sim_overrides_t *ov);
 
 /* Prints "tensim: message" on stderr, lowercase, no full stop. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -146,24 +146,13 @@ int cli_plan(int argc, char **argv)
             goto out;
         }
     }
-    if (outdir && !*outdir) {
-        cli_error("plan: -o: expected a directory name");
-        goto out;
-    }
-    if (!scenario || extra || optind < argc) {
-        cli_error("plan: expected one scenario file (see tensim plan --help)");
-        goto out;
-    }
     sim_scenario_t sc;
-    tn_error_t err = {0};
-    if (sim_scenario_load(&sc, scenario, &ov, &err)) {
-        cli_error("%s", err.msg);
-        rc = tn_error_exit_status(&err);
+    rc = cli_scenario_args("plan", outdir, scenario, extra + (optind < argc), &sc, &ov);
+    if (rc)
         goto out;
-    }
-    if (!quiet) {
+    tn_error_t err = {0};
+    if (!quiet)
         po.progress = progress;
-    }
     plan_t p;
     if (plan_run(&p, &sc, &po, &err)) {
         cli_error("%s", err.msg);

@@ -89,22 +89,11 @@ int cli_run(int argc, char **argv, const char *command_line)
             goto out;
         }
     }
-    if (outdir && !*outdir) {
-        cli_error("run: -o: expected a directory name");
-        goto out;
-    }
-    if (!scenario || extra || optind < argc) {
-        cli_error("run: expected one scenario file (see tensim run --help)");
-        goto out;
-    }
-
     sim_scenario_t sc;
-    tn_error_t err = {0};
-    if (sim_scenario_load(&sc, scenario, &ov, &err)) {
-        cli_error("%s", err.msg);
-        rc = tn_error_exit_status(&err);
+    rc = cli_scenario_args("run", outdir, scenario, extra + (optind < argc), &sc, &ov);
+    if (rc)
         goto out;
-    }
+    tn_error_t err = {0};
     sim_records_t rec;
     sim_run_info_t info;
     char *dir = NULL;

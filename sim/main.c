@@ -64,6 +64,25 @@ void cli_bad_option(const char *cmd, int c, const char *arg)
         cli_error("%s: unknown option '-%c' (see tensim %s --help)", cmd, optopt, cmd);
 }
 
+int cli_scenario_args(const char *cmd, const char *outdir, const char *scenario, int extra,
+                      sim_scenario_t *sc, const sim_overrides_t *ov)
+{
+    if (outdir && !*outdir) {
+        cli_error("%s: -o: expected a directory name", cmd);
+        return 2;
+    }
+    if (!scenario || extra) {
+        cli_error("%s: expected one scenario file (see tensim %s --help)", cmd, cmd);
+        return 2;
+    }
+    tn_error_t err = {0};
+    if (sim_scenario_load(sc, scenario, ov, &err)) {
+        cli_error("%s", err.msg);
+        return tn_error_exit_status(&err);
+    }
+    return 0;
+}
+
 /* The command line as typed, each argument quoted when it needs it, for
  * the report's meta block. */
 static char *join_args(int argc, char **argv)

@@ -198,6 +198,30 @@ static double simulate_s(const char *path, const wl_layout_t *ly)
     return s;
 }
 
+/* A small job loaded and planned with `top` simulations. */
+typedef struct {
+    char *path;
+    sim_scenario_t sc;
+    plan_t p;
+    plan_opts_t o;
+} job_t;
+
+static void job_plan(job_t *j, int servers, uint64_t top)
+{
+    tn_error_t err = {0};
+    j->path = write_small_job(servers);
+    ck_assert(sim_scenario_load(&j->sc, j->path, NULL, &err) == 0);
+    j->o = (plan_opts_t){.top = top, .reserve_bytes = 2 * 1073741824.0};
+    ck_assert_msg(plan_run(&j->p, &j->sc, &j->o, &err) == 0, "%s", err.msg);
+}
+
+static void job_done(job_t *j)
+{
+    plan_destroy(&j->p);
+    sim_scenario_destroy(&j->sc);
+    tmpfile_drop(j->path);
+}
+
 /* Every layout the enumeration makes is one the scenario loader accepts
  * (through --set) and the generator builds. */
 START_TEST(every_layout_enumerated_loads)
@@ -231,13 +255,9 @@ END_TEST
  * stated accuracy, docs/plan.md). */
 START_TEST(plan_ranks_by_simulation)
 {
-    char *path = write_small_job(4);
-    sim_scenario_t sc;
-    tn_error_t err = {0};
-    ck_assert(sim_scenario_load(&sc, path, NULL, &err) == 0);
-    plan_t p;
-    plan_opts_t o = {.top = 4, .reserve_bytes = 2 * 1073741824.0};
-    ck_assert_msg(plan_run(&p, &sc, &o, &err) == 0, "%s", err.msg);
+    job_t j;
+    job_plan(&j, 4, 4);
+    const plan_t p = j.p;
     ck_assert_uint_eq(p.gpus, 32);
     ck_assert_int_eq(p.server_gpus, 8);
     ck_assert_uint_eq(p.simulated, 4);
@@ -247,8 +267,8 @@ START_TEST(plan_ranks_by_simulation)
         const plan_layout_t *l = &p.layouts[i];
         if (i > 0)
             ck_assert(l->sim_iter_s >= p.layouts[i - 1].sim_iter_s);
-        ck_assert(l->memory.total + o.reserve_bytes <= p.gpu_memory);
-        ck_assert_double_eq(l->sim_iter_s, simulate_s(path, &l->layout));
+        ck_assert(l->memory.total + j.o.reserve_bytes <= p.gpu_memory);
+        ck_assert_double_eq(l->sim_iter_s, simulate_s(j.path, &l->layout));
         ck_assert_msg(fabs(l->est.iter_s / l->sim_iter_s - 1) < 0.10,
                       "estimate %.4f s, simulated %.4f s", l->est.iter_s, l->sim_iter_s);
     }
@@ -260,9 +280,7 @@ START_TEST(plan_ranks_by_simulation)
         ck_assert(p.layouts[i].bound.iter_s >= p.layouts[i - 1].bound.iter_s);
         ck_assert_double_eq(p.layouts[i].est.iter_s, 0);
     }
-    plan_destroy(&p);
-    sim_scenario_destroy(&sc);
-    tmpfile_drop(path);
+    job_done(&j);
 }
 END_TEST
 
@@ -271,13 +289,11 @@ END_TEST
  * the plan's best. */
 START_TEST(bound_prunes_soundly)
 {
-    char *path = write_small_job(4);
-    sim_scenario_t sc;
+    job_t j;
+    job_plan(&j, 4, 0);
+    const plan_t p = j.p;
+    const sim_scenario_t sc = j.sc;
     tn_error_t err = {0};
-    ck_assert(sim_scenario_load(&sc, path, NULL, &err) == 0);
-    plan_t p;
-    plan_opts_t o = {.top = 0, .reserve_bytes = 2 * 1073741824.0};
-    ck_assert_msg(plan_run(&p, &sc, &o, &err) == 0, "%s", err.msg);
     topo_t t;
     topo_init(&t);
     ck_assert(topo_spec_build(&sc.topo, &t, &err) == 0);
@@ -297,9 +313,7 @@ START_TEST(bound_prunes_soundly)
     plan_costs_destroy(&lower);
     plan_costs_destroy(&flow);
     topo_destroy(&t);
-    plan_destroy(&p);
-    sim_scenario_destroy(&sc);
-    tmpfile_drop(path);
+    job_done(&j);
 }
 END_TEST
 
@@ -308,49 +322,37 @@ END_TEST
  * best. */
 START_TEST(plan_finds_the_best_layout)
 {
-    char *path = write_small_job(2);
-    sim_scenario_t sc;
-    tn_error_t err = {0};
-    ck_assert(sim_scenario_load(&sc, path, NULL, &err) == 0);
-    plan_t p;
-    plan_opts_t o = {.top = 5, .reserve_bytes = 2 * 1073741824.0};
-    ck_assert_msg(plan_run(&p, &sc, &o, &err) == 0, "%s", err.msg);
+    job_t j;
+    job_plan(&j, 2, 5);
+    const plan_t p = j.p;
     double best = INFINITY;
     for (size_t i = 0; i < p.n; i++) {
         const wl_layout_t *ly = &p.layouts[i].layout;
         if (ly->zero_stage == 2 || ly->microbatch > 2)
             continue; /* ZeRO 2 runs as ZeRO 1; big microbatches only lose here */
-        best = fmin(best, simulate_s(path, ly));
+        best = fmin(best, simulate_s(j.path, ly));
     }
     ck_assert_msg(p.layouts[0].sim_iter_s <= best * 1.03, "plan %.4f s, best %.4f s",
                   p.layouts[0].sim_iter_s, best);
-    plan_destroy(&p);
-    sim_scenario_destroy(&sc);
-    tmpfile_drop(path);
+    job_done(&j);
 }
 END_TEST
 
 /* Same inputs, same plan: the CSV twice is byte for byte the same. */
 START_TEST(plan_is_deterministic)
 {
-    char *path = write_small_job(2);
-    sim_scenario_t sc;
-    tn_error_t err = {0};
-    ck_assert(sim_scenario_load(&sc, path, NULL, &err) == 0);
-    plan_opts_t o = {.top = 2, .reserve_bytes = 0};
-    res_plan_meta_t m = {"plan-small", "inline", "v100-32gb", &sc.workload.model, 125e12, 0, "flow"};
     char *csv[2];
     for (int k = 0; k < 2; k++) {
-        plan_t p;
-        ck_assert(plan_run(&p, &sc, &o, &err) == 0);
-        csv[k] = res_plan_csv(&p, &m);
-        plan_destroy(&p);
+        job_t j;
+        job_plan(&j, 2, 2);
+        res_plan_meta_t m = {"plan-small", "inline", "v100-32gb", &j.sc.workload.model, 125e12, 0,
+                             "flow"};
+        csv[k] = res_plan_csv(&j.p, &m);
+        job_done(&j);
     }
     ck_assert_str_eq(csv[0], csv[1]);
     free(csv[0]);
     free(csv[1]);
-    sim_scenario_destroy(&sc);
-    tmpfile_drop(path);
 }
 END_TEST
 
