@@ -38,7 +38,7 @@ typedef struct {
     uint64_t gpus;         /* at most this many; 0: the fabric's */
     uint64_t top;          /* layouts to simulate (0: estimates only) */
     double reserve_bytes;  /* per GPU, for the CUDA context, NCCL's buffers, fragmentation */
-    /* called before each simulation (i of n) and after it; may be NULL */
+    /* called before each simulation (the i-th of at most n); may be NULL */
     void (*progress)(void *ctx, uint64_t i, uint64_t n, const wl_layout_t *ly);
     void *progress_ctx;
 } plan_opts_t;

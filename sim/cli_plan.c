@@ -33,12 +33,16 @@ static int parse_num(const char *s, double lo, double hi, double *out)
 
 static void progress(void *ctx, uint64_t i, uint64_t n, const wl_layout_t *ly)
 {
+    static const char *const rec[] = {"full", "selective", "none"};
     (void)ctx;
-    if (ly)
-        fprintf(stderr, "plan: simulating %llu of %llu: tp %llu pp %llu dp %llu mb %llu\n",
-                (unsigned long long)i + 1, (unsigned long long)n, (unsigned long long)ly->tp,
-                (unsigned long long)ly->pp, (unsigned long long)ly->dp,
-                (unsigned long long)ly->microbatch);
+    fprintf(stderr,
+            "plan: simulating %llu of %llu: tp %llu pp %llu dp %llu mb %llu v %llu%s, %s "
+            "recomputation, zero %llu\n",
+            (unsigned long long)i + 1, (unsigned long long)n, (unsigned long long)ly->tp,
+            (unsigned long long)ly->pp, (unsigned long long)ly->dp,
+            (unsigned long long)ly->microbatch, (unsigned long long)ly->virtual_stages,
+            ly->sequence_parallel ? ", sequence parallel" : "", rec[ly->recompute],
+            (unsigned long long)ly->zero_stage);
 }
 
 /* The model's name as the scenario gives it: a file name, or "inline". */
