@@ -175,4 +175,5 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(VAL_OBJ:.o=.d) $(BUILD)/validate/main.d \
+         $(BUILD)/validate/simgrid.d $(BENCH_BIN:=.d)
