@@ -3,8 +3,10 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "sim/engine.h"
 #include "sim/latency.h"
 #include "sim/measure.h"
+#include "sim/net.h"
 
 enum { GROUP_TP, GROUP_DP, GROUP_P2P };
 
@@ -33,13 +35,46 @@ int plan_costs_init(plan_costs_t *c, const topo_t *t, const sim_scenario_t *sc,
     if (c->server_gpus == 0)
         c->server_gpus = 1; /* GPUs on no server: each stands alone */
     c->members = tn_malloc((size_t)t->n_gpus * sizeof *c->members);
+    /* the NIC each of the first server's GPUs sends through, as the
+     * network binds them (sim/net.h); -1 for none */
+    c->nic_local = tn_malloc((size_t)c->server_gpus * sizeof *c->nic_local);
+    sim_engine_t eng;
+    sim_net_t net;
+    sim_engine_init(&eng);
+    TN_ASSERT(sim_net_init(&net, &eng, t, SIM_NET_ANALYTIC, NULL) == 0);
+    for (int32_t i = 0; i < c->server_gpus; i++)
+        c->nic_local[i] =
+            i < t->n_gpus && t->server[t->gpus[i]] == s0 ? net.nic_of[t->gpus[i]] : -1;
+    sim_net_destroy(&net);
+    sim_engine_destroy(&eng);
     return 0;
+}
+
+double plan_nic_share(const plan_costs_t *c, uint64_t tp)
+{
+    int32_t g = c->server_gpus, most = 1;
+    for (int32_t i = 0; i < g; i++) {
+        if (c->nic_local[i] < 0)
+            continue;
+        /* the distinct TP positions (DP groups) among the GPUs on i's NIC */
+        int32_t groups = 0;
+        for (int32_t j = 0; j < g; j++) {
+            bool first = c->nic_local[j] == c->nic_local[i];
+            for (int32_t k = 0; k < j && first; k++)
+                first = !(c->nic_local[k] == c->nic_local[i] &&
+                          (uint64_t)k % tp == (uint64_t)j % tp);
+            groups += first;
+        }
+        most = groups > most ? groups : most;
+    }
+    return most;
 }
 
 void plan_costs_destroy(plan_costs_t *c)
 {
     free(c->costs);
     free(c->members);
+    free(c->nic_local);
     *c = (plan_costs_t){0};
 }
 
@@ -89,7 +124,7 @@ plan_estimate_t plan_estimate(plan_costs_t *c, const wl_model_t *m, const wl_lay
     double Lp = (double)(m->layers / ly->pp), P = (double)ly->pp, v = (double)ly->virtual_stages;
     double mbs = (double)(ly->global_batch / (ly->microbatch * ly->dp));
     bool dp_leaves = ly->dp * ly->tp > (uint64_t)c->server_gpus;
-    double share = dp_leaves && c->nics > 0 ? ceil((double)c->server_gpus / c->nics) : 1;
+    double share = dp_leaves ? plan_nic_share(c, ly->tp) : 1;
     double tpc = 0, z3 = 0;
     if (ly->tp > 1)
         tpc = ly->sequence_parallel
@@ -115,7 +150,8 @@ plan_estimate_t plan_estimate(plan_costs_t *c, const wl_model_t *m, const wl_lay
     plan_estimate_t e = {0};
     e.work_s = mbs * cmax;
     e.tp_s = mbs * Lp * ntp * tpc;
-    e.bubble_s = (P - 1) * cmean / v + (ly->pp > 1 ? 2 * (P * v - 1) * p2p : 0);
+    if (ly->pp > 1) /* (not 0 x an infinite cmean) */
+        e.bubble_s = (P - 1) * cmean / v + 2 * (P * v - 1) * p2p;
     if (ly->dp > 1) {
         wl_coll_t op = ly->zero_stage ? WL_COLL_REDUCESCATTER : WL_COLL_ALLREDUCE;
         double tg = share * measure(c, GROUP_DP, op, lay.param_bytes, ly->tp, ly->dp);

@@ -25,10 +25,13 @@
  * analytic model (no contention) gives a lower bound cheaply, the flow
  * model the estimate (plan/plan.h uses the first to prune the second).
  * The estimate never decreases when a collective takes longer, so a
- * layout's analytic estimate bounds its flow estimate from below. A stage's data-parallel
- * groups run at once and each server's GPUs share its NICs, so a
- * data-parallel collective that leaves the server takes ceil(g / NICs)
- * times its time alone. What the estimate leaves out (contention in the
+ * layout's analytic estimate bounds its flow estimate from below.
+ * A stage's tp data-parallel groups run at once (one per TP position), and
+ * a server's GPUs share its NICs: a data-parallel collective that leaves
+ * the server takes plan_nic_share() times its time alone, the most
+ * groups that meet on one NIC (on a DGX-1, 8 GPUs over 4 NICs: 1 for
+ * tp 1, whose one group's contention its measurement already has, 2
+ * otherwise). What the estimate leaves out (contention in the
  * fabric, uneven arrivals, how interleaving overlaps transfers) is what the
  * simulation of the best layouts adds; plan_t keeps both.
  *
@@ -69,6 +72,7 @@ typedef struct {
     sim_coll_spec_t spec; /* the scenario's algorithm, protocol, chunks, channels */
     wl_gpu_t gpu;
     int32_t server_gpus, nics; /* of the first server */
+    int32_t *nic_local;        /* the NIC vertex of each of its GPUs, or -1 */
     plan_cost_t *costs;
     size_t n_costs, cap;
     int32_t *members;  /* scratch */
@@ -80,6 +84,11 @@ typedef struct {
 int plan_costs_init(plan_costs_t *c, const topo_t *t, const sim_scenario_t *sc,
                     sim_net_model_t model, tn_error_t *err);
 void plan_costs_destroy(plan_costs_t *c);
+
+/* How many of a stage's data-parallel groups (one per TP position
+ * r mod tp of the first server's GPUs) send through the busiest NIC of
+ * that server; 1 without NICs. O(g^3) for g GPUs in a server. */
+double plan_nic_share(const plan_costs_t *c, uint64_t tp);
 
 /* The estimate of layout ly of model m; iter_s is INFINITY when one of its
  * collectives cannot run with the scenario's algorithm. The first use of

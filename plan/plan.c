@@ -126,6 +126,11 @@ int plan_run(plan_t *p, const sim_scenario_t *sc, const plan_opts_t *o, tn_error
                             "%s: workload: tensim plan lays out a megatron workload (generator "
                             "\"megatron\"), not this one",
                             sc->src);
+    if (sc->n_stragglers)
+        return tn_error_set(err, TN_EINPUT,
+                            "%s: stragglers: name ranks of one layout, and tensim plan tries "
+                            "many; plan without them (--set stragglers=[])",
+                            sc->src);
     topo_t topo;
     topo_init(&topo);
     plan_costs_t lower = {0}, costs = {0};
@@ -159,17 +164,23 @@ int plan_run(plan_t *p, const sim_scenario_t *sc, const plan_opts_t *o, tn_error
         if (mem.total + o->reserve_bytes > p->gpu_memory)
             continue;
         plan_estimate_t e = plan_estimate(&lower, &w->model, &all[i]);
-        if (isinf(e.iter_s))
+        if (!isfinite(e.iter_s)) {
+            p->unrunnable++;
             continue;
+        }
         r[n++] = (ranked_t){{.layout = all[i], .memory = mem, .bound = e}, i};
     }
     p->measured_bound = lower.n_costs;
     if (n == 0) {
         tn_error_set(err, TN_EINPUT,
-                     "%s: workload.model: no layout of %llu gpus fits in %.0f GiB per gpu "
-                     "(%.1f GiB reserved); %llu layouts tried",
+                     "%s: workload.model: no layout of %llu gpus both fits in %g GiB per gpu "
+                     "(%g GiB reserved) and runs with collectives.algorithm \"%s\"; of %llu "
+                     "layouts, %llu do not fit, %llu cannot run",
                      sc->src, (unsigned long long)p->gpus, p->gpu_memory / 1073741824.0,
-                     o->reserve_bytes / 1073741824.0, (unsigned long long)n_all);
+                     o->reserve_bytes / 1073741824.0, sim_algo_names[sc->algorithm],
+                     (unsigned long long)n_all,
+                     (unsigned long long)(n_all - p->unrunnable - n),
+                     (unsigned long long)p->unrunnable);
         goto out;
     }
     /* Flow estimates in the order of the bounds, until no layout left can
@@ -195,12 +206,15 @@ int plan_run(plan_t *p, const sim_scenario_t *sc, const plan_opts_t *o, tn_error
             r[ne++] = x;
         }
     }
+    qsort(r + ne, n - ne, sizeof *r, by_bound); /* the swaps stirred them */
     p->estimated = ne;
     p->measured_est = costs.n_costs;
     qsort(r, ne, sizeof *r, by_estimate);
     /* The best `top` distinct traces by estimate, each simulated once;
      * a twin takes its twin's result. */
-    size_t k = 0, runs = 0;
+    size_t k = 0, runs = 0, distinct = 0;
+    for (size_t i = 0; i < ne && distinct < o->top; i++)
+        distinct += twin_of(r, i, i) == i;
     for (; k < ne; k++) {
         size_t twin = twin_of(r, k, k);
         if (twin < k) {
@@ -211,7 +225,7 @@ int plan_run(plan_t *p, const sim_scenario_t *sc, const plan_opts_t *o, tn_error
         if (runs == o->top)
             break;
         if (o->progress)
-            o->progress(o->progress_ctx, runs, o->top, &r[k].l.layout);
+            o->progress(o->progress_ctx, runs, distinct, &r[k].l.layout);
         if (simulate(sc, &r[k].l, err))
             goto out;
         runs++;

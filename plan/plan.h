@@ -38,7 +38,7 @@ typedef struct {
     uint64_t gpus;         /* at most this many; 0: the fabric's */
     uint64_t top;          /* layouts to simulate (0: estimates only) */
     double reserve_bytes;  /* per GPU, for the CUDA context, NCCL's buffers, fragmentation */
-    /* called before each simulation (the i-th of at most n); may be NULL */
+    /* called before each simulation (the i-th of n); may be NULL */
     void (*progress)(void *ctx, uint64_t i, uint64_t n, const wl_layout_t *ly);
     void *progress_ctx;
 } plan_opts_t;
@@ -55,8 +55,10 @@ typedef struct {
 typedef struct {
     plan_layout_t *layouts; /* the simulated by simulated iteration, then the estimated
                                by estimate, then the rest by bound */
-    size_t n;               /* layouts that fit */
+    size_t n;               /* layouts that fit and can run */
     uint64_t enumerated;    /* layouts considered */
+    uint64_t unrunnable;    /* fit, but a collective cannot run with the scenario's
+                               algorithm (hd on a group that is not a power of two) */
     uint64_t estimated;     /* with the flow model */
     uint64_t simulated;     /* distinct simulations run */
     int32_t fabric_gpus, server_gpus;
@@ -67,8 +69,9 @@ typedef struct {
 } plan_t;
 
 /* Plans sc's megatron workload. Errors (TN_EINPUT, naming sc's file): a
- * workload that is not megatron, a budget of 0 or more GPUs than the
- * fabric has, no layout that fits; and any error of a simulation.
+ * workload that is not megatron, stragglers (their ranks belong to one
+ * layout), a budget of more GPUs than the fabric has, no layout that fits
+ * and can run; and any error of a simulation.
  * Time: O(layouts) for the bounds, plus the measurements (one analytic
  * and, for the layouts estimated, one flow simulation of a collective
  * per distinct group and size), plus `top` runs. */

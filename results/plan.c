@@ -38,8 +38,9 @@ static double mfu(const plan_layout_t *l, const res_plan_meta_t *m)
     wl_layout_t ly = l->layout;
     ly.recompute = WL_RECOMPUTE_NONE;
     double gpus = (double)(ly.tp * ly.pp * ly.dp);
-    return m->gpu_peak_flops > 0 ? wl_megatron_flops(m->model, &ly) / (iter_s(l) * gpus * m->gpu_peak_flops)
-                                 : 0;
+    if (m->gpu_peak_flops <= 0)
+        return 0;
+    return wl_megatron_flops(m->model, &ly) / (iter_s(l) * gpus * m->gpu_peak_flops);
 }
 
 static void schedule(char *buf, size_t n, const wl_layout_t *ly)
@@ -53,15 +54,22 @@ static void schedule(char *buf, size_t n, const wl_layout_t *ly)
 char *res_plan_table(const plan_t *p, const res_plan_meta_t *m, size_t rows)
 {
     tn_text_t t = {0};
-    tn_text_put(&t, "plan: %s on %llu of %d %s gpus (%d to a server, %.0f GiB each, %.1f reserved), "
-                    "global batch %llu\n",
+    tn_text_put(&t,
+                "plan: %s on %llu of %d %s gpus (%d to a server, %.0f GiB each, %.1f reserved), "
+                "global batch %llu\n",
                 m->model_src, (unsigned long long)p->gpus, p->fabric_gpus, m->gpu, p->server_gpus,
                 p->gpu_memory / GIB, m->reserve_bytes / GIB,
                 (unsigned long long)(p->n ? p->layouts[0].layout.global_batch : 0));
-    tn_text_put(&t, "layouts: %llu enumerated, %zu fit in memory; bounds from %llu analytic "
+    char unrun[96] = "";
+    if (p->unrunnable)
+        snprintf(unrun, sizeof unrun, " (%llu of them cannot run with the collective algorithm)",
+                 (unsigned long long)p->unrunnable);
+    tn_text_put(&t, "layouts: %llu enumerated, %llu fit in memory%s; bounds from %llu analytic "
                     "collectives, %llu estimated with %llu flow collectives (no other can reach "
                     "the best), %llu simulated (%s network model)\n",
-                (unsigned long long)p->enumerated, p->n, (unsigned long long)p->measured_bound,
+                (unsigned long long)p->enumerated, (unsigned long long)(p->n + p->unrunnable),
+                unrun,
+                (unsigned long long)p->measured_bound,
                 (unsigned long long)p->estimated, (unsigned long long)p->measured_est,
                 (unsigned long long)p->simulated, m->network_model);
     tn_text_put(&t, "%4s %3s %3s %5s %3s %-14s %-3s %-9s %4s %6s %7s %8s %8s %9s %9s %5s\n",
@@ -76,7 +84,9 @@ char *res_plan_table(const plan_t *p, const res_plan_meta_t *m, size_t rows)
         bool known = l->est.iter_s > 0; /* a bound alone promises no throughput */
         snprintf(tok, sizeof tok, known ? "%.0f" : "-", p->tokens / iter_s(l));
         snprintf(mf, sizeof mf, known ? "%.3f" : "-", mfu(l, m));
-        tn_text_put(&t, "%4zu %3llu %3llu %5llu %3llu %-14s %-3s %-9s %4llu %6llu %7.1f %8.3f %8s %9s %9s %5s\n",
+        tn_text_put(&t,
+                    "%4zu %3llu %3llu %5llu %3llu %-14s %-3s %-9s %4llu %6llu %7.1f %8.3f %8s %9s "
+                    "%9s %5s\n",
                     i + 1, (unsigned long long)ly->tp, (unsigned long long)ly->pp,
                     (unsigned long long)ly->dp, (unsigned long long)ly->microbatch, sch,
                     ly->sequence_parallel ? "yes" : "no", rec_names[ly->recompute],
@@ -138,7 +148,8 @@ json_t *res_plan_json(const plan_t *p, const res_plan_meta_t *m)
                                       l->est.bubble_s, "tail_s", l->est.tail_s)
                           : json_null();
         json_t *o = json_pack(
-            "{s:I,s:{s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:s,s:b,s:I},s:I,s:o,s:f,s:o,s:o,s:s,s:f,s:f}", "rank",
+            "{s:I,s:{s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:s,s:b,s:I},s:I,s:o,s:f,s:o,s:o,s:s,s:f,s:f}",
+            "rank",
             (json_int_t)(i + 1), "layout", "tp", (json_int_t)ly->tp, "pp", (json_int_t)ly->pp,
             "dp", (json_int_t)ly->dp, "global_batch", (json_int_t)ly->global_batch,
             "microbatch", (json_int_t)ly->microbatch, "schedule", sched_names[ly->schedule],
@@ -149,14 +160,19 @@ json_t *res_plan_json(const plan_t *p, const res_plan_meta_t *m)
             l->sim_iter_s > 0 ? json_real(l->sim_iter_s) : json_null(), "basis", basis(l),
             "tokens_per_s",
             p->tokens / iter_s(l), "mfu", mfu(l, m));
+        TN_ASSERT(o != NULL); /* every figure is finite */
         json_array_append_new(arr, o);
     }
-    return json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:s,s:o}", "scenario",
+    json_t *r = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:I,s:s,s:o}",
+                          "scenario",
                      m->scenario, "model", m->model_src, "gpu", m->gpu, "gpus",
                      (json_int_t)p->gpus, "fabric_gpus", (json_int_t)p->fabric_gpus,
                      "server_gpus", (json_int_t)p->server_gpus, "gpu_memory_gib",
                      p->gpu_memory / GIB, "reserve_gib", m->reserve_bytes / GIB, "enumerated",
-                     (json_int_t)p->enumerated, "fit", (json_int_t)p->n, "estimated",
+                     (json_int_t)p->enumerated, "fit", (json_int_t)p->n, "unrunnable",
+                     (json_int_t)p->unrunnable, "estimated",
                      (json_int_t)p->estimated, "simulated",
                      (json_int_t)p->simulated, "network_model", m->network_model, "layouts", arr);
+    TN_ASSERT(r != NULL);
+    return r;
 }

@@ -589,9 +589,16 @@ static const struct {
     {WL_PLAN, {"--top", "-1"}, "plan: --top: expected a whole number from 0 to 100, got '-1'"},
     {WL_PLAN, {"--top", "2.5"}, "plan: --top: expected a whole number from 0 to 100, got '2.5'"},
     {WL_PLAN, {"--reserve-gib", "x"}, "plan: --reserve-gib: expected GiB from 0, got 'x'"},
-    {WL_PLAN, {"--reserve-gib", "40"}, "s.json: workload.model: no layout of 8 gpus fits in 32 GiB"},
+    {WL_PLAN, {"--reserve-gib", "40"},
+     "s.json: workload.model: no layout of 8 gpus both fits in 32 GiB per gpu (40 GiB reserved) "
+     "and runs with collectives.algorithm \"ring\"; of 84 layouts, 84 do not fit"},
     {WL_PLAN, {"--set", "workload.layout.tp=3"}, "s.json: workload.layout.tp: 4 heads do not split"},
     {WL_PLAN, {"--frobnicate"}, "plan: unknown option '--frobnicate'"},
+    {WL_PLAN, {"--set", "collectives.algorithm=direct"},
+     "s.json: workload.model: no layout of 8 gpus both fits in 32 GiB per gpu (2 GiB reserved) "
+     "and runs with collectives.algorithm \"direct\"; of 84 layouts, 0 do not fit, 84 cannot run"},
+    {WL_PLAN, {"--set", "stragglers=[{\"rank\": 1, \"slowdown\": 2}]"},
+     "s.json: stragglers: name ranks of one layout, and tensim plan tries many"},
 };
 
 START_TEST(plan_bad_input)
@@ -631,6 +638,17 @@ START_TEST(plan_writes_the_ranking)
     ck_assert(json_is_real(json_object_get(first, "simulated_s")));
     free(csv);
     json_decref(js);
+    /* on 6 GPUs with a batch of 12, hd cannot run the data-parallel
+     * collectives of dp 6 or 3: those layouts are counted apart, and no
+     * figure is NaN */
+    run_tensim(&r, "plan", "s.json", "--top", "1", "--rows", "100", "--set",
+               "collectives.algorithm=hd", "--set", "topology.set.gpus=6", "--set",
+               "workload.layout.global_batch=12", "--set", "workload.layout.dp=6", NULL);
+    expect_status(&r, 0);
+    ck_assert_msg(strstr(r.out, "of them cannot run with the collective algorithm") != NULL, "%s",
+                  r.out);
+    ck_assert_ptr_null(strstr(r.out, "nan"));
+    result_free(&r);
     run_tensim(&r, "plan", "s.json", "--top", "0", "--rows", "3", NULL);
     expect_status(&r, 0);
     static const char head[] = "plan: inline model on 8 of 8 v100-32gb gpus";

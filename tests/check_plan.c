@@ -30,8 +30,9 @@ START_TEST(model_states_match_the_zero_paper)
     static const double published[4] = {120, 31.4, 16.6, 1.9};
     for (uint64_t z = 0; z < 4; z++) {
         wl_memory_t m = wl_memory_model_states(7.5e9, z, 64);
-        ck_assert_msg(fabs(m.total / GB - published[z]) < 0.05, "ZeRO %llu: %.3f GB, published %.1f",
-                      (unsigned long long)z, m.total / GB, published[z]);
+        ck_assert_msg(fabs(m.total / GB - published[z]) < 0.05,
+                      "ZeRO %llu: %.3f GB, published %.1f", (unsigned long long)z, m.total / GB,
+                      published[z]);
         ck_assert_double_eq(m.activations, 0);
     }
 }
@@ -164,7 +165,8 @@ static const char small_job[] =
     "{\"name\": \"plan-small\","
     " \"topology\": {\"preset\": \"azure-2020\", \"set\": {\"servers\": %d, \"cpu_servers\": 0}},"
     " \"workload\": {\"generator\": \"megatron\", \"gpu\": \"v100-32gb\","
-    "  \"model\": {\"layers\": 4, \"hidden\": 2048, \"heads\": 16, \"seq_len\": 1024, \"vocab\": 32000},"
+    "  \"model\": {\"layers\": 4, \"hidden\": 2048, \"heads\": 16, \"seq_len\": 1024,"
+    " \"vocab\": 32000},"
     "  \"layout\": {\"tp\": 8, \"pp\": 1, \"dp\": %d, \"global_batch\": 32}}}";
 
 static char *write_small_job(int servers)
@@ -221,6 +223,33 @@ static void job_done(job_t *j)
     sim_scenario_destroy(&j->sc);
     tmpfile_drop(j->path);
 }
+
+/* The NIC-sharing factor on the DGX-1 servers of azure-2020 (8 GPUs, a
+ * NIC for each pair on a PCIe switch): with tp 1 one data-parallel group
+ * holds every GPU (its own measurement sees the pairs meet), with tp 2,
+ * 4 or 8 two groups meet on each NIC. */
+START_TEST(nic_share_counts_groups_per_nic)
+{
+    char *path = write_small_job(2);
+    sim_scenario_t sc;
+    tn_error_t err = {0};
+    ck_assert(sim_scenario_load(&sc, path, NULL, &err) == 0);
+    topo_t t;
+    topo_init(&t);
+    ck_assert(topo_spec_build(&sc.topo, &t, &err) == 0);
+    plan_costs_t c;
+    ck_assert(plan_costs_init(&c, &t, &sc, SIM_NET_ANALYTIC, &err) == 0);
+    ck_assert_int_eq(c.server_gpus, 8);
+    ck_assert_int_eq(c.nics, 4);
+    static const double want[] = {0, 1, 2, 0, 2, 0, 0, 0, 2};
+    for (uint64_t tp = 1; tp <= 8; tp *= 2)
+        ck_assert_double_eq(plan_nic_share(&c, tp), want[tp]);
+    plan_costs_destroy(&c);
+    topo_destroy(&t);
+    sim_scenario_destroy(&sc);
+    tmpfile_drop(path);
+}
+END_TEST
 
 /* Every layout the enumeration makes is one the scenario loader accepts
  * (through --set) and the generator builds. */
@@ -369,6 +398,7 @@ Suite *plan_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, enumeration_counts_by_hand);
     tcase_add_test(tc, every_layout_enumerated_loads);
+    tcase_add_test(tc, nic_share_counts_groups_per_nic);
     tcase_add_test(tc, plan_ranks_by_simulation);
     tcase_add_test(tc, bound_prunes_soundly);
     tcase_add_test(tc, plan_finds_the_best_layout);
