@@ -17,7 +17,7 @@ static const char trace_usage[] =
     "       tensim trace gen MODEL.json|MODEL --tp N --pp N --dp N --global-batch N\n"
     "                 [--microbatch N] [--schedule 1f1b|interleaved] [--virtual-stages N]\n"
     "                 [--recompute full|selective|none] [--sequence-parallel]\n"
-    "                 [--zero-stage 0|1|3] [--gpu GPU] -o TRACE.json\n"
+    "                 [--zero-stage 0-3] [--gpu GPU] -o TRACE.json\n"
     "       tensim trace stats TRACE [--set KEY=VALUE]... [--json]\n"
     "       tensim trace check TRACE [--set KEY=VALUE]...\n"
     "TRACE: a tensim trace (.json), a Chakra prefix (PREFIX.0.et, PREFIX.1.et, ...), or a\n"
