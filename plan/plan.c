@@ -8,11 +8,10 @@
 #include "plan/layouts.h"
 #include "sim/run.h"
 #include "topology/topo.h"
+#include "workloads/spec.h"
 
 int plan_layout_sets(const wl_layout_t *ly, char buf[10][64], const char *out[10])
 {
-    static const char *const sched[] = {"1f1b", "interleaved"};
-    static const char *const rec[] = {"full", "selective", "none"};
     int n = 0;
 #define SET(...) (snprintf(buf[n], 64, "workload.layout." __VA_ARGS__), out[n] = buf[n], n++)
     SET("tp=%llu", (unsigned long long)ly->tp);
@@ -20,9 +19,9 @@ int plan_layout_sets(const wl_layout_t *ly, char buf[10][64], const char *out[10
     SET("dp=%llu", (unsigned long long)ly->dp);
     SET("global_batch=%llu", (unsigned long long)ly->global_batch);
     SET("microbatch=%llu", (unsigned long long)ly->microbatch);
-    SET("schedule=%s", sched[ly->schedule]);
+    SET("schedule=%s", wl_schedule_names[ly->schedule]);
     SET("virtual_stages=%llu", (unsigned long long)ly->virtual_stages);
-    SET("recompute=%s", rec[ly->recompute]);
+    SET("recompute=%s", wl_recompute_names[ly->recompute]);
     SET("sequence_parallel=%s", ly->sequence_parallel ? "true" : "false");
     SET("zero_stage=%llu", (unsigned long long)ly->zero_stage);
 #undef SET

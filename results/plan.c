@@ -4,11 +4,10 @@
 #include <stdlib.h>
 
 #include "common/tn_text.h"
+#include "workloads/spec.h"
 
 #define GIB 1073741824.0
 
-static const char *const sched_names[] = {"1f1b", "interleaved"};
-static const char *const rec_names[] = {"full", "selective", "none"};
 
 /* The best figure a layout has: simulated, else estimated, else its
  * bound. */
@@ -48,7 +47,7 @@ static void schedule(char *buf, size_t n, const wl_layout_t *ly)
     if (ly->schedule == WL_SCHED_INTERLEAVED)
         snprintf(buf, n, "interleaved:%llu", (unsigned long long)ly->virtual_stages);
     else
-        snprintf(buf, n, "%s", sched_names[ly->schedule]);
+        snprintf(buf, n, "%s", wl_schedule_names[ly->schedule]);
 }
 
 char *res_plan_table(const plan_t *p, const res_plan_meta_t *m, size_t rows)
@@ -89,7 +88,7 @@ char *res_plan_table(const plan_t *p, const res_plan_meta_t *m, size_t rows)
                     "%9s %5s\n",
                     i + 1, (unsigned long long)ly->tp, (unsigned long long)ly->pp,
                     (unsigned long long)ly->dp, (unsigned long long)ly->microbatch, sch,
-                    ly->sequence_parallel ? "yes" : "no", rec_names[ly->recompute],
+                    ly->sequence_parallel ? "yes" : "no", wl_recompute_names[ly->recompute],
                     (unsigned long long)ly->zero_stage,
                     (unsigned long long)(ly->tp * ly->pp * ly->dp), l->memory.total / GIB,
                     l->bound.iter_s, fig(est, sizeof est, l->est.iter_s),
@@ -113,8 +112,8 @@ char *res_plan_csv(const plan_t *p, const res_plan_meta_t *m)
                         "%.6f,",
                     i + 1, (unsigned long long)ly->tp, (unsigned long long)ly->pp,
                     (unsigned long long)ly->dp, (unsigned long long)ly->microbatch,
-                    sched_names[ly->schedule], (unsigned long long)ly->virtual_stages,
-                    ly->sequence_parallel ? "true" : "false", rec_names[ly->recompute],
+                    wl_schedule_names[ly->schedule], (unsigned long long)ly->virtual_stages,
+                    ly->sequence_parallel ? "true" : "false", wl_recompute_names[ly->recompute],
                     (unsigned long long)ly->zero_stage,
                     (unsigned long long)(ly->tp * ly->pp * ly->dp), mm->total / GIB,
                     mm->weights / GIB, mm->grads / GIB, mm->optimizer / GIB,
@@ -152,9 +151,9 @@ json_t *res_plan_json(const plan_t *p, const res_plan_meta_t *m)
             "rank",
             (json_int_t)(i + 1), "layout", "tp", (json_int_t)ly->tp, "pp", (json_int_t)ly->pp,
             "dp", (json_int_t)ly->dp, "global_batch", (json_int_t)ly->global_batch,
-            "microbatch", (json_int_t)ly->microbatch, "schedule", sched_names[ly->schedule],
+            "microbatch", (json_int_t)ly->microbatch, "schedule", wl_schedule_names[ly->schedule],
             "virtual_stages", (json_int_t)ly->virtual_stages, "recompute",
-            rec_names[ly->recompute], "sequence_parallel", ly->sequence_parallel, "zero_stage",
+            wl_recompute_names[ly->recompute], "sequence_parallel", ly->sequence_parallel, "zero_stage",
             (json_int_t)ly->zero_stage, "gpus", (json_int_t)(ly->tp * ly->pp * ly->dp), "memory",
             mem, "bound_s", l->bound.iter_s, "estimate", est, "simulated_s",
             l->sim_iter_s > 0 ? json_real(l->sim_iter_s) : json_null(), "basis", basis(l),

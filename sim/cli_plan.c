@@ -13,6 +13,7 @@
 #include "results/plan.h"
 #include "sim/cli.h"
 #include "sim/scenario.h"
+#include "workloads/spec.h"
 
 static const char plan_usage[] =
     "usage: tensim plan SCENARIO.json [--gpus N] [--top K] [--reserve-gib G] [--rows R]\n"
@@ -33,7 +34,6 @@ static int parse_num(const char *s, double lo, double hi, double *out)
 
 static void progress(void *ctx, uint64_t i, uint64_t n, const wl_layout_t *ly)
 {
-    static const char *const rec[] = {"full", "selective", "none"};
     (void)ctx;
     fprintf(stderr,
             "plan: simulating %llu of %llu: tp %llu pp %llu dp %llu mb %llu v %llu%s, %s "
@@ -41,7 +41,7 @@ static void progress(void *ctx, uint64_t i, uint64_t n, const wl_layout_t *ly)
             (unsigned long long)i + 1, (unsigned long long)n, (unsigned long long)ly->tp,
             (unsigned long long)ly->pp, (unsigned long long)ly->dp,
             (unsigned long long)ly->microbatch, (unsigned long long)ly->virtual_stages,
-            ly->sequence_parallel ? ", sequence parallel" : "", rec[ly->recompute],
+            ly->sequence_parallel ? ", sequence parallel" : "", wl_recompute_names[ly->recompute],
             (unsigned long long)ly->zero_stage);
 }
 

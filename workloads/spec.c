@@ -15,6 +15,8 @@
 #include "topology/embedded.h"
 
 const char *const wl_gpu_names[] = {"v100-32gb", "a100-80gb", "h100-80gb", NULL};
+const char *const wl_schedule_names[] = {"1f1b", "interleaved", NULL};
+const char *const wl_recompute_names[] = {"full", "selective", "none", NULL};
 
 void wl_spec_destroy(wl_spec_t *s)
 {
@@ -112,8 +114,6 @@ static int parse_layout(wl_spec_t *s, tn_jobj_t *o)
     static const char *const keys[] = {"tp", "pp", "dp", "global_batch", "microbatch",
                                        "schedule", "virtual_stages", "recompute",
                                        "sequence_parallel", "zero_stage", NULL};
-    static const char *const schedules[] = {"1f1b", "interleaved", NULL};
-    static const char *const recomputes[] = {"full", "selective", "none", NULL};
     tn_jobj_t l;
     wl_layout_t *ly = &s->layout;
     int sched = WL_SCHED_1F1B, rec = WL_RECOMPUTE_NONE;
@@ -125,9 +125,9 @@ static int parse_layout(wl_spec_t *s, tn_jobj_t *o)
         tn_jobj_u64(&l, "dp", true, 1, WL_MAX_RANKS, &ly->dp) < 0 ||
         tn_jobj_u64(&l, "global_batch", true, 1, 1000000000, &ly->global_batch) < 0 ||
         tn_jobj_u64(&l, "microbatch", false, 1, 1000000, &ly->microbatch) < 0 ||
-        tn_jobj_enum(&l, "schedule", false, schedules, &sched) < 0 ||
+        tn_jobj_enum(&l, "schedule", false, wl_schedule_names, &sched) < 0 ||
         tn_jobj_u64(&l, "virtual_stages", false, 1, 1024, &ly->virtual_stages) < 0 ||
-        tn_jobj_enum(&l, "recompute", false, recomputes, &rec) < 0 ||
+        tn_jobj_enum(&l, "recompute", false, wl_recompute_names, &rec) < 0 ||
         tn_jobj_bool(&l, "sequence_parallel", false, &ly->sequence_parallel) < 0 ||
         tn_jobj_u64(&l, "zero_stage", false, 0, 3, &ly->zero_stage) < 0)
         return -1;

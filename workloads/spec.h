@@ -65,5 +65,9 @@ int wl_spec_build(const wl_spec_t *s, wl_trace_t *t, tn_error_t *err);
 void wl_spec_destroy(wl_spec_t *s);
 
 extern const char *const wl_gpu_names[];
+/* By wl_schedule_t and wl_recompute_t, as the layout block spells them;
+ * NULL-terminated. */
+extern const char *const wl_schedule_names[];
+extern const char *const wl_recompute_names[];
 
 #endif
