@@ -141,18 +141,52 @@ plan_estimate_t plan_estimate(plan_costs_t *c, const wl_model_t *m, const wl_lay
         tb += cf + tpc;
         ntp = 3;
     } else if (ly->recompute == WL_RECOMPUTE_SELECTIVE) {
-        tb += comp(c, lay.recompute_flops, 0);
+        tb += comp(c, lay.recompute_flops, lay.recompute_traffic);
     }
     double logits = comp(c, lay.logits_flops, 0) + comp(c, 2 * lay.logits_flops, 0);
+    if (ly->tp > 1 && wl_megatron_mech(ly, WL_MECH_TP_EMBEDDING)) {
+        /* the embedding's all-reduce (first stage), the logits' input
+         * collectives and the loss's three all-reduces of b s fp32 values
+         * (last stage): counted on the last stage, the slower */
+        double ar = measure(c, GROUP_TP, WL_COLL_ALLREDUCE, lay.tp_bytes, ly->tp, ly->dp);
+        logits += 3 * measure(c, GROUP_TP, WL_COLL_ALLREDUCE, ly->microbatch * m->seq_len * 4,
+                              ly->tp, ly->dp) +
+                  (ly->sequence_parallel
+                       ? 2 * measure(c, GROUP_TP, WL_COLL_ALLGATHER, lay.tp_bytes, ly->tp, ly->dp) +
+                             measure(c, GROUP_TP, WL_COLL_REDUCESCATTER, lay.tp_bytes, ly->tp,
+                                     ly->dp)
+                       : ar);
+    }
     double mid = Lp * (tf + tb), cmax = mid + logits, cmean = mid + logits / P;
     double p2p = ly->pp > 1 ? measure(c, GROUP_P2P, 0, lay.act_bytes, ly->tp, ly->dp) : 0;
+    if (ly->pp > 1) {
+        /* per microbatch a stage receives v activations and v gradients:
+         * blocking, each transfer is on the compute's path; each is then
+         * all-gathered over tp */
+        double hop = 0;
+        if (wl_megatron_mech(ly, WL_MECH_BLOCKING_P2P))
+            hop += p2p;
+        if (ly->tp > 1 && !ly->sequence_parallel && wl_megatron_mech(ly, WL_MECH_P2P_ALLGATHER))
+            hop += measure(c, GROUP_TP, WL_COLL_ALLGATHER, lay.tp_bytes, ly->tp, ly->dp);
+        cmax += 2 * v * hop;
+        cmean += 2 * v * hop;
+    }
 
     plan_estimate_t e = {0};
     e.work_s = mbs * cmax;
     e.tp_s = mbs * Lp * ntp * tpc;
     if (ly->pp > 1) /* (not 0 x an infinite cmean) */
         e.bubble_s = (P - 1) * cmean / v + 2 * (P * v - 1) * p2p;
-    if (ly->dp > 1) {
+    bool after = ly->pp > 1 && ly->zero_stage == 0 && wl_megatron_mech(ly, WL_MECH_DP_AFTER_BACKWARD);
+    uint64_t emb = m->vocab * m->hidden / ly->tp * 2;
+    if (ly->dp > 1 && after) {
+        /* local DDP: each chunk's gradients all-reduced after the backward
+         * (the first stage's first chunk with the embeddings) */
+        uint64_t chunk = (uint64_t)(Lp / v) * lay.param_bytes;
+        e.tail_s = share * ((v - 1) * measure(c, GROUP_DP, WL_COLL_ALLREDUCE, chunk, ly->tp, ly->dp) +
+                            measure(c, GROUP_DP, WL_COLL_ALLREDUCE,
+                                    chunk + emb + m->seq_len * m->hidden * 2, ly->tp, ly->dp));
+    } else if (ly->dp > 1) {
         wl_coll_t op = ly->zero_stage ? WL_COLL_REDUCESCATTER : WL_COLL_ALLREDUCE;
         double tg = share * measure(c, GROUP_DP, op, lay.param_bytes, ly->tp, ly->dp);
         e.tail_s = fmax(tg, Lp * tg - (Lp - 1) * tb);
@@ -160,8 +194,15 @@ plan_estimate_t plan_estimate(plan_costs_t *c, const wl_model_t *m, const wl_lay
             e.tail_s += share * measure(c, GROUP_DP, WL_COLL_ALLGATHER,
                                         (uint64_t)Lp * lay.param_bytes, ly->tp, ly->dp);
     }
+    if (ly->pp > 1 && wl_megatron_mech(ly, WL_MECH_EMBEDDING_GRAD))
+        e.tail_s += measure(c, GROUP_P2P, 0, emb, ly->tp, ly->dp); /* a 2-rank all-reduce */
     uint64_t params = wl_megatron_optimizer_params(m, ly);
-    e.tail_s += comp(c, 10.0 * (double)params, 28 * params);
+    if (wl_megatron_mech(ly, WL_MECH_OPTIMIZER_PASSES))
+        e.tail_s += comp(c, 15.0 * (double)params, 66 * params) +
+                    (ly->tp > 1 ? 2 * measure(c, GROUP_TP, WL_COLL_ALLREDUCE, 4, ly->tp, ly->dp)
+                                : 0);
+    else
+        e.tail_s += comp(c, 10.0 * (double)params, 28 * params);
     e.iter_s = e.work_s + e.bubble_s + e.tail_s;
     return e;
 }

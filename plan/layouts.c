@@ -58,7 +58,8 @@ wl_layout_t *plan_layouts(const wl_model_t *m, const wl_layout_t *base, uint64_t
                 wl_layout_t ly = {.tp = tp, .pp = pp, .dp = dp, .global_batch = B,
                                   .microbatch = mb, .virtual_stages = 1,
                                   .schedule = WL_SCHED_1F1B,
-                                  .activation_traffic = base->activation_traffic};
+                                  .activation_traffic = base->activation_traffic,
+                                  .mech_flip = base->mech_flip};
                 add_options(&l, ly);
                 uint64_t mbs = B / (dp * mb);
                 if (pp == 1 || mbs % pp)

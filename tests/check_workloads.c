@@ -127,7 +127,7 @@ START_TEST(model_zoo)
         {"gpt3-175b", 96, 12288, 96},     {"megatron-1.7b", 24, 2304, 24},
         {"megatron-3.6b", 30, 3072, 32},  {"megatron-7.5b", 36, 4096, 32},
         {"megatron-18.4b", 40, 6144, 48}, {"megatron-39.1b", 48, 8192, 64},
-        {"megatron-76.1b", 60, 10240, 80},
+        {"megatron-76.1b", 60, 10240, 80}, {"korthikanti-22b", 48, 6144, 64},
     };
     for (size_t i = 0; i < sizeof zoo / sizeof zoo[0]; i++) {
         char doc[512];
@@ -257,6 +257,13 @@ START_TEST(workload_spec_errors)
         {"{" GPT3 "\"activation_traffic\": \"2\", \"layout\": {\"tp\": 8, \"pp\": 1, \"dp\": 1, "
          "\"global_batch\": 1}}",
          "dir/s.json: workload.activation_traffic: expected a number, got \"2\""},
+        {"{" GPT3 "\"mechanisms\": {\"blocking_pp\": false}, \"layout\": {\"tp\": 8, \"pp\": 1, "
+         "\"dp\": 1, \"global_batch\": 1}}",
+         "dir/s.json: workload.mechanisms.blocking_pp: unknown key (did you mean "
+         "\"blocking_p2p\"?)"},
+        {"{" GPT3 "\"mechanisms\": {\"blocking_p2p\": 0}, \"layout\": {\"tp\": 8, \"pp\": 1, "
+         "\"dp\": 1, \"global_batch\": 1}}",
+         "dir/s.json: workload.mechanisms.blocking_p2p: expected true or false, got 0"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         wl_spec_t s;
@@ -313,10 +320,17 @@ START_TEST(megatron_flops_match_sc21)
 }
 END_TEST
 
-/* Bytes per rank: TP, two all-reduces of b s h 16-bit values per layer
- * forward (hardware.md: 8 b s h (t-1)/t bytes on the wire per device);
- * PP, b s h / t values per microbatch each way; DP, the stage's
- * parameters / t once. A small layout, counted op by op. */
+/* Bytes per rank, every mechanism at its default: TP, two all-reduces of
+ * b s h 16-bit values per layer forward and two backward, plus one
+ * all-gather of b s h values after each pipeline receive (the 1/tp pieces
+ * put together), the embedding's all-reduce on the first stage, and on
+ * the last the logits' input gradient all-reduce and the loss's three
+ * all-reduces of b s fp32 values; PP, b s h / t values per microbatch
+ * each way; DP, the stage's parameters / t once, in fp16 (pipelined: the
+ * first stage's word and position embeddings, V h / t + s h, and the last
+ * stage's tied word embedding, V h / t, with them); the tied embedding's
+ * gradient between the first and the last stage. A small layout, counted
+ * op by op. */
 START_TEST(megatron_bytes_match_formulas)
 {
     static const wl_layout_t layouts[] = {
@@ -332,29 +346,38 @@ START_TEST(megatron_bytes_match_formulas)
     ly.recompute = WL_RECOMPUTE_NONE;
     wl_trace_t t;
     ck_assert_int_eq(wl_gen_megatron(&t, &m, &ly, NULL), 0);
-    uint64_t b = ly.microbatch, sq = 512, h = 1024, mbs = ly.global_batch / (ly.microbatch * ly.dp),
-             layers = 8 / ly.pp, T = ly.tp;
+    uint64_t b = ly.microbatch, sq = 512, h = 1024, V = 32000,
+             mbs = ly.global_batch / (ly.microbatch * ly.dp), layers = 8 / ly.pp, T = ly.tp;
+    uint64_t sbh2 = b * sq * h * 2, emb = V * h / T * 2;
     for (int32_t p = 0; p < t.n_progs; p++) {
-        uint64_t tp = 0, pp_send = 0, dp = 0;
+        uint64_t tp = 0, pp_send = 0, dp = 0, embc = 0;
+        bool first = p == 0, last = p == t.n_progs - 1;
         const wl_program_t *pr = &t.progs[p];
         for (uint32_t i = 0; i < pr->n_ops; i++) {
             const wl_op_t *o = &pr->ops[i];
-            if (o->kind == WL_OP_COLLECTIVE && !strcmp(t.comms[o->comm].name, "tp"))
-                tp += o->bytes;
-            if (o->kind == WL_OP_COLLECTIVE && !strcmp(t.comms[o->comm].name, "dp"))
-                dp += o->bytes;
+            const char *c = o->kind == WL_OP_COLLECTIVE ? t.comms[o->comm].name : "";
+            tp += !strcmp(c, "tp") ? o->bytes : 0;
+            dp += !strcmp(c, "dp") ? o->bytes : 0;
+            embc += !strcmp(c, "emb") ? o->bytes : 0;
             if (o->kind == WL_OP_SEND)
                 pp_send += o->bytes;
         }
-        /* TP: 2 all-reduces of b s h 16-bit values per layer, forward and
-         * backward, per microbatch (none without tensor parallelism) */
-        ck_assert_uint_eq(tp, T > 1 ? mbs * layers * 2 * 2 * (b * sq * h * 2) : 0);
+        /* TP (none without tensor parallelism) */
+        uint64_t recvs = !first + !last;
+        uint64_t want_tp = mbs * (layers * 2 * 2 * sbh2 + recvs * sbh2 + first * sbh2 +
+                                  last * (sbh2 + 3 * b * sq * 4));
+        ck_assert_uint_eq(tp, T > 1 ? want_tp : 0);
         /* PP: b s h / t 16-bit values per microbatch, forward from every
          * stage but the last, backward from every stage but the first */
-        uint64_t sends = (p < t.n_progs - 1) + (p > 0);
+        uint64_t sends = !last + !first;
         ck_assert_uint_eq(pp_send, sends * mbs * (b * sq * h / T * 2));
         /* DP: the stage's parameters / t, 16-bit, once */
-        ck_assert_uint_eq(dp, ly.dp > 1 ? layers * ((12 * h * h + 13 * h) / T * 2) : 0);
+        uint64_t stage = layers * ((12 * h * h + 13 * h) / T * 2);
+        if (ly.pp > 1)
+            stage += first * (emb + sq * h * 2) + last * emb;
+        ck_assert_uint_eq(dp, ly.dp > 1 ? stage : 0);
+        /* the tied embedding's gradient, first and last stage only */
+        ck_assert_uint_eq(embc, ly.pp > 1 && (first || last) ? emb : 0);
     }
     /* rank numbering: TP innermost, then DP, stages outermost */
     int32_t r = (int32_t)(1 * ly.dp * ly.tp + ly.tp + 0); /* stage 1, dp 1, tp 0 */
@@ -387,14 +410,16 @@ START_TEST(megatron_zero_1_and_2_make_one_trace)
             const wl_op_t *a = &t[1].progs[p].ops[i], *b = &t[2].progs[p].ops[i];
             ck_assert(a->kind == b->kind && a->coll == b->coll && a->bytes == b->bytes &&
                       a->flops == b->flops && a->comm == b->comm);
-            if (p == 0 && a->kind == WL_OP_COLLECTIVE && a->coll == WL_COLL_ALLGATHER)
+            bool dpc = a->kind == WL_OP_COLLECTIVE && !strcmp(t[1].comms[a->comm].name, "dp");
+            if (p == 0 && dpc && a->coll == WL_COLL_ALLGATHER)
                 gather += a->bytes;
             if (p == 0 && a->kind == WL_OP_COLLECTIVE && a->coll == WL_COLL_REDUCESCATTER)
                 reduce[1] += a->bytes;
         }
         for (uint32_t i = 0; p == 0 && i < t[0].progs[p].n_ops; i++) {
             const wl_op_t *a = &t[0].progs[p].ops[i];
-            ck_assert(a->kind != WL_OP_COLLECTIVE || a->coll != WL_COLL_ALLGATHER);
+            ck_assert(a->kind != WL_OP_COLLECTIVE || a->coll != WL_COLL_ALLGATHER ||
+                      strcmp(t[0].comms[a->comm].name, "dp"));
             if (a->kind == WL_OP_COLLECTIVE && a->coll == WL_COLL_ALLREDUCE &&
                 !strcmp(t[0].comms[a->comm].name, "dp"))
                 reduce[0] += a->bytes;
@@ -403,7 +428,9 @@ START_TEST(megatron_zero_1_and_2_make_one_trace)
     uint64_t stage = 4 * (12 * 1024 * 1024 + 13 * 1024) / 2 * 2;
     ck_assert_uint_eq(gather, stage);
     ck_assert_uint_eq(reduce[1], stage);
-    ck_assert_uint_eq(reduce[0], stage);
+    /* ZeRO 0, pipelined: local DDP's buffer holds the first stage's word
+     * (V h / t) and position (s h) embeddings too */
+    ck_assert_uint_eq(reduce[0], stage + 32000 * 1024 / 2 * 2 + 512 * 1024 * 2);
     for (int z = 0; z < 3; z++)
         wl_trace_destroy(&t[z]);
 }

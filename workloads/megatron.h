@@ -53,13 +53,44 @@ typedef struct {
     uint64_t layers, hidden, heads, seq_len, vocab;
 } wl_model_t;
 
+/* Mechanisms of Megatron-LM as it ran, each switchable (scenario:
+ * workload.mechanisms). wl_megatron_mechs[] is the one place their names,
+ * defaults and help live; its rows are in this enum's order. */
+typedef enum {
+    WL_MECH_BLOCKING_P2P,      /* pipeline transfers block both sides' compute */
+    WL_MECH_P2P_ALLGATHER,     /* the receiver all-gathers the 1/tp pieces */
+    WL_MECH_EMBEDDING_GRAD,    /* tied word-embedding gradient, first <-> last stage */
+    WL_MECH_DP_AFTER_BACKWARD, /* local DDP: one fp16 all-reduce per chunk after the backward */
+    WL_MECH_OPTIMIZER_PASSES,  /* the fp16 optimizer's passes and its two scalar all-reduces */
+    WL_MECH_ALL_WARMUP,        /* interleaved, microbatches = pp: all forwards first */
+    WL_MECH_TP_EMBEDDING,      /* TP collectives of the embedding, logits and loss */
+    WL_MECH_SP_WGRAD_GATHER,   /* SP backward re-gathers column-parallel inputs */
+    WL_MECH_SELECTIVE_TRAFFIC, /* selective recomputation reruns core attention's kernels */
+    WL_MECH_COUNT
+} wl_mech_t;
+
+typedef struct {
+    const char *name;
+    bool on;          /* default: as the published system ran */
+    const char *help; /* one line: what, and where Megatron-LM does it */
+} wl_mech_row_t;
+
+extern const wl_mech_row_t wl_megatron_mechs[];
+extern const size_t wl_megatron_mechs_n;
+
 typedef struct {
     uint64_t tp, pp, dp, global_batch, microbatch, virtual_stages, zero_stage;
     wl_schedule_t schedule;
     wl_recompute_t recompute;
     bool sequence_parallel;
     double activation_traffic; /* HBM bytes per byte of activations; 0: the data file's */
+    /* mechanisms switched away from their default, bit i for row i of
+     * wl_megatron_mechs[]: 0 (a zeroed layout) runs the published defaults */
+    uint32_t mech_flip;
 } wl_layout_t;
+
+/* Whether mechanism k is on for this layout. O(1). */
+bool wl_megatron_mech(const wl_layout_t *ly, wl_mech_t k);
 
 /* What one layer costs, per microbatch and TP rank: the figures the
  * generator puts on its ops, and the layout planner's estimate reads. */
@@ -67,6 +98,7 @@ typedef struct {
     double fwd_flops;       /* (24 b s h^2 + 4 b s^2 h) / tp */
     uint64_t fwd_traffic;   /* elementwise HBM bytes of the forward */
     double recompute_flops; /* selective recomputation: 4 b s^2 h / tp */
+    uint64_t recompute_traffic; /* its elementwise HBM bytes (softmax, dropout) */
     double logits_flops;    /* the last stage's forward logits: 2 b s h V / tp */
     uint64_t tp_bytes;      /* each TP collective: b s h 16-bit values */
     uint64_t act_bytes;     /* each pipeline transfer: b s h / tp of them */

@@ -198,10 +198,32 @@ static int parse_gpu_set(wl_spec_t *s, tn_jobj_t *o)
                : 0;
 }
 
+/* "mechanisms": {name: boolean}, names from wl_megatron_mechs[] (the one
+ * list of them); each switches a mechanism away from its default. */
+static int parse_mechanisms(wl_spec_t *s, tn_jobj_t *o)
+{
+    const char *keys[WL_MECH_COUNT + 1];
+    for (size_t k = 0; k < wl_megatron_mechs_n; k++)
+        keys[k] = wl_megatron_mechs[k].name;
+    keys[wl_megatron_mechs_n] = NULL;
+    tn_jobj_t g;
+    int rc = tn_jobj_sub(o, "mechanisms", false, keys, &g);
+    if (rc)
+        return rc < 0 ? -1 : 0;
+    for (size_t k = 0; k < wl_megatron_mechs_n; k++) {
+        bool on = wl_megatron_mechs[k].on;
+        if (tn_jobj_bool(&g, keys[k], false, &on) < 0)
+            return -1;
+        if (on != wl_megatron_mechs[k].on)
+            s->layout.mech_flip |= 1u << k;
+    }
+    return 0;
+}
+
 static int parse_megatron(wl_spec_t *s, tn_jobj_t *o)
 {
-    static const char *const keys[] = {"generator", "gpu",      "gpu_set", "activation_traffic",
-                                       "model",     "layout",   NULL};
+    static const char *const keys[] = {"generator", "gpu",   "gpu_set",    "activation_traffic",
+                                       "model",     "layout", "mechanisms", NULL};
     int gpu = 0;
     double traffic = 0;
     s->kind = WL_SPEC_MEGATRON;
@@ -210,7 +232,7 @@ static int parse_megatron(wl_spec_t *s, tn_jobj_t *o)
         tn_jobj_double(o, "activation_traffic", false, 0.01, 100, &traffic) < 0)
         return -1;
     s->gpu = tn_strdup(wl_gpu_names[gpu]);
-    if (parse_model(s, o) || parse_layout(s, o))
+    if (parse_model(s, o) || parse_layout(s, o) || parse_mechanisms(s, o))
         return -1;
     s->layout.activation_traffic = traffic;
     return 0;
