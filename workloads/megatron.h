@@ -13,22 +13,33 @@
  *    reduce-scatter after;
  *  - backward: twice the forward FLOPs and the same TP collectives, after
  *    a recomputed forward (with its collectives) under full recomputation,
- *    or the recomputed attention scores (4 b s^2 h / tp) under selective;
+ *    or the recomputed core attention (4 b s^2 h / tp, and its softmax and
+ *    dropout traffic) under selective;
  *  - the last stage computes the logits (2 b s h V / tp forward, twice that
  *    backward).
  * Between stages: the activations forward and their gradients backward,
- * b s h / tp values of 2 bytes (Megatron's scatter/gather optimisation).
+ * b s h / tp values of 2 bytes (Megatron's scatter/gather optimisation),
+ * all-gathered over tp by the receiver.
  * Schedule: 1F1B (warm-up of pp - stage - 1 forwards, then one forward
  * one backward, then the cool-down), or interleaved over v virtual stages
- * per stage as Megatron-LM orders it; receives are posted at once and
- * sends do not block the next compute.
- * Data parallelism: during the last microbatch's backward, each layer's
- * gradients (12 h^2 + 13 h parameters / tp, 2 bytes each) are all-reduced
- * over the DP group as soon as that layer is done (ZeRO 1, 2 and 3:
- * reduce-scattered), overlapping the rest of the backward; then the
- * optimizer step; ZeRO 1 and 2 all-gather the updated parameters after it
- * (the two differ only in memory: workloads/memory.h), ZeRO 3 all-gathers
- * each layer's parameters before its forward and its backward instead.
+ * per stage, with the p2p calls of Megatron-LM's schedules.py in its
+ * order: each blocks the stage's compute until its sends and receives are
+ * done.
+ * Data parallelism: pipelined, each model chunk's gradients (12 h^2 + 13 h
+ * parameters / tp a layer, 2 bytes each, plus the embeddings) are
+ * all-reduced over the DP group after the whole backward (local DDP);
+ * with pp 1, and under ZeRO (1, 2 and 3: reduce-scattered), each layer's
+ * as soon as it is done during the last microbatch's backward. Then the
+ * tied embedding's gradient between the first and the last stage, then
+ * the fp16 optimizer's passes; ZeRO 1 and 2 all-gather the updated
+ * parameters after it (the two differ only in memory: workloads/memory.h),
+ * ZeRO 3 all-gathers each layer's parameters before its forward and its
+ * backward instead.
+ * Each of these mechanisms, and the TP collectives of the embedding,
+ * logits and loss, sequence parallelism's weight-gradient all-gathers and
+ * selective recomputation's traffic, is a row of wl_megatron_mechs[],
+ * switchable (wl_layout_t.mech_flip; docs/scenario.md says what each is
+ * and where Megatron-LM does it).
  * FLOPs per iteration (all ranks): 96 B s l h^2 (1 + s/(6h) + V/(16 l h))
  * with full recomputation, 72 B s l h^2 (1 + s/(6h) + V/(12 l h)) without
  * (SC21, eq. 3), B the global batch.
