@@ -367,7 +367,8 @@ static void comm(builder_t *b, tensor_t send_next, tensor_t send_prev, bool recv
         pend(b, b->last);
     uint32_t deps[16], nd = (uint32_t)b->n_pend;
     TN_ASSERT(nd <= 16);
-    memcpy(deps, b->pend, nd * sizeof *deps);
+    if (nd)
+        memcpy(deps, b->pend, nd * sizeof *deps);
     b->n_pend = 0;
     for (int k = 0; k < n; k++) {
         pend(b, wl_program_add_op(b->t, b->prog, &ops[k], deps, nd));
