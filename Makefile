@@ -35,7 +35,7 @@ SUBMAKE = $(MAKE) --no-print-directory $(if $(Q),-s)
 CLI_SRC  = sim/main.c $(wildcard sim/cli_*.c)
 LIB_SRC  = $(filter-out $(CLI_SRC),$(wildcard common/*.c sim/*.c topology/*.c workloads/*.c results/*.c plan/*.c))
 TEST_SRC = $(wildcard tests/*.c)
-VAL_OBJ  = $(BUILD)/validate/cases.o
+VAL_OBJ  = $(BUILD)/validate/cases.o $(BUILD)/validate/megatron.o
 BENCH_SRC= $(wildcard bench/*.c)
 
 # Presets and server types are compiled in: the binary needs no data files.

@@ -15,11 +15,10 @@
 #include "topology/embedded.h"
 #include "topology/spec.h"
 #include "workloads/compute.h"
-#include "workloads/megatron.h"
 
-const val_knobs_t val_knobs_shipped = {1, 1, 1, 1};
+const val_knobs_t val_knobs_shipped = {1, 1, 1, 1, NULL};
 
-static val_row_t *add_row(val_table_t *t, const char *group, const char *unit)
+val_row_t *val_add_row(val_table_t *t, const char *group, const char *unit)
 {
     TN_GROW(t->rows, t->cap, t->n + 1);
     val_row_t *r = &t->rows[t->n++];
@@ -53,7 +52,7 @@ bool val_row_ok(const val_row_t *r) { return within(r, r->bound); }
 
 /* The data rows of a published CSV table (lines starting with a digit),
  * each line handed to row(). */
-static int each_csv_row(const char *data, const char *file, int (*row)(void *, const char *, tn_error_t *),
+int val_each_csv_row(const char *data, const char *file, int (*row)(void *, const char *, tn_error_t *),
                         void *ctx, tn_error_t *err)
 {
     char path[512];
@@ -72,106 +71,6 @@ static int each_csv_row(const char *data, const char *file, int (*row)(void *, c
     if (rc == 0 && rows == 0)
         rc = tn_error_set(err, TN_EINPUT, "%s: no data rows", path);
     return rc;
-}
-
-/* ---- Megatron-LM SC21 Table 1 ---- */
-
-typedef struct {
-    val_table_t *t;
-    const val_knobs_t *k;
-    double gemm, hbm, traffic, nvlink; /* the shipped constants */
-} megatron_ctx_t;
-
-static const char *const megatron_note_76b =
-    "the error grows with pipeline depth (pp 1 rows within 1%, pp 2 +8%, pp 4 +16%), so "
-    "something that costs more with more stages is missing or too cheap; the SC21 runs' "
-    "interleaving depth is not published (tensim takes the fewest virtual stages, 3; plain 1F1B, "
-    "the most bubble, still predicts +10.6%), and tensim's tensor-parallel all-reduces of 25-42 "
-    "MB run 25-40% faster than nccl-tests measures at those sizes (the nccl8 case)";
-
-static int megatron_row(void *vctx, const char *line, tn_error_t *err)
-{
-    megatron_ctx_t *c = vctx;
-    double params, pub;
-    unsigned long long heads, hidden, layers, tp, pp, gpus, batch;
-    if (sscanf(line, "%lf,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%lf", &params, &heads, &hidden,
-               &layers, &tp, &pp, &gpus, &batch, &pub) != 9)
-        return tn_error_set(err, TN_EINPUT, "megatron_sc21_table1_part.csv: bad row: %s", line);
-    unsigned long long dp = gpus / (tp * pp), per = layers / pp, v = 1;
-    if (pp > 1) /* interleaved: the fewest virtual stages (at least 2) that divide a stage */
-        for (v = 2; v < per && per % v; v++)
-            ;
-    if (pp > 1 && per < 2)
-        return tn_error_set(err, TN_EINPUT,
-                            "megatron_sc21_table1_part.csv: %llu layers on %llu stages leave none "
-                            "to interleave", layers, pp);
-    char sets[6][256];
-    snprintf(sets[0], sizeof sets[0], "workload.model=megatron-%gb", params);
-    snprintf(sets[1], sizeof sets[1],
-             "workload.layout={\"tp\": %llu, \"pp\": %llu, \"dp\": %llu, \"global_batch\": %llu, "
-             "\"microbatch\": 1, \"schedule\": \"%s\", \"virtual_stages\": %llu, \"recompute\": "
-             "\"full\"}",
-             tp, pp, dp, batch, pp > 1 ? "interleaved" : "1f1b", v);
-    snprintf(sets[2], sizeof sets[2],
-             "topology.set={\"servers\": %llu, \"server.nvlink.payload_efficiency\": %.6g}",
-             gpus / 8, c->nvlink * c->k->nvlink_efficiency);
-    snprintf(sets[3], sizeof sets[3],
-             "workload.gpu_set={\"gemm_efficiency\": %.6g, \"hbm_efficiency\": %.6g}",
-             c->gemm * c->k->gemm_efficiency, c->hbm * c->k->hbm_efficiency);
-    snprintf(sets[4], sizeof sets[4], "workload.activation_traffic=%.6g",
-             c->traffic * c->k->activation_traffic);
-    const char *argv[5] = {sets[0], sets[1], sets[2], sets[3], sets[4]};
-    sim_overrides_t ov = {.sets = argv, .n_sets = 5};
-    sim_scenario_t sc;
-    if (sim_scenario_load(&sc, "workloads/scenarios/selene-megatron-39.1b.json", &ov, err))
-        return -1;
-    sim_records_t rec;
-    sim_run_info_t info;
-    int rc = sim_run_scenario(&sc, &rec, &info, err);
-    if (rc == 0) {
-        res_meta_t meta = {.scenario = sc.name, .network_model = "flow", .gpus = info.gpus,
-                           .ranks = info.ranks, .model_flops = info.model_flops,
-                           .samples = info.samples, .tokens = info.tokens,
-                           .gpu_peak_flops = info.gpu_peak_flops, .wall_s = -1};
-        json_t *report = res_report_json(&rec, &meta);
-        val_row_t *r = add_row(c->t, "megatron", "TFLOP/s per GPU");
-        snprintf(r->name, sizeof r->name, "%gB, tp %llu pp %llu dp %llu, %llu GPUs", params, tp,
-                 pp, dp, gpus);
-        r->published = pub;
-        r->predicted = json_number_value(json_object_get(report, "tflops_per_gpu"));
-        r->target = r->bound = 0.10;
-        r->calibration = params == 1.7;
-        if (pp == 4) {
-            r->bound = 0.20; /* +16.2% when written */
-            r->note = megatron_note_76b;
-        }
-        json_decref(report);
-    }
-    sim_records_destroy(&rec);
-    sim_scenario_destroy(&sc);
-    return rc;
-}
-
-/* The shipped NVLink payload efficiency, from the dgx-a100 server file. */
-static double shipped_nvlink_efficiency(void)
-{
-    const topo_embedded_t *e = topo_embedded_find(topo_embedded_servers, "dgx-a100");
-    TN_ASSERT(e != NULL);
-    json_t *doc = json_loads(e->text, 0, NULL);
-    TN_ASSERT(doc != NULL);
-    double x = json_number_value(json_object_get(json_object_get(doc, "nvlink"), "payload_efficiency"));
-    json_decref(doc);
-    return x;
-}
-
-int val_megatron(val_table_t *t, const val_knobs_t *k, const char *data, tn_error_t *err)
-{
-    wl_gpu_t g;
-    TN_ASSERT(wl_gpu_lookup("a100-80gb", NULL, &g, NULL) == 0);
-    megatron_ctx_t c = {.t = t, .k = k, .gemm = g.gemm_efficiency, .hbm = g.hbm_efficiency,
-                        .traffic = wl_megatron_activation_traffic(),
-                        .nvlink = shipped_nvlink_efficiency()};
-    return each_csv_row(data, "megatron_sc21_table1_part.csv", megatron_row, &c, err);
 }
 
 /* ---- nccl-tests on one 8-GPU server ---- */
@@ -223,7 +122,7 @@ static int nccl8_row(void *vctx, const char *line, tn_error_t *err)
         double busbw = allreduce_busbw(&c->fab[k], 8, size, err);
         if (busbw < 0)
             return -1;
-        val_row_t *r = add_row(c->t, "nccl8", "busbw GB/s");
+        val_row_t *r = val_add_row(c->t, "nccl8", "busbw GB/s");
         const char *unit = size >= 1ull << 30 ? "GiB" : size >= 1ull << 20 ? "MiB" : "KiB";
         int shift = size >= 1ull << 30 ? 30 : size >= 1ull << 20 ? 20 : 10;
         snprintf(r->name, sizeof r->name, "%s all-reduce %llu %s", k ? "H100" : "A100",
@@ -254,7 +153,7 @@ int val_nccl8(val_table_t *t, const char *data, tn_error_t *err)
         topo_destroy(&c.fab[1]);
         return -1;
     }
-    int rc = each_csv_row(data, "nccl_allreduce_busbw_azure_8gpu.csv", nccl8_row, &c, err);
+    int rc = val_each_csv_row(data, "nccl_allreduce_busbw_azure_8gpu.csv", nccl8_row, &c, err);
     topo_destroy(&c.fab[0]);
     topo_destroy(&c.fab[1]);
     return rc;
@@ -301,7 +200,7 @@ int val_internode(val_table_t *t, tn_error_t *err)
         topo_destroy(&fab);
         if (busbw < 0)
             return -1;
-        val_row_t *r = add_row(t, "internode", "busbw GB/s");
+        val_row_t *r = val_add_row(t, "internode", "busbw GB/s");
         snprintf(r->name, sizeof r->name, "all-reduce 1 GiB, %s", cases[i].name);
         r->published = cases[i].published;
         r->predicted = busbw;
@@ -344,7 +243,7 @@ int val_astra(val_table_t *t, tn_error_t *err)
         TN_ASSERT(topo_finalize(&g, NULL) == 0);
         sim_time_t ps = sim_measure_transfer(&g, SIM_NET_ANALYTIC, v[1], v[4], 1ull << 20);
         topo_destroy(&g);
-        val_row_t *r = add_row(t, "astra", "ns");
+        val_row_t *r = val_add_row(t, "astra", "ns");
         snprintf(r->name, sizeof r->name, "1 MiB, rank 1 to 4 of 16, %s", refs[k].name);
         r->published = refs[k].ns;
         r->predicted = floor((double)ps / 1000); /* whole ns, as ASTRA-sim prints */
@@ -363,7 +262,9 @@ static void put_num(tn_text_t *o, double x)
 }
 
 static const char *const group_titles[][2] = {
-    {"megatron", "Megatron-LM SC21 Table 1 on selene-a100 (TFLOP/s per GPU; target 10%)"},
+    {"megatron", "Megatron-LM SC21 Table 1 on selene-a100 (TFLOP/s per GPU; target 5%)"},
+    {"korthikanti", "Korthikanti et al. Table 5, 22B on one DGX A100 (seconds per iteration; "
+                    "target 5%)"},
     {"nccl8", "nccl-tests all-reduce on one 8-GPU server (busbw GB/s; target 15% from 64 MiB, "
               "a factor of 2 below)"},
     {"internode", "NVIDIA's inter-node NCCL figures (busbw GB/s; target 15%)"},

@@ -1,8 +1,11 @@
 /* validate/main.c — `make validate`: tensim against published results.
  *
  * usage: build/validate [-o DIR] [--data DIR] [--no-sensitivity]
- * Prints the tables as Markdown, then the sensitivity of the Megatron rows
- * to each calibration constant (each moved by +10%, one at a time), and
+ * Prints the tables as Markdown; then (unless --no-sensitivity) each
+ * calibration constant fitted again on its point, the ablation (each
+ * Megatron mechanism switched off alone) and the sensitivity of the
+ * training rows to each calibration constant (each moved by +10%, one at
+ * a time); and
  * writes DIR/validation.json and DIR/validation.md (default
  * out/validation) atomically. Exit status: 0 when every row is within its
  * bound (see validate/validate.h), 1 when one is not, 2 on bad input. */
@@ -14,57 +17,133 @@
 #include "common/tn_file.h"
 #include "common/tn_text.h"
 #include "validate/validate.h"
+#include "workloads/megatron.h"
 
 /* The constants the sensitivity section moves, and how to move each. */
 static const struct {
     const char *name, *what;
     val_knobs_t knobs;
 } sensitivity[] = {
-    {"gemm_efficiency", "large-GEMM share of the GPU's peak (measured)", {1.1, 1, 1, 1}},
-    {"hbm_efficiency", "achievable share of HBM bandwidth (measured)", {1, 1.1, 1, 1}},
+    {"gemm_efficiency", "large-GEMM share of the GPU's peak (measured)", {1.1, 1, 1, 1, NULL}},
+    {"hbm_efficiency", "achievable share of HBM bandwidth (measured)", {1, 1.1, 1, 1, NULL}},
     {"activation_traffic", "elementwise HBM traffic per byte of activations (calibrated)",
-     {1, 1, 1.1, 1}},
+     {1, 1, 1.1, 1, NULL}},
     {"payload_efficiency", "NVLink's data share of its signalling rate (calibrated)",
-     {1, 1, 1, 1.1}},
+     {1, 1, 1, 1.1, NULL}},
 };
 
-/* Each Megatron row's TFLOP/s with every constant moved in turn, as a
- * Markdown table of relative changes. */
+/* The training rows (Megatron-LM and Korthikanti) with the knobs k. */
+static int training_rows(val_table_t *t, const val_knobs_t *k, const char *data, tn_error_t *err)
+{
+    return val_megatron(t, k, data, err) || val_korthikanti(t, k, data, err) ? -1 : 0;
+}
+
+static bool training(const val_row_t *r)
+{
+    return !strcmp(r->group, "megatron") || !strcmp(r->group, "korthikanti");
+}
+
+/* One row of a change table: every training row's prediction with knobs
+ * k, relative to the base run, as Markdown and as a JSON array. */
+static int change_row(const char *data, const val_table_t *base, const val_knobs_t *k,
+                      tn_text_t *md, json_t *changes, tn_error_t *err)
+{
+    val_table_t moved = {0};
+    if (training_rows(&moved, k, data, err)) {
+        val_table_destroy(&moved);
+        return -1;
+    }
+    size_t r = 0;
+    for (size_t i = 0; i < base->n; i++) {
+        if (!training(&base->rows[i]))
+            continue;
+        TN_ASSERT(r < moved.n && !strcmp(moved.rows[r].name, base->rows[i].name));
+        double d = moved.rows[r++].predicted / base->rows[i].predicted - 1;
+        tn_text_put(md, " %+.1f%% |", 100 * d);
+        json_array_append_new(changes, json_real(d));
+    }
+    tn_text_put(md, "\n");
+    val_table_destroy(&moved);
+    return 0;
+}
+
+/* The header of a change table: a column per training row. */
+static void change_header(const val_table_t *base, const char *first, tn_text_t *md)
+{
+    tn_text_put(md, "| %s | what it is |", first);
+    size_t rows = 0;
+    for (size_t i = 0; i < base->n; i++)
+        if (training(&base->rows[i])) {
+            tn_text_put(md, " %s |", base->rows[i].name);
+            rows++;
+        }
+    tn_text_put(md, "\n|---|---|");
+    for (size_t r = 0; r < rows; r++)
+        tn_text_put(md, "---:|");
+    tn_text_put(md, "\n");
+}
+
+/* Each training row's prediction with every constant moved in turn. */
 static int sensitivity_table(const char *data, const val_table_t *base, tn_text_t *md,
                              json_t *out, tn_error_t *err)
 {
-    size_t first = 0, rows = 0;
-    for (size_t i = 0; i < base->n; i++)
-        if (!strcmp(base->rows[i].group, "megatron") && rows++ == 0)
-            first = i;
-    tn_text_put(md, "### Sensitivity: each constant +10%% alone, change of the predicted TFLOP/s "
-                    "per GPU\n\n| constant | what it is |");
-    for (size_t r = 0; r < rows; r++)
-        tn_text_put(md, " %s |", base->rows[first + r].name);
-    tn_text_put(md, "\n|---|---|");
-    for (size_t r = 0; r < rows; r++)
-        tn_text_put(md, "---|");
-    tn_text_put(md, "\n");
+    tn_text_put(md, "### Sensitivity: each constant +10%% alone, change of each prediction "
+                    "(TFLOP/s per GPU; seconds for Korthikanti's rows)\n\n");
+    change_header(base, "constant", md);
     for (size_t k = 0; k < sizeof sensitivity / sizeof sensitivity[0]; k++) {
-        val_table_t moved = {0};
-        if (val_megatron(&moved, &sensitivity[k].knobs, data, err)) {
-            val_table_destroy(&moved);
-            return -1;
-        }
-        TN_ASSERT(moved.n == rows);
         json_t *o = json_object(), *ch = json_array();
-        tn_text_put(md, "| %s | %s |", sensitivity[k].name, sensitivity[k].what);
-        for (size_t r = 0; r < rows; r++) {
-            double d = moved.rows[r].predicted / base->rows[first + r].predicted - 1;
-            tn_text_put(md, " %+.1f%% |", 100 * d);
-            json_array_append_new(ch, json_real(d));
-        }
-        tn_text_put(md, "\n");
         json_object_set_new(o, "constant", json_string(sensitivity[k].name));
         json_object_set_new(o, "moved_by", json_real(0.1));
-        json_object_set_new(o, "change_of_tflops_per_gpu", ch);
+        json_object_set_new(o, "change", ch);
         json_array_append_new(out, o);
-        val_table_destroy(&moved);
+        tn_text_put(md, "| %s | %s |", sensitivity[k].name, sensitivity[k].what);
+        if (change_row(data, base, &sensitivity[k].knobs, md, ch, err))
+            return -1;
+    }
+    tn_text_put(md, "\n");
+    return 0;
+}
+
+/* Each Megatron mechanism (workloads/megatron.h) switched off alone. */
+static int ablation_table(const char *data, const val_table_t *base, tn_text_t *md, json_t *out,
+                          tn_error_t *err)
+{
+    tn_text_put(md, "### Ablation: each mechanism switched off alone, change of each prediction "
+                    "(TFLOP/s per GPU; seconds for Korthikanti's rows)\n\n");
+    change_header(base, "mechanism", md);
+    for (size_t m = 0; m < wl_megatron_mechs_n; m++) {
+        val_knobs_t k = val_knobs_shipped;
+        k.mech_off = wl_megatron_mechs[m].name;
+        json_t *o = json_object(), *ch = json_array();
+        json_object_set_new(o, "mechanism", json_string(k.mech_off));
+        json_object_set_new(o, "change", ch);
+        json_array_append_new(out, o);
+        tn_text_put(md, "| %s | %s |", k.mech_off, wl_megatron_mechs[m].help);
+        if (change_row(data, base, &k, md, ch, err))
+            return -1;
+    }
+    tn_text_put(md, "\n");
+    return 0;
+}
+
+/* Each calibration constant fitted again on its own point. */
+static int refit_table(const char *data, tn_text_t *md, json_t *out, tn_error_t *err)
+{
+    val_refit_t r[1];
+    if (val_refit_activation_traffic(data, &r[0], err))
+        return -1;
+    tn_text_put(md, "### Calibration: each constant fitted again on its point\n\n"
+                    "| constant | point | shipped | fitted now | difference |\n"
+                    "|---|---|---:|---:|---:|\n");
+    for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) {
+        tn_text_put(md, "| %s | %s | %.4g | %.4g | %+.2f%% |\n", r[i].constant, r[i].point,
+                    r[i].shipped, r[i].refit, 100 * (r[i].refit / r[i].shipped - 1));
+        json_t *o = json_object();
+        json_object_set_new(o, "constant", json_string(r[i].constant));
+        json_object_set_new(o, "point", json_string(r[i].point));
+        json_object_set_new(o, "shipped", json_real(r[i].shipped));
+        json_object_set_new(o, "refit", json_real(r[i].refit));
+        json_array_append_new(out, o);
     }
     tn_text_put(md, "\n");
     return 0;
@@ -92,18 +171,22 @@ int main(int argc, char **argv)
     val_table_t t = {0};
     tn_error_t err = {0};
     tn_text_t md = {0};
-    json_t *doc = json_object(), *sj = json_array();
-    int rc = val_megatron(&t, &val_knobs_shipped, data, &err) || val_nccl8(&t, data, &err) ||
+    json_t *doc = json_object(), *sj = json_array(), *aj = json_array(), *rj = json_array();
+    int rc = training_rows(&t, &val_knobs_shipped, data, &err) || val_nccl8(&t, data, &err) ||
              val_internode(&t, &err) || val_astra(&t, &err);
     if (rc == 0) {
         val_markdown(&t, &md);
         if (sens)
-            rc = sensitivity_table(data, &t, &md, sj, &err);
+            rc = refit_table(data, &md, rj, &err) ||
+                 ablation_table(data, &t, &md, aj, &err) ||
+                 sensitivity_table(data, &t, &md, sj, &err);
     }
     if (rc == 0) {
         json_object_set_new(doc, "rows", val_json(&t));
+        json_object_set_new(doc, "calibration", rj);
+        json_object_set_new(doc, "ablation", aj);
         json_object_set_new(doc, "sensitivity", sj);
-        sj = NULL;
+        sj = aj = rj = NULL;
         char *js = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
         char jpath[1024], mpath[1024];
         snprintf(jpath, sizeof jpath, "%s/validation.json", dir);
@@ -132,6 +215,8 @@ int main(int argc, char **argv)
         printf("Written: %s/validation.json, %s/validation.md\n", dir, dir);
     }
     json_decref(sj);
+    json_decref(aj);
+    json_decref(rj);
     json_decref(doc);
     free(md.s);
     val_table_destroy(&t);

@@ -54,7 +54,14 @@ typedef struct {
  * the sensitivity section. */
 typedef struct {
     double gemm_efficiency, hbm_efficiency, activation_traffic, nvlink_efficiency;
+    const char *mech_off; /* a Megatron mechanism switched from its default (the ablation), or NULL */
 } val_knobs_t;
+
+/* A calibration constant fitted again, now, on its one published point. */
+typedef struct {
+    const char *constant, *point;
+    double shipped, refit;
+} val_refit_t;
 
 extern const val_knobs_t val_knobs_shipped;
 
@@ -65,9 +72,27 @@ extern const val_knobs_t val_knobs_shipped;
  * simulation that fails. Times: megatron about a minute (six runs of 32 to
  * 1,024 GPUs), the others well under a second. */
 int val_megatron(val_table_t *t, const val_knobs_t *k, const char *data, tn_error_t *err);
+/* Korthikanti et al.'s 22B row (tests/data/published/korthikanti_table5_22b.csv)
+ * on one DGX A100: seconds per iteration with full recomputation, and with
+ * sequence parallelism and selective recomputation. About 5 s. */
+int val_korthikanti(val_table_t *t, const val_knobs_t *k, const char *data, tn_error_t *err);
 int val_nccl8(val_table_t *t, const char *data, tn_error_t *err);
 int val_internode(val_table_t *t, tn_error_t *err);
 int val_astra(val_table_t *t, tn_error_t *err);
+
+/* activation_traffic fitted again on the SC21 1.7B row (bisection, to
+ * 1e-7 relative): what the shipped value should be with the model as it
+ * is. About 40 runs of the 1.7B row (a few seconds). */
+int val_refit_activation_traffic(const char *data, val_refit_t *out, tn_error_t *err);
+
+/* The shipped NVLink payload efficiency (the dgx-a100 server file). O(1). */
+double val_shipped_nvlink_efficiency(void);
+
+/* Shared by the cases: a new row of `group`; each data row (a line that
+ * starts with a digit) of a published CSV handed to row(). */
+val_row_t *val_add_row(val_table_t *t, const char *group, const char *unit);
+int val_each_csv_row(const char *data, const char *file,
+                     int (*row)(void *, const char *, tn_error_t *), void *ctx, tn_error_t *err);
 
 /* The relative error of a row, predicted/published - 1. */
 double val_error(const val_row_t *r);
