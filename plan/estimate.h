@@ -19,6 +19,14 @@
  *       reduction, or all of them when they outlast the backward that
  *       hides them (they share the NICs, so they queue)
  *   + the optimizer step + ZeRO 1/2's all-gather of the stage's weights.
+ * The Megatron mechanisms (workloads/megatron.h) that are on add: per
+ * microbatch, 2 v blocking transfers and 2 v receivers' all-gathers to
+ * every stage's C; the embedding, logits and loss collectives to the last
+ * stage's; selective recomputation's traffic to t_b; when pipelined, the
+ * whole stage's gradient all-reduce (local DDP, per chunk, with the
+ * embeddings) in place of the overlapped tail, then the tied embedding's
+ * gradient as one transfer; the fp16 optimizer's 66 bytes and 15 FLOPs a
+ * parameter and its two scalar all-reduces.
  * Every collective is measured alone on the fabric, on the GPUs the first
  * stage's groups occupy (rank r on the r-th GPU), once per distinct group
  * and size, with the network model the costs were made with: the
