@@ -14,8 +14,8 @@ static const char coll_usage[] =
     "usage: tensim collective --topo PRESET|SPEC.json [--set KEY=VALUE]...\n"
     "         --op allreduce|reducescatter|allgather|broadcast|reduce|alltoall\n"
     "         [--algo ring|tree|hd|direct|hier|nvls|auto] [--ranks N|all] [--sizes 1K:8G]\n"
-    "         [--model flow|analytic] [--protocol simple|ll|ll128|none]\n"
-    "         [--chunk-bytes N] [--channels N] [--root R] [--json|--csv]\n";
+    "         [--model flow|analytic] [--protocol auto|simple|ll|ll128|none]\n"
+    "         [--chunk-bytes N] [--channels N|auto] [--root R] [--json|--csv]\n";
 
 /* "8", "64K", "1M", "8G" (powers of 1024), at most 2^44. */
 static int parse_size(const char *s, uint64_t *out)
@@ -68,7 +68,7 @@ int cli_collective(int argc, char **argv)
     const char *topo_arg = NULL, *ranks_arg = "all", *sizes_arg = "1K:1G";
     int n_sets = 0, c, rc = 2, op = -1, algo = SIM_ALGO_AUTO, model = SIM_NET_FLOW, proto = 0;
     int format = 0; /* 0 table, 1 json, 2 csv */
-    uint64_t chunk = 0, channels = 1, root = 0;
+    uint64_t chunk = 0, channels = 0, root = 0; /* channels 0: NCCL's channel loop */
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "-:h", opts, NULL)) != -1) {
@@ -108,8 +108,8 @@ int cli_collective(int argc, char **argv)
             break;
         case 'P':
             if ((proto = pick(sim_protocol_names, optarg)) < 0) {
-                cli_error("collective: --protocol: expected simple, ll, ll128 or none, got '%s'",
-                          optarg);
+                cli_error("collective: --protocol: expected auto, simple, ll, ll128 or none, got "
+                          "'%s'", optarg);
                 goto done;
             }
             break;
@@ -121,6 +121,11 @@ int cli_collective(int argc, char **argv)
             }
             break;
         case 'C':
+            if (!strcmp(optarg, "auto")) {
+                channels = 0;
+                break;
+            }
+            /* fall through */
         case 'R': {
             uint64_t *dst = c == 'C' ? &channels : &root;
             uint64_t max = c == 'C' ? 64 : (1u << 24);
@@ -128,7 +133,8 @@ int cli_collective(int argc, char **argv)
             errno = 0;
             unsigned long long v = strtoull(optarg, &end, 10);
             if (errno || *end || !*optarg || *optarg == '-' || v > max || (c != 'R' && v == 0)) {
-                cli_error("collective: %s: expected an integer from %d to %llu, got '%s'", a,
+                cli_error("collective: %s: expected %san integer from %d to %llu, got '%s'",
+                          c == 'C' ? "--channels" : "--root", c == 'C' ? "auto or " : "",
                           c == 'R' ? 0 : 1, (unsigned long long)max, optarg);
                 goto done;
             }
@@ -210,6 +216,8 @@ int cli_collective(int argc, char **argv)
         json_object_set_new(row, "algbw_gbs", json_real(algbw));
         json_object_set_new(row, "busbw_gbs", json_real(algbw * sim_busbw_factor((wl_coll_t)op, n)));
         json_object_set_new(row, "algorithm", json_string(sim_algo_names[m.algo]));
+        json_object_set_new(row, "protocol", json_string(sim_proto_names[m.proto]));
+        json_object_set_new(row, "channels", json_integer(m.channels));
         json_array_append_new(rows, row);
         if (size > UINT64_MAX / 2)
             break;
@@ -220,12 +228,13 @@ int cli_collective(int argc, char **argv)
         free(js);
     } else if (rc == 0) {
         if (format == 0)
-            printf("# %s, %d ranks, %s algorithm, %s model, %s protocol\n# %14s %12s %12s %12s  %s\n",
+            printf("# %s, %d ranks, %s algorithm, %s model, %s protocol, %s channels\n"
+                   "# %14s %12s %12s %12s  %-9s %-8s %s\n",
                    ops[op], n, sim_algo_names[algo], sim_net_model_names[model],
-                   sim_protocol_names[proto], "size_bytes", "time_us", "algbw_gbs", "busbw_gbs",
-                   "algorithm");
+                   sim_protocol_names[proto], channels ? "forced" : "auto", "size_bytes",
+                   "time_us", "algbw_gbs", "busbw_gbs", "algorithm", "protocol", "channels");
         else
-            printf("size_bytes,time_us,algbw_gbs,busbw_gbs,algorithm\n");
+            printf("size_bytes,time_us,algbw_gbs,busbw_gbs,algorithm,protocol,channels\n");
         size_t i;
         json_t *row;
         json_array_foreach(rows, i, row) {
@@ -234,10 +243,13 @@ int cli_collective(int argc, char **argv)
             double alg = json_real_value(json_object_get(row, "algbw_gbs"));
             double bus = json_real_value(json_object_get(row, "busbw_gbs"));
             const char *name = json_string_value(json_object_get(row, "algorithm"));
+            const char *pr = json_string_value(json_object_get(row, "protocol"));
+            long long ch = (long long)json_integer_value(json_object_get(row, "channels"));
             if (format == 0)
-                printf("  %14llu %12.2f %12.2f %12.2f  %s\n", size, us, alg, bus, name);
+                printf("  %14llu %12.2f %12.2f %12.2f  %-9s %-8s %lld\n", size, us, alg, bus, name,
+                       pr, ch);
             else
-                printf("%llu,%.6g,%.6g,%.6g,%s\n", size, us, alg, bus, name);
+                printf("%llu,%.6g,%.6g,%.6g,%s,%s,%lld\n", size, us, alg, bus, name, pr, ch);
         }
     }
     json_decref(rows);

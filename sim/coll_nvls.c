@@ -16,6 +16,7 @@ sim_coll_t *sim_coll_nvls_build(sim_net_t *net, const sim_coll_spec_t *spec, int
     sim_coll_t *c = sim_coll_node(net, K_NVLS, spec, n, vertex, parent);
     c->nvswitch = sim_coll_sharp_switch(net->topo, n, vertex);
     c->spec.base_ps = spec->nvls_base_ps;
+    c->spec.channel_gbs = 0; /* its own efficiency stands for the multimem engines' pace */
     if (!(c->spec.nvls_efficiency > 0))
         c->spec.nvls_efficiency = 1;
     uint64_t shard = (spec->bytes + (uint64_t)n - 1) / (uint64_t)n;

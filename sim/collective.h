@@ -62,17 +62,36 @@ typedef struct sim_coll sim_coll_t;
  * sim_coll_finished(c) is true on the last call, after which c is freed. */
 typedef void (*sim_coll_done_t)(void *ctx, int32_t member, uint64_t tag);
 
+/* The protocol a collective runs with: AS_SET keeps the latencies and wire
+ * factor written in the spec (tests, "none"); AUTO lets NCCL's tuner pick
+ * per call (sim/coll_tune.h) and sets them from sim/data/nccl.json. */
+typedef enum {
+    SIM_PROTO_AS_SET,
+    SIM_PROTO_LL,
+    SIM_PROTO_LL128,
+    SIM_PROTO_SIMPLE,
+    SIM_PROTO_AUTO
+} sim_proto_t;
+
+/* Printable names by sim_proto_t ("none" for AS_SET). */
+extern const char *const sim_proto_names[];
+
 typedef struct {
     wl_coll_t op;
     sim_algo_t algo;        /* SIM_ALGO_AUTO picks as sim_coll_pick() says */
     uint64_t bytes;
     uint64_t chunk_bytes;   /* 0: one chunk per step */
-    int32_t channels;       /* >= 1 */
+    int32_t channels;       /* >= 1, or 0: NCCL's channel loop (sim/coll_tune.h) */
+    sim_proto_t proto;      /* set by sim_latency_apply() */
+    int32_t sm;             /* GPU generation as NCCL's compute capability
+                             * (70, 80, 90); 0: inferred from the fabric */
     int32_t root;           /* broadcast, reduce: member index */
     sim_time_t base_ps;         /* per call */
     sim_time_t intra_step_ps;   /* per transfer inside a server */
     sim_time_t inter_step_ps;   /* per transfer across the network */
     double wire_per_byte;       /* bytes on the wire per byte of data (0: 1) */
+    double channel_gbs;         /* data one channel (CUDA block) moves per second, 1e9
+                                 * bytes; 0: as fast as the network lets it */
     sim_time_t nvls_base_ps;    /* nvls: per call, instead of base_ps */
     uint64_t nvls_chunk_bytes;  /* nvls: its own split when chunk_bytes is 0 */
     uint32_t nvls_slots;        /* nvls: chunks in flight per member (0: 1) */
@@ -80,13 +99,20 @@ typedef struct {
 } sim_coll_spec_t;
 
 /* The algorithm AUTO means for spec's operation and size on these
- * members: nvls for an all-reduce whose members all hang off one NVSwitch
- * that reduces in the network; for an all-reduce over several servers of
- * g GPUs each, the ring (run with at least g channels) or hier, whichever
- * NCCL's tuner would take (docs/collectives.md); ring for the other
- * reductions and gathers, direct for all-to-all. O(n x degree + servers). */
+ * members: direct for all-to-all; otherwise the (algorithm, protocol) of
+ * least time in NCCL 2.18's model (sim/coll_tune.h) among ring, tree and
+ * nvls, the protocol restricted to spec's when it names one; NCCL's tree
+ * runs as hier across servers of g GPUs each (g > 1), as tree otherwise.
+ * O(n x degree + servers). */
 sim_algo_t sim_coll_pick(const sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
                          const int32_t *vertex);
+
+/* What NCCL would run: `out` is `in` with every auto field resolved (the
+ * algorithm as sim_coll_pick(), the protocol's latencies and wire factor,
+ * the channels by NCCL's loop). A fully explicit spec is copied as is.
+ * O(n x degree + servers). */
+void sim_coll_resolve(const sim_net_t *net, const sim_coll_spec_t *in, int32_t n,
+                      const int32_t *vertex, sim_coll_spec_t *out);
 
 /* Whether `algo` can run `op` on n members: 0, or -1 with a message
  * (hd needs a power of two, hier needs an all-reduce, chunks too many to

@@ -10,10 +10,12 @@
 #include "sim/collective.h"
 
 /* The protocol names a scenario may use, NULL-terminated, the default
- * (simple) first; each must be a key of the data file's "protocols". */
+ * first: auto (NCCL's tuner picks per call); each other must be a key of
+ * the data file's "protocols". */
 extern const char *const sim_protocol_names[];
 
-/* Sets spec's base_ps, intra_step_ps and inter_step_ps for `protocol`.
+/* Sets spec's base_ps, intra_step_ps, inter_step_ps, wire factor and
+ * proto for `protocol` (auto: Simple's figures, proto SIM_PROTO_AUTO).
  * Errors (TN_EINPUT): a protocol the data file lacks. O(size of the file). */
 int sim_latency_apply(const char *protocol, sim_coll_spec_t *spec, tn_error_t *err);
 

@@ -64,9 +64,10 @@ int sim_measure_collective_on(const topo_t *t, sim_net_model_t model,
         TN_ASSERT(tally.left == 0);
         if (eng.overflowed)
             rc = tn_error_set(err, TN_EINPUT, "the collective takes longer than tensim counts");
-        sim_algo_t algo =
-            spec->algo == SIM_ALGO_AUTO ? sim_coll_pick(&net, spec, n, members) : spec->algo;
-        *out = (sim_measure_t){tally.last, eng.processed, net.transfers, algo};
+        sim_coll_spec_t r;
+        sim_coll_resolve(&net, spec, n, members, &r);
+        *out = (sim_measure_t){tally.last, eng.processed, net.transfers, r.algo, r.proto,
+                               r.channels};
     }
     sim_net_destroy(&net);
     sim_engine_destroy(&eng);

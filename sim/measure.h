@@ -18,7 +18,9 @@
 typedef struct {
     sim_time_t time_ps;
     uint64_t events, transfers;
-    sim_algo_t algo; /* the algorithm that ran (what auto chose) */
+    sim_algo_t algo;    /* the algorithm that ran (what auto chose) */
+    sim_proto_t proto;  /* the protocol it ran with (SIM_PROTO_AS_SET: as the spec said) */
+    int32_t channels;   /* the channels it was given (rings run that many) */
 } sim_measure_t;
 
 /* Runs `spec` over the first n GPUs of t with network `model`. Errors

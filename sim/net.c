@@ -1,5 +1,7 @@
 #include "sim/net.h"
 
+#include "sim/coll_tune.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +106,8 @@ int sim_net_init(sim_net_t *n, sim_engine_t *eng, const topo_t *t, sim_net_model
         sim_flows_init(&n->flows, eng, t);
     tn_map_init(&n->paths);
     tn_map_init(&n->ring_orders);
+    n->tuner = tn_malloc(sizeof *n->tuner);
+    TN_ASSERT(sim_tuner_load(n->tuner, NULL) == 0); /* compiled-in data */
     n->nic_of = nic_affinity(t);
     n->link_bytes = tn_calloc((size_t)t->n_edges, sizeof *n->link_bytes);
     n->link_busy_ps = tn_calloc((size_t)t->n_edges, sizeof *n->link_busy_ps);
@@ -121,6 +125,7 @@ void sim_net_destroy(sim_net_t *n)
     for (size_t i = 0; i < n->ring_orders.cap; i++)
         free(n->ring_orders.vals[i]);
     tn_map_destroy(&n->ring_orders);
+    free(n->tuner);
     if (n->model == SIM_NET_FLOW)
         sim_flows_destroy(&n->flows);
     free(n->link_bytes);

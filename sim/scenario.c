@@ -136,6 +136,20 @@ static int parse_stragglers(sim_scenario_t *sc, tn_jobj_t *o)
     return 0;
 }
 
+/* collectives.channels: 1 to 64, or "auto" (0: NCCL's channel loop). */
+static int scenario_channels(tn_jobj_t *sub, uint64_t *out)
+{
+    const json_t *v = json_object_get(sub->obj, "channels");
+    if (json_is_string(v) && !strcmp(json_string_value(v), "auto")) {
+        *out = 0;
+        return 0;
+    }
+    if (json_is_string(v))
+        return tn_jobj_fail(sub, "channels", "expected \"auto\" or an integer from 1 to 64, got "
+                            "\"%s\"", json_string_value(v));
+    return tn_jobj_u64(sub, "channels", false, 1, 64, out);
+}
+
 static int validate(sim_scenario_t *sc, tn_error_t *err)
 {
     static const char *const keys[] = {"name",    "description", "seed",        "topology",
@@ -181,7 +195,7 @@ static int validate(sim_scenario_t *sc, tn_error_t *err)
     if ((rc = tn_jobj_sub(&o, "collectives", false, coll_keys, &sub)) < 0 ||
         (rc == 0 && (tn_jobj_enum(&sub, "algorithm", false, sim_algo_names, &algo) < 0 ||
                      tn_jobj_u64(&sub, "chunk_bytes", false, 1, 1ull << 40, &sc->chunk_bytes) < 0 ||
-                     tn_jobj_u64(&sub, "channels", false, 1, 64, &sc->channels) < 0 ||
+                     scenario_channels(&sub, &sc->channels) < 0 ||
                      tn_jobj_enum(&sub, "protocol", false, sim_protocol_names, &sc->protocol) < 0)))
         return -1;
     sc->algorithm = (sim_algo_t)algo;
@@ -198,7 +212,7 @@ int sim_scenario_load(sim_scenario_t *sc, const char *path, const sim_overrides_
     sc->net_model = SIM_NET_FLOW;
     sc->algorithm = SIM_ALGO_AUTO;
     sc->chunk_bytes = 0; /* not set: the algorithm's own split */
-    sc->channels = 1;
+    sc->channels = 1; /* one ring: "auto" (NCCL's loop) is many times the transfers of a run */
     sc->root = tn_json_load_file(path, err);
     if (!sc->root)
         goto fail;

@@ -1248,6 +1248,8 @@ static const struct {
      "nvls needs every rank on one NVSwitch that reduces in the network"},
     {{"collective", "--topo", "single-switch", "--op", "allreduce", "--chunk-bytes", "8X"},
      "--chunk-bytes: expected a size from 1 to 1T"},
+    {{"collective", "--topo", "single-switch", "--op", "allreduce", "--channels", "0"},
+     "--channels: expected auto or an integer from 1 to 64"},
     {{"collective", "--op", "allreduce"}, "--topo and --op are required"},
     {{"collective", "--topo", "nowhere-9000", "--op", "allreduce"}, "unknown preset"},
 };
@@ -1284,7 +1286,39 @@ START_TEST(collective_json_rows)
                             algbw * 2 * 7 / 8, 1e-9);
     ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(rows, 2), "size_bytes")),
                      4096);
+    /* what ran: the protocol as forced, one channel (1 KiB is below a
+     * Simple channel's 64 B x 512 threads) */
+    ck_assert_str_eq(json_string_value(json_object_get(first, "algorithm")), "ring");
+    ck_assert_str_eq(json_string_value(json_object_get(first, "protocol")), "none");
+    ck_assert_int_eq(json_integer_value(json_object_get(first, "channels")), 1);
     json_decref(rows);
+    result_free(&r);
+}
+END_TEST
+
+/* The defaults choose as NCCL 2.18 would on one DGX A100
+ * (tests/check_collective.c derives the crossovers: LL to ~1.2 MB, LL128
+ * to ~24 MB, then Simple; channels by NCCL's loop, 24 at most): the CSV
+ * and the table name each size's algorithm, protocol and channels. */
+START_TEST(collective_prints_the_tuner_choice)
+{
+    result_t r;
+    run_tensim(&r, "collective", "--topo", "selene-a100", "--set", "servers=1", "--op",
+               "allreduce", "--sizes", "64K:64M", "--csv", NULL);
+    expect_status(&r, 0);
+    ck_assert_msg(strstr(r.out, "size_bytes,time_us,algbw_gbs,busbw_gbs,algorithm,protocol,"
+                                "channels\n") == r.out, "%s", r.out);
+    ck_assert_msg(strstr(r.out, ",ring,ll,2\n") != NULL, "%s", r.out);       /* 64 KiB */
+    ck_assert_msg(strstr(r.out, ",ring,ll128,24\n") != NULL, "%s", r.out);   /* 2-16 MiB */
+    ck_assert_msg(strstr(r.out, ",ring,simple,24\n") != NULL, "%s", r.out);  /* 32, 64 MiB */
+    ck_assert_msg(strstr(r.out, "1048576,") && strstr(strstr(r.out, "1048576,"), ",ll,24\n"),
+                  "%s", r.out);
+    result_free(&r);
+    run_tensim(&r, "collective", "--topo", "selene-a100", "--set", "servers=1", "--op",
+               "allreduce", "--sizes", "32M", "--protocol", "ll128", "--channels", "3", NULL);
+    expect_status(&r, 0);
+    ck_assert_msg(strstr(r.out, "ll128 protocol, forced channels") != NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "ring      ll128    3\n") != NULL, "%s", r.out);
     result_free(&r);
 }
 END_TEST
@@ -1434,6 +1468,7 @@ Suite *cli_suite(void)
     tc = new_tcase("collective");
     tcase_add_loop_test(tc, collective_bad_input, 0, (int)(sizeof coll_bad / sizeof coll_bad[0]));
     tcase_add_test(tc, collective_json_rows);
+    tcase_add_test(tc, collective_prints_the_tuner_choice);
     suite_add_tcase(s, tc);
 
     tc = new_tcase("trace");

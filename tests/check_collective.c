@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/coll_tune.h"
 #include "sim/latency.h"
 #include "sim/measure.h"
 #include "topology/single_switch.h"
@@ -87,9 +88,16 @@ START_TEST(latency_model_adds_per_step)
     sim_time_t want = 8400000 + 2 * (uint64_t)(n - 1) * (14000000 + 2 * LAT + S / n * PS_PER_BYTE);
     ck_assert_uint_eq(run(&t, SIM_NET_FLOW, spec, n), want);
     /* LL: its own latencies, and twice the bytes on the wire (a 4-byte
-     * flag with every 4 bytes of data) */
+     * flag with every 4 bytes of data); a channel (one CUDA block) writes
+     * its lines at channel_gbs of data, so a step takes the longer of the
+     * wire's time and the block's */
     ck_assert_int_eq(sim_latency_apply("ll", &spec, NULL), 0);
-    want = 6600000 + 2 * (uint64_t)(n - 1) * (2700000 + 2 * LAT + 2 * (S / n) * PS_PER_BYTE);
+    sim_time_t wire = 2 * LAT + 2 * (S / n) * PS_PER_BYTE;
+    sim_time_t pace = (sim_time_t)llround((double)(S / n) / (spec.channel_gbs * 1e9) * 1e12);
+    want = 6600000 + 2 * (uint64_t)(n - 1) * (2700000 + (wire > pace ? wire : pace));
+    ck_assert_uint_eq(run(&t, SIM_NET_FLOW, spec, n), want);
+    spec.channel_gbs = 0; /* the wire alone */
+    want = 6600000 + 2 * (uint64_t)(n - 1) * (2700000 + wire);
     ck_assert_uint_eq(run(&t, SIM_NET_FLOW, spec, n), want);
     tn_error_t err = {0};
     ck_assert_int_eq(sim_latency_apply("fast", &spec, &err), -1);
@@ -247,7 +255,7 @@ START_TEST(hier_allreduce_formula)
     topo_t t;
     test_fabric("{\"preset\": \"selene-a100\", \"set\": {\"servers\": 2}}", &s, &t);
     const uint64_t S = 64ull << 20;
-    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_AUTO, .bytes = S};
+    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_HIER, .bytes = S};
     /* (sim_serialize_ps: bits / rate, rounded to the picosecond) */
     uint64_t nvs_step = 2 * 150000 + sim_serialize_ps(S / 8, 1855200000000ull);
     uint64_t net_step = 6 * 150000 + sim_serialize_ps(S / 16, 200000000000ull);
@@ -438,12 +446,20 @@ START_TEST(gpus_use_their_nearest_nic)
 }
 END_TEST
 
-/* Across servers, auto runs NCCL's ring when its tuner would: one ring per
- * GPU of a server, each entering a server at a different GPU, so every
- * NIC carries one. Two DGX A100 (8 NICs of 200 Gbps each): 1 GiB takes the
- * ring, whose bus bandwidth the NICs bound, 8 x 25 GB/s, and reaches 95%
- * of it; 64 MiB stays with hier (the ring's 30 steps of 14 us cost more
- * there than hier's slower phases). */
+/* Across servers, auto runs what NCCL 2.18's tuner picks. Two DGX A100
+ * (16 ranks, 8 NICs of 200 Gbps = 25 GB/s each): the ring graph runs at
+ * the first inter-node speed no higher than a NIC, 24 GB/s, one channel
+ * per NIC: 8 x 24 = 192 GB/s of bus bandwidth (no duplication under
+ * 25 GB/s). At 64 KiB the tree with LL wins: latency 6.8 + 2 (7 x 0.6 +
+ * log2(2) x 5.0) = 25.2 us, bandwidth min(192 x 0.92 / 3.8, 39.0) x 0.5 x
+ * 0.6 (the tree correction at log2(64 KiB / 64) = 10) = 11.7 GB/s:
+ * 30.8 us, against the ring's 6.6 + 26 x max(0.6, 1.0) + 4 x 2.7 = 43.4 us
+ * plus 64 KiB at 39 x 16/30 GB/s; across servers of 8 GPUs the tree runs
+ * as hier. At 1 GiB the ring with Simple: (8.4 + 26 x 3.4 + 4 x 14) x 1.4
+ * = 213.9 us + 1 GiB at 192 x 16/30 GB/s, against the tree's 84 us + 1 GiB
+ * at 88.3 GB/s. With one ring per GPU of a server, each entering a server
+ * at a different GPU, every NIC carries one: the bus bandwidth reaches 95%
+ * of the NICs' 8 x 25 GB/s. */
 START_TEST(ring_across_servers_uses_every_nic)
 {
     topo_spec_t s;
@@ -453,14 +469,24 @@ START_TEST(ring_across_servers_uses_every_nic)
     sim_net_t net;
     sim_engine_init(&eng);
     ck_assert_int_eq(sim_net_init(&net, &eng, &t, SIM_NET_FLOW, NULL), 0);
-    sim_coll_spec_t big = {.op = WL_COLL_ALLREDUCE, .bytes = 1ull << 30}, mid = big;
-    mid.bytes = 64ull << 20;
-    ck_assert_int_eq(sim_coll_pick(&net, &big, 16, t.gpus), SIM_ALGO_RING);
-    ck_assert_int_eq(sim_coll_pick(&net, &mid, 16, t.gpus), SIM_ALGO_HIER);
+    sim_coll_spec_t big = {.op = WL_COLL_ALLREDUCE, .bytes = 1ull << 30}, small = big;
+    ck_assert_int_eq(sim_latency_apply("auto", &big, NULL), 0);
+    small = big;
+    small.bytes = 64ull << 10;
+    sim_coll_spec_t r;
+    sim_coll_resolve(&net, &big, 16, t.gpus, &r);
+    ck_assert_int_eq(r.algo, SIM_ALGO_RING);
+    ck_assert_int_eq(r.proto, SIM_PROTO_SIMPLE);
+    ck_assert_int_eq(r.channels, 16); /* 2 x 8 graph channels, all of them at 1 GiB */
+    sim_coll_resolve(&net, &small, 16, t.gpus, &r);
+    ck_assert_int_eq(r.algo, SIM_ALGO_HIER);
+    ck_assert_int_eq(r.proto, SIM_PROTO_LL);
     sim_net_destroy(&net);
     sim_engine_destroy(&eng);
-    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_AUTO, .bytes = 1ull << 30};
+    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_AUTO, .bytes = 1ull << 30,
+                            .channels = 1};
     ck_assert_int_eq(sim_latency_apply("simple", &spec, NULL), 0);
+    /* a forced single channel still becomes a ring per GPU of a server */
     double secs = (double)run(&t, SIM_NET_FLOW, spec, 16) * 1e-12;
     double busbw = (double)spec.bytes / secs * 2 * 15 / 16;
     ck_assert_msg(busbw <= 200e9 && busbw >= 0.95 * 200e9, "%.4g B/s", busbw);
@@ -470,6 +496,174 @@ START_TEST(ring_across_servers_uses_every_nic)
     ck_assert((double)spec.bytes / secs * 2 * 15 / 16 <= 25e9);
     topo_destroy(&t);
     topo_spec_destroy(&s);
+}
+END_TEST
+
+/* ---- NCCL's tuner (sim/coll_tune.h) ---- */
+
+/* One DGX A100, 8 ranks. NCCL's graph: 12 NVLinks of 20 GB/s = 240 GB/s
+ * per GPU; the ring search takes 40 GB/s (the first speed of the intra
+ * array), 240 / 40 = 6 channels, then duplicates them at half the speed
+ * (40 >= 25): 12 channels x 20 GB/s, bus bandwidth 240 GB/s; the
+ * communicator has 2 x 12 = 24 channels. Ring all-reduce on one node,
+ * 14 steps, algorithm bandwidth = bus x 8/14:
+ *   LL     6.6 + 14 x 0.6 = 15.0 us, min(87.7, 240/4) = 60 GB/s bus
+ *   LL128  14 + 14 x 1.9 = 40.6 us,  min(240 x 0.92, 12 x 20) = 220.8
+ *   Simple 8.4 + 14 x 3.4 = 56.0 us, 240
+ * time = lat + bytes / (1000 bw) us; LL gives way to LL128 where the
+ * lines cross (x1), LL128 to Simple at x2. The tree never wins here (its
+ * LL128: 31.5 us but 220.8 x 7/9 x 0.5 x 0.6 GB/s at these sizes). */
+static double cross_bytes(double lat_a, double bw_a, double lat_b, double bw_b)
+{
+    return (lat_b - lat_a) * 1000 / (1 / bw_a - 1 / bw_b);
+}
+
+START_TEST(tuner_protocol_by_size_dgx_a100)
+{
+    topo_spec_t s;
+    topo_t t;
+    test_fabric("{\"preset\": \"selene-a100\", \"set\": {\"servers\": 1}}", &s, &t);
+    double r = 8.0 / 14, ll = 60 * r, ll128 = 220.8 * r, simple = 240 * r;
+    double x1 = cross_bytes(15.0, ll, 40.6, ll128), x2 = cross_bytes(40.6, ll128, 56.0, simple);
+    ck_assert(x1 > 1 << 20 && x1 < 2 << 20);   /* about 1.2 MB */
+    ck_assert(x2 > 16 << 20 && x2 < 32 << 20); /* about 24 MB */
+    const struct {
+        double bytes;
+        sim_proto_t proto;
+    } want[] = {{x1 / 4, SIM_PROTO_LL}, {x1 * 0.99, SIM_PROTO_LL}, {x1 * 1.01, SIM_PROTO_LL128},
+                {sqrt(x1 * x2), SIM_PROTO_LL128}, {x2 * 0.99, SIM_PROTO_LL128},
+                {x2 * 1.01, SIM_PROTO_SIMPLE}, {x2 * 40, SIM_PROTO_SIMPLE}};
+    sim_engine_t eng;
+    sim_net_t net;
+    sim_engine_init(&eng);
+    ck_assert_int_eq(sim_net_init(&net, &eng, &t, SIM_NET_FLOW, NULL), 0);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_AUTO,
+                                .bytes = (uint64_t)want[i].bytes};
+        ck_assert_int_eq(sim_latency_apply("auto", &spec, NULL), 0);
+        sim_coll_spec_t got;
+        sim_coll_resolve(&net, &spec, 8, t.gpus, &got);
+        ck_assert_msg(got.algo == SIM_ALGO_RING && got.proto == want[i].proto,
+                      "%.0f bytes: %s/%s", want[i].bytes, sim_algo_names[got.algo],
+                      sim_proto_names[got.proto]);
+        /* the protocol's own latencies, from sim/data/nccl.json */
+        sim_coll_spec_t p = {0};
+        ck_assert_int_eq(sim_latency_apply(sim_proto_names[want[i].proto], &p, NULL), 0);
+        ck_assert_uint_eq(got.base_ps, p.base_ps);
+        ck_assert_uint_eq(got.intra_step_ps, p.intra_step_ps);
+        ck_assert_double_eq(got.wire_per_byte, p.wire_per_byte);
+    }
+    /* the model's time itself, LL128 at 4 MiB: 40.6 us + 4 MiB / 126.17 GB/s */
+    sim_tune_graph_t g = {.gen = SIM_TUNE_AMPERE, .ranks = 8, .nodes = 1};
+    sim_tune_graph(net.tuner, &g, 240, 240, 31.5, 25, 25, 8, false);
+    ck_assert_int_eq(g.channels, 12);
+    ck_assert_double_eq(g.bw, 20);
+    ck_assert_int_eq(g.comm_channels, 24);
+    double tm = sim_tune_time_us(net.tuner, &g, WL_COLL_ALLREDUCE, SIM_TUNE_RING, SIM_TUNE_LL128,
+                                 4 << 20, 0);
+    ck_assert_double_eq_tol(tm, 40.6 + (4 << 20) / (1000 * ll128), 1e-6);
+    /* a forced protocol keeps it whatever the size; a forced algorithm too */
+    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_AUTO, .bytes = 1 << 10};
+    ck_assert_int_eq(sim_latency_apply("simple", &spec, NULL), 0);
+    sim_coll_spec_t got;
+    sim_coll_resolve(&net, &spec, 8, t.gpus, &got);
+    ck_assert_int_eq(got.proto, SIM_PROTO_SIMPLE);
+    ck_assert_int_eq(got.algo, SIM_ALGO_RING);
+    sim_net_destroy(&net);
+    sim_engine_destroy(&eng);
+    topo_destroy(&t);
+    topo_spec_destroy(&s);
+}
+END_TEST
+
+/* One 8x H100 server: 18 NVLinks x 20 = 360 GB/s; ring 60 GB/s x 6
+ * channels, duplicated to 12 x 30 (60 is not under Hopper's 50); NVLS one
+ * channel per GPU at the first sm90 speed with 8 x speed <= 360 x 8/7:
+ * 40 GB/s, 320 x 5/6 = 266.7 GB/s at 23 us. Ring LL: 15 us, min(87.7,
+ * 360/4) x 8/14 = 50.1 GB/s. NVLS takes over where they cross (~490 KB). */
+START_TEST(tuner_nvls_on_h100)
+{
+    topo_spec_t s;
+    topo_t t;
+    test_fabric("{\"preset\": \"ndv5-h100\", \"set\": {\"servers\": 1}}", &s, &t);
+    double x = cross_bytes(15.0, 87.7 * 8 / 14, 23.0, 320.0 * 5 / 6);
+    ck_assert(x > 256 << 10 && x < 512 << 10);
+    sim_measure_t m;
+    tn_error_t err = {0};
+    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_AUTO, .bytes = 256 << 10};
+    ck_assert_int_eq(sim_latency_apply("auto", &spec, NULL), 0);
+    ck_assert_int_eq(sim_measure_collective(&t, SIM_NET_FLOW, &spec, 8, &m, &err), 0);
+    ck_assert_int_eq(m.algo, SIM_ALGO_RING);
+    ck_assert_int_eq(m.proto, SIM_PROTO_LL);
+    spec.bytes = 512 << 10;
+    ck_assert_int_eq(sim_measure_collective(&t, SIM_NET_FLOW, &spec, 8, &m, &err), 0);
+    ck_assert_int_eq(m.algo, SIM_ALGO_NVLS);
+    ck_assert_int_eq(m.channels, 16); /* NCCL_NVLS_NCHANNELS */
+    topo_destroy(&t);
+    topo_spec_destroy(&s);
+}
+END_TEST
+
+/* NCCL's channel loop on one DGX A100 (24 channels): LL rings get a
+ * threshold of 8 x 8 ranks = 64 bytes a thread, 512 threads, so a channel
+ * per 32 KiB: drop channels while bytes < channels x 512 x 64. 64 KiB: 2,
+ * 100000 B: 3, 1 KiB: 1. LL128 (640 threads x 8 B = 5 KiB a channel) at
+ * 2 MiB: all 24. A forced count stands. */
+START_TEST(tuner_channels_by_threshold)
+{
+    topo_spec_t s;
+    topo_t t;
+    test_fabric("{\"preset\": \"selene-a100\", \"set\": {\"servers\": 1}}", &s, &t);
+    const struct {
+        uint64_t bytes;
+        const char *proto;
+        int32_t channels, want;
+    } cases[] = {{1024, "ll", 0, 1}, {64 << 10, "ll", 0, 2}, {100000, "ll", 0, 3},
+                 {1 << 20, "ll", 0, 24}, {2 << 20, "ll128", 0, 24}, {40000, "ll128", 0, 7},
+                 {64 << 10, "ll", 5, 5}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_RING,
+                                .bytes = cases[i].bytes, .channels = cases[i].channels};
+        ck_assert_int_eq(sim_latency_apply(cases[i].proto, &spec, NULL), 0);
+        sim_measure_t m;
+        tn_error_t err = {0};
+        ck_assert_int_eq(sim_measure_collective(&t, SIM_NET_FLOW, &spec, 8, &m, &err), 0);
+        ck_assert_msg(m.channels == cases[i].want, "%llu B %s: %d channels",
+                      (unsigned long long)cases[i].bytes, cases[i].proto, m.channels);
+    }
+    topo_destroy(&t);
+    topo_spec_destroy(&s);
+}
+END_TEST
+
+/* A forced protocol is simulated with its latencies, its wire format and
+ * its channels' pace. 4 ranks on the 100 Gbps switch (a GPU per server:
+ * every step crosses the network), 2 channels of S/2, one chunk a step:
+ * each step moves d = S/8 per channel, 2 channels share every link (50
+ * Gbps each). Simple: 8.4 us + 6 (14 us + 2 hops + d x 160 ps). LL128:
+ * 14 us + 6 (4 us + max(2 hops + d x 128/120 x 160 ps, d / channel rate)),
+ * at 64 MiB the channel's pace (sim/data/nccl.json) is the slower. */
+START_TEST(forced_protocol_ring_formula)
+{
+    const int32_t n = 4;
+    const uint64_t S = 64ull << 20, d = S / 8;
+    topo_t t;
+    one_switch(&t, n);
+    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_RING, .bytes = S,
+                            .channels = 2};
+    ck_assert_int_eq(sim_latency_apply("simple", &spec, NULL), 0);
+    sim_time_t want = 8400000 + 6 * (14000000 + 2 * LAT + d * 2 * PS_PER_BYTE);
+    ck_assert_uint_eq(run(&t, SIM_NET_FLOW, spec, n), want);
+    ck_assert_int_eq(sim_latency_apply("ll128", &spec, NULL), 0);
+    ck_assert_uint_eq(spec.base_ps, 14000000);
+    ck_assert_uint_eq(spec.inter_step_ps, 4000000);
+    ck_assert(spec.channel_gbs > 0);
+    sim_time_t net = 2 * LAT + (sim_time_t)ceil(d * 128.0 / 120) * 2 * PS_PER_BYTE;
+    sim_time_t pace = (sim_time_t)llround((double)d / (spec.channel_gbs * 1e9) * 1e12);
+    ck_assert_uint_gt(pace, net);
+    want = 14000000 + 6 * (4000000 + pace);
+    ck_assert_uint_eq(run(&t, SIM_NET_FLOW, spec, n), want);
+    topo_destroy(&t);
 }
 END_TEST
 
@@ -495,6 +689,10 @@ Suite *collective_suite(void)
     tcase_add_test(tc, nvls_only_on_a_sharp_switch);
     tcase_add_test(tc, gpus_use_their_nearest_nic);
     tcase_add_test(tc, ring_across_servers_uses_every_nic);
+    tcase_add_test(tc, tuner_protocol_by_size_dgx_a100);
+    tcase_add_test(tc, tuner_nvls_on_h100);
+    tcase_add_test(tc, tuner_channels_by_threshold);
+    tcase_add_test(tc, forced_protocol_ring_formula);
     suite_add_tcase(s, tc);
     return s;
 }
