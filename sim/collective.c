@@ -545,14 +545,17 @@ static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *in, int32_t n,
     c->slot = tn_malloc(3 * (size_t)n * sizeof *c->slot);
     c->phase = tn_calloc((size_t)n, 1);
     c->own_vertex = tn_malloc((size_t)n * sizeof *c->own_vertex); /* rail-ordered vertices */
-    sim_coll_spec_t sub = *spec;
-    sub.algo = SIM_ALGO_RING;
-    sub.base_ps = 0;
+    /* the phases inside a server run on the channels too (NCCL's tree
+     * uses every channel inside a node as across) */
+    sim_coll_spec_t rs = *spec, ag = *spec;
+    rs.algo = ag.algo = SIM_ALGO_RING;
+    rs.base_ps = ag.base_ps = 0;
+    rs.op = WL_COLL_REDUCESCATTER;
+    ag.op = WL_COLL_ALLGATHER;
     for (int32_t k = 0; k < s; k++) {
         const int32_t *sv = vertex + k * g; /* server k's members */
-        wl_coll_t rs = WL_COLL_REDUCESCATTER, ag = WL_COLL_ALLGATHER;
-        sim_coll_link_child(c, ring_node(net, &sub, rs, spec->bytes, g, sv, c), k);
-        sim_coll_link_child(c, ring_node(net, &sub, ag, spec->bytes, g, sv, c), s + g + k);
+        sim_coll_link_child(c, build(net, &rs, g, sv, c), k);
+        sim_coll_link_child(c, build(net, &ag, g, sv, c), s + g + k);
         for (int32_t i = 0; i < g; i++) {
             c->child[k]->to_parent[i] = c->child[s + g + k]->to_parent[i] = k * g + i;
             c->where[0 * n + k * g + i] = k;

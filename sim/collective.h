@@ -32,8 +32,8 @@
  *    delay, and no protocol wire factor (NCCL runs it with Simple only).
  *  - hier: all-reduce inside each server first (ring reduce-scatter), then
  *    across servers, one ring per local GPU index (a rail) on the S/g it
- *    holds, then back inside (ring all-gather); g GPUs per server. Only the
- *    rails use `channels`; the phases inside a server are single rings.
+ *    holds, then back inside (ring all-gather); g GPUs per server. Every
+ *    phase runs on `channels` rings, inside a server as across.
  *    (tree, hd and direct take no channels.)
  * Every transfer but nvls's carries a software delay, the per-step
  * latency of the link class it crosses (inside a server or across the
