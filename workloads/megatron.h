@@ -4,7 +4,10 @@
  * ranks innermost, then data-parallel, pipeline stages outermost:
  * rank = stage (dp tp) + d tp + t), so a TP group fills consecutive GPUs
  * of a server. One program per pipeline stage: every rank of a stage does
- * the same, each in its own TP, DP and PP group.
+ * the same, each in its own TP, DP and PP group. Two more communicators
+ * when their mechanisms are on: "emb", the first and the last stage's
+ * ranks of one DP and TP index (pp > 1), and "mp", the tp x pp ranks of
+ * one DP index (the optimizer's scalar all-reduces).
  *
  * Per microbatch (b sequences of s tokens, hidden h), per layer:
  *  - forward: 24 b s h^2 + 4 b s^2 h FLOPs / tp, then the TP all-reduces
