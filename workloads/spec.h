@@ -6,8 +6,10 @@
  *     all-reduce; the walking skeleton and the simplest hand-checkable job.
  *  - {"generator": "megatron", "gpu": ..., "model": {...}, "layout": {...}}:
  *     Megatron-style training; optional "gpu_set" (overrides of the GPU's
- *     figures: {"gemm_efficiency": 0.9, ...}) and "activation_traffic"
- *     (the elementwise kernels' HBM traffic per byte of activations).
+ *     figures: {"gemm_efficiency": 0.9, ...}), "activation_traffic"
+ *     (the elementwise kernels' HBM traffic per byte of activations) and
+ *     "mechanisms" ({name: boolean}, names from wl_megatron_mechs[]: into
+ *     layout.mech_flip).
  *  - {"trace": "path.json"} or {"chakra": "path/prefix"}: a trace file (the
  *     readers arrive with the trace formats); the path is relative to the
  *     scenario file and must exist.
