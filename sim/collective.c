@@ -161,6 +161,52 @@ static void set_protocol(const sim_tuner_t *tu, sim_coll_spec_t *s, int p)
     s->channel_gbs = tu->channel_gbs[p];
 }
 
+/* Ring or hier across servers? NCCL's model assumes rings whose hops
+ * between servers stay on one rail (a channel enters and leaves a node
+ * through one NIC); tensim's channel k leaves through another GPU's NIC,
+ * so on a rail-optimised fabric its hops cross the spine (docs/
+ * collectives.md, "Calibration"). Until they are rail-aligned, auto keeps
+ * tensim's own estimate for this one choice, with NCCL's Simple step
+ * latencies and the fabric's rates, g GPUs in each of the n/g servers:
+ *   ring: 2(n-1) inter-server steps, 2(n-1)/n S over the servers' NICs
+ *         together (one ring per GPU of a server, each through its NIC);
+ *   hier: 2(g-1) steps inside and 2(s-1) across, 2(g-1)/g S over a GPU's
+ *         NVLink and 2(s-1)/s S/g over its NIC.
+ * O(g x degree). */
+static bool ring_pays(const sim_net_t *net, uint64_t bytes, int32_t n, const int32_t *vertex,
+                      int32_t g)
+{
+    const topo_t *t = net->topo;
+    uint64_t nic_bps = 0, nvl_bps = 0;
+    int32_t nics = 0;
+    for (int32_t e = t->out_off[vertex[0]]; e < t->out_off[vertex[0] + 1]; e++)
+        if (t->tier[t->out_edge[e]] == TOPO_TIER_NVLINK && t->bps[t->out_edge[e]] > nvl_bps)
+            nvl_bps = t->bps[t->out_edge[e]];
+    for (int32_t i = 0; i < g; i++) {
+        int32_t nic = net->nic_of[vertex[i]];
+        bool seen = nic < 0;
+        for (int32_t j = 0; j < i && !seen; j++)
+            seen = net->nic_of[vertex[j]] == nic;
+        if (seen)
+            continue;
+        nics++;
+        for (int32_t e = t->out_off[nic]; e < t->out_off[nic + 1]; e++)
+            if (t->server[t->edst[t->out_edge[e]]] != t->server[nic] &&
+                t->bps[t->out_edge[e]] > nic_bps)
+                nic_bps = t->bps[t->out_edge[e]];
+    }
+    if (nics == 0 || nic_bps == 0 || nvl_bps == 0)
+        return false;
+    const sim_tuner_t *tu = net->tuner;
+    double S = (double)bytes * 8, intra = (double)tu->intra_ps[SIM_TUNE_SIMPLE] * 1e-12,
+           inter = (double)tu->inter_ps[SIM_TUNE_SIMPLE] * 1e-12, sv = (double)n / g;
+    double ring = 2.0 * (n - 1) * inter + 2.0 * (n - 1) / n * S / ((double)nics * (double)nic_bps);
+    double hier = 2.0 * (g - 1) * intra + 2.0 * (sv - 1) * inter +
+                  2.0 * (g - 1) / g * S / (double)nvl_bps +
+                  2.0 * (sv - 1) / sv * S / g / (double)nic_bps;
+    return ring < hier;
+}
+
 void sim_coll_resolve(const sim_net_t *net, const sim_coll_spec_t *in, int32_t n,
                       const int32_t *vertex, sim_coll_spec_t *out)
 {
@@ -193,6 +239,14 @@ void sim_coll_resolve(const sim_net_t *net, const sim_coll_spec_t *in, int32_t n
                                                                       : SIM_TUNE_RING;
         hi_a = lo_a + 1;
     }
+    int32_t gpn = 0, sv = 0;
+    bool grouped = same_gpu_count(net->topo, n, vertex, &gpn, &sv) && gpn > 1 && sv > 1;
+    if (auto_algo && grouped && in->op == WL_COLL_ALLREDUCE) {
+        /* ring or hier by tensim's estimate (ring_pays); then NCCL's model
+         * picks that algorithm's protocol and channels */
+        lo_a = ring_pays(net, in->bytes, n, vertex, gpn) ? SIM_TUNE_RING : SIM_TUNE_TREE;
+        hi_a = lo_a + 1;
+    }
     if (!auto_proto) {
         lo_p = in->proto == SIM_PROTO_AS_SET ? SIM_TUNE_SIMPLE : (int)in->proto - SIM_PROTO_LL;
         hi_p = lo_p + 1;
@@ -215,8 +269,6 @@ void sim_coll_resolve(const sim_net_t *net, const sim_coll_spec_t *in, int32_t n
         best_a = lo_a == SIM_TUNE_NVLS ? SIM_TUNE_NVLS : lo_a;
         best_p = auto_proto ? SIM_TUNE_SIMPLE : lo_p;
     }
-    int32_t gpn = 0, sv = 0;
-    bool grouped = same_gpu_count(net->topo, n, vertex, &gpn, &sv) && gpn > 1 && sv > 1;
     if (auto_algo)
         out->algo = best_a == SIM_TUNE_NVLS ? SIM_ALGO_NVLS
                     : best_a == SIM_TUNE_RING ? SIM_ALGO_RING

@@ -446,20 +446,21 @@ START_TEST(gpus_use_their_nearest_nic)
 }
 END_TEST
 
-/* Across servers, auto runs what NCCL 2.18's tuner picks. Two DGX A100
- * (16 ranks, 8 NICs of 200 Gbps = 25 GB/s each): the ring graph runs at
- * the first inter-node speed no higher than a NIC, 24 GB/s, one channel
- * per NIC: 8 x 24 = 192 GB/s of bus bandwidth (no duplication under
- * 25 GB/s). At 64 KiB the tree with LL wins: latency 6.8 + 2 (7 x 0.6 +
- * log2(2) x 5.0) = 25.2 us, bandwidth min(192 x 0.92 / 3.8, 39.0) x 0.5 x
- * 0.6 (the tree correction at log2(64 KiB / 64) = 10) = 11.7 GB/s:
- * 30.8 us, against the ring's 6.6 + 26 x max(0.6, 1.0) + 4 x 2.7 = 43.4 us
- * plus 64 KiB at 39 x 16/30 GB/s; across servers of 8 GPUs the tree runs
- * as hier. At 1 GiB the ring with Simple: (8.4 + 26 x 3.4 + 4 x 14) x 1.4
- * = 213.9 us + 1 GiB at 192 x 16/30 GB/s, against the tree's 84 us + 1 GiB
- * at 88.3 GB/s. With one ring per GPU of a server, each entering a server
- * at a different GPU, every NIC carries one: the bus bandwidth reaches 95%
- * of the NICs' 8 x 25 GB/s. */
+/* Across servers, auto takes the ring or hier by tensim's own estimate
+ * (NCCL's model assumes rail-aligned rings, which tensim's are not), then
+ * NCCL's protocol and channels for it. Two DGX A100 (16 ranks, 8 NICs of
+ * 200 Gbps = 25 GB/s each). At 64 KiB hier: the ring's 30 steps of 14 us
+ * against hier's 14 x 3.4 + 2 x 14 us; NCCL's tree model then takes LL:
+ * latency 6.8 + 2 (7 x 0.6 + log2(2) x 5.0) = 25.2 us, bandwidth
+ * min(192 x 0.92 / 3.8, 39.0) x 0.5 x 0.6 = 11.7 GB/s (8 channels x
+ * 24 GB/s, the tree correction at log2(64 KiB / 64) = 10), against
+ * LL128's 14 + 2 (7 x 1.25 + 8.5) = 48.5 us. At 1 GiB the ring (its
+ * bandwidth over 8 NICs beats hier's rails plus NVLink phases) with
+ * Simple: (8.4 + 26 x 3.4 + 4 x 14) x 1.4 = 213.9 us + 1 GiB at 192 x
+ * 16/30 GB/s, against LL128's 79.4 us + 1 GiB at 160 x 16/30; all 16
+ * channels. With one ring per GPU of a server, each entering a server at
+ * a different GPU, every NIC carries one: the bus bandwidth reaches 95% of
+ * the NICs' 8 x 25 GB/s. */
 START_TEST(ring_across_servers_uses_every_nic)
 {
     topo_spec_t s;
