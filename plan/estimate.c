@@ -135,7 +135,7 @@ plan_estimate_t plan_estimate(plan_costs_t *c, const wl_model_t *m, const wl_lay
         z3 = share * measure(c, GROUP_DP, WL_COLL_ALLGATHER, lay.param_bytes, ly->tp, ly->dp);
     double cf = comp(c, lay.fwd_flops, lay.fwd_traffic);
     double tf = cf + tpc + z3;
-    double tb = comp(c, 2 * lay.fwd_flops, 2 * lay.fwd_traffic) + tpc + z3;
+    double tb = comp(c, 2 * lay.fwd_flops, 2 * lay.fwd_traffic + lay.grad_acc_traffic) + tpc + z3;
     double ntp = 2; /* TP collective sets per layer and microbatch */
     if (ly->recompute == WL_RECOMPUTE_FULL) {
         tb += cf + tpc;

@@ -22,7 +22,8 @@
  * The Megatron mechanisms (workloads/megatron.h) that are on add: per
  * microbatch, 2 v blocking transfers and 2 v receivers' all-gathers to
  * every stage's C; the embedding, logits and loss collectives to the last
- * stage's; selective recomputation's traffic to t_b; when pipelined, the
+ * stage's; selective recomputation's and gradient accumulation's traffic
+ * to t_b; when pipelined, the
  * whole stage's gradient all-reduce (local DDP, per chunk, with the
  * embeddings) in place of the overlapped tail, then the tied embedding's
  * gradient as one transfer; the fp16 optimizer's 66 bytes and 15 FLOPs a

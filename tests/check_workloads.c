@@ -532,6 +532,7 @@ START_TEST(megatron_blocking_p2p_costs_a_transfer)
                           .virtual_stages = 1, .recompute = WL_RECOMPUTE_NONE,
                           .mech_flip = flip(WL_MECH_OPTIMIZER_PASSES) |
                                        flip(WL_MECH_EMBEDDING_GRAD) |
+                                       flip(WL_MECH_GRAD_ACCUMULATION) |
                                        (on ? 0 : flip(WL_MECH_BLOCKING_P2P))};
         wl_megatron_layer_t lay = wl_megatron_layer(&m, &ly);
         ck_assert_uint_eq(lay.act_bytes, 1048576);
@@ -627,7 +628,8 @@ START_TEST(megatron_interleaved_all_warmup)
         for (int st = 0; st < 2; st++) {
             const wl_program_t *p = &t.progs[st];
             int fwd = 0;
-            for (uint32_t i = 0; i < p->n_ops && p->ops[i].bytes != 2 * lay.fwd_traffic; i++)
+            uint64_t bwd = 2 * lay.fwd_traffic + lay.grad_acc_traffic;
+            for (uint32_t i = 0; i < p->n_ops && p->ops[i].bytes != bwd; i++)
                 fwd += p->ops[i].kind == WL_OP_COMPUTE && p->ops[i].bytes == lay.fwd_traffic;
             ck_assert_int_eq(fwd, all || st == 0 ? 8 : 6);
         }
@@ -733,6 +735,39 @@ START_TEST(megatron_sequence_parallel_collectives)
 }
 END_TEST
 
+/* Gradient accumulation (3d718bfc31 model/distributed.py, local DDP's
+ * param hook main_grad.add_(grad)): each microbatch's layer backward also
+ * reads the fresh fp16 gradient and the buffer and writes the buffer, 6
+ * bytes for each of the layer's (12 h^2 + 13 h)/t parameters; with pp 1
+ * (PyTorch DDP's AccumulateGrad) not on the first microbatch, which
+ * only keeps its gradient. 3 microbatches, 2 layers: pp 1 has 2 layer
+ * backwards without and 4 with; pp 2 (a layer a stage) all 3 with. */
+START_TEST(megatron_grad_accumulation_traffic)
+{
+    wl_model_t m = {2, 1024, 16, 512, 32000};
+    for (uint64_t pp = 1; pp <= 2; pp++) {
+        wl_layout_t ly = {.tp = 2, .pp = pp, .dp = 1, .global_batch = 3, .microbatch = 1,
+                          .virtual_stages = 1, .recompute = WL_RECOMPUTE_NONE};
+        wl_megatron_layer_t lay = wl_megatron_layer(&m, &ly);
+        uint64_t acc = 6 * ((12 * 1024 * 1024 + 13 * 1024) / 2);
+        ck_assert_uint_eq(lay.grad_acc_traffic, acc);
+        wl_trace_t t;
+        ck_assert_int_eq(wl_gen_megatron(&t, &m, &ly, NULL), 0);
+        const wl_program_t *p = &t.progs[0];
+        int with = 0, without = 0;
+        for (uint32_t i = 0; i < p->n_ops; i++) {
+            with += p->ops[i].kind == WL_OP_COMPUTE && p->ops[i].bytes == 2 * lay.fwd_traffic + acc;
+            without += p->ops[i].kind == WL_OP_COMPUTE && p->ops[i].bytes == 2 * lay.fwd_traffic;
+        }
+        ck_assert_int_eq(with, pp == 1 ? 4 : 3);
+        ck_assert_int_eq(without, pp == 1 ? 2 : 0);
+        wl_trace_destroy(&t);
+        ly.mech_flip = flip(WL_MECH_GRAD_ACCUMULATION);
+        ck_assert_uint_eq(wl_megatron_layer(&m, &ly).grad_acc_traffic, 0);
+    }
+}
+END_TEST
+
 /* Selective recomputation reruns core attention (d63c254127
  * transformer.py, checkpoint_core_attention): 4 b s^2 h / t FLOPs (QK^T
  * and attention over V), and the softmax and dropout kernels' traffic,
@@ -788,6 +823,7 @@ Suite *workloads_suite(void)
     tcase_add_test(tc, megatron_optimizer_passes);
     tcase_add_test(tc, megatron_sequence_parallel_collectives);
     tcase_add_test(tc, megatron_selective_recompute_traffic);
+    tcase_add_test(tc, megatron_grad_accumulation_traffic);
     suite_add_tcase(s, tc);
     return s;
 }

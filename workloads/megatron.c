@@ -40,6 +40,8 @@ const wl_mech_row_t wl_megatron_mechs[] = {
      "sequence parallelism: backward all-gathers column-parallel inputs again (mpu/layers.py)"},
     {"selective_recompute_traffic", true,
      "selective recomputation reruns core attention's softmax and dropout kernels (transformer.py)"},
+    {"grad_accumulation", true,
+     "each microbatch's weight gradients added into the fp16 grad buffer (model/distributed.py hook)"},
 };
 const size_t wl_megatron_mechs_n = sizeof wl_megatron_mechs / sizeof wl_megatron_mechs[0];
 _Static_assert(sizeof wl_megatron_mechs / sizeof wl_megatron_mechs[0] == WL_MECH_COUNT,
@@ -155,6 +157,14 @@ wl_megatron_layer_t wl_megatron_layer(const wl_model_t *m, const wl_layout_t *ly
         .tp_bytes = sbh2,
         .act_bytes = sbh2 / ly->tp,
         .param_bytes = (12 * m->hidden * m->hidden + 13 * m->hidden) / ly->tp * 2,
+        /* local DDP's param hook (3d718bfc31 model/distributed.py):
+         * main_grad.add_(grad) after each microbatch's backward, reading the
+         * fresh fp16 gradient and the buffer and writing the buffer, 6
+         * bytes a parameter; PyTorch DDP's AccumulateGrad does the same
+         * from the second microbatch on */
+        .grad_acc_traffic = wl_megatron_mech(ly, WL_MECH_GRAD_ACCUMULATION)
+                                ? 3 * ((12 * m->hidden * m->hidden + 13 * m->hidden) / ly->tp * 2)
+                                : 0,
     };
 }
 
@@ -296,7 +306,8 @@ static void backward(builder_t *b, uint64_t i, uint64_t c, uint64_t layers, bool
             recv = NONE;
         }
         uint32_t before = b->last;
-        chain(b, layer_compute(2 * f, 2 * traffic), j == 0 ? recv : NONE);
+        uint64_t acc = ly->pp == 1 && i == 0 ? 0 : b->lay.grad_acc_traffic; /* see wl_megatron_layer */
+        chain(b, layer_compute(2 * f, 2 * traffic + acc), j == 0 ? recv : NONE);
         if (wgrad) {
             /* LinearWithGradAccumulationAndAsyncCommunication (d63c254127
              * mpu/layers.py): QKV's and FC1's backward all-gather their

@@ -39,8 +39,9 @@
  * ZeRO 3 all-gathers each layer's parameters before its forward and its
  * backward instead.
  * Each of these mechanisms, and the TP collectives of the embedding,
- * logits and loss, sequence parallelism's weight-gradient all-gathers and
- * selective recomputation's traffic, is a row of wl_megatron_mechs[],
+ * logits and loss, sequence parallelism's weight-gradient all-gathers,
+ * selective recomputation's traffic and each microbatch's gradient
+ * accumulation (6 bytes a parameter), is a row of wl_megatron_mechs[],
  * switchable (wl_layout_t.mech_flip; docs/scenario.md says what each is
  * and where Megatron-LM does it).
  * FLOPs per iteration (all ranks): 96 B s l h^2 (1 + s/(6h) + V/(16 l h))
@@ -80,6 +81,7 @@ typedef enum {
     WL_MECH_TP_EMBEDDING,      /* TP collectives of the embedding, logits and loss */
     WL_MECH_SP_WGRAD_GATHER,   /* SP backward re-gathers column-parallel inputs */
     WL_MECH_SELECTIVE_TRAFFIC, /* selective recomputation reruns core attention's kernels */
+    WL_MECH_GRAD_ACCUMULATION, /* each microbatch's weight gradients added into the buffer */
     WL_MECH_COUNT
 } wl_mech_t;
 
@@ -117,6 +119,7 @@ typedef struct {
     uint64_t tp_bytes;      /* each TP collective: b s h 16-bit values */
     uint64_t act_bytes;     /* each pipeline transfer: b s h / tp of them */
     uint64_t param_bytes;   /* the layer's 16-bit parameters per TP rank */
+    uint64_t grad_acc_traffic; /* adding its weight gradients into the fp16 buffer: 3 param_bytes */
 } wl_megatron_layer_t;
 
 /* O(1), plus reading the data file when the layout's activation_traffic
