@@ -76,12 +76,14 @@ int val_each_csv_row(const char *data, const char *file, int (*row)(void *, cons
 /* ---- nccl-tests on one 8-GPU server ---- */
 
 /* busbw of an all-reduce of `bytes` over the first n GPUs of t, with
- * tensim collective's defaults (auto algorithm, Simple protocol). */
-static double allreduce_busbw(const topo_t *t, int32_t n, uint64_t bytes, tn_error_t *err)
+ * tensim collective's defaults: NCCL's tuner picks the protocol and the
+ * channels; the algorithm is `algo` (SIM_ALGO_AUTO: the tuner's too). */
+static double allreduce_busbw(const topo_t *t, int32_t n, uint64_t bytes, sim_algo_t algo,
+                              tn_error_t *err)
 {
-    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_AUTO, .bytes = bytes,
-                            .channels = 1};
-    TN_ASSERT(sim_latency_apply("simple", &spec, NULL) == 0);
+    sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = algo, .bytes = bytes,
+                            .channels = 0};
+    TN_ASSERT(sim_latency_apply("auto", &spec, NULL) == 0);
     sim_measure_t m;
     if (sim_measure_collective(t, SIM_NET_FLOW, &spec, n, &m, err))
         return -1;
@@ -107,9 +109,43 @@ typedef struct {
     topo_t fab[2];
 } nccl8_ctx_t;
 
+/* Where the model is known to miss the published curve: the rows' bounds
+ * (their error when written plus 3-5 points) and what the model lacks. */
+static const char *const nccl8_note_floor =
+    "the published run drove all 8 GPUs from one thread (nccl-tests -g 8): about 45 us a call "
+    "at every size below 1 MiB, against NCCL's own LL latency of 15 us; the host launching "
+    "eight kernels in turn is the benchmark's, not the GPUs' (a training rank launches its own) "
+    "and tensim does not model it";
 static const char *const nccl8_note_mid =
-    "NCCL 2.18's tuner changes protocol and channels with size (the published A100 curve is "
-    "flat from 64 to 128 MiB, then jumps 23%); tensim runs one protocol at every size";
+    "from 32 to 128 MiB NCCL's tuner runs Simple on 24 channels, which tensim runs at the NVLink "
+    "rate less the per-step latency; the measured curve stays 20-30% lower and jumps 23% from "
+    "128 to 256 MiB, something NCCL's own model does not predict either (its estimate is as "
+    "optimistic as tensim's)";
+static const char *const nccl8_note_nvls =
+    "the run forced NVLS (NCCL_ALGO=NVLS) at every size; tensim's NVLS (128 KiB chunks, 8 "
+    "slots, one efficiency fitted at 8 GiB) reaches its rate too early: below 256 MiB it is "
+    "too fast, most at 64-512 KiB, where the measured time is about twice NCCL's 23 us latency";
+
+static const struct {
+    int gpu;             /* 0 A100, 1 H100 */
+    unsigned long long size;
+    double bound;
+    const char *const *note;
+} nccl8_misses[] = {
+    {0, 1024, 1.37, &nccl8_note_floor},      {0, 2048, 1.37, &nccl8_note_floor},
+    {0, 4096, 1.23, &nccl8_note_floor},      {0, 8192, 1.14, &nccl8_note_floor},
+    {0, 16384, 0.66, &nccl8_note_floor},     {0, 524288, 0.30, &nccl8_note_floor},
+    {0, 1ull << 20, 0.15, &nccl8_note_floor},
+    {0, 32ull << 20, 0.45, &nccl8_note_mid}, {0, 64ull << 20, 0.28, &nccl8_note_mid},
+    {0, 128ull << 20, 0.30, &nccl8_note_mid},
+    {1, 16384, 0.31, &nccl8_note_nvls},      {1, 32768, 0.45, &nccl8_note_nvls},
+    {1, 65536, 0.79, &nccl8_note_nvls},      {1, 131072, 0.77, &nccl8_note_nvls},
+    {1, 262144, 0.70, &nccl8_note_nvls},     {1, 524288, 0.61, &nccl8_note_nvls},
+    {1, 1ull << 20, 0.40, &nccl8_note_nvls}, {1, 2ull << 20, 0.24, &nccl8_note_nvls},
+    {1, 4ull << 20, 0.25, &nccl8_note_nvls}, {1, 8ull << 20, 0.39, &nccl8_note_nvls},
+    {1, 16ull << 20, 0.38, &nccl8_note_nvls}, {1, 32ull << 20, 0.32, &nccl8_note_nvls},
+    {1, 64ull << 20, 0.21, &nccl8_note_nvls}, {1, 128ull << 20, 0.16, &nccl8_note_nvls},
+};
 
 static int nccl8_row(void *vctx, const char *line, tn_error_t *err)
 {
@@ -119,7 +155,10 @@ static int nccl8_row(void *vctx, const char *line, tn_error_t *err)
     if (sscanf(line, "%llu,%lf,%lf", &size, &pub[0], &pub[1]) != 3)
         return tn_error_set(err, TN_EINPUT, "nccl_allreduce_busbw_azure_8gpu.csv: bad row: %s", line);
     for (int k = 0; k < 2; k++) {
-        double busbw = allreduce_busbw(&c->fab[k], 8, size, err);
+        /* the published run set NCCL_ALGO=NVLS on 8 GPUs (the guide's
+         * Benchmarks/NVIDIA/NCCLBandwidth.py): the H100 ran NVLS at every
+         * size; the A100, which has no NVLS, ran what NCCL's tuner chose */
+        double busbw = allreduce_busbw(&c->fab[k], 8, size, k ? SIM_ALGO_NVLS : SIM_ALGO_AUTO, err);
         if (busbw < 0)
             return -1;
         val_row_t *r = val_add_row(c->t, "nccl8", "busbw GB/s");
@@ -130,16 +169,12 @@ static int nccl8_row(void *vctx, const char *line, tn_error_t *err)
         r->published = pub[k];
         r->predicted = busbw;
         r->calibration = size == 8ull << 30;
-        if (size < 64ull << 20) {
-            r->factor = true;
-            r->target = r->bound = 2;
-            continue;
-        }
-        r->target = r->bound = 0.15;
-        if ((k == 0 && size <= 128ull << 20) || (k == 1 && size == 64ull << 20)) {
-            r->bound = k == 0 ? 0.29 : 0.20; /* +24-26%, +17% when written */
-            r->note = nccl8_note_mid;
-        }
+        r->target = r->bound = size >= 1ull << 20 ? 0.10 : 0.25;
+        for (size_t i = 0; i < sizeof nccl8_misses / sizeof nccl8_misses[0]; i++)
+            if (nccl8_misses[i].gpu == k && nccl8_misses[i].size == size) {
+                r->bound = nccl8_misses[i].bound;
+                r->note = *nccl8_misses[i].note;
+            }
     }
     return 0;
 }
@@ -196,7 +231,7 @@ int val_internode(val_table_t *t, tn_error_t *err)
             topo_destroy(&fab);
             return -1;
         }
-        double busbw = allreduce_busbw(&fab, cases[i].ranks, 1ull << 30, err);
+        double busbw = allreduce_busbw(&fab, cases[i].ranks, 1ull << 30, SIM_ALGO_AUTO, err);
         topo_destroy(&fab);
         if (busbw < 0)
             return -1;
@@ -204,7 +239,7 @@ int val_internode(val_table_t *t, tn_error_t *err)
         snprintf(r->name, sizeof r->name, "all-reduce 1 GiB, %s", cases[i].name);
         r->published = cases[i].published;
         r->predicted = busbw;
-        r->target = r->bound = 0.15;
+        r->target = r->bound = 0.10;
     }
     return 0;
 }
@@ -265,9 +300,9 @@ static const char *const group_titles[][2] = {
     {"megatron", "Megatron-LM SC21 Table 1 on selene-a100 (TFLOP/s per GPU; target 5%)"},
     {"korthikanti", "Korthikanti et al. Table 5, 22B on one DGX A100 (seconds per iteration; "
                     "target 5%)"},
-    {"nccl8", "nccl-tests all-reduce on one 8-GPU server (busbw GB/s; target 15% from 64 MiB, "
-              "a factor of 2 below)"},
-    {"internode", "NVIDIA's inter-node NCCL figures (busbw GB/s; target 15%)"},
+    {"nccl8", "nccl-tests all-reduce on one 8-GPU server (busbw GB/s; target 10% from 1 MiB, "
+              "25% below)"},
+    {"internode", "NVIDIA's inter-node NCCL figures (busbw GB/s; target 10%)"},
     {"astra", "ASTRA-sim analytical-backend reference delays (ns; target: equal)"},
 };
 
@@ -302,14 +337,27 @@ void val_markdown(const val_table_t *t, tn_text_t *out)
             tn_text_put(out, "\n%zu rows: mean |error| %.1f%%, max %.1f%%; %zu missed the target.\n\n",
                         n, 100 * sum / (double)n, 100 * max, miss);
     }
+    /* each reason once, after the rows it explains */
     bool any = false;
-    for (size_t i = 0; i < t->n; i++)
-        if (t->rows[i].note && !val_row_on_target(&t->rows[i])) {
-            if (!any)
-                tn_text_put(out, "Where a target is missed, what the model lacks:\n\n");
-            any = true;
-            tn_text_put(out, "- %s: %s.\n", t->rows[i].name, t->rows[i].note);
-        }
+    for (size_t i = 0; i < t->n; i++) {
+        const char *note = t->rows[i].note;
+        bool first = note && !val_row_on_target(&t->rows[i]);
+        for (size_t j = 0; j < i && first; j++)
+            first = !(t->rows[j].note == note && !val_row_on_target(&t->rows[j]));
+        if (!first)
+            continue;
+        if (!any)
+            tn_text_put(out, "Where a target is missed, what the model lacks:\n\n");
+        any = true;
+        tn_text_put(out, "- ");
+        const char *sep = "";
+        for (size_t j = i; j < t->n; j++)
+            if (t->rows[j].note == note && !val_row_on_target(&t->rows[j])) {
+                tn_text_put(out, "%s%s", sep, t->rows[j].name);
+                sep = ", ";
+            }
+        tn_text_put(out, ": %s.\n", note);
+    }
     if (any)
         tn_text_put(out, "\n");
 }

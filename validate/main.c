@@ -1,6 +1,8 @@
 /* validate/main.c — `make validate`: tensim against published results.
  *
- * usage: build/validate [-o DIR] [--data DIR] [--no-sensitivity]
+ * usage: build/validate [-o DIR] [--data DIR] [--no-sensitivity] [--case NAME]
+ * (--case: that case alone, megatron meaning the training rows, with no
+ * sensitivity)
  * Prints the tables as Markdown; then (unless --no-sensitivity) each
  * calibration constant fitted again on its point, the ablation (each
  * Megatron mechanism switched off alone) and the sensitivity of the
@@ -151,10 +153,11 @@ static int refit_table(const char *data, tn_text_t *md, json_t *out, tn_error_t 
 
 int main(int argc, char **argv)
 {
-    const char *dir = "out/validation", *data = "tests/data/published";
+    const char *dir = "out/validation", *data = "tests/data/published", *only = NULL;
     bool sens = true;
     static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
                                          {"no-sensitivity", no_argument, NULL, 'n'},
+                                         {"case", required_argument, NULL, 'c'},
                                          {NULL, 0, NULL, 0}};
     for (int c; (c = getopt_long(argc, argv, "o:", opts, NULL)) != -1;) {
         if (c == 'o')
@@ -163,8 +166,11 @@ int main(int argc, char **argv)
             data = optarg;
         else if (c == 'n')
             sens = false;
+        else if (c == 'c')
+            only = optarg, sens = false;
         else {
-            fprintf(stderr, "usage: validate [-o DIR] [--data DIR] [--no-sensitivity]\n");
+            fprintf(stderr, "usage: validate [-o DIR] [--data DIR] [--no-sensitivity] "
+                            "[--case megatron|nccl8|internode|astra]\n");
             return 2;
         }
     }
@@ -172,8 +178,11 @@ int main(int argc, char **argv)
     tn_error_t err = {0};
     tn_text_t md = {0};
     json_t *doc = json_object(), *sj = json_array(), *aj = json_array(), *rj = json_array();
-    int rc = training_rows(&t, &val_knobs_shipped, data, &err) || val_nccl8(&t, data, &err) ||
-             val_internode(&t, &err) || val_astra(&t, &err);
+#define RUN(name, call) ((!only || !strcmp(only, name)) && (call))
+    int rc = RUN("megatron", training_rows(&t, &val_knobs_shipped, data, &err)) ||
+             RUN("nccl8", val_nccl8(&t, data, &err)) || RUN("internode", val_internode(&t, &err)) ||
+             RUN("astra", val_astra(&t, &err));
+#undef RUN
     if (rc == 0) {
         val_markdown(&t, &md);
         if (sens)
