@@ -39,6 +39,9 @@ struct sim_coll {
     uint8_t *sending;
     int32_t start;          /* chain: the member at position 0 */
     int32_t dir;            /* chain: +1 or -1 around the ring */
+    uint32_t copies;        /* ring and chain: the identical channels this node
+                             * runs as one (a bundle; 0 means 1): `data` and
+                             * every send are one channel's, moved copies times */
     /* hd */
     uint32_t levels;        /* log2 n */
     uint64_t *got;          /* by member: bit t set when step t arrived */
@@ -84,7 +87,8 @@ void sim_coll_member_done(sim_coll_t *c, int32_t m);
 
 /* Member a sends `bytes` of data to member b: on the wire, the protocol's
  * bytes for them, after the step's software delay; done(eng, c, tag) when
- * they have arrived. */
+ * they have arrived. A bundle (c->copies > 1) sends that on each of its
+ * channels at once. */
 void sim_coll_member_send(sim_coll_t *c, int32_t a, int32_t b, uint64_t bytes, sim_handler_t done,
                           uint64_t tag);
 

@@ -518,6 +518,38 @@ void sim_coll_link_child(sim_coll_t *c, sim_coll_t *ch, int32_t k)
     ch->to_parent = tn_malloc((size_t)ch->n * sizeof *ch->to_parent);
 }
 
+/* Channel ch of parallel node c, of `share` bytes, would run exactly as a
+ * bundle already there: then it joins that bundle (its copies + 1) and
+ * this returns true. Across servers of g GPUs, channel ch takes the
+ * member order of channel ch mod g (g = 1: all take one order); the
+ * candidate is the first bundle of that order and share, and ch joins it
+ * when every hop of the ring (or chain, in its direction) takes the same
+ * path on ch's connection as on the bundle's. Its flows would then cross
+ * the same links with the same bytes at the same instants as the
+ * bundle's, and get the same rates (max-min treats them alike; a flow of
+ * weight w gets what w such flows get together), so the bundle's sends
+ * end when each of ch's would have: exact, but for rounding
+ * (docs/collectives.md, "Channel bundles"). Inside one server that is
+ * always so (one ring order; a GPU pair's path does not depend on the
+ * connection), across servers seldom (ECMP spreads connections).
+ * O(bundles + n x hops), plus the first routing of ch's connection. */
+static bool joins_bundle(sim_coll_t *c, int32_t ch, uint64_t share, int32_t g)
+{
+    for (int32_t b = 0; b < c->n_child; b++) {
+        sim_coll_t *l = c->child[b];
+        if ((int32_t)(l->conn % (uint32_t)g) != ch % g || l->data != share)
+            continue;
+        int32_t n = l->n, dir = l->kind == K_CHAIN ? l->dir : 1;
+        for (int32_t p = 0; p < n; p++)
+            if (!sim_net_same_path(c->net, l->vertex[p], l->vertex[(p + dir + n) % n], l->conn,
+                                   (uint32_t)ch))
+                return false;
+        l->copies++;
+        return true;
+    }
+    return false;
+}
+
 static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *in, int32_t n,
                          const int32_t *vertex, sim_coll_t *parent)
 {
@@ -532,34 +564,39 @@ static sim_coll_t *build(sim_net_t *net, const sim_coll_spec_t *in, int32_t n,
         /* channels: parallel rings over the same members, S/channels each.
          * Across servers (g GPUs each), channel k enters every server at
          * its GPU k mod g and leaves at the one before: each ring crosses
-         * between servers through other GPUs, so other NICs */
+         * between servers through other GPUs, so other NICs.
+         * Identical channels are one child, a bundle (see
+         * same_as_bundle()): children are bundles in order of their first
+         * channel, which is also their connection. */
         sim_coll_t *c = sim_coll_node(net, K_PAR, spec, n, vertex, parent);
-        c->n_child = channels;
-        c->child = tn_calloc((size_t)c->n_child, sizeof *c->child);
+        c->child = tn_calloc((size_t)channels, sizeof *c->child);
         if (rails)
             c->slot = tn_malloc((size_t)channels * (size_t)n * sizeof *c->slot);
         sim_coll_spec_t one = *spec;
         one.channels = 1;
-        for (int32_t k = 0; k < c->n_child; k++) {
-            int32_t *order = NULL;
+        for (int32_t ch = 0; ch < channels; ch++) {
+            uint64_t share = sim_coll_chunk_bytes(spec->bytes, channels, ch);
+            if (!spec->split_channels && joins_bundle(c, ch, share, rails ? g : 1))
+                continue;
+            int32_t k = c->n_child++, *order = NULL;
             if (rails) {
                 order = tn_malloc((size_t)n * sizeof *order);
                 for (int32_t p = 0; p < n; p++) {
-                    int32_t m = p - p % g + (p % g + k) % g; /* position p -> member */
+                    int32_t m = p - p % g + (p % g + ch) % g; /* position p -> member */
                     order[p] = vertex[m];
                     c->slot[(size_t)k * (size_t)n + (size_t)m] = p;
                 }
             }
-            uint64_t share = sim_coll_chunk_bytes(spec->bytes, c->n_child, k);
             const int32_t *members = order ? order : vertex;
             sim_coll_link_child(c, ring_node(net, &one, spec->op, share, n, members, c), k);
-            c->child[k]->conn = (uint32_t)k; /* a channel is a connection of its own */
+            c->child[k]->conn = (uint32_t)ch; /* a channel is a connection of its own */
+            c->child[k]->copies = 1;
             if (order) {
                 TN_ASSERT(c->child[k]->own_vertex == NULL);
                 c->child[k]->own_vertex = order;
             }
             for (int32_t p = 0; p < n; p++)
-                c->child[k]->to_parent[p] = order ? p - p % g + (p % g + k) % g : p;
+                c->child[k]->to_parent[p] = order ? p - p % g + (p % g + ch) % g : p;
         }
         return c;
     }
@@ -760,11 +797,16 @@ static void on_join(sim_engine_t *eng, void *ctx, uint64_t arg)
 void sim_coll_member_send(sim_coll_t *c, int32_t a, int32_t b, uint64_t bytes, sim_handler_t done,
                           uint64_t tag)
 {
+    /* wire bytes and pace are one channel's: a bundle's channels each
+     * send `bytes` (its pace, copies x bytes at copies x channel_gbs, is
+     * the same), computed as each would be, so no rounding differs */
     double f = c->spec.wire_per_byte;
     uint64_t wire = f > 1 ? (uint64_t)ceil((double)bytes * f) : bytes;
+    uint32_t copies = c->copies > 1 ? c->copies : 1;
     sim_time_t delay = step_delay(c, a, b);
     if (!(c->spec.channel_gbs > 0) || bytes == 0) {
-        sim_net_send(c->net, c->vertex[a], c->vertex[b], wire, delay, c->conn, done, c, tag);
+        sim_net_send_bundle(c->net, c->vertex[a], c->vertex[b], wire, copies, delay, c->conn,
+                            done, c, tag);
         return;
     }
     /* the channel's own pace: its data at channel_gbs, after the same
@@ -772,7 +814,8 @@ void sim_coll_member_send(sim_coll_t *c, int32_t a, int32_t b, uint64_t bytes, s
     join_t *j = tn_malloc(sizeof *j);
     *j = (join_t){done, c, tag, 2};
     sim_time_t push = (sim_time_t)llround((double)bytes / (c->spec.channel_gbs * 1e9) * 1e12);
-    sim_net_send(c->net, c->vertex[a], c->vertex[b], wire, delay, c->conn, on_join, j, 0);
+    sim_net_send_bundle(c->net, c->vertex[a], c->vertex[b], wire, copies, delay, c->conn, on_join,
+                        j, 0);
     sim_schedule_in(c->net->eng, delay + push, on_join, j, 0);
 }
 

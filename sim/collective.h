@@ -16,6 +16,13 @@
  *    NCCL's ring search does: the cycle whose slowest hop is fastest
  *    (on a DGX-1, the double NVLinks 0-3-2-1-5-6-7-4, not rank order,
  *    which would cross PCIe twice); all channels take that same ring.
+ *    Channels that would move the same bytes over the same links at the
+ *    same times (the same member order and share, every hop on the same
+ *    path: always inside one server; across servers only where routing
+ *    gives every channel one path) run as one ring, a bundle, whose
+ *    transfers carry all their bytes as one flow of weight = channels
+ *    (sim_net_send_bundle()): the same completion times, for one
+ *    channel's events.
  *  - tree: double binary tree all-reduce (as NCCL): two binary trees, each
  *    carrying S/2, the second numbered backwards so the leaves of one are
  *    the inner nodes of the other; chunks are reduced up to the root and
@@ -96,6 +103,9 @@ typedef struct {
     uint64_t nvls_chunk_bytes;  /* nvls: its own split when chunk_bytes is 0 */
     uint32_t nvls_slots;        /* nvls: chunks in flight per member (0: 1) */
     double nvls_efficiency;     /* nvls: share of link rate multimem reaches (0: 1) */
+    bool split_channels;        /* simulate every channel as a ring of its own, even
+                                 * identical ones (false: bundled, as described
+                                 * above; the same times, for tests to show it) */
 } sim_coll_spec_t;
 
 /* The algorithm AUTO means for spec's operation and size on these

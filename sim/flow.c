@@ -43,11 +43,12 @@
 struct sim_flow_link {
     uint32_t *id, *hop;
     uint32_t n, cap;
+    uint32_t wsum; /* the weights of the crossings */
 };
 
 struct sim_flow_fill {
     double rem;    /* capacity not yet given to frozen flows */
-    uint32_t left; /* crossings by flows not frozen yet */
+    uint32_t left; /* weights of the crossings by flows not frozen yet */
 };
 
 /* What a recomputation reads only for flows whose rate changed. */
@@ -147,6 +148,7 @@ void sim_flows_destroy(sim_flows_t *f)
     free(f->hops);
     free(f->path);
     free(f->rate);
+    free(f->weight);
     free(f->new_rate);
     free(f->seen);
     free(f->frozen);
@@ -185,6 +187,7 @@ static uint32_t flow_alloc(sim_flows_t *f)
         memset(f->flow + old, 0, (cap - old) * sizeof *f->flow);
         f->hops = tn_realloc(f->hops, cap * sizeof *f->hops);
         f->rate = tn_realloc(f->rate, cap * sizeof *f->rate);
+        f->weight = tn_realloc(f->weight, cap * sizeof *f->weight);
         f->new_rate = tn_realloc(f->new_rate, cap * sizeof *f->new_rate);
         f->path = realloc_aligned(f->path, old * HOPS * sizeof *f->path, cap * HOPS,
                                   sizeof *f->path);
@@ -230,6 +233,8 @@ static uint32_t link_add(sim_flows_t *f, int32_t e, uint32_t id, uint32_t hop)
     }
     l->id[l->n] = id;
     l->hop[l->n] = hop;
+    TN_ASSERT(l->wsum <= UINT32_MAX - f->weight[id]);
+    l->wsum += f->weight[id];
     if (l->n == 0) {
         f->busy_pos[e] = (int32_t)f->n_busy;
         f->busy[f->n_busy++] = e;
@@ -243,6 +248,7 @@ static void link_remove(sim_flows_t *f, int32_t e, uint32_t pos)
 {
     sim_flow_link_t *l = &f->link[e];
     TN_ASSERT(pos < l->n);
+    l->wsum -= f->weight[l->id[pos]];
     uint32_t last = --l->n;
     if (pos != last) {
         uint32_t id = l->id[last], hop = l->hop[last];
@@ -297,7 +303,14 @@ static sim_time_t send_ps(double bits, double rate)
 uint32_t sim_flows_start(sim_flows_t *f, const int32_t *path, int hops, uint64_t bytes,
                          sim_time_t latency_ps, sim_handler_t done, void *ctx, uint64_t arg)
 {
-    TN_ASSERT(done != NULL && hops >= 0);
+    return sim_flows_start_w(f, path, hops, bytes, 1, latency_ps, done, ctx, arg);
+}
+
+uint32_t sim_flows_start_w(sim_flows_t *f, const int32_t *path, int hops, uint64_t bytes,
+                           uint32_t weight, sim_time_t latency_ps, sim_handler_t done, void *ctx,
+                           uint64_t arg)
+{
+    TN_ASSERT(done != NULL && hops >= 0 && weight >= 1);
     if (bytes == 0 || hops == 0) {
         sim_schedule_in(f->eng, latency_ps, done, ctx, arg);
         return SIM_FLOWS_NONE;
@@ -308,6 +321,7 @@ uint32_t sim_flows_start(sim_flows_t *f, const int32_t *path, int hops, uint64_t
     sim_flow_t *fl = &f->flow[id];
     f->hops[id] = hops;
     f->rate[id] = 0.0;
+    f->weight[id] = weight;
     fl->remaining = (double)bytes * 8.0;
     fl->updated = sim_now(f->eng);
     fl->latency = latency_ps;
@@ -377,7 +391,8 @@ static inline double key_share(hkey_t k)
 
 static inline int32_t key_link(hkey_t k) { return (int32_t)(uint32_t)k; }
 
-/* A link's share: capacity left over crossings by unfrozen flows. */
+/* A link's share: capacity left over the weights of its crossings by
+ * unfrozen flows (a rate per unit of weight). */
 static inline double share_of(const sim_flow_fill_t *l)
 {
     return l->rem > 0 ? l->rem / l->left : 0.0;
@@ -513,26 +528,29 @@ static size_t gather(sim_flows_t *f)
     for (size_t i = 0; i < nl; i++) {
         int32_t e = take[i];
         double c = (double)bps[e];
-        uint32_t n_e = link[e].n;
+        uint32_t w_e = link[e].wsum;
         fill[e].rem = c;
-        fill[e].left = n_e;
-        heap[i].key = key_of(c / n_e, e);
+        fill[e].left = w_e;
+        heap[i].key = key_of(c / w_e, e);
     }
     return nl;
 }
 
 /* Progressive filling over the gathered links: the link with the least
- * share (capacity left / crossings by unfrozen flows; ties to the lower
- * link id) is full first; its unfrozen flows freeze at that share, which is
- * taken from every link they cross; repeat until every flow is frozen.
+ * share (capacity left / the weights of the crossings by unfrozen flows;
+ * ties to the lower link id) is full first; its unfrozen flows freeze at
+ * their weight times that share, which is taken from every link they
+ * cross; repeat until every flow is frozen. (A flow of weight w stands for
+ * w flows along one path: each of those would freeze at the share.)
  * Lists the flows in comp_flows[] as they freeze, and returns their number.
  *
  * The heap of shares is lazy: an entry keeps the share its link had when it
  * was keyed, and is brought up to date only when it reaches the top. That
- * is right because shares never decrease as flows freeze. A flow frozen at
- * s crosses link e whose share is r/n >= s (s is the least share of all).
- * Freezing it (m crossings of e) leaves
- *     (r - m s) / (n - m) >= (r - m r/n) / (n - m) = r/n.
+ * is right because shares never decrease as flows freeze. A flow of weight
+ * w frozen at s per unit crosses link e whose share is r/n >= s (s is the
+ * least share of all; n counts weights). Freezing it (m crossings of e)
+ * leaves
+ *     (r - m w s) / (n - m w) >= (r - m w r/n) / (n - m w) = r/n.
  * So an entry's key is at most its link's true share: when the top entry is
  * current it is the least true share, and its link is full; when stale, it
  * is raised to the true share and moved down. (Rounding can leave a current
@@ -549,6 +567,7 @@ static size_t water_fill(sim_flows_t *f, size_t nl)
     sim_flow_heap_ent_t *h = f->heap;
     uint64_t *frozen = f->frozen;
     const int32_t *hops = f->hops;
+    const uint32_t *weight = f->weight;
     double *new_rate = f->new_rate;
     uint32_t *cf = f->comp_flows;
     size_t n = nl, dead = 0, raised = 0, nf = 0;
@@ -590,13 +609,18 @@ static size_t water_fill(sim_flows_t *f, size_t nl)
             if (bit_get(frozen, id))
                 continue;
             frozen[id >> 6] |= 1ull << (id & 63);
+            /* s x 1 is s: with every weight 1, this is unweighted
+             * filling to the bit */
+            uint32_t w = weight[id];
+            double r = s * (double)w;
             cf[nf] = id;
-            new_rate[nf++] = s;
+            new_rate[nf++] = r;
             const int32_t *p = flow_path(f, id);
             for (int32_t j = 0, nh = hops[id]; j < nh; j++) {
                 sim_flow_fill_t *m = &fill[p[j]];
-                m->rem -= s;
-                dead += --m->left == 0;
+                m->rem -= r;
+                m->left -= w;
+                dead += m->left == 0;
             }
         }
         TN_ASSERT(l->left == 0);

@@ -5,6 +5,11 @@
  * moment it starts. Each link's capacity (topo_t bps[e]) is shared among
  * the active flows crossing it by max-min fairness (progressive filling: all
  * rates rise together; a flow stops rising when one of its links is full).
+ * A flow may carry an integer weight w (default 1): it then rises w times
+ * as fast as a flow of weight 1, and gets exactly what w flows of its path,
+ * size and start would get together (weighted max-min: a link's share is
+ * its capacity left over the weights of its unfrozen crossings). That lets
+ * a caller move w identical transfers as one flow, for one flow's events.
  * A flow's callback runs latency_ps after its last bit was transmitted.
  *
  * Rates change only when flows start or finish, and are recomputed only
@@ -71,6 +76,7 @@ typedef struct {
     int32_t *hops;
     int32_t *path;            /* SIM_FLOWS_INLINE_HOPS edge ids per flow, 64-byte aligned */
     double *rate;             /* bits/s */
+    uint32_t *weight;         /* >= 1 */
     uint64_t *seen, *frozen;  /* bitmaps for a recomputation */
     sim_flow_t *flow;
     uint32_t flow_cap, free_head; /* free list through the records */
@@ -115,6 +121,14 @@ void sim_flows_destroy(sim_flows_t *f);
  * O((L + H) log L) for the L links it covers, crossed H times by flows. */
 uint32_t sim_flows_start(sim_flows_t *f, const int32_t *path, int hops, uint64_t bytes,
                          sim_time_t latency_ps, sim_handler_t done, void *ctx, uint64_t arg);
+
+/* sim_flows_start() for a flow of weight `weight` >= 1 (aborts on 0): it
+ * gets `weight` times the fair share per unit of its bottleneck, the rate
+ * that many flows of `bytes` / weight each would get together. Same time
+ * complexity. */
+uint32_t sim_flows_start_w(sim_flows_t *f, const int32_t *path, int hops, uint64_t bytes,
+                           uint32_t weight, sim_time_t latency_ps, sim_handler_t done, void *ctx,
+                           uint64_t arg);
 
 /* The current rate of flow `id` in bits/s; 0 for an id not transmitting
  * (finished, never started, SIM_FLOWS_NONE) and for a flow whose first

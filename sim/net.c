@@ -188,12 +188,30 @@ static int route(sim_net_t *n, int32_t src, int32_t dst, uint32_t conn)
     return hops;
 }
 
+bool sim_net_same_path(sim_net_t *n, int32_t src, int32_t dst, uint32_t a, uint32_t b)
+{
+    int32_t first[SIM_NET_MAX_HOPS];
+    int ha = route(n, src, dst, a);
+    memcpy(first, n->path, (size_t)ha * sizeof *first);
+    return route(n, src, dst, b) == ha && !memcmp(first, n->path, (size_t)ha * sizeof *first);
+}
+
 void sim_net_send(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, sim_time_t extra_ps,
                   uint32_t conn, sim_handler_t done, void *ctx, uint64_t arg)
 {
+    sim_net_send_bundle(n, src, dst, bytes, 1, extra_ps, conn, done, ctx, arg);
+}
+
+void sim_net_send_bundle(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, uint32_t copies,
+                         sim_time_t extra_ps, uint32_t conn, sim_handler_t done, void *ctx,
+                         uint64_t arg)
+{
+    TN_ASSERT(copies >= 1);
     const topo_t *t = n->topo;
     int hops = route(n, src, dst, conn);
-    n->transfers++;
+    n->transfers += copies;
+    uint64_t all;
+    TN_ASSERT(!__builtin_mul_overflow(bytes, copies, &all));
     sim_time_t lat = 0;
     uint64_t bottleneck = UINT64_MAX;
     for (int i = 0; i < hops; i++) {
@@ -201,13 +219,18 @@ void sim_net_send(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, sim_ti
         lat = sim_time_add(lat, t->latency_ps[e]);
         if (t->bps[e] < bottleneck)
             bottleneck = t->bps[e];
-        if (__builtin_add_overflow(n->link_bytes[e], bytes, &n->link_bytes[e]))
+        if (__builtin_add_overflow(n->link_bytes[e], all, &n->link_bytes[e]))
             n->overflowed = true;
-        n->link_busy_ps[e] = sim_time_add(n->link_busy_ps[e], sim_serialize_ps(bytes, t->bps[e]));
+        /* each copy's own, as unbundled transfers count it (no rounding
+         * of their sum) */
+        sim_time_t busy;
+        if (__builtin_mul_overflow(sim_serialize_ps(bytes, t->bps[e]), (sim_time_t)copies, &busy))
+            busy = SIM_TIME_MAX;
+        n->link_busy_ps[e] = sim_time_add(n->link_busy_ps[e], busy);
     }
     if (n->model == SIM_NET_FLOW && hops > 0 && bytes > 0) {
-        sim_flows_start(&n->flows, n->path, hops, bytes, sim_time_add(lat, extra_ps), done, ctx,
-                        arg);
+        sim_flows_start_w(&n->flows, n->path, hops, all, copies, sim_time_add(lat, extra_ps),
+                          done, ctx, arg);
         return;
     }
     sim_time_t dur = hops ? sim_time_add(lat, sim_serialize_ps(bytes, bottleneck)) : 0;

@@ -46,7 +46,7 @@ typedef struct {
     topo_route_t route;
     sim_net_model_t model;
     uint64_t next_flow;       /* flow ids, in the order transfers start */
-    uint64_t transfers;       /* started so far */
+    uint64_t transfers;       /* started so far (a bundle counts its copies) */
     uint64_t *link_bytes;     /* by edge */
     bool overflowed;          /* a byte counter passed 2^64 */
     sim_time_t *link_busy_ps; /* by edge */
@@ -70,5 +70,21 @@ void sim_net_destroy(sim_net_t *n);
  * first use of dst's routing table, plus the flow model's recomputation. */
 void sim_net_send(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, sim_time_t extra_ps,
                   uint32_t conn, sim_handler_t done, void *ctx, uint64_t arg);
+
+/* `copies` >= 1 transfers of `bytes` each over the path of sim_net_send(),
+ * started together, moved as one (a bundle): the flow model gives it one
+ * flow of copies x bytes with weight `copies` (sim/flow.h), so it arrives
+ * when each copy would have; the analytic model, which has no contention,
+ * takes the time of one copy. Links count every copy's bytes and busy
+ * time. done runs once. sim_net_send() is copies = 1. Same time
+ * complexity as sim_net_send(). */
+void sim_net_send_bundle(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, uint32_t copies,
+                         sim_time_t extra_ps, uint32_t conn, sim_handler_t done, void *ctx,
+                         uint64_t arg);
+
+/* Whether connections a and b from src to dst take the same path (their
+ * transfers then cross the same links). O(hops), plus the first routing
+ * of each connection. */
+bool sim_net_same_path(sim_net_t *n, int32_t src, int32_t dst, uint32_t a, uint32_t b);
 
 #endif

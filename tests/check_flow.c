@@ -363,6 +363,7 @@ typedef struct {
     int32_t path[RMAX_FLOWS][RMAX_HOPS];
     int hops[RMAX_FLOWS];
     uint64_t bytes[RMAX_FLOWS];
+    uint32_t weight[RMAX_FLOWS]; /* 0: started unweighted (sim_flows_start) */
     sim_time_t start[RMAX_FLOWS];
     uint32_t id[RMAX_FLOWS];
     int state[RMAX_FLOWS]; /* 0 waiting, 1 transmitting, 2 done */
@@ -384,29 +385,36 @@ static void rcase_start(sim_engine_t *eng, void *ctx, uint64_t arg)
 {
     (void)eng;
     rcase_t *c = ctx;
-    c->id[arg] = sim_flows_start(&c->f, c->path[arg], c->hops[arg], c->bytes[arg], 0, rcase_done,
-                                 c, arg);
+    if (c->weight[arg])
+        c->id[arg] = sim_flows_start_w(&c->f, c->path[arg], c->hops[arg], c->bytes[arg],
+                                       c->weight[arg], 0, rcase_done, c, arg);
+    else
+        c->id[arg] = sim_flows_start(&c->f, c->path[arg], c->hops[arg], c->bytes[arg], 0,
+                                     rcase_done, c, arg);
     ck_assert_uint_ne(c->id[arg], SIM_FLOWS_NONE);
     c->state[arg] = 1;
 }
 
-/* Max-min rates of the transmitting flows by plain progressive filling
- * over all of them: repeatedly find the link with the least share
- * (capacity left / unfrozen flows crossing it) and freeze its flows at it.
- * O(flows x links) per step. */
+/* Weighted max-min rates of the transmitting flows by plain progressive
+ * filling over all of them: repeatedly find the link with the least share
+ * (capacity left / the weights of the unfrozen flows crossing it) and
+ * freeze its flows at their weight times it. O(flows x links) per step. */
 static void brute_max_min(const rcase_t *c, double *want)
 {
     const topo_t *t = c->t;
     size_t ne = (size_t)t->n_edges;
     double *left = malloc(ne * sizeof *left);
     int *cnt = calloc(ne, sizeof *cnt);
+    int w[RMAX_FLOWS];
+    for (int i = 0; i < c->n; i++)
+        w[i] = c->weight[i] ? (int)c->weight[i] : 1;
     int frozen[RMAX_FLOWS] = {0};
     for (size_t e = 0; e < ne; e++)
         left[e] = (double)t->bps[e];
     for (int i = 0; i < c->n; i++)
         if (c->state[i] == 1)
             for (int h = 0; h < c->hops[i]; h++)
-                cnt[c->path[i][h]]++;
+                cnt[c->path[i][h]] += w[i];
     for (;;) {
         int best = -1;
         for (size_t e = 0; e < ne; e++)
@@ -424,10 +432,10 @@ static void brute_max_min(const rcase_t *c, double *want)
             if (!crosses)
                 continue;
             frozen[i] = 1;
-            want[i] = s;
+            want[i] = s * w[i];
             for (int h = 0; h < c->hops[i]; h++) {
-                left[c->path[i][h]] -= s;
-                cnt[c->path[i][h]]--;
+                left[c->path[i][h]] -= s * w[i];
+                cnt[c->path[i][h]] -= w[i];
             }
         }
     }
@@ -636,6 +644,74 @@ START_TEST(matches_brute_force_components)
 }
 END_TEST
 
+/* Weighted flows (weights 1 .. 8) on the random graphs and the clustered
+ * ones: the same comparison with the weighted brute-force solver. */
+START_TEST(matches_brute_force_weighted)
+{
+    for (unsigned long seed = 1; seed <= 40; seed++) {
+        gsl_rng *rng = tn_rng_stream(seed, TN_RNG_TEST, 81);
+        topo_t t;
+        int32_t ends[25];
+        int group[25], n_ends;
+        bool clustered = seed % 2 == 0;
+        if (clustered)
+            clustered_graph(&t, rng, ends, &n_ends, group);
+        else
+            random_graph(&t, rng, ends, &n_ends);
+        rcase_t *c = calloc(1, sizeof *c);
+        rcase_plan(c, &t, ends, n_ends, clustered ? group : NULL,
+                   20 + (int)gsl_rng_uniform_int(rng, 60), rng);
+        for (int i = 0; i < c->n; i++)
+            c->weight[i] = 1 + (uint32_t)gsl_rng_uniform_int(rng, 8);
+        rcase_run(c, 1e-12);
+        ck_assert_int_gt(c->checks, 2);
+        free(c);
+        topo_destroy(&t);
+        gsl_rng_free(rng);
+    }
+}
+END_TEST
+
+/* A flow of weight w is w flows of its path and start with bytes / w
+ * each: on the chain of 100, 100, 90, 100 Gbps links, 5 flows of 2 MB
+ * over links 0-2 beside 1 MB on link 2 and 3 MB on links 1-3 (started at
+ * 3 us), and the same with one flow of 10 MB and weight 5; every
+ * completion agrees to the picosecond. */
+START_TEST(weight_is_identical_flows)
+{
+    topo_t t;
+    chain(&t, 4, (double[]){100, 100, 90, 100});
+    sim_time_t at[2][8];
+    for (int bundled = 0; bundled < 2; bundled++) {
+        sim_engine_t eng;
+        sim_engine_init(&eng);
+        sim_flows_t f;
+        sim_flows_init(&f, &eng, &t);
+        times_t r = {0};
+        if (bundled)
+            sim_flows_start_w(&f, (int32_t[]){0, 2, 4}, 3, 5 * 2000000, 5, 0, record, &r, 0);
+        else
+            for (int k = 0; k < 5; k++)
+                sim_flows_start(&f, (int32_t[]){0, 2, 4}, 3, 2000000, 0, record, &r,
+                                (uint64_t)k);
+        sim_flows_start(&f, (int32_t[]){4}, 1, 1000000, 0, record, &r, 5);
+        job_t j = {&f, (int32_t[]){2, 4, 6}, 3, 3000000, 0, &r};
+        sim_schedule(&eng, 3 * US, start_job, &j, 6);
+        sim_run(&eng, SIM_TIME_MAX);
+        ck_assert_int_eq(r.calls, bundled ? 3 : 7);
+        for (int k = 0; k < 7; k++)
+            at[bundled][k] = r.at[k];
+        sim_flows_destroy(&f);
+        sim_engine_destroy(&eng);
+    }
+    for (int k = 0; k < 5; k++)
+        ck_assert_uint_eq(at[0][k], at[1][0]);
+    ck_assert_uint_eq(at[0][5], at[1][5]);
+    ck_assert_uint_eq(at[0][6], at[1][6]);
+    topo_destroy(&t);
+}
+END_TEST
+
 START_TEST(only_the_component_is_recomputed)
 {
     /* Links 0, 1, 2, 3 of a chain (edges 0, 2, 4, 6), 100, 100, 90 and
@@ -765,6 +841,8 @@ Suite *flow_suite(void)
     tcase_add_test(tc, matches_brute_force_random_graphs);
     tcase_add_test(tc, matches_brute_force_fattree);
     tcase_add_test(tc, matches_brute_force_components);
+    tcase_add_test(tc, matches_brute_force_weighted);
+    tcase_add_test(tc, weight_is_identical_flows);
     tcase_add_test(tc, only_the_component_is_recomputed);
     tcase_add_test(tc, same_run_same_times);
     suite_add_tcase(s, tc);
