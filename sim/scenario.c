@@ -198,6 +198,11 @@ static int validate(sim_scenario_t *sc, tn_error_t *err)
                      scenario_channels(&sub, &sc->channels) < 0 ||
                      tn_jobj_enum(&sub, "protocol", false, sim_protocol_names, &sc->protocol) < 0)))
         return -1;
+    /* channels not given: NCCL's loop with NCCL's protocol choice (its LL
+     * and LL128 picks assume many channels; channel bundles make them
+     * cheap, docs/collectives.md), one ring with a forced protocol */
+    if (rc != 0 || !json_object_get(sub.obj, "channels"))
+        sc->channels = sc->protocol == 0 ? 0 : 1;
     sc->algorithm = (sim_algo_t)algo;
     return 0;
 }
@@ -212,7 +217,7 @@ int sim_scenario_load(sim_scenario_t *sc, const char *path, const sim_overrides_
     sc->net_model = SIM_NET_FLOW;
     sc->algorithm = SIM_ALGO_AUTO;
     sc->chunk_bytes = 0; /* not set: the algorithm's own split */
-    sc->channels = 1; /* one ring: "auto" (NCCL's loop) is many times the transfers of a run */
+    sc->channels = 0; /* set in validate(): by the protocol, when not given */
     sc->root = tn_json_load_file(path, err);
     if (!sc->root)
         goto fail;

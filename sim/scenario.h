@@ -45,7 +45,8 @@ typedef struct {
     sim_net_model_t net_model;
     sim_algo_t algorithm;
     uint64_t chunk_bytes;   /* 0 when not set */
-    uint64_t channels;      /* 1 unless set; 0: "auto" (NCCL's channel loop) */
+    uint64_t channels;      /* 0: "auto" (NCCL's channel loop), the default with protocol
+                             * auto; 1 the default with a forced protocol */
     int protocol;           /* index into sim_protocol_names (0: auto, the default) */
     /* ranks whose compute runs `slowdown` times as long: stragglers (a
      * throttled or faulty GPU); checked against the workload's ranks at

@@ -1,6 +1,7 @@
 /* tests/check_scenario.c — loading scenarios without running them:
  * defaults, overrides, the hash, and errors that name file and path. */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sim/scenario.h"
@@ -65,11 +66,42 @@ START_TEST(defaults_and_name_from_file)
     ck_assert_uint_eq(sc.seed, 1);
     ck_assert_uint_eq(sc.iterations, 1);
     ck_assert_uint_eq(sc.chunk_bytes, 0);
-    ck_assert_uint_eq(sc.channels, 1);
+    /* protocol auto, so channels auto (0): NCCL's protocol picks assume
+     * NCCL's channels, and bundles keep them cheap (docs/scenario.md) */
+    ck_assert_int_eq(sc.protocol, 0);
+    ck_assert_uint_eq(sc.channels, 0);
     ck_assert_int_eq(sc.algorithm, SIM_ALGO_AUTO);
     ck_assert_int_eq(sc.net_model, SIM_NET_FLOW); /* the default, as in DESIGN.md */
     sim_scenario_destroy(&sc);
     tmpfile_drop(p);
+}
+END_TEST
+
+/* channels not given: auto with protocol auto, one ring with a forced
+ * protocol; given, as given. */
+START_TEST(channels_default_by_protocol)
+{
+    static const struct {
+        const char *coll;
+        uint64_t want;
+    } cases[] = {{"{}", 0},
+                 {"{\"protocol\": \"auto\"}", 0},
+                 {"{\"protocol\": \"simple\"}", 1},
+                 {"{\"protocol\": \"ll128\"}", 1},
+                 {"{\"protocol\": \"simple\", \"channels\": \"auto\"}", 0},
+                 {"{\"channels\": 3}", 3}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char doc[512];
+        snprintf(doc, sizeof doc, "{\"collectives\": %s, " TOPO ", " WL "}", cases[i].coll);
+        char *p = tmpfile_with(doc, ".json");
+        sim_scenario_t sc;
+        tn_error_t err = {0};
+        ck_assert_msg(sim_scenario_load(&sc, p, NULL, &err) == 0, "%s", err.msg);
+        ck_assert_msg(sc.channels == cases[i].want, "%s: %llu channels", cases[i].coll,
+                      (unsigned long long)sc.channels);
+        sim_scenario_destroy(&sc);
+        tmpfile_drop(p);
+    }
 }
 END_TEST
 
@@ -208,6 +240,7 @@ Suite *scenario_suite(void)
     tcase_add_test(tc, loads_the_shipped_skeleton);
     tcase_add_loop_test(tc, loads_the_shipped_scenarios, 0, (int)(sizeof shipped / sizeof *shipped));
     tcase_add_test(tc, defaults_and_name_from_file);
+    tcase_add_test(tc, channels_default_by_protocol);
     tcase_add_test(tc, overrides_apply_before_validation);
     tcase_add_test(tc, hash_is_stable);
     tcase_add_test(tc, errors_name_the_path);
