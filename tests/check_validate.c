@@ -57,16 +57,18 @@ START_TEST(korthikanti_22b)
 }
 END_TEST
 
-/* The shipped activation_traffic is still the fit on its point: fitted
- * again with the model as it is now, it has not moved by more than 0.5%
- * (a mechanism added or changed without refitting fails here). */
-START_TEST(activation_traffic_is_fitted)
+/* Every shipped calibration constant is still the fit on its point:
+ * fitted again with the model as it is now, none has moved by more than
+ * 0.5% (a mechanism added or changed without refitting fails here). */
+START_TEST(constants_are_fitted)
 {
-    val_refit_t r;
+    val_refit_t r[4];
     tn_error_t err = {0};
-    ck_assert_msg(val_refit_activation_traffic(DATA, &r, &err) == 0, "%s", err.msg);
-    ck_assert_msg(fabs(r.refit / r.shipped - 1) < 0.005, "shipped %g, fitted now %g", r.shipped,
-                  r.refit);
+    ck_assert_msg(val_refit_activation_traffic(DATA, &r[0], &err) == 0, "%s", err.msg);
+    ck_assert_msg(val_refit_collectives(DATA, r + 1, &err) == 0, "%s", err.msg);
+    for (int i = 0; i < 4; i++)
+        ck_assert_msg(fabs(r[i].refit / r[i].shipped - 1) < 0.005, "%s: shipped %g, fitted now %g",
+                      r[i].constant, r[i].shipped, r[i].refit);
 }
 END_TEST
 
@@ -177,7 +179,7 @@ Suite *validate_suite(void)
     tcase_add_test(tc, flow_model_matches_simgrid);
     tcase_add_test(tc, megatron_sc21_rows);
     tcase_add_test(tc, korthikanti_22b);
-    tcase_add_test(tc, activation_traffic_is_fitted);
+    tcase_add_test(tc, constants_are_fitted);
     suite_add_tcase(s, tc);
     return s;
 }

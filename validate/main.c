@@ -131,8 +131,8 @@ static int ablation_table(const char *data, const val_table_t *base, tn_text_t *
 /* Each calibration constant fitted again on its own point. */
 static int refit_table(const char *data, tn_text_t *md, json_t *out, tn_error_t *err)
 {
-    val_refit_t r[1];
-    if (val_refit_activation_traffic(data, &r[0], err))
+    val_refit_t r[4];
+    if (val_refit_activation_traffic(data, &r[0], err) || val_refit_collectives(data, r + 1, err))
         return -1;
     tn_text_put(md, "### Calibration: each constant fitted again on its point\n\n"
                     "| constant | point | shipped | fitted now | difference |\n"
@@ -170,7 +170,7 @@ int main(int argc, char **argv)
             only = optarg, sens = false;
         else {
             fprintf(stderr, "usage: validate [-o DIR] [--data DIR] [--no-sensitivity] "
-                            "[--case megatron|nccl8|internode|astra]\n");
+                            "[--case megatron|nccl8|internode|astra|calibration]\n");
             return 2;
         }
     }
@@ -185,6 +185,8 @@ int main(int argc, char **argv)
 #undef RUN
     if (rc == 0) {
         val_markdown(&t, &md);
+        if (only && !strcmp(only, "calibration"))
+            rc = refit_table(data, &md, rj, &err);
         if (sens)
             rc = refit_table(data, &md, rj, &err) ||
                  ablation_table(data, &t, &md, aj, &err) ||

@@ -85,6 +85,12 @@ int val_astra(val_table_t *t, tn_error_t *err);
  * is. About 40 runs of the 1.7B row (a few seconds). */
 int val_refit_activation_traffic(const char *data, val_refit_t *out, tn_error_t *err);
 
+/* The collectives' fitted constants, each fitted again on its nccl-tests
+ * point: NVLink payload efficiency (A100 8 GiB), NVLS efficiency (H100
+ * 8 GiB), LL128's channel rate (A100 16 MiB). About 180 collective
+ * measurements (a few seconds). */
+int val_refit_collectives(const char *data, val_refit_t out[3], tn_error_t *err);
+
 /* The shipped NVLink payload efficiency (the dgx-a100 server file). O(1). */
 double val_shipped_nvlink_efficiency(void);
 
