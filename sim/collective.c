@@ -532,18 +532,48 @@ void sim_coll_link_child(sim_coll_t *c, sim_coll_t *ch, int32_t k)
  * (docs/collectives.md, "Channel bundles"). Inside one server that is
  * always so (one ring order; a GPU pair's path does not depend on the
  * connection), across servers seldom (ECMP spreads connections).
- * O(bundles + n x hops), plus the first routing of ch's connection. */
+ * O(bundles + n) once same_ring_paths() has the answer cached. */
+/* A cached answer of same_ring_paths(), and its key's parts (to tell
+ * hash collisions apart). */
+typedef struct {
+    int32_t n, dir;
+    uint32_t a, b;
+    bool same;
+    int32_t vertex[];
+} ring_paths_t;
+
+/* Whether every hop of the ring (or chain, direction dir) through
+ * vertex[0 .. n) takes the same path on connections a and b. Cached in
+ * the network: a training run asks it for the same group and channels at
+ * every call. O(n) once cached; O(n x hops) the first time. */
+static bool same_ring_paths(sim_net_t *net, int32_t n, const int32_t *vertex, int32_t dir,
+                            uint32_t a, uint32_t b)
+{
+    uint64_t key = tn_fnv1a64(TN_FNV1A64_INIT, vertex, (size_t)n * sizeof *vertex);
+    key = tn_mix64(key ^ tn_mix64((uint64_t)a << 32 | b) ^ (uint64_t)(dir + 1));
+    for (ring_paths_t *r; (r = tn_map_get(&net->ring_paths, key)); key = tn_mix64(key))
+        if (r->n == n && r->dir == dir && r->a == a && r->b == b &&
+            !memcmp(r->vertex, vertex, (size_t)n * sizeof *vertex))
+            return r->same;
+    bool same = true;
+    for (int32_t p = 0; p < n && same; p++)
+        same = sim_net_same_path(net, vertex[p], vertex[(p + dir + n) % n], a, b);
+    ring_paths_t *r = tn_malloc(sizeof *r + (size_t)n * sizeof *vertex);
+    *r = (ring_paths_t){n, dir, a, b, same};
+    memcpy(r->vertex, vertex, (size_t)n * sizeof *vertex);
+    tn_map_put(&net->ring_paths, key, r);
+    return same;
+}
+
 static bool joins_bundle(sim_coll_t *c, int32_t ch, uint64_t share, int32_t g)
 {
     for (int32_t b = 0; b < c->n_child; b++) {
         sim_coll_t *l = c->child[b];
         if ((int32_t)(l->conn % (uint32_t)g) != ch % g || l->data != share)
             continue;
-        int32_t n = l->n, dir = l->kind == K_CHAIN ? l->dir : 1;
-        for (int32_t p = 0; p < n; p++)
-            if (!sim_net_same_path(c->net, l->vertex[p], l->vertex[(p + dir + n) % n], l->conn,
-                                   (uint32_t)ch))
-                return false;
+        if (!same_ring_paths(c->net, l->n, l->vertex, l->kind == K_CHAIN ? l->dir : 1, l->conn,
+                             (uint32_t)ch))
+            return false;
         l->copies++;
         return true;
     }

@@ -106,6 +106,7 @@ int sim_net_init(sim_net_t *n, sim_engine_t *eng, const topo_t *t, sim_net_model
         sim_flows_init(&n->flows, eng, t);
     tn_map_init(&n->paths);
     tn_map_init(&n->ring_orders);
+    tn_map_init(&n->ring_paths);
     n->tuner = tn_malloc(sizeof *n->tuner);
     TN_ASSERT(sim_tuner_load(n->tuner, NULL) == 0); /* compiled-in data */
     n->nic_of = nic_affinity(t);
@@ -125,6 +126,9 @@ void sim_net_destroy(sim_net_t *n)
     for (size_t i = 0; i < n->ring_orders.cap; i++)
         free(n->ring_orders.vals[i]);
     tn_map_destroy(&n->ring_orders);
+    for (size_t i = 0; i < n->ring_paths.cap; i++)
+        free(n->ring_paths.vals[i]);
+    tn_map_destroy(&n->ring_paths);
     free(n->tuner);
     if (n->model == SIM_NET_FLOW)
         sim_flows_destroy(&n->flows);

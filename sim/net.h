@@ -55,6 +55,7 @@ typedef struct {
     sim_flows_t flows;        /* the flow model's state */
     tn_map_t paths;           /* (src, dst, conn) -> cached path */
     tn_map_t ring_orders;     /* collectives' cache: member vertices -> ring order */
+    tn_map_t ring_paths;      /* collectives' cache: (ring, two connections) -> same paths */
     struct sim_tuner *tuner;  /* NCCL's tuner tables (sim/coll_tune.h), read at init */
 } sim_net_t;
 
