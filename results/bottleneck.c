@@ -82,14 +82,18 @@ json_t *res_bottleneck_json(const sim_records_t *rec, const json_t *breakdown, c
     double bubble = 0, skew = 0;
     bool pipeline = false;
     const json_t *wait = json_object_get(breakdown, "waiting_by_communicator_share");
+    for (int32_t c = 0; c < rec->n_comms; c++)
+        pipeline = pipeline || rec->comm_p2p[c];
     for (int32_t c = 0; c < rec->n_comms; c++) {
         double w = num(wait, rec->comm_names[c]);
-        if (rec->comm_p2p[c]) {
+        /* in a pipeline, waiting at a collective whose members run
+         * different programs (stages: Megatron's grad-norm and
+         * embedding all-reduces) is waiting for the other stages to
+         * drain, the bubble; among ranks alike in work it is skew */
+        if (rec->comm_p2p[c] || (pipeline && rec->comm_cross_prog && rec->comm_cross_prog[c]))
             bubble += w;
-            pipeline = true;
-        } else {
+        else
             skew += w;
-        }
     }
     /* ranks done early: the pipeline's drain, else the skew of the end */
     if (pipeline)
@@ -147,7 +151,7 @@ json_t *res_bottleneck_json(const sim_records_t *rec, const json_t *breakdown, c
                  100 * exposed, comm, 100 * cshare, 100 * compute, tier, 100 * tmean);
     } else if (verdict[0] == 'p') {
         snprintf(ev, sizeof ev,
-                 "ranks wait on pipeline transfers or have finished %.1f%% of the run, more "
+                 "ranks wait on pipeline transfers or on other stages, or have finished, %.1f%% of the run, more "
                  "than they compute (%.1f%%) or expose communication (%.1f%%)",
                  100 * bubble, 100 * compute, 100 * exposed);
     } else if (verdict[0] == 's') {

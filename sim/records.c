@@ -42,6 +42,7 @@ void sim_records_destroy(sim_records_t *r)
     free(r->rank_wait_ps);
     free(r->rank_end_ps);
     free(r->comm_p2p);
+    free(r->comm_cross_prog);
     free(r->rank_prog);
     for (int32_t i = 0; i < r->n_comms; i++)
         free(r->comm_names[i]);
@@ -108,6 +109,16 @@ void sim_records_describe_trace(sim_records_t *r, const wl_trace_t *tr)
             if (o->kind == WL_OP_SEND || o->kind == WL_OP_RECV)
                 r->comm_p2p[o->comm] = 1;
         }
+    r->comm_cross_prog = tn_calloc(nc + 1, 1);
+    for (size_t c = 0; c < nc; c++) {
+        const wl_comm_t *cm = &tr->comms[c];
+        for (int32_t g = 0; g < cm->n_groups && !r->comm_cross_prog[c]; g++)
+            for (int32_t k = cm->group_off[g] + 1; k < cm->group_off[g + 1]; k++)
+                if (tr->rank_prog[cm->members[k]] != tr->rank_prog[cm->members[cm->group_off[g]]]) {
+                    r->comm_cross_prog[c] = 1;
+                    break;
+                }
+    }
     r->rank_prog = tn_malloc((nr + 1) * sizeof *r->rank_prog);
     memcpy(r->rank_prog, tr->rank_prog, nr * sizeof *r->rank_prog);
 }

@@ -52,6 +52,8 @@ typedef struct {
     sim_time_t *rank_end_ps;     /* by rank: when it finished its last
                                     iteration; compute + exposed + idle */
     uint8_t *comm_p2p;         /* by communicator: carries send/recv (a pipeline) */
+    uint8_t *comm_cross_prog;  /* by communicator: a group has members of different
+                                  programs (in a pipeline: spans stages) */
     int32_t *rank_prog;        /* by rank: its program (ranks alike in work) */
     char **comm_names;
     int32_t n_comms;

@@ -549,6 +549,54 @@ START_TEST(report_names_the_busiest_links)
 }
 END_TEST
 
+/* In a pipeline, waiting at a collective that spans stages (Megatron's
+ * model-parallel grad-norm all-reduce: its members run different
+ * programs) is waiting for the other stages to drain, so the bubble
+ * counts it with the waits on pipeline transfers and the time finished
+ * early; waiting at a collective among ranks alike in work (tp, dp) is
+ * skew. pp 4 and 2 microbatches: a bubble of 3/5 of the pipeline, more
+ * than its compute. */
+START_TEST(waits_across_stages_are_the_bubble)
+{
+    char *path = tmpfile_with(
+        "{\"name\": \"m\", \"seed\": 1, \"iterations\": 1,\n"
+        " \"topology\": {\"preset\": \"single-switch\", \"set\": {\"gpus\": 8}},\n"
+        " \"workload\": {\"generator\": \"megatron\", \"gpu\": \"v100-32gb\",\n"
+        "  \"model\": \"megatron-1.7b\",\n"
+        "  \"layout\": {\"tp\": 2, \"pp\": 4, \"dp\": 1, \"global_batch\": 2}},\n"
+        " \"network\": {\"model\": \"analytic\"}}\n",
+        ".json");
+    sim_scenario_t sc;
+    sim_records_t rec;
+    tn_error_t err = {0};
+    ck_assert_msg(sim_scenario_load(&sc, path, NULL, &err) == 0, "%s", err.msg);
+    ck_assert_msg(sim_run_scenario(&sc, &rec, NULL, &err) == 0, "%s", err.msg);
+    res_meta_t meta = {.scenario = "m", .command_line = "", .network_model = "analytic"};
+    json_t *j = res_report_json(&rec, &meta), *b = json_object_get(j, "breakdown");
+    const json_t *w = json_object_get(b, "waiting_by_communicator_share");
+    double bubble = json_real_value(json_object_get(b, "finished_early_share"));
+    bool cross = false;
+    for (int32_t c = 0; c < rec.n_comms; c++) {
+        const char *n = rec.comm_names[c];
+        bool across = !strcmp(n, "pp") || !strcmp(n, "mp") || !strcmp(n, "emb");
+        /* the generator's communicators: pp, mp, emb span stages; tp does not */
+        ck_assert_int_eq(rec.comm_p2p[c] || rec.comm_cross_prog[c], across);
+        cross = cross || (!strcmp(n, "mp") && json_real_value(json_object_get(w, n)) > 0);
+        if (across)
+            bubble += json_real_value(json_object_get(w, n));
+    }
+    ck_assert(cross); /* the drain does end at the grad-norm all-reduce */
+    const json_t *bn = json_object_get(j, "bottleneck");
+    ck_assert_str_eq(json_string_value(json_object_get(bn, "verdict")), "pipeline_bubble");
+    ck_assert_double_eq_tol(json_real_value(json_object_get(bn, "share")), bubble, 1e-12);
+    json_decref(j);
+    sim_records_destroy(&rec);
+    sim_scenario_destroy(&sc);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
 /* Every interval of every rank is charged to exactly one of compute, a
  * communicator's exposed or waiting time, or idle: per rank they add up to the time it
  * finished, on a Megatron run (tp 2, pp 2, dp 2) where TP, PP and DP
@@ -801,6 +849,7 @@ Suite *skeleton_suite(void)
     tcase_add_test(tc, flow_equals_analytic_without_contention);
     tcase_add_test(tc, report_names_the_busiest_links);
     tcase_add_test(tc, not_yet_models_are_refused_at_run);
+    tcase_add_test(tc, waits_across_stages_are_the_bubble);
     suite_add_tcase(s, tc);
     return s;
 }
