@@ -290,10 +290,13 @@ static void join_collective(sim_exec_t *x, int32_t r, uint32_t op)
         f->group = g;
         f->first_member = m;
         f->op_of_member = tn_malloc((size_t)n * sizeof *f->op_of_member);
-        sim_coll_spec_t spec = x->coll;
-        spec.op = (wl_coll_t)o->coll;
-        spec.bytes = o->bytes;
+        sim_coll_spec_t want = x->coll, spec;
+        want.op = (wl_coll_t)o->coll;
+        want.bytes = o->bytes;
         const int32_t *vertex = x->comm_vertex[o->comm] + c->group_off[g];
+        /* NCCL's choices made once: a resolved spec has no auto field
+         * left, so the check and the build take it as it is */
+        sim_coll_resolve(x->net, &want, n, vertex, &spec);
         tn_error_t why;
         if (sim_coll_check(x->net, &spec, n, vertex, &why)) {
             free(f->op_of_member);
