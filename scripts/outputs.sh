@@ -1,0 +1,33 @@
+#!/bin/sh
+# Every shipped scenario's outputs, and those of each subcommand on small
+# inputs, as one "sha256  file" line each: run it before and after a
+# refactor and diff the two lists (a refactor changes no output).
+# report.json's meta.wall_time_s is the one field that is not a result:
+# it is blanked before hashing.
+# Usage: scripts/outputs.sh [path/to/tensim] > manifest   (about 3 minutes)
+set -eu
+bin=${1:-build/tensim}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+for sc in workloads/scenarios/*.json; do
+    name=$(basename "$sc" .json)
+    "$bin" run "$sc" -o "$dir/run-$name" --quiet
+done
+sk=workloads/scenarios/skeleton-8gpu.json
+"$bin" sweep "$sk" --vary topology.preset=dgx-a100,dgx-h100 -j 1 -o "$dir/sweep" > "$dir/sweep.stdout"
+"$bin" compare "$dir"/run-* > "$dir/compare.stdout"
+"$bin" plan workloads/scenarios/selene-megatron-39.1b.json --top 2 -o "$dir/plan" > "$dir/plan.stdout"
+"$bin" collective --topo dgx-a100 --op allreduce --sizes 1K:8G > "$dir/coll-a100.stdout"
+"$bin" collective --topo azure-2020 --op allreduce --ranks 64 --sizes 1M:1G > "$dir/coll-azure.stdout"
+"$bin" topo azure-2020 --stats > "$dir/topo.stdout"
+"$bin" topo dgx-a100 --export graphml -o "$dir/dgx-a100.graphml"
+"$bin" trace gen "$sk" -o "$dir/trace.json"
+"$bin" trace stats workloads/scenarios/selene-megatron-39.1b.json > "$dir/trace-stats.stdout"
+"$bin" trace gen gpt3-175b --tp 8 --pp 4 --dp 2 --global-batch 16 --sequence-parallel --recompute selective -o "$dir/trace-gpt3.json"
+cd "$dir"
+find . -type f | LC_ALL=C sort | while read -r f; do
+    case "$f" in
+    */report.json) sed 's/"wall_time_s": *[0-9.eE+-]*/"wall_time_s": 0/' "$f" | sha256sum | sed "s|-|$f|" ;;
+    *) sha256sum "$f" ;;
+    esac
+done
