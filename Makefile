@@ -1,6 +1,6 @@
 # tensim — build, test, bench, install.
 # Honours CC, CFLAGS, LDFLAGS, PREFIX, DESTDIR and V=1 (echo commands).
-# Everything but the command-line front end (sim/main.c, sim/cli_*.c) goes into
+# Everything but the command-line front end (cli/) goes into
 # one static library that the binary, the tests and the benchmarks link.
 
 CC      ?= cc
@@ -32,8 +32,8 @@ endif
 # goals that are already up to date, unless V=1.
 SUBMAKE = $(MAKE) --no-print-directory $(if $(Q),-s)
 
-CLI_SRC  = sim/main.c $(wildcard sim/cli_*.c)
-LIB_SRC  = $(filter-out $(CLI_SRC),$(wildcard common/*.c sim/*.c topology/*.c workloads/*.c results/*.c plan/*.c))
+CLI_SRC  = $(wildcard cli/*.c)
+LIB_SRC  = $(wildcard common/*.c topology/*.c workloads/*.c sim/*/*.c plan/*.c results/*.c)
 TEST_SRC = $(wildcard tests/*.c)
 VAL_OBJ  = $(BUILD)/validate/cases.o $(BUILD)/validate/megatron.o
 BENCH_SRC= $(wildcard bench/*.c)
@@ -41,7 +41,7 @@ BENCH_SRC= $(wildcard bench/*.c)
 # Presets and server types are compiled in: the binary needs no data files.
 PRESETS  = $(sort $(wildcard topology/presets/*.json))
 SERVERS  = $(sort $(wildcard topology/servers/*.json))
-SIMDATA  = $(sort $(wildcard sim/data/*.json))
+SIMDATA  = $(sort $(wildcard sim/coll/data/*.json))
 WLDATA   = $(sort $(wildcard workloads/data/*.json))
 MODELS   = $(sort $(wildcard workloads/models/*.json))
 GEN_OBJ  = $(BUILD)/gen/presets.o $(BUILD)/gen/servers.o $(BUILD)/gen/simdata.o $(BUILD)/gen/wldata.o \

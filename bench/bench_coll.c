@@ -14,8 +14,8 @@
 #include "bench/bench.h"
 #include <sys/resource.h>
 
-#include "sim/latency.h"
-#include "sim/measure.h"
+#include "sim/coll/latency.h"
+#include "sim/job/measure.h"
 #include "topology/spec.h"
 
 int main(void)

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 
 #include "common/tn_rng.h"
-#include "sim/engine.h"
+#include "sim/engine/engine.h"
 
 typedef struct {
     gsl_rng *rng;

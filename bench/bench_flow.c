@@ -20,7 +20,7 @@
 #include "bench/bench.h"
 #include <stdlib.h>
 
-#include "sim/flow.h"
+#include "sim/net/flow.h"
 #include "topology/fattree.h"
 #include "topology/ports.h"
 #include "topology/route.h"

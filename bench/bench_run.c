@@ -13,7 +13,7 @@
 #include <sys/resource.h>
 
 #include "bench/bench.h"
-#include "sim/run.h"
+#include "sim/job/run.h"
 
 int main(void)
 {

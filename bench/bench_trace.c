@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
-#include "sim/scenario.h"
+#include "sim/job/scenario.h"
 #include "workloads/trace_json.h"
 
 int main(void)

@@ -3,10 +3,10 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "sim/engine.h"
-#include "sim/latency.h"
-#include "sim/measure.h"
-#include "sim/net.h"
+#include "sim/engine/engine.h"
+#include "sim/coll/latency.h"
+#include "sim/job/measure.h"
+#include "sim/net/net.h"
 
 enum { GROUP_TP, GROUP_DP, GROUP_P2P };
 
@@ -36,7 +36,7 @@ int plan_costs_init(plan_costs_t *c, const topo_t *t, const sim_scenario_t *sc,
         c->server_gpus = 1; /* GPUs on no server: each stands alone */
     c->members = tn_malloc((size_t)t->n_gpus * sizeof *c->members);
     /* the NIC each of the first server's GPUs sends through, as the
-     * network binds them (sim/net.h); -1 for none */
+     * network binds them (sim/net/net.h); -1 for none */
     c->nic_local = tn_malloc((size_t)c->server_gpus * sizeof *c->nic_local);
     sim_engine_t eng;
     sim_net_t net;

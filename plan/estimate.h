@@ -54,8 +54,8 @@
 #include <stddef.h>
 
 #include "common/tn_error.h"
-#include "sim/collective.h"
-#include "sim/scenario.h"
+#include "sim/coll/collective.h"
+#include "sim/job/scenario.h"
 #include "topology/topo.h"
 #include "workloads/compute.h"
 #include "workloads/megatron.h"

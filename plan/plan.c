@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "plan/layouts.h"
-#include "sim/run.h"
+#include "sim/job/run.h"
 #include "topology/topo.h"
 #include "workloads/spec.h"
 

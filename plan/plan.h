@@ -31,7 +31,7 @@
 
 #include "common/tn_error.h"
 #include "plan/estimate.h"
-#include "sim/scenario.h"
+#include "sim/job/scenario.h"
 #include "workloads/memory.h"
 
 typedef struct {

@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "sim/records.h"
+#include "sim/job/records.h"
 
 /* Share of its program's median compute time above which a rank is called
  * a straggler: 5%, well above the spread of a model's own stages (ranks of

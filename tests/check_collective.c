@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/coll_tune.h"
-#include "sim/latency.h"
-#include "sim/measure.h"
+#include "sim/coll/tune.h"
+#include "sim/coll/latency.h"
+#include "sim/job/measure.h"
 #include "topology/single_switch.h"
 #include "topology/spec.h"
 #include "tests/helpers.h"
@@ -500,7 +500,7 @@ START_TEST(ring_across_servers_uses_every_nic)
 }
 END_TEST
 
-/* ---- NCCL's tuner (sim/coll_tune.h) ---- */
+/* ---- NCCL's tuner (sim/coll/tune.h) ---- */
 
 /* One DGX A100, 8 ranks. NCCL's graph: 12 NVLinks of 20 GB/s = 240 GB/s
  * per GPU; the ring search takes 40 GB/s (the first speed of the intra
@@ -547,7 +547,7 @@ START_TEST(tuner_protocol_by_size_dgx_a100)
         ck_assert_msg(got.algo == SIM_ALGO_RING && got.proto == want[i].proto,
                       "%.0f bytes: %s/%s", want[i].bytes, sim_algo_names[got.algo],
                       sim_proto_names[got.proto]);
-        /* the protocol's own latencies, from sim/data/nccl.json */
+        /* the protocol's own latencies, from sim/coll/data/nccl.json */
         sim_coll_spec_t p = {0};
         ck_assert_int_eq(sim_latency_apply(sim_proto_names[want[i].proto], &p, NULL), 0);
         ck_assert_uint_eq(got.base_ps, p.base_ps);
@@ -643,7 +643,7 @@ END_TEST
  * each step moves d = S/8 per channel, 2 channels share every link (50
  * Gbps each). Simple: 8.4 us + 6 (14 us + 2 hops + d x 160 ps). LL128:
  * 14 us + 6 (4 us + max(2 hops + d x 128/120 x 160 ps, d / channel rate)),
- * at 64 MiB the channel's pace (sim/data/nccl.json) is the slower. */
+ * at 64 MiB the channel's pace (sim/coll/data/nccl.json) is the slower. */
 START_TEST(forced_protocol_ring_formula)
 {
     const int32_t n = 4;

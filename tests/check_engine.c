@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "common/tn_rng.h"
-#include "sim/engine.h"
+#include "sim/engine/engine.h"
 #include "tests/tests.h"
 
 /* ---- the queue against a brute-force reference ---- */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "common/tn_rng.h"
-#include "sim/flow.h"
+#include "sim/net/flow.h"
 #include "topology/fattree.h"
 #include "topology/ports.h"
 #include "topology/route.h"

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/scenario.h"
+#include "sim/job/scenario.h"
 #include "tests/helpers.h"
 #include "tests/tests.h"
 

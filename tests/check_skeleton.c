@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/executor.h"
+#include "sim/exec/executor.h"
 #include "results/report.h"
 #include "results/human.h"
-#include "sim/run.h"
+#include "sim/job/run.h"
 #include "topology/single_switch.h"
 #include "workloads/gen_allreduce.h"
 #include "workloads/trace_json.h"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/executor.h"
+#include "sim/exec/executor.h"
 #include "topology/single_switch.h"
 #include "workloads/compute.h"
 #include "workloads/gen_allreduce.h"

@@ -15,7 +15,7 @@ typedef struct {
 /* Both end with {NULL, NULL}; entries are in file-name order. */
 extern const topo_embedded_t topo_embedded_presets[];
 extern const topo_embedded_t topo_embedded_servers[];
-extern const topo_embedded_t sim_embedded_data[]; /* sim/data/NAME.json */
+extern const topo_embedded_t sim_embedded_data[]; /* sim/coll/data/NAME.json */
 extern const topo_embedded_t wl_embedded_data[];  /* workloads/data/NAME.json */
 extern const topo_embedded_t wl_embedded_models[]; /* workloads/models/NAME.json */
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "results/report.h"
-#include "sim/run.h"
+#include "sim/job/run.h"
 #include "topology/embedded.h"
 #include "workloads/compute.h"
 #include "workloads/megatron.h"

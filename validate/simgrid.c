@@ -39,8 +39,8 @@
 #include "common/tn_file.h"
 #include "common/tn_rng.h"
 #include "common/tn_text.h"
-#include "sim/engine.h"
-#include "sim/net.h"
+#include "sim/engine/engine.h"
+#include "sim/net/net.h"
 #include "topology/route.h"
 #include "topology/spec.h"
 

@@ -1,0 +1,106 @@
+/* cli/compare.c — `tensim compare DIR...`: the what-if table across
+ * runs, Markdown on standard output, CSV to a file on request. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/tn_file.h"
+#include "common/tn_json.h"
+#include "results/compare.h"
+#include "cli/cli.h"
+
+static const char compare_usage[] =
+    "usage: tensim compare RUN... [--csv FILE]\n"
+    "  RUN is a run's output directory (its report.json is read) or a report file.\n";
+
+/* DIR/report.json, or the argument itself when it names a .json file. */
+static char *report_path(const char *arg)
+{
+    size_t n = strlen(arg);
+    if (n > 5 && !strcmp(arg + n - 5, ".json"))
+        return tn_strdup(arg);
+    char *p = tn_malloc(n + sizeof "/report.json");
+    snprintf(p, n + sizeof "/report.json", "%s/report.json", arg);
+    return p;
+}
+
+int cli_compare(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"csv", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *csv = NULL;
+    int c;
+    optind = 0;
+    opterr = 0;
+    const char **runs = tn_calloc((size_t)argc + 1, sizeof *runs);
+    int n = 0, rc = 2;
+    while ((c = getopt_long(argc, argv, "-:h", opts, NULL)) != -1) {
+        const char *arg = argv[optind - 1];
+        switch (c) {
+        case 1:
+            runs[n++] = optarg;
+            break;
+        case 'c':
+            csv = optarg;
+            break;
+        case 'h':
+            fputs(compare_usage, stdout);
+            free(runs);
+            return 0;
+        default:
+            cli_bad_option("compare", c, arg);
+            goto out;
+        }
+    }
+    if (n == 0) {
+        cli_error("compare: expected at least one run directory (see tensim compare --help)");
+        goto out;
+    }
+    res_compare_t cmp;
+    res_compare_init(&cmp);
+    tn_error_t err = {0};
+    bool ok = true;
+    for (int i = 0; i < n && ok; i++) {
+        char *path = report_path(runs[i]);
+        json_t *rep = tn_json_load_file(path, &err);
+        if (!rep || res_compare_add(&cmp, runs[i], rep, path, &err)) {
+            cli_error("%s", err.msg);
+            rc = tn_error_exit_status(&err);
+            ok = false;
+        }
+        json_decref(rep);
+        free(path);
+    }
+    if (ok) {
+        char *md = res_compare_markdown(&cmp);
+        rc = 0;
+        if (csv) {
+            char *text = res_compare_csv(&cmp);
+            tn_outset_t o;
+            tn_outset_init(&o);
+            int w = tn_outset_add(&o, csv, text, strlen(text), &err);
+            if (w)
+                tn_outset_abort(&o);
+            else
+                w = tn_outset_commit(&o, &err);
+            if (w) {
+                cli_error("%s", err.msg);
+                rc = tn_error_exit_status(&err);
+            }
+            tn_outset_destroy(&o);
+            free(text);
+        }
+        if (rc == 0)
+            fputs(md, stdout);
+        free(md);
+    }
+    res_compare_destroy(&cmp);
+out:
+    free(runs);
+    return rc;
+}

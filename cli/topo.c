@@ -1,0 +1,252 @@
+/* cli/topo.c — `tensim topo`: build a fabric from a preset, a spec file
+ * or a scenario, and print its figures or export its graph. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/tn_json.h"
+#include "cli/cli.h"
+#include "topology/embedded.h"
+#include "topology/export.h"
+#include "topology/route.h"
+#include "topology/spec.h"
+#include "topology/stats.h"
+
+static const char topo_usage[] =
+    "usage: tensim topo PRESET|SPEC.json|SCENARIO.json|GRAPH.graphml [--set KEY=VALUE]...\n"
+    "                   [--stats] [--json] [--export graphml|json -o FILE]\n";
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* The topology block the argument names, with the overrides applied, as a
+ * new JSON value; *src is the name errors should carry. */
+static json_t *topology_block(const char *arg, const char **sets, int n_sets, bool *in_scenario,
+                              tn_error_t *err)
+{
+    *in_scenario = false;
+    json_t *block = NULL;
+    bool preset = !strchr(arg, '/') && !ends_with(arg, ".json") && !ends_with(arg, ".graphml") &&
+                  !ends_with(arg, ".xml");
+    if (preset) {
+        block = json_pack("{ss}", "preset", arg);
+    } else {
+        /* A graph file (GraphML, or the topology JSON that --export writes)
+         * becomes a "graph" spec. Its path is resolved against the spec's
+         * source, which is the file itself, hence the base name. */
+        const char *base = strrchr(arg, '/') ? strrchr(arg, '/') + 1 : arg;
+        json_t *doc = NULL;
+        if (!ends_with(arg, ".graphml") && !ends_with(arg, ".xml")) {
+            doc = tn_json_load_file(arg, err);
+            if (!doc)
+                return NULL;
+        }
+        if (!doc || json_object_get(doc, "tensim_topology")) {
+            block = json_pack("{ssss}", "kind", "graph", "file", base);
+        } else {
+            json_t *inner = json_object_get(doc, "topology");
+            *in_scenario = inner != NULL;
+            block = json_incref(inner ? inner : doc);
+        }
+        json_decref(doc);
+    }
+    /* Overrides: into "set" for a preset, into the spec itself otherwise. */
+    for (int i = 0; i < n_sets; i++) {
+        const char *eq = strchr(sets[i], '=');
+        if (!eq || eq == sets[i]) {
+            json_decref(block);
+            tn_error_set(err, TN_EINPUT, "%s: --set %s: expected key.path=value", arg, sets[i]);
+            return NULL;
+        }
+        char key[256];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - sets[i]), sets[i]);
+        json_error_t je;
+        json_t *val = json_loads(eq + 1, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+        if (!val)
+            val = json_string(eq + 1);
+        if (json_object_get(block, "preset")) {
+            json_t *set = json_object_get(block, "set");
+            if (!set) {
+                set = json_object();
+                json_object_set_new(block, "set", set);
+            }
+            json_object_set_new(set, key, val);
+            continue;
+        }
+        json_t *cur = block;
+        char *seg = key;
+        for (char *dot; (dot = strchr(seg, '.')); seg = dot + 1) {
+            *dot = '\0';
+            json_t *next = json_object_get(cur, seg);
+            if (!json_is_object(next)) {
+                json_decref(val);
+                json_decref(block);
+                tn_error_set(err, TN_EINPUT, "%s: --set %s: \"%s\" is not a group of keys", arg,
+                             sets[i], seg);
+                return NULL;
+            }
+            cur = next;
+        }
+        json_object_set_new(cur, seg, val);
+    }
+    return block;
+}
+
+int cli_build_fabric(const char *arg, const char **sets, int n_sets, topo_spec_t *spec, topo_t *t,
+                     tn_error_t *err)
+{
+    bool in_scenario = false;
+    json_t *block = topology_block(arg, sets, n_sets, &in_scenario, err);
+    if (!block || topo_spec_parse(spec, block, arg, in_scenario ? "topology" : "", err)) {
+        json_decref(block);
+        return -1;
+    }
+    json_decref(block);
+    topo_init(t);
+    if (topo_spec_build(spec, t, err)) {
+        tn_error_prefix(err, "%s", arg);
+        topo_destroy(t);
+        topo_spec_destroy(spec);
+        return -1;
+    }
+    return 0;
+}
+
+static void print_stats(const char *name, const topo_stats_t *st)
+{
+    printf("%s: %lld gpus in %lld gpu servers (%lld servers, %lld cpu cores)\n", name,
+           (long long)st->gpus, (long long)st->gpu_servers, (long long)st->servers,
+           (long long)st->cpu_cores);
+    printf("switches: %lld", (long long)st->switches);
+    const char *sep = " (";
+    for (int k = 0; k < TOPO_KIND_COUNT; k++)
+        if (st->by_kind[k] && (k == TOPO_LEAF || k == TOPO_SPINE || k == TOPO_CORE ||
+                               k == TOPO_ROUTER)) {
+            printf("%s%s %lld", sep, topo_kind_name((topo_kind_t)k), (long long)st->by_kind[k]);
+            sep = ", ";
+        }
+    printf("%s\n", *sep == ',' ? ")" : "");
+    printf("links: %lld cables", (long long)st->cables);
+    sep = " (";
+    for (int k = 0; k < TOPO_TIER_COUNT; k++)
+        if (st->by_tier[k]) {
+            printf("%s%s %lld", sep, topo_tier_name((topo_tier_t)k), (long long)st->by_tier[k]);
+            sep = ", ";
+        }
+    printf("%s\n", *sep == ',' ? ")" : "");
+    printf("gpu server bandwidth: %g Gbps out of each gpu server\n", st->gpu_server_bw_gbps);
+    if (st->bisection_bw_gbps >= 0)
+        printf("bisection bandwidth: %g Gbps (first half of the gpu servers to the second)\n",
+               st->bisection_bw_gbps);
+    printf("diameter: %d hops between gpus\n", st->diameter_hops);
+    for (int i = 0; i < st->n_samples; i++)
+        printf("ecmp: gpu %d to gpu %d: %u hop%s, %.0f shortest path%s\n", st->sample[i].src_gpu,
+               st->sample[i].dst_gpu, st->sample[i].hops, st->sample[i].hops == 1 ? "" : "s",
+               st->sample[i].paths, st->sample[i].paths == 1 ? "" : "s");
+}
+
+int cli_topo(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"set", required_argument, NULL, 'S'}, {"stats", no_argument, NULL, 's'},
+        {"json", no_argument, NULL, 'j'},      {"export", required_argument, NULL, 'e'},
+        {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+    int n_sets = 0, c, rc = 2, as_json = 0, stats = 0;
+    const char *arg = NULL, *export = NULL, *out = NULL;
+    int extra = 0;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "-:o:h", opts, NULL)) != -1) {
+        const char *a = argv[optind - 1];
+        switch (c) {
+        case 1:
+            if (arg)
+                extra++;
+            else
+                arg = optarg;
+            break;
+        case 'S':
+            sets[n_sets++] = optarg;
+            break;
+        case 's':
+            stats = 1;
+            break;
+        case 'j':
+            as_json = 1;
+            break;
+        case 'e':
+            export = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'h':
+            fputs(topo_usage, stdout);
+            rc = 0;
+            goto done;
+        default:
+            cli_bad_option("topo", c, a);
+            goto done;
+        }
+    }
+    if (!arg || extra) {
+        char list[256];
+        cli_error("topo: expected one preset or file (presets: %s)",
+                  topo_preset_list(list, sizeof list));
+        goto done;
+    }
+    if (export && strcmp(export, "graphml") && strcmp(export, "json")) {
+        cli_error("topo: --export: expected graphml or json, got '%s'", export);
+        goto done;
+    }
+    if (!!export != !!out) {
+        cli_error("topo: --export and -o go together");
+        goto done;
+    }
+    tn_error_t err = {0};
+    topo_spec_t spec;
+    topo_t t;
+    if (cli_build_fabric(arg, sets, n_sets, &spec, &t, &err)) {
+        cli_error("%s", err.msg);
+        rc = tn_error_exit_status(&err);
+        goto done;
+    }
+    if (export) {
+        rc = (!strcmp(export, "graphml") ? topo_export_graphml(&t, out, &err)
+                                         : topo_export_json(&t, out, &err))
+                 ? tn_error_exit_status(&err)
+                 : 0;
+        if (rc)
+            cli_error("%s", err.msg);
+    } else {
+        rc = 0;
+    }
+    if (rc == 0 && (stats || as_json || !export)) {
+        topo_route_t r;
+        topo_route_init(&r, &t);
+        topo_stats_t st;
+        topo_stats_compute(&t, &r, &st);
+        if (as_json) {
+            json_t *j = topo_stats_json(&st);
+            char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+            puts(s);
+            free(s);
+            json_decref(j);
+        } else {
+            print_stats(spec.preset ? spec.preset : arg, &st);
+        }
+        topo_route_destroy(&r);
+    }
+    topo_destroy(&t);
+    topo_spec_destroy(&spec);
+done:
+    free(sets);
+    return rc;
+}

@@ -1,0 +1,300 @@
+/* cli/trace.c — `tensim trace gen|stats|check`: make, summarise and
+ * validate traces. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/tn_json.h"
+#include "cli/cli.h"
+#include "sim/job/scenario.h"
+#include "workloads/chakra.h"
+#include "workloads/trace_json.h"
+
+static const char trace_usage[] =
+    "usage: tensim trace gen SCENARIO.json [--set KEY=VALUE]... -o TRACE.json\n"
+    "       tensim trace gen MODEL.json|MODEL --tp N --pp N --dp N --global-batch N\n"
+    "                 [--microbatch N] [--schedule 1f1b|interleaved] [--virtual-stages N]\n"
+    "                 [--recompute full|selective|none] [--sequence-parallel]\n"
+    "                 [--zero-stage 0-3] [--gpu GPU] -o TRACE.json\n"
+    "       tensim trace stats TRACE [--set KEY=VALUE]... [--json]\n"
+    "       tensim trace check TRACE [--set KEY=VALUE]...\n"
+    "TRACE: a tensim trace (.json), a Chakra prefix (PREFIX.0.et, PREFIX.1.et, ...), or a\n"
+    "       scenario whose workload is a generator or a trace\n";
+
+/* Loads the trace `arg` names: a tensim trace file, or a scenario's
+ * workload (generated or read), with --set overrides for scenarios. */
+/* A megatron workload block for a model (a model file, or a zoo name)
+ * and a layout from the command line. */
+static json_t *model_block(const char *arg, json_t *layout, const char *gpu, tn_error_t *err)
+{
+    json_t *model;
+    if (strchr(arg, '/') || strstr(arg, ".json")) {
+        model = tn_json_load_file(arg, err);
+        if (!model)
+            return NULL;
+    } else {
+        model = json_string(arg);
+    }
+    return json_pack("{s:s, s:s, s:o, s:O}", "generator", "megatron", "gpu", gpu, "model", model,
+                     "layout", layout);
+}
+
+static int load_trace(const char *arg, const char **sets, int n_sets, wl_trace_t *t,
+                      wl_chakra_stats_t *cs, tn_error_t *err)
+{
+    /* a Chakra prefix: PREFIX.0.et exists */
+    char first[4096];
+    snprintf(first, sizeof first, "%s.0.et", arg);
+    if (access(first, R_OK) == 0) {
+        if (n_sets)
+            return tn_error_set(err, TN_EINPUT, "%s: --set applies to scenarios, not traces", arg);
+        return wl_chakra_read(t, arg, err, cs);
+    }
+    json_t *doc = tn_json_load_file(arg, err);
+    if (!doc)
+        return -1;
+    bool is_trace = json_is_object(doc) && json_object_get(doc, "tensim_trace");
+    json_decref(doc);
+    if (is_trace) {
+        if (n_sets)
+            return tn_error_set(err, TN_EINPUT, "%s: --set applies to scenarios, not traces", arg);
+        return wl_trace_read_json(t, arg, err);
+    }
+    sim_scenario_t sc;
+    sim_overrides_t ov = {sets, n_sets, false, 0};
+    if (sim_scenario_load(&sc, arg, &ov, err))
+        return -1;
+    int rc = wl_spec_build(&sc.workload, t, err);
+    if (rc)
+        tn_error_prefix(err, "%s: workload", arg);
+    sim_scenario_destroy(&sc);
+    return rc;
+}
+
+static void print_stats(const char *arg, const wl_trace_t *t, int as_json)
+{
+    uint64_t ops = 0, by_kind[4] = {0};
+    double flops = 0;
+    double coll_bytes[WL_COLL_COUNT] = {0}, p2p_bytes = 0; /* summed over ranks */
+    int32_t *ranks_of = tn_calloc((size_t)t->n_progs + 1, sizeof *ranks_of);
+    for (int32_t r = 0; r < t->n_ranks; r++)
+        ranks_of[t->rank_prog[r]]++;
+    for (int32_t p = 0; p < t->n_progs; p++) {
+        const wl_program_t *pr = &t->progs[p];
+        ops += pr->n_ops;
+        for (uint32_t i = 0; i < pr->n_ops; i++) {
+            const wl_op_t *o = &pr->ops[i];
+            by_kind[o->kind] += (uint64_t)ranks_of[p];
+            flops += o->flops * ranks_of[p];
+            if (o->kind == WL_OP_COLLECTIVE)
+                coll_bytes[o->coll] += (double)o->bytes * ranks_of[p];
+            else if (o->kind == WL_OP_SEND)
+                p2p_bytes += (double)o->bytes * ranks_of[p];
+        }
+    }
+    free(ranks_of);
+    json_t *j = json_object();
+    json_object_set_new(j, "trace", json_string(arg));
+    json_object_set_new(j, "ranks", json_integer(t->n_ranks));
+    json_object_set_new(j, "programs", json_integer(t->n_progs));
+    json_object_set_new(j, "communicators", json_integer(t->n_comms));
+    json_object_set_new(j, "ops", json_integer((json_int_t)ops));
+    json_t *k = json_object();
+    static const char *const kinds[] = {"compute", "collective", "send", "recv"};
+    for (int i = 0; i < 4; i++)
+        json_object_set_new(k, kinds[i], json_integer((json_int_t)by_kind[i]));
+    json_object_set_new(j, "ops_run_by_kind", k);
+    json_object_set_new(j, "flops_per_iteration", json_real(flops));
+    json_t *b = json_object();
+    for (int c = 0; c < WL_COLL_COUNT; c++)
+        if (coll_bytes[c] > 0)
+            json_object_set_new(b, wl_coll_name((wl_coll_t)c), json_real(coll_bytes[c] / t->n_ranks));
+    if (p2p_bytes > 0)
+        json_object_set_new(b, "send", json_real(p2p_bytes / t->n_ranks));
+    json_object_set_new(j, "bytes_per_rank", b);
+    if (as_json) {
+        char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+        puts(s);
+        free(s);
+    } else {
+        printf("%s: %d ranks, %d programs, %d communicators, %llu ops\n", arg, t->n_ranks,
+               t->n_progs, t->n_comms, (unsigned long long)ops);
+        printf("ops run per iteration: %llu compute, %llu collective, %llu send, %llu recv\n",
+               (unsigned long long)by_kind[0], (unsigned long long)by_kind[1],
+               (unsigned long long)by_kind[2], (unsigned long long)by_kind[3]);
+        printf("flops per iteration: %.6g\n", flops);
+        const char *key;
+        json_t *v;
+        json_object_foreach(b, key, v)
+            printf("bytes per rank, %s: %.6g\n", key, json_real_value(v));
+    }
+    json_decref(j);
+}
+
+int cli_trace(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"set", required_argument, NULL, 'S'},
+        {"json", no_argument, NULL, 'j'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {"gpu", required_argument, NULL, 'g'},
+        {"sequence-parallel", no_argument, NULL, 'q'},
+        /* layout keys, passed through as they are written in a scenario */
+        {"tp", required_argument, NULL, 'L'},
+        {"pp", required_argument, NULL, 'L'},
+        {"dp", required_argument, NULL, 'L'},
+        {"global-batch", required_argument, NULL, 'L'},
+        {"microbatch", required_argument, NULL, 'L'},
+        {"schedule", required_argument, NULL, 'L'},
+        {"virtual-stages", required_argument, NULL, 'L'},
+        {"recompute", required_argument, NULL, 'L'},
+        {"zero-stage", required_argument, NULL, 'L'},
+        {NULL, 0, NULL, 0},
+    };
+    json_t *layout = json_object();
+    const char *gpu = "a100-80gb";
+    if (argc < 2 || (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        json_decref(layout);
+        if (argc >= 2) {
+            fputs(trace_usage, stdout);
+            return 0;
+        }
+        cli_error("trace: expected gen, stats or check (see tensim trace --help)");
+        return 2;
+    }
+    const char *verb = argv[1];
+    if (strcmp(verb, "gen") && strcmp(verb, "stats") && strcmp(verb, "check")) {
+        json_decref(layout);
+        cli_error("trace: unknown action '%s' (gen, stats, check)", verb);
+        return 2;
+    }
+    const char **sets = tn_calloc((size_t)argc + 1, sizeof *sets);
+    const char *arg = NULL, *out = NULL;
+    int n_sets = 0, as_json = 0, c, rc = 2, extra = 0;
+    optind = 0;
+    opterr = 0;
+    argc--;
+    argv++;
+    int li = 0;
+    while ((c = getopt_long(argc, argv, "-:o:h", opts, &li)) != -1) {
+        const char *a = argv[optind - 1];
+        switch (c) {
+        case 'L': {
+            /* --global-batch -> global_batch; a number when it reads as one */
+            char key[32];
+            snprintf(key, sizeof key, "%s", opts[li].name);
+            for (char *q = key; *q; q++)
+                *q = *q == '-' ? '_' : *q;
+            json_error_t je;
+            json_t *v = json_loads(optarg, JSON_DECODE_ANY, &je);
+            json_object_set_new(layout, key, v ? v : json_string(optarg));
+            break;
+        }
+        case 'q':
+            json_object_set_new(layout, "sequence_parallel", json_true());
+            break;
+        case 'g':
+            gpu = optarg;
+            break;
+        case 1:
+            if (arg)
+                extra++;
+            else
+                arg = optarg;
+            break;
+        case 'S':
+            sets[n_sets++] = optarg;
+            break;
+        case 'j':
+            as_json = 1;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'h':
+            fputs(trace_usage, stdout);
+            rc = 0;
+            goto done;
+        default:
+            cli_bad_option("trace", c, a);
+            goto done;
+        }
+    }
+    if (!arg || extra) {
+        cli_error("trace %s: expected one trace or scenario file", verb);
+        goto done;
+    }
+    if (!strcmp(verb, "gen") != !!out) {
+        cli_error("trace: -o goes with gen, and gen needs it");
+        goto done;
+    }
+    tn_error_t err = {0};
+    wl_trace_t t;
+    wl_chakra_stats_t cs;
+    memset(&cs, 0, sizeof cs);
+    if (json_object_size(layout) > 0) {
+        /* a model and a layout from the command line */
+        json_t *block = model_block(arg, layout, gpu, &err);
+        wl_spec_t spec;
+        int bad = !block || wl_spec_parse(&spec, block, "command line", "workload", &err) ||
+                  wl_spec_build(&spec, &t, &err);
+        if (block && !bad)
+            wl_spec_destroy(&spec);
+        json_decref(block);
+        if (bad) {
+            cli_error("%s", err.msg);
+            rc = tn_error_exit_status(&err);
+            goto done;
+        }
+    } else if (load_trace(arg, sets, n_sets, &t, &cs, &err)) {
+        cli_error("%s", err.msg);
+        rc = tn_error_exit_status(&err);
+        goto done;
+    }
+    rc = 0;
+    if (!strcmp(verb, "gen")) {
+        if (wl_trace_write_json(&t, out, &err)) {
+            cli_error("%s", err.msg);
+            rc = tn_error_exit_status(&err);
+        }
+    } else if (!strcmp(verb, "stats")) {
+        print_stats(arg, &t, as_json);
+        if (cs.nodes && !as_json) {
+            /* what the Chakra files held, kept or not */
+            static const char *const type[] = {"invalid", "metadata", "mem_load", "mem_store",
+                                               "comp", "comm_send", "comm_recv", "comm_coll"};
+            printf("chakra nodes: %llu", (unsigned long long)cs.nodes);
+            for (int k = 0; k < 8 && k < WL_CHAKRA_NODE_TYPES; k++)
+                if (cs.nodes_by_type[k])
+                    printf(", %s %llu", type[k], (unsigned long long)cs.nodes_by_type[k]);
+            printf("; dropped %llu, host-side comm as compute %llu\n",
+                   (unsigned long long)cs.dropped, (unsigned long long)cs.cpu_comm_compute);
+        }
+    } else {
+        /* what a run would meet: compute with no duration, sends without
+         * receives, groups whose collectives differ */
+        uint64_t untimed = 0;
+        for (int32_t p = 0; p < t.n_progs; p++)
+            for (uint32_t i = 0; i < t.progs[p].n_ops; i++)
+                untimed += t.progs[p].ops[i].kind == WL_OP_COMPUTE &&
+                           t.progs[p].ops[i].duration_ps == 0 && t.progs[p].ops[i].flops > 0;
+        if (untimed) {
+            cli_error("%s: %llu compute ops have flops but no duration: give the workload a "
+                      "\"gpu\" for the compute model", arg, (unsigned long long)untimed);
+            rc = 2;
+        } else if (wl_trace_lint(&t, &err)) {
+            cli_error("%s: %s", arg, err.msg);
+            rc = 2;
+        } else {
+            printf("%s: ok (%d ranks, %d programs)\n", arg, t.n_ranks, t.n_progs);
+        }
+    }
+    wl_trace_destroy(&t);
+done:
+    json_decref(layout);
+    free(sets);
+    return rc;
+}

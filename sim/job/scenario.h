@@ -1,0 +1,82 @@
+/* sim/job/scenario.h — one run described by one JSON file (DESIGN.md, "The
+ * scenario file"), loaded and validated without running anything.
+ *
+ * Loading reads the file, applies command-line overrides (--set key=value,
+ * --seed), rejects unknown keys, wrong types and impossible values with
+ * errors that name the file and the JSON path, and parses the topology and
+ * workload blocks through their modules. Nothing is built: a loaded
+ * scenario is cheap, so tests and tools load scenarios freely.
+ *
+ * Ownership: a sim_scenario_t is caller-owned (sim_scenario_load fills it,
+ * sim_scenario_destroy frees it); it owns its JSON tree, its strings and its
+ * topology and workload specs.
+ */
+#ifndef SIM_SCENARIO_H
+#define SIM_SCENARIO_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/tn_error.h"
+#include "topology/spec.h"
+#include "workloads/spec.h"
+
+typedef enum { SIM_NET_FLOW, SIM_NET_ANALYTIC } sim_net_model_t;
+typedef enum {
+    SIM_ALGO_AUTO,
+    SIM_ALGO_RING,
+    SIM_ALGO_TREE,
+    SIM_ALGO_HD,
+    SIM_ALGO_DIRECT,
+    SIM_ALGO_HIER,
+    SIM_ALGO_NVLS
+} sim_algo_t;
+
+typedef struct {
+    char *src;              /* the file it came from */
+    json_t *root;           /* the scenario after overrides */
+    char *name;
+    uint64_t seed;
+    uint64_t iterations;
+    uint64_t hash;          /* FNV-1a 64 of the canonical JSON after overrides */
+    topo_spec_t topo;
+    wl_spec_t workload;
+    sim_net_model_t net_model;
+    sim_algo_t algorithm;
+    uint64_t chunk_bytes;   /* 0 when not set */
+    uint64_t channels;      /* 0: "auto" (NCCL's channel loop), the default with protocol
+                             * auto; 1 the default with a forced protocol */
+    int protocol;           /* index into sim_protocol_names (0: auto, the default) */
+    /* ranks whose compute runs `slowdown` times as long: stragglers (a
+     * throttled or faulty GPU); checked against the workload's ranks at
+     * run time */
+    struct sim_straggler {
+        uint64_t rank;
+        double slowdown;
+    } *stragglers;
+    size_t n_stragglers;
+} sim_scenario_t;
+
+/* Options from the command line, applied on top of the file. */
+typedef struct {
+    const char *const *sets;  /* "dotted.key=value" strings */
+    int n_sets;
+    bool has_seed;
+    uint64_t seed;
+} sim_overrides_t;
+
+/* Loads and validates the scenario file `path` with `ov` applied (ov may be
+ * NULL). A --set value is read as JSON when it parses as JSON (8, true,
+ * "x", {...}) and as a string otherwise (analytic). Errors: TN_EINPUT with
+ * "path: json.path: message" for any problem in the file or an override;
+ * TN_EIO when the file cannot be read. O(size of the file). */
+int sim_scenario_load(sim_scenario_t *sc, const char *path, const sim_overrides_t *ov,
+                      tn_error_t *err);
+
+void sim_scenario_destroy(sim_scenario_t *sc);
+
+extern const char *const sim_net_model_names[];
+extern const char *const sim_algo_names[];
+
+#endif

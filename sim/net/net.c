@@ -1,0 +1,242 @@
+#include "sim/net/net.h"
+
+#include "sim/coll/tune.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/tn_hash.h"
+
+/* The PCIe switch GPU or NIC v hangs off, or -1. O(degree). */
+static int32_t pcie_switch_of(const topo_t *t, int32_t v)
+{
+    for (int32_t i = t->out_off[v]; i < t->out_off[v + 1]; i++) {
+        int32_t w = t->edst[t->out_edge[i]];
+        if (t->kind[w] == TOPO_PCIE_SWITCH)
+            return w;
+    }
+    return -1;
+}
+
+/* Of the k vertices of `kind` cabled to switch p, in id order: the j-th
+ * (or, with j < 0, the position of vertex v among them), or -1. Sets *k.
+ * O(degree of p). */
+static int32_t pick_on_switch(const topo_t *t, int32_t p, topo_kind_t kind, int32_t j, int32_t v,
+                              int32_t *k)
+{
+    int32_t at = 0, found = -1, pos = -1;
+    /* cables come in pairs of directed edges; count each neighbour once,
+     * in the order the builder added them (ids ascending) */
+    for (int32_t i = t->out_off[p]; i < t->out_off[p + 1]; i++) {
+        int32_t w = t->edst[t->out_edge[i]];
+        if (t->kind[w] != kind)
+            continue;
+        if (at == j)
+            found = w;
+        if (w == v)
+            pos = at;
+        at++;
+    }
+    *k = at;
+    return j >= 0 ? found : pos;
+}
+
+/* By vertex: the NIC of each GPU in a server with NICs, else -1. The
+ * nearest: a NIC on the GPU's own PCIe switch when there is one (the
+ * r-th of a switch's G GPUs gets its (r x N / G)-th of N NICs); else, by
+ * order in the server, the i-th of g GPUs gets NIC i x nics / g.
+ * O(vertices x degree). */
+static int32_t *nic_affinity(const topo_t *t)
+{
+    int32_t ns = t->n_servers > 0 ? t->n_servers : 0, nv = t->n_vertices;
+    int32_t *gpus = tn_calloc((size_t)ns + 1, sizeof *gpus);
+    int32_t *nics = tn_calloc((size_t)ns + 1, sizeof *nics);
+    int32_t *first_nic = tn_malloc(((size_t)ns + 1) * sizeof *first_nic);
+    int32_t *out = tn_malloc(((size_t)nv + 1) * sizeof *out);
+    for (int32_t s = 0; s <= ns; s++)
+        first_nic[s] = -1;
+    for (int32_t v = 0; v < nv; v++) {
+        int32_t s = t->server[v];
+        out[v] = -1;
+        if (s < 0 || s >= ns)
+            continue;
+        gpus[s] += t->kind[v] == TOPO_GPU;
+        if (t->kind[v] == TOPO_NIC && nics[s]++ == 0)
+            first_nic[s] = v;
+    }
+    /* NICs of a server are numbered consecutively by the server builder;
+     * an imported graph may not do so: then no affinity for that server */
+    int32_t *seen = tn_calloc((size_t)ns + 1, sizeof *seen);
+    for (int32_t v = 0; v < nv; v++) {
+        int32_t s = t->server[v];
+        if (s >= 0 && s < ns && t->kind[v] == TOPO_NIC && v != first_nic[s] + seen[s]++)
+            nics[s] = 0;
+    }
+    memset(seen, 0, ((size_t)ns + 1) * sizeof *seen);
+    for (int32_t v = 0; v < nv; v++) {
+        int32_t s = t->server[v];
+        if (s < 0 || s >= ns || t->kind[v] != TOPO_GPU || nics[s] == 0)
+            continue;
+        out[v] = first_nic[s] + (int32_t)((int64_t)seen[s]++ * nics[s] / gpus[s]);
+        int32_t p = pcie_switch_of(t, v), ng = 0, nn = 0;
+        if (p < 0)
+            continue;
+        int32_t r = pick_on_switch(t, p, TOPO_GPU, -1, v, &ng);
+        pick_on_switch(t, p, TOPO_NIC, -1, -1, &nn);
+        if (nn > 0 && r >= 0)
+            out[v] = pick_on_switch(t, p, TOPO_NIC, (int32_t)((int64_t)r * nn / ng), -1, &nn);
+    }
+    free(seen);
+    free(gpus);
+    free(nics);
+    free(first_nic);
+    return out;
+}
+
+int sim_net_init(sim_net_t *n, sim_engine_t *eng, const topo_t *t, sim_net_model_t model,
+                 tn_error_t *err)
+{
+    (void)err;
+    memset(n, 0, sizeof *n);
+    n->eng = eng;
+    n->topo = t;
+    n->model = model;
+    topo_route_init(&n->route, t);
+    if (model == SIM_NET_FLOW)
+        sim_flows_init(&n->flows, eng, t);
+    tn_map_init(&n->paths);
+    tn_map_init(&n->ring_orders);
+    tn_map_init(&n->ring_paths);
+    n->tuner = tn_malloc(sizeof *n->tuner);
+    TN_ASSERT(sim_tuner_load(n->tuner, NULL) == 0); /* compiled-in data */
+    n->nic_of = nic_affinity(t);
+    n->link_bytes = tn_calloc((size_t)t->n_edges, sizeof *n->link_bytes);
+    n->link_busy_ps = tn_calloc((size_t)t->n_edges, sizeof *n->link_busy_ps);
+    return 0;
+}
+
+void sim_net_destroy(sim_net_t *n)
+{
+    if (!n || !n->topo)
+        return;
+    topo_route_destroy(&n->route);
+    for (size_t i = 0; i < n->paths.cap; i++)
+        free(n->paths.vals[i]);
+    tn_map_destroy(&n->paths);
+    for (size_t i = 0; i < n->ring_orders.cap; i++)
+        free(n->ring_orders.vals[i]);
+    tn_map_destroy(&n->ring_orders);
+    for (size_t i = 0; i < n->ring_paths.cap; i++)
+        free(n->ring_paths.vals[i]);
+    tn_map_destroy(&n->ring_paths);
+    free(n->tuner);
+    if (n->model == SIM_NET_FLOW)
+        sim_flows_destroy(&n->flows);
+    free(n->link_bytes);
+    free(n->link_busy_ps);
+    free(n->nic_of);
+    memset(n, 0, sizeof *n);
+}
+
+/* A cached path: the key's parts (to tell hash collisions apart) and the
+ * edges. */
+typedef struct {
+    int32_t src, dst;
+    uint32_t conn;
+    int32_t hops;
+    int32_t edge[];
+} cached_path_t;
+
+/* Appends the routed path from a to b to n->path at `at`; returns the
+ * hops so far. */
+static int leg(sim_net_t *n, int32_t a, int32_t b, uint32_t conn, int at)
+{
+    tn_error_t err;
+    int hops = topo_route_path(&n->route, a, b, conn, n->path + at, SIM_NET_MAX_HOPS - at, &err);
+    /* topo_finalize() proved every GPU reaches every other */
+    TN_ASSERT(hops >= 0);
+    return at + hops;
+}
+
+/* The path of connection (src, dst, conn) into n->path; returns its hops. */
+static int route(sim_net_t *n, int32_t src, int32_t dst, uint32_t conn)
+{
+    uint64_t key = tn_mix64(((uint64_t)(uint32_t)src << 32 | (uint32_t)dst) ^ tn_mix64(conn));
+    cached_path_t *p = tn_map_get(&n->paths, key);
+    if (p && p->src == src && p->dst == dst && p->conn == conn) {
+        memcpy(n->path, p->edge, (size_t)p->hops * sizeof *n->path);
+        return p->hops;
+    }
+    /* A GPU's traffic leaving its server goes through its own NIC, and
+     * traffic to a GPU arrives through that GPU's NIC, as NCCL binds each
+     * GPU to its nearest NIC (equal-cost paths through another NIC of the
+     * same PCIe switch would otherwise share NICs by hash) */
+    const topo_t *t = n->topo;
+    int32_t ns = n->nic_of[src], nd = n->nic_of[dst], hops = 0;
+    if (t->server[src] == t->server[dst] || (ns < 0 && nd < 0)) {
+        hops = leg(n, src, dst, conn, 0);
+    } else {
+        int32_t from = ns >= 0 ? ns : src, to = nd >= 0 ? nd : dst;
+        if (ns >= 0)
+            hops = leg(n, src, ns, conn, hops);
+        hops = leg(n, from, to, conn, hops);
+        if (nd >= 0)
+            hops = leg(n, nd, dst, conn, hops);
+    }
+    if (!p && n->paths.n < SIM_NET_PATH_CACHE) {
+        p = tn_malloc(sizeof *p + (size_t)hops * sizeof *p->edge);
+        *p = (cached_path_t){src, dst, conn, hops};
+        memcpy(p->edge, n->path, (size_t)hops * sizeof *n->path);
+        tn_map_put(&n->paths, key, p);
+    }
+    return hops;
+}
+
+bool sim_net_same_path(sim_net_t *n, int32_t src, int32_t dst, uint32_t a, uint32_t b)
+{
+    int32_t first[SIM_NET_MAX_HOPS];
+    int ha = route(n, src, dst, a);
+    memcpy(first, n->path, (size_t)ha * sizeof *first);
+    return route(n, src, dst, b) == ha && !memcmp(first, n->path, (size_t)ha * sizeof *first);
+}
+
+void sim_net_send(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, sim_time_t extra_ps,
+                  uint32_t conn, sim_handler_t done, void *ctx, uint64_t arg)
+{
+    sim_net_send_bundle(n, src, dst, bytes, 1, extra_ps, conn, done, ctx, arg);
+}
+
+void sim_net_send_bundle(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, uint32_t copies,
+                         sim_time_t extra_ps, uint32_t conn, sim_handler_t done, void *ctx,
+                         uint64_t arg)
+{
+    TN_ASSERT(copies >= 1);
+    const topo_t *t = n->topo;
+    int hops = route(n, src, dst, conn);
+    n->transfers += copies;
+    uint64_t all;
+    TN_ASSERT(!__builtin_mul_overflow(bytes, copies, &all));
+    sim_time_t lat = 0;
+    uint64_t bottleneck = UINT64_MAX;
+    for (int i = 0; i < hops; i++) {
+        int32_t e = n->path[i];
+        lat = sim_time_add(lat, t->latency_ps[e]);
+        if (t->bps[e] < bottleneck)
+            bottleneck = t->bps[e];
+        if (__builtin_add_overflow(n->link_bytes[e], all, &n->link_bytes[e]))
+            n->overflowed = true;
+        /* each copy's own, as unbundled transfers count it (no rounding
+         * of their sum) */
+        sim_time_t busy;
+        if (__builtin_mul_overflow(sim_serialize_ps(bytes, t->bps[e]), (sim_time_t)copies, &busy))
+            busy = SIM_TIME_MAX;
+        n->link_busy_ps[e] = sim_time_add(n->link_busy_ps[e], busy);
+    }
+    if (n->model == SIM_NET_FLOW && hops > 0 && bytes > 0) {
+        sim_flows_start_w(&n->flows, n->path, hops, all, copies, sim_time_add(lat, extra_ps),
+                          done, ctx, arg);
+        return;
+    }
+    sim_time_t dur = hops ? sim_time_add(lat, sim_serialize_ps(bytes, bottleneck)) : 0;
+    sim_schedule_in(n->eng, sim_time_add(dur, extra_ps), done, ctx, arg);
+}

@@ -1,0 +1,91 @@
+/* sim/net/net.h — network models behind one interface: start a transfer from one
+ * vertex to another and be called back when its last byte arrives.
+ *
+ * Transfers are routed with the topology's ECMP (topology/route.h), the
+ * path picked by a hash of (source, destination, connection): like a
+ * queue pair of InfiniBand, one connection keeps one path, and a
+ * communication library spreads load by opening several (channels).
+ * A GPU in a server with NICs has its own, the nearest, as NCCL binds
+ * each GPU to its nearest NIC: one on the GPU's PCIe switch (the r-th of
+ * a switch's G GPUs takes its (r N / G)-th of N NICs), else by order in
+ * the server (the i-th of g GPUs takes NIC i x nics / g). Its traffic to
+ * and from other servers goes through that NIC.
+ * Paths are cached per connection (up to SIM_NET_PATH_CACHE of them). Models:
+ *  - analytic (alpha-beta): the path's latency sum plus the bytes over the
+ *    path's bottleneck capacity; no contention between transfers. Exact for
+ *    traffic that never shares a link, a first-order answer otherwise.
+ *  - flow (the default): each directed link's capacity is shared among the
+ *    transfers crossing it by max-min fairness (sim/net/flow.h); the path's
+ *    latency is added after the last bit is sent.
+ * Every model counts the bytes and the busy time of each directed link.
+ *
+ * Ownership: a sim_net_t is caller-owned (sim_net_init/sim_net_destroy). It
+ * borrows the engine and the topology, which must outlive it, and owns its
+ * routing tables and counters.
+ */
+#ifndef SIM_NET_H
+#define SIM_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/tn_error.h"
+#include "common/tn_map.h"
+#include "sim/engine/engine.h"
+#include "sim/net/flow.h"
+#include "sim/job/scenario.h"
+#include "topology/route.h"
+#include "topology/topo.h"
+
+#define SIM_NET_MAX_HOPS 4096 /* the routing's cost counter allows ~4,000 hops */
+#define SIM_NET_PATH_CACHE 4000000
+
+typedef struct {
+    sim_engine_t *eng;
+    const topo_t *topo;
+    topo_route_t route;
+    sim_net_model_t model;
+    uint64_t next_flow;       /* flow ids, in the order transfers start */
+    uint64_t transfers;       /* started so far (a bundle counts its copies) */
+    uint64_t *link_bytes;     /* by edge */
+    bool overflowed;          /* a byte counter passed 2^64 */
+    sim_time_t *link_busy_ps; /* by edge */
+    int32_t *nic_of;          /* by vertex: a GPU's own NIC, or -1 */
+    int32_t path[SIM_NET_MAX_HOPS];
+    sim_flows_t flows;        /* the flow model's state */
+    tn_map_t paths;           /* (src, dst, conn) -> cached path */
+    tn_map_t ring_orders;     /* collectives' cache: member vertices -> ring order */
+    tn_map_t ring_paths;      /* collectives' cache: (ring, two connections) -> same paths */
+    struct sim_tuner *tuner;  /* NCCL's tuner tables (sim/coll/tune.h), read at init */
+} sim_net_t;
+
+/* O(|E|). Never fails today; errors are for models that need inputs. */
+int sim_net_init(sim_net_t *n, sim_engine_t *eng, const topo_t *t, sim_net_model_t model,
+                 tn_error_t *err);
+void sim_net_destroy(sim_net_t *n);
+
+/* Starts moving `bytes` from vertex src to vertex dst; done(eng, ctx, arg)
+ * runs when the last byte has arrived plus `extra_ps` (a software delay,
+ * such as a communication library's per-step latency); at once, as an
+ * event, when src == dst. Time complexity: O(hops x degree), plus the
+ * first use of dst's routing table, plus the flow model's recomputation. */
+void sim_net_send(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, sim_time_t extra_ps,
+                  uint32_t conn, sim_handler_t done, void *ctx, uint64_t arg);
+
+/* `copies` >= 1 transfers of `bytes` each over the path of sim_net_send(),
+ * started together, moved as one (a bundle): the flow model gives it one
+ * flow of copies x bytes with weight `copies` (sim/net/flow.h), so it arrives
+ * when each copy would have; the analytic model, which has no contention,
+ * takes the time of one copy. Links count every copy's bytes and busy
+ * time. done runs once. sim_net_send() is copies = 1. Same time
+ * complexity as sim_net_send(). */
+void sim_net_send_bundle(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, uint32_t copies,
+                         sim_time_t extra_ps, uint32_t conn, sim_handler_t done, void *ctx,
+                         uint64_t arg);
+
+/* Whether connections a and b from src to dst take the same path (their
+ * transfers then cross the same links). O(hops), plus the first routing
+ * of each connection. */
+bool sim_net_same_path(sim_net_t *n, int32_t src, int32_t dst, uint32_t a, uint32_t b);
+
+#endif
