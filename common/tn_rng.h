@@ -20,6 +20,7 @@ typedef enum {
     TN_RNG_LINK = 3,
     TN_RNG_FLOW = 4,
     TN_RNG_TEST = 5,
+    TN_RNG_FAILURE = 6, /* goodput: id = run x GP_MAX_CLASSES + class */
 } tn_rng_kind_t;
 
 /* The 64-bit seed derived from (seed, kind, id): mixed so nearby inputs give

@@ -1,0 +1,188 @@
+/* tests/check_goodput.c — the long-horizon training model against the
+ * closed forms: Daly's published examples, Daly's expected wall time and
+ * optimum by Monte Carlo, Kokolis's ETTR, and hand counts without
+ * failures. */
+#include <math.h>
+
+#include "common/tn_rng.h"
+#include "goodput/formula.h"
+#include "goodput/montecarlo.h"
+#include "tests/tests.h"
+
+#define MIN 60.0
+#define HOUR 3600.0
+
+/* Daly (2006), section 5: a solve of 500 h, R = 10 min, d = 5 min; his
+ * optimum is 117 min at M = 24 h, 57 min at 6 h, 9.1 min at 15 min. */
+START_TEST(daly_examples)
+{
+    ck_assert_double_eq_tol(gp_daly_interval(5 * MIN, 24 * HOUR) / MIN, 117, 0.5);
+    ck_assert_double_eq_tol(gp_daly_interval(5 * MIN, 6 * HOUR) / MIN, 57, 0.5);
+    ck_assert_double_eq_tol(gp_daly_interval(5 * MIN, 15 * MIN) / MIN, 9.1, 0.05);
+    ck_assert_double_eq_tol(gp_daly_interval(3 * HOUR, 1 * HOUR), 1 * HOUR, 1e-9); /* d >= 2M */
+    /* Young: sqrt(2 x 300 s x 86400 s) = 7200 s */
+    ck_assert_double_eq_tol(gp_young_interval(5 * MIN, 24 * HOUR), 7200, 1e-9);
+}
+END_TEST
+
+static gp_class_t one_class(double mean_s)
+{
+    return (gp_class_t){"node", 1, {GP_LIFE_EXPONENTIAL, mean_s, 1}, true, false, 1, 0};
+}
+
+/* Without failures: work plus one checkpoint per interval, the last
+ * shorter one included: 10 h at 3 h intervals is 4 segments, 4 x 5 min. */
+START_TEST(no_failures_is_work_plus_checkpoints)
+{
+    gp_class_t c = one_class(1);
+    c.units = 0;
+    gp_training_t t = {10 * HOUR, 3 * HOUR, 5 * MIN, 10 * MIN, 0, 1, &c};
+    gp_run_t r;
+    gp_training_run(&t, 1, 0, &r);
+    ck_assert(r.finished);
+    ck_assert_uint_eq(r.checkpoints, 4);
+    ck_assert_double_eq_tol(r.wall_s, 10 * HOUR + 4 * 5 * MIN, 1e-6);
+    ck_assert_double_eq_tol(r.time_s[GP_TIME_USEFUL], 10 * HOUR, 1e-6);
+    ck_assert_double_eq_tol(r.time_s[GP_TIME_CKPT], 20 * MIN, 1e-6);
+}
+END_TEST
+
+/* Daly's model exactly (one exponential interrupting class, a whole number
+ * of intervals): the Monte Carlo mean is his expected wall time within 4
+ * standard errors. */
+START_TEST(monte_carlo_mean_is_dalys_wall_time)
+{
+    double m = 10 * HOUR, d = 5 * MIN, r = 10 * MIN, tau = 1 * HOUR, ts = 100 * HOUR;
+    gp_class_t c = one_class(m);
+    gp_training_t t = {ts, tau, d, r, 0, 1, &c};
+    gp_mc_t mc;
+    gp_mc_run(&mc, &t, 7, 4000);
+    double want = gp_daly_wall(ts, tau, d, r, m);
+    ck_assert_uint_eq(mc.unfinished, 0);
+    ck_assert_double_eq_tol(mc.mean_wall_s, want, 4 * mc.sd_wall_s / sqrt(4000));
+    /* every second of every run is accounted for once */
+    for (uint32_t i = 0; i < mc.runs; i++) {
+        double sum = 0;
+        for (int k = 0; k < GP_TIME_N; k++)
+            sum += mc.run[i].time_s[k];
+        ck_assert_double_eq_tol(sum, mc.run[i].wall_s, 1e-6 * mc.run[i].wall_s);
+    }
+    gp_mc_destroy(&mc);
+}
+END_TEST
+
+/* Many units of one exponential class are one Poisson process of n times
+ * the rate: 100 units of mean 1000 h behave as Daly's M = 10 h. */
+START_TEST(units_merge_into_one_rate)
+{
+    double m = 10 * HOUR, d = 5 * MIN, r = 10 * MIN, tau = 1 * HOUR, ts = 100 * HOUR;
+    gp_class_t c = one_class(100 * m);
+    c.units = 100;
+    gp_training_t t = {ts, tau, d, r, 0, 1, &c};
+    gp_mc_t mc;
+    gp_mc_run(&mc, &t, 11, 4000);
+    ck_assert_double_eq_tol(mc.mean_wall_s, gp_daly_wall(ts, tau, d, r, m),
+                            4 * mc.sd_wall_s / sqrt(4000));
+    gp_mc_destroy(&mc);
+}
+END_TEST
+
+/* A Weibull class of shape 1 is exponential: the same expected wall time
+ * (other draws, so within Monte Carlo error). */
+START_TEST(weibull_shape_one_is_exponential)
+{
+    double m = 10 * HOUR, d = 5 * MIN, r = 10 * MIN, tau = 1 * HOUR, ts = 100 * HOUR;
+    gp_class_t c = one_class(50 * m);
+    c.units = 50;
+    c.life.kind = GP_LIFE_WEIBULL;
+    gp_training_t t = {ts, tau, d, r, 0, 1, &c};
+    gp_mc_t mc;
+    gp_mc_run(&mc, &t, 13, 4000);
+    ck_assert_double_eq_tol(mc.mean_wall_s, gp_daly_wall(ts, tau, d, r, m),
+                            4 * mc.sd_wall_s / sqrt(4000));
+    gp_mc_destroy(&mc);
+}
+END_TEST
+
+/* The mean of Weibull draws is the lifetime's mean, for infant mortality
+ * and wear-out shapes alike (standard error of 20,000 draws). */
+START_TEST(weibull_draws_have_the_mean)
+{
+    gsl_rng *rng = tn_rng_stream(3, TN_RNG_TEST, 0);
+    for (int s = 0; s < 2; s++) {
+        gp_lifetime_t l = {GP_LIFE_WEIBULL, 1000, s ? 3.0 : 0.7};
+        double sum = 0, sq = 0;
+        for (int i = 0; i < 20000; i++) {
+            double x = gp_lifetime_draw(&l, rng);
+            sum += x;
+            sq += x * x;
+        }
+        double mean = sum / 20000, sd = sqrt(sq / 20000 - mean * mean);
+        ck_assert_double_eq_tol(mean, 1000, 4 * sd / sqrt(20000));
+    }
+    gsl_rng_free(rng);
+}
+END_TEST
+
+/* The interval that minimises the simulated mean is Daly's optimum: the
+ * search lands where Daly's own wall time is within 0.5% of its minimum
+ * (the curve is flat there, so the interval itself within 25%). */
+START_TEST(best_interval_is_dalys)
+{
+    double m = 6 * HOUR, d = 5 * MIN, r = 10 * MIN, ts = 100 * HOUR;
+    gp_class_t c = one_class(m);
+    gp_training_t t = {ts, 1 * HOUR, d, r, 0, 1, &c};
+    double w, tau = gp_mc_best_interval(&t, 10 * MIN, 10 * HOUR, 5, 400, 12, &w);
+    double opt = gp_daly_interval(d, m);
+    ck_assert_double_le(gp_daly_wall(ts, tau, d, r, m), 1.005 * gp_daly_wall(ts, opt, d, r, m));
+    ck_assert_double_eq_tol(tau / opt, 1, 0.25);
+}
+END_TEST
+
+/* Kokolis's E[ETTR] is first order in the failure rate: at 2% of the time
+ * lost it agrees with the simulated work / wall within 1%, as the paper
+ * reports its formula near its Monte Carlo. */
+START_TEST(ettr_is_kokolis)
+{
+    double m = 100 * HOUR, d = 5 * MIN, r = 10 * MIN, ts = 1000 * HOUR;
+    double tau = gp_young_interval(d, m);
+    gp_class_t c = one_class(m);
+    gp_training_t t = {ts, tau, d, r, 0, 1, &c};
+    gp_mc_t mc;
+    gp_mc_run(&mc, &t, 17, 2000);
+    ck_assert_double_eq_tol(ts / mc.mean_wall_s, gp_kokolis_ettr(1 / m, r, d, tau), 0.01);
+    gp_mc_destroy(&mc);
+}
+END_TEST
+
+/* Same seed, same runs; another seed, other runs. */
+START_TEST(runs_are_reproducible)
+{
+    gp_class_t c = one_class(5 * HOUR);
+    gp_training_t t = {50 * HOUR, 1 * HOUR, 5 * MIN, 10 * MIN, 0, 1, &c};
+    gp_run_t a, b, x;
+    gp_training_run(&t, 42, 3, &a);
+    gp_training_run(&t, 42, 3, &b);
+    gp_training_run(&t, 43, 3, &x);
+    ck_assert(a.wall_s == b.wall_s && a.failures[0] == b.failures[0]);
+    ck_assert(a.wall_s != x.wall_s);
+}
+END_TEST
+
+Suite *goodput_suite(void)
+{
+    Suite *s = suite_create("goodput");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, daly_examples);
+    tcase_add_test(tc, no_failures_is_work_plus_checkpoints);
+    tcase_add_test(tc, monte_carlo_mean_is_dalys_wall_time);
+    tcase_add_test(tc, units_merge_into_one_rate);
+    tcase_add_test(tc, weibull_shape_one_is_exponential);
+    tcase_add_test(tc, weibull_draws_have_the_mean);
+    tcase_add_test(tc, best_interval_is_dalys);
+    tcase_add_test(tc, ettr_is_kokolis);
+    tcase_add_test(tc, runs_are_reproducible);
+    suite_add_tcase(s, tc);
+    return s;
+}
