@@ -16,8 +16,9 @@ const char *const gp_time_names[GP_TIME_N] = {"useful", "slowed", "checkpoint", 
 typedef enum { RUN, CKPT, RESTART, WAIT } phase_t;
 
 typedef struct {
-    double at;      /* when it ends */
-    double factor;  /* degradation: its slowdown; a server: 0 */
+    double at;        /* when it ends */
+    double factor;    /* a degradation: its slowdown */
+    uint32_t servers; /* a repair of servers: how many come back */
 } pending_t;
 
 typedef struct {
@@ -45,7 +46,7 @@ static double slowdown(const state_t *s)
 {
     double f = 1;
     for (size_t i = 0; i < s->n_pend; i++)
-        if (s->pend[i].factor > 0)
+        if (!s->pend[i].servers)
             f *= s->pend[i].factor;
     return f;
 }
@@ -116,19 +117,18 @@ static void restart_or_wait(state_t *s)
 
 static void end_pending(state_t *s, size_t i)
 {
-    bool server = s->pend[i].factor == 0;
+    uint32_t back = s->pend[i].servers;
     s->pend[i] = s->pend[--s->n_pend];
-    if (!server) {
+    if (!back) {
         s->slow = slowdown(s);
         return;
     }
-    s->spares++;
-    if (s->owed && s->spares) {
-        s->owed--;
-        s->spares--;
-        if (s->phase == WAIT && !s->owed)
-            restart_or_wait(s);
-    }
+    s->spares += (int32_t)back;
+    int32_t take = s->owed < s->spares ? s->owed : s->spares;
+    s->owed -= take;
+    s->spares -= take;
+    if (s->phase == WAIT && !s->owed)
+        restart_or_wait(s);
 }
 
 static void fail(state_t *s, int c)
@@ -138,7 +138,7 @@ static void fail(state_t *s, int c)
     s->out->failures[c]++;
     TN_GROW(s->pend, s->cap_pend, s->n_pend + 1);
     if (!k->interrupts) {
-        s->pend[s->n_pend++] = (pending_t){s->now + k->repair_s, k->slowdown};
+        s->pend[s->n_pend++] = (pending_t){s->now + k->repair_s, k->slowdown, 0};
         s->slow = slowdown(s);
         return;
     }
@@ -147,12 +147,11 @@ static void fail(state_t *s, int c)
         s->out->time_s[GP_TIME_LOST] += lost;
         s->out->lost_s[c] += lost;
     }
-    if (k->takes_server) {
-        s->pend[s->n_pend++] = (pending_t){s->now + k->repair_s, 0};
-        if (s->spares)
-            s->spares--;
-        else
-            s->owed++;
+    if (k->servers) {
+        s->pend[s->n_pend++] = (pending_t){s->now + k->repair_s, 1, k->servers};
+        int32_t need = (int32_t)k->servers, take = need < s->spares ? need : s->spares;
+        s->spares -= take;
+        s->owed += need - take;
     }
     s->cause = c;
     restart_or_wait(s);

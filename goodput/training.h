@@ -11,9 +11,10 @@
  *    since the last committed checkpoint (the work, and the checkpoint
  *    under way), then costs a restart of `restart_s` (detection, start-up,
  *    restore); a failure during a restart starts it again. When the class
- *    takes a server out (hardware), a spare server replaces it if the pool
+ *    takes servers out (hardware), spare servers replace them if the pool
  *    has one; else the job waits until a repaired server returns
- *    (`repair_s` after its failure).
+ *    (`repair_s` after its failure); a class may take several servers at
+ *    once (a leaf switch: every server it serves).
  *  - a degrading failure (a cable, a spine switch: the fabric routes around
  *    it) multiplies the iteration time by the class's `slowdown` until it
  *    is repaired; concurrent ones multiply.
@@ -40,7 +41,7 @@ typedef struct {
     uint64_t units;        /* how many the job's fabric has */
     gp_lifetime_t life;    /* one unit's lifetime */
     bool interrupts;       /* else degrades */
-    bool takes_server;     /* interrupts: the server leaves for repair */
+    uint32_t servers;      /* interrupts: servers that leave for repair (0: none) */
     double slowdown;       /* degrades: iteration time x this while failed (>= 1) */
     double repair_s;       /* until the unit (or its server) is back */
 } gp_class_t;

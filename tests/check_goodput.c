@@ -6,8 +6,11 @@
 
 #include "common/tn_rng.h"
 #include "goodput/formula.h"
+#include "goodput/inventory.h"
 #include "goodput/montecarlo.h"
+#include "tests/helpers.h"
 #include "tests/tests.h"
+#include "topology/stats.h"
 
 #define MIN 60.0
 #define HOUR 3600.0
@@ -27,7 +30,7 @@ END_TEST
 
 static gp_class_t one_class(double mean_s)
 {
-    return (gp_class_t){"node", 1, {GP_LIFE_EXPONENTIAL, mean_s, 1}, true, false, 1, 0};
+    return (gp_class_t){"node", 1, {GP_LIFE_EXPONENTIAL, mean_s, 1}, true, 0, 1, 0};
 }
 
 /* Without failures: work plus one checkpoint per interval, the last
@@ -169,6 +172,83 @@ START_TEST(runs_are_reproducible)
 }
 END_TEST
 
+
+/* With no spare, a failure that takes the server waits for its repair;
+ * a failure while waiting takes one more server, whose repair ends later:
+ * the wait is a restart of `repair` that starts again at every failure,
+ * which is Daly's R (here with no restart of its own). */
+START_TEST(waiting_for_a_repair_is_dalys_restart)
+{
+    double m = 10 * HOUR, d = 5 * MIN, x = 30 * MIN, tau = 1 * HOUR, ts = 100 * HOUR;
+    gp_class_t c = one_class(m);
+    c.servers = 1;
+    c.repair_s = x;
+    gp_training_t t = {ts, tau, d, 0, 0, 1, &c};
+    gp_mc_t mc;
+    gp_mc_run(&mc, &t, 19, 4000);
+    ck_assert_double_eq_tol(mc.mean_wall_s, gp_daly_wall(ts, tau, d, x, m),
+                            4 * mc.sd_wall_s / sqrt(4000));
+    ck_assert_double_gt(mc.mean_time_s[GP_TIME_SPARES], 0);
+    ck_assert_double_eq(mc.mean_time_s[GP_TIME_RESTART], 0);
+    gp_mc_destroy(&mc);
+    /* a pool of spares: no wait at all, Daly with R = 0 */
+    t.spares = 1000;
+    gp_mc_run(&mc, &t, 19, 4000);
+    ck_assert_double_eq_tol(mc.mean_wall_s, gp_daly_wall(ts, tau, d, 0, m),
+                            4 * mc.sd_wall_s / sqrt(4000));
+    ck_assert_double_eq(mc.mean_time_s[GP_TIME_SPARES], 0);
+    gp_mc_destroy(&mc);
+}
+END_TEST
+
+/* The inventory counts what `tensim topo --stats` counts (the same
+ * fabric, other code), split by what the job depends on; and by hand on
+ * azure-2020 (topology/presets/azure-2020.json): 1,250 DGX-1-class servers
+ * of 8 GPUs and 4 NICs, each NIC one cable to a leaf; 4,896 CPU servers of
+ * one NIC each. */
+START_TEST(inventory_is_the_fabrics)
+{
+    const char *docs[] = {"{\"preset\": \"azure-2020\", \"set\": {\"servers\": 40, \"cpu_servers\": 30}}",
+                          "{\"preset\": \"selene-a100\", \"set\": {\"servers\": 12}}",
+                          "{\"preset\": \"azure-2020\"}"};
+    for (int i = 0; i < 3; i++) {
+        topo_spec_t s;
+        topo_t t;
+        test_fabric(docs[i], &s, &t);
+        gp_inventory_t inv;
+        gp_inventory_count(&t, &inv);
+        topo_stats_t st = {0};
+        if (i < 2) {
+            topo_route_t r;
+            topo_route_init(&r, &t);
+            topo_stats_compute(&t, &r, &st);
+            topo_route_destroy(&r);
+            ck_assert_int_eq(inv.count[GP_UNIT_GPU], st.gpus);
+            ck_assert_int_eq(inv.count[GP_UNIT_GPU_SERVER], st.gpu_servers);
+            ck_assert_int_eq(inv.cpu_servers, st.servers - st.gpu_servers);
+            ck_assert_int_eq(inv.count[GP_UNIT_HOST_CABLE] + inv.cpu_host_cables,
+                             st.by_tier[TOPO_TIER_HOST]);
+            ck_assert_int_eq(inv.count[GP_UNIT_FABRIC_CABLE],
+                             st.by_tier[TOPO_TIER_LEAF] + st.by_tier[TOPO_TIER_SPINE] +
+                                 st.by_tier[TOPO_TIER_LOCAL] + st.by_tier[TOPO_TIER_GLOBAL] +
+                                 st.by_tier[TOPO_TIER_TORUS]);
+            ck_assert_int_le(inv.count[GP_UNIT_LEAF_SWITCH] + inv.count[GP_UNIT_FABRIC_SWITCH],
+                             st.switches);
+            ck_assert_int_gt(inv.count[GP_UNIT_LEAF_SWITCH], 0);
+        } else {
+            ck_assert_int_eq(inv.count[GP_UNIT_GPU], 10000);
+            ck_assert_int_eq(inv.count[GP_UNIT_GPU_SERVER], 1250);
+            ck_assert_int_eq(inv.count[GP_UNIT_NIC], 5000);
+            ck_assert_int_eq(inv.count[GP_UNIT_HOST_CABLE], 5000);
+            ck_assert_int_eq(inv.cpu_servers, 4896);
+            ck_assert_int_eq(inv.cpu_host_cables, 4896);
+        }
+        topo_destroy(&t);
+        topo_spec_destroy(&s);
+    }
+}
+END_TEST
+
 Suite *goodput_suite(void)
 {
     Suite *s = suite_create("goodput");
@@ -183,6 +263,8 @@ Suite *goodput_suite(void)
     tcase_add_test(tc, best_interval_is_dalys);
     tcase_add_test(tc, ettr_is_kokolis);
     tcase_add_test(tc, runs_are_reproducible);
+    tcase_add_test(tc, waiting_for_a_repair_is_dalys_restart);
+    tcase_add_test(tc, inventory_is_the_fabrics);
     suite_add_tcase(s, tc);
     return s;
 }
