@@ -44,8 +44,9 @@ SERVERS  = $(sort $(wildcard topology/servers/*.json))
 SIMDATA  = $(sort $(wildcard sim/coll/data/*.json))
 WLDATA   = $(sort $(wildcard workloads/data/*.json))
 MODELS   = $(sort $(wildcard workloads/models/*.json))
+GPDATA   = $(sort $(wildcard goodput/data/*.json))
 GEN_OBJ  = $(BUILD)/gen/presets.o $(BUILD)/gen/servers.o $(BUILD)/gen/simdata.o $(BUILD)/gen/wldata.o \
-           $(BUILD)/gen/models.o
+           $(BUILD)/gen/models.o $(BUILD)/gen/gpdata.o
 
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_OBJ)
 CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -93,6 +94,10 @@ $(BUILD)/gen/wldata.c: $(WLDATA) scripts/embed.sh
 $(BUILD)/gen/models.c: $(MODELS) scripts/embed.sh
 	@mkdir -p $(dir $@)
 	$(Q)scripts/embed.sh wl_embedded_models $(MODELS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/gpdata.c: $(GPDATA) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	$(Q)scripts/embed.sh gp_embedded_data $(GPDATA) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	@$(if $(Q),echo "  CC      $<")

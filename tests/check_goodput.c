@@ -3,11 +3,13 @@
  * optimum by Monte Carlo, Kokolis's ETTR, and hand counts without
  * failures. */
 #include <math.h>
+#include <string.h>
 
 #include "common/tn_rng.h"
 #include "goodput/formula.h"
 #include "goodput/inventory.h"
 #include "goodput/montecarlo.h"
+#include "goodput/rates.h"
 #include "tests/helpers.h"
 #include "tests/tests.h"
 #include "topology/stats.h"
@@ -249,6 +251,53 @@ START_TEST(inventory_is_the_fabrics)
 }
 END_TEST
 
+/* The classes of goodput/data/failures.json, by hand: a GPU fails at
+ * 64% of 4.42 node failures per 1000 node-days, spread over 8 GPUs:
+ * MTTF = 24,000 h / 4.42 x 8 / 0.64 = 67,873.3 h; a host cable at 0.057%
+ * a month: 720 h / -ln(1 - 0.00057) = 1,262,799 h. On azure-2020 the GPU
+ * class has 10,000 units and a leaf failure takes the servers of a leaf. */
+START_TEST(rates_are_the_published_figures)
+{
+    gp_rates_t r;
+    tn_error_t err = {0};
+    ck_assert_int_eq(gp_rates_load(&r, &err), 0);
+    topo_spec_t s;
+    topo_t t;
+    test_fabric("{\"preset\": \"azure-2020\"}", &s, &t);
+    gp_inventory_t inv;
+    gp_inventory_count(&t, &inv);
+    gp_class_t cls[GP_MAX_CLASSES];
+    gp_rates_classes(&r, &inv, 1, cls);
+    int seen = 0;
+    for (int32_t k = 0; k < r.n; k++) {
+        if (strcmp(cls[k].name, "gpu") == 0) {
+            ck_assert_double_eq_tol(cls[k].life.mean_s / HOUR, 24000 / 4.42 * 8 / 0.64, 1e-6);
+            ck_assert_uint_eq(cls[k].units, 10000);
+            ck_assert(cls[k].interrupts && cls[k].servers == 1);
+            seen++;
+        }
+        if (strcmp(cls[k].name, "host_cable") == 0) {
+            ck_assert_double_eq_tol(cls[k].life.mean_s / HOUR, 720 / -log1p(-0.00057), 1e-6);
+            ck_assert_uint_eq(cls[k].units, 5000);
+            seen++;
+        }
+        if (strcmp(cls[k].name, "leaf_switch") == 0) {
+            ck_assert_uint_eq(cls[k].servers, inv.servers_per_leaf);
+            ck_assert_uint_gt(cls[k].servers, 1);
+            seen++;
+        }
+        if (strcmp(cls[k].name, "fabric_cable") == 0) {
+            ck_assert(!cls[k].interrupts);
+            seen++;
+        }
+    }
+    ck_assert_int_eq(seen, 4);
+    gp_rates_destroy(&r);
+    topo_destroy(&t);
+    topo_spec_destroy(&s);
+}
+END_TEST
+
 Suite *goodput_suite(void)
 {
     Suite *s = suite_create("goodput");
@@ -265,6 +314,7 @@ Suite *goodput_suite(void)
     tcase_add_test(tc, runs_are_reproducible);
     tcase_add_test(tc, waiting_for_a_repair_is_dalys_restart);
     tcase_add_test(tc, inventory_is_the_fabrics);
+    tcase_add_test(tc, rates_are_the_published_figures);
     suite_add_tcase(s, tc);
     return s;
 }
