@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/tn_rng.h"
+#include "goodput/checkpoint.h"
 #include "goodput/formula.h"
 #include "goodput/inventory.h"
 #include "goodput/montecarlo.h"
@@ -298,6 +299,34 @@ START_TEST(rates_are_the_published_figures)
 }
 END_TEST
 
+/* GPT-3 175B's checkpoint, by hand: 96 layers of 12 h^2 + 13 h, the word
+ * embedding twice (the first stage's and the last's tied copy) and the
+ * position embedding once per tensor-parallel rank (Megatron-LM does not
+ * split it: each rank holds and writes its copy), h = 12288, V = 51200,
+ * s = 2048: 175.3e9 parameters, 14 bytes each, 2.454 TB at tp 1; the same
+ * whichever ZeRO stage shards it, and under ZeRO 0 only data-parallel
+ * rank 0 writes. */
+START_TEST(checkpoint_bytes_are_the_models)
+{
+    wl_model_t m = {96, 12288, 96, 2048, 51200};
+    double h = 12288, want = 14 * (96 * (12 * h * h + 13 * h) + 2 * 51200 * h);
+    wl_layout_t ly[] = {
+        {.tp = 8, .pp = 16, .dp = 78, .global_batch = 1560, .microbatch = 1, .virtual_stages = 1},
+        {.tp = 8, .pp = 8, .dp = 4, .global_batch = 64, .microbatch = 1, .virtual_stages = 1,
+         .zero_stage = 1},
+        {.tp = 4, .pp = 4, .dp = 8, .global_batch = 64, .microbatch = 1, .virtual_stages = 1,
+         .zero_stage = 3},
+    };
+    for (int i = 0; i < 3; i++) {
+        double w = want + 14 * (double)ly[i].tp * 2048 * h;
+        ck_assert_double_eq_tol(gp_checkpoint_bytes(&m, &ly[i]), w, 1e-9 * w);
+    }
+    ck_assert_double_eq_tol((want + 14 * 2048 * h) / 1e12, 2.454, 0.001);
+    ck_assert_double_eq(gp_checkpoint_rank_bytes(&m, &ly[0], 3, 1), 0);
+    ck_assert_double_gt(gp_checkpoint_rank_bytes(&m, &ly[1], 3, 1), 0);
+}
+END_TEST
+
 Suite *goodput_suite(void)
 {
     Suite *s = suite_create("goodput");
@@ -315,6 +344,7 @@ Suite *goodput_suite(void)
     tcase_add_test(tc, waiting_for_a_repair_is_dalys_restart);
     tcase_add_test(tc, inventory_is_the_fabrics);
     tcase_add_test(tc, rates_are_the_published_figures);
+    tcase_add_test(tc, checkpoint_bytes_are_the_models);
     suite_add_tcase(s, tc);
     return s;
 }

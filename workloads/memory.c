@@ -34,17 +34,24 @@ double wl_memory_layer_activations(const wl_model_t *m, const wl_layout_t *ly)
 }
 
 /* Stage k's memory. */
+double wl_memory_stage_params(const wl_model_t *m, const wl_layout_t *ly, uint64_t k)
+{
+    double h = (double)m->hidden, V = (double)m->vocab, s = (double)m->seq_len,
+           t = (double)ly->tp;
+    double params = (double)(m->layers / ly->pp) * (12 * h * h + 13 * h) / t;
+    if (k == 0)
+        params += V * h / t + s * h;
+    if (k == ly->pp - 1 && ly->pp > 1)
+        params += V * h / t;
+    return params;
+}
+
 static wl_memory_t stage_memory(const wl_model_t *m, const wl_layout_t *ly, uint64_t k)
 {
     double h = (double)m->hidden, V = (double)m->vocab, s = (double)m->seq_len,
            t = (double)ly->tp, b = (double)ly->microbatch;
     double layer_params = (12 * h * h + 13 * h) / t;
-    double params = (double)(m->layers / ly->pp) * layer_params;
-    if (k == 0)
-        params += V * h / t + s * h;
-    if (k == ly->pp - 1 && ly->pp > 1)
-        params += V * h / t;
-    wl_memory_t r = wl_memory_model_states(params, ly->zero_stage, ly->dp);
+    wl_memory_t r = wl_memory_model_states(wl_memory_stage_params(m, ly, k), ly->zero_stage, ly->dp);
     if (ly->zero_stage >= 3 && ly->dp > 1)
         r.weights += 2 * 2 * layer_params;
 

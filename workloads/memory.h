@@ -48,6 +48,10 @@ typedef struct {
  * 0). O(1). */
 wl_memory_t wl_memory_model_states(double params, uint64_t zero, uint64_t dp);
 
+/* Psi of stage k: the parameters one of its tensor-parallel ranks holds
+ * (the first paragraph above). O(1). */
+double wl_memory_stage_params(const wl_model_t *m, const wl_layout_t *ly, uint64_t k);
+
 /* Bytes of activations one layer stores per microbatch (the table above,
  * without the working set). O(1). */
 double wl_memory_layer_activations(const wl_model_t *m, const wl_layout_t *ly);
