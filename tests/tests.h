@@ -24,5 +24,6 @@ Suite *results_suite(void);
 Suite *cli_suite(void);
 Suite *validate_suite(void);
 Suite *plan_suite(void);
+Suite *topo_kinds_suite(void);
 
 #endif

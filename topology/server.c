@@ -206,13 +206,10 @@ int topo_server_parse(topo_server_t *s, const json_t *v, const char *src, const 
     if (json_is_string(v)) {
         const topo_embedded_t *e = topo_embedded_find(topo_embedded_servers, json_string_value(v));
         if (!e) {
-            char list[256] = "";
-            size_t len = 0;
-            for (const topo_embedded_t *k = topo_embedded_servers; k->name; k++)
-                len += (size_t)snprintf(list + len, len < sizeof list ? sizeof list - len : 0,
-                                        "%s%s", len ? ", " : "", k->name);
+            char list[256];
             return tn_error_set(err, TN_EINPUT, "%s: %s: unknown server type \"%s\" (built in: %s)",
-                                src, path, json_string_value(v), list);
+                                src, path, json_string_value(v),
+                                topo_embedded_list(topo_embedded_servers, list, sizeof list));
         }
         json_error_t je;
         json_t *doc = json_loads(e->text, JSON_REJECT_DUPLICATES, &je);

@@ -72,13 +72,10 @@ static int parse_model(wl_spec_t *s, tn_jobj_t *o)
         /* a model of the zoo (workloads/models/NAME.json) */
         const topo_embedded_t *e = topo_embedded_find(wl_embedded_models, json_string_value(v));
         if (!e) {
-            char list[512] = "";
-            size_t len = 0;
-            for (const topo_embedded_t *k = wl_embedded_models; k->name; k++)
-                len += (size_t)snprintf(list + len, len < sizeof list ? sizeof list - len : 0,
-                                        "%s%s", len ? ", " : "", k->name);
+            char list[512];
             return tn_jobj_fail(o, "model", "unknown model \"%s\" (known: %s)",
-                                json_string_value(v), list);
+                                json_string_value(v),
+                                topo_embedded_list(wl_embedded_models, list, sizeof list));
         }
         json_error_t je;
         json_t *doc = json_loads(e->text, JSON_REJECT_DUPLICATES, &je);
