@@ -120,7 +120,7 @@ int plan_run(plan_t *p, const sim_scenario_t *sc, const plan_opts_t *o, tn_error
 {
     memset(p, 0, sizeof *p);
     const wl_spec_t *w = &sc->workload;
-    if (w->kind != WL_SPEC_MEGATRON)
+    if (!w->source->has_layout)
         return tn_error_set(err, TN_EINPUT,
                             "%s: workload: tensim plan lays out a megatron workload (generator "
                             "\"megatron\"), not this one",

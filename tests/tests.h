@@ -25,5 +25,6 @@ Suite *cli_suite(void);
 Suite *validate_suite(void);
 Suite *plan_suite(void);
 Suite *topo_kinds_suite(void);
+Suite *source_table_suite(void);
 
 #endif

@@ -103,10 +103,8 @@ int sim_run_scenario_progress(const sim_scenario_t *sc, sim_records_t *rec,
     if (info) {
         *info = (sim_run_info_t){topo.n_gpus, tr.n_ranks, topo.n_edges, 0, 0, 0, 0};
         const wl_spec_t *w = &sc->workload;
-        if (w->kind == WL_SPEC_MEGATRON) {
-            info->model_flops = wl_megatron_flops(&w->model, &w->layout);
-            info->samples = (double)w->layout.global_batch;
-            info->tokens = info->samples * (double)w->model.seq_len;
+        if (w->source->figures) {
+            w->source->figures(w, &info->model_flops, &info->samples, &info->tokens);
         } else {
             for (int32_t r = 0; r < tr.n_ranks; r++) {
                 const wl_program_t *p = &tr.progs[tr.rank_prog[r]];
