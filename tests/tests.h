@@ -26,5 +26,6 @@ Suite *validate_suite(void);
 Suite *plan_suite(void);
 Suite *topo_kinds_suite(void);
 Suite *source_table_suite(void);
+Suite *report_outputs_suite(void);
 
 #endif
