@@ -12,6 +12,14 @@
 #include "topology/topo.h"
 #include "workloads/trace.h"
 
+/* Appends s, which the caller gave up, and frees it. */
+static bool put_owned(tn_text_t *t, char *s)
+{
+    tn_text_put(t, "%s", s);
+    free(s);
+    return true;
+}
+
 /* The report itself, pretty-printed with a final newline. */
 static bool report_json(const sim_records_t *r, const json_t *report, tn_text_t *t)
 {
@@ -19,27 +27,21 @@ static bool report_json(const sim_records_t *r, const json_t *report, tn_text_t 
     char *text =
         json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     TN_ASSERT(text != NULL);
-    tn_text_put(t, "%s\n", text);
-    free(text);
+    put_owned(t, text);
+    tn_text_put(t, "\n");
     return true;
 }
 
 static bool report_md(const sim_records_t *r, const json_t *report, tn_text_t *t)
 {
     (void)r;
-    char *md = res_report_markdown(report);
-    tn_text_put(t, "%s", md);
-    free(md);
-    return true;
+    return put_owned(t, res_report_markdown(report));
 }
 
 static bool report_html(const sim_records_t *r, const json_t *report, tn_text_t *t)
 {
     (void)r;
-    char *html = res_report_html(report);
-    tn_text_put(t, "%s", html);
-    free(html);
-    return true;
+    return put_owned(t, res_report_html(report));
 }
 
 static bool links_csv(const sim_records_t *r, const json_t *report, tn_text_t *t)
