@@ -223,9 +223,7 @@ int topo_server_parse(topo_server_t *s, const json_t *v, const char *src, const 
                                 src, path, json_string_value(v),
                                 topo_embedded_list(topo_embedded_servers, list, sizeof list));
         }
-        json_error_t je;
-        json_t *doc = json_loads(e->text, JSON_REJECT_DUPLICATES, &je);
-        TN_ASSERT(doc != NULL);
+        json_t *doc = topo_embedded_json(e);
         char where[64];
         snprintf(where, sizeof where, "topology/servers/%s.json", e->name);
         rc = parse_inline(s, doc, where, "", err);

@@ -51,9 +51,7 @@ static int apply_override(json_t *spec, const char *dotted, json_t *value, tn_jo
             if (!e)
                 return tn_jobj_fail(setobj, dotted, "unknown server type \"%s\"",
                                     json_string_value(next));
-            json_error_t je;
-            next = json_loads(e->text, JSON_REJECT_DUPLICATES, &je);
-            TN_ASSERT(next != NULL);
+            next = topo_embedded_json(e);
             json_object_set_new(cur, seg, next);
         }
         if (!dot && json_is_object(value) && json_is_object(next)) {
@@ -158,9 +156,7 @@ int topo_spec_parse(topo_spec_t *s, const json_t *block, const char *src, const 
             return tn_jobj_fail(&o, "preset", "unknown preset \"%s\" (built in: %s)", name,
                                 topo_preset_list(list, sizeof list));
         }
-        json_error_t je;
-        s->spec = json_loads(e->text, JSON_REJECT_DUPLICATES, &je);
-        TN_ASSERT(s->spec != NULL);
+        s->spec = topo_embedded_json(e);
         s->preset = tn_strdup(e->name);
         tn_jobj_t set;
         int rc = tn_jobj_sub(&o, "set", false, NULL, &set);

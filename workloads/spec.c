@@ -60,6 +60,18 @@ static int parse_compute_allreduce(wl_spec_t *s, tn_jobj_t *o)
     return 0;
 }
 
+/* The model's sizes, each within reason, from m. */
+static int model_sizes(tn_jobj_t *m, wl_model_t *md)
+{
+    return tn_jobj_u64(m, "layers", true, 1, 100000, &md->layers) < 0 ||
+                   tn_jobj_u64(m, "hidden", true, 1, 1000000, &md->hidden) < 0 ||
+                   tn_jobj_u64(m, "heads", true, 1, 100000, &md->heads) < 0 ||
+                   tn_jobj_u64(m, "seq_len", true, 1, 10000000, &md->seq_len) < 0 ||
+                   tn_jobj_u64(m, "vocab", true, 1, 100000000, &md->vocab) < 0
+               ? -1
+               : 0;
+}
+
 static int parse_model(wl_spec_t *s, tn_jobj_t *o)
 {
     static const char *const keys[] = {"name", "description", "source", "layers", "hidden",
@@ -76,28 +88,14 @@ static int parse_model(wl_spec_t *s, tn_jobj_t *o)
                                 json_string_value(v),
                                 topo_embedded_list(wl_embedded_models, list, sizeof list));
         }
-        json_error_t je;
-        json_t *doc = json_loads(e->text, JSON_REJECT_DUPLICATES, &je);
-        TN_ASSERT(doc != NULL);
+        json_t *doc = topo_embedded_json(e);
         char where[80];
         snprintf(where, sizeof where, "workloads/models/%s.json", e->name);
-        int rc = tn_jobj_open(&m, doc, where, "", keys, o->err) ||
-                         tn_jobj_u64(&m, "layers", true, 1, 100000, &md->layers) < 0 ||
-                         tn_jobj_u64(&m, "hidden", true, 1, 1000000, &md->hidden) < 0 ||
-                         tn_jobj_u64(&m, "heads", true, 1, 100000, &md->heads) < 0 ||
-                         tn_jobj_u64(&m, "seq_len", true, 1, 10000000, &md->seq_len) < 0 ||
-                         tn_jobj_u64(&m, "vocab", true, 1, 100000000, &md->vocab) < 0
-                     ? -1
-                     : 0;
+        int rc = tn_jobj_open(&m, doc, where, "", keys, o->err) || model_sizes(&m, md) ? -1 : 0;
         json_decref(doc);
         return rc;
     }
-    if (tn_jobj_sub(o, "model", true, keys, &m) < 0 ||
-        tn_jobj_u64(&m, "layers", true, 1, 100000, &md->layers) < 0 ||
-        tn_jobj_u64(&m, "hidden", true, 1, 1000000, &md->hidden) < 0 ||
-        tn_jobj_u64(&m, "heads", true, 1, 100000, &md->heads) < 0 ||
-        tn_jobj_u64(&m, "seq_len", true, 1, 10000000, &md->seq_len) < 0 ||
-        tn_jobj_u64(&m, "vocab", true, 1, 100000000, &md->vocab) < 0)
+    if (tn_jobj_sub(o, "model", true, keys, &m) < 0 || model_sizes(&m, md))
         return -1;
     if (md->hidden % md->heads)
         return tn_jobj_fail(&m, "heads", "hidden size %llu is not a multiple of %llu heads",
