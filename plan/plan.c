@@ -116,11 +116,91 @@ static int simulate(const sim_scenario_t *sc, plan_layout_t *l, tn_error_t *err)
     return rc;
 }
 
-int plan_run(plan_t *p, const sim_scenario_t *sc, const plan_opts_t *o, tn_error_t *err)
+/* The layouts of all[0..n_all) that fit in memory and can run, with
+ * their bounds, into r; returns how many. Counts the unrunnable in p. */
+static size_t fitting(plan_t *p, const wl_model_t *m, const wl_layout_t *all, size_t n_all,
+                      plan_costs_t *lower, const plan_opts_t *o, ranked_t *r)
 {
-    memset(p, 0, sizeof *p);
-    const wl_spec_t *w = &sc->workload;
-    if (w->kind != WL_SPEC_MEGATRON)
+    size_t n = 0;
+    for (size_t i = 0; i < n_all; i++) {
+        wl_memory_t mem = wl_memory_per_gpu(m, &all[i]);
+        if (mem.total + o->reserve_bytes > p->gpu_memory)
+            continue;
+        plan_estimate_t e = plan_estimate(lower, m, &all[i]);
+        if (!isfinite(e.iter_s)) {
+            p->unrunnable++;
+            continue;
+        }
+        r[n++] = (ranked_t){{.layout = all[i], .memory = mem, .bound = e}, i};
+    }
+    return n;
+}
+
+/* Flow estimates in the order of the bounds, until no layout left can
+ * enter the best max(top, 1); a pruned layout whose twin was estimated
+ * takes its estimate. Leaves the estimated first, by estimate, the rest
+ * by bound; returns how many were estimated. */
+static size_t estimate_best(ranked_t *r, size_t n, plan_costs_t *costs, const wl_model_t *m,
+                            uint64_t top)
+{
+    qsort(r, n, sizeof *r, by_bound);
+    size_t keep = top ? (size_t)top : 1, ne = 0;
+    best_t best = {tn_malloc(keep * sizeof *best.v), tn_malloc(keep * sizeof *best.who), 0, keep};
+    for (; ne < n; ne++) {
+        if (best.n == keep && r[ne].l.bound.iter_s >= best.v[keep - 1])
+            break;
+        r[ne].l.est = plan_estimate(costs, m, &r[ne].l.layout);
+        best_offer(&best, r[ne].l.est.iter_s, &r[ne].l.layout);
+    }
+    free(best.v);
+    free(best.who);
+    for (size_t i = ne; i < n; i++) {
+        size_t twin = twin_of(r, ne, i);
+        if (twin < ne) {
+            r[i].l.est = r[twin].l.est;
+            ranked_t x = r[i];
+            r[i] = r[ne];
+            r[ne++] = x;
+        }
+    }
+    qsort(r + ne, n - ne, sizeof *r, by_bound); /* the swaps stirred them */
+    qsort(r, ne, sizeof *r, by_estimate);
+    return ne;
+}
+
+/* The best `top` distinct traces of r[0..ne) by estimate, each simulated
+ * once; a twin takes its twin's result. Sorts the simulated by simulated
+ * iteration and counts the runs in p. */
+static int simulate_best(plan_t *p, const sim_scenario_t *sc, ranked_t *r, size_t ne,
+                         const plan_opts_t *o, tn_error_t *err)
+{
+    size_t k = 0, runs = 0, distinct = 0;
+    for (size_t i = 0; i < ne && distinct < o->top; i++)
+        distinct += twin_of(r, i, i) == i;
+    for (; k < ne; k++) {
+        size_t twin = twin_of(r, k, k);
+        if (twin < k) {
+            r[k].l.sim_iter_s = r[twin].l.sim_iter_s;
+            r[k].l.sim_events = r[twin].l.sim_events;
+            continue;
+        }
+        if (runs == o->top)
+            break;
+        if (o->progress)
+            o->progress(o->progress_ctx, runs, distinct, &r[k].l.layout);
+        if (simulate(sc, &r[k].l, err))
+            return -1;
+        runs++;
+    }
+    qsort(r, k, sizeof *r, by_simulation);
+    p->simulated = runs;
+    return 0;
+}
+
+/* What tensim plan refuses before building anything. */
+static int plannable(const sim_scenario_t *sc, tn_error_t *err)
+{
+    if (!sc->workload.source->has_layout)
         return tn_error_set(err, TN_EINPUT,
                             "%s: workload: tensim plan lays out a megatron workload (generator "
                             "\"megatron\"), not this one",
@@ -130,6 +210,15 @@ int plan_run(plan_t *p, const sim_scenario_t *sc, const plan_opts_t *o, tn_error
                             "%s: stragglers: name ranks of one layout, and tensim plan tries "
                             "many; plan without them (--set stragglers=[])",
                             sc->src);
+    return 0;
+}
+
+int plan_run(plan_t *p, const sim_scenario_t *sc, const plan_opts_t *o, tn_error_t *err)
+{
+    memset(p, 0, sizeof *p);
+    const wl_spec_t *w = &sc->workload;
+    if (plannable(sc, err))
+        return -1;
     topo_t topo;
     topo_init(&topo);
     plan_costs_t lower = {0}, costs = {0};
@@ -157,18 +246,7 @@ int plan_run(plan_t *p, const sim_scenario_t *sc, const plan_opts_t *o, tn_error
     all = plan_layouts(&w->model, &w->layout, p->gpus, (uint64_t)costs.server_gpus, &n_all);
     p->enumerated = n_all;
     r = tn_malloc((n_all ? n_all : 1) * sizeof *r);
-    size_t n = 0;
-    for (size_t i = 0; i < n_all; i++) {
-        wl_memory_t mem = wl_memory_per_gpu(&w->model, &all[i]);
-        if (mem.total + o->reserve_bytes > p->gpu_memory)
-            continue;
-        plan_estimate_t e = plan_estimate(&lower, &w->model, &all[i]);
-        if (!isfinite(e.iter_s)) {
-            p->unrunnable++;
-            continue;
-        }
-        r[n++] = (ranked_t){{.layout = all[i], .memory = mem, .bound = e}, i};
-    }
+    size_t n = fitting(p, &w->model, all, n_all, &lower, o, r);
     p->measured_bound = lower.n_costs;
     if (n == 0) {
         tn_error_set(err, TN_EINPUT,
@@ -182,55 +260,11 @@ int plan_run(plan_t *p, const sim_scenario_t *sc, const plan_opts_t *o, tn_error
                      (unsigned long long)p->unrunnable);
         goto out;
     }
-    /* Flow estimates in the order of the bounds, until no layout left can
-     * enter the best max(top, 1). */
-    qsort(r, n, sizeof *r, by_bound);
-    size_t keep = o->top ? (size_t)o->top : 1, ne = 0;
-    best_t best = {tn_malloc(keep * sizeof *best.v), tn_malloc(keep * sizeof *best.who), 0, keep};
-    for (; ne < n; ne++) {
-        if (best.n == keep && r[ne].l.bound.iter_s >= best.v[keep - 1])
-            break;
-        r[ne].l.est = plan_estimate(&costs, &w->model, &r[ne].l.layout);
-        best_offer(&best, r[ne].l.est.iter_s, &r[ne].l.layout);
-    }
-    free(best.v);
-    free(best.who);
-    /* a pruned layout whose twin was estimated has the same estimate */
-    for (size_t i = ne; i < n; i++) {
-        size_t twin = twin_of(r, ne, i);
-        if (twin < ne) {
-            r[i].l.est = r[twin].l.est;
-            ranked_t x = r[i];
-            r[i] = r[ne];
-            r[ne++] = x;
-        }
-    }
-    qsort(r + ne, n - ne, sizeof *r, by_bound); /* the swaps stirred them */
+    size_t ne = estimate_best(r, n, &costs, &w->model, o->top);
     p->estimated = ne;
     p->measured_est = costs.n_costs;
-    qsort(r, ne, sizeof *r, by_estimate);
-    /* The best `top` distinct traces by estimate, each simulated once;
-     * a twin takes its twin's result. */
-    size_t k = 0, runs = 0, distinct = 0;
-    for (size_t i = 0; i < ne && distinct < o->top; i++)
-        distinct += twin_of(r, i, i) == i;
-    for (; k < ne; k++) {
-        size_t twin = twin_of(r, k, k);
-        if (twin < k) {
-            r[k].l.sim_iter_s = r[twin].l.sim_iter_s;
-            r[k].l.sim_events = r[twin].l.sim_events;
-            continue;
-        }
-        if (runs == o->top)
-            break;
-        if (o->progress)
-            o->progress(o->progress_ctx, runs, distinct, &r[k].l.layout);
-        if (simulate(sc, &r[k].l, err))
-            goto out;
-        runs++;
-    }
-    qsort(r, k, sizeof *r, by_simulation);
-    p->simulated = runs;
+    if (simulate_best(p, sc, r, ne, o, err))
+        goto out;
     p->n = n;
     p->layouts = tn_malloc(n * sizeof *p->layouts);
     for (size_t i = 0; i < n; i++)

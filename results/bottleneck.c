@@ -67,19 +67,16 @@ static const char *largest(const json_t *o, double *val)
     return best;
 }
 
-json_t *res_bottleneck_json(const sim_records_t *rec, const json_t *breakdown, const json_t *tiers)
+/* The shares of the run the verdict weighs. */
+typedef struct {
+    double compute, idle, exposed, bubble, skew;
+} shares_t;
+
+/* Splits the waiting for peers (and the time ranks had finished) into the
+ * pipeline bubble and skew. */
+static void split_waiting(const sim_records_t *rec, const json_t *breakdown, shares_t *s)
 {
-    json_t *b = json_object();
-    char ev[512];
-    if (!rec->rank_prog || !rec->comm_p2p || !json_object_size(breakdown)) {
-        json_object_set_new(b, "verdict", json_string("unknown"));
-        json_object_set_new(b, "evidence", json_string("the run recorded no time breakdown"));
-        return b;
-    }
-    double compute = num(breakdown, "compute_share"), idle = num(breakdown, "idle_share");
     double early = num(breakdown, "finished_early_share");
-    double exposed = num(breakdown, "exposed_communication_share");
-    double bubble = 0, skew = 0;
     bool pipeline = false;
     const json_t *wait = json_object_get(breakdown, "waiting_by_communicator_share");
     for (int32_t c = 0; c < rec->n_comms; c++)
@@ -91,45 +88,44 @@ json_t *res_bottleneck_json(const sim_records_t *rec, const json_t *breakdown, c
          * embedding all-reduces) is waiting for the other stages to
          * drain, the bubble; among ranks alike in work it is skew */
         if (rec->comm_p2p[c] || (pipeline && rec->comm_cross_prog && rec->comm_cross_prog[c]))
-            bubble += w;
+            s->bubble += w;
         else
-            skew += w;
+            s->skew += w;
     }
     /* ranks done early: the pipeline's drain, else the skew of the end */
     if (pipeline)
-        bubble += early;
+        s->bubble += early;
     else
-        skew += early;
+        s->skew += early;
+}
 
+/* The straggler verdict into b when one rank computes well above its
+ * peers while they wait; false otherwise. */
+static bool straggler(const sim_records_t *rec, const shares_t *s, json_t *b)
+{
     double ratio;
     sim_time_t median;
     int32_t slow = slowest_rank(rec, &ratio, &median);
-    if (slow >= 0 && ratio >= RES_STRAGGLER_RATIO && bubble + skew >= 0.01) {
-        snprintf(ev, sizeof ev,
-                 "rank %d computes %.3g s, %.2f x the median %.3g s of the ranks running its "
-                 "program; the others wait for peers or have finished %.1f%% of the run",
-                 slow, sim_time_to_s(rec->rank_compute_ps[slow]), ratio, sim_time_to_s(median),
-                 100 * (bubble + skew));
-        json_object_set_new(b, "verdict", json_string("straggler"));
-        json_object_set_new(b, "rank", json_integer(slow));
-        json_object_set_new(b, "share", json_real(bubble + skew));
-        json_object_set_new(b, "evidence", json_string(ev));
-        return b;
-    }
+    if (slow < 0 || ratio < RES_STRAGGLER_RATIO || s->bubble + s->skew < 0.01)
+        return false;
+    char ev[512];
+    snprintf(ev, sizeof ev,
+             "rank %d computes %.3g s, %.2f x the median %.3g s of the ranks running its "
+             "program; the others wait for peers or have finished %.1f%% of the run",
+             slow, sim_time_to_s(rec->rank_compute_ps[slow]), ratio, sim_time_to_s(median),
+             100 * (s->bubble + s->skew));
+    json_object_set_new(b, "verdict", json_string("straggler"));
+    json_object_set_new(b, "rank", json_integer(slow));
+    json_object_set_new(b, "share", json_real(s->bubble + s->skew));
+    json_object_set_new(b, "evidence", json_string(ev));
+    return true;
+}
 
-    const char *verdict = "compute";
-    double share = compute;
-    if (bubble > share)
-        verdict = "pipeline_bubble", share = bubble;
-    if (exposed > share)
-        verdict = "network", share = exposed;
-    if (skew > share)
-        verdict = "skew", share = skew;
-    if (idle > share)
-        verdict = "dependencies", share = idle;
-    json_object_set_new(b, "verdict", json_string(verdict));
-    json_object_set_new(b, "share", json_real(share));
-
+/* The evidence of `verdict` into ev; a network verdict also names its
+ * communicator and tier in b. */
+static void evidence(const char *verdict, const shares_t *s, const json_t *breakdown,
+                     const json_t *tiers, json_t *b, char *ev, size_t n)
+{
     double cshare;
     const char *comm = largest(json_object_get(breakdown, "exposed_by_communicator_share"), &cshare);
     if (verdict[0] == 'n') {
@@ -145,28 +141,59 @@ json_t *res_bottleneck_json(const sim_records_t *rec, const json_t *breakdown, c
         }
         json_object_set_new(b, "communicator", json_string(comm));
         json_object_set_new(b, "tier", json_string(tier));
-        snprintf(ev, sizeof ev,
+        snprintf(ev, n,
                  "communication left exposed %.1f%% of the run (%s %.1f%%), more than compute "
                  "(%.1f%%); the most used tier is %s at %.1f%% mean utilization",
-                 100 * exposed, comm, 100 * cshare, 100 * compute, tier, 100 * tmean);
+                 100 * s->exposed, comm, 100 * cshare, 100 * s->compute, tier, 100 * tmean);
     } else if (verdict[0] == 'p') {
-        snprintf(ev, sizeof ev,
+        snprintf(ev, n,
                  "ranks wait on pipeline transfers or on other stages, or have finished, %.1f%% of the run, more "
                  "than they compute (%.1f%%) or expose communication (%.1f%%)",
-                 100 * bubble, 100 * compute, 100 * exposed);
+                 100 * s->bubble, 100 * s->compute, 100 * s->exposed);
     } else if (verdict[0] == 's') {
-        snprintf(ev, sizeof ev,
+        snprintf(ev, n,
                  "ranks wait for peers at collectives %.1f%% of the run, more than they "
                  "compute (%.1f%%); no rank is %.0f%% slower than its peers",
-                 100 * skew, 100 * compute, 100 * (RES_STRAGGLER_RATIO - 1));
+                 100 * s->skew, 100 * s->compute, 100 * (RES_STRAGGLER_RATIO - 1));
     } else if (verdict[0] == 'd') {
-        snprintf(ev, sizeof ev, "ranks have nothing ready to run %.1f%% of the run", 100 * idle);
+        snprintf(ev, n, "ranks have nothing ready to run %.1f%% of the run", 100 * s->idle);
     } else {
-        snprintf(ev, sizeof ev,
+        snprintf(ev, n,
                  "ranks compute %.1f%% of the run; exposed communication %.1f%% (most: %s), "
                  "pipeline bubble %.1f%%, waiting at collectives %.1f%%",
-                 100 * compute, 100 * exposed, comm[0] ? comm : "none", 100 * bubble, 100 * skew);
+                 100 * s->compute, 100 * s->exposed, comm[0] ? comm : "none", 100 * s->bubble,
+                 100 * s->skew);
     }
+}
+
+json_t *res_bottleneck_json(const sim_records_t *rec, const json_t *breakdown, const json_t *tiers)
+{
+    json_t *b = json_object();
+    if (!rec->rank_prog || !rec->comm_p2p || !json_object_size(breakdown)) {
+        json_object_set_new(b, "verdict", json_string("unknown"));
+        json_object_set_new(b, "evidence", json_string("the run recorded no time breakdown"));
+        return b;
+    }
+    shares_t s = {num(breakdown, "compute_share"), num(breakdown, "idle_share"),
+                  num(breakdown, "exposed_communication_share"), 0, 0};
+    split_waiting(rec, breakdown, &s);
+    if (straggler(rec, &s, b))
+        return b;
+    /* the largest share wins; ties keep the earlier */
+    const char *verdict = "compute";
+    double share = s.compute;
+    if (s.bubble > share)
+        verdict = "pipeline_bubble", share = s.bubble;
+    if (s.exposed > share)
+        verdict = "network", share = s.exposed;
+    if (s.skew > share)
+        verdict = "skew", share = s.skew;
+    if (s.idle > share)
+        verdict = "dependencies", share = s.idle;
+    json_object_set_new(b, "verdict", json_string(verdict));
+    json_object_set_new(b, "share", json_real(share));
+    char ev[512];
+    evidence(verdict, &s, breakdown, tiers, b, ev, sizeof ev);
     json_object_set_new(b, "evidence", json_string(ev));
     return b;
 }

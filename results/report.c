@@ -5,13 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/tn_file.h"
-#include "common/tn_text.h"
 #include "common/tn_version.h"
 #include "results/bottleneck.h"
 #include "results/human.h"
 #include "topology/topo.h"
-#include "workloads/trace.h"
 
 /* Adds key: value for a double, as a JSON real. */
 static void put_real(json_t *o, const char *k, double v) { json_object_set_new(o, k, json_real(v)); }
@@ -43,8 +40,7 @@ static json_t *spread_s(const sim_time_t *v, int32_t n)
     return o;
 }
 
-/* "leaf 12", "gpu 17 (server 2)": a vertex as people name it. */
-static void vertex_name(const sim_records_t *r, int32_t v, char *buf, size_t n)
+void res_vertex_name(const sim_records_t *r, int32_t v, char *buf, size_t n)
 {
     if (r->vertex_server[v] >= 0)
         snprintf(buf, n, "%s %d (server %d)", topo_kind_name((topo_kind_t)r->vertex_kind[v]),
@@ -54,9 +50,7 @@ static void vertex_name(const sim_records_t *r, int32_t v, char *buf, size_t n)
                  r->vertex_ordinal[v]);
 }
 
-/* Fraction of the run a link was busy: bytes x 8 / capacity over the
- * simulated time. */
-static double utilization(const sim_records_t *r, int32_t e)
+double res_link_utilization(const sim_records_t *r, int32_t e)
 {
     return r->end_ps ? (double)r->link_busy_ps[e] / (double)r->end_ps : 0;
 }
@@ -71,7 +65,7 @@ static json_t *tiers_json(const sim_records_t *r)
         for (int32_t e = 0; e < r->n_links; e++) {
             if (r->link_tier[e] != k)
                 continue;
-            double u = utilization(r, e);
+            double u = res_link_utilization(r, e);
             n++;
             cap += (double)r->link_bps[e] / 1e9;
             bytes += (double)r->link_bytes[e];
@@ -113,15 +107,15 @@ static json_t *top_links_json(const sim_records_t *r, int k)
     for (int32_t i = 0; i < r->n_links && i < k && idx[i].busy > 0; i++) {
         int32_t e = idx[i].link;
         char src[96], dst[96];
-        vertex_name(r, r->link_src[e], src, sizeof src);
-        vertex_name(r, r->link_dst[e], dst, sizeof dst);
+        res_vertex_name(r, r->link_src[e], src, sizeof src);
+        res_vertex_name(r, r->link_dst[e], dst, sizeof dst);
         json_t *l = json_object();
         json_object_set_new(l, "link", json_integer(e));
         json_object_set_new(l, "from", json_string(src));
         json_object_set_new(l, "to", json_string(dst));
         json_object_set_new(l, "tier", json_string(topo_tier_name((topo_tier_t)r->link_tier[e])));
         json_object_set_new(l, "capacity_gbps", json_real((double)r->link_bps[e] / 1e9));
-        json_object_set_new(l, "utilization", json_real(utilization(r, e)));
+        json_object_set_new(l, "utilization", json_real(res_link_utilization(r, e)));
         json_object_set_new(l, "bytes", json_real((double)r->link_bytes[e]));
         json_array_append_new(a, l);
     }
@@ -312,115 +306,4 @@ json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta)
     json_object_set_new(m, "wall_time_s", meta->wall_s >= 0 ? json_real(meta->wall_s) : json_null());
     json_object_set_new(r, "meta", m);
     return r;
-}
-
-static void links_csv(const sim_records_t *r, tn_text_t *t)
-{
-    tn_text_put(t, "link,from,to,tier,capacity_gbps,bytes,busy_s,utilization\n");
-    char src[96], dst[96];
-    for (int32_t e = 0; e < r->n_links; e++) {
-        vertex_name(r, r->link_src[e], src, sizeof src);
-        vertex_name(r, r->link_dst[e], dst, sizeof dst);
-        tn_text_put(t, "%d,%s,%s,%s,%.9g,%llu,%.9g,%.9g\n", e, src, dst,
-            topo_tier_name((topo_tier_t)r->link_tier[e]), (double)r->link_bps[e] / 1e9,
-            (unsigned long long)r->link_bytes[e], sim_time_to_s(r->link_busy_ps[e]),
-            utilization(r, e));
-    }
-}
-
-static void ranks_csv(const sim_records_t *r, tn_text_t *t)
-{
-    tn_text_put(t, "rank,gpu,server,compute_s,collectives_s,exposed_s,waiting_s,idle_s,end_s\n");
-    for (int32_t k = 0; k < r->n_ranks; k++) {
-        int32_t v = r->rank_vertex[k];
-        sim_time_t exposed = 0, wait = 0;
-        for (int32_t c = 0; r->rank_exposed_ps && c < r->n_comms; c++) {
-            exposed += r->rank_exposed_ps[(size_t)k * (size_t)r->n_comms + (size_t)c];
-            wait += r->rank_wait_ps[(size_t)k * (size_t)r->n_comms + (size_t)c];
-        }
-        tn_text_put(t, "%d,%d,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g\n", k, r->vertex_ordinal[v],
-            r->vertex_server[v], sim_time_to_s(r->rank_compute_ps[k]),
-            sim_time_to_s(r->rank_coll_ps[k]), sim_time_to_s(exposed), sim_time_to_s(wait),
-            r->rank_idle_ps ? sim_time_to_s(r->rank_idle_ps[k]) : 0,
-            r->rank_end_ps ? sim_time_to_s(r->rank_end_ps[k]) : 0);
-    }
-}
-
-/* The Chrome trace-event format (Perfetto, chrome://tracing): one
- * complete event ("ph": "X") per op of a sampled rank, times in
- * microseconds, one thread per rank. */
-static void timeline_json(const sim_records_t *r, tn_text_t *t)
-{
-    static const char *const kinds[] = {"compute", "collective", "send", "recv"};
-    tn_text_put(t, "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [\n");
-    for (int32_t k = 0; k < r->n_ranks; k++)
-        if (r->rank_sampled[k])
-            tn_text_put(t, "{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 0, \"tid\": %d, "
-                   "\"args\": {\"name\": \"rank %d\"}},\n",
-                k, k);
-    for (size_t i = 0; i < r->n_spans; i++) {
-        const struct sim_span *s = &r->spans[i];
-        const char *what = s->kind == 1 ? wl_coll_name((wl_coll_t)s->coll) : kinds[s->kind];
-        tn_text_put(t, "{\"name\": \"%s%s%s\", \"cat\": \"%s\", \"ph\": \"X\", \"pid\": 0, "
-               "\"tid\": %d, \"ts\": %.6f, \"dur\": %.6f, \"args\": {\"bytes\": %llu}}%s\n",
-            what, s->comm >= 0 ? " " : "", s->comm >= 0 ? r->comm_names[s->comm] : "",
-            kinds[s->kind], s->rank, (double)s->start / 1e6, (double)(s->end - s->start) / 1e6,
-            (unsigned long long)s->bytes, i + 1 < r->n_spans ? "," : "");
-    }
-    tn_text_put(t, "]}\n");
-}
-
-int res_write_outputs(const char *dir, const sim_records_t *rec, const json_t *rep,
-                      tn_error_t *err)
-{
-    char *text = json_dumps(rep, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
-    TN_ASSERT(text != NULL);
-    char *md = res_report_markdown(rep), *html = res_report_html(rep);
-    size_t n = strlen(dir) + 32;
-    char *path = tn_malloc(n);
-    tn_outset_t out;
-    tn_outset_init(&out);
-    size_t len = strlen(text);
-    text[len++] = '\n'; /* replaces the NUL: written by length */
-    int rc = tn_mkdirs(dir, err);
-    if (rc)
-        tn_error_prefix(err, "output directory %s", dir);
-    snprintf(path, n, "%s/report.json", dir);
-    if (rc == 0)
-        rc = tn_outset_add(&out, path, text, len, err);
-    snprintf(path, n, "%s/report.md", dir);
-    if (rc == 0)
-        rc = tn_outset_add(&out, path, md, strlen(md), err);
-    snprintf(path, n, "%s/report.html", dir);
-    if (rc == 0)
-        rc = tn_outset_add(&out, path, html, strlen(html), err);
-    if (rc == 0 && rec->link_src) {
-        tn_text_t csv = {0};
-        links_csv(rec, &csv);
-        snprintf(path, n, "%s/links.csv", dir);
-        rc = tn_outset_add(&out, path, csv.s, csv.n, err);
-        csv.n = 0;
-        if (rc == 0) {
-            ranks_csv(rec, &csv);
-            snprintf(path, n, "%s/ranks.csv", dir);
-            rc = tn_outset_add(&out, path, csv.s, csv.n, err);
-        }
-        csv.n = 0;
-        if (rc == 0 && rec->rank_sampled) {
-            timeline_json(rec, &csv);
-            snprintf(path, n, "%s/timeline.json", dir);
-            rc = tn_outset_add(&out, path, csv.s, csv.n, err);
-        }
-        free(csv.s);
-    }
-    if (rc == 0)
-        rc = tn_outset_commit(&out, err);
-    else
-        tn_outset_abort(&out);
-    tn_outset_destroy(&out);
-    free(path);
-    free(text);
-    free(md);
-    free(html);
-    return rc;
 }

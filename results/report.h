@@ -50,12 +50,21 @@ json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta);
  * No trailing newline; truncated to n - 1 characters. O(communicators). */
 void res_summary_lines(const json_t *report, char *buf, size_t n);
 
-/* Creates `dir` if needed and writes `report` (of res_report_json on the
- * same records) as dir/report.json, report.md and report.html, and the
- * records' links.csv, ranks.csv and timeline.json, atomically (all files
- * to temporary names, then renamed). Errors (TN_EIO): the directory or a
- * file cannot be created or written; nothing is left half-written.
- * O(size of the outputs). */
+/* "leaf 12", "gpu 17 (server 2)": vertex v as people name it, into buf.
+ * O(1). */
+void res_vertex_name(const sim_records_t *r, int32_t v, char *buf, size_t n);
+
+/* The share of the run link e was busy (its busy time over the simulated
+ * time; 0 for an empty run). O(1). */
+double res_link_utilization(const sim_records_t *r, int32_t e);
+
+/* Creates `dir` if needed and writes every output of res_outputs[]
+ * (results/outputs.h) that applies to the records, `report` being
+ * res_report_json() of the same records: report.json, report.md and
+ * report.html, and the records' links.csv, ranks.csv and timeline.json,
+ * atomically (all files to temporary names, then renamed). Errors
+ * (TN_EIO): the directory or a file cannot be created or written; nothing
+ * is left half-written. O(size of the outputs). */
 int res_write_outputs(const char *dir, const sim_records_t *rec, const json_t *report,
                       tn_error_t *err);
 

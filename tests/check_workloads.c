@@ -103,7 +103,7 @@ START_TEST(megatron_spec_reads_layout)
                               "\"virtual_stages\": 2, \"recompute\": \"full\", \"zero_stage\": 1}}",
                               &s, &err),
                      0);
-    ck_assert_int_eq(s.kind, WL_SPEC_MEGATRON);
+    ck_assert_str_eq(s.source->name, "megatron");
     ck_assert_str_eq(s.gpu, "v100-32gb");
     ck_assert_uint_eq(s.model.hidden, 12288);
     ck_assert_uint_eq(s.layout.microbatch, 1); /* default */

@@ -25,5 +25,8 @@ Suite *cli_suite(void);
 Suite *validate_suite(void);
 Suite *plan_suite(void);
 Suite *goodput_suite(void);
+Suite *topo_kinds_suite(void);
+Suite *source_table_suite(void);
+Suite *report_outputs_suite(void);
 
 #endif

@@ -19,8 +19,7 @@ static void check_cables(const topo_t *t)
     }
 }
 
-/* The shortest "%.Ng" rendering of d that reads back as d (N = 15..17). */
-static const char *real_str(double d, char *buf, size_t n)
+const char *topo_real_str(double d, char *buf, size_t n)
 {
     for (int p = 15; p <= 17; p++) {
         snprintf(buf, n, "%.*g", p, d);
@@ -82,8 +81,8 @@ int topo_export_graphml(const topo_t *t, const char *path, tn_error_t *err)
                 "      <data key=\"latency_ns\">%s</data>\n"
                 "      <data key=\"tier\">%s</data>\n"
                 "    </edge>\n",
-                e, t->esrc[e], t->edst[e], real_str((double)t->bps[e] / 1e9, bw, sizeof bw),
-                real_str((double)t->latency_ps[e] / 1000.0, lat, sizeof lat),
+                e, t->esrc[e], t->edst[e], topo_real_str((double)t->bps[e] / 1e9, bw, sizeof bw),
+                topo_real_str((double)t->latency_ps[e] / 1000.0, lat, sizeof lat),
                 topo_tier_name((topo_tier_t)t->tier[e]));
     }
     fputs("  </graph>\n</graphml>\n", f);

@@ -51,4 +51,9 @@ int topo_export_graphml(const topo_t *t, const char *path, tn_error_t *err);
  * Time complexity: O(|V| + |E|). */
 int topo_export_json(const topo_t *t, const char *path, tn_error_t *err);
 
+/* The shortest "%.Ng" rendering of d that reads back as d (N = 15..17),
+ * into buf: what the exporters write and the importer's messages quote.
+ * Returns buf. O(1). */
+const char *topo_real_str(double d, char *buf, size_t n);
+
 #endif

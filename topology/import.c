@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "common/tn_json.h"
+#include "topology/export.h"
 
 /* Bounds that keep llround() exact and the picosecond sums of a path far
  * from overflowing: 1e18 bit/s, 1000 s. */
@@ -50,17 +51,6 @@ static const char *ns_to_ps(double ns, uint64_t *ps)
         return "expected at most 1e12 (ns)";
     *ps = (uint64_t)llround(ns * 1000.0);
     return NULL;
-}
-
-/* The shortest "%.Ng" rendering of d that reads back as d, for "got ...". */
-static const char *num_str(double d, char *buf, size_t n)
-{
-    for (int p = 15; p <= 17; p++) {
-        snprintf(buf, n, "%.*g", p, d);
-        if (strtod(buf, NULL) == d)
-            break;
-    }
-    return buf;
 }
 
 /* "a, b, c" from a name function, for "expected one of" lists. */
@@ -207,6 +197,23 @@ static const char *trimmed(const char *s, char *buf, size_t n)
     return buf;
 }
 
+/* The index of element `name`'s string attribute `attr` (raw value `raw`)
+ * among `count` names (kind, tier), or -1 with the error set when it is
+ * missing or not one of them. */
+static int named(gml_t *m, const char *name, const char *attr, const char *raw,
+                 int (*from_name)(const char *), int count, const char *(*name_i)(int))
+{
+    char buf[64], list[256];
+    const char *val = trimmed(raw, buf, sizeof buf);
+    if (!val[0])
+        return gml_fail(m, "%s: attribute \"%s\" is missing", name, attr);
+    int k = from_name(val);
+    if (k < 0)
+        return gml_fail(m, "%s: unknown %s \"%s\" (expected one of: %s)", name, attr, val,
+                        name_list(list, sizeof list, count, name_i));
+    return k;
+}
+
 /* A whole number in [lo, hi]; else an error naming the element. */
 static int gml_int(gml_t *m, const char *elem, const char *key, double x, double lo, double hi,
                    int32_t *out)
@@ -216,7 +223,7 @@ static int gml_int(gml_t *m, const char *elem, const char *key, double x, double
     char num[40];
     if (x != floor(x) || x < lo || x > hi)
         return gml_fail(m, "%s: %s: expected a whole number from %.0f to %.0f, got %s", elem,
-                        key, lo, hi, num_str(x, num, sizeof num));
+                        key, lo, hi, topo_real_str(x, num, sizeof num));
     *out = (int32_t)x;
     return 0;
 }
@@ -236,15 +243,12 @@ static int gml_vertices(gml_t *m, topo_t *t)
     if (has_cores < 0)
         return -1;
     for (igraph_integer_t v = 0; v < nv; v++) {
-        char name[128], kbuf[64], list[256];
+        char name[128];
         elem_name(m, true, v, name, sizeof name);
-        const char *kind = trimmed(VAS(g, "kind", v), kbuf, sizeof kbuf);
-        if (!kind[0])
-            return gml_fail(m, "%s: attribute \"kind\" is missing", name);
-        int k = topo_kind_from_name(kind);
+        int k = named(m, name, "kind", VAS(g, "kind", v), topo_kind_from_name, TOPO_KIND_COUNT,
+                      kind_name_i);
         if (k < 0)
-            return gml_fail(m, "%s: unknown kind \"%s\" (expected one of: %s)", name, kind,
-                            name_list(list, sizeof list, TOPO_KIND_COUNT, kind_name_i));
+            return -1;
         int32_t server = 0, cores = 0;
         if (gml_int(m, name, "server", VAN(g, "server", v), -1, INT32_MAX - 1, &server) < 0)
             return -1;
@@ -292,7 +296,7 @@ static int gml_read_edges(gml_t *m, raw_edge_t *re)
     const igraph_t *g = m->g;
     igraph_integer_t ne = igraph_ecount(g);
     for (igraph_integer_t e = 0; e < ne; e++) {
-        char name[128], tbuf[64], list[256], num[40];
+        char name[128], num[40];
         elem_name(m, false, e, name, sizeof name);
         igraph_integer_t from, to;
         igraph_edge(g, e, &from, &to);
@@ -309,22 +313,19 @@ static int gml_read_edges(gml_t *m, raw_edge_t *re)
             return gml_fail(m, "%s: attribute \"latency_ns\" is missing or not a number", name);
         raw_edge_t *r = &re[e];
         if (!isfinite(bw) || (why = gbps_to_bps(bw, &r->bps)) != NULL) {
-            num_str(bw, num, sizeof num);
+            topo_real_str(bw, num, sizeof num);
             return gml_fail(m, "%s: bw_gbps: %s, got %s", name,
                             isfinite(bw) ? why : "expected a finite number", num);
         }
         if (!isfinite(lat) || (why = ns_to_ps(lat, &r->lat)) != NULL) {
-            num_str(lat, num, sizeof num);
+            topo_real_str(lat, num, sizeof num);
             return gml_fail(m, "%s: latency_ns: %s, got %s", name,
                             isfinite(lat) ? why : "expected a finite number", num);
         }
-        const char *tier = trimmed(EAS(g, "tier", e), tbuf, sizeof tbuf);
-        if (!tier[0])
-            return gml_fail(m, "%s: attribute \"tier\" is missing", name);
-        int k = topo_tier_from_name(tier);
+        int k = named(m, name, "tier", EAS(g, "tier", e), topo_tier_from_name, TOPO_TIER_COUNT,
+                      tier_name_i);
         if (k < 0)
-            return gml_fail(m, "%s: unknown tier \"%s\" (expected one of: %s)", name, tier,
-                            name_list(list, sizeof list, TOPO_TIER_COUNT, tier_name_i));
+            return -1;
         r->a = (int32_t)from;
         r->b = (int32_t)to;
         r->tier = (uint8_t)k;

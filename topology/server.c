@@ -89,105 +89,117 @@ static int parse_nvlink(topo_server_t *s, tn_jobj_t *o)
     return 0;
 }
 
-static int parse_inline(topo_server_t *s, const json_t *v, const char *src, const char *path,
-                        tn_error_t *err)
+/* "cpu": sockets (optional: a server may be GPUs and NICs only). */
+static int parse_cpu(topo_server_t *s, tn_jobj_t *o)
 {
-    static const char *const keys[] = {"name", "description", "sources", "assumptions", "gpus",
-                                       "nvlink", "pcie", "cpu", "nics", "gpu_port_bw_gbps", NULL};
-    static const char *const pcie_keys[] = {"switches", "bw_gbps", "latency_ns", "gpus",
-                                            "sockets", NULL};
     static const char *const cpu_keys[] = {"sockets", "cores_per_socket", "interconnect_bw_gbps",
                                            "latency_ns", NULL};
-    static const char *const nic_keys[] = {"count", "bw_gbps", "latency_ns", "pcie", "sockets",
-                                           NULL};
-    tn_jobj_t o, sub;
-    const char *name = "inline";
-    uint64_t gpus = 0, n = 0;
-    int rc;
-    if (tn_jobj_open(&o, v, src, path, keys, err) || tn_jobj_str(&o, "name", false, &name) < 0 ||
-        tn_jobj_u64(&o, "gpus", true, 0, MAX_GPUS, &gpus) < 0)
+    tn_jobj_t sub;
+    int rc = tn_jobj_sub(o, "cpu", false, cpu_keys, &sub);
+    if (rc)
+        return rc < 0 ? -1 : 0;
+    uint64_t so = 0, cores = 0;
+    if (tn_jobj_u64(&sub, "sockets", true, 1, 16, &so) < 0 ||
+        tn_jobj_u64(&sub, "cores_per_socket", true, 1, 4096, &cores) < 0 ||
+        tn_jobj_gbps(&sub, "interconnect_bw_gbps", so > 1, &s->socket_bps) < 0 ||
+        tn_jobj_ns(&sub, "latency_ns", so > 1, &s->socket_latency_ps) < 0)
         return -1;
-    s->name = tn_strdup(name);
-    s->gpus = (int32_t)gpus;
-    if (parse_nvlink(s, &o))
-        return -1;
+    s->sockets = (int32_t)so;
+    s->cores_per_socket = (int32_t)cores;
+    return 0;
+}
 
-    /* CPU sockets (optional: a server may be GPUs and NICs only). */
-    if ((rc = tn_jobj_sub(&o, "cpu", false, cpu_keys, &sub)) < 0)
-        return -1;
-    if (rc == 0) {
-        uint64_t so = 0, cores = 0;
-        if (tn_jobj_u64(&sub, "sockets", true, 1, 16, &so) < 0 ||
-            tn_jobj_u64(&sub, "cores_per_socket", true, 1, 4096, &cores) < 0 ||
-            tn_jobj_gbps(&sub, "interconnect_bw_gbps", so > 1, &s->socket_bps) < 0 ||
-            tn_jobj_ns(&sub, "latency_ns", so > 1, &s->socket_latency_ps) < 0)
-            return -1;
-        s->sockets = (int32_t)so;
-        s->cores_per_socket = (int32_t)cores;
-    }
-
-    /* PCIe switches, and which GPU hangs off which. */
+/* "pcie": switches, and which GPU hangs off which. */
+static int parse_pcie(topo_server_t *s, tn_jobj_t *o)
+{
+    static const char *const pcie_keys[] = {"switches", "bw_gbps", "latency_ns", "gpus",
+                                            "sockets", NULL};
+    tn_jobj_t sub;
+    uint64_t n = 0;
     s->gpu_pcie = tn_malloc(((size_t)s->gpus + 1) * sizeof *s->gpu_pcie);
     for (int32_t g = 0; g < s->gpus; g++)
         s->gpu_pcie[g] = -1;
-    if ((rc = tn_jobj_sub(&o, "pcie", false, pcie_keys, &sub)) < 0)
+    int rc = tn_jobj_sub(o, "pcie", false, pcie_keys, &sub);
+    if (rc)
+        return rc < 0 ? -1 : 0;
+    if (tn_jobj_u64(&sub, "switches", true, 0, MAX_PARTS, &n) < 0 ||
+        tn_jobj_gbps(&sub, "bw_gbps", true, &s->pcie_bps) < 0 ||
+        tn_jobj_ns(&sub, "latency_ns", true, &s->pcie_latency_ps) < 0)
         return -1;
-    if (rc == 0) {
-        if (tn_jobj_u64(&sub, "switches", true, 0, MAX_PARTS, &n) < 0 ||
-            tn_jobj_gbps(&sub, "bw_gbps", true, &s->pcie_bps) < 0 ||
-            tn_jobj_ns(&sub, "latency_ns", true, &s->pcie_latency_ps) < 0)
-            return -1;
-        s->pcie_switches = (int32_t)n;
-        s->pcie_socket = tn_malloc((n + 1) * sizeof *s->pcie_socket);
-        if (n > 0 && (tn_jobj_int_array(&sub, "gpus", s->gpus > 0, (size_t)s->gpus, 0,
-                                        (int64_t)n - 1, s->gpu_pcie) < 0 ||
-                      (s->sockets && tn_jobj_int_array(&sub, "sockets", true, n, 0,
-                                                       s->sockets - 1, s->pcie_socket) < 0)))
-            return -1;
-        if (n > 0 && !s->sockets)
-            for (uint64_t i = 0; i < n; i++)
-                s->pcie_socket[i] = -1;
-    }
+    s->pcie_switches = (int32_t)n;
+    s->pcie_socket = tn_malloc((n + 1) * sizeof *s->pcie_socket);
+    if (n > 0 && (tn_jobj_int_array(&sub, "gpus", s->gpus > 0, (size_t)s->gpus, 0,
+                                    (int64_t)n - 1, s->gpu_pcie) < 0 ||
+                  (s->sockets && tn_jobj_int_array(&sub, "sockets", true, n, 0, s->sockets - 1,
+                                                   s->pcie_socket) < 0)))
+        return -1;
+    if (n > 0 && !s->sockets)
+        for (uint64_t i = 0; i < n; i++)
+            s->pcie_socket[i] = -1;
+    return 0;
+}
 
-    /* NICs: on a PCIe switch, or on a socket. */
-    if ((rc = tn_jobj_sub(&o, "nics", false, nic_keys, &sub)) < 0)
+/* "nics": on a PCIe switch, or on a socket. */
+static int parse_nics(topo_server_t *s, tn_jobj_t *o)
+{
+    static const char *const nic_keys[] = {"count", "bw_gbps", "latency_ns", "pcie", "sockets",
+                                           NULL};
+    tn_jobj_t sub;
+    uint64_t n = 0;
+    int rc = tn_jobj_sub(o, "nics", false, nic_keys, &sub);
+    if (rc < 0)
         return -1;
-    n = 0;
     if (rc == 0 && tn_jobj_u64(&sub, "count", true, 0, MAX_PARTS, &n) < 0)
         return -1;
     s->nics = (int32_t)n;
     s->nic_pcie = tn_malloc((n + 1) * sizeof *s->nic_pcie);
     s->nic_socket = tn_malloc((n + 1) * sizeof *s->nic_socket);
-    if (n > 0) {
-        if (tn_jobj_gbps(&sub, "bw_gbps", true, &s->nic_bps) < 0 ||
-            tn_jobj_ns(&sub, "latency_ns", true, &s->nic_latency_ps) < 0)
-            return -1;
-        bool on_pcie = json_object_get(sub.obj, "pcie") != NULL;
-        if (on_pcie == (json_object_get(sub.obj, "sockets") != NULL))
-            return tn_jobj_fail(&sub, NULL, "give exactly one of \"pcie\" (the switch of each "
-                                            "nic) and \"sockets\" (the socket of each nic)");
-        if (on_pcie && !s->pcie_switches)
-            return tn_jobj_fail(&sub, "pcie", "the server has no pcie switches");
-        if (!on_pcie && !s->sockets)
-            return tn_jobj_fail(&sub, "sockets", "the server has no cpu sockets");
-        if (!on_pcie && !s->pcie_bps)
-            return tn_jobj_fail(&o, "pcie", "nics on sockets need \"pcie\": {\"bw_gbps\": ...} "
-                                            "for their link");
-        for (uint64_t i = 0; i < n; i++)
-            s->nic_pcie[i] = s->nic_socket[i] = -1;
-        if (on_pcie ? tn_jobj_int_array(&sub, "pcie", true, n, 0, s->pcie_switches - 1, s->nic_pcie)
-                    : tn_jobj_int_array(&sub, "sockets", true, n, 0, s->sockets - 1,
-                                        s->nic_socket))
-            return -1;
-    }
-    if (n == 0 && s->gpus > 0) {
+    if (n == 0)
+        return 0;
+    if (tn_jobj_gbps(&sub, "bw_gbps", true, &s->nic_bps) < 0 ||
+        tn_jobj_ns(&sub, "latency_ns", true, &s->nic_latency_ps) < 0)
+        return -1;
+    bool on_pcie = json_object_get(sub.obj, "pcie") != NULL;
+    if (on_pcie == (json_object_get(sub.obj, "sockets") != NULL))
+        return tn_jobj_fail(&sub, NULL, "give exactly one of \"pcie\" (the switch of each "
+                                        "nic) and \"sockets\" (the socket of each nic)");
+    if (on_pcie && !s->pcie_switches)
+        return tn_jobj_fail(&sub, "pcie", "the server has no pcie switches");
+    if (!on_pcie && !s->sockets)
+        return tn_jobj_fail(&sub, "sockets", "the server has no cpu sockets");
+    if (!on_pcie && !s->pcie_bps)
+        return tn_jobj_fail(o, "pcie", "nics on sockets need \"pcie\": {\"bw_gbps\": ...} "
+                                       "for their link");
+    for (uint64_t i = 0; i < n; i++)
+        s->nic_pcie[i] = s->nic_socket[i] = -1;
+    return on_pcie ? tn_jobj_int_array(&sub, "pcie", true, n, 0, s->pcie_switches - 1, s->nic_pcie)
+                   : tn_jobj_int_array(&sub, "sockets", true, n, 0, s->sockets - 1,
+                                       s->nic_socket);
+}
+
+static int parse_inline(topo_server_t *s, const json_t *v, const char *src, const char *path,
+                        tn_error_t *err)
+{
+    static const char *const keys[] = {"name", "description", "sources", "assumptions", "gpus",
+                                       "nvlink", "pcie", "cpu", "nics", "gpu_port_bw_gbps", NULL};
+    tn_jobj_t o;
+    const char *name = "inline";
+    uint64_t gpus = 0;
+    if (tn_jobj_open(&o, v, src, path, keys, err) || tn_jobj_str(&o, "name", false, &name) < 0 ||
+        tn_jobj_u64(&o, "gpus", true, 0, MAX_GPUS, &gpus) < 0)
+        return -1;
+    s->name = tn_strdup(name);
+    s->gpus = (int32_t)gpus;
+    if (parse_nvlink(s, &o) || parse_cpu(s, &o) || parse_pcie(s, &o) || parse_nics(s, &o))
+        return -1;
+    if (s->nics == 0 && s->gpus > 0) {
         if (tn_jobj_gbps(&o, "gpu_port_bw_gbps", true, &s->gpu_port_bps) < 0)
             return tn_jobj_fail(&o, "gpu_port_bw_gbps",
                                 "a server without nics needs the rate of each gpu's own port");
     } else if (json_object_get(v, "gpu_port_bw_gbps")) {
         return tn_jobj_fail(&o, "gpu_port_bw_gbps", "only for servers without nics");
     }
-    if (s->gpus == 0 && n == 0)
+    if (s->gpus == 0 && s->nics == 0)
         return tn_jobj_fail(&o, NULL, "a server needs at least one gpu or nic");
     /* A GPU must reach the rest of the server: NVLink, PCIe, or its own port. */
     for (int32_t g = 0; g < s->gpus; g++)
@@ -206,17 +218,12 @@ int topo_server_parse(topo_server_t *s, const json_t *v, const char *src, const 
     if (json_is_string(v)) {
         const topo_embedded_t *e = topo_embedded_find(topo_embedded_servers, json_string_value(v));
         if (!e) {
-            char list[256] = "";
-            size_t len = 0;
-            for (const topo_embedded_t *k = topo_embedded_servers; k->name; k++)
-                len += (size_t)snprintf(list + len, len < sizeof list ? sizeof list - len : 0,
-                                        "%s%s", len ? ", " : "", k->name);
+            char list[256];
             return tn_error_set(err, TN_EINPUT, "%s: %s: unknown server type \"%s\" (built in: %s)",
-                                src, path, json_string_value(v), list);
+                                src, path, json_string_value(v),
+                                topo_embedded_list(topo_embedded_servers, list, sizeof list));
         }
-        json_error_t je;
-        json_t *doc = json_loads(e->text, JSON_REJECT_DUPLICATES, &je);
-        TN_ASSERT(doc != NULL);
+        json_t *doc = topo_embedded_json(e);
         char where[64];
         snprintf(where, sizeof where, "topology/servers/%s.json", e->name);
         rc = parse_inline(s, doc, where, "", err);

@@ -51,7 +51,6 @@ static int parse_compute_allreduce(wl_spec_t *s, tn_jobj_t *o)
     if (tn_jobj_open(o, o->obj, o->src, o->path, keys, o->err))
         return -1;
     double us = 0;
-    s->kind = WL_SPEC_COMPUTE_ALLREDUCE;
     if (tn_jobj_u64(o, "ranks", true, 1, WL_MAX_RANKS, &s->compute_allreduce.ranks) < 0 ||
         tn_jobj_double(o, "compute_time_us", true, 0, 1e9, &us) < 0 ||
         tn_jobj_u64(o, "allreduce_size_bytes", true, 1, 1ull << 44,
@@ -59,6 +58,18 @@ static int parse_compute_allreduce(wl_spec_t *s, tn_jobj_t *o)
         return -1;
     s->compute_allreduce.compute_ps = (uint64_t)llround(us * 1e6);
     return 0;
+}
+
+/* The model's sizes, each within reason, from m. */
+static int model_sizes(tn_jobj_t *m, wl_model_t *md)
+{
+    return tn_jobj_u64(m, "layers", true, 1, 100000, &md->layers) < 0 ||
+                   tn_jobj_u64(m, "hidden", true, 1, 1000000, &md->hidden) < 0 ||
+                   tn_jobj_u64(m, "heads", true, 1, 100000, &md->heads) < 0 ||
+                   tn_jobj_u64(m, "seq_len", true, 1, 10000000, &md->seq_len) < 0 ||
+                   tn_jobj_u64(m, "vocab", true, 1, 100000000, &md->vocab) < 0
+               ? -1
+               : 0;
 }
 
 static int parse_model(wl_spec_t *s, tn_jobj_t *o)
@@ -72,36 +83,19 @@ static int parse_model(wl_spec_t *s, tn_jobj_t *o)
         /* a model of the zoo (workloads/models/NAME.json) */
         const topo_embedded_t *e = topo_embedded_find(wl_embedded_models, json_string_value(v));
         if (!e) {
-            char list[512] = "";
-            size_t len = 0;
-            for (const topo_embedded_t *k = wl_embedded_models; k->name; k++)
-                len += (size_t)snprintf(list + len, len < sizeof list ? sizeof list - len : 0,
-                                        "%s%s", len ? ", " : "", k->name);
+            char list[512];
             return tn_jobj_fail(o, "model", "unknown model \"%s\" (known: %s)",
-                                json_string_value(v), list);
+                                json_string_value(v),
+                                topo_embedded_list(wl_embedded_models, list, sizeof list));
         }
-        json_error_t je;
-        json_t *doc = json_loads(e->text, JSON_REJECT_DUPLICATES, &je);
-        TN_ASSERT(doc != NULL);
+        json_t *doc = topo_embedded_json(e);
         char where[80];
         snprintf(where, sizeof where, "workloads/models/%s.json", e->name);
-        int rc = tn_jobj_open(&m, doc, where, "", keys, o->err) ||
-                         tn_jobj_u64(&m, "layers", true, 1, 100000, &md->layers) < 0 ||
-                         tn_jobj_u64(&m, "hidden", true, 1, 1000000, &md->hidden) < 0 ||
-                         tn_jobj_u64(&m, "heads", true, 1, 100000, &md->heads) < 0 ||
-                         tn_jobj_u64(&m, "seq_len", true, 1, 10000000, &md->seq_len) < 0 ||
-                         tn_jobj_u64(&m, "vocab", true, 1, 100000000, &md->vocab) < 0
-                     ? -1
-                     : 0;
+        int rc = tn_jobj_open(&m, doc, where, "", keys, o->err) || model_sizes(&m, md) ? -1 : 0;
         json_decref(doc);
         return rc;
     }
-    if (tn_jobj_sub(o, "model", true, keys, &m) < 0 ||
-        tn_jobj_u64(&m, "layers", true, 1, 100000, &md->layers) < 0 ||
-        tn_jobj_u64(&m, "hidden", true, 1, 1000000, &md->hidden) < 0 ||
-        tn_jobj_u64(&m, "heads", true, 1, 100000, &md->heads) < 0 ||
-        tn_jobj_u64(&m, "seq_len", true, 1, 10000000, &md->seq_len) < 0 ||
-        tn_jobj_u64(&m, "vocab", true, 1, 100000000, &md->vocab) < 0)
+    if (tn_jobj_sub(o, "model", true, keys, &m) < 0 || model_sizes(&m, md))
         return -1;
     if (md->hidden % md->heads)
         return tn_jobj_fail(&m, "heads", "hidden size %llu is not a multiple of %llu heads",
@@ -226,7 +220,6 @@ static int parse_megatron(wl_spec_t *s, tn_jobj_t *o)
                                        "model",     "layout", "mechanisms", NULL};
     int gpu = 0;
     double traffic = 0;
-    s->kind = WL_SPEC_MEGATRON;
     if (tn_jobj_open(o, o->obj, o->src, o->path, keys, o->err) ||
         tn_jobj_enum(o, "gpu", true, wl_gpu_names, &gpu) < 0 || parse_gpu_set(s, o) < 0 ||
         tn_jobj_double(o, "activation_traffic", false, 0.01, 100, &traffic) < 0)
@@ -238,87 +231,173 @@ static int parse_megatron(wl_spec_t *s, tn_jobj_t *o)
     return 0;
 }
 
+/* {"trace": "path", "gpu": ..., "gpu_set": ...}: a trace file at key
+ * `key`, with an optional gpu to time its FLOPs; the file read is the path
+ * plus `suffix`. */
+static int parse_file_source(wl_spec_t *s, tn_jobj_t *o, const char *key, const char *suffix)
+{
+    const char *const keys[] = {key, "gpu", "gpu_set", NULL};
+    int gpu = -1;
+    int rc = tn_jobj_open(o, o->obj, o->src, o->path, keys, o->err) ||
+                     tn_jobj_enum(o, "gpu", false, wl_gpu_names, &gpu) < 0 ||
+                     parse_gpu_set(s, o) < 0
+                 ? -1
+                 : 0;
+    if (rc == 0 && gpu < 0 && json_object_get(o->obj, "gpu_set"))
+        rc = tn_jobj_fail(o, "gpu_set", "needs \"gpu\": the figures it overrides");
+    if (rc == 0)
+        rc = parse_file_ref(s, o, key, suffix);
+    if (rc == 0 && gpu >= 0)
+        s->gpu = tn_strdup(wl_gpu_names[gpu]);
+    return rc;
+}
+
+static int parse_trace(wl_spec_t *s, tn_jobj_t *o) { return parse_file_source(s, o, "trace", ""); }
+static int parse_chakra(wl_spec_t *s, tn_jobj_t *o)
+{
+    return parse_file_source(s, o, "chakra", ".0.et");
+}
+
+/* The generators' names from the table, NULL-terminated, into names. */
+static void generator_names(const char **names, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < wl_sources_n; i++)
+        if (!strcmp(wl_sources[i].key, "generator")) {
+            TN_ASSERT(k + 1 < n);
+            names[k++] = wl_sources[i].name;
+        }
+    names[k] = NULL;
+}
+
+/* "expected one of the keys ..." naming each distinct key of the table. */
+static int no_source(tn_jobj_t *o)
+{
+    char list[256];
+    size_t len = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < wl_sources_n; i++) {
+        size_t j = 0;
+        while (j < i && strcmp(wl_sources[j].key, wl_sources[i].key))
+            j++;
+        if (j == i)
+            len += (size_t)snprintf(list + len, len < sizeof list ? sizeof list - len : 0,
+                                    "%s\"%s\"", len ? ", " : "", wl_sources[i].key);
+    }
+    return tn_jobj_fail(o, NULL, "expected one of the keys %s", list);
+}
+
 int wl_spec_parse(wl_spec_t *s, const json_t *block, const char *src, const char *path,
                   tn_error_t *err)
 {
-    static const char *const generators[] = {"compute-allreduce", "megatron", NULL};
     memset(s, 0, sizeof *s);
     s->gpu_set = wl_gpu_set_none();
     tn_jobj_t o;
-    int rc = -1;
     if (tn_jobj_open(&o, block, src, path, NULL, err))
         return -1;
-    if (json_object_get(block, "trace") || json_object_get(block, "chakra")) {
-        /* a trace file, with an optional gpu to time its FLOPs */
-        static const char *const tkeys[] = {"trace", "gpu", "gpu_set", NULL},
-                                 *const ckeys[] = {"chakra", "gpu", "gpu_set", NULL};
-        bool chakra = !json_object_get(block, "trace");
-        int gpu = -1;
-        s->kind = chakra ? WL_SPEC_CHAKRA : WL_SPEC_TRACE;
-        rc = tn_jobj_open(&o, block, src, path, chakra ? ckeys : tkeys, err) ||
-                     tn_jobj_enum(&o, "gpu", false, wl_gpu_names, &gpu) < 0 ||
-                     parse_gpu_set(s, &o) < 0
-                 ? -1
-                 : 0;
-        if (rc == 0 && gpu < 0 && json_object_get(block, "gpu_set"))
-            rc = tn_jobj_fail(&o, "gpu_set", "needs \"gpu\": the figures it overrides");
-        if (rc == 0)
-            rc = parse_file_ref(s, &o, chakra ? "chakra" : "trace", chakra ? ".0.et" : "");
-        if (rc == 0 && gpu >= 0)
-            s->gpu = tn_strdup(wl_gpu_names[gpu]);
-    } else if (json_object_get(block, "generator")) {
+    /* a trace format's key first, in table order; then a generator */
+    for (size_t i = 0; i < wl_sources_n && !s->source; i++)
+        if (strcmp(wl_sources[i].key, "generator") && json_object_get(block, wl_sources[i].key))
+            s->source = &wl_sources[i];
+    if (!s->source && json_object_get(block, "generator")) {
+        const char *names[16];
         int g = 0;
-        if (tn_jobj_enum(&o, "generator", true, generators, &g) == 0)
-            rc = g == 0 ? parse_compute_allreduce(s, &o) : parse_megatron(s, &o);
-    } else {
-        rc = tn_jobj_fail(&o, NULL, "expected one of the keys \"generator\", \"trace\", \"chakra\"");
+        generator_names(names, sizeof names / sizeof names[0]);
+        if (tn_jobj_enum(&o, "generator", true, names, &g) < 0)
+            return -1;
+        for (size_t i = 0; i < wl_sources_n && !s->source; i++)
+            if (!strcmp(wl_sources[i].name, names[g]))
+                s->source = &wl_sources[i];
     }
-    if (rc)
+    if (!s->source)
+        return no_source(&o);
+    if (s->source->parse(s, &o)) {
         wl_spec_destroy(s);
-    return rc ? -1 : 0;
+        return -1;
+    }
+    return 0;
 }
 
 uint64_t wl_spec_ranks(const wl_spec_t *s)
 {
-    switch (s->kind) {
-    case WL_SPEC_COMPUTE_ALLREDUCE:
-        return s->compute_allreduce.ranks;
-    case WL_SPEC_MEGATRON:
-        return s->layout.tp * s->layout.pp * s->layout.dp;
-    case WL_SPEC_TRACE:
-    case WL_SPEC_CHAKRA:
-        break;
-    }
-    return 0; /* known only once the trace is read */
+    return s->source->ranks ? s->source->ranks(s) : 0; /* else known once the trace is read */
 }
 
 int wl_spec_build(const wl_spec_t *s, wl_trace_t *t, tn_error_t *err)
 {
-    switch (s->kind) {
-    case WL_SPEC_COMPUTE_ALLREDUCE:
-        wl_gen_compute_allreduce(t, (int32_t)s->compute_allreduce.ranks,
-                                 s->compute_allreduce.compute_ps, s->compute_allreduce.bytes);
-        return wl_trace_check(t, err);
-    case WL_SPEC_MEGATRON: {
-        wl_gpu_t g;
-        if (wl_gpu_lookup(s->gpu, &s->gpu_set, &g, err) ||
-            wl_gen_megatron(t, &s->model, &s->layout, err))
-            return -1;
-        wl_compute_apply(t, &g);
-        return 0;
-    }
-    case WL_SPEC_TRACE:
-    case WL_SPEC_CHAKRA: {
-        wl_gpu_t g;
-        if (s->gpu && wl_gpu_lookup(s->gpu, &s->gpu_set, &g, err))
-            return -1;
-        if (s->kind == WL_SPEC_TRACE ? wl_trace_read_json(t, s->path, err)
-                                     : wl_chakra_read(t, s->path, err, NULL))
-            return -1;
-        if (s->gpu)
-            wl_compute_apply(t, &g);
-        return 0;
-    }
-    }
-    return tn_error_set(err, TN_EINPUT, "unknown workload");
+    return s->source->build(s, t, err);
 }
+
+static uint64_t compute_allreduce_ranks(const wl_spec_t *s) { return s->compute_allreduce.ranks; }
+
+static int compute_allreduce_build(const wl_spec_t *s, wl_trace_t *t, tn_error_t *err)
+{
+    wl_gen_compute_allreduce(t, (int32_t)s->compute_allreduce.ranks,
+                             s->compute_allreduce.compute_ps, s->compute_allreduce.bytes);
+    return wl_trace_check(t, err);
+}
+
+static uint64_t megatron_ranks(const wl_spec_t *s)
+{
+    return s->layout.tp * s->layout.pp * s->layout.dp;
+}
+
+static int megatron_build(const wl_spec_t *s, wl_trace_t *t, tn_error_t *err)
+{
+    wl_gpu_t g;
+    if (wl_gpu_lookup(s->gpu, &s->gpu_set, &g, err) ||
+        wl_gen_megatron(t, &s->model, &s->layout, err))
+        return -1;
+    wl_compute_apply(t, &g);
+    return 0;
+}
+
+/* SC21's formula for the FLOPs; a sample is a sequence of the batch. */
+static void megatron_figures(const wl_spec_t *s, double *flops, double *samples, double *tokens)
+{
+    *flops = wl_megatron_flops(&s->model, &s->layout);
+    *samples = (double)s->layout.global_batch;
+    *tokens = *samples * (double)s->model.seq_len;
+}
+
+/* A trace file read by `read`, its compute timed on s->gpu when named. */
+static int build_from_file(const wl_spec_t *s, wl_trace_t *t, tn_error_t *err,
+                           int (*read)(wl_trace_t *, const char *, tn_error_t *))
+{
+    wl_gpu_t g;
+    if (s->gpu && wl_gpu_lookup(s->gpu, &s->gpu_set, &g, err))
+        return -1;
+    if (read(t, s->path, err))
+        return -1;
+    if (s->gpu)
+        wl_compute_apply(t, &g);
+    return 0;
+}
+
+static int read_chakra(wl_trace_t *t, const char *path, tn_error_t *err)
+{
+    return wl_chakra_read(t, path, err, NULL);
+}
+
+static int trace_build(const wl_spec_t *s, wl_trace_t *t, tn_error_t *err)
+{
+    return build_from_file(s, t, err, wl_trace_read_json);
+}
+
+static int chakra_build(const wl_spec_t *s, wl_trace_t *t, tn_error_t *err)
+{
+    return build_from_file(s, t, err, read_chakra);
+}
+
+const wl_source_t wl_sources[] = {
+    {"compute-allreduce", "generator",
+     "each rank computes, then all ranks all-reduce: the simplest hand-checkable job",
+     parse_compute_allreduce, compute_allreduce_build, compute_allreduce_ranks, NULL, false},
+    {"megatron", "generator", "Megatron-style training of a model under a tp x pp x dp layout",
+     parse_megatron, megatron_build, megatron_ranks, megatron_figures, true},
+    {"trace", "trace", "a tensim JSON trace file (workloads/trace_json.h)", parse_trace,
+     trace_build, NULL, NULL, false},
+    {"chakra", "chakra", "Chakra execution traces, one file per rank (PREFIX.RANK.et)",
+     parse_chakra, chakra_build, NULL, NULL, false},
+};
+const size_t wl_sources_n = sizeof wl_sources / sizeof wl_sources[0];

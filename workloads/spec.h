@@ -13,6 +13,9 @@
  *  - {"trace": "path.json"} or {"chakra": "path/prefix"}: a trace file (the
  *     readers arrive with the trace formats); the path is relative to the
  *     scenario file and must exist.
+ * Each is a row of wl_sources[], the one place their names and keys are
+ * read from; adding a source is a file with its parse and build functions
+ * and a row.
  *
  * Ownership: a wl_spec_t is caller-owned (wl_spec_parse / wl_spec_destroy)
  * and owns its strings; it borrows nothing from the JSON.
@@ -25,19 +28,15 @@
 #include <stdint.h>
 
 #include "common/tn_error.h"
+#include "common/tn_json.h"
 #include "workloads/compute.h"
 #include "workloads/megatron.h"
 #include "workloads/trace.h"
 
-typedef enum {
-    WL_SPEC_COMPUTE_ALLREDUCE,
-    WL_SPEC_MEGATRON,
-    WL_SPEC_TRACE,
-    WL_SPEC_CHAKRA,
-} wl_spec_kind_t;
+typedef struct wl_source wl_source_t;
 
 typedef struct {
-    wl_spec_kind_t kind;
+    const wl_source_t *source; /* a row of wl_sources[] */
     char *path;            /* trace file or chakra prefix, resolved */
     struct {
         uint64_t ranks, compute_ps, bytes;
@@ -65,6 +64,31 @@ uint64_t wl_spec_ranks(const wl_spec_t *s);
 int wl_spec_build(const wl_spec_t *s, wl_trace_t *t, tn_error_t *err);
 
 void wl_spec_destroy(wl_spec_t *s);
+
+/* One source of workloads: a generator ({"generator": NAME, ...}) or a
+ * trace format ({NAME: "path", ...}). */
+struct wl_source {
+    const char *name; /* as users type it: the generator's name, or the key
+                         that holds the trace's path */
+    const char *key;  /* "generator", or name itself for a trace format */
+    const char *help; /* one line, for --help and the docs */
+    /* Reads and checks the block o (opened with any keys: the row checks
+     * its own); errors (TN_EINPUT) name o's file and path. */
+    int (*parse)(wl_spec_t *s, tn_jobj_t *o);
+    /* The trace of one iteration into t (not initialised by the caller). */
+    int (*build)(const wl_spec_t *s, wl_trace_t *t, tn_error_t *err);
+    /* The ranks, or NULL when known only once the trace is read. */
+    uint64_t (*ranks)(const wl_spec_t *s);
+    /* The model FLOPs, samples and tokens of one iteration, as the
+     * workload states them; NULL when the FLOPs are the trace's sum and
+     * samples and tokens are unknown. */
+    void (*figures)(const wl_spec_t *s, double *flops, double *samples, double *tokens);
+    bool has_layout;  /* a megatron-style layout `tensim plan` can vary */
+};
+
+/* Every source, generators first. */
+extern const wl_source_t wl_sources[];
+extern const size_t wl_sources_n;
 
 extern const char *const wl_gpu_names[];
 /* By wl_schedule_t and wl_recompute_t, as the layout block spells them;

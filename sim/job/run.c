@@ -17,6 +17,26 @@ int sim_run_scenario(const sim_scenario_t *sc, sim_records_t *rec, sim_run_info_
     return sim_run_scenario_progress(sc, rec, info, NULL, NULL, UINT64_MAX, err);
 }
 
+/* The run's size and the workload's figures: its own (a generator's
+ * formula) or, for a trace, the sum of its ops' FLOPs. */
+static void describe_run(const wl_spec_t *w, const topo_t *topo, const wl_trace_t *tr,
+                         sim_run_info_t *info)
+{
+    *info = (sim_run_info_t){topo->n_gpus, tr->n_ranks, topo->n_edges, 0, 0, 0, 0};
+    if (w->source->figures) {
+        w->source->figures(w, &info->model_flops, &info->samples, &info->tokens);
+    } else {
+        for (int32_t r = 0; r < tr->n_ranks; r++) {
+            const wl_program_t *p = &tr->progs[tr->rank_prog[r]];
+            for (uint32_t i = 0; i < p->n_ops; i++)
+                info->model_flops += p->ops[i].flops;
+        }
+    }
+    wl_gpu_t g;
+    if (w->gpu && wl_gpu_lookup(w->gpu, &w->gpu_set, &g, NULL) == 0)
+        info->gpu_peak_flops = g.peak_flops;
+}
+
 int sim_run_scenario_progress(const sim_scenario_t *sc, sim_records_t *rec,
                               sim_run_info_t *info, sim_progress_fn progress, void *ctx,
                               uint64_t every, tn_error_t *err)
@@ -100,24 +120,8 @@ int sim_run_scenario_progress(const sim_scenario_t *sc, sim_records_t *rec,
     rec->transfers = net.transfers;
     memcpy(rec->link_bytes, net.link_bytes, (size_t)topo.n_edges * sizeof *rec->link_bytes);
     memcpy(rec->link_busy_ps, net.link_busy_ps, (size_t)topo.n_edges * sizeof *rec->link_busy_ps);
-    if (info) {
-        *info = (sim_run_info_t){topo.n_gpus, tr.n_ranks, topo.n_edges, 0, 0, 0, 0};
-        const wl_spec_t *w = &sc->workload;
-        if (w->kind == WL_SPEC_MEGATRON) {
-            info->model_flops = wl_megatron_flops(&w->model, &w->layout);
-            info->samples = (double)w->layout.global_batch;
-            info->tokens = info->samples * (double)w->model.seq_len;
-        } else {
-            for (int32_t r = 0; r < tr.n_ranks; r++) {
-                const wl_program_t *p = &tr.progs[tr.rank_prog[r]];
-                for (uint32_t i = 0; i < p->n_ops; i++)
-                    info->model_flops += p->ops[i].flops;
-            }
-        }
-        wl_gpu_t g;
-        if (w->gpu && wl_gpu_lookup(w->gpu, &w->gpu_set, &g, NULL) == 0)
-            info->gpu_peak_flops = g.peak_flops;
-    }
+    if (info)
+        describe_run(&sc->workload, &topo, &tr, info);
     rc = 0;
 out:
     sim_exec_destroy(&ex);
