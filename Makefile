@@ -58,7 +58,7 @@ TESTBIN  = $(BUILD)/tests/check_all
 VALBIN   = $(BUILD)/validate/validate
 SGBIN    = $(BUILD)/validate/simgrid
 
-.PHONY: all check test bench validate sanitize demo install uninstall clean deps
+.PHONY: all check test golden bench validate sanitize demo install uninstall clean deps
 all: $(BIN)
 
 deps:
@@ -132,6 +132,13 @@ check test: deps
 	$(Q)$(SUBMAKE) $(BIN) $(TESTBIN) $(SGBIN)
 	$(Q)$(SUBMAKE) MPI=1 build/mpi/tensim
 	$(Q)TENSIM_BIN=$(BIN) TENSIM_SIMGRID_BIN=$(SGBIN) TENSIM_MPI_BIN=build/mpi/tensim $(TESTBIN)
+
+# Rewrites the golden files (tests/golden/: report.md, report.html,
+# study.md, compare.md) from the current binary; review the diff before
+# committing it (tests/check_golden.c says what is normalised).
+golden: deps
+	$(Q)$(SUBMAKE) $(BIN) $(TESTBIN)
+	$(Q)TENSIM_BIN=$(BIN) TENSIM_GOLDEN_UPDATE=1 CK_RUN_SUITE=golden $(TESTBIN)
 
 bench: deps
 	$(Q)$(SUBMAKE) $(BIN) $(BENCH_BIN)

@@ -21,7 +21,15 @@ Suite *skeleton_suite(void);
 Suite *collective_suite(void);
 Suite *flow_suite(void);
 Suite *results_suite(void);
-Suite *cli_suite(void);
+Suite *cli_main_suite(void);
+Suite *cli_run_suite(void);
+Suite *cli_sweep_suite(void);
+Suite *cli_plan_suite(void);
+Suite *cli_compare_suite(void);
+Suite *cli_topo_suite(void);
+Suite *cli_collective_suite(void);
+Suite *cli_trace_suite(void);
+Suite *golden_suite(void);
 Suite *validate_suite(void);
 Suite *plan_suite(void);
 
