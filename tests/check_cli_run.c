@@ -60,8 +60,10 @@ START_TEST(option_without_value)
 }
 END_TEST
 
-/* --seed takes a non-negative decimal integer that fits in int64. */
-static const char *const bad_seeds[] = {"abc", "-1", "", "1e3", "12x", "99999999999999999999"};
+/* --seed takes a non-negative decimal integer that fits in int64: digits
+ * only (2^63 is one too many). */
+static const char *const bad_seeds[] = {"abc", "-1", "", "1e3", "12x", "99999999999999999999",
+                                        "+5", " 5", "9223372036854775808"};
 
 START_TEST(seed_not_a_number)
 {

@@ -112,6 +112,10 @@ static const struct {
     {{"sweep", "s.json", "--vary", "name=[\"a b\", \"a_b\"]", "-o", "st"},
      "tensim: sweep: two combinations would share the directory st/name=_a_b_"},
     {{"sweep", "s.json", "--vary", "seed=1", "-j", "0", "-o", "st"}, "tensim: sweep: -j: expected 1 to 1024"},
+    {{"sweep", "s.json", "--vary", "seed=1", "-j", "1025", "-o", "st"},
+     "tensim: sweep: -j: expected 1 to 1024, got '1025'"},
+    {{"sweep", "s.json", "--vary", "seed=1", "--vary", "seed=2", "-o", "st"},
+     "tensim: sweep: --vary seed: given twice"},
 };
 
 /* Bad input: one line, exit 2, and no study directory left behind. */

@@ -30,6 +30,7 @@ int main(void)
     srunner_add_suite(sr, cli_collective_suite());
     srunner_add_suite(sr, cli_trace_suite());
     srunner_add_suite(sr, golden_suite());
+    srunner_add_suite(sr, sweep_suite());
     srunner_add_suite(sr, validate_suite());
     srunner_add_suite(sr, plan_suite());
     srunner_run_all(sr, CK_NORMAL);

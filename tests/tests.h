@@ -30,6 +30,7 @@ Suite *cli_topo_suite(void);
 Suite *cli_collective_suite(void);
 Suite *cli_trace_suite(void);
 Suite *golden_suite(void);
+Suite *sweep_suite(void);
 Suite *validate_suite(void);
 Suite *plan_suite(void);
 
