@@ -49,6 +49,8 @@ typedef struct {
 
 /* For `cmd` with argc arguments; usage is what --help prints. O(argc). */
 void cli_opts_init(cli_opts_t *o, const char *cmd, const char *usage, int argc);
+
+/* Frees the --set list (the strings are argv's). O(1). */
 void cli_opts_destroy(cli_opts_t *o);
 
 /* Takes what getopt_long returned (c) when it is one of the shared options

@@ -1,7 +1,6 @@
 /* sweep/study.c — a study's axes and its runs: parsing --vary, the cross
  * product, the identity kept as OUT/study.json, and the check of every
  * combination before anything runs. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,7 +127,9 @@ static int parse_vary(sweep_axis_t *a, const char *arg, tn_error_t *err)
                             "--vary '%s': expected KEY=VALUES (values: V1,V2 or LO:HI:xF or a "
                             "JSON array)",
                             arg);
-    a->key = strndup(arg, (size_t)(eq - arg));
+    a->key = tn_malloc((size_t)(eq - arg) + 1);
+    memcpy(a->key, arg, (size_t)(eq - arg));
+    a->key[eq - arg] = '\0';
     const char *vals = eq + 1;
     int r = parse_range(a, vals);
     if (r < 0)

@@ -59,6 +59,8 @@ typedef struct {
 
 /* An empty study of `scenario` into the directory `out`. O(1). */
 void sweep_init(sweep_t *s, const char *scenario, const char *out);
+
+/* Frees what s owns. O(runs + values). */
 void sweep_destroy(sweep_t *s);
 
 /* Adds the axis a --vary argument gives: KEY=V1,V2,..., KEY=LO:HI:xF,
@@ -103,7 +105,7 @@ bool sweep_all_agree(bool ok);
  * stderr (rank 0 speaks for the study). Alone: rank 0 of 1. O(MPI_Init). */
 void sweep_ranks_begin(int *rank, int *size);
 
-/* Ends what sweep_ranks_begin started. */
+/* Ends what sweep_ranks_begin started (MPI_Finalize); nothing alone. */
 void sweep_ranks_end(void);
 
 #endif
