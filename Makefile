@@ -33,7 +33,7 @@ endif
 SUBMAKE = $(MAKE) --no-print-directory $(if $(Q),-s)
 
 CLI_SRC  = $(wildcard cli/*.c)
-LIB_SRC  = $(wildcard common/*.c topology/*.c workloads/*.c sim/*/*.c goodput/*.c plan/*.c results/*.c)
+LIB_SRC  = $(wildcard common/*.c topology/*.c workloads/*.c sim/*/*.c goodput/*.c plan/*.c sweep/*.c results/*.c)
 TEST_SRC = $(wildcard tests/*.c)
 VAL_OBJ  = $(BUILD)/validate/cases.o $(BUILD)/validate/megatron.o
 BENCH_SRC= $(wildcard bench/*.c)
@@ -59,7 +59,7 @@ TESTBIN  = $(BUILD)/tests/check_all
 VALBIN   = $(BUILD)/validate/validate
 SGBIN    = $(BUILD)/validate/simgrid
 
-.PHONY: all check test bench validate sanitize demo install uninstall clean deps
+.PHONY: all check test golden bench validate sanitize demo install uninstall clean deps
 all: $(BIN)
 
 deps:
@@ -137,6 +137,13 @@ check test: deps
 	$(Q)$(SUBMAKE) $(BIN) $(TESTBIN) $(SGBIN)
 	$(Q)$(SUBMAKE) MPI=1 build/mpi/tensim
 	$(Q)TENSIM_BIN=$(BIN) TENSIM_SIMGRID_BIN=$(SGBIN) TENSIM_MPI_BIN=build/mpi/tensim $(TESTBIN)
+
+# Rewrites the golden files (tests/golden/: report.md, report.html,
+# study.md, compare.md) from the current binary; review the diff before
+# committing it (tests/check_golden.c says what is normalised).
+golden: deps
+	$(Q)$(SUBMAKE) $(BIN) $(TESTBIN)
+	$(Q)TENSIM_BIN=$(BIN) TENSIM_GOLDEN_UPDATE=1 CK_RUN_SUITE=golden $(TESTBIN)
 
 bench: deps
 	$(Q)$(SUBMAKE) $(BIN) $(BENCH_BIN)

@@ -23,10 +23,8 @@ static double read_once(wl_chakra_stats_t *st)
     wl_trace_t t;
     tn_error_t err = {0};
     double t0 = bench_now_s();
-    if (wl_chakra_read(&t, PREFIX, &err, st)) {
-        fprintf(stderr, "bench_chakra: %s\n", err.msg);
-        return -1;
-    }
+    if (wl_chakra_read(&t, PREFIX, &err, st))
+        return -bench_fail("bench_chakra", &err);
     double dt = bench_now_s() - t0;
     wl_trace_destroy(&t);
     return dt;

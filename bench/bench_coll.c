@@ -12,7 +12,6 @@
 #include <stdio.h>
 
 #include "bench/bench.h"
-#include <sys/resource.h>
 
 #include "sim/coll/latency.h"
 #include "sim/job/measure.h"
@@ -21,37 +20,24 @@
 int main(void)
 {
     tn_error_t err = {0};
-    json_t *block = json_pack("{ss}", "preset", "azure-2020");
     topo_spec_t s;
     topo_t t;
-    if (topo_spec_parse(&s, block, "bench", "topology", &err)) {
-        fprintf(stderr, "bench_coll: %s\n", err.msg);
+    if (bench_build_preset("bench_coll", "azure-2020", &s, &t))
         return 1;
-    }
-    topo_init(&t);
-    if (topo_spec_build(&s, &t, &err)) {
-        fprintf(stderr, "bench_coll: %s\n", err.msg);
-        return 1;
-    }
     sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_HIER,
                             .bytes = 1ull << 30, .channels = 1};
     sim_latency_apply("simple", &spec, NULL);
     sim_measure_t m;
     double t0 = bench_now_s();
-    if (sim_measure_collective(&t, SIM_NET_FLOW, &spec, t.n_gpus, &m, &err)) {
-        fprintf(stderr, "bench_coll: %s\n", err.msg);
-        return 1;
-    }
+    if (sim_measure_collective(&t, SIM_NET_FLOW, &spec, t.n_gpus, &m, &err))
+        return bench_fail("bench_coll", &err);
     double wall = bench_now_s() - t0;
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
     printf("coll_azure2020_allreduce_1g_s: %.2f\n", wall);
-    printf("coll_azure2020_allreduce_1g_rss_mib: %.1f\n", ru.ru_maxrss / 1024.0);
+    printf("coll_azure2020_allreduce_1g_rss_mib: %.1f\n", bench_rss_mib());
     printf("# simulated %.3f ms, %llu events (%.2f M events/s), %llu transfers\n",
            sim_time_to_s(m.time_ps) * 1e3, (unsigned long long)m.events, m.events / wall / 1e6,
            (unsigned long long)m.transfers);
     topo_destroy(&t);
     topo_spec_destroy(&s);
-    json_decref(block);
     return 0;
 }

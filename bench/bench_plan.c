@@ -8,7 +8,6 @@
  * Wall-clock time is read here and only here: a benchmark, not a result.
  */
 #include <stdio.h>
-#include <sys/resource.h>
 
 #include "bench/bench.h"
 #include "plan/plan.h"
@@ -18,21 +17,15 @@ int main(void)
     tn_error_t err = {0};
     double t0 = bench_now_s();
     sim_scenario_t sc;
-    if (sim_scenario_load(&sc, "workloads/scenarios/azure2020-gpt3-175b.json", NULL, &err)) {
-        fprintf(stderr, "bench_plan: %s\n", err.msg);
+    if (bench_load_scenario("bench_plan", BENCH_MAIN_SCENARIO, &sc))
         return 1;
-    }
     plan_t p;
     plan_opts_t o = {.top = 5, .reserve_bytes = 2 * 1073741824.0};
-    if (plan_run(&p, &sc, &o, &err)) {
-        fprintf(stderr, "bench_plan: %s\n", err.msg);
-        return 1;
-    }
+    if (plan_run(&p, &sc, &o, &err))
+        return bench_fail("bench_plan", &err);
     double wall = bench_now_s() - t0;
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
     printf("plan_gpt3_azure2020_s: %.1f\n", wall);
-    printf("plan_gpt3_azure2020_rss_mib: %.0f\n", ru.ru_maxrss / 1024.0);
+    printf("plan_gpt3_azure2020_rss_mib: %.0f\n", bench_rss_mib());
     const wl_layout_t *b = &p.layouts[0].layout;
     printf("# %llu layouts, %zu fit, %llu estimated, %llu simulated; best tp %llu pp %llu dp %llu "
            "mb %llu: %.3f s simulated\n",

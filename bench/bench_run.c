@@ -10,7 +10,6 @@
  * Wall-clock time is read here and only here: a benchmark, not a result.
  */
 #include <stdio.h>
-#include <sys/resource.h>
 
 #include "bench/bench.h"
 #include "sim/job/run.h"
@@ -20,21 +19,15 @@ int main(void)
     tn_error_t err = {0};
     double t0 = bench_now_s();
     sim_scenario_t sc;
-    if (sim_scenario_load(&sc, "workloads/scenarios/azure2020-gpt3-175b.json", NULL, &err)) {
-        fprintf(stderr, "bench_run: %s\n", err.msg);
+    if (bench_load_scenario("bench_run", BENCH_MAIN_SCENARIO, &sc))
         return 1;
-    }
     sim_records_t rec;
     sim_run_info_t info;
-    if (sim_run_scenario(&sc, &rec, &info, &err)) {
-        fprintf(stderr, "bench_run: %s\n", err.msg);
-        return 1;
-    }
+    if (sim_run_scenario(&sc, &rec, &info, &err))
+        return bench_fail("bench_run", &err);
     double wall = bench_now_s() - t0;
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
     printf("run_azure2020_gpt3_s: %.1f\n", wall);
-    printf("run_azure2020_gpt3_rss_mib: %.0f\n", ru.ru_maxrss / 1024.0);
+    printf("run_azure2020_gpt3_rss_mib: %.0f\n", bench_rss_mib());
     printf("run_azure2020_gpt3_events_per_s: %.0f\n", rec.events / wall);
     printf("# iteration %.3f s simulated on %d of %d gpus; %llu events, %llu transfers\n",
            sim_time_to_s(sim_records_iteration_ps(&rec)), info.ranks, info.gpus,

@@ -12,7 +12,6 @@
 #include <stdio.h>
 
 #include "bench/bench.h"
-#include <sys/resource.h>
 
 #include "topology/route.h"
 #include "topology/spec.h"
@@ -40,33 +39,23 @@ static double lookups(topo_route_t *r, const topo_t *t, int n, uint64_t seed)
 
 int main(void)
 {
-    tn_error_t err = {0};
     double t0 = bench_now_s();
-    json_t *block = json_pack("{ss}", "preset", "azure-2020");
     topo_spec_t s;
     topo_t t;
     topo_route_t r;
-    if (topo_spec_parse(&s, block, "bench", "topology", &err)) {
-        fprintf(stderr, "bench_topo: %s\n", err.msg);
+    if (bench_build_preset("bench_topo", "azure-2020", &s, &t))
         return 1;
-    }
-    topo_init(&t);
-    if (topo_spec_build(&s, &t, &err)) {
-        fprintf(stderr, "bench_topo: %s\n", err.msg);
-        return 1;
-    }
     topo_route_init(&r, &t);
     double built = bench_now_s() - t0;
     double t1 = bench_now_s();
     for (int32_t i = 0; i < t.n_gpus; i++)
         topo_route_dist(&r, t.gpus[0], t.gpus[i]);
     double warm = bench_now_s() - t1 + built;
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
+    double rss = bench_rss_mib();
     double hot = lookups(&r, &t, 1000000, 11);
     printf("topo_azure2020_build_s: %.3f\n", built);
     printf("topo_azure2020_warm_s: %.3f\n", warm);
-    printf("topo_azure2020_rss_mib: %.1f\n", ru.ru_maxrss / 1024.0);
+    printf("topo_azure2020_rss_mib: %.1f\n", rss);
     printf("topo_route_lookup_ns: %.0f\n", hot);
     printf("# %d vertices, %d directed links, %llu anchor tables, %.1f MiB of tables\n",
            t.n_vertices, t.n_edges, (unsigned long long)r.tables_built,
@@ -74,6 +63,5 @@ int main(void)
     topo_route_destroy(&r);
     topo_destroy(&t);
     topo_spec_destroy(&s);
-    json_decref(block);
     return 0;
 }

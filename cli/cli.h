@@ -1,24 +1,63 @@
-/* cli/cli.h — the subcommands of the tensim command; each takes the
- * arguments after its name (argv[0] is the subcommand) and returns the exit
- * status: 0 success, 1 runtime or I/O failure, 2 usage or bad input.
+/* cli/cli.h — the subcommands of the tensim command, as one table; each
+ * takes the arguments after its name (argv[0] is the subcommand) and
+ * returns the exit status: 0 success, 1 runtime or I/O failure, 2 usage or
+ * bad input. Adding a subcommand is a new file here and a row in
+ * cli_commands (cli/main.c).
  *
- * Ownership: nothing is kept between calls.
+ * Ownership: nothing is kept between calls; the helpers below borrow their
+ * arguments and print their errors on stderr.
  */
 #ifndef SIM_CLI_H
 #define SIM_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "common/tn_error.h"
 #include "sim/job/scenario.h"
 #include "topology/spec.h"
 #include "topology/topo.h"
 
-int cli_run(int argc, char **argv, const char *command_line);
-int cli_topo(int argc, char **argv);
-int cli_collective(int argc, char **argv);
-int cli_trace(int argc, char **argv);
-int cli_compare(int argc, char **argv);
-int cli_sweep(int argc, char **argv);
-int cli_plan(int argc, char **argv);
+/* A subcommand. command_line is the whole command as typed, quoted, for a
+ * report's meta block. */
+typedef int cli_run_fn(int argc, char **argv, const char *command_line);
+
+typedef struct {
+    const char *name;
+    cli_run_fn *run;
+    const char *help; /* its lines under "commands:" in `tensim --help` */
+} cli_command_t;
+
+extern const cli_command_t cli_commands[];
+extern const size_t cli_commands_n;
+
+cli_run_fn cli_run, cli_topo, cli_collective, cli_trace, cli_compare, cli_sweep, cli_plan;
+
+/* The options most subcommands share: positional arguments, --set,
+ * -o/--output, --quiet and --help, returned by getopt_long as 1, 'S', 'o',
+ * 'q' and 'h'. */
+typedef struct {
+    const char *cmd, *usage;
+    const char *arg;   /* the first positional argument, or NULL */
+    int extra;         /* positional arguments after it */
+    const char **sets; /* the --set values, in order; owned */
+    int n_sets;
+    const char *out;   /* -o, or NULL */
+    bool quiet;
+} cli_opts_t;
+
+/* For `cmd` with argc arguments; usage is what --help prints. O(argc). */
+void cli_opts_init(cli_opts_t *o, const char *cmd, const char *usage, int argc);
+
+/* Frees the --set list (the strings are argv's). O(1). */
+void cli_opts_destroy(cli_opts_t *o);
+
+/* Takes what getopt_long returned (c) when it is one of the shared options
+ * (arg is argv[optind - 1]). Returns -1 to read on, or the exit status to
+ * return now: 0 after printing the usage, 2 after reporting a bad option
+ * (any c not shared). O(length of arg). */
+int cli_opts_take(cli_opts_t *o, int c, const char *arg);
 
 /* Builds the fabric a command-line argument names (a preset, a spec or
  * scenario file, a graph file) with --set overrides. On success the
@@ -28,7 +67,7 @@ int cli_build_fabric(const char *arg, const char **sets, int n_sets, topo_spec_t
 
 /* Reports what getopt_long (with "-:" options) returned for a bad option:
  * c is ':' (a missing value) or '?', arg is argv[optind - 1]. Names the
- * option, long or short, as typed. */
+ * option, long or short, as typed. O(length of arg). */
 void cli_bad_option(const char *cmd, int c, const char *arg);
 
 /* After a command's options: -o, when given, must name a directory, and
@@ -37,6 +76,40 @@ void cli_bad_option(const char *cmd, int c, const char *arg);
  * printing the error (nothing to destroy then). O(size of the file). */
 int cli_scenario_args(const char *cmd, const char *outdir, const char *scenario, int extra,
                       sim_scenario_t *sc, const sim_overrides_t *ov);
+
+/* Writes `n` files into dir (made when missing) atomically: all of them or
+ * none. names[i] is the file name in dir, texts[i] its contents. Returns 0,
+ * or -1 with err set. O(total size). */
+int cli_write_files(const char *dir, size_t n, const char *const *names,
+                    const char *const *texts, tn_error_t *err);
+
+/* What an option's value may be: CLI_NUM_INT decimal digits (no sign, no
+ * spaces) from min to max; CLI_NUM_SIZE the same with an optional K, M, G
+ * or T (powers of 1024) whose product is from min to max; CLI_NUM_REAL
+ * what strtod reads, from lo to hi, and a whole number when `whole`. */
+typedef enum { CLI_NUM_INT, CLI_NUM_SIZE, CLI_NUM_REAL } cli_num_kind_t;
+
+typedef struct {
+    cli_num_kind_t kind;
+    uint64_t min, max; /* INT and SIZE */
+    double lo, hi;     /* REAL */
+    bool whole;        /* REAL */
+} cli_num_t;
+
+typedef struct {
+    uint64_t u; /* INT and SIZE */
+    double d;   /* REAL */
+} cli_value_t;
+
+/* The one number parser of option values. Returns 0 with *out set, or -1
+ * when s is not such a number. O(length of s). */
+int cli_number(const char *s, const cli_num_t *want, cli_value_t *out);
+
+/* cli_number for the option `opt` of `cmd`: on a bad value prints
+ * "tensim: CMD: OPT: expected EXPECTED, got 'S'" and returns 2 (the exit
+ * status); else 0. O(length of s). */
+int cli_option_number(const char *cmd, const char *opt, const char *s, const cli_num_t *want,
+                      const char *expected, cli_value_t *out);
 
 /* Prints "tensim: message" on stderr, lowercase, no full stop. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,6 +1,5 @@
 /* cli/collective.c — `tensim collective`: time one collective over a
  * fabric for a range of sizes, printed as nccl-tests prints it. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,30 +16,20 @@ static const char coll_usage[] =
     "         [--model flow|analytic] [--protocol auto|simple|ll|ll128|none]\n"
     "         [--chunk-bytes N] [--channels N|auto] [--root R] [--json|--csv]\n";
 
-/* "8", "64K", "1M", "8G" (powers of 1024), at most 2^44. */
-static int parse_size(const char *s, uint64_t *out)
-{
-    errno = 0;
-    char *end;
-    if (*s < '0' || *s > '9')
-        return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    int shift = 0;
-    if (*end == 'K' || *end == 'k')
-        shift = 10;
-    else if (*end == 'M' || *end == 'm')
-        shift = 20;
-    else if (*end == 'G' || *end == 'g')
-        shift = 30;
-    else if (*end == 'T' || *end == 't')
-        shift = 40;
-    if (shift)
-        end++;
-    if (errno || *end || v == 0 || v > (1ull << 44) >> shift)
-        return -1;
-    *out = (uint64_t)v << shift;
-    return 0;
-}
+static const char *const ops[] = {"allreduce", "reducescatter", "allgather", "broadcast",
+                                  "reduce", "alltoall", NULL};
+
+/* A size: "8", "64K", "1M", "8G" (powers of 1024), up to 2^44 (16T). */
+static const cli_num_t size_num = {.kind = CLI_NUM_SIZE, .min = 1, .max = 1ull << 44};
+
+/* What the options ask for. */
+typedef struct {
+    const char *topo, *ranks, *sizes;
+    int op, algo, model, proto;
+    int format; /* 0 table, 1 json, 2 csv */
+    uint64_t chunk, channels, root; /* channels 0: NCCL's channel loop */
+    uint64_t lo, hi;                /* the sizes, doubling from lo */
+} coll_args_t;
 
 static int pick(const char *const *names, const char *s)
 {
@@ -50,7 +39,208 @@ static int pick(const char *const *names, const char *s)
     return -1;
 }
 
-int cli_collective(int argc, char **argv)
+/* An option that names one of a list (c as getopt_long returns it). -1
+ * to read on, 2 after reporting a bad name, -2 when c is not one. */
+static int name_option(int c, coll_args_t *a)
+{
+    static const struct {
+        int c;
+        const char *const *names;
+        const char *error; /* one %s: the value */
+    } lists[] = {
+        {'p', ops, "collective: --op: unknown operation '%s' (allreduce, reducescatter, "
+                   "allgather, broadcast, reduce, alltoall)"},
+        {'a', sim_algo_names, "collective: --algo: unknown algorithm '%s' (ring, tree, hd, "
+                              "direct, hier, nvls, auto)"},
+        {'m', sim_net_model_names, "collective: --model: expected flow or analytic, got '%s'"},
+        {'P', sim_protocol_names, "collective: --protocol: expected auto, simple, ll, ll128 or "
+                                  "none, got '%s'"},
+    };
+    int *dst[] = {&a->op, &a->algo, &a->model, &a->proto};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        if (lists[i].c != c)
+            continue;
+        if ((*dst[i] = pick(lists[i].names, optarg)) < 0) {
+            cli_error(lists[i].error, optarg);
+            return 2;
+        }
+        return -1;
+    }
+    return -2;
+}
+
+/* An option with a number: --chunk-bytes, --channels, --root. -1 to read
+ * on, 2 after reporting a bad value, -2 when c is not one. */
+static int number_option(int c, coll_args_t *a)
+{
+    static const cli_num_t chunk = {.kind = CLI_NUM_SIZE, .min = 1, .max = 1ull << 40},
+                           channels = {.kind = CLI_NUM_INT, .min = 1, .max = 64},
+                           root = {.kind = CLI_NUM_INT, .min = 0, .max = 1u << 24};
+    cli_value_t v = {0};
+    int rc;
+    if (c == 'c') {
+        rc = cli_option_number("collective", "--chunk-bytes", optarg, &chunk,
+                               "a size from 1 to 1T (8, 64K, 1M, ...)", &v);
+        a->chunk = v.u;
+    } else if (c == 'C' && !strcmp(optarg, "auto")) {
+        rc = 0;
+        a->channels = 0;
+    } else if (c == 'C') {
+        rc = cli_option_number("collective", "--channels", optarg, &channels,
+                               "auto or an integer from 1 to 64", &v);
+        a->channels = v.u;
+    } else if (c == 'R') {
+        rc = cli_option_number("collective", "--root", optarg, &root,
+                               "an integer from 0 to 16777216", &v);
+        a->root = v.u;
+    } else {
+        return -2;
+    }
+    return rc ? rc : -1;
+}
+
+/* One option; -1 to read on, else the exit status. */
+static int take_option(int c, coll_args_t *a, cli_opts_t *o, const char *arg)
+{
+    int rc = name_option(c, a);
+    if (rc == -2)
+        rc = number_option(c, a);
+    if (rc != -2)
+        return rc;
+    switch (c) {
+    case 't':
+        a->topo = optarg;
+        return -1;
+    case 'r':
+        a->ranks = optarg;
+        return -1;
+    case 'z':
+        a->sizes = optarg;
+        return -1;
+    case 'j':
+        a->format = 1;
+        return -1;
+    case 'v':
+        a->format = 2;
+        return -1;
+    case 1:
+        cli_error("collective: unexpected argument '%s' (see tensim collective --help)", optarg);
+        return 2;
+    default:
+        return cli_opts_take(o, c, arg);
+    }
+}
+
+/* --sizes: SIZE or LOW:HIGH into a->lo and a->hi. -1, or 2 after the error. */
+static int parse_sizes(coll_args_t *a)
+{
+    const char *colon = strchr(a->sizes, ':');
+    char first[64];
+    snprintf(first, sizeof first, "%.*s", colon ? (int)(colon - a->sizes) : 63, a->sizes);
+    cli_value_t lo, hi;
+    if (cli_number(first, &size_num, &lo) || cli_number(colon ? colon + 1 : first, &size_num, &hi) ||
+        lo.u > hi.u) {
+        cli_error("collective: --sizes: expected SIZE or LOW:HIGH (like 1K:8G, from 1 byte to "
+                  "16T, low <= high), got '%s'", a->sizes);
+        return 2;
+    }
+    a->lo = lo.u;
+    a->hi = hi.u;
+    return -1;
+}
+
+/* Times the collective at every size over n ranks of t into rows (a JSON
+ * array). Returns the exit status. */
+static int measure(const topo_t *t, const coll_args_t *a, int32_t n, json_t *rows)
+{
+    sim_coll_spec_t cs = {.op = (wl_coll_t)a->op, .algo = (sim_algo_t)a->algo,
+                          .chunk_bytes = a->chunk, .channels = (int32_t)a->channels,
+                          .root = (int32_t)a->root};
+    TN_ASSERT(sim_latency_apply(sim_protocol_names[a->proto], &cs, NULL) == 0);
+    tn_error_t err = {0};
+    for (uint64_t size = a->lo; size <= a->hi; size *= 2) {
+        cs.bytes = size;
+        sim_measure_t m;
+        if (sim_measure_collective(t, (sim_net_model_t)a->model, &cs, n, &m, &err)) {
+            cli_error("collective: %s", err.msg);
+            return tn_error_exit_status(&err);
+        }
+        double us = sim_time_to_s(m.time_ps) * 1e6;
+        double algbw = m.time_ps ? (double)size / sim_time_to_s(m.time_ps) / 1e9 : 0;
+        json_t *row = json_object();
+        json_object_set_new(row, "size_bytes", json_integer((json_int_t)size));
+        json_object_set_new(row, "time_us", json_real(us));
+        json_object_set_new(row, "algbw_gbs", json_real(algbw));
+        json_object_set_new(row, "busbw_gbs", json_real(algbw * sim_busbw_factor((wl_coll_t)a->op, n)));
+        json_object_set_new(row, "algorithm", json_string(sim_algo_names[m.algo]));
+        json_object_set_new(row, "protocol", json_string(sim_proto_names[m.proto]));
+        json_object_set_new(row, "channels", json_integer(m.channels));
+        json_array_append_new(rows, row);
+        if (size > UINT64_MAX / 2)
+            break;
+    }
+    return 0;
+}
+
+/* The rows as JSON, an nccl-tests table or CSV. */
+static void print_rows(const coll_args_t *a, int32_t n, json_t *rows)
+{
+    if (a->format == 1) {
+        char *js = json_dumps(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+        puts(js);
+        free(js);
+        return;
+    }
+    if (a->format == 0)
+        printf("# %s, %d ranks, %s algorithm, %s model, %s protocol, %s channels\n"
+               "# %14s %12s %12s %12s  %-9s %-8s %s\n",
+               ops[a->op], n, sim_algo_names[a->algo], sim_net_model_names[a->model],
+               sim_protocol_names[a->proto], a->channels ? "forced" : "auto", "size_bytes",
+               "time_us", "algbw_gbs", "busbw_gbs", "algorithm", "protocol", "channels");
+    else
+        printf("size_bytes,time_us,algbw_gbs,busbw_gbs,algorithm,protocol,channels\n");
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        unsigned long long size = (unsigned long long)json_integer_value(json_object_get(row, "size_bytes"));
+        double us = json_real_value(json_object_get(row, "time_us"));
+        double alg = json_real_value(json_object_get(row, "algbw_gbs"));
+        double bus = json_real_value(json_object_get(row, "busbw_gbs"));
+        const char *name = json_string_value(json_object_get(row, "algorithm"));
+        const char *pr = json_string_value(json_object_get(row, "protocol"));
+        long long ch = (long long)json_integer_value(json_object_get(row, "channels"));
+        if (a->format == 0)
+            printf("  %14llu %12.2f %12.2f %12.2f  %-9s %-8s %lld\n", size, us, alg, bus, name, pr,
+                   ch);
+        else
+            printf("%llu,%.6g,%.6g,%.6g,%s,%s,%lld\n", size, us, alg, bus, name, pr, ch);
+    }
+}
+
+/* Over the fabric: --ranks, then measure and print. Returns the exit status. */
+static int run_on(const topo_t *t, const coll_args_t *a)
+{
+    int32_t n = t->n_gpus;
+    if (strcmp(a->ranks, "all")) {
+        cli_num_t want = {.kind = CLI_NUM_INT, .min = 1, .max = (uint64_t)t->n_gpus};
+        char expected[96];
+        snprintf(expected, sizeof expected, "'all' or 1 to %d (the fabric's gpus)", t->n_gpus);
+        cli_value_t v;
+        if (cli_option_number("collective", "--ranks", a->ranks, &want, expected, &v))
+            return 2;
+        n = (int32_t)v.u;
+    }
+    /* Everything is measured first and printed at the end: a size that
+     * fails leaves no half-printed table behind. */
+    json_t *rows = json_array();
+    int rc = measure(t, a, n, rows);
+    if (rc == 0)
+        print_rows(a, n, rows);
+    json_decref(rows);
+    return rc;
+}
+
+int cli_collective(int argc, char **argv, const char *command_line)
 {
     static const struct option opts[] = {
         {"topo", required_argument, NULL, 't'},     {"set", required_argument, NULL, 'S'},
@@ -62,201 +252,33 @@ int cli_collective(int argc, char **argv)
         {"csv", no_argument, NULL, 'v'},            {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    static const char *const ops[] = {"allreduce", "reducescatter", "allgather", "broadcast",
-                                      "reduce", "alltoall", NULL};
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    const char *topo_arg = NULL, *ranks_arg = "all", *sizes_arg = "1K:1G";
-    int n_sets = 0, c, rc = 2, op = -1, algo = SIM_ALGO_AUTO, model = SIM_NET_FLOW, proto = 0;
-    int format = 0; /* 0 table, 1 json, 2 csv */
-    uint64_t chunk = 0, channels = 0, root = 0; /* channels 0: NCCL's channel loop */
+    (void)command_line;
+    coll_args_t a = {.ranks = "all", .sizes = "1K:1G", .op = -1, .algo = SIM_ALGO_AUTO,
+                     .model = SIM_NET_FLOW};
+    cli_opts_t o;
+    cli_opts_init(&o, "collective", coll_usage, argc);
+    int c, rc = -1;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "-:h", opts, NULL)) != -1) {
-        const char *a = argv[optind - 1];
-        switch (c) {
-        case 't':
-            topo_arg = optarg;
-            break;
-        case 'S':
-            sets[n_sets++] = optarg;
-            break;
-        case 'p':
-            if ((op = pick(ops, optarg)) < 0) {
-                cli_error("collective: --op: unknown operation '%s' (allreduce, reducescatter, "
-                          "allgather, broadcast, reduce, alltoall)", optarg);
-                goto done;
-            }
-            break;
-        case 'a':
-            if ((algo = pick(sim_algo_names, optarg)) < 0) {
-                cli_error("collective: --algo: unknown algorithm '%s' (ring, tree, hd, direct, "
-                          "hier, nvls, auto)", optarg);
-                goto done;
-            }
-            break;
-        case 'r':
-            ranks_arg = optarg;
-            break;
-        case 'z':
-            sizes_arg = optarg;
-            break;
-        case 'm':
-            if ((model = pick(sim_net_model_names, optarg)) < 0) {
-                cli_error("collective: --model: expected flow or analytic, got '%s'", optarg);
-                goto done;
-            }
-            break;
-        case 'P':
-            if ((proto = pick(sim_protocol_names, optarg)) < 0) {
-                cli_error("collective: --protocol: expected auto, simple, ll, ll128 or none, got "
-                          "'%s'", optarg);
-                goto done;
-            }
-            break;
-        case 'c':
-            if (parse_size(optarg, &chunk) || chunk > 1ull << 40) {
-                cli_error("collective: --chunk-bytes: expected a size from 1 to 1T (8, 64K, "
-                          "1M, ...), got '%s'", optarg);
-                goto done;
-            }
-            break;
-        case 'C':
-            if (!strcmp(optarg, "auto")) {
-                channels = 0;
-                break;
-            }
-            /* fall through */
-        case 'R': {
-            uint64_t *dst = c == 'C' ? &channels : &root;
-            uint64_t max = c == 'C' ? 64 : (1u << 24);
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (errno || *end || !*optarg || *optarg == '-' || v > max || (c != 'R' && v == 0)) {
-                cli_error("collective: %s: expected %san integer from %d to %llu, got '%s'",
-                          c == 'C' ? "--channels" : "--root", c == 'C' ? "auto or " : "",
-                          c == 'R' ? 0 : 1, (unsigned long long)max, optarg);
-                goto done;
-            }
-            *dst = v;
-            break;
-        }
-        case 'j':
-            format = 1;
-            break;
-        case 'v':
-            format = 2;
-            break;
-        case 'h':
-            fputs(coll_usage, stdout);
-            rc = 0;
-            goto done;
-        case 1:
-            cli_error("collective: unexpected argument '%s' (see tensim collective --help)", optarg);
-            goto done;
-        default:
-            cli_bad_option("collective", c, a);
-            goto done;
-        }
-    }
-    if (!topo_arg || op < 0) {
+    while (rc < 0 && (c = getopt_long(argc, argv, "-:h", opts, NULL)) != -1)
+        rc = take_option(c, &a, &o, argv[optind - 1]);
+    if (rc < 0 && (!a.topo || a.op < 0)) {
         cli_error("collective: --topo and --op are required (see tensim collective --help)");
-        goto done;
+        rc = 2;
     }
-    uint64_t lo = 0, hi = 0;
-    const char *colon = strchr(sizes_arg, ':');
-    char first[64];
-    snprintf(first, sizeof first, "%.*s", colon ? (int)(colon - sizes_arg) : 63, sizes_arg);
-    if (parse_size(first, &lo) || parse_size(colon ? colon + 1 : first, &hi) || lo > hi) {
-        cli_error("collective: --sizes: expected SIZE or LOW:HIGH (like 1K:8G, from 1 byte to "
-                  "16T, low <= high), got '%s'", sizes_arg);
-        goto done;
-    }
-
+    if (rc < 0)
+        rc = parse_sizes(&a);
     tn_error_t err = {0};
     topo_spec_t spec;
     topo_t t;
-    if (cli_build_fabric(topo_arg, sets, n_sets, &spec, &t, &err)) {
+    if (rc < 0 && cli_build_fabric(a.topo, o.sets, o.n_sets, &spec, &t, &err)) {
         cli_error("%s", err.msg);
         rc = tn_error_exit_status(&err);
-        goto done;
+    } else if (rc < 0) {
+        rc = run_on(&t, &a);
+        topo_destroy(&t);
+        topo_spec_destroy(&spec);
     }
-    int32_t n = t.n_gpus;
-    if (strcmp(ranks_arg, "all")) {
-        char *end;
-        errno = 0;
-        long v = strtol(ranks_arg, &end, 10);
-        if (errno || *end || v < 1 || v > t.n_gpus) {
-            cli_error("collective: --ranks: expected 'all' or 1 to %d (the fabric's gpus), got "
-                      "'%s'", t.n_gpus, ranks_arg);
-            goto out;
-        }
-        n = (int32_t)v;
-    }
-    sim_coll_spec_t cs = {.op = (wl_coll_t)op, .algo = (sim_algo_t)algo, .chunk_bytes = chunk,
-                          .channels = (int32_t)channels, .root = (int32_t)root};
-    TN_ASSERT(sim_latency_apply(sim_protocol_names[proto], &cs, NULL) == 0);
-    /* Everything is measured first and printed at the end: a size that
-     * fails leaves no half-printed table behind. */
-    json_t *rows = json_array();
-    rc = 0;
-    for (uint64_t size = lo; size <= hi && rc == 0; size *= 2) {
-        cs.bytes = size;
-        sim_measure_t m;
-        if (sim_measure_collective(&t, (sim_net_model_t)model, &cs, n, &m, &err)) {
-            cli_error("collective: %s", err.msg);
-            rc = tn_error_exit_status(&err);
-            break;
-        }
-        double us = sim_time_to_s(m.time_ps) * 1e6;
-        double algbw = m.time_ps ? (double)size / sim_time_to_s(m.time_ps) / 1e9 : 0;
-        json_t *row = json_object();
-        json_object_set_new(row, "size_bytes", json_integer((json_int_t)size));
-        json_object_set_new(row, "time_us", json_real(us));
-        json_object_set_new(row, "algbw_gbs", json_real(algbw));
-        json_object_set_new(row, "busbw_gbs", json_real(algbw * sim_busbw_factor((wl_coll_t)op, n)));
-        json_object_set_new(row, "algorithm", json_string(sim_algo_names[m.algo]));
-        json_object_set_new(row, "protocol", json_string(sim_proto_names[m.proto]));
-        json_object_set_new(row, "channels", json_integer(m.channels));
-        json_array_append_new(rows, row);
-        if (size > UINT64_MAX / 2)
-            break;
-    }
-    if (rc == 0 && format == 1) {
-        char *js = json_dumps(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-        puts(js);
-        free(js);
-    } else if (rc == 0) {
-        if (format == 0)
-            printf("# %s, %d ranks, %s algorithm, %s model, %s protocol, %s channels\n"
-                   "# %14s %12s %12s %12s  %-9s %-8s %s\n",
-                   ops[op], n, sim_algo_names[algo], sim_net_model_names[model],
-                   sim_protocol_names[proto], channels ? "forced" : "auto", "size_bytes",
-                   "time_us", "algbw_gbs", "busbw_gbs", "algorithm", "protocol", "channels");
-        else
-            printf("size_bytes,time_us,algbw_gbs,busbw_gbs,algorithm,protocol,channels\n");
-        size_t i;
-        json_t *row;
-        json_array_foreach(rows, i, row) {
-            unsigned long long size = (unsigned long long)json_integer_value(json_object_get(row, "size_bytes"));
-            double us = json_real_value(json_object_get(row, "time_us"));
-            double alg = json_real_value(json_object_get(row, "algbw_gbs"));
-            double bus = json_real_value(json_object_get(row, "busbw_gbs"));
-            const char *name = json_string_value(json_object_get(row, "algorithm"));
-            const char *pr = json_string_value(json_object_get(row, "protocol"));
-            long long ch = (long long)json_integer_value(json_object_get(row, "channels"));
-            if (format == 0)
-                printf("  %14llu %12.2f %12.2f %12.2f  %-9s %-8s %lld\n", size, us, alg, bus, name,
-                       pr, ch);
-            else
-                printf("%llu,%.6g,%.6g,%.6g,%s,%s,%lld\n", size, us, alg, bus, name, pr, ch);
-        }
-    }
-    json_decref(rows);
-out:
-    topo_destroy(&t);
-    topo_spec_destroy(&spec);
-done:
-    free(sets);
+    cli_opts_destroy(&o);
     return rc;
 }

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/tn_file.h"
 #include "common/tn_json.h"
 #include "results/compare.h"
 #include "cli/cli.h"
@@ -26,13 +25,14 @@ static char *report_path(const char *arg)
     return p;
 }
 
-int cli_compare(int argc, char **argv)
+int cli_compare(int argc, char **argv, const char *command_line)
 {
     static const struct option opts[] = {
         {"csv", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    (void)command_line;
     const char *csv = NULL;
     int c;
     optind = 0;
@@ -81,18 +81,11 @@ int cli_compare(int argc, char **argv)
         rc = 0;
         if (csv) {
             char *text = res_compare_csv(&cmp);
-            tn_outset_t o;
-            tn_outset_init(&o);
-            int w = tn_outset_add(&o, csv, text, strlen(text), &err);
-            if (w)
-                tn_outset_abort(&o);
-            else
-                w = tn_outset_commit(&o, &err);
-            if (w) {
+            const char *texts[] = {text};
+            if (cli_write_files(NULL, 1, &csv, texts, &err)) {
                 cli_error("%s", err.msg);
                 rc = tn_error_exit_status(&err);
             }
-            tn_outset_destroy(&o);
             free(text);
         }
         if (rc == 0)

@@ -1,6 +1,5 @@
 /* cli/run.c — `tensim run`: load a scenario, simulate it, write the
  * report. Nothing is written unless the whole run succeeded. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,17 +15,74 @@
 static const char run_usage[] =
     "usage: tensim run SCENARIO.json [-o DIR] [--seed N] [--set KEY=VALUE]... [--progress] [--quiet]\n";
 
-static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+/* Writes the report of a finished run into outdir (out/<name> when NULL)
+ * and prints its summary unless quiet. Returns the exit status. */
+static int report(const sim_scenario_t *sc, const sim_records_t *rec, const sim_run_info_t *info,
+                  const char *outdir, bool quiet, double wall_s, const char *command_line)
 {
-    if (!*s || *s == '-' || *s == '+')
-        return -1;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end || v > max)
-        return -1;
-    *out = v;
-    return 0;
+    char *dir = NULL;
+    if (!outdir) {
+        size_t n = strlen(sc->name) + 8;
+        dir = tn_malloc(n);
+        snprintf(dir, n, "out/%s", sc->name);
+        outdir = dir;
+    }
+    res_meta_t meta = {
+        .scenario = sc->name,
+        .seed = sc->seed,
+        .scenario_hash = sc->hash,
+        .command_line = command_line,
+        .network_model = sim_net_model_names[sc->net_model],
+        .gpus = info->gpus,
+        .ranks = info->ranks,
+        .model_flops = info->model_flops,
+        .samples = info->samples,
+        .tokens = info->tokens,
+        .gpu_peak_flops = info->gpu_peak_flops,
+        .wall_s = wall_s,
+    };
+    tn_error_t err = {0};
+    int rc = 0;
+    json_t *rep = res_report_json(rec, &meta);
+    if (res_write_outputs(outdir, rec, rep, &err)) {
+        cli_error("%s", err.msg);
+        rc = tn_error_exit_status(&err);
+    } else if (!quiet) {
+        char line[1024];
+        res_summary_lines(rep, line, sizeof line);
+        printf("%s: iteration %.6f s on %d of %d gpus (%s network model)\n%s\n"
+               "report: %s/report.json\n",
+               sc->name, sim_time_to_s(sim_records_iteration_ps(rec)), info->ranks, info->gpus,
+               meta.network_model, line, outdir);
+    }
+    json_decref(rep);
+    free(dir);
+    return rc;
+}
+
+/* Simulates sc and reports it. Returns the exit status. */
+static int simulate(const sim_scenario_t *sc, const cli_opts_t *o, bool progress,
+                    const char *command_line)
+{
+    tn_error_t err = {0};
+    sim_records_t rec;
+    sim_run_info_t info;
+    /* progress on a terminal or when asked; never with --quiet */
+    bool tty = isatty(STDERR_FILENO);
+    cli_progress_t prog;
+    cli_progress_init(&prog, tty);
+    bool show = !o->quiet && (progress || tty);
+    int rc;
+    if (sim_run_scenario_progress(sc, &rec, &info, show ? cli_progress_update : NULL, &prog,
+                                  show ? 1u << 20 : UINT64_MAX, &err)) {
+        cli_progress_end(&prog);
+        cli_error("%s", err.msg);
+        rc = tn_error_exit_status(&err);
+    } else {
+        rc = report(sc, &rec, &info, o->out, o->quiet, cli_progress_elapsed(&prog), command_line);
+    }
+    sim_records_destroy(&rec);
+    return rc;
 }
 
 int cli_run(int argc, char **argv, const char *command_line)
@@ -40,117 +96,37 @@ int cli_run(int argc, char **argv, const char *command_line)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *outdir = NULL;
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    if (!sets)
-        abort();
-    sim_overrides_t ov = {.sets = sets};
-    int quiet = 0, progress = 0, c, rc = 2;
+    static const cli_num_t seed = {.kind = CLI_NUM_INT, .max = INT64_MAX};
+    cli_opts_t o;
+    cli_opts_init(&o, "run", run_usage, argc);
+    sim_overrides_t ov = {.sets = o.sets};
+    bool progress = false;
+    int c, rc = -1;
     optind = 0; /* 0, not 1: makes glibc getopt start afresh */
     opterr = 0;
     /* Leading '-': non-options come back as 1, in order, even with
      * POSIXLY_CORRECT set; ':' reports a missing value as ':'. */
-    const char *scenario = NULL;
-    int extra = 0;
-    while ((c = getopt_long(argc, argv, "-:o:qh", opts, NULL)) != -1) {
-        const char *arg = argv[optind - 1];
-        switch (c) {
-        case 1:
-            if (scenario)
-                extra++;
-            else
-                scenario = optarg;
-            break;
-        case 'o':
-            outdir = optarg;
-            break;
-        case 's':
-            if (parse_u64(optarg, INT64_MAX, &ov.seed)) {
-                cli_error("run: --seed: expected a non-negative integer, got '%s'", optarg);
-                goto out;
+    while (rc < 0 && (c = getopt_long(argc, argv, "-:o:qh", opts, NULL)) != -1) {
+        cli_value_t v;
+        if (c == 's') {
+            rc = cli_option_number("run", "--seed", optarg, &seed, "a non-negative integer", &v);
+            if (rc == 0) {
+                ov.seed = v.u;
+                ov.has_seed = true;
+                rc = -1;
             }
-            ov.has_seed = true;
-            break;
-        case 'S':
-            sets[ov.n_sets++] = optarg;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'P':
-            progress = 1;
-            break;
-        case 'h':
-            fputs(run_usage, stdout);
-            rc = 0;
-            goto out;
-        default:
-            cli_bad_option("run", c, arg);
-            goto out;
+        } else if (c == 'P') {
+            progress = true;
+        } else {
+            rc = cli_opts_take(&o, c, argv[optind - 1]);
         }
     }
     sim_scenario_t sc;
-    rc = cli_scenario_args("run", outdir, scenario, extra + (optind < argc), &sc, &ov);
-    if (rc)
-        goto out;
-    tn_error_t err = {0};
-    sim_records_t rec;
-    sim_run_info_t info;
-    char *dir = NULL;
-    /* progress on a terminal or when asked; never with --quiet */
-    bool tty = isatty(STDERR_FILENO);
-    cli_progress_t prog;
-    cli_progress_init(&prog, tty);
-    bool show = !quiet && (progress || tty);
-    if (sim_run_scenario_progress(&sc, &rec, &info, show ? cli_progress_update : NULL, &prog,
-                                  show ? 1u << 20 : UINT64_MAX, &err)) {
-        cli_progress_end(&prog);
-        cli_error("%s", err.msg);
-        rc = tn_error_exit_status(&err);
-    } else {
-        if (!outdir) {
-            size_t n = strlen(sc.name) + 8;
-            dir = malloc(n);
-            if (!dir)
-                abort();
-            snprintf(dir, n, "out/%s", sc.name);
-            outdir = dir;
-        }
-        res_meta_t meta = {
-            .scenario = sc.name,
-            .seed = sc.seed,
-            .scenario_hash = sc.hash,
-            .command_line = command_line,
-            .network_model = sim_net_model_names[sc.net_model],
-            .gpus = info.gpus,
-            .ranks = info.ranks,
-            .model_flops = info.model_flops,
-            .samples = info.samples,
-            .tokens = info.tokens,
-            .gpu_peak_flops = info.gpu_peak_flops,
-            .wall_s = cli_progress_elapsed(&prog),
-        };
-        json_t *report = res_report_json(&rec, &meta);
-        if (res_write_outputs(outdir, &rec, report, &err)) {
-            cli_error("%s", err.msg);
-            rc = tn_error_exit_status(&err);
-        } else {
-            rc = 0;
-            if (!quiet) {
-                char line[1024];
-                res_summary_lines(report, line, sizeof line);
-                printf("%s: iteration %.6f s on %d of %d gpus (%s network model)\n%s\n"
-                       "report: %s/report.json\n",
-                       sc.name, sim_time_to_s(sim_records_iteration_ps(&rec)), info.ranks,
-                       info.gpus, meta.network_model, line, outdir);
-            }
-        }
-        json_decref(report);
+    ov.n_sets = o.n_sets;
+    if (rc < 0 && !(rc = cli_scenario_args("run", o.out, o.arg, o.extra + (optind < argc), &sc, &ov))) {
+        rc = simulate(&sc, &o, progress, command_line);
+        sim_scenario_destroy(&sc);
     }
-    free(dir);
-    sim_records_destroy(&rec);
-    sim_scenario_destroy(&sc);
-out:
-    free(sets);
+    cli_opts_destroy(&o);
     return rc;
 }

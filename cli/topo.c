@@ -149,7 +149,47 @@ static void print_stats(const char *name, const topo_stats_t *st)
                st->sample[i].paths, st->sample[i].paths == 1 ? "" : "s");
 }
 
-int cli_topo(int argc, char **argv)
+/* Prints the fabric's figures, as text or JSON. */
+static void show_stats(const topo_t *t, const char *name, bool as_json)
+{
+    topo_route_t r;
+    topo_route_init(&r, t);
+    topo_stats_t st;
+    topo_stats_compute(t, &r, &st);
+    if (as_json) {
+        json_t *j = topo_stats_json(&st);
+        char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+        puts(s);
+        free(s);
+        json_decref(j);
+    } else {
+        print_stats(name, &st);
+    }
+    topo_route_destroy(&r);
+}
+
+/* After the options: one fabric, and --export with -o. Returns -1 when
+ * they fit, else 2 after the error. */
+static int check_args(const cli_opts_t *o, const char *export)
+{
+    if (!o->arg || o->extra) {
+        char list[256];
+        cli_error("topo: expected one preset or file (presets: %s)",
+                  topo_preset_list(list, sizeof list));
+        return 2;
+    }
+    if (export && strcmp(export, "graphml") && strcmp(export, "json")) {
+        cli_error("topo: --export: expected graphml or json, got '%s'", export);
+        return 2;
+    }
+    if (!!export != !!o->out) {
+        cli_error("topo: --export and -o go together");
+        return 2;
+    }
+    return -1;
+}
+
+int cli_topo(int argc, char **argv, const char *command_line)
 {
     static const struct option opts[] = {
         {"set", required_argument, NULL, 'S'}, {"stats", no_argument, NULL, 's'},
@@ -157,96 +197,44 @@ int cli_topo(int argc, char **argv)
         {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    int n_sets = 0, c, rc = 2, as_json = 0, stats = 0;
-    const char *arg = NULL, *export = NULL, *out = NULL;
-    int extra = 0;
+    (void)command_line;
+    cli_opts_t o;
+    cli_opts_init(&o, "topo", topo_usage, argc);
+    bool as_json = false, stats = false;
+    const char *export = NULL;
+    int c, rc = -1;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "-:o:h", opts, NULL)) != -1) {
-        const char *a = argv[optind - 1];
-        switch (c) {
-        case 1:
-            if (arg)
-                extra++;
-            else
-                arg = optarg;
-            break;
-        case 'S':
-            sets[n_sets++] = optarg;
-            break;
-        case 's':
-            stats = 1;
-            break;
-        case 'j':
-            as_json = 1;
-            break;
-        case 'e':
+    while (rc < 0 && (c = getopt_long(argc, argv, "-:o:h", opts, NULL)) != -1) {
+        if (c == 's')
+            stats = true;
+        else if (c == 'j')
+            as_json = true;
+        else if (c == 'e')
             export = optarg;
-            break;
-        case 'o':
-            out = optarg;
-            break;
-        case 'h':
-            fputs(topo_usage, stdout);
-            rc = 0;
-            goto done;
-        default:
-            cli_bad_option("topo", c, a);
-            goto done;
-        }
+        else
+            rc = cli_opts_take(&o, c, argv[optind - 1]);
     }
-    if (!arg || extra) {
-        char list[256];
-        cli_error("topo: expected one preset or file (presets: %s)",
-                  topo_preset_list(list, sizeof list));
-        goto done;
-    }
-    if (export && strcmp(export, "graphml") && strcmp(export, "json")) {
-        cli_error("topo: --export: expected graphml or json, got '%s'", export);
-        goto done;
-    }
-    if (!!export != !!out) {
-        cli_error("topo: --export and -o go together");
-        goto done;
-    }
+    if (rc < 0)
+        rc = check_args(&o, export);
     tn_error_t err = {0};
     topo_spec_t spec;
     topo_t t;
-    if (cli_build_fabric(arg, sets, n_sets, &spec, &t, &err)) {
+    if (rc < 0 && cli_build_fabric(o.arg, o.sets, o.n_sets, &spec, &t, &err)) {
         cli_error("%s", err.msg);
         rc = tn_error_exit_status(&err);
-        goto done;
-    }
-    if (export) {
-        rc = (!strcmp(export, "graphml") ? topo_export_graphml(&t, out, &err)
-                                         : topo_export_json(&t, out, &err))
-                 ? tn_error_exit_status(&err)
-                 : 0;
-        if (rc)
-            cli_error("%s", err.msg);
-    } else {
+    } else if (rc < 0) {
         rc = 0;
-    }
-    if (rc == 0 && (stats || as_json || !export)) {
-        topo_route_t r;
-        topo_route_init(&r, &t);
-        topo_stats_t st;
-        topo_stats_compute(&t, &r, &st);
-        if (as_json) {
-            json_t *j = topo_stats_json(&st);
-            char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
-            puts(s);
-            free(s);
-            json_decref(j);
-        } else {
-            print_stats(spec.preset ? spec.preset : arg, &st);
+        if (export && (!strcmp(export, "graphml") ? topo_export_graphml(&t, o.out, &err)
+                                                  : topo_export_json(&t, o.out, &err))) {
+            cli_error("%s", err.msg);
+            rc = tn_error_exit_status(&err);
         }
-        topo_route_destroy(&r);
+        if (rc == 0 && (stats || as_json || !export))
+            show_stats(&t, spec.preset ? spec.preset : o.arg, as_json);
+        topo_destroy(&t);
+        topo_spec_destroy(&spec);
     }
-    topo_destroy(&t);
-    topo_spec_destroy(&spec);
-done:
-    free(sets);
+    cli_opts_destroy(&o);
     return rc;
 }

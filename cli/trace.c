@@ -23,8 +23,6 @@ static const char trace_usage[] =
     "TRACE: a tensim trace (.json), a Chakra prefix (PREFIX.0.et, PREFIX.1.et, ...), or a\n"
     "       scenario whose workload is a generator or a trace\n";
 
-/* Loads the trace `arg` names: a tensim trace file, or a scenario's
- * workload (generated or read), with --set overrides for scenarios. */
 /* A megatron workload block for a model (a model file, or a zoo name)
  * and a layout from the command line. */
 static json_t *model_block(const char *arg, json_t *layout, const char *gpu, tn_error_t *err)
@@ -41,6 +39,8 @@ static json_t *model_block(const char *arg, json_t *layout, const char *gpu, tn_
                      "layout", layout);
 }
 
+/* Loads the trace `arg` names: a tensim trace file, or a scenario's
+ * workload (generated or read), with --set overrides for scenarios. */
 static int load_trace(const char *arg, const char **sets, int n_sets, wl_trace_t *t,
                       wl_chakra_stats_t *cs, tn_error_t *err)
 {
@@ -133,7 +133,122 @@ static void print_stats(const char *arg, const wl_trace_t *t, int as_json)
     json_decref(j);
 }
 
-int cli_trace(int argc, char **argv)
+/* What `trace stats` adds for a Chakra trace: what its files held, kept
+ * or not. */
+static void print_chakra_stats(const wl_chakra_stats_t *cs)
+{
+    static const char *const type[] = {"invalid", "metadata", "mem_load", "mem_store",
+                                       "comp", "comm_send", "comm_recv", "comm_coll"};
+    printf("chakra nodes: %llu", (unsigned long long)cs->nodes);
+    for (int k = 0; k < 8 && k < WL_CHAKRA_NODE_TYPES; k++)
+        if (cs->nodes_by_type[k])
+            printf(", %s %llu", type[k], (unsigned long long)cs->nodes_by_type[k]);
+    printf("; dropped %llu, host-side comm as compute %llu\n", (unsigned long long)cs->dropped,
+           (unsigned long long)cs->cpu_comm_compute);
+}
+
+/* `trace check`: what a run would meet: compute with no duration, sends
+ * without receives, groups whose collectives differ. Returns the exit
+ * status. */
+static int check(const char *arg, const wl_trace_t *t)
+{
+    tn_error_t err = {0};
+    uint64_t untimed = 0;
+    for (int32_t p = 0; p < t->n_progs; p++)
+        for (uint32_t i = 0; i < t->progs[p].n_ops; i++)
+            untimed += t->progs[p].ops[i].kind == WL_OP_COMPUTE &&
+                       t->progs[p].ops[i].duration_ps == 0 && t->progs[p].ops[i].flops > 0;
+    if (untimed) {
+        cli_error("%s: %llu compute ops have flops but no duration: give the workload a "
+                  "\"gpu\" for the compute model", arg, (unsigned long long)untimed);
+        return 2;
+    }
+    if (wl_trace_lint(t, &err)) {
+        cli_error("%s: %s", arg, err.msg);
+        return 2;
+    }
+    printf("%s: ok (%d ranks, %d programs)\n", arg, t->n_ranks, t->n_progs);
+    return 0;
+}
+
+/* The trace the options name: a model and a layout from the command line,
+ * or a file. Returns 0, or the exit status after the error. */
+static int load(const cli_opts_t *o, json_t *layout, const char *gpu, wl_trace_t *t,
+                wl_chakra_stats_t *cs)
+{
+    tn_error_t err = {0};
+    memset(cs, 0, sizeof *cs);
+    if (json_object_size(layout) > 0) {
+        json_t *block = model_block(o->arg, layout, gpu, &err);
+        wl_spec_t spec;
+        int bad = !block || wl_spec_parse(&spec, block, "command line", "workload", &err) ||
+                  wl_spec_build(&spec, t, &err);
+        if (block && !bad)
+            wl_spec_destroy(&spec);
+        json_decref(block);
+        if (!bad)
+            return 0;
+    } else if (load_trace(o->arg, o->sets, o->n_sets, t, cs, &err) == 0) {
+        return 0;
+    }
+    cli_error("%s", err.msg);
+    return tn_error_exit_status(&err);
+}
+
+/* The action on a loaded trace. Returns the exit status. */
+static int act(const char *verb, const cli_opts_t *o, const wl_trace_t *t,
+               const wl_chakra_stats_t *cs, bool as_json)
+{
+    tn_error_t err = {0};
+    if (!strcmp(verb, "gen")) {
+        if (wl_trace_write_json(t, o->out, &err)) {
+            cli_error("%s", err.msg);
+            return tn_error_exit_status(&err);
+        }
+        return 0;
+    }
+    if (!strcmp(verb, "stats")) {
+        print_stats(o->arg, t, as_json);
+        if (cs->nodes && !as_json)
+            print_chakra_stats(cs);
+        return 0;
+    }
+    return check(o->arg, t);
+}
+
+/* The verb (argv[1]): -1 when it is one, else the exit status after the
+ * usage or the error. */
+static int check_verb(int argc, char **argv)
+{
+    if (argc < 2) {
+        cli_error("trace: expected gen, stats or check (see tensim trace --help)");
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(trace_usage, stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "gen") && strcmp(argv[1], "stats") && strcmp(argv[1], "check")) {
+        cli_error("trace: unknown action '%s' (gen, stats, check)", argv[1]);
+        return 2;
+    }
+    return -1;
+}
+
+/* A layout option, --global-batch as global_batch; a number when it reads
+ * as one. */
+static void layout_option(json_t *layout, const char *name)
+{
+    char key[32];
+    snprintf(key, sizeof key, "%s", name);
+    for (char *q = key; *q; q++)
+        *q = *q == '-' ? '_' : *q;
+    json_error_t je;
+    json_t *v = json_loads(optarg, JSON_DECODE_ANY, &je);
+    json_object_set_new(layout, key, v ? v : json_string(optarg));
+}
+
+int cli_trace(int argc, char **argv, const char *command_line)
 {
     static const struct option opts[] = {
         {"set", required_argument, NULL, 'S'},
@@ -141,7 +256,7 @@ int cli_trace(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {"gpu", required_argument, NULL, 'g'},
-        {"sequence-parallel", no_argument, NULL, 'q'},
+        {"sequence-parallel", no_argument, NULL, 'Q'},
         /* layout keys, passed through as they are written in a scenario */
         {"tp", required_argument, NULL, 'L'},
         {"pp", required_argument, NULL, 'L'},
@@ -154,147 +269,44 @@ int cli_trace(int argc, char **argv)
         {"zero-stage", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0},
     };
+    (void)command_line;
+    int rc = check_verb(argc, argv);
+    if (rc >= 0)
+        return rc;
+    const char *verb = argv[1], *gpu = "a100-80gb";
     json_t *layout = json_object();
-    const char *gpu = "a100-80gb";
-    if (argc < 2 || (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        json_decref(layout);
-        if (argc >= 2) {
-            fputs(trace_usage, stdout);
-            return 0;
-        }
-        cli_error("trace: expected gen, stats or check (see tensim trace --help)");
-        return 2;
-    }
-    const char *verb = argv[1];
-    if (strcmp(verb, "gen") && strcmp(verb, "stats") && strcmp(verb, "check")) {
-        json_decref(layout);
-        cli_error("trace: unknown action '%s' (gen, stats, check)", verb);
-        return 2;
-    }
-    const char **sets = tn_calloc((size_t)argc + 1, sizeof *sets);
-    const char *arg = NULL, *out = NULL;
-    int n_sets = 0, as_json = 0, c, rc = 2, extra = 0;
+    bool as_json = false;
+    cli_opts_t o;
+    cli_opts_init(&o, "trace", trace_usage, argc);
+    int c, li = 0;
     optind = 0;
     opterr = 0;
-    argc--;
-    argv++;
-    int li = 0;
-    while ((c = getopt_long(argc, argv, "-:o:h", opts, &li)) != -1) {
-        const char *a = argv[optind - 1];
-        switch (c) {
-        case 'L': {
-            /* --global-batch -> global_batch; a number when it reads as one */
-            char key[32];
-            snprintf(key, sizeof key, "%s", opts[li].name);
-            for (char *q = key; *q; q++)
-                *q = *q == '-' ? '_' : *q;
-            json_error_t je;
-            json_t *v = json_loads(optarg, JSON_DECODE_ANY, &je);
-            json_object_set_new(layout, key, v ? v : json_string(optarg));
-            break;
-        }
-        case 'q':
+    while (rc < 0 && (c = getopt_long(argc - 1, argv + 1, "-:o:h", opts, &li)) != -1) {
+        if (c == 'L')
+            layout_option(layout, opts[li].name);
+        else if (c == 'Q')
             json_object_set_new(layout, "sequence_parallel", json_true());
-            break;
-        case 'g':
+        else if (c == 'g')
             gpu = optarg;
-            break;
-        case 1:
-            if (arg)
-                extra++;
-            else
-                arg = optarg;
-            break;
-        case 'S':
-            sets[n_sets++] = optarg;
-            break;
-        case 'j':
-            as_json = 1;
-            break;
-        case 'o':
-            out = optarg;
-            break;
-        case 'h':
-            fputs(trace_usage, stdout);
-            rc = 0;
-            goto done;
-        default:
-            cli_bad_option("trace", c, a);
-            goto done;
-        }
+        else if (c == 'j')
+            as_json = true;
+        else
+            rc = cli_opts_take(&o, c, argv[optind]);
     }
-    if (!arg || extra) {
+    if (rc < 0 && (!o.arg || o.extra)) {
         cli_error("trace %s: expected one trace or scenario file", verb);
-        goto done;
-    }
-    if (!strcmp(verb, "gen") != !!out) {
+        rc = 2;
+    } else if (rc < 0 && !strcmp(verb, "gen") != !!o.out) {
         cli_error("trace: -o goes with gen, and gen needs it");
-        goto done;
+        rc = 2;
     }
-    tn_error_t err = {0};
     wl_trace_t t;
     wl_chakra_stats_t cs;
-    memset(&cs, 0, sizeof cs);
-    if (json_object_size(layout) > 0) {
-        /* a model and a layout from the command line */
-        json_t *block = model_block(arg, layout, gpu, &err);
-        wl_spec_t spec;
-        int bad = !block || wl_spec_parse(&spec, block, "command line", "workload", &err) ||
-                  wl_spec_build(&spec, &t, &err);
-        if (block && !bad)
-            wl_spec_destroy(&spec);
-        json_decref(block);
-        if (bad) {
-            cli_error("%s", err.msg);
-            rc = tn_error_exit_status(&err);
-            goto done;
-        }
-    } else if (load_trace(arg, sets, n_sets, &t, &cs, &err)) {
-        cli_error("%s", err.msg);
-        rc = tn_error_exit_status(&err);
-        goto done;
+    if (rc < 0 && !(rc = load(&o, layout, gpu, &t, &cs))) {
+        rc = act(verb, &o, &t, &cs, as_json);
+        wl_trace_destroy(&t);
     }
-    rc = 0;
-    if (!strcmp(verb, "gen")) {
-        if (wl_trace_write_json(&t, out, &err)) {
-            cli_error("%s", err.msg);
-            rc = tn_error_exit_status(&err);
-        }
-    } else if (!strcmp(verb, "stats")) {
-        print_stats(arg, &t, as_json);
-        if (cs.nodes && !as_json) {
-            /* what the Chakra files held, kept or not */
-            static const char *const type[] = {"invalid", "metadata", "mem_load", "mem_store",
-                                               "comp", "comm_send", "comm_recv", "comm_coll"};
-            printf("chakra nodes: %llu", (unsigned long long)cs.nodes);
-            for (int k = 0; k < 8 && k < WL_CHAKRA_NODE_TYPES; k++)
-                if (cs.nodes_by_type[k])
-                    printf(", %s %llu", type[k], (unsigned long long)cs.nodes_by_type[k]);
-            printf("; dropped %llu, host-side comm as compute %llu\n",
-                   (unsigned long long)cs.dropped, (unsigned long long)cs.cpu_comm_compute);
-        }
-    } else {
-        /* what a run would meet: compute with no duration, sends without
-         * receives, groups whose collectives differ */
-        uint64_t untimed = 0;
-        for (int32_t p = 0; p < t.n_progs; p++)
-            for (uint32_t i = 0; i < t.progs[p].n_ops; i++)
-                untimed += t.progs[p].ops[i].kind == WL_OP_COMPUTE &&
-                           t.progs[p].ops[i].duration_ps == 0 && t.progs[p].ops[i].flops > 0;
-        if (untimed) {
-            cli_error("%s: %llu compute ops have flops but no duration: give the workload a "
-                      "\"gpu\" for the compute model", arg, (unsigned long long)untimed);
-            rc = 2;
-        } else if (wl_trace_lint(&t, &err)) {
-            cli_error("%s: %s", arg, err.msg);
-            rc = 2;
-        } else {
-            printf("%s: ok (%d ranks, %d programs)\n", arg, t.n_ranks, t.n_progs);
-        }
-    }
-    wl_trace_destroy(&t);
-done:
     json_decref(layout);
-    free(sets);
+    cli_opts_destroy(&o);
     return rc;
 }

@@ -21,7 +21,16 @@ int main(void)
     srunner_add_suite(sr, collective_suite());
     srunner_add_suite(sr, flow_suite());
     srunner_add_suite(sr, results_suite());
-    srunner_add_suite(sr, cli_suite());
+    srunner_add_suite(sr, cli_main_suite());
+    srunner_add_suite(sr, cli_run_suite());
+    srunner_add_suite(sr, cli_sweep_suite());
+    srunner_add_suite(sr, cli_plan_suite());
+    srunner_add_suite(sr, cli_compare_suite());
+    srunner_add_suite(sr, cli_topo_suite());
+    srunner_add_suite(sr, cli_collective_suite());
+    srunner_add_suite(sr, cli_trace_suite());
+    srunner_add_suite(sr, golden_suite());
+    srunner_add_suite(sr, sweep_suite());
     srunner_add_suite(sr, validate_suite());
     srunner_add_suite(sr, plan_suite());
     srunner_add_suite(sr, goodput_suite());

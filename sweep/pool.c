@@ -1,0 +1,215 @@
+/* sweep/pool.c — running a study's pending runs as child processes: N at
+ * a time on this machine, or handed out by rank 0 to the other MPI ranks
+ * (a build with TN_MPI). */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/tn_file.h"
+#include "sweep/sweep.h"
+
+#ifdef TN_MPI
+#include <mpi.h>
+#endif
+
+extern char **environ;
+
+/* The first line of a file, or NULL. */
+static char *first_line(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char buf[1024];
+    char *s = fgets(buf, sizeof buf, f) ? tn_strdup(buf) : NULL;
+    fclose(f);
+    if (s)
+        s[strcspn(s, "\n")] = '\0';
+    return s;
+}
+
+/* Starts run r as a child: stdout to /dev/null, stderr to r->dir/stderr.txt. */
+static int spawn_run(sweep_run_t *r, const char *self, tn_error_t *err)
+{
+    if (tn_mkdirs(r->dir, err))
+        return -1;
+    char errpath[4096];
+    snprintf(errpath, sizeof errpath, "%s/stderr.txt", r->dir);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int rc = posix_spawn(&r->pid, self, &fa, NULL, r->args, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc)
+        return tn_error_set(err, TN_EIO, "cannot start %s: %s", self, strerror(rc));
+    return 0;
+}
+
+/* Records how run r ended, from its wait status. */
+static void finish_run(sweep_t *s, sweep_run_t *r, int status)
+{
+    char errpath[4096];
+    snprintf(errpath, sizeof errpath, "%s/stderr.txt", r->dir);
+    r->pending = false;
+    s->ran++;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        r->status = SWEEP_RUN_OK;
+        unlink(errpath);
+        return;
+    }
+    r->status = SWEEP_RUN_FAILED;
+    s->failed++;
+    char *line = first_line(errpath);
+    if (!line) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "exit status %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        line = tn_strdup(buf);
+    }
+    r->reason = line;
+}
+
+/* Alone: `jobs` children at a time, in order; a run that ends lets the
+ * next start. */
+static int run_local(sweep_t *s, size_t jobs, tn_error_t *err)
+{
+    size_t next = 0, running = 0;
+    int spawn_failed = 0;
+    while (!spawn_failed && (next < s->n_runs || running > 0)) {
+        while (running < jobs && next < s->n_runs) {
+            sweep_run_t *r = &s->runs[next++];
+            if (!r->pending)
+                continue;
+            if (spawn_run(r, s->self, err)) {
+                spawn_failed = 1;
+                break;
+            }
+            running++;
+        }
+        if (running == 0)
+            break;
+        int status;
+        pid_t pid = waitpid(-1, &status, 0);
+        if (pid < 0)
+            break;
+        for (size_t i = 0; i < s->n_runs; i++)
+            if (s->runs[i].pending && s->runs[i].pid == pid) {
+                finish_run(s, &s->runs[i], status);
+                running--;
+                break;
+            }
+    }
+    while (running > 0 && waitpid(-1, NULL, 0) > 0)
+        running--;
+    return spawn_failed ? -1 : 0;
+}
+
+#ifdef TN_MPI
+enum { TAG_ASK = 7, TAG_JOB = 8 };
+
+bool sweep_all_agree(bool ok)
+{
+    int mine = ok, all = 0;
+    MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    return all != 0;
+}
+
+/* Rank 0: hands the pending runs out one at a time to whichever rank asks,
+ * and collects their wait statuses. */
+static void coordinate(sweep_t *s, int size)
+{
+    size_t next = 0;
+    int active = size - 1;
+    while (active > 0) {
+        int msg[2];
+        MPI_Status st;
+        MPI_Recv(msg, 2, MPI_INT, MPI_ANY_SOURCE, TAG_ASK, MPI_COMM_WORLD, &st);
+        if (msg[0] >= 0) /* a run it finished */
+            finish_run(s, &s->runs[msg[0]], msg[1]);
+        while (next < s->n_runs && !s->runs[next].pending)
+            next++;
+        int job = next < s->n_runs ? (int)next++ : -1;
+        MPI_Send(&job, 1, MPI_INT, st.MPI_SOURCE, TAG_JOB, MPI_COMM_WORLD);
+        if (job < 0)
+            active--;
+    }
+}
+
+/* Another rank: asks rank 0 for runs until it has none, runs each as a
+ * child, and reports its wait status. */
+static void work(sweep_t *s)
+{
+    int msg[2] = {-1, 0};
+    for (;;) {
+        MPI_Send(msg, 2, MPI_INT, 0, TAG_ASK, MPI_COMM_WORLD);
+        int job;
+        MPI_Recv(&job, 1, MPI_INT, 0, TAG_JOB, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (job < 0)
+            return;
+        int status = -1;
+        tn_error_t err = {0};
+        if (spawn_run(&s->runs[job], s->self, &err) == 0 &&
+            waitpid(s->runs[job].pid, &status, 0) < 0)
+            status = -1;
+        msg[0] = job;
+        msg[1] = status;
+    }
+}
+
+void sweep_ranks_begin(int *rank, int *size)
+{
+    int inited = 0;
+    MPI_Initialized(&inited);
+    if (!inited)
+        MPI_Init(NULL, NULL);
+    MPI_Comm_rank(MPI_COMM_WORLD, rank);
+    MPI_Comm_size(MPI_COMM_WORLD, size);
+    if (*rank > 0) { /* rank 0 speaks for the study */
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+            abort();
+    }
+}
+
+void sweep_ranks_end(void) { MPI_Finalize(); }
+#else
+bool sweep_all_agree(bool ok) { return ok; }
+
+static void coordinate(sweep_t *s, int size)
+{
+    (void)s, (void)size;
+    TN_ASSERT(!"a build without MPI has one rank");
+}
+
+static void work(sweep_t *s)
+{
+    (void)s;
+    TN_ASSERT(!"a build without MPI has one rank");
+}
+
+void sweep_ranks_begin(int *rank, int *size)
+{
+    *rank = 0;
+    *size = 1;
+}
+
+void sweep_ranks_end(void) {}
+#endif
+
+int sweep_execute(sweep_t *s, int jobs, int rank, int size, tn_error_t *err)
+{
+    if (size > 1 && rank > 0) {
+        work(s);
+        return 0;
+    }
+    if (size > 1) {
+        coordinate(s, size);
+        return 0;
+    }
+    return run_local(s, (size_t)jobs, err);
+}

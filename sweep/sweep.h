@@ -1,0 +1,111 @@
+/* sweep/sweep.h — runs many scenarios: the cross product of a study's
+ * --vary values, each combination run as `tensim run` in its own
+ * subdirectory, by a child process (N at a time on this machine) or spread
+ * over MPI ranks (a build with TN_MPI). Resumable: a combination whose
+ * report.json exists is not run again (reports are written atomically, so
+ * one that exists is whole). Summarising the reports is the caller's job
+ * (results/study.h); nothing here prints: errors come back as values.
+ *
+ * Ownership: a sweep_t owns its axes, its runs (names, directories, command
+ * lines, reasons) and the study's identity; it borrows the scenario path,
+ * the output directory and the --set strings, which must outlive it.
+ */
+#ifndef SWEEP_SWEEP_H
+#define SWEEP_SWEEP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "common/tn_error.h"
+
+#define SWEEP_MAX_VALUES 10000
+#define SWEEP_MAX_RUNS 100000
+
+/* One --vary: a key and its values, in the order given. */
+typedef struct {
+    char *key;
+    char **values;
+    size_t n;
+} sweep_axis_t;
+
+typedef enum { SWEEP_RUN_OK, SWEEP_RUN_INVALID, SWEEP_RUN_FAILED } sweep_status_t;
+
+/* One combination. */
+typedef struct {
+    char *dir;         /* OUT/<name> */
+    char *name;        /* key=value pairs joined by ',' */
+    char **args;       /* the `tensim run` command line, NULL-terminated */
+    sweep_status_t status;
+    char *reason;      /* why INVALID or FAILED, or NULL */
+    pid_t pid;         /* the child while it runs */
+    bool pending;      /* still to run */
+} sweep_run_t;
+
+typedef struct {
+    const char *scenario, *out;
+    sweep_axis_t *axes;
+    size_t n_axes;
+    const char **sets;  /* the fixed --set KEY=VALUE strings (borrowed) */
+    int n_sets;
+    sweep_run_t *runs;  /* every combination, the last axis varying fastest */
+    size_t n_runs;
+    json_t *identity;   /* what DIR/study.json holds */
+    char self[4096];    /* the tensim binary the children run */
+    size_t ran, skipped, invalid, failed;
+} sweep_t;
+
+/* An empty study of `scenario` into the directory `out`. O(1). */
+void sweep_init(sweep_t *s, const char *scenario, const char *out);
+
+/* Frees what s owns. O(runs + values). */
+void sweep_destroy(sweep_t *s);
+
+/* Adds the axis a --vary argument gives: KEY=V1,V2,..., KEY=LO:HI:xF,
+ * KEY=LO:HI:+S or KEY=[JSON array]. TN_EINPUT (a message naming the --vary
+ * argument) when malformed or when KEY is already an axis. O(values). */
+int sweep_add_axis(sweep_t *s, const char *arg, tn_error_t *err);
+
+/* Adds a fixed --set KEY=VALUE (borrowed) to every run. Amortised O(1). */
+void sweep_add_set(sweep_t *s, const char *set);
+
+/* Checks the study and lists its runs: at most SWEEP_MAX_RUNS combinations;
+ * OUT/study.json, when it exists, must hold this same study; each
+ * combination's scenario is loaded (a bad value makes that run INVALID; a
+ * file that cannot be read or an unknown key fails the study), a run whose
+ * report exists counts as done, the others are pending; no two runs may
+ * share a directory. Errors: TN_EINPUT, or TN_EIO when a file cannot be
+ * read. O(runs x cost of loading the scenario). */
+int sweep_prepare(sweep_t *s, tn_error_t *err);
+
+/* Writes OUT/study.json when it does not exist (on rank 0), then asks every
+ * rank whether that went well: -1 on every rank when it did not (TN_EIO,
+ * with the reason on rank 0). O(size of the identity) plus one all-reduce. */
+int sweep_record(sweep_t *s, int rank, tn_error_t *err);
+
+/* Runs the pending runs: alone (size 1), `jobs` children at a time, in
+ * order; under MPI, rank 0 hands runs out one at a time to the other ranks,
+ * which run them as children. Each child writes stdout to /dev/null and
+ * stderr to its dir/stderr.txt, kept (and its first line taken as the
+ * reason) only when the run fails. Counts ran and failed on rank 0. -1
+ * (TN_EIO) when a child cannot be started. O(runs) waits, plus the runs. */
+int sweep_execute(sweep_t *s, int jobs, int rank, int size, tn_error_t *err);
+
+/* The axis values of run i, one per axis, into vals[n_axes] (borrowed from
+ * s). O(axes). */
+void sweep_values(const sweep_t *s, size_t i, const char **vals);
+
+/* Whether every rank says ok (alone: ok). One all-reduce under MPI. */
+bool sweep_all_agree(bool ok);
+
+/* Starts MPI when built with it (once per process) and gives this process's
+ * rank and the number of ranks; ranks other than 0 lose their stdout and
+ * stderr (rank 0 speaks for the study). Alone: rank 0 of 1. O(MPI_Init). */
+void sweep_ranks_begin(int *rank, int *size);
+
+/* Ends what sweep_ranks_begin started (MPI_Finalize); nothing alone. */
+void sweep_ranks_end(void);
+
+#endif

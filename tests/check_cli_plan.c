@@ -1,0 +1,114 @@
+/* tests/check_cli_plan.c — `tensim plan`: bad input and the ranking it writes.
+ *
+ * Runs the real binary through tests/cli_harness.h. */
+#include <check.h>
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/tn_version.h"
+#include "tests/cli_harness.h"
+#include "tests/tests.h"
+
+/* A small Megatron job for tensim plan on the 8-GPU switch: 4 layers,
+ * global batch 8. */
+#define WL_PLAN                                                                                \
+    "{'generator': 'megatron', 'gpu': 'v100-32gb',"                                            \
+    " 'model': {'layers': 4, 'hidden': 256, 'heads': 4, 'seq_len': 128, 'vocab': 1000},"       \
+    " 'layout': {'tp': 1, 'pp': 1, 'dp': 8, 'global_batch': 8}}"
+
+static const struct {
+    const char *wl, *args[4], *needle;
+} plan_bad[] = {
+    {WL_OK, {NULL}, "s.json: workload: tensim plan lays out a megatron workload"},
+    {WL_PLAN, {"--gpus", "0"}, "plan: --gpus: expected a whole number of gpus from 1, got '0'"},
+    {WL_PLAN, {"--gpus", "9"}, "s.json: the fabric has 8 gpus, fewer than the 9 to plan for"},
+    {WL_PLAN, {"--top", "-1"}, "plan: --top: expected a whole number from 0 to 100, got '-1'"},
+    {WL_PLAN, {"--top", "2.5"}, "plan: --top: expected a whole number from 0 to 100, got '2.5'"},
+    {WL_PLAN, {"--reserve-gib", "x"}, "plan: --reserve-gib: expected GiB from 0, got 'x'"},
+    {WL_PLAN, {"--reserve-gib", "40"},
+     "s.json: workload.model: no layout of 8 gpus both fits in 32 GiB per gpu (40 GiB reserved) "
+     "and runs with collectives.algorithm \"ring\"; of 84 layouts, 84 do not fit"},
+    {WL_PLAN, {"--set", "workload.layout.tp=3"}, "s.json: workload.layout.tp: 4 heads do not split"},
+    {WL_PLAN, {"--frobnicate"}, "plan: unknown option '--frobnicate'"},
+    {WL_PLAN, {"--set", "collectives.algorithm=direct"},
+     "s.json: workload.model: no layout of 8 gpus both fits in 32 GiB per gpu (2 GiB reserved) "
+     "and runs with collectives.algorithm \"direct\"; of 84 layouts, 0 do not fit, 84 cannot run"},
+    {WL_PLAN, {"--set", "stragglers=[{\"rank\": 1, \"slowdown\": 2}]"},
+     "s.json: stragglers: name ranks of one layout, and tensim plan tries many"},
+};
+
+START_TEST(plan_bad_input)
+{
+    write_scenario(TOPO_OK, plan_bad[_i].wl, "");
+    const char *const *a = plan_bad[_i].args;
+    result_t r;
+    run_tensim(&r, "plan", "s.json", "-o", OUT, a[0] ? a[0] : "--top", a[0] ? a[1] : "1",
+               NULL);
+    expect_error(&r, 2, plan_bad[_i].needle, NULL);
+    result_free(&r);
+}
+END_TEST
+
+/* A plan writes its ranking and, with -o, plan.csv (one row per layout
+ * that fits) and plan.json, which agree on the count and the winner. */
+START_TEST(plan_writes_the_ranking)
+{
+    write_scenario(TOPO_OK, WL_PLAN, "");
+    result_t r;
+    run_tensim(&r, "plan", "s.json", "--top", "2", "-o", OUT, "--quiet", NULL);
+    expect_status(&r, 0);
+    ck_assert_str_eq(r.out, "");
+    result_free(&r);
+    json_t *js = json_load_file(in_tdir(OUT "/plan.json"), 0, NULL);
+    ck_assert_ptr_nonnull(js);
+    json_int_t fit = json_integer_value(json_object_get(js, "fit"));
+    ck_assert_int_gt(fit, 10);
+    ck_assert_int_eq(json_integer_value(json_object_get(js, "simulated")), 2);
+    char *csv = slurp(OUT "/plan.csv");
+    ck_assert_ptr_nonnull(csv);
+    json_int_t lines = 0;
+    for (const char *c = csv; *c; c++)
+        lines += *c == '\n';
+    ck_assert_int_eq(lines, fit + 1);
+    json_t *first = json_array_get(json_object_get(js, "layouts"), 0);
+    ck_assert(json_is_real(json_object_get(first, "simulated_s")));
+    free(csv);
+    json_decref(js);
+    /* on 6 GPUs with a batch of 12, hd cannot run the data-parallel
+     * collectives of dp 6 or 3: those layouts are counted apart, and no
+     * figure is NaN */
+    run_tensim(&r, "plan", "s.json", "--top", "1", "--rows", "100", "--set",
+               "collectives.algorithm=hd", "--set", "topology.set.gpus=6", "--set",
+               "workload.layout.global_batch=12", "--set", "workload.layout.dp=6", NULL);
+    expect_status(&r, 0);
+    ck_assert_msg(strstr(r.out, "of them cannot run with the collective algorithm") != NULL, "%s",
+                  r.out);
+    ck_assert_ptr_null(strstr(r.out, "nan"));
+    result_free(&r);
+    run_tensim(&r, "plan", "s.json", "--top", "0", "--rows", "3", NULL);
+    expect_status(&r, 0);
+    static const char head[] = "plan: inline model on 8 of 8 v100-32gb gpus";
+    ck_assert_msg(!strncmp(r.out, head, sizeof head - 1), "%s", r.out);
+    ck_assert_ptr_nonnull(strstr(r.out, "\n   3 "));
+    ck_assert_ptr_null(strstr(r.out, "\n   4 "));
+    result_free(&r);
+}
+END_TEST
+
+Suite *cli_plan_suite(void)
+{
+    Suite *s = suite_create("cli_plan");
+
+    TCase *tc = new_tcase("plan");
+    tcase_add_loop_test(tc, plan_bad_input, 0, (int)(sizeof plan_bad / sizeof plan_bad[0]));
+    tcase_add_test(tc, plan_writes_the_ranking);
+    suite_add_tcase(s, tc);
+    return s;
+}

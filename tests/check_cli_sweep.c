@@ -1,0 +1,203 @@
+/* tests/check_cli_sweep.c — `tensim sweep`: every combination once, invalid ones recorded, bad
+ * input refused, another study refused, and MPI ranks matching the local
+ * pool.
+ *
+ * Runs the real binary through tests/cli_harness.h. */
+#include <check.h>
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/tn_version.h"
+#include "tests/cli_harness.h"
+#include "tests/tests.h"
+
+/* A 2 x 2 study of the skeleton (link rate, compute time): every
+ * combination in its own directory, rows in the cross product's order,
+ * each iteration as its own run computes it by hand (3 iterations, so the
+ * steady state: 100 us + 14 (1 us + 32 MiB x 80 ps) = 37.695 ms at
+ * 100 Gbps); the same study.csv with -j 1 and -j 2, and a second sweep
+ * into the same directory runs nothing. */
+START_TEST(sweep_runs_every_combination_once)
+{
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    result_t r;
+    run_tensim(&r, "sweep", "s.json", "--vary", "topology.set.link.bw_gbps=100:200:x2", "--vary",
+               "workload.compute_time_us=[100, 10000]", "-j", "2", "-o", "st2", NULL);
+    expect_status(&r, 0);
+    ck_assert_str_eq(r.out, "study: 4 runs (4 ran, 0 already done, 0 invalid, 0 failed)\n"
+                            "summary: st2/study.csv, st2/study.md, st2/study.html\n");
+    result_free(&r);
+    char *csv = slurp("st2/study.csv");
+    ck_assert_ptr_nonnull(csv);
+    const char *want =
+        "topology.set.link.bw_gbps,workload.compute_time_us,status,iteration_time_s,tokens_per_s,"
+        "tflops_per_gpu,mfu,bottleneck,dir,reason\n"
+        "100,100,ok,0.037695,,,,network,\"topology.set.link.bw_gbps=100,workload.compute_time_us=100\",\n";
+    ck_assert_msg(!strncmp(csv, want, strlen(want)), "%s", csv);
+    int rows = 0;
+    for (const char *p = csv; *p; p++)
+        rows += *p == '\n';
+    ck_assert_int_eq(rows, 5);
+    ck_assert_ptr_nonnull(strstr(csv, "\n200,10000,ok,"));
+    /* study.html: the table and, for the one figure the skeleton has
+     * (iteration time), a chart against each of the two keys */
+    char *html = slurp("st2/study.html");
+    ck_assert_ptr_nonnull(html);
+    int charts = 0;
+    for (const char *p = html; (p = strstr(p, "<svg")); p++)
+        charts++;
+    ck_assert_int_eq(charts, 2);
+    ck_assert_ptr_nonnull(strstr(html, "<figcaption>iteration_time_s against workload.compute_time_us"));
+    free(html);
+    run_tensim(&r, "sweep", "s.json", "--vary", "topology.set.link.bw_gbps=100:200:x2", "--vary",
+               "workload.compute_time_us=[100, 10000]", "-o", "st1", NULL);
+    expect_status(&r, 0);
+    result_free(&r);
+    char *csv1 = slurp("st1/study.csv");
+    ck_assert_ptr_nonnull(csv1);
+    /* the dir column names the study's own subdirectories, which match */
+    ck_assert_str_eq(csv1, csv);
+    run_tensim(&r, "sweep", "s.json", "--vary", "topology.set.link.bw_gbps=100:200:x2", "--vary",
+               "workload.compute_time_us=[100, 10000]", "-o", "st2", NULL);
+    expect_status(&r, 0);
+    ck_assert_str_eq(r.out, "study: 4 runs (0 ran, 4 already done, 0 invalid, 0 failed)\n"
+                            "summary: st2/study.csv, st2/study.md, st2/study.html\n");
+    result_free(&r);
+    free(csv);
+    free(csv1);
+}
+END_TEST
+
+/* A value that makes an invalid scenario is a row of the study, with the
+ * reason, and the study goes on. */
+START_TEST(sweep_records_an_invalid_combination)
+{
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    result_t r;
+    run_tensim(&r, "sweep", "s.json", "--vary", "workload.compute_time_us=100,-5", "-o", "st",
+               NULL);
+    expect_status(&r, 0);
+    result_free(&r);
+    char *csv = slurp("st/study.csv");
+    ck_assert_ptr_nonnull(csv);
+    ck_assert_ptr_nonnull(strstr(csv, "\n100,ok,0.037695,"));
+    ck_assert_ptr_nonnull(strstr(csv, "\n-5,invalid,,,,,,workload.compute_time_us=-5,"
+                                      "s.json: workload.compute_time_us: -5 is out of range"));
+    free(csv);
+}
+END_TEST
+
+static const struct {
+    const char *args[8];
+    const char *needle;
+} sweep_bad[] = {
+    {{"sweep", "s.json", "--vary", "workload.nokey=1", "-o", "st"},
+     "tensim: sweep: s.json: workload.nokey: unknown key"},
+    {{"sweep", "s.json", "--vary", "workload.compute_time_us=1,,2", "-o", "st"},
+     "tensim: sweep: --vary workload.compute_time_us: empty value in '1,,2'"},
+    {{"sweep", "s.json", "--vary", "workload.compute_time_us=8:1:x2", "-o", "st"},
+     "tensim: sweep: --vary workload.compute_time_us: bad range '8:1:x2'"},
+    {{"sweep", "s.json", "--vary", "workload.compute_time_us=[]", "-o", "st"},
+     "tensim: sweep: --vary workload.compute_time_us: expected a JSON array"},
+    {{"sweep", "s.json", "--vary", "nothing", "-o", "st"},
+     "tensim: sweep: --vary 'nothing': expected KEY=VALUES"},
+    {{"sweep", "s.json", "-o", "st"}, "tensim: sweep: expected one scenario file, at least one --vary"},
+    {{"sweep", "s.json", "--vary", "name=[\"a b\", \"a_b\"]", "-o", "st"},
+     "tensim: sweep: two combinations would share the directory st/name=_a_b_"},
+    {{"sweep", "s.json", "--vary", "seed=1", "-j", "0", "-o", "st"}, "tensim: sweep: -j: expected 1 to 1024"},
+    {{"sweep", "s.json", "--vary", "seed=1", "-j", "1025", "-o", "st"},
+     "tensim: sweep: -j: expected 1 to 1024, got '1025'"},
+    {{"sweep", "s.json", "--vary", "seed=1", "--vary", "seed=2", "-o", "st"},
+     "tensim: sweep: --vary seed: given twice"},
+};
+
+/* Bad input: one line, exit 2, and no study directory left behind. */
+START_TEST(sweep_bad_input)
+{
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    result_t r;
+    const char *const *a = sweep_bad[_i].args;
+    run_tensim(&r, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], NULL);
+    expect_error(&r, 2, sweep_bad[_i].needle, NULL);
+    result_free(&r);
+    struct stat st;
+    ck_assert_int_ne(stat(in_tdir("st"), &st), 0);
+}
+END_TEST
+
+/* A directory that holds another study is refused: its runs are not mixed. */
+START_TEST(sweep_refuses_another_study)
+{
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    result_t r;
+    run_tensim(&r, "sweep", "s.json", "--vary", "workload.compute_time_us=100", "-o", "st", NULL);
+    expect_status(&r, 0);
+    result_free(&r);
+    run_tensim(&r, "sweep", "s.json", "--vary", "workload.compute_time_us=200", "-o", "st", NULL);
+    expect_error(&r, 2, "tensim: sweep: st holds another study", NULL);
+    result_free(&r);
+}
+END_TEST
+
+/* The same study over MPI: `mpirun -n 2` (rank 0 hands the runs out, rank
+ * 1 runs them) writes a study.csv byte for byte the local sweep's. */
+START_TEST(sweep_over_mpi_matches_local)
+{
+    const char *mpi_bin = getenv("TENSIM_MPI_BIN");
+    ck_assert_msg(mpi_bin && *mpi_bin, "TENSIM_MPI_BIN is not set (make check sets it)");
+    char abs[PATH_MAX], cwd[PATH_MAX];
+    if (mpi_bin[0] == '/')
+        ck_assert(join(abs, sizeof abs, "", mpi_bin + 1));
+    else
+        ck_assert(getcwd(cwd, sizeof cwd) != NULL && join(abs, sizeof abs, cwd, mpi_bin));
+    ck_assert_msg(access(abs, X_OK) == 0, "%s: %s", abs, strerror(errno));
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    result_t r;
+    run_tensim(&r, "sweep", "s.json", "--vary", "topology.set.link.bw_gbps=100:400:x2", "--vary",
+               "workload.compute_time_us=100,10000", "-o", "local", NULL);
+    expect_status(&r, 0);
+    result_free(&r);
+    char cmd[3 * PATH_MAX];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+             "mpirun --oversubscribe -n 2 '%s' sweep s.json --vary "
+             "topology.set.link.bw_gbps=100:400:x2 --vary workload.compute_time_us=100,10000 "
+             "-o mpi > mpi.out 2> mpi.err",
+             tdir, abs);
+    int st = system(cmd);
+    char *err = slurp("mpi.err");
+    ck_assert_msg(st == 0, "mpirun: status %d: %s", st, err ? err : "");
+    free(err);
+    char *out = slurp("mpi.out");
+    ck_assert_str_eq(out, "study: 6 runs (6 ran, 0 already done, 0 invalid, 0 failed)\n"
+                          "summary: mpi/study.csv, mpi/study.md, mpi/study.html\n");
+    free(out);
+    char *a = slurp("local/study.csv"), *b = slurp("mpi/study.csv");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+}
+END_TEST
+
+Suite *cli_sweep_suite(void)
+{
+    Suite *s = suite_create("cli_sweep");
+
+    TCase *tc = new_tcase("sweep");
+    tcase_add_test(tc, sweep_runs_every_combination_once);
+    tcase_add_test(tc, sweep_records_an_invalid_combination);
+    tcase_add_loop_test(tc, sweep_bad_input, 0, (int)(sizeof sweep_bad / sizeof sweep_bad[0]));
+    tcase_add_test(tc, sweep_refuses_another_study);
+    tcase_add_test(tc, sweep_over_mpi_matches_local);
+    suite_add_tcase(s, tc);
+    return s;
+}
