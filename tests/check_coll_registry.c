@@ -5,12 +5,14 @@
  * checked here with no change to this file: every algorithm completes,
  * moves the bytes its collective's formula says, and takes the time
  * derived by hand for a pair of GPUs; every model times one transfer as
- * derived by hand; every name users type parses to its row. */
+ * derived by hand; every name users type (and every protocol's, from
+ * sim_protocols[], sim/coll/latency.h) parses to its row. */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sim/coll/algo.h"
+#include "sim/coll/latency.h"
 #include "sim/job/measure.h"
 #include "sim/job/scenario.h"
 #include "sim/net/net.h"
@@ -264,7 +266,7 @@ START_TEST(every_name_parses_to_its_row)
     ck_assert_str_eq(sim_coll_algos[0].name, "auto"); /* the default comes first */
     for (size_t a = 0; a < sim_coll_algos_n; a++) {
         const char *name = sim_coll_algos[a].name;
-        ck_assert_int_eq(sim_coll_algo_find(name), (int)a);
+        ck_assert_int_eq(SIM_NAMES_FIND(sim_coll_algos, sim_coll_algos_n, name), (int)a);
         ck_assert_str_eq(sim_coll_algo_name((sim_algo_t)a), name);
         ck_assert_ptr_eq(sim_algo_names[a], name);
         ck_assert(sim_coll_algos[a].help && *sim_coll_algos[a].help);
@@ -276,7 +278,7 @@ START_TEST(every_name_parses_to_its_row)
     ck_assert_ptr_null(sim_algo_names[sim_coll_algos_n]);
     for (size_t m = 0; m < sim_net_models_n; m++) {
         const char *name = sim_net_models[m].name;
-        ck_assert_int_eq(sim_net_model_find(name), (int)m);
+        ck_assert_int_eq(SIM_NAMES_FIND(sim_net_models, sim_net_models_n, name), (int)m);
         ck_assert_ptr_eq(sim_net_model_names[m], name);
         ck_assert(sim_net_models[m].help && *sim_net_models[m].help);
         snprintf(set, sizeof set, "network.model=%s", name);
@@ -285,18 +287,57 @@ START_TEST(every_name_parses_to_its_row)
         sim_scenario_destroy(&sc);
     }
     ck_assert_ptr_null(sim_net_model_names[sim_net_models_n]);
-    ck_assert_int_eq(sim_coll_algo_find("rings"), -1);
-    ck_assert_int_eq(sim_net_model_find("packet"), -1);
+    ck_assert_int_eq(SIM_NAMES_FIND(sim_coll_algos, sim_coll_algos_n, "rings"), -1);
+    ck_assert_int_eq(SIM_NAMES_FIND(sim_net_models, sim_net_models_n, "packet"), -1);
     const char *names[32];
     char list[256];
-    sim_coll_algo_names_fill(names, 32);
+    SIM_NAMES_FILL(sim_coll_algos, sim_coll_algos_n, names, 32);
     refusal(list, sizeof list, names);
     ck_assert_int_eq(load_with("collectives.algorithm=rings", &sc, &err), -1);
     ck_assert_msg(strstr(err.msg, list), "%s: want \"%s\"", err.msg, list);
-    sim_net_model_names_fill(names, 32);
+    SIM_NAMES_FILL(sim_net_models, sim_net_models_n, names, 32);
     refusal(list, sizeof list, names);
     ck_assert_int_eq(load_with("network.model=packet", &sc, &err), -1);
     ck_assert_msg(strstr(err.msg, list), "%s: want \"%s\"", err.msg, list);
+}
+END_TEST
+
+/* Every protocol: its name finds its row, parses in a scenario to it and
+ * sets the spec's protocol to the row's; the kept arrays are the table's
+ * names (in order, and by sim_proto_t); an unknown name is refused with
+ * the table's names listed, by the parser and by sim_latency_apply(). */
+START_TEST(every_protocol_parses_and_applies)
+{
+    char set[64];
+    sim_scenario_t sc;
+    tn_error_t err = {0};
+    ck_assert_str_eq(sim_protocols[0].name, "auto"); /* the default comes first */
+    for (size_t i = 0; i < sim_protocols_n; i++) {
+        const sim_protocol_t *row = &sim_protocols[i];
+        ck_assert_int_eq(SIM_NAMES_FIND(sim_protocols, sim_protocols_n, row->name), (int)i);
+        ck_assert_ptr_eq(sim_protocol_names[i], row->name);
+        ck_assert_str_eq(sim_proto_name(row->proto), row->name);
+        ck_assert(row->help && *row->help);
+        snprintf(set, sizeof set, "collectives.protocol=%s", row->name);
+        ck_assert_msg(load_with(set, &sc, &err) == 0, "%s", err.msg);
+        ck_assert_int_eq(sc.protocol, (int)i);
+        sim_scenario_destroy(&sc);
+        sim_coll_spec_t spec = {0};
+        ck_assert_msg(sim_latency_apply(row->name, &spec, &err) == 0, "%s", err.msg);
+        ck_assert_int_eq(spec.proto, row->proto);
+    }
+    ck_assert_ptr_null(sim_protocol_names[sim_protocols_n]);
+    for (int p = SIM_PROTO_AS_SET; p <= SIM_PROTO_AUTO; p++)
+        ck_assert_ptr_eq(sim_proto_names[p], sim_proto_name((sim_proto_t)p));
+    const char *names[32];
+    char list[256];
+    SIM_NAMES_FILL(sim_protocols, sim_protocols_n, names, 32);
+    refusal(list, sizeof list, names);
+    ck_assert_int_eq(load_with("collectives.protocol=fast", &sc, &err), -1);
+    ck_assert_msg(strstr(err.msg, list), "%s: want \"%s\"", err.msg, list);
+    sim_coll_spec_t spec = {0};
+    ck_assert_int_eq(sim_latency_apply("fast", &spec, &err), -1);
+    ck_assert_str_eq(err.msg, "unknown protocol \"fast\"");
 }
 END_TEST
 
@@ -309,6 +350,7 @@ Suite *coll_registry_suite(void)
     tcase_add_test(tc, every_algorithm_takes_the_hand_time_on_a_pair);
     tcase_add_test(tc, every_model_times_one_transfer_by_hand);
     tcase_add_test(tc, every_name_parses_to_its_row);
+    tcase_add_test(tc, every_protocol_parses_and_applies);
     suite_add_tcase(s, tc);
     return s;
 }

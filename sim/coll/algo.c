@@ -3,7 +3,7 @@
  * the end. */
 #include "sim/coll/algo.h"
 
-#include <string.h>
+#include <stddef.h>
 
 #include "sim/coll/tune.h"
 
@@ -31,9 +31,10 @@ const sim_coll_algo_t sim_coll_algos[] = {
                        "SHARP)", SIM_TUNE_NVLS, sim_coll_nvls_check, sim_coll_nvls_build, true},
 };
 const size_t sim_coll_algos_n = sizeof sim_coll_algos / sizeof sim_coll_algos[0];
+_Static_assert(offsetof(sim_coll_algo_t, name) == 0, "sim/coll/names.h reads a row's name first");
 
 /* Kept for callers that index a names array (cli/, plan/) until they call
- * sim_coll_algo_name() and sim_coll_algo_find(): the table's own strings,
+ * sim_coll_algo_name() and SIM_NAMES_FIND(): the table's own strings,
  * a line per row (the assertion below catches a row without one). */
 const char *const sim_algo_names[] = {
     sim_coll_algos[0].name, sim_coll_algos[1].name, sim_coll_algos[2].name,
@@ -44,24 +45,8 @@ _Static_assert(sizeof sim_algo_names / sizeof sim_algo_names[0] ==
                    sizeof sim_coll_algos / sizeof sim_coll_algos[0] + 1,
                "sim_algo_names needs a line per row of sim_coll_algos");
 
-int sim_coll_algo_find(const char *name)
-{
-    for (size_t i = 0; i < sim_coll_algos_n; i++)
-        if (!strcmp(sim_coll_algos[i].name, name))
-            return (int)i;
-    return -1;
-}
-
 const char *sim_coll_algo_name(sim_algo_t a)
 {
     TN_ASSERT((size_t)a < sim_coll_algos_n);
     return sim_coll_algos[a].name;
-}
-
-void sim_coll_algo_names_fill(const char **names, size_t cap)
-{
-    TN_ASSERT(cap > sim_coll_algos_n);
-    for (size_t i = 0; i < sim_coll_algos_n; i++)
-        names[i] = sim_coll_algos[i].name;
-    names[sim_coll_algos_n] = NULL;
 }

@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "sim/coll/collective.h"
+#include "sim/coll/names.h"
 
 /* An algorithm's check: 0 when it can run spec (resolved: no auto field)
  * on these n members, else -1 with a message. */
@@ -33,7 +34,7 @@ typedef sim_coll_t *sim_coll_build_fn(sim_net_t *net, const sim_coll_spec_t *spe
 typedef struct {
     /* what users type ("ring"); an array, so the table's strings are
      * address constants others may point to at compile time */
-    char name[16];
+    char name[SIM_NAME_MAX];
     const char *help; /* one line for --help and the docs */
     /* NCCL's tuner model that stands in for it when auto picks the
      * protocol and channels (SIM_TUNE_RING, _TREE, _NVLS; sim/coll/tune.h) */
@@ -51,15 +52,9 @@ typedef struct {
 extern const sim_coll_algo_t sim_coll_algos[];
 extern const size_t sim_coll_algos_n;
 
-/* The row named `name`, as an id, or -1. O(rows). */
-int sim_coll_algo_find(const char *name);
-
-/* The name of algorithm a (a row index). O(1). */
+/* The name of algorithm a (a row index). O(1). Lookups by name:
+ * SIM_NAMES_FIND(sim_coll_algos, sim_coll_algos_n, name) and
+ * SIM_NAMES_FILL() (sim/coll/names.h). */
 const char *sim_coll_algo_name(sim_algo_t a);
-
-/* Fills names[0 .. rows) with the table's names, in its order, and
- * names[rows] with NULL: for parsers that take a NULL-terminated list
- * (tn_jobj_enum()). `cap` must exceed the rows. O(rows). */
-void sim_coll_algo_names_fill(const char **names, size_t cap);
 
 #endif

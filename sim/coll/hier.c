@@ -42,11 +42,12 @@ int sim_coll_hier_check(const sim_net_t *net, const sim_coll_spec_t *spec, int32
     return 0;
 }
 
+/* Per server a ring reduce-scatter of S, per local index (rail) a ring
+ * all-reduce of S/g across servers, per server a ring all-gather of S:
+ * children 0 .. s, s .. s+g, s+g .. 2s+g. O(n x channels). */
 sim_coll_t *sim_coll_hier_build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
                                 const int32_t *vertex, sim_coll_t *parent)
 {
-    /* hier: per server a ring reduce-scatter of S, per local index a ring
-     * all-reduce of S/g across servers, per server a ring all-gather of S */
     int32_t g = 0, s = 0;
     TN_ASSERT(sim_coll_same_gpu_count(net->topo, n, vertex, &g, &s));
     sim_coll_t *c = sim_coll_node(net, &hier_ops, spec, n, vertex, parent);

@@ -95,7 +95,8 @@ static void tree_progress(sim_coll_t *c, int32_t m)
     for (int32_t k = 0; k < nk; k++) {
         uint32_t j = c->down_sent[2 * m + k];
         /* the first child gets chunk j before the second does */
-        if (j < have && (k == 0 || j < c->down_sent[2 * m]) && c->state[kid[k]] >= SIM_COLL_ACTIVE) {
+        if (j < have && (k == 0 || j < c->down_sent[2 * m]) &&
+            c->state[kid[k]] >= SIM_COLL_ACTIVE) {
             c->sending[m] = 1;
             sim_coll_member_send(c, m, kid[k], sim_coll_chunk_bytes(c->data, c->chunks, j),
                                  on_tree_sent, (uint64_t)m * 4 + (uint64_t)k);
@@ -107,7 +108,8 @@ static void tree_progress(sim_coll_t *c, int32_t m)
 static void tree_check(sim_coll_t *c, int32_t m)
 {
     int32_t kid[2], nk = tree_children(c, m, kid), p = c->pos_of[m];
-    if (c->state[m] != SIM_COLL_ACTIVE || (p > 0 && (c->sent[m] < c->chunks || c->down_got[m] < c->chunks)))
+    if (c->state[m] != SIM_COLL_ACTIVE ||
+        (p > 0 && (c->sent[m] < c->chunks || c->down_got[m] < c->chunks)))
         return;
     for (int32_t k = 0; k < nk; k++)
         if (c->down_sent[2 * m + k] < c->chunks || c->up_got[2 * m + k] < c->chunks)

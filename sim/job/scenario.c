@@ -189,10 +189,12 @@ static int validate(sim_scenario_t *sc, tn_error_t *err)
     if (wl_spec_parse(&sc->workload, wl, sc->src, "workload", err))
         return -1;
 
-    /* the names users may type: the models' and algorithms' tables' */
-    const char *models[SCENARIO_MAX_NAMES], *algos[SCENARIO_MAX_NAMES];
-    sim_net_model_names_fill(models, SCENARIO_MAX_NAMES);
-    sim_coll_algo_names_fill(algos, SCENARIO_MAX_NAMES);
+    /* the names users may type: the models', algorithms' and protocols' tables' */
+    const char *models[SCENARIO_MAX_NAMES], *algos[SCENARIO_MAX_NAMES],
+        *protocols[SCENARIO_MAX_NAMES];
+    SIM_NAMES_FILL(sim_net_models, sim_net_models_n, models, SCENARIO_MAX_NAMES);
+    SIM_NAMES_FILL(sim_coll_algos, sim_coll_algos_n, algos, SCENARIO_MAX_NAMES);
+    SIM_NAMES_FILL(sim_protocols, sim_protocols_n, protocols, SCENARIO_MAX_NAMES);
     int model = SIM_NET_FLOW, algo = SIM_ALGO_AUTO;
     if ((rc = tn_jobj_sub(&o, "network", false, net_keys, &sub)) < 0 ||
         (rc == 0 && tn_jobj_enum(&sub, "model", false, models, &model) < 0))
@@ -202,7 +204,7 @@ static int validate(sim_scenario_t *sc, tn_error_t *err)
         (rc == 0 && (tn_jobj_enum(&sub, "algorithm", false, algos, &algo) < 0 ||
                      tn_jobj_u64(&sub, "chunk_bytes", false, 1, 1ull << 40, &sc->chunk_bytes) < 0 ||
                      scenario_channels(&sub, &sc->channels) < 0 ||
-                     tn_jobj_enum(&sub, "protocol", false, sim_protocol_names, &sc->protocol) < 0)))
+                     tn_jobj_enum(&sub, "protocol", false, protocols, &sc->protocol) < 0)))
         return -1;
     /* channels not given: NCCL's loop with NCCL's protocol choice (its LL
      * and LL128 picks assume many channels; channel bundles make them

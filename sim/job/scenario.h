@@ -52,7 +52,8 @@ typedef struct {
     uint64_t chunk_bytes;   /* 0 when not set */
     uint64_t channels;      /* 0: "auto" (NCCL's channel loop), the default with protocol
                              * auto; 1 the default with a forced protocol */
-    int protocol;           /* index into sim_protocol_names (0: auto, the default) */
+    int protocol;           /* a row of sim_protocols[] (sim/coll/latency.h; 0: auto, the
+                             * default) */
     /* ranks whose compute runs `slowdown` times as long: stragglers (a
      * throttled or faulty GPU); checked against the workload's ranks at
      * run time */

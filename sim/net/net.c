@@ -4,6 +4,7 @@
 
 #include "sim/coll/tune.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,8 @@ const sim_net_model_desc_t sim_net_models[] = {
                           NULL, NULL, analytic_start},
 };
 const size_t sim_net_models_n = sizeof sim_net_models / sizeof sim_net_models[0];
+_Static_assert(offsetof(sim_net_model_desc_t, name) == 0,
+               "sim/coll/names.h reads a row's name first");
 
 /* Kept for callers that index a names array (cli/) until they read
  * sim_net_models[]: the table's own strings, a line per row (the
@@ -51,22 +54,6 @@ const char *const sim_net_model_names[] = {sim_net_models[0].name, sim_net_model
 _Static_assert(sizeof sim_net_model_names / sizeof sim_net_model_names[0] ==
                    sizeof sim_net_models / sizeof sim_net_models[0] + 1,
                "sim_net_model_names needs a line per row of sim_net_models");
-
-int sim_net_model_find(const char *name)
-{
-    for (size_t i = 0; i < sim_net_models_n; i++)
-        if (!strcmp(sim_net_models[i].name, name))
-            return (int)i;
-    return -1;
-}
-
-void sim_net_model_names_fill(const char **names, size_t cap)
-{
-    TN_ASSERT(cap > sim_net_models_n);
-    for (size_t i = 0; i < sim_net_models_n; i++)
-        names[i] = sim_net_models[i].name;
-    names[sim_net_models_n] = NULL;
-}
 
 /* ---- routing ---- */
 

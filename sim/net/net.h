@@ -36,6 +36,7 @@
 
 #include "common/tn_error.h"
 #include "common/tn_map.h"
+#include "sim/coll/names.h"
 #include "sim/engine/engine.h"
 #include "sim/net/flow.h"
 #include "sim/job/scenario.h"
@@ -64,7 +65,7 @@ typedef struct {
 typedef struct {
     /* what users type ("flow"); an array, so the table's strings are
      * address constants others may point to at compile time */
-    char name[16];
+    char name[SIM_NAME_MAX];
     const char *help; /* one line for --help and the docs */
     void (*init)(sim_net_t *n);    /* its state in n; NULL: none */
     void (*destroy)(sim_net_t *n); /* NULL: none */
@@ -73,17 +74,11 @@ typedef struct {
     void (*start)(sim_net_t *n, const sim_net_xfer_t *x);
 } sim_net_model_desc_t;
 
-/* Indexed by sim_net_model_t; row 0 (flow) is the default. */
+/* Indexed by sim_net_model_t; row 0 (flow) is the default. Lookups by
+ * name: SIM_NAMES_FIND(sim_net_models, sim_net_models_n, name) and
+ * SIM_NAMES_FILL() (sim/coll/names.h). */
 extern const sim_net_model_desc_t sim_net_models[];
 extern const size_t sim_net_models_n;
-
-/* The model named `name`, as a sim_net_model_t, or -1. O(rows). */
-int sim_net_model_find(const char *name);
-
-/* Fills names[0 .. rows) with the table's names, in its order, and
- * names[rows] with NULL: for parsers that take a NULL-terminated list
- * (tn_jobj_enum()). `cap` must exceed the rows. O(rows). */
-void sim_net_model_names_fill(const char **names, size_t cap);
 
 struct sim_net {
     sim_engine_t *eng;
