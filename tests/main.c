@@ -19,6 +19,7 @@ int main(void)
     srunner_add_suite(sr, scenario_suite());
     srunner_add_suite(sr, skeleton_suite());
     srunner_add_suite(sr, collective_suite());
+    srunner_add_suite(sr, coll_registry_suite());
     srunner_add_suite(sr, flow_suite());
     srunner_add_suite(sr, results_suite());
     srunner_add_suite(sr, cli_main_suite());

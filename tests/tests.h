@@ -19,6 +19,7 @@ Suite *chakra_suite(void);
 Suite *scenario_suite(void);
 Suite *skeleton_suite(void);
 Suite *collective_suite(void);
+Suite *coll_registry_suite(void);
 Suite *flow_suite(void);
 Suite *results_suite(void);
 Suite *cli_main_suite(void);

@@ -80,7 +80,9 @@ typedef enum {
     SIM_PROTO_AUTO
 } sim_proto_t;
 
-/* Printable names by sim_proto_t ("none" for AS_SET). */
+/* Printable names by sim_proto_t ("none" for AS_SET): the names of the
+ * protocols' table (sim/coll/latency.h, sim_proto_name()), kept for
+ * callers that index them (cli/). */
 extern const char *const sim_proto_names[];
 
 typedef struct {

@@ -1,12 +1,54 @@
+/* sim/coll/latency.c — the protocols' table and their software latency
+ * (sim/coll/latency.h). */
 #include "sim/coll/latency.h"
 
 #include <math.h>
-#include <string.h>
+#include <stddef.h>
 
 #include "topology/embedded.h"
 
-const char *const sim_protocol_names[] = {"auto", "simple", "ll", "ll128", "none", NULL};
-const char *const sim_proto_names[] = {"none", "ll", "ll128", "simple", "auto"};
+/* The rows others name by position (the kept arrays below). */
+enum { ROW_AUTO, ROW_SIMPLE, ROW_LL, ROW_LL128, ROW_NONE };
+
+const sim_protocol_t sim_protocols[] = {
+    [ROW_AUTO] = {"auto", "NCCL's tuner picks per call (Simple's latencies until it has)",
+                  SIM_PROTO_AUTO, "simple"},
+    [ROW_SIMPLE] = {"simple", "NCCL's Simple: data at the wire's rate, the largest step latencies",
+                    SIM_PROTO_SIMPLE, "simple"},
+    [ROW_LL] = {"ll", "NCCL's LL: a flag with every 4 bytes, twice the bytes on the wire, "
+                "the least latency", SIM_PROTO_LL, "ll"},
+    [ROW_LL128] = {"ll128", "NCCL's LL128: a flag in every 128-byte line, 16/15 the bytes on "
+                   "the wire", SIM_PROTO_LL128, "ll128"},
+    [ROW_NONE] = {"none", "no software latency and no wire factor", SIM_PROTO_AS_SET, "none"},
+};
+const size_t sim_protocols_n = sizeof sim_protocols / sizeof sim_protocols[0];
+_Static_assert(offsetof(sim_protocol_t, name) == 0, "sim/coll/names.h reads a row's name first");
+
+/* The table's strings, a line per row (the assertion catches a row
+ * without one), and by sim_proto_t. */
+const char *const sim_protocol_names[] = {
+    sim_protocols[ROW_AUTO].name, sim_protocols[ROW_SIMPLE].name, sim_protocols[ROW_LL].name,
+    sim_protocols[ROW_LL128].name, sim_protocols[ROW_NONE].name, NULL,
+};
+_Static_assert(sizeof sim_protocol_names / sizeof sim_protocol_names[0] ==
+                   sizeof sim_protocols / sizeof sim_protocols[0] + 1,
+               "sim_protocol_names needs a line per row of sim_protocols");
+const char *const sim_proto_names[] = {
+    [SIM_PROTO_AS_SET] = sim_protocols[ROW_NONE].name,
+    [SIM_PROTO_LL] = sim_protocols[ROW_LL].name,
+    [SIM_PROTO_LL128] = sim_protocols[ROW_LL128].name,
+    [SIM_PROTO_SIMPLE] = sim_protocols[ROW_SIMPLE].name,
+    [SIM_PROTO_AUTO] = sim_protocols[ROW_AUTO].name,
+};
+
+const char *sim_proto_name(sim_proto_t p)
+{
+    for (size_t i = 0; i < sim_protocols_n; i++)
+        if (sim_protocols[i].proto == p)
+            return sim_protocols[i].name;
+    TN_ASSERT(!"every sim_proto_t has a row");
+    return NULL;
+}
 
 static sim_time_t us_to_ps(const json_t *v) { return (sim_time_t)llround(json_number_value(v) * 1e6); }
 
@@ -17,9 +59,12 @@ int sim_latency_apply(const char *protocol, sim_coll_spec_t *spec, tn_error_t *e
     json_error_t je;
     json_t *doc = json_loads(e->text, JSON_REJECT_DUPLICATES, &je);
     TN_ASSERT(doc != NULL);
-    /* auto: Simple's figures until NCCL's tuner picks one per call */
-    bool is_auto = !strcmp(protocol, "auto");
-    json_t *p = json_object_get(json_object_get(doc, "protocols"), is_auto ? "simple" : protocol);
+    /* auto: Simple's figures until NCCL's tuner picks one per call (its
+     * row's `figures`) */
+    int row = SIM_NAMES_FIND(sim_protocols, sim_protocols_n, protocol);
+    json_t *p = row < 0 ? NULL
+                        : json_object_get(json_object_get(doc, "protocols"),
+                                          sim_protocols[row].figures);
     if (!p) {
         json_decref(doc);
         return tn_error_set(err, TN_EINPUT, "unknown protocol \"%s\"", protocol);
@@ -29,11 +74,7 @@ int sim_latency_apply(const char *protocol, sim_coll_spec_t *spec, tn_error_t *e
     spec->inter_step_ps = us_to_ps(json_object_get(p, "inter_step_us"));
     spec->wire_per_byte = json_number_value(json_object_get(p, "wire_bytes_per_byte"));
     spec->channel_gbs = json_number_value(json_object_get(p, "channel_data_gbs")); /* 0 if absent */
-    spec->proto = is_auto                      ? SIM_PROTO_AUTO
-                  : !strcmp(protocol, "ll")    ? SIM_PROTO_LL
-                  : !strcmp(protocol, "ll128") ? SIM_PROTO_LL128
-                  : !strcmp(protocol, "simple") ? SIM_PROTO_SIMPLE
-                                               : SIM_PROTO_AS_SET;
+    spec->proto = sim_protocols[row].proto;
     json_t *nvls = json_object_get(doc, "nvls");
     /* NVLS keeps its own latency whatever the protocol, unless the
      * protocol says otherwise (none: no software latency at all) */

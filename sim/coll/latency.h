@@ -1,22 +1,46 @@
-/* sim/coll/latency.h — the software latency of collectives, by protocol, read
- * from sim/coll/data/nccl.json (compiled in).
+/* sim/coll/latency.h — the protocols users may name, as a table, and the
+ * software latency of collectives by protocol, read from
+ * sim/coll/data/nccl.json (compiled in).
  *
- * Ownership: pure lookups; nothing kept.
+ * Ownership: the table is constant and static; lookups keep nothing.
  */
 #ifndef SIM_LATENCY_H
 #define SIM_LATENCY_H
 
+#include <stddef.h>
+
 #include "common/tn_error.h"
 #include "sim/coll/collective.h"
+#include "sim/coll/names.h"
 
-/* The protocol names a scenario may use, NULL-terminated, the default
- * first: auto (NCCL's tuner picks per call); each other must be a key of
- * the data file's "protocols". */
+/* A protocol users may name: a row of sim_protocols[]. */
+typedef struct {
+    /* what users type ("ll128"); an array, so the table's strings are
+     * address constants others may point to at compile time */
+    char name[SIM_NAME_MAX];
+    const char *help;    /* one line for --help and the docs */
+    sim_proto_t proto;   /* what a spec records for it */
+    const char *figures; /* its latencies: a key of the data file's "protocols" */
+} sim_protocol_t;
+
+/* In the order users see them, the default (auto) first: a scenario's
+ * `protocol` is an index into it. */
+extern const sim_protocol_t sim_protocols[];
+extern const size_t sim_protocols_n;
+
+/* The name of the row that records p, for printing. O(rows). Lookups by
+ * name: SIM_NAMES_FIND(sim_protocols, sim_protocols_n, name) and
+ * SIM_NAMES_FILL() (sim/coll/names.h). */
+const char *sim_proto_name(sim_proto_t p);
+
+/* The table's names, NULL-terminated, kept for callers that index them
+ * (cli/, plan/, sim/job/run.c); new code reads sim_protocols[]. */
 extern const char *const sim_protocol_names[];
 
 /* Sets spec's base_ps, intra_step_ps, inter_step_ps, wire factor and
- * proto for `protocol` (auto: Simple's figures, proto SIM_PROTO_AUTO).
- * Errors (TN_EINPUT): a protocol the data file lacks. O(size of the file). */
+ * proto for `protocol`, a name of the table (auto: Simple's figures, proto
+ * SIM_PROTO_AUTO). Errors (TN_EINPUT): a name not in the table, or one the
+ * data file lacks. O(size of the file). */
 int sim_latency_apply(const char *protocol, sim_coll_spec_t *spec, tn_error_t *err);
 
 #endif

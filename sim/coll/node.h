@@ -1,6 +1,14 @@
-/* sim/coll/node.h — inside sim/coll/collective.c: the node a collective is
- * built from, and what the algorithms' files share (sim/coll/tree.c,
- * sim/coll/nvls.c). Not for use outside the collective module.
+/* sim/coll/node.h — inside the collective module: the node a collective is
+ * built from, and what the algorithms' files share (sim/coll/ring.c,
+ * channels.c, hd.c, direct.c, hier.c, tree.c, nvls.c; the table of them
+ * is sim/coll/algo.h). Not for use outside the collective module.
+ *
+ * A collective is a tree of nodes. A leaf node (a ring, a chain, hd,
+ * direct, a binary tree, nvls) moves data; an inner node runs children
+ * side by side (channels, the two trees: sim_coll_par_ops) or in phases
+ * (hier). Each node's ops say what a member starting in it does and, for
+ * an inner node, what a member finishing in a child does: no switch on a
+ * kind, so a new algorithm brings its own nodes.
  *
  * Ownership: nodes belong to their collective's root (sim/coll/collective.h).
  */
@@ -9,15 +17,20 @@
 
 #include "sim/coll/collective.h"
 
-/* The kinds of node a collective is built from. A ring or chain or hd or
- * direct node moves data; a parallel node runs children side by side
- * (channels); a hier node runs three phases of children. */
-typedef enum { K_RING, K_CHAIN, K_HD, K_DIRECT, K_PAR, K_HIER, K_TREE, K_NVLS } kind_t;
+/* What a node does when its members move on. */
+typedef struct sim_coll_node_ops {
+    /* Member m (a position, for a ring in its own order) has just become
+     * SIM_COLL_ACTIVE in c: start what it unblocks. */
+    void (*activate)(sim_coll_t *c, int32_t m);
+    /* Member m of inner node c is done in child ch; NULL for a leaf. */
+    void (*child_done)(sim_coll_t *c, sim_coll_t *ch, int32_t m);
+} sim_coll_node_ops_t;
 
-enum { ABSENT, WAITING, ACTIVE, DONE }; /* member states */
+/* Member states, in order: a member moves only forward. */
+enum { SIM_COLL_ABSENT, SIM_COLL_WAITING, SIM_COLL_ACTIVE, SIM_COLL_DONE };
 
 struct sim_coll {
-    kind_t kind;
+    const sim_coll_node_ops_t *ops;
     sim_net_t *net;
     const int32_t *vertex;  /* borrowed, or own_vertex */
     int32_t *own_vertex;
@@ -38,7 +51,7 @@ struct sim_coll {
     uint32_t *sent, *recvd;
     uint8_t *sending;
     int32_t start;          /* chain: the member at position 0 */
-    int32_t dir;            /* chain: +1 or -1 around the ring */
+    int32_t dir;            /* chain: +1 or -1 around the ring; ring: +1 */
     uint32_t copies;        /* ring and chain: the identical channels this node
                              * runs as one (a bundle; 0 means 1): `data` and
                              * every send are one channel's, moved copies times */
@@ -60,7 +73,8 @@ struct sim_coll {
     int32_t n_child;
     sim_coll_t **child;
     int32_t *where;         /* hier: by (phase, member): child index */
-    int32_t *slot;          /* hier: by (phase, member): index in that child */
+    int32_t *slot;          /* par: by (child, member), hier: by (phase, member):
+                             * index in that child */
     uint8_t *phase;         /* hier: by member */
     /* nvls: the switch; its buffer slots; by member j (the owner of shard
      * j): chunks loaded (reduced and back at j) and stored (multicast to
@@ -72,13 +86,30 @@ struct sim_coll {
     int32_t n_here;         /* nvls: members that have arrived */
 };
 
-/* A new node of `kind` over n members with a copy of spec; its arrays are
- * the caller's to allocate. O(n). */
-sim_coll_t *sim_coll_node(sim_net_t *net, kind_t kind, const sim_coll_spec_t *spec, int32_t n,
-                          const int32_t *vertex, sim_coll_t *parent);
+/* The state of member m (a ring in its own order keeps states by
+ * position). O(1). */
+static inline uint8_t sim_coll_state_of(const sim_coll_t *c, int32_t m)
+{
+    return c->state[c->inv ? c->inv[m] : m];
+}
+
+/* A new node with `ops` over n members with a copy of spec; its arrays
+ * are the caller's to allocate. O(n). */
+sim_coll_t *sim_coll_node(sim_net_t *net, const sim_coll_node_ops_t *ops,
+                          const sim_coll_spec_t *spec, int32_t n, const int32_t *vertex,
+                          sim_coll_t *parent);
+
+/* The nodes of spec (its auto fields resolved first) as the algorithm's
+ * row builds them (sim/coll/algo.h). O(n) plus the algorithm's build. */
+sim_coll_t *sim_coll_build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
+                           const int32_t *vertex, sim_coll_t *parent);
 
 /* Makes ch child k of c and gives it a to_parent map to fill. O(ch->n). */
 void sim_coll_link_child(sim_coll_t *c, sim_coll_t *ch, int32_t k);
+
+/* Member m (by the caller's numbering) starts taking part in node c:
+ * SIM_COLL_ACTIVE, then c's ops->activate. O(1) plus what it starts. */
+void sim_coll_activate(sim_coll_t *c, int32_t m);
 
 /* Member m of node c is done: tell the parent, or the caller at the top.
  * The top-level node is freed by the outermost entry point
@@ -97,19 +128,35 @@ void sim_coll_member_send(sim_coll_t *c, int32_t a, int32_t b, uint64_t bytes, s
 void sim_coll_enter(sim_coll_t *c);
 void sim_coll_leave(sim_coll_t *c);
 
+/* Are the members grouped by server, consecutive, the same number in
+ * each? Then g per server and s servers. O(n) with a scratch mark per
+ * server. */
+bool sim_coll_same_gpu_count(const topo_t *t, int32_t n, const int32_t *vertex,
+                             int32_t *per_server, int32_t *servers);
+
 /* The NVSwitch that reduces in the network (TOPO_NVSWITCH_SHARP) every
  * member is cabled to, or -1. O(n x degree). */
 int32_t sim_coll_sharp_switch(const topo_t *t, int32_t n, const int32_t *vertex);
 
-/* The double binary tree (sim/coll/tree.c): a parallel node of two trees;
- * member m of a tree node starts. */
-sim_coll_t *sim_coll_tree_build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
-                                const int32_t *vertex, sim_coll_t *parent);
-void sim_coll_tree_activate(sim_coll_t *c, int32_t m);
+/* 0 for an all-reduce, else -1 with "<op>: <algo> runs all-reduce only".
+ * O(1). */
+int sim_coll_allreduce_only(const sim_coll_spec_t *spec, const char *algo, tn_error_t *err);
 
-/* NVLS (sim/coll/nvls.c): the node; member m has arrived. */
-sim_coll_t *sim_coll_nvls_build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
-                                const int32_t *vertex, sim_coll_t *parent);
-void sim_coll_nvls_activate(sim_coll_t *c, int32_t m);
+/* The parallel node: children side by side, member m is member
+ * slot[k n + m] of child k (m when slot is NULL); done when done in
+ * every child (sim/coll/channels.c). */
+extern const sim_coll_node_ops_t sim_coll_par_ops;
+
+/* A ring (or, for broadcast and reduce, a chain) node moving `data`
+ * bytes of `op` among n members (sim/coll/ring.c). O(n), plus NCCL's
+ * ring search the first time a server's members are seen. */
+sim_coll_t *sim_coll_ring_node(sim_net_t *net, const sim_coll_spec_t *spec, wl_coll_t op,
+                               uint64_t data, int32_t n, const int32_t *vertex,
+                               sim_coll_t *parent);
+
+/* `channels` > 1 rings side by side over the same members, identical
+ * ones bundled (sim/coll/channels.c). O(channels x n). */
+sim_coll_t *sim_coll_channels_build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
+                                    const int32_t *vertex, sim_coll_t *parent);
 
 #endif

@@ -1,9 +1,16 @@
 /* sim/coll/nvls.c — the NVLS all-reduce on an NVSwitch that reduces in
  * the network (sim/coll/collective.h describes it). */
+#include "sim/coll/algo.h"
 #include "sim/coll/node.h"
 
 #include <math.h>
 #include <stdlib.h>
+
+sim_coll_check_fn sim_coll_nvls_check;
+sim_coll_build_fn sim_coll_nvls_build;
+
+static void nvls_activate(sim_coll_t *c, int32_t m);
+static const sim_coll_node_ops_t nvls_ops = {nvls_activate, NULL};
 
 #define NVLS_MAX_CHUNKS 64 /* per shard: bounds the transfers of an nvls all-reduce */
 
@@ -13,7 +20,7 @@
 sim_coll_t *sim_coll_nvls_build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
                                 const int32_t *vertex, sim_coll_t *parent)
 {
-    sim_coll_t *c = sim_coll_node(net, K_NVLS, spec, n, vertex, parent);
+    sim_coll_t *c = sim_coll_node(net, &nvls_ops, spec, n, vertex, parent);
     c->nvswitch = sim_coll_sharp_switch(net->topo, n, vertex);
     c->spec.base_ps = spec->nvls_base_ps;
     c->spec.channel_gbs = 0; /* its own efficiency stands for the multimem engines' pace */
@@ -73,7 +80,7 @@ static void nvls_send(sim_coll_t *c, int32_t from, int32_t to, int32_t j, int32_
 static void nvls_progress(sim_coll_t *c, int32_t j)
 {
     int32_t n = c->n;
-    if (c->state[j] != ACTIVE || c->n_here < n)
+    if (c->state[j] != SIM_COLL_ACTIVE || c->n_here < n)
         return;
     uint32_t *issued = c->sent + 2 * j; /* [0] loads issued, [1] stores issued */
     if (!(c->sending[j] & 1) && issued[0] < c->chunks && issued[0] < c->stored[j] + c->slots) {
@@ -92,7 +99,7 @@ static void nvls_progress(sim_coll_t *c, int32_t j)
 
 static void nvls_check(sim_coll_t *c, int32_t m)
 {
-    if (c->state[m] == ACTIVE && c->stored[m] == c->chunks &&
+    if (c->state[m] == SIM_COLL_ACTIVE && c->stored[m] == c->chunks &&
         c->recvd[m] == c->chunks * (uint32_t)c->n)
         sim_coll_member_done(c, m);
 }
@@ -150,10 +157,22 @@ static void on_nvls_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
     sim_coll_leave(c);
 }
 
-void sim_coll_nvls_activate(sim_coll_t *c, int32_t m)
+static void nvls_activate(sim_coll_t *c, int32_t m)
 {
     (void)m;
     if (++c->n_here == c->n) /* the last one in: everyone starts */
         for (int32_t j = 0; j < c->n; j++)
             nvls_progress(c, j);
+}
+
+int sim_coll_nvls_check(const sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
+                        const int32_t *vertex, tn_error_t *err)
+{
+    if (sim_coll_allreduce_only(spec, "nvls", err))
+        return -1;
+    if (sim_coll_sharp_switch(net->topo, n, vertex) < 0)
+        return tn_error_set(err, TN_EINPUT,
+                            "nvls needs every rank on one NVSwitch that reduces in the "
+                            "network (a server with \"sharp\": true), and at least 2 ranks");
+    return 0;
 }

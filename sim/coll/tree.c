@@ -1,20 +1,29 @@
 /* sim/coll/tree.c — the double binary tree all-reduce, as NCCL runs it
  * (sim/coll/collective.h describes it). */
+#include "sim/coll/algo.h"
 #include "sim/coll/node.h"
 
 #include <stdlib.h>
 
+sim_coll_check_fn sim_coll_tree_check;
+sim_coll_build_fn sim_coll_tree_build;
+
+static void tree_activate(sim_coll_t *c, int32_t m);
+static const sim_coll_node_ops_t tree_ops = {tree_activate, NULL};
+
 /* Double binary tree: two trees, S/2 each; the second numbers the
  * positions backwards, so the leaves of one are the inner nodes of the
- * other. O(n). */
+ * other. One member has nothing to exchange: a ring of one. O(n). */
 sim_coll_t *sim_coll_tree_build(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
                                 const int32_t *vertex, sim_coll_t *parent)
 {
-    sim_coll_t *c = sim_coll_node(net, K_PAR, spec, n, vertex, parent);
+    if (n == 1)
+        return sim_coll_ring_node(net, spec, spec->op, spec->bytes, n, vertex, parent);
+    sim_coll_t *c = sim_coll_node(net, &sim_coll_par_ops, spec, n, vertex, parent);
     c->n_child = 2;
     c->child = tn_calloc(2, sizeof *c->child);
     for (int32_t k = 0; k < 2; k++) {
-        sim_coll_t *t = sim_coll_node(net, K_TREE, spec, n, vertex, c);
+        sim_coll_t *t = sim_coll_node(net, &tree_ops, spec, n, vertex, c);
         t->data = sim_coll_chunk_bytes(spec->bytes, 2, k);
         uint64_t chunks = spec->chunk_bytes && t->data > spec->chunk_bytes
                               ? (t->data + spec->chunk_bytes - 1) / spec->chunk_bytes
@@ -69,13 +78,13 @@ static uint32_t tree_reduced(const sim_coll_t *c, int32_t m, int32_t n_kid)
 
 static void tree_progress(sim_coll_t *c, int32_t m)
 {
-    if (c->state[m] != ACTIVE || c->sending[m])
+    if (c->state[m] != SIM_COLL_ACTIVE || c->sending[m])
         return;
     int32_t kid[2], nk = tree_children(c, m, kid), p = c->pos_of[m];
     uint32_t reduced = tree_reduced(c, m, nk);
     if (p > 0 && c->sent[m] < c->chunks && reduced > c->sent[m]) {
         int32_t up = c->member_at[(p - 1) / 2];
-        if (c->state[up] < ACTIVE)
+        if (c->state[up] < SIM_COLL_ACTIVE)
             return;
         c->sending[m] = 1;
         sim_coll_member_send(c, m, up, sim_coll_chunk_bytes(c->data, c->chunks, c->sent[m]),
@@ -86,7 +95,8 @@ static void tree_progress(sim_coll_t *c, int32_t m)
     for (int32_t k = 0; k < nk; k++) {
         uint32_t j = c->down_sent[2 * m + k];
         /* the first child gets chunk j before the second does */
-        if (j < have && (k == 0 || j < c->down_sent[2 * m]) && c->state[kid[k]] >= ACTIVE) {
+        if (j < have && (k == 0 || j < c->down_sent[2 * m]) &&
+            c->state[kid[k]] >= SIM_COLL_ACTIVE) {
             c->sending[m] = 1;
             sim_coll_member_send(c, m, kid[k], sim_coll_chunk_bytes(c->data, c->chunks, j),
                                  on_tree_sent, (uint64_t)m * 4 + (uint64_t)k);
@@ -98,7 +108,8 @@ static void tree_progress(sim_coll_t *c, int32_t m)
 static void tree_check(sim_coll_t *c, int32_t m)
 {
     int32_t kid[2], nk = tree_children(c, m, kid), p = c->pos_of[m];
-    if (c->state[m] != ACTIVE || (p > 0 && (c->sent[m] < c->chunks || c->down_got[m] < c->chunks)))
+    if (c->state[m] != SIM_COLL_ACTIVE ||
+        (p > 0 && (c->sent[m] < c->chunks || c->down_got[m] < c->chunks)))
         return;
     for (int32_t k = 0; k < nk; k++)
         if (c->down_sent[2 * m + k] < c->chunks || c->up_got[2 * m + k] < c->chunks)
@@ -132,7 +143,7 @@ static void on_tree_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
     sim_coll_leave(c);
 }
 
-void sim_coll_tree_activate(sim_coll_t *c, int32_t m)
+static void tree_activate(sim_coll_t *c, int32_t m)
 {
     int32_t kid[2], nk = tree_children(c, m, kid), p = c->pos_of[m];
     tree_progress(c, m);
@@ -141,4 +152,11 @@ void sim_coll_tree_activate(sim_coll_t *c, int32_t m)
     if (p > 0)
         tree_progress(c, c->member_at[(p - 1) / 2]); /* a parent waiting to send down */
     tree_check(c, m);
+}
+
+int sim_coll_tree_check(const sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
+                        const int32_t *vertex, tn_error_t *err)
+{
+    (void)net, (void)n, (void)vertex;
+    return sim_coll_allreduce_only(spec, "tree", err);
 }

@@ -5,10 +5,12 @@
 #include <string.h>
 
 #include "common/tn_json.h"
+#include "sim/coll/algo.h"
 #include "sim/coll/latency.h"
+#include "sim/net/net.h"
 
-const char *const sim_net_model_names[] = {"flow", "analytic", NULL};
-const char *const sim_algo_names[] = {"auto", "ring", "tree", "hd", "direct", "hier", "nvls", NULL};
+/* Room for the names of a table, NULL-terminated (the fills assert it). */
+#define SCENARIO_MAX_NAMES 32
 
 void sim_scenario_destroy(sim_scenario_t *sc)
 {
@@ -187,16 +189,22 @@ static int validate(sim_scenario_t *sc, tn_error_t *err)
     if (wl_spec_parse(&sc->workload, wl, sc->src, "workload", err))
         return -1;
 
+    /* the names users may type: the models', algorithms' and protocols' tables' */
+    const char *models[SCENARIO_MAX_NAMES], *algos[SCENARIO_MAX_NAMES],
+        *protocols[SCENARIO_MAX_NAMES];
+    SIM_NAMES_FILL(sim_net_models, sim_net_models_n, models, SCENARIO_MAX_NAMES);
+    SIM_NAMES_FILL(sim_coll_algos, sim_coll_algos_n, algos, SCENARIO_MAX_NAMES);
+    SIM_NAMES_FILL(sim_protocols, sim_protocols_n, protocols, SCENARIO_MAX_NAMES);
     int model = SIM_NET_FLOW, algo = SIM_ALGO_AUTO;
     if ((rc = tn_jobj_sub(&o, "network", false, net_keys, &sub)) < 0 ||
-        (rc == 0 && tn_jobj_enum(&sub, "model", false, sim_net_model_names, &model) < 0))
+        (rc == 0 && tn_jobj_enum(&sub, "model", false, models, &model) < 0))
         return -1;
     sc->net_model = (sim_net_model_t)model;
     if ((rc = tn_jobj_sub(&o, "collectives", false, coll_keys, &sub)) < 0 ||
-        (rc == 0 && (tn_jobj_enum(&sub, "algorithm", false, sim_algo_names, &algo) < 0 ||
+        (rc == 0 && (tn_jobj_enum(&sub, "algorithm", false, algos, &algo) < 0 ||
                      tn_jobj_u64(&sub, "chunk_bytes", false, 1, 1ull << 40, &sc->chunk_bytes) < 0 ||
                      scenario_channels(&sub, &sc->channels) < 0 ||
-                     tn_jobj_enum(&sub, "protocol", false, sim_protocol_names, &sc->protocol) < 0)))
+                     tn_jobj_enum(&sub, "protocol", false, protocols, &sc->protocol) < 0)))
         return -1;
     /* channels not given: NCCL's loop with NCCL's protocol choice (its LL
      * and LL128 picks assume many channels; channel bundles make them

@@ -22,7 +22,12 @@
 #include "topology/spec.h"
 #include "workloads/spec.h"
 
+/* A network model: its row in sim_net_models[] (sim/net/net.h), which
+ * holds the names users type. */
 typedef enum { SIM_NET_FLOW, SIM_NET_ANALYTIC } sim_net_model_t;
+/* A collective algorithm: its row in sim_coll_algos[] (sim/coll/algo.h),
+ * which holds the names users type. The constants name the rows other
+ * code refers to; a row past them is an algorithm all the same. */
 typedef enum {
     SIM_ALGO_AUTO,
     SIM_ALGO_RING,
@@ -47,7 +52,8 @@ typedef struct {
     uint64_t chunk_bytes;   /* 0 when not set */
     uint64_t channels;      /* 0: "auto" (NCCL's channel loop), the default with protocol
                              * auto; 1 the default with a forced protocol */
-    int protocol;           /* index into sim_protocol_names (0: auto, the default) */
+    int protocol;           /* a row of sim_protocols[] (sim/coll/latency.h; 0: auto, the
+                             * default) */
     /* ranks whose compute runs `slowdown` times as long: stragglers (a
      * throttled or faulty GPU); checked against the workload's ranks at
      * run time */
@@ -76,6 +82,9 @@ int sim_scenario_load(sim_scenario_t *sc, const char *path, const sim_overrides_
 
 void sim_scenario_destroy(sim_scenario_t *sc);
 
+/* The tables' names as NULL-terminated arrays, by sim_net_model_t and
+ * sim_algo_t, kept for callers that index them (cli/, plan/); new code
+ * reads sim_net_models[] and sim_coll_algos[] (sim_coll_algo_name()). */
 extern const char *const sim_net_model_names[];
 extern const char *const sim_algo_names[];
 

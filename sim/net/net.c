@@ -1,11 +1,61 @@
+/* sim/net/net.c — routing, link counters and the table of network models
+ * (sim/net/net.h). */
 #include "sim/net/net.h"
 
 #include "sim/coll/tune.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/tn_hash.h"
+
+/* ---- the models ---- */
+
+/* Analytic: the path's latency plus one copy over the bottleneck, alone
+ * on the path (a bundle's copies do not slow each other). */
+static void analytic_start(sim_net_t *n, const sim_net_xfer_t *x)
+{
+    sim_time_t dur =
+        x->hops ? sim_time_add(x->latency_ps, sim_serialize_ps(x->bytes, x->bottleneck_bps)) : 0;
+    sim_schedule_in(n->eng, sim_time_add(dur, x->extra_ps), x->done, x->ctx, x->arg);
+}
+
+static void flow_init(sim_net_t *n) { sim_flows_init(&n->flows, n->eng, n->topo); }
+static void flow_destroy(sim_net_t *n) { sim_flows_destroy(&n->flows); }
+
+/* Flow: one flow of every copy's bytes, weighted by the copies; a
+ * transfer with nothing to share (no hop or no byte) is timed as the
+ * analytic model does. */
+static void flow_start(sim_net_t *n, const sim_net_xfer_t *x)
+{
+    if (x->hops == 0 || x->bytes == 0) {
+        analytic_start(n, x);
+        return;
+    }
+    sim_flows_start_w(&n->flows, n->path, x->hops, x->bytes * x->copies, x->copies,
+                      sim_time_add(x->latency_ps, x->extra_ps), x->done, x->ctx, x->arg);
+}
+
+const sim_net_model_desc_t sim_net_models[] = {
+    [SIM_NET_FLOW] = {"flow", "links shared by max-min fairness among the transfers crossing them",
+                      flow_init, flow_destroy, flow_start},
+    [SIM_NET_ANALYTIC] = {"analytic", "latency plus bytes over the bottleneck, no contention",
+                          NULL, NULL, analytic_start},
+};
+const size_t sim_net_models_n = sizeof sim_net_models / sizeof sim_net_models[0];
+_Static_assert(offsetof(sim_net_model_desc_t, name) == 0,
+               "sim/coll/names.h reads a row's name first");
+
+/* Kept for callers that index a names array (cli/) until they read
+ * sim_net_models[]: the table's own strings, a line per row (the
+ * assertion below catches a row without one). */
+const char *const sim_net_model_names[] = {sim_net_models[0].name, sim_net_models[1].name, NULL};
+_Static_assert(sizeof sim_net_model_names / sizeof sim_net_model_names[0] ==
+                   sizeof sim_net_models / sizeof sim_net_models[0] + 1,
+               "sim_net_model_names needs a line per row of sim_net_models");
+
+/* ---- routing ---- */
 
 /* The PCIe switch GPU or NIC v hangs off, or -1. O(degree). */
 static int32_t pcie_switch_of(const topo_t *t, int32_t v)
@@ -102,8 +152,9 @@ int sim_net_init(sim_net_t *n, sim_engine_t *eng, const topo_t *t, sim_net_model
     n->topo = t;
     n->model = model;
     topo_route_init(&n->route, t);
-    if (model == SIM_NET_FLOW)
-        sim_flows_init(&n->flows, eng, t);
+    TN_ASSERT((size_t)model < sim_net_models_n);
+    if (sim_net_models[model].init)
+        sim_net_models[model].init(n);
     tn_map_init(&n->paths);
     tn_map_init(&n->ring_orders);
     tn_map_init(&n->ring_paths);
@@ -130,8 +181,8 @@ void sim_net_destroy(sim_net_t *n)
         free(n->ring_paths.vals[i]);
     tn_map_destroy(&n->ring_paths);
     free(n->tuner);
-    if (n->model == SIM_NET_FLOW)
-        sim_flows_destroy(&n->flows);
+    if (sim_net_models[n->model].destroy)
+        sim_net_models[n->model].destroy(n);
     free(n->link_bytes);
     free(n->link_busy_ps);
     free(n->nic_of);
@@ -232,11 +283,6 @@ void sim_net_send_bundle(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes,
             busy = SIM_TIME_MAX;
         n->link_busy_ps[e] = sim_time_add(n->link_busy_ps[e], busy);
     }
-    if (n->model == SIM_NET_FLOW && hops > 0 && bytes > 0) {
-        sim_flows_start_w(&n->flows, n->path, hops, all, copies, sim_time_add(lat, extra_ps),
-                          done, ctx, arg);
-        return;
-    }
-    sim_time_t dur = hops ? sim_time_add(lat, sim_serialize_ps(bytes, bottleneck)) : 0;
-    sim_schedule_in(n->eng, sim_time_add(dur, extra_ps), done, ctx, arg);
+    sim_net_xfer_t x = {hops, bytes, copies, lat, bottleneck, extra_ps, done, ctx, arg};
+    sim_net_models[n->model].start(n, &x);
 }

@@ -10,14 +10,18 @@
  * a switch's G GPUs takes its (r N / G)-th of N NICs), else by order in
  * the server (the i-th of g GPUs takes NIC i x nics / g). Its traffic to
  * and from other servers goes through that NIC.
- * Paths are cached per connection (up to SIM_NET_PATH_CACHE of them). Models:
+ * Paths are cached per connection (up to SIM_NET_PATH_CACHE of them). Models
+ * (the table sim_net_models[], indexed by sim_net_model_t):
  *  - analytic (alpha-beta): the path's latency sum plus the bytes over the
  *    path's bottleneck capacity; no contention between transfers. Exact for
  *    traffic that never shares a link, a first-order answer otherwise.
  *  - flow (the default): each directed link's capacity is shared among the
  *    transfers crossing it by max-min fairness (sim/net/flow.h); the path's
  *    latency is added after the last bit is sent.
- * Every model counts the bytes and the busy time of each directed link.
+ * Every model counts the bytes and the busy time of each directed link
+ * (the routing and the counting are this file's; a model only times).
+ * Adding a model: its operations in sim/net/net.c (or a file of its own)
+ * and a row at the end of sim_net_models[].
  *
  * Ownership: a sim_net_t is caller-owned (sim_net_init/sim_net_destroy). It
  * borrows the engine and the topology, which must outlive it, and owns its
@@ -27,10 +31,12 @@
 #define SIM_NET_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/tn_error.h"
 #include "common/tn_map.h"
+#include "sim/coll/names.h"
 #include "sim/engine/engine.h"
 #include "sim/net/flow.h"
 #include "sim/job/scenario.h"
@@ -40,11 +46,45 @@
 #define SIM_NET_MAX_HOPS 4096 /* the routing's cost counter allows ~4,000 hops */
 #define SIM_NET_PATH_CACHE 4000000
 
+typedef struct sim_net sim_net_t;
+
+/* One transfer as a model times it, routed onto n->path[0 .. hops). */
 typedef struct {
+    int hops;
+    uint64_t bytes;            /* one copy's */
+    uint32_t copies;           /* a bundle's (sim_net_send_bundle()) */
+    sim_time_t latency_ps;     /* the path's: its links' sum */
+    uint64_t bottleneck_bps;   /* its slowest link's (UINT64_MAX with no hop) */
+    sim_time_t extra_ps;       /* the sender's software delay */
+    sim_handler_t done;
+    void *ctx;
+    uint64_t arg;
+} sim_net_xfer_t;
+
+/* A network model: a row of sim_net_models[]. */
+typedef struct {
+    /* what users type ("flow"); an array, so the table's strings are
+     * address constants others may point to at compile time */
+    char name[SIM_NAME_MAX];
+    const char *help; /* one line for --help and the docs */
+    void (*init)(sim_net_t *n);    /* its state in n; NULL: none */
+    void (*destroy)(sim_net_t *n); /* NULL: none */
+    /* Times x: done(eng, ctx, arg) once its last byte has arrived, plus
+     * extra_ps. */
+    void (*start)(sim_net_t *n, const sim_net_xfer_t *x);
+} sim_net_model_desc_t;
+
+/* Indexed by sim_net_model_t; row 0 (flow) is the default. Lookups by
+ * name: SIM_NAMES_FIND(sim_net_models, sim_net_models_n, name) and
+ * SIM_NAMES_FILL() (sim/coll/names.h). */
+extern const sim_net_model_desc_t sim_net_models[];
+extern const size_t sim_net_models_n;
+
+struct sim_net {
     sim_engine_t *eng;
     const topo_t *topo;
     topo_route_t route;
-    sim_net_model_t model;
+    sim_net_model_t model;    /* its row in sim_net_models[] */
     uint64_t next_flow;       /* flow ids, in the order transfers start */
     uint64_t transfers;       /* started so far (a bundle counts its copies) */
     uint64_t *link_bytes;     /* by edge */
@@ -57,7 +97,7 @@ typedef struct {
     tn_map_t ring_orders;     /* collectives' cache: member vertices -> ring order */
     tn_map_t ring_paths;      /* collectives' cache: (ring, two connections) -> same paths */
     struct sim_tuner *tuner;  /* NCCL's tuner tables (sim/coll/tune.h), read at init */
-} sim_net_t;
+};
 
 /* O(|E|). Never fails today; errors are for models that need inputs. */
 int sim_net_init(sim_net_t *n, sim_engine_t *eng, const topo_t *t, sim_net_model_t model,
