@@ -33,7 +33,7 @@ endif
 SUBMAKE = $(MAKE) --no-print-directory $(if $(Q),-s)
 
 CLI_SRC  = $(wildcard cli/*.c)
-LIB_SRC  = $(wildcard common/*.c topology/*.c workloads/*.c sim/*/*.c goodput/*.c plan/*.c sweep/*.c results/*.c)
+LIB_SRC  = $(wildcard common/*.c topology/*.c workloads/*.c sim/*/*.c goodput/*.c plan/*.c study/*.c results/*.c)
 TEST_SRC = $(wildcard tests/*.c)
 VAL_OBJ  = $(BUILD)/validate/cases.o $(BUILD)/validate/megatron.o
 BENCH_SRC= $(wildcard bench/*.c)

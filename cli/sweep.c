@@ -1,5 +1,5 @@
 /* cli/sweep.c — tensim sweep: a parameter study. The options, then the
- * runs (sweep/sweep.h: N child processes at a time, or MPI ranks), then
+ * runs (study/study.h: N child processes at a time, or MPI ranks), then
  * the study's summary (results/study.h). */
 #include <getopt.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 
 #include "results/study.h"
 #include "cli/cli.h"
-#include "sweep/sweep.h"
+#include "study/study.h"
 
 static const char sweep_usage[] =
     "usage: tensim sweep SCENARIO.json --vary KEY=V1,V2,... [--vary ...] [--set KEY=VALUE]...\n"
@@ -18,12 +18,12 @@ static const char sweep_usage[] =
 
 /* The runs' reports as DIR/study.csv, .md and .html. Returns the exit
  * status. */
-static int summarise(const sweep_t *s)
+static int summarise(const study_t *s)
 {
     static const res_run_status_t status[] = {
-        [SWEEP_RUN_OK] = RES_RUN_OK,
-        [SWEEP_RUN_INVALID] = RES_RUN_INVALID,
-        [SWEEP_RUN_FAILED] = RES_RUN_FAILED,
+        [STUDY_RUN_OK] = RES_RUN_OK,
+        [STUDY_RUN_INVALID] = RES_RUN_INVALID,
+        [STUDY_RUN_FAILED] = RES_RUN_FAILED,
     };
     tn_error_t err = {0};
     const char **keys = tn_calloc(s->n_axes + 1, sizeof *keys);
@@ -35,8 +35,8 @@ static int summarise(const sweep_t *s)
     const char **vals = tn_calloc(s->n_axes + 1, sizeof *vals);
     int rc = 0;
     for (size_t i = 0; i < s->n_runs && rc == 0; i++) {
-        const sweep_run_t *r = &s->runs[i];
-        sweep_values(s, i, vals);
+        const study_run_t *r = &s->runs[i];
+        study_values(s, i, vals);
         char rpath[4096];
         snprintf(rpath, sizeof rpath, "%s/report.json", r->dir);
         if (res_study_add(&st, vals, r->name, status[r->status], r->reason, rpath, &err)) {
@@ -61,7 +61,7 @@ static int summarise(const sweep_t *s)
 
 /* The options into s and *jobs. -1 when they make a study, else the exit
  * status after the usage or the error. */
-static int parse(int argc, char **argv, sweep_t *s, long *jobs)
+static int parse(int argc, char **argv, study_t *s, long *jobs)
 {
     static const struct option opts[] = {{"vary", required_argument, NULL, 'v'},
                                          {"set", required_argument, NULL, 'S'},
@@ -80,11 +80,11 @@ static int parse(int argc, char **argv, sweep_t *s, long *jobs)
             rc = cli_option_number("sweep", "-j", optarg, &jobs_num, "1 to 1024", &v);
             *jobs = rc ? *jobs : (long)v.u;
             rc = rc ? rc : -1;
-        } else if (c == 'v' && sweep_add_axis(s, optarg, &err)) {
+        } else if (c == 'v' && study_add_axis(s, optarg, &err)) {
             cli_error("sweep: %s", err.msg);
             rc = 2;
         } else if (c == 'S') {
-            sweep_add_set(s, optarg);
+            study_add_set(s, optarg);
         } else if (c != 'v') {
             rc = cli_opts_take(&o, c, argv[optind - 1]);
         }
@@ -103,26 +103,26 @@ static int parse(int argc, char **argv, sweep_t *s, long *jobs)
 /* One rank's part of the study. */
 static int sweep(int argc, char **argv, int rank, int size)
 {
-    sweep_t s;
-    sweep_init(&s, NULL, NULL);
+    study_t s;
+    study_init(&s, NULL, NULL);
     long jobs = 1;
     tn_error_t err = {0};
     int rc = parse(argc, argv, &s, &jobs);
-    if (rc < 0 && sweep_prepare(&s, &err)) {
+    if (rc < 0 && study_prepare(&s, &err)) {
         cli_error("sweep: %s", err.msg);
         rc = tn_error_exit_status(&err);
-    } else if (rc < 0 && sweep_record(&s, rank, &err)) {
+    } else if (rc < 0 && study_record(&s, rank, &err)) {
         /* every rank goes on only if rank 0 could record the study */
         cli_error("sweep: %s", err.msg);
         rc = 1;
-    } else if (rc < 0 && sweep_execute(&s, (int)jobs, rank, size, &err)) {
+    } else if (rc < 0 && study_execute(&s, (int)jobs, rank, size, &err)) {
         cli_error("sweep: %s", err.msg);
         rc = 1;
     } else if (rc < 0) {
         /* a worker runs what rank 0 hands out; rank 0 reports */
         rc = rank > 0 ? 0 : summarise(&s);
     }
-    sweep_destroy(&s);
+    study_destroy(&s);
     return rc;
 }
 
@@ -132,8 +132,8 @@ int cli_sweep(int argc, char **argv, const char *command_line)
 {
     (void)command_line;
     int rank, size;
-    sweep_ranks_begin(&rank, &size);
+    study_ranks_begin(&rank, &size);
     int rc = sweep(argc, argv, rank, size);
-    sweep_ranks_end();
+    study_ranks_end();
     return rc;
 }

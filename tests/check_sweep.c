@@ -1,20 +1,20 @@
-/* tests/check_sweep.c — the sweep runner's study (sweep/sweep.h) without
+/* tests/check_sweep.c — the sweep runner's study (study/study.h) without
  * running anything: how --vary values expand, what is refused, and the
  * order of the combinations. (tests/check_cli_sweep.c runs whole studies
  * through the binary.) */
 #include <check.h>
 #include <string.h>
 
-#include "sweep/sweep.h"
+#include "study/study.h"
 #include "tests/tests.h"
 
 /* The values of the one axis `arg` makes, joined by '|'. */
 static void axis_values(const char *arg, char *out, size_t n)
 {
-    sweep_t s;
-    sweep_init(&s, "s.json", "st");
+    study_t s;
+    study_init(&s, "s.json", "st");
     tn_error_t err = {0};
-    ck_assert_msg(sweep_add_axis(&s, arg, &err) == 0, "%s: %s", arg, err.msg);
+    ck_assert_msg(study_add_axis(&s, arg, &err) == 0, "%s: %s", arg, err.msg);
     ck_assert_uint_eq(s.n_axes, 1);
     out[0] = '\0';
     for (size_t i = 0; i < s.axes[0].n; i++) {
@@ -22,7 +22,7 @@ static void axis_values(const char *arg, char *out, size_t n)
             strncat(out, "|", n - strlen(out) - 1);
         strncat(out, s.axes[0].values[i], n - strlen(out) - 1);
     }
-    sweep_destroy(&s);
+    study_destroy(&s);
 }
 
 /* x2 from 1 to 8: 1, 2, 4, 8 (4 = log2(8/1) + 1 values); +0.25 from 0 to
@@ -59,19 +59,19 @@ static const struct {
  * study keeps the axes it had. */
 START_TEST(bad_vary_is_refused)
 {
-    sweep_t s;
-    sweep_init(&s, "s.json", "st");
+    study_t s;
+    study_init(&s, "s.json", "st");
     tn_error_t err = {0};
     size_t had = 0;
     if (bad_vary[_i].first) {
-        ck_assert_int_eq(sweep_add_axis(&s, bad_vary[_i].first, &err), 0);
+        ck_assert_int_eq(study_add_axis(&s, bad_vary[_i].first, &err), 0);
         had = 1;
     }
-    ck_assert_int_eq(sweep_add_axis(&s, bad_vary[_i].arg, &err), -1);
+    ck_assert_int_eq(study_add_axis(&s, bad_vary[_i].arg, &err), -1);
     ck_assert_int_eq(err.code, TN_EINPUT);
     ck_assert_msg(!strncmp(err.msg, bad_vary[_i].msg, strlen(bad_vary[_i].msg)), "%s", err.msg);
     ck_assert_uint_eq(s.n_axes, had);
-    sweep_destroy(&s);
+    study_destroy(&s);
 }
 END_TEST
 
@@ -79,19 +79,19 @@ END_TEST
  * and b = 2, run i has a = values[i / 2] and b = values[i % 2]. */
 START_TEST(run_order_is_the_cross_product)
 {
-    sweep_t s;
-    sweep_init(&s, "s.json", "st");
+    study_t s;
+    study_init(&s, "s.json", "st");
     tn_error_t err = {0};
-    ck_assert_int_eq(sweep_add_axis(&s, "a=x,y,z", &err), 0);
-    ck_assert_int_eq(sweep_add_axis(&s, "b=1,2", &err), 0);
+    ck_assert_int_eq(study_add_axis(&s, "a=x,y,z", &err), 0);
+    ck_assert_int_eq(study_add_axis(&s, "b=1,2", &err), 0);
     static const char *const a[] = {"x", "y", "z"}, *const b[] = {"1", "2"};
     for (size_t i = 0; i < 6; i++) {
         const char *vals[2];
-        sweep_values(&s, i, vals);
+        study_values(&s, i, vals);
         ck_assert_str_eq(vals[0], a[i / 2]);
         ck_assert_str_eq(vals[1], b[i % 2]);
     }
-    sweep_destroy(&s);
+    study_destroy(&s);
 }
 END_TEST
 

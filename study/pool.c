@@ -1,4 +1,4 @@
-/* sweep/pool.c — running a study's pending runs as child processes: N at
+/* study/pool.c — running a study's pending runs as child processes: N at
  * a time on this machine, or handed out by rank 0 to the other MPI ranks
  * (a build with TN_MPI). */
 #define _GNU_SOURCE
@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "common/tn_file.h"
-#include "sweep/sweep.h"
+#include "study/study.h"
 
 #ifdef TN_MPI
 #include <mpi.h>
@@ -34,7 +34,7 @@ static char *first_line(const char *path)
 }
 
 /* Starts run r as a child: stdout to /dev/null, stderr to r->dir/stderr.txt. */
-static int spawn_run(sweep_run_t *r, const char *self, tn_error_t *err)
+static int spawn_run(study_run_t *r, const char *self, tn_error_t *err)
 {
     if (tn_mkdirs(r->dir, err))
         return -1;
@@ -53,18 +53,18 @@ static int spawn_run(sweep_run_t *r, const char *self, tn_error_t *err)
 }
 
 /* Records how run r ended, from its wait status. */
-static void finish_run(sweep_t *s, sweep_run_t *r, int status)
+static void finish_run(study_t *s, study_run_t *r, int status)
 {
     char errpath[4096];
     snprintf(errpath, sizeof errpath, "%s/stderr.txt", r->dir);
     r->pending = false;
     s->ran++;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        r->status = SWEEP_RUN_OK;
+        r->status = STUDY_RUN_OK;
         unlink(errpath);
         return;
     }
-    r->status = SWEEP_RUN_FAILED;
+    r->status = STUDY_RUN_FAILED;
     s->failed++;
     char *line = first_line(errpath);
     if (!line) {
@@ -77,13 +77,13 @@ static void finish_run(sweep_t *s, sweep_run_t *r, int status)
 
 /* Alone: `jobs` children at a time, in order; a run that ends lets the
  * next start. */
-static int run_local(sweep_t *s, size_t jobs, tn_error_t *err)
+static int run_local(study_t *s, size_t jobs, tn_error_t *err)
 {
     size_t next = 0, running = 0;
     int spawn_failed = 0;
     while (!spawn_failed && (next < s->n_runs || running > 0)) {
         while (running < jobs && next < s->n_runs) {
-            sweep_run_t *r = &s->runs[next++];
+            study_run_t *r = &s->runs[next++];
             if (!r->pending)
                 continue;
             if (spawn_run(r, s->self, err)) {
@@ -113,7 +113,7 @@ static int run_local(sweep_t *s, size_t jobs, tn_error_t *err)
 #ifdef TN_MPI
 enum { TAG_ASK = 7, TAG_JOB = 8 };
 
-bool sweep_all_agree(bool ok)
+bool study_all_agree(bool ok)
 {
     int mine = ok, all = 0;
     MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
@@ -122,7 +122,7 @@ bool sweep_all_agree(bool ok)
 
 /* Rank 0: hands the pending runs out one at a time to whichever rank asks,
  * and collects their wait statuses. */
-static void coordinate(sweep_t *s, int size)
+static void coordinate(study_t *s, int size)
 {
     size_t next = 0;
     int active = size - 1;
@@ -143,7 +143,7 @@ static void coordinate(sweep_t *s, int size)
 
 /* Another rank: asks rank 0 for runs until it has none, runs each as a
  * child, and reports its wait status. */
-static void work(sweep_t *s)
+static void work(study_t *s)
 {
     int msg[2] = {-1, 0};
     for (;;) {
@@ -162,7 +162,7 @@ static void work(sweep_t *s)
     }
 }
 
-void sweep_ranks_begin(int *rank, int *size)
+void study_ranks_begin(int *rank, int *size)
 {
     int inited = 0;
     MPI_Initialized(&inited);
@@ -176,32 +176,32 @@ void sweep_ranks_begin(int *rank, int *size)
     }
 }
 
-void sweep_ranks_end(void) { MPI_Finalize(); }
+void study_ranks_end(void) { MPI_Finalize(); }
 #else
-bool sweep_all_agree(bool ok) { return ok; }
+bool study_all_agree(bool ok) { return ok; }
 
-static void coordinate(sweep_t *s, int size)
+static void coordinate(study_t *s, int size)
 {
     (void)s, (void)size;
     TN_ASSERT(!"a build without MPI has one rank");
 }
 
-static void work(sweep_t *s)
+static void work(study_t *s)
 {
     (void)s;
     TN_ASSERT(!"a build without MPI has one rank");
 }
 
-void sweep_ranks_begin(int *rank, int *size)
+void study_ranks_begin(int *rank, int *size)
 {
     *rank = 0;
     *size = 1;
 }
 
-void sweep_ranks_end(void) {}
+void study_ranks_end(void) {}
 #endif
 
-int sweep_execute(sweep_t *s, int jobs, int rank, int size, tn_error_t *err)
+int study_execute(study_t *s, int jobs, int rank, int size, tn_error_t *err)
 {
     if (size > 1 && rank > 0) {
         work(s);

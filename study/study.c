@@ -1,4 +1,4 @@
-/* sweep/study.c — a study's axes and its runs: parsing --vary, the cross
+/* study/study.c — a study's axes and its runs: parsing --vary, the cross
  * product, the identity kept as OUT/study.json, and the check of every
  * combination before anything runs. */
 #include <errno.h>
@@ -12,22 +12,22 @@
 #include "common/tn_json.h"
 #include "common/tn_text.h"
 #include "sim/job/scenario.h"
-#include "sweep/sweep.h"
+#include "study/study.h"
 
-void sweep_init(sweep_t *s, const char *scenario, const char *out)
+void study_init(study_t *s, const char *scenario, const char *out)
 {
     memset(s, 0, sizeof *s);
     s->scenario = scenario;
     s->out = out;
 }
 
-static void axis_add(sweep_axis_t *a, const char *v)
+static void axis_add(study_axis_t *a, const char *v)
 {
     a->values = tn_realloc(a->values, (a->n + 1) * sizeof *a->values);
     a->values[a->n++] = tn_strdup(v);
 }
 
-static void axis_free(sweep_axis_t *a)
+static void axis_free(study_axis_t *a)
 {
     for (size_t i = 0; i < a->n; i++)
         free(a->values[i]);
@@ -35,7 +35,7 @@ static void axis_free(sweep_axis_t *a)
     free(a->key);
 }
 
-static void run_free(sweep_run_t *r)
+static void run_free(study_run_t *r)
 {
     free(r->dir);
     free(r->name);
@@ -45,7 +45,7 @@ static void run_free(sweep_run_t *r)
     free(r->args);
 }
 
-void sweep_destroy(sweep_t *s)
+void study_destroy(study_t *s)
 {
     for (size_t i = 0; i < s->n_runs; i++)
         run_free(&s->runs[i]);
@@ -59,7 +59,7 @@ void sweep_destroy(sweep_t *s)
 
 /* "LO:HI:xF" or "LO:HI:+S": the values from LO up to HI. 1 when it is a
  * range (and it was expanded), 0 when not one, -1 when malformed. */
-static int parse_range(sweep_axis_t *a, const char *s)
+static int parse_range(study_axis_t *a, const char *s)
 {
     double lo, hi, step;
     char op, end;
@@ -68,7 +68,7 @@ static int parse_range(sweep_axis_t *a, const char *s)
     if (!(hi >= lo) || (op == 'x' ? !(step > 1) || !(lo > 0) : !(step > 0)))
         return -1;
     for (double v = lo; v <= hi * (1 + 1e-12); v = op == 'x' ? v * step : v + step) {
-        if (a->n >= SWEEP_MAX_VALUES)
+        if (a->n >= STUDY_MAX_VALUES)
             return -1;
         char buf[64];
         snprintf(buf, sizeof buf, "%.15g", v);
@@ -78,16 +78,16 @@ static int parse_range(sweep_axis_t *a, const char *s)
 }
 
 /* A JSON array's elements, each as compact JSON text. */
-static int parse_array(sweep_axis_t *a, const char *vals, tn_error_t *err)
+static int parse_array(study_axis_t *a, const char *vals, tn_error_t *err)
 {
     json_error_t je;
     json_t *arr = json_loads(vals, JSON_DECODE_ANY, &je);
     if (!json_is_array(arr) || json_array_size(arr) == 0 ||
-        json_array_size(arr) > SWEEP_MAX_VALUES) {
+        json_array_size(arr) > STUDY_MAX_VALUES) {
         json_decref(arr);
         return tn_error_set(err, TN_EINPUT,
                             "--vary %s: expected a JSON array of 1 to %d values, got '%s'", a->key,
-                            SWEEP_MAX_VALUES, vals);
+                            STUDY_MAX_VALUES, vals);
     }
     size_t i;
     json_t *v;
@@ -102,23 +102,23 @@ static int parse_array(sweep_axis_t *a, const char *vals, tn_error_t *err)
 
 /* A comma list; "a,,b" or "a," hide an empty value: refuse them rather
  * than drop it. */
-static int parse_list(sweep_axis_t *a, const char *vals, tn_error_t *err)
+static int parse_list(study_axis_t *a, const char *vals, tn_error_t *err)
 {
     char *copy = tn_strdup(vals);
     char *save = NULL;
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
         axis_add(a, tok);
     free(copy);
-    if (a->n > SWEEP_MAX_VALUES)
+    if (a->n > STUDY_MAX_VALUES)
         return tn_error_set(err, TN_EINPUT, "--vary %s: more than %d values", a->key,
-                            SWEEP_MAX_VALUES);
+                            STUDY_MAX_VALUES);
     if (a->n == 0 || strstr(vals, ",,") || vals[strlen(vals) - 1] == ',' || vals[0] == ',')
         return tn_error_set(err, TN_EINPUT, "--vary %s: empty value in '%s'", a->key, vals);
     return 0;
 }
 
 /* KEY=VALUES into an axis. Errors name the --vary argument. */
-static int parse_vary(sweep_axis_t *a, const char *arg, tn_error_t *err)
+static int parse_vary(study_axis_t *a, const char *arg, tn_error_t *err)
 {
     const char *eq = strchr(arg, '=');
     memset(a, 0, sizeof *a);
@@ -136,7 +136,7 @@ static int parse_vary(sweep_axis_t *a, const char *arg, tn_error_t *err)
         return tn_error_set(err, TN_EINPUT,
                             "--vary %s: bad range '%s' (LO:HI:xF with F > 1 and LO > 0, or "
                             "LO:HI:+S with S > 0, LO <= HI, at most %d values)",
-                            a->key, vals, SWEEP_MAX_VALUES);
+                            a->key, vals, STUDY_MAX_VALUES);
     if (r == 0 && vals[0] == '[')
         return parse_array(a, vals, err);
     if (r == 0)
@@ -144,10 +144,10 @@ static int parse_vary(sweep_axis_t *a, const char *arg, tn_error_t *err)
     return 0;
 }
 
-int sweep_add_axis(sweep_t *s, const char *arg, tn_error_t *err)
+int study_add_axis(study_t *s, const char *arg, tn_error_t *err)
 {
     s->axes = tn_realloc(s->axes, (s->n_axes + 1) * sizeof *s->axes);
-    sweep_axis_t *a = &s->axes[s->n_axes];
+    study_axis_t *a = &s->axes[s->n_axes];
     if (parse_vary(a, arg, err)) {
         axis_free(a);
         return -1;
@@ -162,7 +162,7 @@ int sweep_add_axis(sweep_t *s, const char *arg, tn_error_t *err)
     return 0;
 }
 
-void sweep_add_set(sweep_t *s, const char *set)
+void study_add_set(study_t *s, const char *set)
 {
     s->sets = tn_realloc(s->sets, (size_t)(s->n_sets + 1) * sizeof *s->sets);
     s->sets[s->n_sets++] = set;
@@ -170,7 +170,7 @@ void sweep_add_set(sweep_t *s, const char *set)
 
 /* The subdirectory name of a combination: key=value pairs joined by ','
  * with anything but [A-Za-z0-9._=,+-] as '_'. */
-static char *run_dir_name(const sweep_t *s, const size_t *pick)
+static char *run_dir_name(const study_t *s, const size_t *pick)
 {
     tn_text_t t = {0};
     for (size_t k = 0; k < s->n_axes; k++)
@@ -185,7 +185,7 @@ static char *run_dir_name(const sweep_t *s, const size_t *pick)
 /* The study's identity (scenario, axes, fixed sets), kept as OUT/study.json
  * so that a later sweep into OUT resumes it, and a different one is
  * refused. */
-static json_t *identity(const sweep_t *s)
+static json_t *identity(const study_t *s)
 {
     json_t *o = json_object(), *vary = json_array(), *set = json_array();
     json_object_set_new(o, "scenario", json_string(s->scenario));
@@ -218,7 +218,7 @@ static char *path_in(const char *dir, const char *name)
     return p;
 }
 
-void sweep_values(const sweep_t *s, size_t i, const char **vals)
+void study_values(const study_t *s, size_t i, const char **vals)
 {
     for (size_t k = s->n_axes; k-- > 0;) {
         vals[k] = s->axes[k].values[i % s->axes[k].n];
@@ -249,9 +249,9 @@ static char **run_args(const char *scenario, const char *dir, const char **all, 
  * scenario: INVALID when a value is bad, done when its report exists, else
  * pending. -1 when the study itself is wrong (a file that cannot be read,
  * or a key no value can mend). */
-static int add_run(sweep_t *s, size_t i, tn_error_t *err)
+static int add_run(study_t *s, size_t i, tn_error_t *err)
 {
-    sweep_run_t *r = &s->runs[i];
+    study_run_t *r = &s->runs[i];
     size_t n_all = s->n_axes + (size_t)s->n_sets;
     const char **all = tn_calloc(n_all + 1, sizeof *all);
     size_t *pick = tn_calloc(s->n_axes + 1, sizeof *pick);
@@ -287,11 +287,11 @@ static int add_run(sweep_t *s, size_t i, tn_error_t *err)
     }
     char *report = path_in(r->dir, "report.json");
     if (bad) {
-        r->status = SWEEP_RUN_INVALID;
+        r->status = STUDY_RUN_INVALID;
         r->reason = tn_strdup(e.msg);
         s->invalid++;
     } else if (exists(report)) {
-        r->status = SWEEP_RUN_OK;
+        r->status = STUDY_RUN_OK;
         s->skipped++;
     } else {
         r->pending = true;
@@ -307,7 +307,7 @@ static int cmp_names(const void *a, const void *b)
 
 /* Two combinations whose names differ only in characters made '_' would
  * share a directory. */
-static int check_names(const sweep_t *s, tn_error_t *err)
+static int check_names(const study_t *s, tn_error_t *err)
 {
     const char **names = tn_calloc(s->n_runs + 1, sizeof *names);
     for (size_t i = 0; i < s->n_runs; i++)
@@ -325,7 +325,7 @@ static int check_names(const sweep_t *s, tn_error_t *err)
 }
 
 /* The identity: a new directory, or the same study resumed. */
-static int check_identity(sweep_t *s, tn_error_t *err)
+static int check_identity(study_t *s, tn_error_t *err)
 {
     s->identity = identity(s);
     char *idpath = path_in(s->out, "study.json");
@@ -344,13 +344,13 @@ static int check_identity(sweep_t *s, tn_error_t *err)
     return rc;
 }
 
-int sweep_prepare(sweep_t *s, tn_error_t *err)
+int study_prepare(study_t *s, tn_error_t *err)
 {
     size_t total = 1;
     for (size_t k = 0; k < s->n_axes; k++) {
         total *= s->axes[k].n;
-        if (total > SWEEP_MAX_RUNS)
-            return tn_error_set(err, TN_EINPUT, "more than %d combinations", SWEEP_MAX_RUNS);
+        if (total > STUDY_MAX_RUNS)
+            return tn_error_set(err, TN_EINPUT, "more than %d combinations", STUDY_MAX_RUNS);
     }
     if (check_identity(s, err))
         return -1;
@@ -367,7 +367,7 @@ int sweep_prepare(sweep_t *s, tn_error_t *err)
     return check_names(s, err);
 }
 
-int sweep_record(sweep_t *s, int rank, tn_error_t *err)
+int study_record(study_t *s, int rank, tn_error_t *err)
 {
     char *idpath = path_in(s->out, "study.json");
     int rc = 0;
@@ -384,7 +384,7 @@ int sweep_record(sweep_t *s, int rank, tn_error_t *err)
     }
     free(idpath);
     /* every rank goes on only if rank 0 could record the study */
-    if (!sweep_all_agree(!rc)) {
+    if (!study_all_agree(!rc)) {
         if (!rc)
             tn_error_set(err, TN_EIO, "rank 0 could not record the study");
         return -1;

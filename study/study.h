@@ -1,4 +1,4 @@
-/* sweep/sweep.h — runs many scenarios: the cross product of a study's
+/* study/study.h — runs many scenarios: the cross product of a study's
  * --vary values, each combination run as `tensim run` in its own
  * subdirectory, by a child process (N at a time on this machine) or spread
  * over MPI ranks (a build with TN_MPI). Resumable: a combination whose
@@ -6,12 +6,12 @@
  * one that exists is whole). Summarising the reports is the caller's job
  * (results/study.h); nothing here prints: errors come back as values.
  *
- * Ownership: a sweep_t owns its axes, its runs (names, directories, command
+ * Ownership: a study_t owns its axes, its runs (names, directories, command
  * lines, reasons) and the study's identity; it borrows the scenario path,
  * the output directory and the --set strings, which must outlive it.
  */
-#ifndef SWEEP_SWEEP_H
-#define SWEEP_SWEEP_H
+#ifndef STUDY_STUDY_H
+#define STUDY_STUDY_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,69 +21,69 @@
 
 #include "common/tn_error.h"
 
-#define SWEEP_MAX_VALUES 10000
-#define SWEEP_MAX_RUNS 100000
+#define STUDY_MAX_VALUES 10000
+#define STUDY_MAX_RUNS 100000
 
 /* One --vary: a key and its values, in the order given. */
 typedef struct {
     char *key;
     char **values;
     size_t n;
-} sweep_axis_t;
+} study_axis_t;
 
-typedef enum { SWEEP_RUN_OK, SWEEP_RUN_INVALID, SWEEP_RUN_FAILED } sweep_status_t;
+typedef enum { STUDY_RUN_OK, STUDY_RUN_INVALID, STUDY_RUN_FAILED } study_status_t;
 
 /* One combination. */
 typedef struct {
     char *dir;         /* OUT/<name> */
     char *name;        /* key=value pairs joined by ',' */
     char **args;       /* the `tensim run` command line, NULL-terminated */
-    sweep_status_t status;
+    study_status_t status;
     char *reason;      /* why INVALID or FAILED, or NULL */
     pid_t pid;         /* the child while it runs */
     bool pending;      /* still to run */
-} sweep_run_t;
+} study_run_t;
 
 typedef struct {
     const char *scenario, *out;
-    sweep_axis_t *axes;
+    study_axis_t *axes;
     size_t n_axes;
     const char **sets;  /* the fixed --set KEY=VALUE strings (borrowed) */
     int n_sets;
-    sweep_run_t *runs;  /* every combination, the last axis varying fastest */
+    study_run_t *runs;  /* every combination, the last axis varying fastest */
     size_t n_runs;
     json_t *identity;   /* what DIR/study.json holds */
     char self[4096];    /* the tensim binary the children run */
     size_t ran, skipped, invalid, failed;
-} sweep_t;
+} study_t;
 
 /* An empty study of `scenario` into the directory `out`. O(1). */
-void sweep_init(sweep_t *s, const char *scenario, const char *out);
+void study_init(study_t *s, const char *scenario, const char *out);
 
 /* Frees what s owns. O(runs + values). */
-void sweep_destroy(sweep_t *s);
+void study_destroy(study_t *s);
 
 /* Adds the axis a --vary argument gives: KEY=V1,V2,..., KEY=LO:HI:xF,
  * KEY=LO:HI:+S or KEY=[JSON array]. TN_EINPUT (a message naming the --vary
  * argument) when malformed or when KEY is already an axis. O(values). */
-int sweep_add_axis(sweep_t *s, const char *arg, tn_error_t *err);
+int study_add_axis(study_t *s, const char *arg, tn_error_t *err);
 
 /* Adds a fixed --set KEY=VALUE (borrowed) to every run. Amortised O(1). */
-void sweep_add_set(sweep_t *s, const char *set);
+void study_add_set(study_t *s, const char *set);
 
-/* Checks the study and lists its runs: at most SWEEP_MAX_RUNS combinations;
+/* Checks the study and lists its runs: at most STUDY_MAX_RUNS combinations;
  * OUT/study.json, when it exists, must hold this same study; each
  * combination's scenario is loaded (a bad value makes that run INVALID; a
  * file that cannot be read or an unknown key fails the study), a run whose
  * report exists counts as done, the others are pending; no two runs may
  * share a directory. Errors: TN_EINPUT, or TN_EIO when a file cannot be
  * read. O(runs x cost of loading the scenario). */
-int sweep_prepare(sweep_t *s, tn_error_t *err);
+int study_prepare(study_t *s, tn_error_t *err);
 
 /* Writes OUT/study.json when it does not exist (on rank 0), then asks every
  * rank whether that went well: -1 on every rank when it did not (TN_EIO,
  * with the reason on rank 0). O(size of the identity) plus one all-reduce. */
-int sweep_record(sweep_t *s, int rank, tn_error_t *err);
+int study_record(study_t *s, int rank, tn_error_t *err);
 
 /* Runs the pending runs: alone (size 1), `jobs` children at a time, in
  * order; under MPI, rank 0 hands runs out one at a time to the other ranks,
@@ -91,21 +91,21 @@ int sweep_record(sweep_t *s, int rank, tn_error_t *err);
  * stderr to its dir/stderr.txt, kept (and its first line taken as the
  * reason) only when the run fails. Counts ran and failed on rank 0. -1
  * (TN_EIO) when a child cannot be started. O(runs) waits, plus the runs. */
-int sweep_execute(sweep_t *s, int jobs, int rank, int size, tn_error_t *err);
+int study_execute(study_t *s, int jobs, int rank, int size, tn_error_t *err);
 
 /* The axis values of run i, one per axis, into vals[n_axes] (borrowed from
  * s). O(axes). */
-void sweep_values(const sweep_t *s, size_t i, const char **vals);
+void study_values(const study_t *s, size_t i, const char **vals);
 
 /* Whether every rank says ok (alone: ok). One all-reduce under MPI. */
-bool sweep_all_agree(bool ok);
+bool study_all_agree(bool ok);
 
 /* Starts MPI when built with it (once per process) and gives this process's
  * rank and the number of ranks; ranks other than 0 lose their stdout and
  * stderr (rank 0 speaks for the study). Alone: rank 0 of 1. O(MPI_Init). */
-void sweep_ranks_begin(int *rank, int *size);
+void study_ranks_begin(int *rank, int *size);
 
-/* Ends what sweep_ranks_begin started (MPI_Finalize); nothing alone. */
-void sweep_ranks_end(void);
+/* Ends what study_ranks_begin started (MPI_Finalize); nothing alone. */
+void study_ranks_end(void);
 
 #endif
