@@ -24,6 +24,8 @@ int main(void)
     srunner_add_suite(sr, cli_suite());
     srunner_add_suite(sr, validate_suite());
     srunner_add_suite(sr, plan_suite());
+    srunner_add_suite(sr, heap_suite());
+    srunner_add_suite(sr, layers_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -24,5 +24,7 @@ Suite *results_suite(void);
 Suite *cli_suite(void);
 Suite *validate_suite(void);
 Suite *plan_suite(void);
+Suite *heap_suite(void);
+Suite *layers_suite(void);
 
 #endif
