@@ -82,9 +82,10 @@ void wl_chakra_node_label(const wl_chakra_ctx_t *c, uint32_t i, uint64_t id, boo
 }
 
 /* Sets err to "src: node 17 (id 4242): message"; returns -1. */
-static int node_fail(const wl_chakra_ctx_t *c, uint32_t i, uint64_t id, bool has_id, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static int node_fail(const wl_chakra_ctx_t *c, uint32_t i, uint64_t id, bool has_id, const char *fmt, ...)
+static int node_fail(const wl_chakra_ctx_t *c, uint32_t i, uint64_t id, bool has_id,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int node_fail(const wl_chakra_ctx_t *c, uint32_t i, uint64_t id, bool has_id,
+                     const char *fmt, ...)
 {
     char label[64], msg[768];
     va_list ap;
@@ -97,8 +98,8 @@ static int node_fail(const wl_chakra_ctx_t *c, uint32_t i, uint64_t id, bool has
 
 /* An attribute as an unsigned integer at most max. Returns 1 when absent,
  * 0 when read, -1 on error. */
-static int attr_uint(const wl_chakra_ctx_t *c, uint32_t i, uint64_t id, const wl_chakra_attr_t *av, int which,
-                     uint64_t max, uint64_t *out)
+static int attr_uint(const wl_chakra_ctx_t *c, uint32_t i, uint64_t id, const wl_chakra_attr_t *av,
+                     int which, uint64_t max, uint64_t *out)
 {
     const wl_chakra_attr_t *a = &av[which];
     const char *word = c->json ? "key" : "attribute";
@@ -118,8 +119,8 @@ static int attr_uint(const wl_chakra_ctx_t *c, uint32_t i, uint64_t id, const wl
 }
 
 /* A compute op of the node's measured duration (and num_ops as FLOPs). */
-static int make_compute(const wl_chakra_ctx_t *c, uint32_t i, uint64_t id, const wl_chakra_attr_t *av,
-                        uint64_t dur_us, wl_op_t *op)
+static int make_compute(const wl_chakra_ctx_t *c, uint32_t i, uint64_t id,
+                        const wl_chakra_attr_t *av, uint64_t dur_us, wl_op_t *op)
 {
     if (dur_us > MAX_DURATION_US)
         return node_fail(c, i, id, true, "%s %" PRIu64 " us is above %" PRIu64 " us",
@@ -142,8 +143,8 @@ static int make_compute(const wl_chakra_ctx_t *c, uint32_t i, uint64_t id, const
     return 0;
 }
 
-static int make_collective(const wl_chakra_ctx_t *c, uint32_t i, uint64_t id, const wl_chakra_attr_t *av,
-                           wl_op_t *op)
+static int make_collective(const wl_chakra_ctx_t *c, uint32_t i, uint64_t id,
+                           const wl_chakra_attr_t *av, wl_op_t *op)
 {
     static const int8_t coll_of[] = {
         [CT_ALL_REDUCE] = WL_COLL_ALLREDUCE, [CT_REDUCE] = WL_COLL_REDUCE,
@@ -184,8 +185,8 @@ static int make_collective(const wl_chakra_ctx_t *c, uint32_t i, uint64_t id, co
     return 0;
 }
 
-static int make_p2p(const wl_chakra_ctx_t *c, uint32_t i, uint64_t id, const wl_chakra_attr_t *av, bool send,
-                    wl_op_t *op)
+static int make_p2p(const wl_chakra_ctx_t *c, uint32_t i, uint64_t id, const wl_chakra_attr_t *av,
+                    bool send, wl_op_t *op)
 {
     const char *what = send ? "send" : "recv";
     int which = send ? WL_CA_COMM_DST : WL_CA_COMM_SRC;
@@ -281,7 +282,8 @@ static int cycle_fail(const wl_chakra_ctx_t *c, const wl_chakra_tab_t *tab, cons
                       const uint32_t *left)
 {
     uint32_t n = tab->n, v = 0;
-    uint32_t *step = tn_calloc((size_t)n + 1, sizeof *step), *walk = tn_malloc(((size_t)n + 1) * sizeof *walk);
+    uint32_t *step = tn_calloc((size_t)n + 1, sizeof *step),
+             *walk = tn_malloc(((size_t)n + 1) * sizeof *walk);
     while (left[v] == 0)
         v++;
     uint32_t len = 0;
@@ -341,8 +343,9 @@ static int resolve_deps(const wl_chakra_ctx_t *c, const wl_chakra_tab_t *tab, ui
             const char *kind = tab->dep_ctrl[k] ? "ctrl_deps" : "data_deps";
             uintptr_t j = (uintptr_t)tn_map_get(&ids, tab->deps[k]);
             if (!j)
-                rc = node_fail(c, i, nd->id, true, "%s names id %" PRIu64 ", which is not in the file",
-                               kind, tab->deps[k]);
+                rc = node_fail(c, i, nd->id, true,
+                               "%s names id %" PRIu64 ", which is not in the file", kind,
+                               tab->deps[k]);
             else if (j - 1 == i)
                 rc = node_fail(c, i, nd->id, true, "depends on itself (%s)", kind);
             pred[k] = (uint32_t)(j - 1);
@@ -404,8 +407,10 @@ static void emit(const wl_chakra_ctx_t *c, wl_trace_t *t, int32_t pi, const wl_c
                  const uint32_t *pred, const uint32_t *order)
 {
     uint32_t n = tab->n;
-    uint32_t *pos = tn_malloc(((size_t)n + 1) * sizeof *pos), *stamp = tn_calloc((size_t)n + 1, sizeof *stamp);
-    uint32_t *eff_off = tn_malloc(((size_t)n + 1) * sizeof *eff_off), *eff_len = tn_malloc(((size_t)n + 1) * sizeof *eff_len);
+    uint32_t *pos = tn_malloc(((size_t)n + 1) * sizeof *pos),
+             *stamp = tn_calloc((size_t)n + 1, sizeof *stamp);
+    uint32_t *eff_off = tn_malloc(((size_t)n + 1) * sizeof *eff_off),
+             *eff_len = tn_malloc(((size_t)n + 1) * sizeof *eff_len);
     uint32_t *tmp = tn_malloc(((size_t)n + 1) * sizeof *tmp), *eff = NULL;
     size_t n_eff = 0, eff_cap = 0;
     for (uint32_t k = 0; k < n; k++) {
@@ -498,7 +503,8 @@ static wl_chakra_attr_t json_attr(const json_t *v)
     return a;
 }
 
-static int json_deps(wl_chakra_ctx_t *c, tn_jobj_t *o, const char *key, bool ctrl, wl_chakra_tab_t *tab)
+static int json_deps(wl_chakra_ctx_t *c, tn_jobj_t *o, const char *key, bool ctrl,
+                     wl_chakra_tab_t *tab)
 {
     const json_t *a = json_object_get(o->obj, key);
     char b[64];

@@ -132,9 +132,9 @@ int wl_pb_fixed(wl_pb_reader_t *r, uint64_t end, unsigned n, uint32_t field, uin
 {
     unsigned char b[8];
     if (end - wl_pb_at(r) < n)
-        return wl_pb_fail(r,
-                          "field %u (%u bytes) at byte %" PRIu64 " runs past the end of its message",
-                          field, n, wl_pb_at(r));
+        return wl_pb_fail(
+            r, "field %u (%u bytes) at byte %" PRIu64 " runs past the end of its message", field, n,
+            wl_pb_at(r));
     if (wl_pb_bytes(r, b, n))
         return -1;
     uint64_t v = 0;

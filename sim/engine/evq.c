@@ -87,7 +87,8 @@ static void renumber(sim_evq_t *q)
     size_t n = q->heap.n;
     qsort(h, n, sizeof *h, by_key);
     for (size_t i = 0; i < n; i++)
-        h[i] = tn_heap_key(tn_heap_key_hi(h[i]), ((uint64_t)i << SIM_EVQ_SLOT_BITS) | key_slot(h[i]));
+        h[i] = tn_heap_key(tn_heap_key_hi(h[i]),
+                           ((uint64_t)i << SIM_EVQ_SLOT_BITS) | key_slot(h[i]));
     q->next_seq = n;
 }
 

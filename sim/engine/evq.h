@@ -12,10 +12,10 @@
  * its pop are described in common/tn_heap.h). Cancellation marks the slot
  * in a bitmap (1 bit per slot, small enough to stay in L1) and the dead
  * entry is dropped when it reaches the top; when dead entries outnumber
- * live ones the heap is rebuilt without them. A position map for eager removal cost a random write per heap level
- * and halved the throughput. Sequence numbers are renumbered, in order, if
- * they would ever outgrow their bits, so the order is exact for any number
- * of events.
+ * live ones the heap is rebuilt without them. A position map for eager
+ * removal cost a random write per heap level and halved the throughput.
+ * Sequence numbers are renumbered, in order, if they would ever outgrow
+ * their bits, so the order is exact for any number of events.
  *
  * Ownership: a sim_evq_t is a caller-owned struct; sim_evq_init() allocates
  * nothing, sim_evq_destroy() frees its arrays. It owns no payloads.

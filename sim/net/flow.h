@@ -54,8 +54,8 @@
 #define SIM_FLOWS_INLINE_HOPS 16  /* longer paths take one allocation */
 #define SIM_FLOWS_NONE UINT32_MAX /* the id of a flow that never became active */
 
-typedef struct sim_flow sim_flow_t;           /* a flow record, in flow.c */
-typedef struct sim_flow_link sim_flow_link_t; /* a link's active flows, in flow.c */
+typedef struct sim_flow sim_flow_t;           /* a flow record, in sim/net/flow.c */
+typedef struct sim_flow_link sim_flow_link_t; /* a link's active flows, in sim/net/flow.c */
 typedef struct sim_flow_fill sim_flow_fill_t; /* a link's water-filling state */
 
 typedef struct {
