@@ -18,8 +18,8 @@
  * entries of TN_HEAP_KEY_NONE always follow the last entry, so the least of
  * four children is found with no bounds check and no branch. Removing the
  * top walks the hole down to a leaf along the least children, fetching the
- * next level's lines ahead, and sifts the last entry up from there (most of
- * the time it belongs near the bottom).
+ * next level's lines ahead in a large heap, and sifts the last entry up
+ * from there (most of the time it belongs near the bottom).
  *
  * Ownership: a tn_heap_t is caller-owned (tn_heap_init/tn_heap_destroy);
  * tn_heap_init() allocates nothing. The heap owns its array, no payloads.
@@ -33,6 +33,10 @@
 
 typedef unsigned __int128 tn_heap_key_t;
 #define TN_HEAP_KEY_NONE (~(tn_heap_key_t)0) /* the padding after the last entry */
+/* Above this many entries (256 KiB) the walk down fetches ahead: smaller
+ * heaps stay in the caches nearest the core, where fetching costs more
+ * instructions than it saves (bench/bench_flow.c's heap of 6,144 links). */
+#define TN_HEAP_PREFETCH_MIN 16384
 
 typedef struct {
     tn_heap_key_t *base; /* allocation, 64-byte aligned */
@@ -94,16 +98,17 @@ static inline void tn_heap_sift_up_(tn_heap_key_t *h, size_t i, tn_heap_key_t x)
     h[i] = x;
 }
 
-/* Puts x in place of the top: walks the hole down along the least children
- * to a leaf, then moves x up from there. O(log n). */
-static inline void tn_heap_replace_top(tn_heap_t *hp, tn_heap_key_t x)
+/* Walks the hole at the top of h[0 .. n) down along the least children to
+ * a leaf, and returns the leaf. Inlined with `fetch` a constant, so the
+ * loop without fetching carries no test for it. */
+static inline __attribute__((always_inline)) size_t tn_heap_walk_(tn_heap_key_t *h, size_t n,
+                                                                  bool fetch)
 {
-    tn_heap_key_t *h = hp->h;
-    size_t n = hp->n, i = 0;
+    size_t i = 0;
     for (size_t c = 1; c < n; c = 4 * i + 1) {
         /* The next level's line is one of four: fetch all of them while
          * this level's comparisons run. */
-        if (4 * c + 16 <= n) {
+        if (fetch && 4 * c + 16 <= n) {
             __builtin_prefetch(&h[4 * c + 1]);
             __builtin_prefetch(&h[4 * c + 5]);
             __builtin_prefetch(&h[4 * c + 9]);
@@ -113,6 +118,16 @@ static inline void tn_heap_replace_top(tn_heap_t *hp, tn_heap_key_t x)
         h[i] = h[m];
         i = m;
     }
+    return i;
+}
+
+/* Puts x in place of the top: walks the hole down along the least children
+ * to a leaf, then moves x up from there. O(log n). */
+static inline void tn_heap_replace_top(tn_heap_t *hp, tn_heap_key_t x)
+{
+    tn_heap_key_t *h = hp->h;
+    size_t n = hp->n;
+    size_t i = n > TN_HEAP_PREFETCH_MIN ? tn_heap_walk_(h, n, true) : tn_heap_walk_(h, n, false);
     tn_heap_sift_up_(h, i, x);
 }
 

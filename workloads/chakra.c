@@ -253,12 +253,10 @@ static int node_to_op(const wl_chakra_ctx_t *c, uint32_t i, uint64_t id, uint64_
     return make_p2p(c, i, id, av, type == NT_SEND, &nd->op);
 }
 
-wl_chakra_node_t *wl_chakra_node_begin(wl_chakra_tab_t *tab)
+void wl_chakra_node_begin(wl_chakra_tab_t *tab)
 {
     TN_GROW(tab->nodes, tab->cap, (size_t)tab->n + 1);
-    wl_chakra_node_t *nd = &tab->nodes[tab->n];
-    nd->dep_off = tab->n_deps;
-    return nd;
+    tab->nodes[tab->n].dep_off = tab->n_deps;
 }
 
 int wl_chakra_node_end(const wl_chakra_ctx_t *c, wl_chakra_tab_t *tab, uint64_t id,

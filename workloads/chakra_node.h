@@ -77,7 +77,7 @@ void wl_chakra_tab_free(wl_chakra_tab_t *tab);
 
 /* Starts node tab->n: its dependencies follow (wl_chakra_add_dep), then
  * wl_chakra_node_end(). O(1) amortised. */
-wl_chakra_node_t *wl_chakra_node_begin(wl_chakra_tab_t *tab);
+void wl_chakra_node_begin(wl_chakra_tab_t *tab);
 
 /* Counts a dependency read, and keeps it for the node begun when it is one
  * (a data dependency, or a ctrl one with c->ctrl). O(1) amortised. */
