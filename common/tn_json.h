@@ -16,7 +16,8 @@
 #include "common/tn_error.h"
 
 /* Reads and parses a whole JSON file. Errors (TN_EINPUT): the file cannot be
- * opened, is empty, or is not valid JSON ("src: line L column C: ...").
+ * opened, is a directory, is empty, or is not valid JSON (duplicate keys
+ * included: "src: line L column C: ..."); TN_EIO: a read error.
  * Cost: O(file size). */
 json_t *tn_json_load_file(const char *path, tn_error_t *err);
 
@@ -29,8 +30,9 @@ typedef struct {
 } tn_jobj_t;
 
 /* Opens v (found at `path` in `src`) as an object whose keys must all be in
- * the NULL-terminated `keys` list. Errors: v is not an object; an unknown key
- * (the message suggests the nearest allowed key). Cost: O(keys x allowed). */
+ * the NULL-terminated `keys` list (NULL: any key). Errors: v is not an
+ * object; an unknown key (the message suggests the nearest allowed key
+ * when it is at most two edits away). Cost: O(keys x allowed). */
 int tn_jobj_open(tn_jobj_t *o, const json_t *v, const char *src, const char *path,
                  const char *const *keys, tn_error_t *err);
 
@@ -57,7 +59,7 @@ int tn_jobj_enum(tn_jobj_t *o, const char *key, bool required, const char *const
 int tn_jobj_int_array(tn_jobj_t *o, const char *key, bool required, size_t n, int64_t min,
                       int64_t max, int32_t *out);
 
-/* Unit readers: a rate in Gbps (> 0, at most 1e6) stored as bits per second,
+/* Unit readers: a rate in Gbps (1e-6 to 1e6) stored as bits per second,
  * and a latency in ns (0 to 1e9) stored as picoseconds, both rounded to the
  * nearest unit. Same return convention as above. */
 int tn_jobj_gbps(tn_jobj_t *o, const char *key, bool required, uint64_t *bps);

@@ -38,5 +38,7 @@ Suite *goodput_suite(void);
 Suite *topo_kinds_suite(void);
 Suite *source_table_suite(void);
 Suite *report_outputs_suite(void);
+Suite *heap_suite(void);
+Suite *layers_suite(void);
 
 #endif

@@ -1,6 +1,7 @@
 /* workloads/chakra.h — Chakra execution traces (MLCommons) into a
- * wl_trace_t: the protobuf wire format, decoded here directly (no protobuf
- * library), and Chakra's JSON form.
+ * wl_trace_t: the protobuf form (.et files, workloads/chakra_et.c, over the
+ * wire format of workloads/protobuf.h: no protobuf library) and Chakra's
+ * JSON form; both map nodes the same way (workloads/chakra.c).
  *
  * A trace is PREFIX.0.et, PREFIX.1.et, ... one file per rank, each a
  * varint-length-prefixed GlobalMetadata message followed by

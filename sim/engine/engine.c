@@ -1,3 +1,4 @@
+/* sim/engine/engine.c — the discrete-event engine; see sim/engine/engine.h. */
 #include "sim/engine/engine.h"
 
 #include <stdlib.h>
@@ -73,8 +74,7 @@ uint64_t sim_run_some(sim_engine_t *eng, sim_time_t until, uint64_t max_events)
     eng->stopped = false;
     sim_evq_entry_t e;
     while (!eng->stopped && ran < max_events) {
-        const sim_evq_entry_t *top = sim_evq_peek(&eng->q);
-        if (!top || top->time > until)
+        if (!sim_evq_peek(&eng->q, &e) || e.time > until)
             break;
         sim_evq_pop(&eng->q, &e);
         TN_ASSERT(e.time >= eng->now);
@@ -85,8 +85,8 @@ uint64_t sim_run_some(sim_engine_t *eng, sim_time_t until, uint64_t max_events)
         retire(r);
         /* The next event's record is a random access into the pool: start
          * fetching it while this handler runs. */
-        if (eng->q.n)
-            __builtin_prefetch(&eng->rec[sim_evq_slot(&eng->q.heap[0])]);
+        if (eng->q.heap.n)
+            __builtin_prefetch(&eng->rec[sim_evq_top_slot(&eng->q)]);
         eng->now = e.time;
         fn(eng, ctx, arg);
         ran++;
@@ -97,6 +97,6 @@ uint64_t sim_run_some(sim_engine_t *eng, sim_time_t until, uint64_t max_events)
 
 sim_time_t sim_next_time(sim_engine_t *eng)
 {
-    const sim_evq_entry_t *top = sim_evq_peek(&eng->q);
-    return top ? top->time : SIM_TIME_MAX;
+    sim_evq_entry_t top;
+    return sim_evq_peek(&eng->q, &top) ? top.time : SIM_TIME_MAX;
 }

@@ -1,12 +1,13 @@
-/* sim/engine/engine.h — the discrete-event engine: a clock, a pending-event set and
- * a pool of event records.
+/* sim/engine/engine.h — the discrete-event engine: a clock, a pending-event
+ * set (sim/engine/evq.h) and a pool of event records.
  *
  * Events are totally ordered by (time, seq), seq a counter given when the
  * event is scheduled, so events at equal times run in the order they were
  * scheduled. The engine is a value: no globals, any number per process.
  * An event is small (handler, context pointer, one 64-bit argument); records
- * live in a pool with a free list, so scheduling does not call malloc once
- * the pool has grown to the peak number of pending events.
+ * live in an array indexed by the queue's slot numbers, which the queue
+ * reuses, so scheduling does not call malloc once the array has grown to
+ * the peak number of pending events.
  *
  * Ownership: a sim_engine_t is caller-owned (sim_engine_init/destroy). It
  * borrows the ctx pointers given to sim_schedule() and never frees them;
@@ -73,7 +74,8 @@ sim_event_id_t sim_schedule_in(sim_engine_t *eng, sim_time_t delay, sim_handler_
                                uint64_t arg);
 
 /* Cancels a pending event. Returns false (and does nothing) when id is
- * SIM_EVENT_NONE or the event already ran or was cancelled. O(log n). */
+ * SIM_EVENT_NONE or the event already ran or was cancelled. O(1) amortised:
+ * the queue drops the entry lazily (sim/engine/evq.h). */
 bool sim_cancel(sim_engine_t *eng, sim_event_id_t id);
 
 /* Runs events in (time, seq) order while their time is <= until and
@@ -93,7 +95,8 @@ static inline void sim_stop(sim_engine_t *eng) { eng->stopped = true; }
 static inline sim_time_t sim_now(const sim_engine_t *eng) { return eng->now; }
 static inline size_t sim_pending(const sim_engine_t *eng) { return sim_evq_size(&eng->q); }
 
-/* The time of the next pending event, or SIM_TIME_MAX when none. O(1). */
+/* The time of the next pending event, or SIM_TIME_MAX when none. O(1), or
+ * O(log n) amortised when cancelled events are dropped on the way. */
 sim_time_t sim_next_time(sim_engine_t *eng);
 
 #endif

@@ -1,3 +1,4 @@
+/* sim/engine/evq.c — the pending-event set; see sim/engine/evq.h. */
 #include "sim/engine/evq.h"
 
 #include <stdlib.h>
@@ -6,13 +7,10 @@
 #include "common/tn_error.h"
 
 #define SEQ_LIMIT (1ull << (64 - SIM_EVQ_SLOT_BITS))
-#define PAD 3 /* entries before the root, so children groups are line-aligned */
 
-typedef unsigned __int128 key128_t;
-
-static inline key128_t key(const sim_evq_entry_t *e)
+static inline uint32_t key_slot(tn_heap_key_t k)
 {
-    return ((key128_t)e->time << 64) | e->word;
+    return (uint32_t)(tn_heap_key_lo(k) & (SIM_EVQ_MAX_SLOTS - 1));
 }
 
 static inline bool is_dead(const sim_evq_t *q, uint32_t s)
@@ -20,30 +18,20 @@ static inline bool is_dead(const sim_evq_t *q, uint32_t s)
     return (q->dead_bits[s >> 6] >> (s & 63)) & 1;
 }
 
-void sim_evq_init(sim_evq_t *q) { memset(q, 0, sizeof *q); }
+void sim_evq_init(sim_evq_t *q)
+{
+    memset(q, 0, sizeof *q);
+    tn_heap_init(&q->heap);
+}
 
 void sim_evq_destroy(sim_evq_t *q)
 {
     if (!q)
         return;
-    free(q->base);
+    tn_heap_destroy(&q->heap);
     free(q->dead_bits);
     free(q->free_slots);
     memset(q, 0, sizeof *q);
-}
-
-static void grow_heap(sim_evq_t *q)
-{
-    size_t cap = q->cap ? 2 * q->cap : 64;
-    void *p = NULL;
-    if (posix_memalign(&p, 64, (cap + PAD) * sizeof(sim_evq_entry_t)) != 0)
-        TN_ASSERT(!"out of memory");
-    if (q->n)
-        memcpy((sim_evq_entry_t *)p + PAD, q->heap, q->n * sizeof *q->heap);
-    free(q->base);
-    q->base = p;
-    q->heap = q->base + PAD;
-    q->cap = cap;
 }
 
 static uint32_t slot_take(sim_evq_t *q)
@@ -68,96 +56,25 @@ static inline void slot_release(sim_evq_t *q, uint32_t s)
     q->free_slots[q->n_free++] = s;
 }
 
-/* Moves entry e up from hole i until its parent is before it. */
-static void sift_up(sim_evq_entry_t *h, size_t i, sim_evq_entry_t e)
+/* Forgets that slot s was cancelled, and releases it. */
+static inline void bury(sim_evq_t *q, uint32_t s)
 {
-    key128_t k = key(&e);
-    while (i > 0) {
-        size_t p = (i - 1) >> 2;
-        if (key(&h[p]) < k)
-            break;
-        h[i] = h[p];
-        i = p;
-    }
-    h[i] = e;
-}
-
-/* Index of the least of the children c .. min(c+4, n)-1 (c < n). */
-static inline size_t least_child(const sim_evq_entry_t *h, size_t c, size_t n)
-{
-    size_t best = c;
-    key128_t bk = key(&h[c]);
-    size_t end = c + 4 < n ? c + 4 : n;
-    for (size_t k = c + 1; k < end; k++) {
-        key128_t kk = key(&h[k]);
-        bool lt = kk < bk;
-        best = lt ? k : best;
-        bk = lt ? kk : bk;
-    }
-    return best;
-}
-
-/* Classic sift-down from hole i, for the rebuild. */
-static void sift_down(sim_evq_entry_t *h, size_t n, size_t i, sim_evq_entry_t e)
-{
-    key128_t k = key(&e);
-    for (;;) {
-        size_t c = 4 * i + 1;
-        if (c >= n)
-            break;
-        size_t b = least_child(h, c, n);
-        if (k < key(&h[b]))
-            break;
-        h[i] = h[b];
-        i = b;
-    }
-    h[i] = e;
-}
-
-/* Removes the root, refilling from the last entry. */
-static void remove_top(sim_evq_t *q)
-{
-    sim_evq_entry_t *h = q->heap;
-    sim_evq_entry_t last = h[--q->n];
-    if (q->n == 0)
-        return;
-    /* Bottom-up: walk the hole to a leaf along the least children, with no
-     * comparison against `last`, then sift `last` up from the leaf. */
-    size_t i = 0;
-    for (;;) {
-        size_t c = 4 * i + 1;
-        if (c >= q->n)
-            break;
-        /* The next level's line is one of four: fetch all of them while
-         * the comparisons of this level run. */
-        if (4 * c + 16 <= q->n) {
-            __builtin_prefetch(&h[4 * c + 1]);
-            __builtin_prefetch(&h[4 * c + 5]);
-            __builtin_prefetch(&h[4 * c + 9]);
-            __builtin_prefetch(&h[4 * c + 13]);
-        }
-        size_t b = least_child(h, c, q->n);
-        h[i] = h[b];
-        i = b;
-    }
-    sift_up(h, i, last);
+    q->dead_bits[s >> 6] &= ~(1ull << (s & 63));
+    slot_release(q, s);
 }
 
 /* Drops dead entries from the top. */
 static void skim(sim_evq_t *q)
 {
-    while (q->n && is_dead(q, sim_evq_slot(&q->heap[0]))) {
-        uint32_t s = sim_evq_slot(&q->heap[0]);
-        q->dead_bits[s >> 6] &= ~(1ull << (s & 63));
+    while (q->heap.n && is_dead(q, key_slot(tn_heap_top(&q->heap)))) {
+        bury(q, key_slot(tn_heap_pop(&q->heap)));
         q->dead--;
-        slot_release(q, s);
-        remove_top(q);
     }
 }
 
 static int by_key(const void *a, const void *b)
 {
-    key128_t ka = key(a), kb = key(b);
+    tn_heap_key_t ka = *(const tn_heap_key_t *)a, kb = *(const tn_heap_key_t *)b;
     return ka < kb ? -1 : ka > kb;
 }
 
@@ -166,30 +83,30 @@ static int by_key(const void *a, const void *b)
  * sorted array is a valid heap, so nothing else is needed. */
 static void renumber(sim_evq_t *q)
 {
-    qsort(q->heap, q->n, sizeof *q->heap, by_key);
-    for (size_t i = 0; i < q->n; i++)
-        q->heap[i].word = ((uint64_t)i << SIM_EVQ_SLOT_BITS) | sim_evq_slot(&q->heap[i]);
-    q->next_seq = q->n;
+    tn_heap_key_t *h = q->heap.h;
+    size_t n = q->heap.n;
+    qsort(h, n, sizeof *h, by_key);
+    for (size_t i = 0; i < n; i++)
+        h[i] = tn_heap_key(tn_heap_key_hi(h[i]),
+                           ((uint64_t)i << SIM_EVQ_SLOT_BITS) | key_slot(h[i]));
+    q->next_seq = n;
 }
 
-/* Removes every dead entry and rebuilds the heap (Floyd). O(n). */
+/* Removes every dead entry and rebuilds the heap. O(n). */
 static void purge(sim_evq_t *q)
 {
+    tn_heap_key_t *h = q->heap.h;
     size_t w = 0;
-    for (size_t r = 0; r < q->n; r++) {
-        uint32_t s = sim_evq_slot(&q->heap[r]);
-        if (is_dead(q, s)) {
-            q->dead_bits[s >> 6] &= ~(1ull << (s & 63));
-            slot_release(q, s);
-        } else {
-            q->heap[w++] = q->heap[r];
-        }
+    for (size_t r = 0; r < q->heap.n; r++) {
+        uint32_t s = key_slot(h[r]);
+        if (is_dead(q, s))
+            bury(q, s);
+        else
+            h[w++] = h[r];
     }
-    q->n = w;
+    q->heap.n = w;
     q->dead = 0;
-    for (size_t i = w / 4 + 1; i-- > 0;)
-        if (i < w)
-            sift_down(q->heap, w, i, q->heap[i]);
+    tn_heap_heapify(&q->heap);
 }
 
 uint32_t sim_evq_push(sim_evq_t *q, sim_time_t time)
@@ -198,29 +115,30 @@ uint32_t sim_evq_push(sim_evq_t *q, sim_time_t time)
         purge(q);
         renumber(q);
     }
-    if (q->n == q->cap)
-        grow_heap(q);
     uint32_t s = slot_take(q);
-    sim_evq_entry_t e = {time, (q->next_seq++ << SIM_EVQ_SLOT_BITS) | s};
-    sift_up(q->heap, q->n++, e);
+    tn_heap_push(&q->heap, tn_heap_key(time, (q->next_seq++ << SIM_EVQ_SLOT_BITS) | s));
     return s;
 }
 
 bool sim_evq_pop(sim_evq_t *q, sim_evq_entry_t *out)
 {
     skim(q);
-    if (q->n == 0)
+    if (q->heap.n == 0)
         return false;
-    *out = q->heap[0];
-    slot_release(q, sim_evq_slot(out));
-    remove_top(q);
+    tn_heap_key_t k = tn_heap_pop(&q->heap);
+    *out = (sim_evq_entry_t){tn_heap_key_hi(k), tn_heap_key_lo(k)};
+    slot_release(q, key_slot(k));
     return true;
 }
 
-const sim_evq_entry_t *sim_evq_peek(sim_evq_t *q)
+bool sim_evq_peek(sim_evq_t *q, sim_evq_entry_t *out)
 {
     skim(q);
-    return q->n ? &q->heap[0] : NULL;
+    if (q->heap.n == 0)
+        return false;
+    tn_heap_key_t k = tn_heap_top(&q->heap);
+    *out = (sim_evq_entry_t){tn_heap_key_hi(k), tn_heap_key_lo(k)};
+    return true;
 }
 
 void sim_evq_cancel(sim_evq_t *q, uint32_t s)
@@ -228,6 +146,6 @@ void sim_evq_cancel(sim_evq_t *q, uint32_t s)
     TN_ASSERT(s < q->slot_cap && !is_dead(q, s));
     q->dead_bits[s >> 6] |= 1ull << (s & 63);
     q->dead++;
-    if (q->dead > 64 && q->dead > q->n / 2)
+    if (q->dead > 64 && q->dead > q->heap.n / 2)
         purge(q);
 }

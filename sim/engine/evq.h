@@ -1,23 +1,21 @@
-/* sim/engine/evq.h — the pending-event set: a 4-ary array min-heap with lazy
- * cancellation and its own pool of slot numbers.
+/* sim/engine/evq.h — the pending-event set: tensim's heap (common/tn_heap.h)
+ * with lazy cancellation and its own pool of slot numbers.
  *
  * push() queues a time and returns a dense slot number, which the caller
  * uses to index its own payload array; pop() returns the least live entry.
  * Entries are ordered by (time, seq), seq a counter given at push, so equal
  * times pop in push order.
  *
- * Why it is built this way (measured with bench/bench_engine.c): an entry is
- * 16 bytes, the time and one word (seq << SIM_EVQ_SLOT_BITS | slot), so keys
- * compare as one 128-bit integer without branches, and the heap is laid out
- * so the four children of a node fill exactly one 64-byte cache line. pop()
- * walks the hole to a leaf along the least children and sifts the last entry
- * up from there. Cancellation marks the slot in a bitmap (1 bit per slot,
- * small enough to stay in L1) and the dead entry is dropped when it reaches
- * the top; when dead entries outnumber live ones the heap is rebuilt without
- * them. A position map for eager removal cost a random write per heap level
- * and halved the throughput. Sequence numbers are renumbered, in order, if
- * they would ever outgrow their bits, so the order is exact for any number
- * of events.
+ * Why it is built this way (measured with bench/bench_engine.c): a heap key
+ * is the time above one word (seq << SIM_EVQ_SLOT_BITS | slot), so keys
+ * compare as one 128-bit integer without branches (the heap's layout and
+ * its pop are described in common/tn_heap.h). Cancellation marks the slot
+ * in a bitmap (1 bit per slot, small enough to stay in L1) and the dead
+ * entry is dropped when it reaches the top; when dead entries outnumber
+ * live ones the heap is rebuilt without them. A position map for eager
+ * removal cost a random write per heap level and halved the throughput.
+ * Sequence numbers are renumbered, in order, if they would ever outgrow
+ * their bits, so the order is exact for any number of events.
  *
  * Ownership: a sim_evq_t is a caller-owned struct; sim_evq_init() allocates
  * nothing, sim_evq_destroy() frees its arrays. It owns no payloads.
@@ -29,20 +27,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/tn_heap.h"
 #include "sim/engine/time.h"
 
 #define SIM_EVQ_SLOT_BITS 28
 #define SIM_EVQ_MAX_SLOTS (1u << SIM_EVQ_SLOT_BITS) /* entries queued at once */
 
+/* An entry, as pop() and peek() return it (in the heap it is one key:
+ * tn_heap_key(time, word)). */
 typedef struct {
     sim_time_t time;
     uint64_t word; /* seq << SIM_EVQ_SLOT_BITS | slot */
 } sim_evq_entry_t;
 
 typedef struct {
-    sim_evq_entry_t *base; /* allocation, 64-byte aligned */
-    sim_evq_entry_t *heap; /* base + 3: children of i at 4i+1 .. 4i+4 share a line */
-    size_t n, cap;         /* entries in the heap (live and dead), capacity */
+    tn_heap_t heap;        /* live and dead entries */
     size_t dead;           /* cancelled entries still in the heap */
     uint64_t *dead_bits;   /* by slot */
     uint32_t *free_slots;  /* stack of released slots */
@@ -54,6 +53,13 @@ typedef struct {
 static inline uint32_t sim_evq_slot(const sim_evq_entry_t *e)
 {
     return (uint32_t)(e->word & (SIM_EVQ_MAX_SLOTS - 1));
+}
+
+/* The slot of the least entry, live or dead, without skimming: for a
+ * prefetch. The queue must not be empty. O(1). */
+static inline uint32_t sim_evq_top_slot(const sim_evq_t *q)
+{
+    return (uint32_t)(tn_heap_key_lo(tn_heap_top(&q->heap)) & (SIM_EVQ_MAX_SLOTS - 1));
 }
 
 void sim_evq_init(sim_evq_t *q);
@@ -70,9 +76,10 @@ uint32_t sim_evq_push(sim_evq_t *q, sim_time_t time);
  * O(log n) amortised. */
 bool sim_evq_pop(sim_evq_t *q, sim_evq_entry_t *out);
 
-/* The least live entry without removing it, or NULL when none. Drops dead
- * entries from the top as it goes. O(1), or O(log n) amortised. */
-const sim_evq_entry_t *sim_evq_peek(sim_evq_t *q);
+/* The least live entry into *out without removing it; false when none.
+ * Drops dead entries from the top as it goes. O(1), or O(log n)
+ * amortised. */
+bool sim_evq_peek(sim_evq_t *q, sim_evq_entry_t *out);
 
 /* Cancels the queued entry holding `slot`; the caller guarantees it is
  * queued and not cancelled yet (the engine checks with generations). Its
@@ -80,6 +87,6 @@ const sim_evq_entry_t *sim_evq_peek(sim_evq_t *q);
 void sim_evq_cancel(sim_evq_t *q, uint32_t slot);
 
 /* Live entries queued. O(1). */
-static inline size_t sim_evq_size(const sim_evq_t *q) { return q->n - q->dead; }
+static inline size_t sim_evq_size(const sim_evq_t *q) { return q->heap.n - q->dead; }
 
 #endif

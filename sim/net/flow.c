@@ -15,7 +15,8 @@
  * recomputation, this one about 0.6):
  *  - The lazy heap spent most of its time on stale keys; rebuilding it
  *    outright when many went stale, with 4-ary nodes compared as 128-bit
- *    integers, cut it to about a third (see water_fill()).
+ *    integers (common/tn_heap.h), cut it to about a third (see
+ *    water_fill()).
  *  - Taking all busy links once the search has reached half of them cut
  *    the search, a third of the time, to a tenth, in that case.
  *  - Prefetching the paths of a full link's flows before freezing them,
@@ -67,14 +68,6 @@ struct sim_flow {
     int live;
 };
 
-/* A heap entry: the bits of a link's share (a double >= +0.0, whose bit
- * patterns order like its values) above the link id, so entries compare as
- * one integer in (share, link) order. */
-struct sim_flow_heap_ent {
-    unsigned __int128 key;
-};
-typedef unsigned __int128 hkey_t;
-#define KEY_NONE (~(hkey_t)0) /* after every entry */
 
 static inline int32_t *flow_path(const sim_flows_t *f, uint32_t id)
 {
@@ -121,10 +114,8 @@ void sim_flows_init(sim_flows_t *f, sim_engine_t *eng, const topo_t *t)
     f->busy_pos = tn_malloc(ne * sizeof *f->busy_pos);
     f->dirty = tn_malloc(ne * sizeof *f->dirty);
     f->comp_links = tn_malloc((ne + 1) * sizeof *f->comp_links);
-    /* children of i at 4i+1 .. 4i+4: three entries ahead, they share a
-     * line; four more for the entries after the last */
-    f->heap_mem = realloc_aligned(NULL, 0, ne + 3 + 4, sizeof *f->heap_mem);
-    f->heap = f->heap_mem + 3;
+    tn_heap_init(&f->heap);
+    tn_heap_reserve(&f->heap, ne); /* a link is in the heap once at most */
 }
 
 void sim_flows_destroy(sim_flows_t *f)
@@ -162,7 +153,7 @@ void sim_flows_destroy(sim_flows_t *f)
     free(f->dirty);
     free(f->comp_links);
     free(f->comp_flows);
-    free(f->heap_mem);
+    tn_heap_destroy(&f->heap);
     memset(f, 0, sizeof *f);
 }
 
@@ -372,88 +363,33 @@ static void on_complete(sim_engine_t *eng, void *ctx, uint64_t arg)
     f->active--;
 }
 
-/* ---- the heap of link shares ---- */
+/* ---- the keys of link shares ---- */
 
-static inline hkey_t key_of(double share, int32_t e)
+/* A heap key: the bits of a link's share (a double >= +0.0, whose bit
+ * patterns order like its values) above the link id, so keys compare as
+ * one integer in (share, link) order. */
+static inline tn_heap_key_t key_of(double share, int32_t e)
 {
     uint64_t bits;
     memcpy(&bits, &share, sizeof bits);
-    return (hkey_t)bits << 64 | (uint32_t)e;
+    return tn_heap_key(bits, (uint32_t)e);
 }
 
-static inline double key_share(hkey_t k)
+static inline double key_share(tn_heap_key_t k)
 {
-    uint64_t bits = (uint64_t)(k >> 64);
+    uint64_t bits = tn_heap_key_hi(k);
     double share;
     memcpy(&share, &bits, sizeof share);
     return share;
 }
 
-static inline int32_t key_link(hkey_t k) { return (int32_t)(uint32_t)k; }
+static inline int32_t key_link(tn_heap_key_t k) { return (int32_t)(uint32_t)tn_heap_key_lo(k); }
 
 /* A link's share: capacity left over the weights of its crossings by
  * unfrozen flows (a rate per unit of weight). */
 static inline double share_of(const sim_flow_fill_t *l)
 {
     return l->rem > 0 ? l->rem / l->left : 0.0;
-}
-
-/* The least of the four children c .. c+3 (entries past the last are
- * KEY_NONE), without a branch. */
-static inline size_t least_child(const sim_flow_heap_ent_t *h, size_t c)
-{
-    size_t a = c + (h[c + 1].key < h[c].key);
-    size_t b = c + 2 + (h[c + 3].key < h[c + 2].key);
-    return a + (b - a) * (h[b].key < h[a].key);
-}
-
-/* Puts x in place of the top of the 4-ary heap h[0 .. n): walks the hole
- * down along the least children to a leaf, then moves x up from there.
- * h[n .. n+4) hold KEY_NONE. O(log n). */
-static void heap_replace_top(sim_flow_heap_ent_t *h, size_t n, hkey_t x)
-{
-    size_t i = 0;
-    for (size_t c = 1; c < n; c = 4 * i + 1) {
-        size_t m = least_child(h, c);
-        h[i] = h[m];
-        i = m;
-    }
-    while (i > 0) {
-        size_t p = (i - 1) / 4;
-        if (h[p].key <= x)
-            break;
-        h[i] = h[p];
-        i = p;
-    }
-    h[i].key = x;
-}
-
-static void heap_pop(sim_flow_heap_ent_t *h, size_t *n)
-{
-    size_t last = --*n;
-    hkey_t x = h[last].key;
-    h[last].key = KEY_NONE;
-    if (last)
-        heap_replace_top(h, last, x);
-}
-
-/* Heapifies h[0 .. n), whose keys are set. O(n). */
-static void heap_heapify(sim_flow_heap_ent_t *h, size_t n)
-{
-    for (size_t i = n; i < n + 4; i++)
-        h[i].key = KEY_NONE;
-    for (size_t i = n / 4 + 1; i-- > 0;) {
-        hkey_t x = h[i].key;
-        size_t j = i;
-        for (size_t c = 4 * j + 1; c < n; c = 4 * j + 1) {
-            size_t m = least_child(h, c);
-            if (x <= h[m].key)
-                break;
-            h[j] = h[m];
-            j = m;
-        }
-        h[j].key = x;
-    }
 }
 
 /* ---- the recomputation ---- */
@@ -523,7 +459,7 @@ static size_t gather(sim_flows_t *f)
     }
     /* the water-filling state, and the heap's keys while at it */
     sim_flow_fill_t *fill = f->fill;
-    sim_flow_heap_ent_t *heap = f->heap;
+    tn_heap_key_t *heap = f->heap.h;
     const uint64_t *bps = f->topo->bps;
     for (size_t i = 0; i < nl; i++) {
         int32_t e = take[i];
@@ -531,7 +467,7 @@ static size_t gather(sim_flows_t *f)
         uint32_t w_e = link[e].wsum;
         fill[e].rem = c;
         fill[e].left = w_e;
-        heap[i].key = key_of(c / w_e, e);
+        heap[i] = key_of(c / w_e, e);
     }
     return nl;
 }
@@ -564,43 +500,46 @@ static size_t water_fill(sim_flows_t *f, size_t nl)
 {
     const sim_flow_link_t *link = f->link;
     sim_flow_fill_t *fill = f->fill;
-    sim_flow_heap_ent_t *h = f->heap;
+    tn_heap_t *hp = &f->heap;
+    tn_heap_key_t *h = hp->h;
     uint64_t *frozen = f->frozen;
     const int32_t *hops = f->hops;
     const uint32_t *weight = f->weight;
     double *new_rate = f->new_rate;
     uint32_t *cf = f->comp_flows;
-    size_t n = nl, dead = 0, raised = 0, nf = 0;
-    heap_heapify(h, n);
-    while (n) {
+    size_t dead = 0, raised = 0, nf = 0;
+    hp->n = nl;
+    tn_heap_heapify(hp);
+    while (hp->n) {
+        size_t n = hp->n;
         if (dead > n / 2 || raised > n / 8) {
             size_t j = 0;
             for (size_t i = 0; i < n; i++) {
-                int32_t e = key_link(h[i].key);
+                int32_t e = key_link(h[i]);
                 if (fill[e].left)
-                    h[j++].key = key_of(share_of(&fill[e]), e);
+                    h[j++] = key_of(share_of(&fill[e]), e);
             }
-            n = j;
+            hp->n = j;
             dead = raised = 0;
-            heap_heapify(h, n);
+            tn_heap_heapify(hp);
             continue;
         }
-        hkey_t top = h[0].key;
+        tn_heap_key_t top = tn_heap_top(hp);
         int32_t e = key_link(top);
         sim_flow_fill_t *l = &fill[e];
         if (l->left == 0) {
             dead--;
-            heap_pop(h, &n);
+            tn_heap_pop(hp);
             continue;
         }
         double s = share_of(l);
         if (s > key_share(top)) {
-            heap_replace_top(h, n, key_of(s, e));
+            tn_heap_replace_top(hp, key_of(s, e));
             raised++;
             continue;
         }
         TN_ASSERT(s > 0);
-        heap_pop(h, &n);
+        tn_heap_pop(hp);
         const uint32_t *ids = link[e].id;
         for (uint32_t k = 0, nk = link[e].n; k < nk; k++) /* measured: pays */
             __builtin_prefetch(f->path + (size_t)ids[k] * HOPS);

@@ -47,16 +47,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/tn_heap.h"
 #include "sim/engine/engine.h"
 #include "topology/topo.h"
 
 #define SIM_FLOWS_INLINE_HOPS 16  /* longer paths take one allocation */
 #define SIM_FLOWS_NONE UINT32_MAX /* the id of a flow that never became active */
 
-typedef struct sim_flow sim_flow_t;           /* a flow record, in flow.c */
-typedef struct sim_flow_link sim_flow_link_t; /* a link's active flows, in flow.c */
+typedef struct sim_flow sim_flow_t;           /* a flow record, in sim/net/flow.c */
+typedef struct sim_flow_link sim_flow_link_t; /* a link's active flows, in sim/net/flow.c */
 typedef struct sim_flow_fill sim_flow_fill_t; /* a link's water-filling state */
-typedef struct sim_flow_heap_ent sim_flow_heap_ent_t;
 
 typedef struct {
     sim_engine_t *eng;
@@ -99,7 +99,7 @@ typedef struct {
     int32_t *comp_links;
     uint32_t *comp_flows;     /* as they freeze */
     double *new_rate;         /* of comp_flows[i] */
-    sim_flow_heap_ent_t *heap_mem, *heap;
+    tn_heap_t heap;           /* link shares, for the water-filling */
 } sim_flows_t;
 
 /* Sets f up for topology t (finalized or not: only t->n_edges and t->bps
