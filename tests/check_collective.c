@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/coll/algo.h"
 #include "sim/coll/tune.h"
 #include "sim/coll/latency.h"
 #include "sim/job/measure.h"
@@ -545,11 +546,11 @@ START_TEST(tuner_protocol_by_size_dgx_a100)
         sim_coll_spec_t got;
         sim_coll_resolve(&net, &spec, 8, t.gpus, &got);
         ck_assert_msg(got.algo == SIM_ALGO_RING && got.proto == want[i].proto,
-                      "%.0f bytes: %s/%s", want[i].bytes, sim_algo_names[got.algo],
-                      sim_proto_names[got.proto]);
+                      "%.0f bytes: %s/%s", want[i].bytes, sim_coll_algo_name(got.algo),
+                      sim_proto_name(got.proto));
         /* the protocol's own latencies, from sim/coll/data/nccl.json */
         sim_coll_spec_t p = {0};
-        ck_assert_int_eq(sim_latency_apply(sim_proto_names[want[i].proto], &p, NULL), 0);
+        ck_assert_int_eq(sim_latency_apply(sim_proto_name(want[i].proto), &p, NULL), 0);
         ck_assert_uint_eq(got.base_ps, p.base_ps);
         ck_assert_uint_eq(got.intra_step_ps, p.intra_step_ps);
         ck_assert_double_eq(got.wire_per_byte, p.wire_per_byte);
@@ -753,7 +754,7 @@ static sim_time_t bundle_compare(const topo_t *t, const sim_coll_spec_t *spec, i
         sim_time_t x = m < n ? a.at[m] : a.rival_done, y = m < n ? b.at[m] : b.rival_done;
         sim_time_t d = x > y ? x - y : y - x;
         ck_assert_msg((double)d <= 1e-9 * (double)x, "%s member %d: split %llu ps, bundled %llu ps",
-                      sim_algo_names[spec->algo], m, (unsigned long long)x,
+                      sim_coll_algo_name(spec->algo), m, (unsigned long long)x,
                       (unsigned long long)y);
         worst = d > worst ? d : worst;
     }
