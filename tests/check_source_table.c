@@ -93,8 +93,7 @@ START_TEST(no_source_names_every_key)
     wl_spec_t s;
     tn_error_t err = {0};
     ck_assert_int_ne(parse_text("{\"ranks\": 4}", &s, &err), 0);
-    for (size_t i = 0; i < wl_sources_n; i++)
-        ck_assert_msg(strstr(err.msg, wl_sources[i].key), "%s", err.msg);
+    TEST_MSG_NAMES_ROWS(err.msg, wl_sources, wl_sources_n, key);
 }
 END_TEST
 

@@ -28,6 +28,24 @@ void tmpfile_drop(char *path)
     free(path);
 }
 
+sim_time_t test_coll_ps(const topo_t *t, sim_net_model_t model, sim_coll_spec_t spec, int32_t n)
+{
+    if (spec.channels == 0)
+        spec.channels = 1;
+    sim_measure_t m;
+    tn_error_t err = {0};
+    ck_assert_msg(sim_measure_collective(t, model, &spec, n, &m, &err) == 0, "%s", err.msg);
+    return m.time_ps;
+}
+
+void test_msg_names_rows(const char *msg, const char *const *name, size_t n, size_t stride)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *row = *(const char *const *)((const char *)name + i * stride);
+        ck_assert_msg(strstr(msg, row), "%s: want \"%s\" named", msg, row);
+    }
+}
+
 json_t *test_json(const char *doc)
 {
     json_error_t je;
