@@ -247,8 +247,9 @@ static void print_rows(const coll_args_t *a, int32_t n, json_t *rows)
         printf("# %s, %d ranks, %s algorithm, %s model, %s protocol, %s channels\n"
                "# %14s %12s %12s %12s  %-9s %-8s %s\n",
                ops[a->op], n, sim_coll_algo_name((sim_algo_t)a->algo),
-               sim_net_models[a->model].name, sim_protocols[a->proto].name, a->channels ? "forced" : "auto", "size_bytes",
-               "time_us", "algbw_gbs", "busbw_gbs", "algorithm", "protocol", "channels");
+               sim_net_models[a->model].name, sim_protocols[a->proto].name,
+               a->channels ? "forced" : "auto", "size_bytes", "time_us", "algbw_gbs", "busbw_gbs",
+               "algorithm", "protocol", "channels");
     else
         printf("size_bytes,time_us,algbw_gbs,busbw_gbs,algorithm,protocol,channels\n");
     size_t i;
