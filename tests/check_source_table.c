@@ -63,14 +63,9 @@ START_TEST(every_source_makes_a_checked_trace)
 {
     const wl_source_t *src = &wl_sources[_i];
     ck_assert_msg(src->help && src->help[0], "source %s has no help text", src->name);
-    const example_t *ex = NULL;
-    for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++)
-        if (!strcmp(examples[i].name, src->name))
-            ex = &examples[i];
-    ck_assert_msg(ex != NULL, "source %s has no example in %s", src->name, __FILE__);
-    char *file = strstr(ex->block, "%s") ? trace_file() : NULL;
+    const example_t *ex = TEST_EXAMPLE_FOR(examples, src->name, "source");
     char text[1024];
-    snprintf(text, sizeof text, ex->block, file ? file : "");
+    char *file = test_example_text(text, sizeof text, ex->block, trace_file);
     wl_spec_t s;
     wl_trace_t t;
     tn_error_t err = {0};

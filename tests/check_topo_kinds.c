@@ -115,14 +115,9 @@ START_TEST(every_kind_builds_its_formula)
     const topo_spec_kind_t *k = &topo_spec_kinds[_i];
     ck_assert_msg(k->help && k->help[0], "kind %s has no help text", k->name);
     ck_assert_ptr_eq(topo_spec_kind_find(k->name), k);
-    const example_t *ex = NULL;
-    for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++)
-        if (!strcmp(examples[i].kind, k->name))
-            ex = &examples[i];
-    ck_assert_msg(ex != NULL, "kind %s has no example in %s", k->name, __FILE__);
-    char *file = strstr(ex->spec, "%s") ? graph_file() : NULL;
+    const example_t *ex = TEST_EXAMPLE_FOR(examples, k->name, "kind");
     char text[1024];
-    snprintf(text, sizeof text, ex->spec, file ? file : "");
+    char *file = test_example_text(text, sizeof text, ex->spec, graph_file);
     topo_t t;
     tn_error_t err = {0};
     int rc = build_json(text, &t, &err);

@@ -46,6 +46,25 @@ void test_msg_names_rows(const char *msg, const char *const *name, size_t n, siz
     }
 }
 
+const void *test_example_for(const void *examples, size_t n, size_t stride, const char *name,
+                             const char *what, const char *file)
+{
+    for (size_t i = 0; i < n; i++) {
+        const void *row = (const char *)examples + i * stride;
+        if (!strcmp(*(const char *const *)row, name))
+            return row;
+    }
+    ck_abort_msg("%s %s has no example in %s", what, name, file);
+    return NULL;
+}
+
+char *test_example_text(char *text, size_t cap, const char *tmpl, char *(*make_file)(void))
+{
+    char *file = strstr(tmpl, "%s") ? make_file() : NULL;
+    snprintf(text, cap, tmpl, file ? file : "");
+    return file;
+}
+
 json_t *test_json(const char *doc)
 {
     json_error_t je;

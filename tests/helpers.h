@@ -42,4 +42,21 @@ void test_msg_names_rows(const char *msg, const char *const *name, size_t n, siz
 #define TEST_MSG_NAMES_ROWS(msg, t, n, member) \
     test_msg_names_rows((msg), &(t)[0].member, (n), sizeof *(t))
 
+/* For a conformance test that walks a table (a row per _i) with an
+ * example per row, keyed by the row's name: the example among the n rows
+ * of `stride` bytes at `examples` whose first member (a const char *) is
+ * `name`; fails the test ("<what> <name> has no example in <file>") when
+ * there is none, so a new row without one fails until it gets one. O(n). */
+const void *test_example_for(const void *examples, size_t n, size_t stride, const char *name,
+                             const char *what, const char *file);
+/* The same for the array `examples` in this file. */
+#define TEST_EXAMPLE_FOR(examples, name, what)                                                     \
+    test_example_for((examples), sizeof(examples) / sizeof(examples)[0], sizeof(examples)[0],      \
+                     (name), (what), __FILE__)
+
+/* Fills text (cap bytes) from an example's template; a "%s" in it is a
+ * file make_file() writes, whose path is returned (the caller
+ * tmpfile_drop()s it), else NULL. O(length). */
+char *test_example_text(char *text, size_t cap, const char *tmpl, char *(*make_file)(void));
+
 #endif
