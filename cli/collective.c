@@ -6,14 +6,18 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "sim/coll/algo.h"
 #include "sim/coll/latency.h"
 #include "sim/job/measure.h"
+#include "sim/net/net.h"
 
+/* The four %s: the operations, algorithms, models and protocols, joined
+ * by '|' (names_join()), so the list a new table row adds is current. */
 static const char coll_usage[] =
     "usage: tensim collective --topo PRESET|SPEC.json [--set KEY=VALUE]...\n"
-    "         --op allreduce|reducescatter|allgather|broadcast|reduce|alltoall\n"
-    "         [--algo ring|tree|hd|direct|hier|nvls|auto] [--ranks N|all] [--sizes 1K:8G]\n"
-    "         [--model flow|analytic] [--protocol auto|simple|ll|ll128|none]\n"
+    "         --op %s\n"
+    "         [--algo %s] [--ranks N|all] [--sizes 1K:8G]\n"
+    "         [--model %s] [--protocol %s]\n"
     "         [--chunk-bytes N] [--channels N|auto] [--root R] [--json|--csv]\n";
 
 static const char *const ops[] = {"allreduce", "reducescatter", "allgather", "broadcast",
@@ -31,6 +35,45 @@ typedef struct {
     uint64_t lo, hi;                /* the sizes, doubling from lo */
 } coll_args_t;
 
+/* The names the options take, NULL-terminated, in the tables' order (a
+ * name's index is its row). */
+enum { NAMES_CAP = 32 }; /* rows a table may have, plus the NULL */
+typedef struct {
+    const char *algos[NAMES_CAP], *models[NAMES_CAP], *protos[NAMES_CAP];
+} coll_names_t;
+
+/* O(rows of the three tables). */
+static void coll_names_init(coll_names_t *nm)
+{
+    SIM_NAMES_FILL(sim_coll_algos, sim_coll_algos_n, nm->algos, NAMES_CAP);
+    SIM_NAMES_FILL(sim_net_models, sim_net_models_n, nm->models, NAMES_CAP);
+    SIM_NAMES_FILL(sim_protocols, sim_protocols_n, nm->protos, NAMES_CAP);
+}
+
+/* The algorithms are listed from row 1 and their default (auto, row 0)
+ * last, as the messages and the usage have always listed them. */
+_Static_assert(SIM_ALGO_AUTO == 0, "auto is row 0 of sim_coll_algos[]");
+enum { ALGOS_FROM = 1 };
+
+/* names joined by sep, with `last` before the final one, into buf (cut
+ * at cap): from names[first] to the end, then names[0 .. first). Returns
+ * buf. O(length). */
+static const char *names_join(char *buf, size_t cap, const char *const *names, int first,
+                              const char *sep, const char *last)
+{
+    int n = 0;
+    while (names[n])
+        n++;
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < n && len < cap; k++) {
+        const char *before = k == 0 ? "" : k + 1 < n ? sep : last;
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", before, names[(first + k) % n]);
+    }
+    return buf;
+}
+
+/* The index of s among names, or -1. O(names). */
 static int pick(const char *const *names, const char *s)
 {
     for (int i = 0; names[i]; i++)
@@ -43,25 +86,34 @@ static int pick(const char *const *names, const char *s)
  * to read on, 2 after reporting a bad name, -2 when c is not one. */
 static int name_option(int c, coll_args_t *a)
 {
-    static const struct {
+    coll_names_t nm;
+    coll_names_init(&nm);
+    const struct {
         int c;
         const char *const *names;
-        const char *error; /* one %s: the value */
+        int *dst;
+        int first;         /* the name listed first (names_join()) */
+        const char *error; /* two %s: the value and the names, in that order or not */
+        bool names_first;
+        const char *last; /* before the last name */
     } lists[] = {
-        {'p', ops, "collective: --op: unknown operation '%s' (allreduce, reducescatter, "
-                   "allgather, broadcast, reduce, alltoall)"},
-        {'a', sim_algo_names, "collective: --algo: unknown algorithm '%s' (ring, tree, hd, "
-                              "direct, hier, nvls, auto)"},
-        {'m', sim_net_model_names, "collective: --model: expected flow or analytic, got '%s'"},
-        {'P', sim_protocol_names, "collective: --protocol: expected auto, simple, ll, ll128 or "
-                                  "none, got '%s'"},
+        {'p', ops, &a->op, 0, "collective: --op: unknown operation '%s' (%s)", false, ", "},
+        {'a', nm.algos, &a->algo, ALGOS_FROM, "collective: --algo: unknown algorithm '%s' (%s)",
+         false, ", "},
+        {'m', nm.models, &a->model, 0, "collective: --model: expected %s, got '%s'", true, " or "},
+        {'P', nm.protos, &a->proto, 0, "collective: --protocol: expected %s, got '%s'", true,
+         " or "},
     };
-    int *dst[] = {&a->op, &a->algo, &a->model, &a->proto};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
         if (lists[i].c != c)
             continue;
-        if ((*dst[i] = pick(lists[i].names, optarg)) < 0) {
-            cli_error(lists[i].error, optarg);
+        if ((*lists[i].dst = pick(lists[i].names, optarg)) < 0) {
+            char list[256];
+            names_join(list, sizeof list, lists[i].names, lists[i].first, ", ", lists[i].last);
+            if (lists[i].names_first)
+                cli_error(lists[i].error, list, optarg);
+            else
+                cli_error(lists[i].error, optarg, list);
             return 2;
         }
         return -1;
@@ -156,7 +208,7 @@ static int measure(const topo_t *t, const coll_args_t *a, int32_t n, json_t *row
     sim_coll_spec_t cs = {.op = (wl_coll_t)a->op, .algo = (sim_algo_t)a->algo,
                           .chunk_bytes = a->chunk, .channels = (int32_t)a->channels,
                           .root = (int32_t)a->root};
-    TN_ASSERT(sim_latency_apply(sim_protocol_names[a->proto], &cs, NULL) == 0);
+    TN_ASSERT(sim_latency_apply(sim_protocols[a->proto].name, &cs, NULL) == 0);
     tn_error_t err = {0};
     for (uint64_t size = a->lo; size <= a->hi; size *= 2) {
         cs.bytes = size;
@@ -172,8 +224,8 @@ static int measure(const topo_t *t, const coll_args_t *a, int32_t n, json_t *row
         json_object_set_new(row, "time_us", json_real(us));
         json_object_set_new(row, "algbw_gbs", json_real(algbw));
         json_object_set_new(row, "busbw_gbs", json_real(algbw * sim_busbw_factor((wl_coll_t)a->op, n)));
-        json_object_set_new(row, "algorithm", json_string(sim_algo_names[m.algo]));
-        json_object_set_new(row, "protocol", json_string(sim_proto_names[m.proto]));
+        json_object_set_new(row, "algorithm", json_string(sim_coll_algo_name(m.algo)));
+        json_object_set_new(row, "protocol", json_string(sim_proto_name(m.proto)));
         json_object_set_new(row, "channels", json_integer(m.channels));
         json_array_append_new(rows, row);
         if (size > UINT64_MAX / 2)
@@ -194,9 +246,10 @@ static void print_rows(const coll_args_t *a, int32_t n, json_t *rows)
     if (a->format == 0)
         printf("# %s, %d ranks, %s algorithm, %s model, %s protocol, %s channels\n"
                "# %14s %12s %12s %12s  %-9s %-8s %s\n",
-               ops[a->op], n, sim_algo_names[a->algo], sim_net_model_names[a->model],
-               sim_protocol_names[a->proto], a->channels ? "forced" : "auto", "size_bytes",
-               "time_us", "algbw_gbs", "busbw_gbs", "algorithm", "protocol", "channels");
+               ops[a->op], n, sim_coll_algo_name((sim_algo_t)a->algo),
+               sim_net_models[a->model].name, sim_protocols[a->proto].name,
+               a->channels ? "forced" : "auto", "size_bytes", "time_us", "algbw_gbs", "busbw_gbs",
+               "algorithm", "protocol", "channels");
     else
         printf("size_bytes,time_us,algbw_gbs,busbw_gbs,algorithm,protocol,channels\n");
     size_t i;
@@ -255,8 +308,16 @@ int cli_collective(int argc, char **argv, const char *command_line)
     (void)command_line;
     coll_args_t a = {.ranks = "all", .sizes = "1K:1G", .op = -1, .algo = SIM_ALGO_AUTO,
                      .model = SIM_NET_FLOW};
+    coll_names_t nm;
+    coll_names_init(&nm);
+    char names[4][128], usage[sizeof coll_usage + sizeof names];
+    snprintf(usage, sizeof usage, coll_usage,
+             names_join(names[0], sizeof names[0], ops, 0, "|", "|"),
+             names_join(names[1], sizeof names[1], nm.algos, ALGOS_FROM, "|", "|"),
+             names_join(names[2], sizeof names[2], nm.models, 0, "|", "|"),
+             names_join(names[3], sizeof names[3], nm.protos, 0, "|", "|"));
     cli_opts_t o;
-    cli_opts_init(&o, "collective", coll_usage, argc);
+    cli_opts_init(&o, "collective", usage, argc);
     int c, rc = -1;
     optind = 0;
     opterr = 0;

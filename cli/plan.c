@@ -10,6 +10,7 @@
 #include "results/plan.h"
 #include "cli/cli.h"
 #include "sim/job/scenario.h"
+#include "sim/net/net.h"
 #include "workloads/spec.h"
 
 static const char plan_usage[] =
@@ -104,7 +105,7 @@ static int plan(const sim_scenario_t *sc, plan_opts_t *po, const cli_opts_t *o, 
                          .model = &sc->workload.model,
                          .gpu_peak_flops = g.peak_flops,
                          .reserve_bytes = po->reserve_bytes,
-                         .network_model = sim_net_model_names[sc->net_model]};
+                         .network_model = sim_net_models[sc->net_model].name};
     int rc = 0;
     if (o->out && write_outputs(o->out, &p, &m, &err)) {
         cli_error("%s", err.msg);

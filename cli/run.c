@@ -11,6 +11,7 @@
 #include "cli/progress.h"
 #include "sim/job/run.h"
 #include "sim/job/scenario.h"
+#include "sim/net/net.h"
 
 static const char run_usage[] =
     "usage: tensim run SCENARIO.json [-o DIR] [--seed N] [--set KEY=VALUE]... [--progress] [--quiet]\n";
@@ -32,7 +33,7 @@ static int report(const sim_scenario_t *sc, const sim_records_t *rec, const sim_
         .seed = sc->seed,
         .scenario_hash = sc->hash,
         .command_line = command_line,
-        .network_model = sim_net_model_names[sc->net_model],
+        .network_model = sim_net_models[sc->net_model].name,
         .gpus = info->gpus,
         .ranks = info->ranks,
         .model_flops = info->model_flops,

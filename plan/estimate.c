@@ -24,7 +24,7 @@ int plan_costs_init(plan_costs_t *c, const topo_t *t, const sim_scenario_t *sc,
     c->spec = (sim_coll_spec_t){.algo = sc->algorithm,
                                 .chunk_bytes = sc->chunk_bytes,
                                 .channels = (int32_t)sc->channels};
-    TN_ASSERT(sim_latency_apply(sim_protocol_names[sc->protocol], &c->spec, NULL) == 0);
+    TN_ASSERT(sim_latency_apply(sim_protocols[sc->protocol].name, &c->spec, NULL) == 0);
     int32_t s0 = t->server[t->gpus[0]];
     for (int32_t v = 0; v < t->n_vertices; v++) {
         if (s0 < 0 || t->server[v] != s0)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "plan/layouts.h"
+#include "sim/coll/algo.h"
 #include "sim/job/run.h"
 #include "topology/topo.h"
 #include "workloads/spec.h"
@@ -254,7 +255,7 @@ int plan_run(plan_t *p, const sim_scenario_t *sc, const plan_opts_t *o, tn_error
                      "(%g GiB reserved) and runs with collectives.algorithm \"%s\"; of %llu "
                      "layouts, %llu do not fit, %llu cannot run",
                      sc->src, (unsigned long long)p->gpus, p->gpu_memory / 1073741824.0,
-                     o->reserve_bytes / 1073741824.0, sim_algo_names[sc->algorithm],
+                     o->reserve_bytes / 1073741824.0, sim_coll_algo_name((sim_algo_t)sc->algorithm),
                      (unsigned long long)n_all,
                      (unsigned long long)(n_all - p->unrunnable - n),
                      (unsigned long long)p->unrunnable);

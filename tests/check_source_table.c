@@ -63,14 +63,9 @@ START_TEST(every_source_makes_a_checked_trace)
 {
     const wl_source_t *src = &wl_sources[_i];
     ck_assert_msg(src->help && src->help[0], "source %s has no help text", src->name);
-    const example_t *ex = NULL;
-    for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++)
-        if (!strcmp(examples[i].name, src->name))
-            ex = &examples[i];
-    ck_assert_msg(ex != NULL, "source %s has no example in %s", src->name, __FILE__);
-    char *file = strstr(ex->block, "%s") ? trace_file() : NULL;
+    const example_t *ex = TEST_EXAMPLE_FOR(examples, src->name, "source");
     char text[1024];
-    snprintf(text, sizeof text, ex->block, file ? file : "");
+    char *file = test_example_text(text, sizeof text, ex->block, trace_file);
     wl_spec_t s;
     wl_trace_t t;
     tn_error_t err = {0};
@@ -93,8 +88,7 @@ START_TEST(no_source_names_every_key)
     wl_spec_t s;
     tn_error_t err = {0};
     ck_assert_int_ne(parse_text("{\"ranks\": 4}", &s, &err), 0);
-    for (size_t i = 0; i < wl_sources_n; i++)
-        ck_assert_msg(strstr(err.msg, wl_sources[i].key), "%s", err.msg);
+    TEST_MSG_NAMES_ROWS(err.msg, wl_sources, wl_sources_n, key);
 }
 END_TEST
 

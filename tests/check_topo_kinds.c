@@ -115,14 +115,9 @@ START_TEST(every_kind_builds_its_formula)
     const topo_spec_kind_t *k = &topo_spec_kinds[_i];
     ck_assert_msg(k->help && k->help[0], "kind %s has no help text", k->name);
     ck_assert_ptr_eq(topo_spec_kind_find(k->name), k);
-    const example_t *ex = NULL;
-    for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++)
-        if (!strcmp(examples[i].kind, k->name))
-            ex = &examples[i];
-    ck_assert_msg(ex != NULL, "kind %s has no example in %s", k->name, __FILE__);
-    char *file = strstr(ex->spec, "%s") ? graph_file() : NULL;
+    const example_t *ex = TEST_EXAMPLE_FOR(examples, k->name, "kind");
     char text[1024];
-    snprintf(text, sizeof text, ex->spec, file ? file : "");
+    char *file = test_example_text(text, sizeof text, ex->spec, graph_file);
     topo_t t;
     tn_error_t err = {0};
     int rc = build_json(text, &t, &err);
@@ -144,8 +139,7 @@ START_TEST(unknown_kind_lists_the_table)
     topo_t t;
     tn_error_t err = {0};
     ck_assert_int_ne(build_json("{\"kind\": \"hypercube\"}", &t, &err), 0);
-    for (size_t i = 0; i < topo_spec_kinds_n; i++)
-        ck_assert_msg(strstr(err.msg, topo_spec_kinds[i].name), "%s", err.msg);
+    TEST_MSG_NAMES_ROWS(err.msg, topo_spec_kinds, topo_spec_kinds_n, name);
     topo_destroy(&t);
     ck_assert_ptr_null(topo_spec_kind_find("hypercube"));
 }

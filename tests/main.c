@@ -14,11 +14,16 @@ int main(void)
     srunner_add_suite(sr, fabrics_suite());
     srunner_add_suite(sr, fabric_specs_suite());
     srunner_add_suite(sr, workloads_suite());
+    srunner_add_suite(sr, megatron_mechanisms_suite());
     srunner_add_suite(sr, trace_json_suite());
     srunner_add_suite(sr, chakra_suite());
     srunner_add_suite(sr, scenario_suite());
     srunner_add_suite(sr, skeleton_suite());
+    srunner_add_suite(sr, skeleton_scenarios_suite());
     srunner_add_suite(sr, collective_suite());
+    srunner_add_suite(sr, collective_servers_suite());
+    srunner_add_suite(sr, collective_tuner_suite());
+    srunner_add_suite(sr, collective_bundles_suite());
     srunner_add_suite(sr, coll_registry_suite());
     srunner_add_suite(sr, flow_suite());
     srunner_add_suite(sr, results_suite());

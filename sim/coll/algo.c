@@ -33,18 +33,6 @@ const sim_coll_algo_t sim_coll_algos[] = {
 const size_t sim_coll_algos_n = sizeof sim_coll_algos / sizeof sim_coll_algos[0];
 _Static_assert(offsetof(sim_coll_algo_t, name) == 0, "sim/coll/names.h reads a row's name first");
 
-/* Kept for callers that index a names array (cli/, plan/) until they call
- * sim_coll_algo_name() and SIM_NAMES_FIND(): the table's own strings,
- * a line per row (the assertion below catches a row without one). */
-const char *const sim_algo_names[] = {
-    sim_coll_algos[0].name, sim_coll_algos[1].name, sim_coll_algos[2].name,
-    sim_coll_algos[3].name, sim_coll_algos[4].name, sim_coll_algos[5].name,
-    sim_coll_algos[6].name, NULL,
-};
-_Static_assert(sizeof sim_algo_names / sizeof sim_algo_names[0] ==
-                   sizeof sim_coll_algos / sizeof sim_coll_algos[0] + 1,
-               "sim_algo_names needs a line per row of sim_coll_algos");
-
 const char *sim_coll_algo_name(sim_algo_t a)
 {
     TN_ASSERT((size_t)a < sim_coll_algos_n);

@@ -80,11 +80,6 @@ typedef enum {
     SIM_PROTO_AUTO
 } sim_proto_t;
 
-/* Printable names by sim_proto_t ("none" for AS_SET): the names of the
- * protocols' table (sim/coll/latency.h, sim_proto_name()), kept for
- * callers that index them (cli/). */
-extern const char *const sim_proto_names[];
-
 typedef struct {
     wl_coll_t op;
     sim_algo_t algo;        /* SIM_ALGO_AUTO picks as sim_coll_pick() says */

@@ -7,39 +7,20 @@
 
 #include "topology/embedded.h"
 
-/* The rows others name by position (the kept arrays below). */
-enum { ROW_AUTO, ROW_SIMPLE, ROW_LL, ROW_LL128, ROW_NONE };
-
+/* In the order users see them; a scenario's `protocol` is a row index. */
 const sim_protocol_t sim_protocols[] = {
-    [ROW_AUTO] = {"auto", "NCCL's tuner picks per call (Simple's latencies until it has)",
-                  SIM_PROTO_AUTO, "simple"},
-    [ROW_SIMPLE] = {"simple", "NCCL's Simple: data at the wire's rate, the largest step latencies",
-                    SIM_PROTO_SIMPLE, "simple"},
-    [ROW_LL] = {"ll", "NCCL's LL: a flag with every 4 bytes, twice the bytes on the wire, "
-                "the least latency", SIM_PROTO_LL, "ll"},
-    [ROW_LL128] = {"ll128", "NCCL's LL128: a flag in every 128-byte line, 16/15 the bytes on "
-                   "the wire", SIM_PROTO_LL128, "ll128"},
-    [ROW_NONE] = {"none", "no software latency and no wire factor", SIM_PROTO_AS_SET, "none"},
+    {"auto", "NCCL's tuner picks per call (Simple's latencies until it has)", SIM_PROTO_AUTO,
+     "simple"},
+    {"simple", "NCCL's Simple: data at the wire's rate, the largest step latencies",
+     SIM_PROTO_SIMPLE, "simple"},
+    {"ll", "NCCL's LL: a flag with every 4 bytes, twice the bytes on the wire, "
+     "the least latency", SIM_PROTO_LL, "ll"},
+    {"ll128", "NCCL's LL128: a flag in every 128-byte line, 16/15 the bytes on "
+     "the wire", SIM_PROTO_LL128, "ll128"},
+    {"none", "no software latency and no wire factor", SIM_PROTO_AS_SET, "none"},
 };
 const size_t sim_protocols_n = sizeof sim_protocols / sizeof sim_protocols[0];
 _Static_assert(offsetof(sim_protocol_t, name) == 0, "sim/coll/names.h reads a row's name first");
-
-/* The table's strings, a line per row (the assertion catches a row
- * without one), and by sim_proto_t. */
-const char *const sim_protocol_names[] = {
-    sim_protocols[ROW_AUTO].name, sim_protocols[ROW_SIMPLE].name, sim_protocols[ROW_LL].name,
-    sim_protocols[ROW_LL128].name, sim_protocols[ROW_NONE].name, NULL,
-};
-_Static_assert(sizeof sim_protocol_names / sizeof sim_protocol_names[0] ==
-                   sizeof sim_protocols / sizeof sim_protocols[0] + 1,
-               "sim_protocol_names needs a line per row of sim_protocols");
-const char *const sim_proto_names[] = {
-    [SIM_PROTO_AS_SET] = sim_protocols[ROW_NONE].name,
-    [SIM_PROTO_LL] = sim_protocols[ROW_LL].name,
-    [SIM_PROTO_LL128] = sim_protocols[ROW_LL128].name,
-    [SIM_PROTO_SIMPLE] = sim_protocols[ROW_SIMPLE].name,
-    [SIM_PROTO_AUTO] = sim_protocols[ROW_AUTO].name,
-};
 
 const char *sim_proto_name(sim_proto_t p)
 {

@@ -33,10 +33,6 @@ extern const size_t sim_protocols_n;
  * SIM_NAMES_FILL() (sim/coll/names.h). */
 const char *sim_proto_name(sim_proto_t p);
 
-/* The table's names, NULL-terminated, kept for callers that index them
- * (cli/, plan/, sim/job/run.c); new code reads sim_protocols[]. */
-extern const char *const sim_protocol_names[];
-
 /* Sets spec's base_ps, intra_step_ps, inter_step_ps, wire factor and
  * proto for `protocol`, a name of the table (auto: Simple's figures, proto
  * SIM_PROTO_AUTO). Errors (TN_EINPUT): a name not in the table, or one the

@@ -81,7 +81,7 @@ int sim_run_scenario_progress(const sim_scenario_t *sc, sim_records_t *rec,
     sim_coll_spec_t coll = {.algo = sc->algorithm,
                             .chunk_bytes = sc->chunk_bytes,
                             .channels = (int32_t)sc->channels};
-    TN_ASSERT(sim_latency_apply(sim_protocol_names[sc->protocol], &coll, NULL) == 0);
+    TN_ASSERT(sim_latency_apply(sim_protocols[sc->protocol].name, &coll, NULL) == 0);
     if (sim_exec_init(&ex, &eng, &net, &tr, place, sc->iterations, &coll, rec, err)) {
         tn_error_prefix(err, "%s: workload", sc->src);
         goto out;

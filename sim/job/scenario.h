@@ -82,10 +82,4 @@ int sim_scenario_load(sim_scenario_t *sc, const char *path, const sim_overrides_
 
 void sim_scenario_destroy(sim_scenario_t *sc);
 
-/* The tables' names as NULL-terminated arrays, by sim_net_model_t and
- * sim_algo_t, kept for callers that index them (cli/, plan/); new code
- * reads sim_net_models[] and sim_coll_algos[] (sim_coll_algo_name()). */
-extern const char *const sim_net_model_names[];
-extern const char *const sim_algo_names[];
-
 #endif

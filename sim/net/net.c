@@ -47,14 +47,6 @@ const size_t sim_net_models_n = sizeof sim_net_models / sizeof sim_net_models[0]
 _Static_assert(offsetof(sim_net_model_desc_t, name) == 0,
                "sim/coll/names.h reads a row's name first");
 
-/* Kept for callers that index a names array (cli/) until they read
- * sim_net_models[]: the table's own strings, a line per row (the
- * assertion below catches a row without one). */
-const char *const sim_net_model_names[] = {sim_net_models[0].name, sim_net_models[1].name, NULL};
-_Static_assert(sizeof sim_net_model_names / sizeof sim_net_model_names[0] ==
-                   sizeof sim_net_models / sizeof sim_net_models[0] + 1,
-               "sim_net_model_names needs a line per row of sim_net_models");
-
 /* ---- routing ---- */
 
 /* The PCIe switch GPU or NIC v hangs off, or -1. O(degree). */
