@@ -14,7 +14,7 @@
 # 2 when DIR is not a directory. Cost: one pass over the sources.
 set -eu
 
-ROOMS="common topology workloads sim/engine sim/net sim/coll sim/exec sim/job plan sweep results cli"
+ROOMS="common topology workloads sim/engine sim/net sim/coll sim/exec sim/job goodput plan study results cli"
 OUTER="validate bench tests"
 
 dir=${1:-$(dirname "$0")/..}

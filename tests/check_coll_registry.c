@@ -265,7 +265,7 @@ START_TEST(every_name_parses_to_its_row)
     ck_assert_str_eq(sim_coll_algos[0].name, "auto"); /* the default comes first */
     for (size_t a = 0; a < sim_coll_algos_n; a++) {
         const char *name = sim_coll_algos[a].name;
-        ck_assert_int_eq(SIM_NAMES_FIND(sim_coll_algos, sim_coll_algos_n, name), (int)a);
+        ck_assert_int_eq(TN_NAMES_FIND(sim_coll_algos, sim_coll_algos_n, name), (int)a);
         ck_assert_str_eq(sim_coll_algo_name((sim_algo_t)a), name);
         ck_assert(sim_coll_algos[a].help && *sim_coll_algos[a].help);
         snprintf(set, sizeof set, "collectives.algorithm=%s", name);
@@ -275,22 +275,22 @@ START_TEST(every_name_parses_to_its_row)
     }
     for (size_t m = 0; m < sim_net_models_n; m++) {
         const char *name = sim_net_models[m].name;
-        ck_assert_int_eq(SIM_NAMES_FIND(sim_net_models, sim_net_models_n, name), (int)m);
+        ck_assert_int_eq(TN_NAMES_FIND(sim_net_models, sim_net_models_n, name), (int)m);
         ck_assert(sim_net_models[m].help && *sim_net_models[m].help);
         snprintf(set, sizeof set, "network.model=%s", name);
         ck_assert_msg(load_with(set, &sc, &err) == 0, "%s", err.msg);
         ck_assert_int_eq(sc.net_model, (int)m);
         sim_scenario_destroy(&sc);
     }
-    ck_assert_int_eq(SIM_NAMES_FIND(sim_coll_algos, sim_coll_algos_n, "rings"), -1);
-    ck_assert_int_eq(SIM_NAMES_FIND(sim_net_models, sim_net_models_n, "packet"), -1);
+    ck_assert_int_eq(TN_NAMES_FIND(sim_coll_algos, sim_coll_algos_n, "rings"), -1);
+    ck_assert_int_eq(TN_NAMES_FIND(sim_net_models, sim_net_models_n, "packet"), -1);
     const char *names[32];
     char list[256];
-    SIM_NAMES_FILL(sim_coll_algos, sim_coll_algos_n, names, 32);
+    TN_NAMES_FILL(sim_coll_algos, sim_coll_algos_n, names, 32);
     refusal(list, sizeof list, names);
     ck_assert_int_eq(load_with("collectives.algorithm=rings", &sc, &err), -1);
     ck_assert_msg(strstr(err.msg, list), "%s: want \"%s\"", err.msg, list);
-    SIM_NAMES_FILL(sim_net_models, sim_net_models_n, names, 32);
+    TN_NAMES_FILL(sim_net_models, sim_net_models_n, names, 32);
     refusal(list, sizeof list, names);
     ck_assert_int_eq(load_with("network.model=packet", &sc, &err), -1);
     ck_assert_msg(strstr(err.msg, list), "%s: want \"%s\"", err.msg, list);
@@ -309,7 +309,7 @@ START_TEST(every_protocol_parses_and_applies)
     ck_assert_str_eq(sim_protocols[0].name, "auto"); /* the default comes first */
     for (size_t i = 0; i < sim_protocols_n; i++) {
         const sim_protocol_t *row = &sim_protocols[i];
-        ck_assert_int_eq(SIM_NAMES_FIND(sim_protocols, sim_protocols_n, row->name), (int)i);
+        ck_assert_int_eq(TN_NAMES_FIND(sim_protocols, sim_protocols_n, row->name), (int)i);
         ck_assert_str_eq(sim_proto_name(row->proto), row->name);
         ck_assert(row->help && *row->help);
         snprintf(set, sizeof set, "collectives.protocol=%s", row->name);
@@ -321,13 +321,13 @@ START_TEST(every_protocol_parses_and_applies)
         ck_assert_int_eq(spec.proto, row->proto);
     }
     for (int p = SIM_PROTO_AS_SET; p <= SIM_PROTO_AUTO; p++) {
-        int r = SIM_NAMES_FIND(sim_protocols, sim_protocols_n, sim_proto_name((sim_proto_t)p));
+        int r = TN_NAMES_FIND(sim_protocols, sim_protocols_n, sim_proto_name((sim_proto_t)p));
         ck_assert_int_ge(r, 0);
         ck_assert_int_eq(sim_protocols[r].proto, p);
     }
     const char *names[32];
     char list[256];
-    SIM_NAMES_FILL(sim_protocols, sim_protocols_n, names, 32);
+    TN_NAMES_FILL(sim_protocols, sim_protocols_n, names, 32);
     refusal(list, sizeof list, names);
     ck_assert_int_eq(load_with("collectives.protocol=fast", &sc, &err), -1);
     ck_assert_msg(strstr(err.msg, list), "%s: want \"%s\"", err.msg, list);

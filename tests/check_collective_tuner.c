@@ -65,12 +65,14 @@ START_TEST(tuner_protocol_by_size_dgx_a100)
         ck_assert_double_eq(got.wire_per_byte, p.wire_per_byte);
     }
     /* the model's time itself, LL128 at 4 MiB: 40.6 us + 4 MiB / 126.17 GB/s */
+    sim_tuner_t tu;
+    ck_assert_int_eq(sim_tuner_load(&tu, NULL), 0);
     sim_tune_graph_t g = {.gen = SIM_TUNE_AMPERE, .ranks = 8, .nodes = 1};
-    sim_tune_graph(net.tuner, &g, 240, 240, 31.5, 25, 25, 8, false);
+    sim_tune_graph(&tu, &g, 240, 240, 31.5, 25, 25, 8, false);
     ck_assert_int_eq(g.channels, 12);
     ck_assert_double_eq(g.bw, 20);
     ck_assert_int_eq(g.comm_channels, 24);
-    double tm = sim_tune_time_us(net.tuner, &g, WL_COLL_ALLREDUCE, SIM_TUNE_RING, SIM_TUNE_LL128,
+    double tm = sim_tune_time_us(&tu, &g, WL_COLL_ALLREDUCE, SIM_TUNE_RING, SIM_TUNE_LL128,
                                  4 << 20, 0);
     ck_assert_double_eq_tol(tm, 40.6 + (4 << 20) / (1000 * ll128), 1e-6);
     /* a forced protocol keeps it whatever the size; a forced algorithm too */

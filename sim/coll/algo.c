@@ -31,7 +31,7 @@ const sim_coll_algo_t sim_coll_algos[] = {
                        "SHARP)", SIM_TUNE_NVLS, sim_coll_nvls_check, sim_coll_nvls_build, true},
 };
 const size_t sim_coll_algos_n = sizeof sim_coll_algos / sizeof sim_coll_algos[0];
-_Static_assert(offsetof(sim_coll_algo_t, name) == 0, "sim/coll/names.h reads a row's name first");
+_Static_assert(offsetof(sim_coll_algo_t, name) == 0, "common/tn_names.h reads a row's name first");
 
 const char *sim_coll_algo_name(sim_algo_t a)
 {

@@ -20,7 +20,7 @@
 #include <stddef.h>
 
 #include "sim/coll/collective.h"
-#include "sim/coll/names.h"
+#include "common/tn_names.h"
 
 /* An algorithm's check: 0 when it can run spec (resolved: no auto field)
  * on these n members, else -1 with a message. */
@@ -34,7 +34,7 @@ typedef sim_coll_t *sim_coll_build_fn(sim_net_t *net, const sim_coll_spec_t *spe
 typedef struct {
     /* what users type ("ring"); an array, so the table's strings are
      * address constants others may point to at compile time */
-    char name[SIM_NAME_MAX];
+    char name[TN_NAME_MAX];
     const char *help; /* one line for --help and the docs */
     /* NCCL's tuner model that stands in for it when auto picks the
      * protocol and channels (SIM_TUNE_RING, _TREE, _NVLS; sim/coll/tune.h) */
@@ -53,8 +53,8 @@ extern const sim_coll_algo_t sim_coll_algos[];
 extern const size_t sim_coll_algos_n;
 
 /* The name of algorithm a (a row index). O(1). Lookups by name:
- * SIM_NAMES_FIND(sim_coll_algos, sim_coll_algos_n, name) and
- * SIM_NAMES_FILL() (sim/coll/names.h). */
+ * TN_NAMES_FIND(sim_coll_algos, sim_coll_algos_n, name) and
+ * TN_NAMES_FILL() (common/tn_names.h). */
 const char *sim_coll_algo_name(sim_algo_t a);
 
 #endif

@@ -12,6 +12,20 @@
 #include "sim/coll/node.h"
 #include "sim/coll/tune.h"
 
+/* The network's tuner tables, read from the compiled-in data on first use
+ * and kept with the network (sim_net_t.coll_tuner): a cache, so a const
+ * network may fill it. O(1) after the first call. */
+static const sim_tuner_t *tuner_of(const sim_net_t *net)
+{
+    sim_net_t *n = (sim_net_t *)net;
+    if (!n->coll_tuner) {
+        sim_tuner_t *t = tn_malloc(sizeof *t);
+        TN_ASSERT(sim_tuner_load(t, NULL) == 0); /* compiled-in data */
+        n->coll_tuner = t;
+    }
+    return n->coll_tuner;
+}
+
 /* The inputs of NCCL's topology search for these members, from the
  * fabric (docs/collectives.md, "How auto chooses"): the GPU generation
  * (spec->sm, else a reducing NVSwitch means Hopper, an NVSwitch Ampere,
@@ -22,7 +36,7 @@ static void tune_graph(const sim_net_t *net, const sim_coll_spec_t *spec, int32_
                        const int32_t *vertex, sim_tune_graph_t *g)
 {
     const topo_t *t = net->topo;
-    const sim_tuner_t *tu = net->tuner;
+    const sim_tuner_t *tu = tuner_of(net);
     int32_t v = vertex[0];
     memset(g, 0, sizeof *g);
     g->ranks = n;
@@ -140,7 +154,7 @@ static bool ring_pays(const sim_net_t *net, uint64_t bytes, int32_t n, const int
     }
     if (nics == 0 || nic_bps == 0 || nvl_bps == 0)
         return false;
-    const sim_tuner_t *tu = net->tuner;
+    const sim_tuner_t *tu = tuner_of(net);
     double S = (double)bytes * 8, intra = (double)tu->intra_ps[SIM_TUNE_SIMPLE] * 1e-12,
            inter = (double)tu->inter_ps[SIM_TUNE_SIMPLE] * 1e-12, sv = (double)n / g;
     double ring = 2.0 * (n - 1) * inter + 2.0 * (n - 1) / n * S / ((double)nics * (double)nic_bps);
@@ -158,7 +172,7 @@ void sim_coll_resolve(const sim_net_t *net, const sim_coll_spec_t *in, int32_t n
          auto_ch = in->channels <= 0;
     if (!auto_algo && !auto_proto && !auto_ch)
         return;
-    const sim_tuner_t *tu = net->tuner;
+    const sim_tuner_t *tu = tuner_of(net);
     if (in->op == WL_COLL_ALLTOALL || n == 1) {
         /* not a collective of NCCL's tuner: point-to-point sends, Simple */
         if (auto_algo)

@@ -60,8 +60,20 @@
 
 #include "common/tn_error.h"
 #include "sim/net/net.h"
-#include "sim/job/scenario.h"
 #include "workloads/trace.h"
+
+/* A collective algorithm: its row in sim_coll_algos[] (sim/coll/algo.h),
+ * which holds the names users type. The constants name the rows other
+ * code refers to; a row past them is an algorithm all the same. */
+typedef enum {
+    SIM_ALGO_AUTO,
+    SIM_ALGO_RING,
+    SIM_ALGO_TREE,
+    SIM_ALGO_HD,
+    SIM_ALGO_DIRECT,
+    SIM_ALGO_HIER,
+    SIM_ALGO_NVLS
+} sim_algo_t;
 
 typedef struct sim_coll sim_coll_t;
 

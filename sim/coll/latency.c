@@ -20,7 +20,7 @@ const sim_protocol_t sim_protocols[] = {
     {"none", "no software latency and no wire factor", SIM_PROTO_AS_SET, "none"},
 };
 const size_t sim_protocols_n = sizeof sim_protocols / sizeof sim_protocols[0];
-_Static_assert(offsetof(sim_protocol_t, name) == 0, "sim/coll/names.h reads a row's name first");
+_Static_assert(offsetof(sim_protocol_t, name) == 0, "common/tn_names.h reads a row's name first");
 
 const char *sim_proto_name(sim_proto_t p)
 {
@@ -42,7 +42,7 @@ int sim_latency_apply(const char *protocol, sim_coll_spec_t *spec, tn_error_t *e
     TN_ASSERT(doc != NULL);
     /* auto: Simple's figures until NCCL's tuner picks one per call (its
      * row's `figures`) */
-    int row = SIM_NAMES_FIND(sim_protocols, sim_protocols_n, protocol);
+    int row = TN_NAMES_FIND(sim_protocols, sim_protocols_n, protocol);
     json_t *p = row < 0 ? NULL
                         : json_object_get(json_object_get(doc, "protocols"),
                                           sim_protocols[row].figures);

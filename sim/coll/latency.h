@@ -11,13 +11,13 @@
 
 #include "common/tn_error.h"
 #include "sim/coll/collective.h"
-#include "sim/coll/names.h"
+#include "common/tn_names.h"
 
 /* A protocol users may name: a row of sim_protocols[]. */
 typedef struct {
     /* what users type ("ll128"); an array, so the table's strings are
      * address constants others may point to at compile time */
-    char name[SIM_NAME_MAX];
+    char name[TN_NAME_MAX];
     const char *help;    /* one line for --help and the docs */
     sim_proto_t proto;   /* what a spec records for it */
     const char *figures; /* its latencies: a key of the data file's "protocols" */
@@ -29,8 +29,8 @@ extern const sim_protocol_t sim_protocols[];
 extern const size_t sim_protocols_n;
 
 /* The name of the row that records p, for printing. O(rows). Lookups by
- * name: SIM_NAMES_FIND(sim_protocols, sim_protocols_n, name) and
- * SIM_NAMES_FILL() (sim/coll/names.h). */
+ * name: TN_NAMES_FIND(sim_protocols, sim_protocols_n, name) and
+ * TN_NAMES_FILL() (common/tn_names.h). */
 const char *sim_proto_name(sim_proto_t p);
 
 /* Sets spec's base_ps, intra_step_ps, inter_step_ps, wire factor and

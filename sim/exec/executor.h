@@ -27,7 +27,7 @@
 #include "sim/coll/collective.h"
 #include "sim/engine/engine.h"
 #include "sim/net/net.h"
-#include "sim/job/records.h"
+#include "sim/exec/records.h"
 #include "workloads/trace.h"
 
 typedef struct sim_rank sim_rank_t;

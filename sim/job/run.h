@@ -12,7 +12,7 @@
 #define SIM_RUN_H
 
 #include "common/tn_error.h"
-#include "sim/job/records.h"
+#include "sim/exec/records.h"
 #include "sim/job/scenario.h"
 
 typedef struct {

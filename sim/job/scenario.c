@@ -192,9 +192,9 @@ static int validate(sim_scenario_t *sc, tn_error_t *err)
     /* the names users may type: the models', algorithms' and protocols' tables' */
     const char *models[SCENARIO_MAX_NAMES], *algos[SCENARIO_MAX_NAMES],
         *protocols[SCENARIO_MAX_NAMES];
-    SIM_NAMES_FILL(sim_net_models, sim_net_models_n, models, SCENARIO_MAX_NAMES);
-    SIM_NAMES_FILL(sim_coll_algos, sim_coll_algos_n, algos, SCENARIO_MAX_NAMES);
-    SIM_NAMES_FILL(sim_protocols, sim_protocols_n, protocols, SCENARIO_MAX_NAMES);
+    TN_NAMES_FILL(sim_net_models, sim_net_models_n, models, SCENARIO_MAX_NAMES);
+    TN_NAMES_FILL(sim_coll_algos, sim_coll_algos_n, algos, SCENARIO_MAX_NAMES);
+    TN_NAMES_FILL(sim_protocols, sim_protocols_n, protocols, SCENARIO_MAX_NAMES);
     int model = SIM_NET_FLOW, algo = SIM_ALGO_AUTO;
     if ((rc = tn_jobj_sub(&o, "network", false, net_keys, &sub)) < 0 ||
         (rc == 0 && tn_jobj_enum(&sub, "model", false, models, &model) < 0))

@@ -19,24 +19,11 @@
 #include <stdint.h>
 
 #include "common/tn_error.h"
+#include "sim/coll/collective.h"
+#include "sim/net/net.h"
 #include "topology/spec.h"
 #include "workloads/spec.h"
 
-/* A network model: its row in sim_net_models[] (sim/net/net.h), which
- * holds the names users type. */
-typedef enum { SIM_NET_FLOW, SIM_NET_ANALYTIC } sim_net_model_t;
-/* A collective algorithm: its row in sim_coll_algos[] (sim/coll/algo.h),
- * which holds the names users type. The constants name the rows other
- * code refers to; a row past them is an algorithm all the same. */
-typedef enum {
-    SIM_ALGO_AUTO,
-    SIM_ALGO_RING,
-    SIM_ALGO_TREE,
-    SIM_ALGO_HD,
-    SIM_ALGO_DIRECT,
-    SIM_ALGO_HIER,
-    SIM_ALGO_NVLS
-} sim_algo_t;
 
 typedef struct {
     char *src;              /* the file it came from */

@@ -2,7 +2,6 @@
  * (sim/net/net.h). */
 #include "sim/net/net.h"
 
-#include "sim/coll/tune.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -45,7 +44,7 @@ const sim_net_model_desc_t sim_net_models[] = {
 };
 const size_t sim_net_models_n = sizeof sim_net_models / sizeof sim_net_models[0];
 _Static_assert(offsetof(sim_net_model_desc_t, name) == 0,
-               "sim/coll/names.h reads a row's name first");
+               "common/tn_names.h reads a row's name first");
 
 /* ---- routing ---- */
 
@@ -150,8 +149,6 @@ int sim_net_init(sim_net_t *n, sim_engine_t *eng, const topo_t *t, sim_net_model
     tn_map_init(&n->paths);
     tn_map_init(&n->ring_orders);
     tn_map_init(&n->ring_paths);
-    n->tuner = tn_malloc(sizeof *n->tuner);
-    TN_ASSERT(sim_tuner_load(n->tuner, NULL) == 0); /* compiled-in data */
     n->nic_of = nic_affinity(t);
     n->link_bytes = tn_calloc((size_t)t->n_edges, sizeof *n->link_bytes);
     n->link_busy_ps = tn_calloc((size_t)t->n_edges, sizeof *n->link_busy_ps);
@@ -172,7 +169,7 @@ void sim_net_destroy(sim_net_t *n)
     for (size_t i = 0; i < n->ring_paths.cap; i++)
         free(n->ring_paths.vals[i]);
     tn_map_destroy(&n->ring_paths);
-    free(n->tuner);
+    free(n->coll_tuner);
     if (sim_net_models[n->model].destroy)
         sim_net_models[n->model].destroy(n);
     free(n->link_bytes);

@@ -36,12 +36,15 @@
 
 #include "common/tn_error.h"
 #include "common/tn_map.h"
-#include "sim/coll/names.h"
+#include "common/tn_names.h"
 #include "sim/engine/engine.h"
 #include "sim/net/flow.h"
-#include "sim/job/scenario.h"
 #include "topology/route.h"
 #include "topology/topo.h"
+
+/* A network model: its row in sim_net_models[] (below), which
+ * holds the names users type. */
+typedef enum { SIM_NET_FLOW, SIM_NET_ANALYTIC } sim_net_model_t;
 
 #define SIM_NET_MAX_HOPS 4096 /* the routing's cost counter allows ~4,000 hops */
 #define SIM_NET_PATH_CACHE 4000000
@@ -65,7 +68,7 @@ typedef struct {
 typedef struct {
     /* what users type ("flow"); an array, so the table's strings are
      * address constants others may point to at compile time */
-    char name[SIM_NAME_MAX];
+    char name[TN_NAME_MAX];
     const char *help; /* one line for --help and the docs */
     void (*init)(sim_net_t *n);    /* its state in n; NULL: none */
     void (*destroy)(sim_net_t *n); /* NULL: none */
@@ -75,8 +78,8 @@ typedef struct {
 } sim_net_model_desc_t;
 
 /* Indexed by sim_net_model_t; row 0 (flow) is the default. Lookups by
- * name: SIM_NAMES_FIND(sim_net_models, sim_net_models_n, name) and
- * SIM_NAMES_FILL() (sim/coll/names.h). */
+ * name: TN_NAMES_FIND(sim_net_models, sim_net_models_n, name) and
+ * TN_NAMES_FILL() (common/tn_names.h). */
 extern const sim_net_model_desc_t sim_net_models[];
 extern const size_t sim_net_models_n;
 
@@ -96,7 +99,9 @@ struct sim_net {
     tn_map_t paths;           /* (src, dst, conn) -> cached path */
     tn_map_t ring_orders;     /* collectives' cache: member vertices -> ring order */
     tn_map_t ring_paths;      /* collectives' cache: (ring, two connections) -> same paths */
-    struct sim_tuner *tuner;  /* NCCL's tuner tables (sim/coll/tune.h), read at init */
+    /* what sim/coll keeps per network, freed with it: NCCL's tuner tables
+     * (sim/coll/tune.h), read on first use */
+    void *coll_tuner;
 };
 
 /* O(|E|). Never fails today; errors are for models that need inputs. */

@@ -1,4 +1,4 @@
-#include "sim/job/records.h"
+#include "sim/exec/records.h"
 
 #include <stdlib.h>
 #include <string.h>

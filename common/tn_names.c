@@ -1,5 +1,5 @@
-/* sim/coll/names.c — name lookups in tables of rows (sim/coll/names.h). */
-#include "sim/coll/names.h"
+/* common/tn_names.c — name lookups in tables of rows (common/tn_names.h). */
+#include "common/tn_names.h"
 
 #include <string.h>
 
@@ -11,7 +11,7 @@ static const char *row_name(const void *rows, size_t stride, size_t i)
     return (const char *)rows + i * stride;
 }
 
-int sim_names_find(const void *rows, size_t n, size_t stride, const char *name)
+int tn_names_find(const void *rows, size_t n, size_t stride, const char *name)
 {
     for (size_t i = 0; i < n; i++)
         if (!strcmp(row_name(rows, stride, i), name))
@@ -19,7 +19,7 @@ int sim_names_find(const void *rows, size_t n, size_t stride, const char *name)
     return -1;
 }
 
-void sim_names_fill(const void *rows, size_t n, size_t stride, const char **names, size_t cap)
+void tn_names_fill(const void *rows, size_t n, size_t stride, const char **names, size_t cap)
 {
     TN_ASSERT(cap > n);
     for (size_t i = 0; i < n; i++)

@@ -1,4 +1,4 @@
-/* sim/job/records.h — what a run recorded, for results/ to turn into reports.
+/* sim/exec/records.h — what a run recorded, for results/ to turn into reports.
  *
  * Ownership: a sim_records_t is caller-owned (sim_records_init fills it
  * with zeroed arrays, sim_records_destroy frees them).
