@@ -45,9 +45,9 @@ typedef struct {
 /* O(rows of the three tables). */
 static void coll_names_init(coll_names_t *nm)
 {
-    SIM_NAMES_FILL(sim_coll_algos, sim_coll_algos_n, nm->algos, NAMES_CAP);
-    SIM_NAMES_FILL(sim_net_models, sim_net_models_n, nm->models, NAMES_CAP);
-    SIM_NAMES_FILL(sim_protocols, sim_protocols_n, nm->protos, NAMES_CAP);
+    TN_NAMES_FILL(sim_coll_algos, sim_coll_algos_n, nm->algos, NAMES_CAP);
+    TN_NAMES_FILL(sim_net_models, sim_net_models_n, nm->models, NAMES_CAP);
+    TN_NAMES_FILL(sim_protocols, sim_protocols_n, nm->protos, NAMES_CAP);
 }
 
 /* The algorithms are listed from row 1 and their default (auto, row 0)

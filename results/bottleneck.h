@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "sim/job/records.h"
+#include "sim/exec/records.h"
 
 /* Share of its program's median compute time above which a rank is called
  * a straggler: 5%, well above the spread of a model's own stages (ranks of

@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 #include "common/tn_text.h"
-#include "sim/job/records.h"
+#include "sim/exec/records.h"
 
 typedef struct {
     const char *name; /* as --help and the docs call it */

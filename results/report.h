@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "common/tn_error.h"
-#include "sim/job/records.h"
+#include "sim/exec/records.h"
 
 typedef struct {
     const char *scenario;      /* scenario name */
