@@ -17,6 +17,7 @@ int main(void)
     srunner_add_suite(sr, megatron_mechanisms_suite());
     srunner_add_suite(sr, trace_json_suite());
     srunner_add_suite(sr, chakra_suite());
+    srunner_add_suite(sr, chakra_tiny_suite());
     srunner_add_suite(sr, scenario_suite());
     srunner_add_suite(sr, skeleton_suite());
     srunner_add_suite(sr, skeleton_scenarios_suite());

@@ -17,6 +17,7 @@ Suite *workloads_suite(void);
 Suite *megatron_mechanisms_suite(void);
 Suite *trace_json_suite(void);
 Suite *chakra_suite(void);
+Suite *chakra_tiny_suite(void);
 Suite *scenario_suite(void);
 Suite *skeleton_suite(void);
 Suite *skeleton_scenarios_suite(void);
