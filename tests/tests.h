@@ -27,6 +27,7 @@ Suite *collective_tuner_suite(void);
 Suite *collective_bundles_suite(void);
 Suite *coll_registry_suite(void);
 Suite *flow_suite(void);
+Suite *flow_brute_suite(void);
 Suite *results_suite(void);
 Suite *cli_main_suite(void);
 Suite *cli_run_suite(void);
