@@ -30,6 +30,11 @@ sim_time_t test_coll_ps(const topo_t *t, sim_net_model_t model, sim_coll_spec_t 
 char *tmpfile_with(const char *text, const char *suffix);
 void tmpfile_drop(char *path);
 
+/* Chakra NodeType values, for the suites that read Chakra traces
+ * (check_chakra.c) and write them (check_chakra_tiny.c). */
+enum { METADATA_NODE = 1, MEM_LOAD_NODE = 2, COMP_NODE = 4, SEND_NODE = 5, RECV_NODE = 6,
+       COLL_NODE = 7 };
+
 #include <stddef.h>
 
 /* Fails the test unless msg (a refusal) names every one of the n rows of

@@ -17,6 +17,7 @@ int main(void)
     srunner_add_suite(sr, megatron_mechanisms_suite());
     srunner_add_suite(sr, trace_json_suite());
     srunner_add_suite(sr, chakra_suite());
+    srunner_add_suite(sr, chakra_tiny_suite());
     srunner_add_suite(sr, scenario_suite());
     srunner_add_suite(sr, skeleton_suite());
     srunner_add_suite(sr, skeleton_scenarios_suite());
@@ -26,6 +27,7 @@ int main(void)
     srunner_add_suite(sr, collective_bundles_suite());
     srunner_add_suite(sr, coll_registry_suite());
     srunner_add_suite(sr, flow_suite());
+    srunner_add_suite(sr, flow_brute_suite());
     srunner_add_suite(sr, results_suite());
     srunner_add_suite(sr, cli_main_suite());
     srunner_add_suite(sr, cli_run_suite());

@@ -265,27 +265,43 @@ static int run_simgrid(const topo_t *t, const flow_t *f, int32_t n, double *done
     return 0;
 }
 
-int main(int argc, char **argv)
+/* The command line: the fabric's size, the flow counts, the JSON file. */
+typedef struct {
+    int32_t hosts;
+    const char *out, *counts;
+} args_t;
+
+/* Reads the options into a; returns 0, or 2 (the exit status) on bad
+ * input, its message printed. */
+static int parse_args(int argc, char **argv, args_t *a)
 {
-    int32_t hosts = 10240;
-    const char *out = "out/validation/simgrid.json", *counts = "10,100,1000,10000";
+    a->hosts = 10240;
+    a->out = "out/validation/simgrid.json";
+    a->counts = "10,100,1000,10000";
     static const struct option opts[] = {{"hosts", required_argument, NULL, 'H'},
                                          {"flows", required_argument, NULL, 'f'},
                                          {NULL, 0, NULL, 0}};
     for (int c; (c = getopt_long(argc, argv, "o:", opts, NULL)) != -1;) {
         if (c == 'H')
-            hosts = atoi(optarg);
+            a->hosts = atoi(optarg);
         else if (c == 'f')
-            counts = optarg;
+            a->counts = optarg;
         else if (c == 'o')
-            out = optarg;
+            a->out = optarg;
         else
             return 2;
     }
-    if (hosts < 2 || hosts > 11664) {
-        fprintf(stderr, "simgrid: --hosts: expected 2 to 11664, got %d\n", hosts);
+    if (a->hosts < 2 || a->hosts > 11664) {
+        fprintf(stderr, "simgrid: --hosts: expected 2 to 11664, got %d\n", a->hosts);
         return 2;
     }
+    return 0;
+}
+
+/* The 3-tier fat-tree of `hosts` bare hosts into spec and t (t
+ * initialised either way); returns 0, or 2 with the message printed. */
+static int build_fabric(int32_t hosts, topo_spec_t *spec, topo_t *t)
+{
     char doc[512];
     snprintf(doc, sizeof doc,
              "{\"kind\": \"fat-tree\", \"servers\": %d, \"server\": {\"gpus\": 1, \"nics\": "
@@ -293,22 +309,63 @@ int main(int argc, char **argv)
              "\"bw_gbps\": 100, \"latency_ns\": 0}}",
              hosts);
     json_t *spec_json = json_loads(doc, 0, NULL);
-    topo_spec_t spec;
-    topo_t t;
     tn_error_t err = {0};
-    topo_init(&t);
-    if (topo_spec_parse(&spec, spec_json, "simgrid", "topology", &err) ||
-        topo_spec_build(&spec, &t, &err)) {
+    topo_init(t);
+    if (topo_spec_parse(spec, spec_json, "simgrid", "topology", &err) ||
+        topo_spec_build(spec, t, &err)) {
         fprintf(stderr, "simgrid: %s\n", err.msg);
         return 2;
     }
     json_decref(spec_json);
-    tn_text_t md = {0};
-    tn_text_put(&md, "### tensim's flow model against SimGrid (plain max-min), %d-host fat-tree\n\n"
-                     "| flows | starts | largest relative difference of a completion time | "
-                     "tensim wall s | SimGrid wall s |\n|---|---|---|---|---|\n",
-                hosts);
-    json_t *rows = json_array();
+    return 0;
+}
+
+/* One set of n flows (all at once, or staggered) in both simulators: its
+ * row appended to md and rows. Returns status raised to 1 when a
+ * completion time differs by more than 1e-6, to 2 when SimGrid failed
+ * (its message printed). */
+static int compare_set(const topo_t *t, int32_t hosts, int32_t n, int staggered, tn_text_t *md,
+                       json_t *rows, int status)
+{
+    flow_t *f = make_flows(hosts, n, staggered, (uint64_t)n * 2 + (uint64_t)staggered);
+    double *a = tn_calloc((size_t)n, sizeof *a), *b = tn_calloc((size_t)n, sizeof *b);
+    double t0 = wall_now();
+    run_tensim(t, f, n, a);
+    double tw = wall_now() - t0, sw = 0, worst = 0;
+    tn_error_t err = {0};
+    if (run_simgrid(t, f, n, b, &sw, &err)) {
+        fprintf(stderr, "simgrid: %s\n", err.msg);
+        status = 2;
+    } else {
+        for (int32_t i = 0; i < n; i++) {
+            double d = fabs(a[i] - b[i]) / b[i];
+            if (d > worst)
+                worst = d;
+        }
+        if (worst > 1e-6)
+            status = 1;
+        tn_text_put(md, "| %d | %s | %.2e | %.3f | %.3f |\n", n,
+                    staggered ? "over 5 ms" : "at once", worst, tw, sw);
+        json_t *o = json_object();
+        json_object_set_new(o, "flows", json_integer(n));
+        json_object_set_new(o, "staggered", json_boolean(staggered));
+        json_object_set_new(o, "max_relative_difference", json_real(worst));
+        json_object_set_new(o, "tensim_wall_s", json_real(tw));
+        json_object_set_new(o, "simgrid_wall_s", json_real(sw));
+        json_array_append_new(rows, o);
+    }
+    free(a);
+    free(b);
+    free(f);
+    return status;
+}
+
+/* Both sets for every count of the comma-separated list, until one
+ * fails; returns the exit status so far (0, 1, or 2 on a bad count or a
+ * SimGrid failure, its message printed). */
+static int compare_counts(const topo_t *t, int32_t hosts, const char *counts, tn_text_t *md,
+                          json_t *rows)
+{
     int status = 0;
     char *list = strdup(counts);
     for (char *tok = strtok(list, ","); tok && status < 2; tok = strtok(NULL, ",")) {
@@ -318,52 +375,51 @@ int main(int argc, char **argv)
             status = 2;
             break;
         }
-        for (int staggered = 0; staggered < 2; staggered++) {
-            flow_t *f = make_flows(hosts, n, staggered, (uint64_t)n * 2 + (uint64_t)staggered);
-            double *a = tn_calloc((size_t)n, sizeof *a), *b = tn_calloc((size_t)n, sizeof *b);
-            double t0 = wall_now();
-            run_tensim(&t, f, n, a);
-            double tw = wall_now() - t0, sw = 0, worst = 0;
-            if (run_simgrid(&t, f, n, b, &sw, &err)) {
-                fprintf(stderr, "simgrid: %s\n", err.msg);
-                status = 2;
-            } else {
-                for (int32_t i = 0; i < n; i++) {
-                    double d = fabs(a[i] - b[i]) / b[i];
-                    if (d > worst)
-                        worst = d;
-                }
-                if (worst > 1e-6)
-                    status = 1;
-                tn_text_put(&md, "| %d | %s | %.2e | %.3f | %.3f |\n", n,
-                            staggered ? "over 5 ms" : "at once", worst, tw, sw);
-                json_t *o = json_object();
-                json_object_set_new(o, "flows", json_integer(n));
-                json_object_set_new(o, "staggered", json_boolean(staggered));
-                json_object_set_new(o, "max_relative_difference", json_real(worst));
-                json_object_set_new(o, "tensim_wall_s", json_real(tw));
-                json_object_set_new(o, "simgrid_wall_s", json_real(sw));
-                json_array_append_new(rows, o);
-            }
-            free(a);
-            free(b);
-            free(f);
-        }
+        for (int staggered = 0; staggered < 2; staggered++)
+            status = compare_set(t, hosts, n, staggered, md, rows, status);
     }
     free(list);
-    if (status < 2) {
-        fputs(md.s, stdout);
-        char *js = json_dumps(rows, JSON_INDENT(2));
-        tn_outset_t os;
-        tn_outset_init(&os);
-        if (tn_outset_add(&os, out, js, strlen(js), &err) || tn_outset_commit(&os, &err)) {
-            tn_outset_abort(&os);
-            fprintf(stderr, "simgrid: %s\n", err.msg);
-            status = 2;
-        }
-        tn_outset_destroy(&os);
-        free(js);
+    return status;
+}
+
+/* Prints the table md and writes rows to the file out as JSON; returns 0,
+ * or 2 with the message printed. */
+static int write_results(const tn_text_t *md, const json_t *rows, const char *out)
+{
+    fputs(md->s, stdout);
+    char *js = json_dumps(rows, JSON_INDENT(2));
+    tn_error_t err = {0};
+    int status = 0;
+    tn_outset_t os;
+    tn_outset_init(&os);
+    if (tn_outset_add(&os, out, js, strlen(js), &err) || tn_outset_commit(&os, &err)) {
+        tn_outset_abort(&os);
+        fprintf(stderr, "simgrid: %s\n", err.msg);
+        status = 2;
     }
+    tn_outset_destroy(&os);
+    free(js);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    args_t a;
+    if (parse_args(argc, argv, &a))
+        return 2;
+    topo_spec_t spec;
+    topo_t t;
+    if (build_fabric(a.hosts, &spec, &t))
+        return 2;
+    tn_text_t md = {0};
+    tn_text_put(&md, "### tensim's flow model against SimGrid (plain max-min), %d-host fat-tree\n\n"
+                     "| flows | starts | largest relative difference of a completion time | "
+                     "tensim wall s | SimGrid wall s |\n|---|---|---|---|---|\n",
+                a.hosts);
+    json_t *rows = json_array();
+    int status = compare_counts(&t, a.hosts, a.counts, &md, rows);
+    if (status < 2 && write_results(&md, rows, a.out))
+        status = 2;
     json_decref(rows);
     free(md.s);
     topo_destroy(&t);
