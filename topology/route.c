@@ -246,7 +246,8 @@ static topo_route_dest_t *dest(topo_route_t *r, int32_t d)
             TN_GROW(dd->anchor, cap, (size_t)dd->n_anchor + 1);
             dd->anchor[dd->n_anchor++] = w;
         }
-    qsort(dd->anchor, (size_t)dd->n_anchor, sizeof *dd->anchor, cmp_i32);
+    if (dd->n_anchor > 1) /* none: no array at all, which qsort may not take */
+        qsort(dd->anchor, (size_t)dd->n_anchor, sizeof *dd->anchor, cmp_i32);
     /* A search from d that stops once S and the anchors are settled: they
      * lie a few hops away, so it touches little of the fabric. */
     struct settle ctx = {dd, dd->count + dd->n_anchor, r};
