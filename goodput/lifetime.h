@@ -10,7 +10,8 @@
  * merge into one Poisson process of rate n / mean, drawn in O(1); Weibull
  * units keep one clock each.
  *
- * Ownership: a gp_failures_t owns its clocks (gp_failures_destroy) and
+ * Ownership: a gp_failures_t owns its clocks (in the shared heap,
+ * common/tn_heap.h) (gp_failures_destroy) and
  * borrows the gsl_rng it draws from, which must outlive it.
  */
 #ifndef GP_LIFETIME_H
@@ -18,6 +19,8 @@
 
 #include <gsl/gsl_rng.h>
 #include <stdint.h>
+
+#include "common/tn_heap.h"
 
 typedef enum { GP_LIFE_EXPONENTIAL, GP_LIFE_WEIBULL } gp_life_kind_t;
 
@@ -38,7 +41,7 @@ typedef struct {
     uint64_t units;
     gsl_rng *rng;
     double next;    /* exponential: the next failure of the class */
-    double *clock;  /* Weibull: each unit's next failure (a min-heap) */
+    tn_heap_t clock; /* Weibull: each unit's next failure (key: time, unit) */
 } gp_failures_t;
 
 /* Starts `units` new units at time 0. O(units) for Weibull, O(1) else. */
