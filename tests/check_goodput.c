@@ -11,6 +11,7 @@
 #include "goodput/inventory.h"
 #include "goodput/montecarlo.h"
 #include "goodput/rates.h"
+#include "goodput/spec.h"
 #include "tests/helpers.h"
 #include "tests/tests.h"
 #include "topology/stats.h"
@@ -327,6 +328,65 @@ START_TEST(checkpoint_bytes_are_the_models)
 }
 END_TEST
 
+/* The training section: defaults, a full one, and each kind of bad value
+ * refused with the JSON path of the value. */
+START_TEST(training_section)
+{
+    gp_spec_t s;
+    tn_error_t err = {0};
+    json_t *j = test_json("{\"tokens\": 3e11}");
+    ck_assert_int_eq(gp_spec_parse(&s, j, "x.json", &err), 0);
+    json_decref(j);
+    ck_assert_double_eq(s.tokens, 3e11);
+    ck_assert_double_eq(s.interval_s, 3600);
+    ck_assert_double_eq(s.detect_s + s.startup_s, 900);
+    ck_assert_uint_eq(s.runs, 1000);
+    j = test_json("{\"tokens\": 1e9, \"checkpoint\": {\"interval_min\": \"auto\", "
+                  "\"mode\": \"async\", \"restore\": \"one_per_dp_group\"}, "
+                  "\"restart\": {\"detect_min\": 2, \"startup_min\": 0.5}, "
+                  "\"failures\": {\"rate_scale\": 2, \"lifetime\": \"weibull\", "
+                  "\"weibull_shape\": 0.7, \"spares\": 16, \"server_repair_h\": 12}, "
+                  "\"runs\": 50}");
+    ck_assert_int_eq(gp_spec_parse(&s, j, "x.json", &err), 0);
+    json_decref(j);
+    ck_assert(s.interval_s == 0 && s.mode == GP_CKPT_ASYNC &&
+              s.restore == GP_RESTORE_ONE_PER_DP_GROUP);
+    ck_assert_double_eq(s.detect_s, 120);
+    ck_assert_double_eq(s.startup_s, 30);
+    ck_assert(s.lifetime == GP_LIFE_WEIBULL && s.weibull_shape == 0.7 && s.spares == 16);
+    ck_assert_double_eq(s.server_repair_s, 12 * HOUR);
+    ck_assert_double_lt(s.fabric_repair_s, 0);
+    static const struct {
+        const char *doc, *path;
+    } bad[] = {
+        {"{}", "training.tokens"},
+        {"{\"tokens\": 0}", "training.tokens"},
+        {"{\"tokens\": \"many\"}", "training.tokens"},
+        {"{\"tokens\": 1e9, \"tokenz\": 1}", "training"},
+        {"{\"tokens\": 1e9, \"failures\": {\"rate_scale\": -1}}", "training.failures.rate_scale"},
+        {"{\"tokens\": 1e9, \"failures\": {\"weibull_shape\": 0}}", "training.failures.weibull_shape"},
+        {"{\"tokens\": 1e9, \"failures\": {\"spares\": -2}}", "training.failures.spares"},
+        {"{\"tokens\": 1e9, \"checkpoint\": {\"interval_min\": \"soon\"}}", "training.checkpoint.interval_min"},
+        {"{\"tokens\": 1e9, \"checkpoint\": {\"interval_min\": 0}}", "training.checkpoint.interval_min"},
+        {"{\"tokens\": 1e9, \"checkpoint\": {\"mode\": \"lazy\"}}", "training.checkpoint.mode"},
+        {"{\"tokens\": 1e9, \"restart\": {\"detect_min\": -1}}", "training.restart.detect_min"},
+        {"{\"tokens\": 1e9, \"runs\": 0}", "training.runs"},
+        {"[1]", "training"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        j = test_json(bad[i].doc);
+        err = (tn_error_t){0};
+        ck_assert_int_eq(gp_spec_parse(&s, j, "x.json", &err), -1);
+        json_decref(j);
+        char want[128];
+        snprintf(want, sizeof want, "x.json: %s", bad[i].path);
+        ck_assert_msg(strncmp(err.msg, want, strlen(want)) == 0 && err.code == TN_EINPUT,
+                      "%s: %s", bad[i].doc, err.msg);
+        ck_assert_ptr_null(strchr(err.msg, '\n'));
+    }
+}
+END_TEST
+
 Suite *goodput_suite(void)
 {
     Suite *s = suite_create("goodput");
@@ -345,6 +405,7 @@ Suite *goodput_suite(void)
     tcase_add_test(tc, inventory_is_the_fabrics);
     tcase_add_test(tc, rates_are_the_published_figures);
     tcase_add_test(tc, checkpoint_bytes_are_the_models);
+    tcase_add_test(tc, training_section);
     suite_add_tcase(s, tc);
     return s;
 }

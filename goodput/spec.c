@@ -1,0 +1,111 @@
+/* goodput/spec.c — see goodput/spec.h. */
+#include "goodput/spec.h"
+
+#include <string.h>
+
+#include "common/tn_json.h"
+
+gp_spec_t gp_spec_default(void)
+{
+    return (gp_spec_t){
+        .interval_s = 3600,
+        .detect_s = 600,
+        .startup_s = 300,
+        .rate_scale = 1,
+        .lifetime = GP_LIFE_EXPONENTIAL,
+        .weibull_shape = 1,
+        .server_repair_s = -1,
+        .fabric_repair_s = -1,
+        .runs = 1000,
+    };
+}
+
+static int read_checkpoint(tn_jobj_t *top, gp_spec_t *s)
+{
+    static const char *const keys[] = {"interval_min", "mode", "restore", NULL};
+    static const char *const modes[] = {"blocking", "async", NULL};
+    static const char *const restores[] = {"every_rank", "one_per_dp_group", NULL};
+    tn_jobj_t c;
+    int rc = tn_jobj_sub(top, "checkpoint", false, keys, &c);
+    if (rc)
+        return rc < 0 ? -1 : 0;
+    const json_t *iv = json_object_get(c.obj, "interval_min");
+    if (json_is_string(iv) && strcmp(json_string_value(iv), "auto") == 0) {
+        s->interval_s = 0;
+    } else if (iv) {
+        double min = 0;
+        if (!json_is_number(iv))
+            return tn_jobj_fail(&c, "interval_min", "expected a number of minutes or \"auto\"");
+        if (tn_jobj_double(&c, "interval_min", true, 1e-3, 1e7, &min) < 0)
+            return -1;
+        s->interval_s = min * 60;
+    }
+    int mode = (int)s->mode, restore = (int)s->restore;
+    if (tn_jobj_enum(&c, "mode", false, modes, &mode) < 0 ||
+        tn_jobj_enum(&c, "restore", false, restores, &restore) < 0)
+        return -1;
+    s->mode = (gp_ckpt_mode_t)mode;
+    s->restore = (gp_restore_t)restore;
+    return 0;
+}
+
+static int read_minutes(tn_jobj_t *o, const char *key, double *s)
+{
+    double min = *s / 60;
+    if (tn_jobj_double(o, key, false, 0, 1e7, &min) < 0)
+        return -1;
+    *s = min * 60;
+    return 0;
+}
+
+static int read_hours(tn_jobj_t *o, const char *key, double *s)
+{
+    if (!json_object_get(o->obj, key))
+        return 0;
+    double h = 0;
+    if (tn_jobj_double(o, key, true, 0, 1e7, &h) < 0)
+        return -1;
+    *s = h * 3600;
+    return 0;
+}
+
+static int read_failures(tn_jobj_t *top, gp_spec_t *s)
+{
+    static const char *const keys[] = {"rate_scale", "lifetime",        "weibull_shape", "spares",
+                                       "server_repair_h", "fabric_repair_h", NULL};
+    static const char *const kinds[] = {"exponential", "weibull", NULL};
+    tn_jobj_t f;
+    int rc = tn_jobj_sub(top, "failures", false, keys, &f);
+    if (rc)
+        return rc < 0 ? -1 : 0;
+    int kind = (int)s->lifetime;
+    if (tn_jobj_double(&f, "rate_scale", false, 0, 1e6, &s->rate_scale) < 0 ||
+        tn_jobj_enum(&f, "lifetime", false, kinds, &kind) < 0 ||
+        tn_jobj_double(&f, "weibull_shape", false, 0.05, 20, &s->weibull_shape) < 0 ||
+        tn_jobj_u64(&f, "spares", false, 0, 1000000, &s->spares) < 0 ||
+        read_hours(&f, "server_repair_h", &s->server_repair_s) ||
+        read_hours(&f, "fabric_repair_h", &s->fabric_repair_s))
+        return -1;
+    s->lifetime = (gp_life_kind_t)kind;
+    return 0;
+}
+
+int gp_spec_parse(gp_spec_t *s, const json_t *training, const char *src, tn_error_t *err)
+{
+    static const char *const keys[] = {"tokens", "checkpoint", "restart", "failures", "runs",
+                                       NULL};
+    static const char *const restart_keys[] = {"detect_min", "startup_min", NULL};
+    *s = gp_spec_default();
+    tn_jobj_t top, r;
+    if (tn_jobj_open(&top, training, src, "training", keys, err) ||
+        tn_jobj_double(&top, "tokens", true, 1, 1e18, &s->tokens) < 0 ||
+        read_checkpoint(&top, s))
+        return -1;
+    int rc = tn_jobj_sub(&top, "restart", false, restart_keys, &r);
+    if (rc < 0 || (rc == 0 && (read_minutes(&r, "detect_min", &s->detect_s) ||
+                               read_minutes(&r, "startup_min", &s->startup_s))))
+        return -1;
+    if (read_failures(&top, s) || tn_jobj_u64(&top, "runs", false, 1, 1000000, &s->runs) < 0)
+        return -1;
+    return 0;
+}
