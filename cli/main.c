@@ -2,14 +2,18 @@
  * subcommands. The only file that knows every subcommand. */
 #include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/tn_names.h"
 #include "common/tn_version.h"
 #include "cli/cli.h"
 
 /* Every subcommand, in the order --help lists them. */
+_Static_assert(offsetof(cli_command_t, name) == 0, "common/tn_names.h reads a row's name first");
+
 const cli_command_t cli_commands[] = {
     {"run", cli_run,
      "  run SCENARIO.json [-o DIR] [--seed N] [--set KEY=VALUE]... [--quiet]\n"
@@ -129,13 +133,13 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    for (size_t i = 0; i < cli_commands_n; i++)
-        if (!strcmp(cmd, cli_commands[i].name)) {
-            char *line = join_args(argc, argv);
-            rc = cli_commands[i].run(argc - optind, argv + optind, line);
-            free(line);
-            return rc;
-        }
-    cli_error("unknown command '%s' (see tensim --help)", cmd);
-    return 2;
+    int i = TN_NAMES_FIND(cli_commands, cli_commands_n, cmd);
+    if (i < 0) {
+        cli_error("unknown command '%s' (see tensim --help)", cmd);
+        return 2;
+    }
+    char *line = join_args(argc, argv);
+    rc = cli_commands[i].run(argc - optind, argv + optind, line);
+    free(line);
+    return rc;
 }

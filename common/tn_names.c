@@ -5,10 +5,11 @@
 
 #include "common/tn_error.h"
 
-/* Row i's name: the row's first member. */
+/* Row i's name: the row's first member, a string pointer. */
 static const char *row_name(const void *rows, size_t stride, size_t i)
 {
-    return (const char *)rows + i * stride;
+    const char *const *name = (const void *)((const char *)rows + i * stride);
+    return *name;
 }
 
 int tn_names_find(const void *rows, size_t n, size_t stride, const char *name)

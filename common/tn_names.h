@@ -1,7 +1,8 @@
 /* common/tn_names.h — the names users type, looked up in a table whose
- * rows begin with `char name[TN_NAME_MAX]`: the collective algorithms
- * (sim/coll/algo.h), the protocols (sim/coll/latency.h), the network
- * models (sim/net/net.h). One lookup for every such table.
+ * rows begin with `const char *name`: the topology kinds
+ * (topology/spec.h), the collective algorithms (sim/coll/algo.h), the
+ * protocols (sim/coll/latency.h), the network models (sim/net/net.h), the
+ * subcommands (cli/cli.h). One lookup for every such table.
  *
  * Ownership: nothing is kept; a filled names array points into the table.
  */
@@ -9,8 +10,6 @@
 #define TN_NAMES_H
 
 #include <stddef.h>
-
-#define TN_NAME_MAX 16 /* a row's name, with its NUL */
 
 /* The index of the row named `name` among the n rows of `stride` bytes
  * at `rows`, or -1. O(n). */

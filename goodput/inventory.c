@@ -46,9 +46,9 @@ void gp_inventory_count(const topo_t *t, gp_inventory_t *inv)
     for (int32_t v = 0; v < t->n_vertices; v++)
         if (t->kind[v] == TOPO_NIC && t->server[v] >= 0 && gpu_srv[t->server[v]])
             inv->count[GP_UNIT_NIC]++;
-    /* a leaf: a switch with a host cable from a GPU server; how many
-     * distinct GPU servers it serves (cables of one server are adjacent in
-     * its edge list, but count distinct servers honestly with a mark) */
+    /* a leaf: a switch with a host cable from a GPU server; mark[s] = v
+     * once server s is counted for switch v, so a server with several
+     * cables to one leaf counts once */
     int32_t *mark = tn_malloc(((size_t)n_srv + 1) * sizeof *mark);
     for (int32_t s = 0; s <= n_srv; s++)
         mark[s] = -1;

@@ -12,7 +12,7 @@ static const char *const class_keys[] = {"unit",   "node_share",   "units_per_no
                                          "mttf_h", "monthly_failure", "effect",
                                          "takes",  "repair_h",     NULL};
 static const char *const effects[] = {"degrade", "interrupt", NULL};
-static const char *const takes[] = {"none", "server", "leaf_servers", NULL};
+static const char *const takes[] = {"none", "server", "leaf_servers", NULL}; /* gp_takes_t */
 
 static int read_class(gp_rates_t *r, tn_jobj_t *top, const char *name, const json_t *v,
                       double node_mttf_h)
@@ -48,7 +48,7 @@ static int read_class(gp_rates_t *r, tn_jobj_t *top, const char *name, const jso
     r->unit[k] = (gp_unit_t)u;
     r->mttf_h[k] = mttf;
     r->interrupts[k] = eff == 1;
-    r->takes[k] = tk;
+    r->takes[k] = (gp_takes_t)tk;
     r->repair_h[k] = repair;
     r->n++;
     return 0;
@@ -102,7 +102,9 @@ void gp_rates_classes(const gp_rates_t *r, const gp_inventory_t *inv, double sca
                       gp_class_t *cls)
 {
     for (int32_t k = 0; k < r->n; k++) {
-        uint64_t servers = r->takes[k] == 2 ? inv->servers_per_leaf : (uint64_t)r->takes[k];
+        uint64_t servers = r->takes[k] == GP_TAKES_LEAF_SERVERS ? inv->servers_per_leaf
+                           : r->takes[k] == GP_TAKES_SERVER     ? 1
+                                                                : 0;
         cls[k] = (gp_class_t){
             .name = r->name[k],
             .units = inv->count[r->unit[k]],

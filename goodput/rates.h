@@ -25,13 +25,16 @@
 
 extern const topo_embedded_t gp_embedded_data[]; /* goodput/data/NAME.json */
 
+/* what an interrupting failure takes out of the job until its repair */
+typedef enum { GP_TAKES_NONE, GP_TAKES_SERVER, GP_TAKES_LEAF_SERVERS } gp_takes_t;
+
 typedef struct {
     int32_t n;
     char *name[GP_MAX_CLASSES];
     gp_unit_t unit[GP_MAX_CLASSES];
     double mttf_h[GP_MAX_CLASSES];   /* per unit */
     bool interrupts[GP_MAX_CLASSES];
-    int takes[GP_MAX_CLASSES];       /* 0 none, 1 its server, 2 the servers of its leaf */
+    gp_takes_t takes[GP_MAX_CLASSES];
     double repair_h[GP_MAX_CLASSES];
 } gp_rates_t;
 

@@ -49,23 +49,14 @@ static int read_checkpoint(tn_jobj_t *top, gp_spec_t *s)
     return 0;
 }
 
-static int read_minutes(tn_jobj_t *o, const char *key, double *s)
+/* A duration given in `unit` seconds (60: minutes, 3600: hours), stored
+ * in seconds; absent, *s keeps its default (a negative one too). */
+static int read_duration(tn_jobj_t *o, const char *key, double unit, double *s)
 {
-    double min = *s / 60;
-    if (tn_jobj_double(o, key, false, 0, 1e7, &min) < 0)
+    double v = *s / unit;
+    if (tn_jobj_double(o, key, false, 0, 1e7, &v) < 0)
         return -1;
-    *s = min * 60;
-    return 0;
-}
-
-static int read_hours(tn_jobj_t *o, const char *key, double *s)
-{
-    if (!json_object_get(o->obj, key))
-        return 0;
-    double h = 0;
-    if (tn_jobj_double(o, key, true, 0, 1e7, &h) < 0)
-        return -1;
-    *s = h * 3600;
+    *s = v * unit;
     return 0;
 }
 
@@ -83,8 +74,8 @@ static int read_failures(tn_jobj_t *top, gp_spec_t *s)
         tn_jobj_enum(&f, "lifetime", false, kinds, &kind) < 0 ||
         tn_jobj_double(&f, "weibull_shape", false, 0.05, 20, &s->weibull_shape) < 0 ||
         tn_jobj_u64(&f, "spares", false, 0, 1000000, &s->spares) < 0 ||
-        read_hours(&f, "server_repair_h", &s->server_repair_s) ||
-        read_hours(&f, "fabric_repair_h", &s->fabric_repair_s))
+        read_duration(&f, "server_repair_h", 3600, &s->server_repair_s) ||
+        read_duration(&f, "fabric_repair_h", 3600, &s->fabric_repair_s))
         return -1;
     s->lifetime = (gp_life_kind_t)kind;
     return 0;
@@ -102,8 +93,8 @@ int gp_spec_parse(gp_spec_t *s, const json_t *training, const char *src, tn_erro
         read_checkpoint(&top, s))
         return -1;
     int rc = tn_jobj_sub(&top, "restart", false, restart_keys, &r);
-    if (rc < 0 || (rc == 0 && (read_minutes(&r, "detect_min", &s->detect_s) ||
-                               read_minutes(&r, "startup_min", &s->startup_s))))
+    if (rc < 0 || (rc == 0 && (read_duration(&r, "detect_min", 60, &s->detect_s) ||
+                               read_duration(&r, "startup_min", 60, &s->startup_s))))
         return -1;
     if (read_failures(&top, s) || tn_jobj_u64(&top, "runs", false, 1, 1000000, &s->runs) < 0)
         return -1;

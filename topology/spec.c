@@ -1,11 +1,13 @@
 #include "topology/spec.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/tn_file.h"
 #include "common/tn_json.h"
+#include "common/tn_names.h"
 #include "topology/embedded.h"
 
 const char *topo_preset_list(char *buf, size_t n)
@@ -93,12 +95,12 @@ void topo_spec_ports(const topo_spec_t *s, topo_ports_t *ports)
     }
 }
 
+_Static_assert(offsetof(topo_spec_kind_t, name) == 0, "common/tn_names.h reads a row's name first");
+
 const topo_spec_kind_t *topo_spec_kind_find(const char *name)
 {
-    for (size_t i = 0; i < topo_spec_kinds_n; i++)
-        if (!strcmp(topo_spec_kinds[i].name, name))
-            return &topo_spec_kinds[i];
-    return NULL;
+    int i = TN_NAMES_FIND(topo_spec_kinds, topo_spec_kinds_n, name);
+    return i < 0 ? NULL : &topo_spec_kinds[i];
 }
 
 /* The keys every kind on servers has: servers, server, cpu_servers, and

@@ -34,7 +34,7 @@ typedef sim_coll_t *sim_coll_build_fn(sim_net_t *net, const sim_coll_spec_t *spe
 typedef struct {
     /* what users type ("ring"); an array, so the table's strings are
      * address constants others may point to at compile time */
-    char name[TN_NAME_MAX];
+    const char *name;
     const char *help; /* one line for --help and the docs */
     /* NCCL's tuner model that stands in for it when auto picks the
      * protocol and channels (SIM_TUNE_RING, _TREE, _NVLS; sim/coll/tune.h) */

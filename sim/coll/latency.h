@@ -17,7 +17,7 @@
 typedef struct {
     /* what users type ("ll128"); an array, so the table's strings are
      * address constants others may point to at compile time */
-    char name[TN_NAME_MAX];
+    const char *name;
     const char *help;    /* one line for --help and the docs */
     sim_proto_t proto;   /* what a spec records for it */
     const char *figures; /* its latencies: a key of the data file's "protocols" */

@@ -68,7 +68,7 @@ typedef struct {
 typedef struct {
     /* what users type ("flow"); an array, so the table's strings are
      * address constants others may point to at compile time */
-    char name[TN_NAME_MAX];
+    const char *name;
     const char *help; /* one line for --help and the docs */
     void (*init)(sim_net_t *n);    /* its state in n; NULL: none */
     void (*destroy)(sim_net_t *n); /* NULL: none */
