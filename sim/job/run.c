@@ -8,13 +8,22 @@
 #include "sim/coll/latency.h"
 #include "workloads/compute.h"
 #include "sim/net/net.h"
+#include "topology/degrade.h"
 #include "topology/topo.h"
 #include "workloads/trace.h"
 
 int sim_run_scenario(const sim_scenario_t *sc, sim_records_t *rec, sim_run_info_t *info,
                      tn_error_t *err)
 {
-    return sim_run_scenario_progress(sc, rec, info, NULL, NULL, UINT64_MAX, err);
+    return sim_run_scenario_opts(sc, NULL, rec, info, err);
+}
+
+int sim_run_scenario_progress(const sim_scenario_t *sc, sim_records_t *rec,
+                              sim_run_info_t *info, sim_progress_fn progress, void *ctx,
+                              uint64_t every, tn_error_t *err)
+{
+    sim_run_opts_t o = {.progress = progress, .progress_ctx = ctx, .every = every};
+    return sim_run_scenario_opts(sc, &o, rec, info, err);
 }
 
 /* The run's size and the workload's figures: its own (a generator's
@@ -22,7 +31,7 @@ int sim_run_scenario(const sim_scenario_t *sc, sim_records_t *rec, sim_run_info_
 static void describe_run(const wl_spec_t *w, const topo_t *topo, const wl_trace_t *tr,
                          sim_run_info_t *info)
 {
-    *info = (sim_run_info_t){topo->n_gpus, tr->n_ranks, topo->n_edges, 0, 0, 0, 0};
+    *info = (sim_run_info_t){.gpus = topo->n_gpus, .ranks = tr->n_ranks, .links = topo->n_edges};
     if (w->source->figures) {
         w->source->figures(w, &info->model_flops, &info->samples, &info->tokens);
     } else {
@@ -37,45 +46,76 @@ static void describe_run(const wl_spec_t *w, const topo_t *topo, const wl_trace_
         info->gpu_peak_flops = g.peak_flops;
 }
 
-int sim_run_scenario_progress(const sim_scenario_t *sc, sim_records_t *rec,
-                              sim_run_info_t *info, sim_progress_fn progress, void *ctx,
-                              uint64_t every, tn_error_t *err)
+int sim_run_scenario_opts(const sim_scenario_t *sc, const sim_run_opts_t *opts,
+                          sim_records_t *rec, sim_run_info_t *info, tn_error_t *err)
 {
+    static const sim_run_opts_t none = {0};
+    if (!opts)
+        opts = &none;
+    sim_progress_fn progress = opts->progress;
+    void *ctx = opts->progress_ctx;
+    uint64_t every = opts->every ? opts->every : UINT64_MAX;
+    bool degraded = opts->drop_cable || opts->drop_vertex;
     memset(rec, 0, sizeof *rec);
-    topo_t topo;
+    topo_t built, copy;
+    const topo_t *t = &built;
+    sim_transfer_watch_t bg = {0, 0};
     wl_trace_t tr;
     sim_engine_t eng;
     sim_net_t net;
     sim_exec_t ex;
     int32_t *place = NULL;
     int rc = -1;
-    topo_init(&topo);
+    topo_init(&built);
+    topo_init(&copy);
     memset(&tr, 0, sizeof tr);
     sim_engine_init(&eng);
     memset(&net, 0, sizeof net);
     memset(&ex, 0, sizeof ex);
 
-    if (topo_spec_build(&sc->topo, &topo, err)) {
+    if (topo_spec_build(&sc->topo, &built, err)) {
         tn_error_prefix(err, "%s: topology", sc->src);
         goto out;
+    }
+    if (degraded) {
+        if (topo_copy_without(&built, opts->drop_vertex, opts->drop_cable, &copy, NULL, err)) {
+            tn_error_prefix(err, "%s: topology", sc->src);
+            goto out;
+        }
+        t = &copy;
     }
     if (wl_spec_build(&sc->workload, &tr, err)) {
         tn_error_prefix(err, "%s: workload", sc->src);
         goto out;
     }
-    if (tr.n_ranks > topo.n_gpus) {
+    if (tr.n_ranks > t->n_gpus) {
         tn_error_set(err, TN_EINPUT, "%s: the workload has %d ranks but the fabric has only %d gpus",
-                     sc->src, tr.n_ranks, topo.n_gpus);
+                     sc->src, tr.n_ranks, t->n_gpus);
         goto out;
     }
     place = tn_malloc((size_t)tr.n_ranks * sizeof *place);
     for (int32_t r = 0; r < tr.n_ranks; r++)
-        place[r] = topo.gpus[r];
-    sim_records_init(rec, sc->iterations, tr.n_ranks, topo.n_edges);
-    sim_records_describe(rec, &topo, place);
+        place[r] = t->gpus[r];
+    sim_records_init(rec, sc->iterations, tr.n_ranks, t->n_edges);
+    sim_records_describe(rec, t, place);
     sim_records_describe_trace(rec, &tr);
-    if (sim_net_init(&net, &eng, &topo, sc->net_model, err)) {
+    if (sim_net_init(&net, &eng, t, sc->net_model, err)) {
         tn_error_prefix(err, "%s", sc->src);
+        goto out;
+    }
+    /* The network asserts that what it is given can be routed, which only
+     * an intact fabric guarantees (and only between GPUs): say which
+     * failure or transfer breaks that, before anything runs. */
+    if (degraded && sim_transfer_check_group(&net, place, (size_t)tr.n_ranks, err)) {
+        tn_error_prefix(err, "%s: on the fabric without the failed components", sc->src);
+        goto out;
+    }
+    if (sim_transfer_check(&net, opts->background, opts->n_background, err)) {
+        if (degraded)
+            tn_error_prefix(err, "%s: background, on the fabric without the failed components",
+                            sc->src);
+        else
+            tn_error_prefix(err, "%s: background", sc->src);
         goto out;
     }
     sim_coll_spec_t coll = {.algo = sc->algorithm,
@@ -96,6 +136,7 @@ int sim_run_scenario_progress(const sim_scenario_t *sc, sim_records_t *rec,
         sim_exec_slow_rank(&ex, (int32_t)sc->stragglers[i].rank, sc->stragglers[i].slowdown);
     }
     sim_exec_start(&ex);
+    sim_transfer_start(&net, opts->background, opts->n_background, &bg);
     while (sim_run_some(&eng, SIM_TIME_MAX, every) == every && !eng.stopped)
         if (progress)
             progress(ctx, sim_exec_done_share(&ex), sim_now(&eng), eng.processed);
@@ -118,10 +159,14 @@ int sim_run_scenario_progress(const sim_scenario_t *sc, sim_records_t *rec,
     rec->end_ps = sim_now(&eng);
     rec->events = eng.processed;
     rec->transfers = net.transfers;
-    memcpy(rec->link_bytes, net.link_bytes, (size_t)topo.n_edges * sizeof *rec->link_bytes);
-    memcpy(rec->link_busy_ps, net.link_busy_ps, (size_t)topo.n_edges * sizeof *rec->link_busy_ps);
-    if (info)
-        describe_run(&sc->workload, &topo, &tr, info);
+    memcpy(rec->link_bytes, net.link_bytes, (size_t)t->n_edges * sizeof *rec->link_bytes);
+    memcpy(rec->link_busy_ps, net.link_busy_ps, (size_t)t->n_edges * sizeof *rec->link_busy_ps);
+    /* the job finished and the engine ran dry: every transfer arrived */
+    TN_ASSERT(bg.left == 0);
+    if (info) {
+        describe_run(&sc->workload, t, &tr, info);
+        info->background_end_ps = bg.end_ps;
+    }
     rc = 0;
 out:
     sim_exec_destroy(&ex);
@@ -129,6 +174,7 @@ out:
     sim_engine_destroy(&eng);
     free(place);
     wl_trace_destroy(&tr);
-    topo_destroy(&topo);
+    topo_destroy(&copy);
+    topo_destroy(&built);
     return rc;
 }
