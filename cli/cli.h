@@ -32,7 +32,8 @@ typedef struct {
 extern const cli_command_t cli_commands[];
 extern const size_t cli_commands_n;
 
-cli_run_fn cli_run, cli_topo, cli_collective, cli_trace, cli_compare, cli_sweep, cli_plan;
+cli_run_fn cli_run, cli_topo, cli_collective, cli_trace, cli_compare, cli_sweep, cli_plan,
+    cli_goodput;
 
 /* The options most subcommands share: positional arguments, --set,
  * -o/--output, --quiet and --help, returned by getopt_long as 1, 'S', 'o',

@@ -38,6 +38,10 @@ const cli_command_t cli_commands[] = {
      "  plan SCENARIO.json [--gpus N] [--top K] [-o DIR]\n"
      "                  rank the parallel layouts of the scenario's model that fit in memory;\n"
      "                  simulate the best K\n"},
+    {"goodput", cli_goodput,
+     "  goodput SCENARIO.json [-o DIR] [--runs N] [--cache DIR]\n"
+     "                  days to the scenario's token target with failures, checkpoints and\n"
+     "                  restarts: DIR/goodput.json, .md, _runs.csv\n"},
 };
 const size_t cli_commands_n = sizeof cli_commands / sizeof cli_commands[0];
 

@@ -32,6 +32,12 @@
 double gp_checkpoint_rank_bytes(const wl_model_t *m, const wl_layout_t *ly, uint64_t stage,
                                 uint64_t dpi);
 
+/* Bytes of model states that rank holds, which a restore must give it
+ * back: ZeRO 0: all 14 Psi_k (every replica keeps the whole optimizer);
+ * ZeRO 1, 2: 2 Psi_k of weights + 12 Psi_k / dp; ZeRO 3: 14 Psi_k / dp.
+ * O(1). */
+double gp_checkpoint_rank_read_bytes(const wl_model_t *m, const wl_layout_t *ly, uint64_t stage);
+
 /* The whole checkpoint: the sum over every rank. O(pp x dp). */
 double gp_checkpoint_bytes(const wl_model_t *m, const wl_layout_t *ly);
 

@@ -18,14 +18,17 @@
  *       "spares": 0,                       spare GPU servers
  *       "server_repair_h": 24, "fabric_repair_h": 4
  *     },
- *     "runs": 1000                         Monte Carlo runs (1 to 1,000,000)
+ *     "runs": 1000,                        Monte Carlo runs (1 to 1,000,000)
+ *     "power": { "gpu_w": 300,             average draw per GPU, W (required in power)
+ *                "server_w": 0,            per GPU server besides its GPUs, W
+ *                "pue": 1 }                the facility's power usage effectiveness
  *   }
  *
  * Defaults (every key but tokens may be left out): hourly blocking
  * checkpoints restored by every rank; detection 10 min (MegaScale: under 10
  * minutes on average), start-up 5 min; the rates of
  * goodput/data/failures.json as they are, exponential; no spares; repairs
- * as failures.json says; 1,000 runs.
+ * as failures.json says; 1,000 runs; no power figures (no energy).
  *
  * Ownership: a gp_spec_t is a plain value.
  */
@@ -54,6 +57,7 @@ typedef struct {
     uint64_t spares;
     double server_repair_s, fabric_repair_s; /* < 0: as failures.json says */
     uint64_t runs;
+    double gpu_w, server_w, pue; /* power; gpu_w 0: not given (no energy figure) */
 } gp_spec_t;
 
 /* The defaults above, with no token target (tokens 0). O(1). */

@@ -156,7 +156,7 @@ static int validate(sim_scenario_t *sc, tn_error_t *err)
 {
     static const char *const keys[] = {"name",    "description", "seed",        "topology",
                                        "workload", "network",    "collectives", "iterations",
-                                       "stragglers", NULL};
+                                       "stragglers", "training", NULL};
     static const char *const net_keys[] = {"model", NULL};
     static const char *const coll_keys[] = {"algorithm", "chunk_bytes", "channels", "protocol",
                                             NULL};
@@ -170,6 +170,11 @@ static int validate(sim_scenario_t *sc, tn_error_t *err)
         tn_jobj_u64(&o, "iterations", false, 1, 1000, &sc->iterations) < 0 ||
         parse_stragglers(sc, &o) < 0)
         return -1;
+    /* the training run to a token target: read by goodput/spec.h, which this
+     * room is below; only its type is checked here */
+    const json_t *training = json_object_get(sc->root, "training");
+    if (training && !json_is_object(training))
+        return tn_jobj_fail(&o, "training", "expected an object (docs/scenario.md, \"training\")");
     if (name && !name_ok(name))
         return tn_jobj_fail(&o, "name", "expected letters, digits, '-', '_' or '.' (a directory "
                                         "name), not starting with '.'");

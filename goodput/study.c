@@ -1,0 +1,123 @@
+/* goodput/study.c — see goodput/study.h. */
+#include "goodput/study.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "goodput/formula.h"
+#include "topology/spec.h"
+
+/* the interval search: a log grid of this many points, then golden section */
+#define GP_SEARCH_GRID 12
+
+/* The failure classes of the job's fabric with the spec's overrides and the
+ * simulated slowdowns. */
+static void classes(gp_study_t *s)
+{
+    const gp_spec_t *sp = &s->spec;
+    gp_rates_classes(&s->rates, &s->inv, sp->rate_scale > 0 ? sp->rate_scale : 1, s->cls);
+    for (int32_t k = 0; k < s->rates.n; k++) {
+        gp_class_t *c = &s->cls[k];
+        if (sp->rate_scale == 0)
+            c->units = 0;
+        c->life.kind = sp->lifetime;
+        c->life.shape = sp->lifetime == GP_LIFE_WEIBULL ? sp->weibull_shape : 1;
+        gp_unit_t u = s->rates.unit[k];
+        bool fabric = u == GP_UNIT_HOST_CABLE || u == GP_UNIT_LEAF_SWITCH ||
+                      u == GP_UNIT_FABRIC_CABLE || u == GP_UNIT_FABRIC_SWITCH;
+        double repair = fabric ? sp->fabric_repair_s : sp->server_repair_s;
+        if (repair >= 0 && c->repair_s > 0)
+            c->repair_s = repair;
+        if (u == GP_UNIT_FABRIC_CABLE)
+            c->slowdown = s->costs.cable_slowdown;
+        else if (u == GP_UNIT_FABRIC_SWITCH)
+            c->slowdown = s->costs.switch_slowdown;
+    }
+}
+
+int gp_study_run(gp_study_t *s, const sim_scenario_t *sc, gp_cache_t *cache,
+                 gp_costs_progress_fn progress, void *ctx, tn_error_t *err)
+{
+    memset(s, 0, sizeof *s);
+    s->seed = sc->seed;
+    const json_t *tr = json_object_get(sc->root, "training");
+    if (!tr)
+        return tn_error_set(err, TN_EINPUT, "%s: training: missing: a goodput study needs the "
+                            "training run to a token target (docs/scenario.md, \"training\")",
+                            sc->src);
+    if (gp_spec_parse(&s->spec, tr, sc->src, err) || gp_rates_load(&s->rates, err) ||
+        gp_costs_compute(&s->costs, sc, &s->spec, cache, progress, ctx, err)) {
+        gp_study_destroy(s);
+        return -1;
+    }
+    const gp_costs_t *c = &s->costs;
+    /* the inventory of the fabric the costs were simulated on */
+    topo_t t;
+    topo_init(&t);
+    int rc = topo_spec_build(&sc->topo, &t, err);
+    if (rc == 0)
+        gp_inventory_count(&t, &s->inv);
+    topo_destroy(&t);
+    if (rc) {
+        gp_study_destroy(s);
+        return -1;
+    }
+    classes(s);
+
+    s->iterations = ceil(s->spec.tokens / c->tokens_per_iteration);
+    s->restart_s = s->spec.detect_s + s->spec.startup_s + c->restore_s;
+    double rate = 0;
+    for (int32_t k = 0; k < s->rates.n; k++)
+        if (s->cls[k].interrupts && s->cls[k].units)
+            rate += (double)s->cls[k].units / s->cls[k].life.mean_s;
+    s->mtti_s = rate > 0 ? 1 / rate : INFINITY;
+    double d = c->pause_s;
+    s->training = (gp_training_t){
+        .work_s = s->iterations * c->iteration_s,
+        .interval_s = s->spec.interval_s,
+        .ckpt_s = d,
+        .restart_s = s->restart_s,
+        .spares = (int32_t)s->spec.spares,
+        .n_class = s->rates.n,
+        .cls = s->cls,
+    };
+    if (s->spec.interval_s != 0 && s->spec.interval_s < d) {
+        gp_study_destroy(s);
+        return tn_error_set(err, TN_EINPUT, "%s: training.checkpoint.interval_min: %.3g min is "
+                            "shorter than a checkpoint's pause (%.3g min simulated on this "
+                            "fabric)", sc->src, s->spec.interval_s / 60, d / 60);
+    }
+    s->young_s = isfinite(s->mtti_s) ? gp_young_interval(d, s->mtti_s) : INFINITY;
+    s->daly_s = isfinite(s->mtti_s) ? gp_daly_interval(d, s->mtti_s) : INFINITY;
+
+    /* the best interval, searched by simulation with common random numbers:
+     * from one pause (no shorter makes sense) to the whole work */
+    uint32_t runs = (uint32_t)s->spec.runs;
+    double lo = fmax(d, 60), hi = fmax(lo * 2, s->training.work_s);
+    s->best_interval_s = gp_mc_best_interval(&s->training, lo, hi, s->seed, runs,
+                                             GP_SEARCH_GRID, &s->best_wall_s);
+    s->interval_auto = s->spec.interval_s == 0;
+    s->interval_s = s->interval_auto ? s->best_interval_s : s->spec.interval_s;
+    s->training.interval_s = s->interval_s;
+    gp_mc_run(&s->mc, &s->training, s->seed, runs);
+    s->ettr = s->training.work_s / s->mc.mean_wall_s;
+    if (isfinite(s->mtti_s)) {
+        s->daly_wall_s = gp_daly_wall(s->training.work_s, s->interval_s, d, s->restart_s,
+                                      s->mtti_s);
+        s->kokolis_ettr = gp_kokolis_ettr(1 / s->mtti_s, s->restart_s, d, s->interval_s);
+    } else {
+        s->daly_wall_s = s->training.work_s * (1 + d / s->interval_s);
+        s->kokolis_ettr = 1 / (1 + d / s->interval_s);
+    }
+    if (s->spec.gpu_w > 0)
+        s->energy_j = s->mc.mean_wall_s * s->spec.pue *
+                      ((double)s->inv.count[GP_UNIT_GPU] * s->spec.gpu_w +
+                       (double)s->inv.count[GP_UNIT_GPU_SERVER] * s->spec.server_w);
+    return 0;
+}
+
+void gp_study_destroy(gp_study_t *s)
+{
+    gp_mc_destroy(&s->mc);
+    gp_rates_destroy(&s->rates);
+}
