@@ -364,7 +364,7 @@ int res_goodput_write(const char *dir, const gp_study_t *s, const json_t *g,
     char *rp = join(dir, "report.json");
     json_t *rep = json_load_file(rp, 0, NULL);
     free(rp);
-    const char *rs = json_string_value(json_object_get(json_object_get(rep, "meta"), "scenario"));
+    const char *rs = json_string_value(json_object_get(rep, "scenario"));
     bool beside = rep && rs && !strcmp(rs, scenario);
     if (beside) {
         json_object_set(rep, "goodput", (json_t *)g);

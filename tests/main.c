@@ -42,6 +42,8 @@ int main(void)
     srunner_add_suite(sr, validate_suite());
     srunner_add_suite(sr, plan_suite());
     srunner_add_suite(sr, goodput_suite());
+    srunner_add_suite(sr, goodput_costs_suite());
+    srunner_add_suite(sr, cli_goodput_suite());
     srunner_add_suite(sr, topo_kinds_suite());
     srunner_add_suite(sr, source_table_suite());
     srunner_add_suite(sr, report_outputs_suite());

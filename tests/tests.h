@@ -48,5 +48,7 @@ Suite *report_outputs_suite(void);
 Suite *heap_suite(void);
 Suite *layers_suite(void);
 Suite *storage_suite(void);
+Suite *goodput_costs_suite(void);
+Suite *cli_goodput_suite(void);
 
 #endif
