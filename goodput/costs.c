@@ -446,7 +446,16 @@ int gp_costs_compute(gp_costs_t *c, const sim_scenario_t *sc, const gp_spec_t *t
     for (int32_t i = 0; i < j.n_storage; i++)
         for (int32_t k = t->in_off[j.storage[i]]; k < t->in_off[j.storage[i] + 1]; k++)
             c->storage_bps += (double)t->bps[t->in_edge[k]];
+    for (int32_t i = 0; i < j.n_storage; i++)
+        c->storage_bytes += (double)t->store_bytes[j.storage[i]];
     c->ckpt_bytes = gp_checkpoint_bytes(j.model, j.ly);
+    /* the checkpoint being written and the last committed one coexist */
+    if (c->storage_bytes > 0 && 2 * c->ckpt_bytes > c->storage_bytes) {
+        rc = tn_error_set(err, TN_EINPUT, "%s: topology: the storage tier holds %.4g TB, less "
+                          "than two checkpoints of %.4g TB (the one being written and the last "
+                          "committed one)", sc->src, c->storage_bytes / 1e12, c->ckpt_bytes / 1e12);
+        goto out;
+    }
     if ((rc = iteration_costs(&j, c, err)) || (rc = checkpoint_costs(&j, c, err)) ||
         (rc = restore_costs(&j, c, err)))
         goto out;

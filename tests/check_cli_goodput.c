@@ -105,6 +105,7 @@ static const bad_t bad[] = {
     {"training.power.gpu_w=-5", "s.json: training.power.gpu_w:"},
     {"topology.set.storage.servers=0", "s.json: topology"},
     {"training=5", "s.json: training: expected an object"},
+    {"topology.set.storage.capacity_tb=0.03", "less than two checkpoints of 0.0"},
 };
 
 START_TEST(bad_training_is_refused)
@@ -134,6 +135,11 @@ START_TEST(goodput_needs_training_and_a_layout)
     result_free(&r);
     run_tensim(&r, "goodput", "s.json", "--runs", "0", NULL);
     expect_error(&r, 2, "--runs", NULL);
+    result_free(&r);
+    /* every command refuses a bad training section, not only goodput */
+    write_scenario(TOPO_OK, WL_OK, ",\n  'training': {'tokens': 1e9, 'runz': 4}");
+    run_tensim(&r, "run", "s.json", "-o", OUT, NULL);
+    expect_error(&r, 2, "s.json: training", "runz", NULL);
     result_free(&r);
 }
 END_TEST
