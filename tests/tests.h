@@ -47,5 +47,6 @@ Suite *source_table_suite(void);
 Suite *report_outputs_suite(void);
 Suite *heap_suite(void);
 Suite *layers_suite(void);
+Suite *degrade_suite(void);
 
 #endif
