@@ -50,5 +50,6 @@ Suite *layers_suite(void);
 Suite *storage_suite(void);
 Suite *goodput_costs_suite(void);
 Suite *cli_goodput_suite(void);
+Suite *degrade_suite(void);
 
 #endif
