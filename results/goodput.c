@@ -102,7 +102,7 @@ json_t *res_goodput_json(const gp_study_t *s, const char *scenario, uint64_t sce
     for (int32_t k = 0; k < s->training.n_class; k++) {
         const gp_class_t *x = &s->cls[k];
         json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s}", "class", x->name, "unit",
-                              gp_unit_names[s->rates.unit[k]], "units", (json_int_t)x->units,
+                              k < s->rates.n ? gp_unit_names[s->rates.unit[k]] : "gpu_server", "units", (json_int_t)x->units,
                               "effect", x->interrupts ? "interrupt" : "degrade", "lifetime",
                               life_names[x->life.kind]);
         json_object_set_new(o, "mttf_h", num(x->life.mean_s / 3600));
