@@ -244,9 +244,10 @@ static int llama3_rows(val_table_t *t, const figs_t *fs, tn_error_t *err)
 static const char *const note_job_mttf =
     "the measured job MTTFs imply about 21 (8 GPUs) and 24 (1,024 GPUs) interruptions per 1000 "
     "node-days, against failures.json's node rate of 4.42 (Kokolis et al.'s own node hardware "
-    "rates: 2.34 and 6.50): a job is also ended by causes the node rate leaves out (the job's "
-    "own software, the scheduler, storage, network events charged to no node), which tensim's "
-    "classes do not model; the node rate was not fitted to these rows";
+    "rates: 2.34 and 6.50): a job's measured MTTF counts every interruption the job saw, the "
+    "node rate only the failures attributed to node hardware, and tensim's classes add planned "
+    "maintenance, host cables and leaf switches to it but nothing for the rest; the node rate "
+    "was not fitted to these rows";
 
 /* A job on n DGX A100 servers (the selene-a100 preset: RSC-1 is DGX A100
  * on InfiniBand): its MTTF from every interrupting class of failures.json
