@@ -19,7 +19,9 @@ int gp_cache_init(gp_cache_t *c, const char *dir, const json_t *root, tn_error_t
     memset(c, 0, sizeof *c);
     json_t *job = json_deep_copy(root);
     TN_ASSERT(job);
-    /* keys that name or describe the job, or drive only the goodput model */
+    /* keys that name or describe the job, or drive only the goodput model
+     * (the seed draws the failures; no iteration simulation reads it) */
+    json_object_del(job, "seed");
     json_object_del(job, "name");
     json_object_del(job, "description");
     json_object_del(job, "training");

@@ -5,7 +5,7 @@
  * An entry is one small JSON file DIR/<key>.json holding named numbers.
  * The key is a 64-bit FNV-1a hash of: the cache format, tensim's version,
  * the scenario's JSON without the keys that cannot change a simulation
- * (name, description, training), and what was simulated ("iteration",
+ * (name, description, seed, training), and what was simulated ("iteration",
  * "degraded leaf cable", ...). A goodput study that changes only its
  * training section (the checkpoint interval, the failure rates) therefore
  * hits; any change to the fabric, the workload or the collectives misses.

@@ -86,8 +86,8 @@ typedef void (*gp_costs_progress_fn)(void *ctx, const char *what);
 /* Simulates (or reads from the cache) every figure above for scenario sc
  * and training spec ts. Errors (TN_EINPUT): a workload that is not a
  * megatron layout (checkpoint bytes need its model), a fabric with no
- * storage tier or with storage no GPU can reach, storage smaller than one
- * checkpoint, a run's own errors. Time: a few full runs of the scenario
+ * storage tier or with storage no GPU can reach, storage that cannot hold two
+ * checkpoints (the one written and the last committed), a run's own errors. Time: a few full runs of the scenario
  * (1 intact, one per loaded failure shape, one more for async) plus
  * transfer phases of one flow per rank. */
 int gp_costs_compute(gp_costs_t *c, const sim_scenario_t *sc, const gp_spec_t *ts,

@@ -49,8 +49,10 @@ typedef struct {
 /* Runs the study of scenario sc (its `training` section is required).
  * Errors (TN_EINPUT) name the file and JSON path: no training section, a
  * bad value, an interval shorter than a checkpoint's pause, the costs'
- * errors (goodput/costs.h). Time: the costs', then runs x (1 + the
- * search's ~40 evaluations) training runs. */
+ * errors (goodput/costs.h). The search for the best interval runs even
+ * when the interval is given, to report it beside Young's and Daly's.
+ * Time: the costs', then runs x (1 + the search's 12 grid points and
+ * 8-16 golden-section steps) training runs. */
 int gp_study_run(gp_study_t *s, const sim_scenario_t *sc, gp_cache_t *cache,
                  gp_costs_progress_fn progress, void *ctx, tn_error_t *err);
 void gp_study_destroy(gp_study_t *s);
