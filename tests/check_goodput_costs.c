@@ -319,6 +319,40 @@ START_TEST(study_anchors_use_the_jobs_interrupt_rate)
 }
 END_TEST
 
+/* Lemon servers add (rate_x - 1) node rates each to the job's interrupt
+ * rate, and more lemons than GPU servers is an error. */
+START_TEST(lemons_add_their_extra_rate)
+{
+    static const char *const sets[] = {
+        "training.failures.lemons={\"servers\": 3, \"rate_x\": 21}"};
+    gp_study_t a, b;
+    tn_error_t err = {0};
+    gp_cache_t none;
+    sim_scenario_t sc;
+    load(&sc, SMALL, NULL, 0);
+    ck_assert(gp_cache_init(&none, NULL, sc.root, &err) == 0);
+    ck_assert_msg(gp_study_run(&a, &sc, &none, NULL, NULL, &err) == 0, "%s", err.msg);
+    sim_scenario_destroy(&sc);
+    load(&sc, SMALL, sets, 1);
+    ck_assert_msg(gp_study_run(&b, &sc, &none, NULL, NULL, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(b.training.n_class, a.training.n_class + 1);
+    ck_assert_str_eq(b.cls[b.training.n_class - 1].name, "lemon");
+    double extra = 3 * 20 / (a.rates.node_mttf_h * 3600);
+    ck_assert_double_eq_tol(1 / b.mtti_s, 1 / a.mtti_s + extra, 1e-9 / a.mtti_s);
+    ck_assert_double_gt(b.mc.mean_wall_s, a.mc.mean_wall_s);
+    gp_study_destroy(&a);
+    gp_study_destroy(&b);
+    sim_scenario_destroy(&sc);
+    static const char *const many[] = {"training.failures.lemons={\"servers\": 17}"};
+    load(&sc, SMALL, many, 1);
+    ck_assert(gp_study_run(&b, &sc, &none, NULL, NULL, &err) != 0);
+    ck_assert_ptr_nonnull(strstr(err.msg, "training.failures.lemons.servers: 17 lemon servers, "
+                                          "but the fabric has 16 GPU servers"));
+    sim_scenario_destroy(&sc);
+    gp_cache_destroy(&none);
+}
+END_TEST
+
 Suite *goodput_costs_suite(void)
 {
     Suite *s = suite_create("goodput_costs");
@@ -331,6 +365,7 @@ Suite *goodput_costs_suite(void)
     tcase_add_test(tc, cache_hits_only_for_the_same_job);
     tcase_add_test(tc, damaged_cache_entry_is_a_miss);
     tcase_add_test(tc, study_anchors_use_the_jobs_interrupt_rate);
+    tcase_add_test(tc, lemons_add_their_extra_rate);
     suite_add_tcase(s, tc);
     return s;
 }
