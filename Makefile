@@ -35,7 +35,7 @@ SUBMAKE = $(MAKE) --no-print-directory $(if $(Q),-s)
 CLI_SRC  = $(wildcard cli/*.c)
 LIB_SRC  = $(wildcard common/*.c topology/*.c workloads/*.c sim/*/*.c goodput/*.c plan/*.c study/*.c results/*.c)
 TEST_SRC = $(wildcard tests/*.c)
-VAL_OBJ  = $(BUILD)/validate/cases.o $(BUILD)/validate/megatron.o
+VAL_OBJ  = $(BUILD)/validate/cases.o $(BUILD)/validate/megatron.o $(BUILD)/validate/goodput.o
 BENCH_SRC= $(wildcard bench/*.c)
 
 # Presets and server types are compiled in: the binary needs no data files.

@@ -24,14 +24,14 @@ static const char goodput_usage[] =
     "               (default $TENSIM_CACHE, else $XDG_CACHE_HOME/tensim, else ~/.cache/tensim)\n";
 
 typedef struct {
-    bool quiet;
+    bool show; /* on a terminal, without --quiet: a bad input's error stays one line */
     cli_progress_t prog;
 } say_t;
 
 static void say(void *ctx, const char *what)
 {
     say_t *s = ctx;
-    if (!s->quiet)
+    if (s->show)
         fprintf(stderr, "tensim goodput: simulating: %s\n", what);
 }
 
@@ -40,7 +40,7 @@ static int study(const sim_scenario_t *sc, const cli_opts_t *o, const char *cach
 {
     tn_error_t err = {0};
     gp_cache_t cache;
-    say_t s = {.quiet = o->quiet};
+    say_t s = {.show = !o->quiet && isatty(STDERR_FILENO)};
     cli_progress_init(&s.prog, false);
     if (gp_cache_init(&cache, cache_dir, sc->root, &err)) {
         cli_error("%s", err.msg);

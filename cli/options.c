@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "goodput/spec.h"
 #include "common/tn_file.h"
 
 void cli_error(const char *fmt, ...)
@@ -52,6 +53,15 @@ int cli_scenario_args(const char *cmd, const char *outdir, const char *scenario,
     tn_error_t err = {0};
     if (sim_scenario_load(sc, scenario, ov, &err)) {
         cli_error("%s", err.msg);
+        return tn_error_exit_status(&err);
+    }
+    /* the training section is read by tensim goodput, but a mistake in it
+     * is refused by every command, as any other key's */
+    const json_t *training = json_object_get(sc->root, "training");
+    gp_spec_t ts;
+    if (training && gp_spec_parse(&ts, training, sc->src, &err)) {
+        cli_error("%s", err.msg);
+        sim_scenario_destroy(sc);
         return tn_error_exit_status(&err);
     }
     return 0;

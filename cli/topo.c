@@ -142,6 +142,10 @@ static void print_stats(const char *name, const topo_stats_t *st)
     if (st->bisection_bw_gbps >= 0)
         printf("bisection bandwidth: %g Gbps (first half of the gpu servers to the second)\n",
                st->bisection_bw_gbps);
+    if (st->storage.vertices)
+        printf("storage: %lld server%s, %g GB/s of disk, %g TB\n", (long long)st->storage.servers,
+               st->storage.servers == 1 ? "" : "s", st->storage.bw_gbyte_s,
+               st->storage.capacity_tb);
     printf("diameter: %d hops between gpus\n", st->diameter_hops);
     for (int i = 0; i < st->n_samples; i++)
         printf("ecmp: gpu %d to gpu %d: %u hop%s, %.0f shortest path%s\n", st->sample[i].src_gpu,

@@ -20,7 +20,7 @@ typedef struct {
     void *ctx;
     topo_t topo;
     int32_t *storage, n_storage;  /* storage vertices, in vertex order */
-    int32_t *host;                /* by GPU server: its first CPU socket, or -1 */
+    int32_t *host, n_hosts;       /* by server: its first CPU socket, or -1 */
     const wl_model_t *model;
     const wl_layout_t *ly;
     uint64_t ranks;
@@ -59,26 +59,36 @@ static int run_job(job_t *j, const sim_run_opts_t *o, double *iter_s, double *bg
 
 static int32_t rank_gpu(const job_t *j, uint64_t r) { return j->topo.gpus[r]; }
 
+/* GPU g's host memory (its server's first CPU socket), or -1 */
+static int32_t host_of(const job_t *j, int32_t g)
+{
+    int32_t s = j->topo.server[g];
+    return s >= 0 && s < j->n_hosts ? j->host[s] : -1;
+}
+
 static double writer_bytes(const job_t *j, uint64_t r)
 {
     uint64_t per_stage = j->ly->dp * j->ly->tp;
     return gp_checkpoint_rank_bytes(j->model, j->ly, r / per_stage, (r % per_stage) / j->ly->tp);
 }
 
-/* The checkpoint's flows: from each writer's GPU (src_host false) or host
- * memory (true) to storage (to_storage) or to host memory. */
+/* The checkpoint's flows: from each writer's GPU or its host memory (a
+ * server without a CPU socket writes from the GPU, and has no snapshot to
+ * take) to storage, or from the GPU to host memory. */
 static size_t ckpt_flows(const job_t *j, bool from_host, bool to_storage, sim_transfer_t *x)
 {
-    size_t n = 0;
+    size_t n = 0, writer = 0;
     for (uint64_t r = 0; r < j->ranks; r++) {
         double b = writer_bytes(j, r);
         if (b <= 0)
             continue;
-        int32_t g = rank_gpu(j, r), h = j->host[j->topo.server[g]];
-        x[n] = (sim_transfer_t){from_host ? h : g,
-                                to_storage ? j->storage[n % (size_t)j->n_storage] : h,
-                                (uint64_t)b};
-        n++;
+        int32_t g = rank_gpu(j, r), h = host_of(j, g);
+        size_t i = writer++;
+        if (!to_storage && h < 0)
+            continue;
+        x[n++] = (sim_transfer_t){from_host && h >= 0 ? h : g,
+                                  to_storage ? j->storage[i % (size_t)j->n_storage] : h,
+                                  (uint64_t)b};
     }
     return n;
 }
@@ -337,17 +347,15 @@ static int job_init(job_t *j, const sim_scenario_t *sc, tn_error_t *err)
     if (j->n_storage == 0)
         return tn_error_set(err, TN_EINPUT, "%s: topology: the fabric has no storage tier to "
                             "checkpoint to (docs/topology.md, \"storage\")", sc->src);
-    j->host = tn_malloc(((size_t)t->n_servers + 1) * sizeof *j->host);
-    for (int32_t s = 0; s <= t->n_servers; s++)
+    for (int32_t v = 0; v < t->n_vertices; v++)
+        if (t->server[v] >= j->n_hosts)
+            j->n_hosts = t->server[v] + 1;
+    j->host = tn_malloc(((size_t)j->n_hosts + 1) * sizeof *j->host);
+    for (int32_t s = 0; s < j->n_hosts; s++)
         j->host[s] = -1;
     for (int32_t v = t->n_vertices - 1; v >= 0; v--)
-        if (t->kind[v] == TOPO_CPU && t->server[v] >= 0 && t->server[v] <= t->n_servers)
+        if (t->kind[v] == TOPO_CPU && t->server[v] >= 0)
             j->host[t->server[v]] = v;
-    for (uint64_t r = 0; r < j->ranks; r++)
-        if (j->host[t->server[t->gpus[r]]] < 0)
-            return tn_error_set(err, TN_EINPUT, "%s: topology: the server of rank %llu has no "
-                                "CPU socket to hold a checkpoint snapshot", sc->src,
-                                (unsigned long long)r);
     return 0;
 }
 
@@ -438,7 +446,16 @@ int gp_costs_compute(gp_costs_t *c, const sim_scenario_t *sc, const gp_spec_t *t
     for (int32_t i = 0; i < j.n_storage; i++)
         for (int32_t k = t->in_off[j.storage[i]]; k < t->in_off[j.storage[i] + 1]; k++)
             c->storage_bps += (double)t->bps[t->in_edge[k]];
+    for (int32_t i = 0; i < j.n_storage; i++)
+        c->storage_bytes += (double)t->store_bytes[j.storage[i]];
     c->ckpt_bytes = gp_checkpoint_bytes(j.model, j.ly);
+    /* the checkpoint being written and the last committed one coexist */
+    if (c->storage_bytes > 0 && 2 * c->ckpt_bytes > c->storage_bytes) {
+        rc = tn_error_set(err, TN_EINPUT, "%s: topology: the storage tier holds %.4g TB, less "
+                          "than two checkpoints of %.4g TB (the one being written and the last "
+                          "committed one)", sc->src, c->storage_bytes / 1e12, c->ckpt_bytes / 1e12);
+        goto out;
+    }
     if ((rc = iteration_costs(&j, c, err)) || (rc = checkpoint_costs(&j, c, err)) ||
         (rc = restore_costs(&j, c, err)))
         goto out;

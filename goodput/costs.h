@@ -11,6 +11,8 @@
  * i mod S (the storage servers in vertex order): a round-robin striping.
  *  - snapshot: every writer's bytes from its GPU to the first CPU socket
  *    of its server (host memory), all at once (PCIe contention included);
+ *    a GPU in a server without a CPU socket (a bare-GPU fabric) takes no
+ *    snapshot and writes from its own memory;
  *  - write: those bytes from host memory to storage, all at once;
  *  - blocking: training pauses for snapshot + write;
  *  - async: training pauses for the snapshot; the write then drains while

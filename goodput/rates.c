@@ -73,6 +73,7 @@ int gp_rates_load(gp_rates_t *r, tn_error_t *err)
         tn_jobj_sub(&top, "classes", true, NULL, &cl) < 0)
         goto out;
     double node_mttf_h = 1000 * 24 / rate;
+    r->node_mttf_h = node_mttf_h;
     const char *name;
     json_t *v;
     json_object_foreach((json_t *)cl.obj, name, v) {

@@ -30,6 +30,7 @@ typedef enum { GP_TAKES_NONE, GP_TAKES_SERVER, GP_TAKES_LEAF_SERVERS } gp_takes_
 
 typedef struct {
     int32_t n;
+    double node_mttf_h;              /* a whole node's, from node_rate_per_1000_days */
     char *name[GP_MAX_CLASSES];
     gp_unit_t unit[GP_MAX_CLASSES];
     double mttf_h[GP_MAX_CLASSES];   /* per unit */

@@ -16,7 +16,10 @@
  *       "rate_scale": 1,                   every class's rate x this (>= 0)
  *       "lifetime": "exponential" | "weibull", "weibull_shape": 1,
  *       "spares": 0,                       spare GPU servers
- *       "server_repair_h": 24, "fabric_repair_h": 4
+ *       "server_repair_h": 24, "fabric_repair_h": 4,
+ *       "lemons": { "servers": 0, "rate_x": 10 }  servers that fail rate_x
+ *                                          times as often as a node (kept in
+ *                                          the job: undetected lemons)
  *     },
  *     "runs": 1000,                        Monte Carlo runs (1 to 1,000,000)
  *     "power": { "gpu_w": 300,             average draw per GPU, W (required in power)
@@ -56,6 +59,8 @@ typedef struct {
     double weibull_shape;
     uint64_t spares;
     double server_repair_s, fabric_repair_s; /* < 0: as failures.json says */
+    uint64_t lemons;      /* lemon servers (0: none) */
+    double lemon_rate_x;  /* their node failure rate x this (>= 1) */
     uint64_t runs;
     double gpu_w, server_w, pue; /* power; gpu_w 0: not given (no energy figure) */
 } gp_spec_t;

@@ -11,8 +11,10 @@
 #define GP_SEARCH_GRID 12
 
 /* The failure classes of the job's fabric with the spec's overrides and the
- * simulated slowdowns. */
-static void classes(gp_study_t *s)
+ * simulated slowdowns; lemon servers, when asked for, are one more class:
+ * their failures beyond a normal node's, (rate_x - 1) node rates each, a
+ * hardware failure that takes the server for a server repair. */
+static int32_t classes(gp_study_t *s)
 {
     const gp_spec_t *sp = &s->spec;
     gp_rates_classes(&s->rates, &s->inv, sp->rate_scale > 0 ? sp->rate_scale : 1, s->cls);
@@ -33,6 +35,26 @@ static void classes(gp_study_t *s)
         else if (u == GP_UNIT_FABRIC_SWITCH)
             c->slowdown = s->costs.switch_slowdown;
     }
+    int32_t n = s->rates.n;
+    if (sp->lemons && sp->lemon_rate_x > 1 && sp->rate_scale > 0) {
+        double repair = sp->server_repair_s >= 0 ? sp->server_repair_s : 24 * 3600;
+        for (int32_t k = 0; k < s->rates.n; k++)
+            if (s->rates.takes[k] == GP_TAKES_SERVER && s->rates.unit[k] == GP_UNIT_GPU_SERVER)
+                repair = s->cls[k].repair_s; /* a host failure's */
+        s->cls[s->rates.n] = (gp_class_t){
+            .name = "lemon",
+            .units = sp->lemons,
+            .life = {sp->lifetime,
+                     s->rates.node_mttf_h * 3600 / (sp->rate_scale * (sp->lemon_rate_x - 1)),
+                     sp->lifetime == GP_LIFE_WEIBULL ? sp->weibull_shape : 1},
+            .interrupts = true,
+            .servers = 1,
+            .slowdown = 1,
+            .repair_s = repair,
+        };
+        n++;
+    }
+    return n;
 }
 
 int gp_study_run(gp_study_t *s, const sim_scenario_t *sc, gp_cache_t *cache,
@@ -62,12 +84,19 @@ int gp_study_run(gp_study_t *s, const sim_scenario_t *sc, gp_cache_t *cache,
         gp_study_destroy(s);
         return -1;
     }
-    classes(s);
+    if (s->spec.lemons > s->inv.count[GP_UNIT_GPU_SERVER]) {
+        gp_study_destroy(s);
+        return tn_error_set(err, TN_EINPUT, "%s: training.failures.lemons.servers: %llu lemon "
+                            "servers, but the fabric has %llu GPU servers", sc->src,
+                            (unsigned long long)s->spec.lemons,
+                            (unsigned long long)s->inv.count[GP_UNIT_GPU_SERVER]);
+    }
+    int32_t n_class = classes(s);
 
     s->iterations = ceil(s->spec.tokens / c->tokens_per_iteration);
     s->restart_s = s->spec.detect_s + s->spec.startup_s + c->restore_s;
     double rate = 0;
-    for (int32_t k = 0; k < s->rates.n; k++)
+    for (int32_t k = 0; k < n_class; k++)
         if (s->cls[k].interrupts && s->cls[k].units)
             rate += (double)s->cls[k].units / s->cls[k].life.mean_s;
     s->mtti_s = rate > 0 ? 1 / rate : INFINITY;
@@ -78,7 +107,7 @@ int gp_study_run(gp_study_t *s, const sim_scenario_t *sc, gp_cache_t *cache,
         .ckpt_s = d,
         .restart_s = s->restart_s,
         .spares = (int32_t)s->spec.spares,
-        .n_class = s->rates.n,
+        .n_class = n_class,
         .cls = s->cls,
     };
     if (s->spec.interval_s != 0 && s->spec.interval_s < d) {

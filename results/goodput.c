@@ -102,7 +102,7 @@ json_t *res_goodput_json(const gp_study_t *s, const char *scenario, uint64_t sce
     for (int32_t k = 0; k < s->training.n_class; k++) {
         const gp_class_t *x = &s->cls[k];
         json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s}", "class", x->name, "unit",
-                              gp_unit_names[s->rates.unit[k]], "units", (json_int_t)x->units,
+                              k < s->rates.n ? gp_unit_names[s->rates.unit[k]] : "gpu_server", "units", (json_int_t)x->units,
                               "effect", x->interrupts ? "interrupt" : "degrade", "lifetime",
                               life_names[x->life.kind]);
         json_object_set_new(o, "mttf_h", num(x->life.mean_s / 3600));
@@ -364,7 +364,7 @@ int res_goodput_write(const char *dir, const gp_study_t *s, const json_t *g,
     char *rp = join(dir, "report.json");
     json_t *rep = json_load_file(rp, 0, NULL);
     free(rp);
-    const char *rs = json_string_value(json_object_get(json_object_get(rep, "meta"), "scenario"));
+    const char *rs = json_string_value(json_object_get(rep, "scenario"));
     bool beside = rep && rs && !strcmp(rs, scenario);
     if (beside) {
         json_object_set(rep, "goodput", (json_t *)g);

@@ -43,11 +43,15 @@ int main(void)
     srunner_add_suite(sr, validate_suite());
     srunner_add_suite(sr, plan_suite());
     srunner_add_suite(sr, goodput_suite());
+    srunner_add_suite(sr, goodput_costs_suite());
+    srunner_add_suite(sr, cli_goodput_suite());
     srunner_add_suite(sr, topo_kinds_suite());
     srunner_add_suite(sr, source_table_suite());
     srunner_add_suite(sr, report_outputs_suite());
     srunner_add_suite(sr, heap_suite());
     srunner_add_suite(sr, layers_suite());
+    srunner_add_suite(sr, storage_suite());
+    srunner_add_suite(sr, degrade_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

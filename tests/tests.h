@@ -48,5 +48,9 @@ Suite *source_table_suite(void);
 Suite *report_outputs_suite(void);
 Suite *heap_suite(void);
 Suite *layers_suite(void);
+Suite *storage_suite(void);
+Suite *goodput_costs_suite(void);
+Suite *cli_goodput_suite(void);
+Suite *degrade_suite(void);
 
 #endif

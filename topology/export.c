@@ -60,19 +60,32 @@ int topo_export_graphml(const topo_t *t, const char *path, tn_error_t *err)
           "  <key id=\"cores\" for=\"node\" attr.name=\"cores\" attr.type=\"int\"/>\n"
           "  <key id=\"bw_gbps\" for=\"edge\" attr.name=\"bw_gbps\" attr.type=\"double\"/>\n"
           "  <key id=\"latency_ns\" for=\"edge\" attr.name=\"latency_ns\" attr.type=\"double\"/>\n"
-          "  <key id=\"tier\" for=\"edge\" attr.name=\"tier\" attr.type=\"string\"/>\n"
-          "  <graph id=\"G\" edgedefault=\"directed\">\n",
+          "  <key id=\"tier\" for=\"edge\" attr.name=\"tier\" attr.type=\"string\"/>\n",
           f);
+    /* Capacity of storage vertices: declared only when the fabric has
+     * some, so files of fabrics without storage stay as they were. */
+    bool store = false;
+    for (int32_t v = 0; v < t->n_vertices && !store; v++)
+        store = t->store_bytes[v] != 0;
+    if (store)
+        fputs("  <key id=\"store_bytes\" for=\"node\" attr.name=\"store_bytes\" "
+              "attr.type=\"long\"/>\n",
+              f);
+    fputs("  <graph id=\"G\" edgedefault=\"directed\">\n", f);
     /* Kind and tier names are fixed lowercase identifiers: nothing to
      * escape. */
-    for (int32_t v = 0; v < t->n_vertices; v++)
+    for (int32_t v = 0; v < t->n_vertices; v++) {
         fprintf(f,
                 "    <node id=\"n%d\">\n"
                 "      <data key=\"kind\">%s</data>\n"
                 "      <data key=\"server\">%d</data>\n"
-                "      <data key=\"cores\">%d</data>\n"
-                "    </node>\n",
+                "      <data key=\"cores\">%d</data>\n",
                 v, topo_kind_name((topo_kind_t)t->kind[v]), t->server[v], t->cores[v]);
+        if (t->store_bytes[v])
+            fprintf(f, "      <data key=\"store_bytes\">%llu</data>\n",
+                    (unsigned long long)t->store_bytes[v]);
+        fputs("    </node>\n", f);
+    }
     for (int32_t e = 0; e < t->n_edges; e++) {
         char bw[40], lat[40];
         fprintf(f,
@@ -114,6 +127,8 @@ int topo_export_json(const topo_t *t, const char *path, tn_error_t *err)
         json_object_set_new(o, "kind", json_string(topo_kind_name((topo_kind_t)t->kind[v])));
         json_object_set_new(o, "server", json_integer(t->server[v]));
         json_object_set_new(o, "cores", json_integer(t->cores[v]));
+        if (t->store_bytes[v])
+            json_object_set_new(o, "store_bytes", json_integer((json_int_t)t->store_bytes[v]));
         json_array_append_new(verts, o);
     }
     for (int32_t e = 0; e < t->n_edges; e += 2) {

@@ -6,7 +6,9 @@
  * order, then every directed edge in edge-id order with id "e<k>" (so a
  * cable c is e<2c> a->b followed by e<2c+1> b->a). Keys (attr.name = key
  * id): on nodes kind (string, "gpu", "leaf", ...), server (int, -1 for
- * fabric switches), cores (int); on edges bw_gbps (double, bits per
+ * fabric switches), cores (int), and store_bytes (long: a storage
+ * vertex's capacity; the key is declared, and written on storage vertices
+ * only, when the fabric has storage); on edges bw_gbps (double, bits per
  * second / 1e9), latency_ns (double, picoseconds / 1000), tier (string,
  * "nvlink", "host", ...). Doubles are written with the fewest digits that
  * read back as the same double.
@@ -23,7 +25,8 @@
  *
  * A vertex's id is its index in "vertices"; link c is the cable whose a->b
  * edge is 2c and b->a edge 2c+1. "server" is -1 for fabric switches;
- * "cores" is the CPU core count (0 for everything but CPU sockets). A rate
+ * "cores" is the CPU core count (0 for everything but CPU sockets);
+ * "store_bytes" the capacity of a storage vertex (written only when not 0). A rate
  * or latency that is a whole number of Gbps or ns is written as a JSON
  * integer, any other as a real with 17 significant digits, so every value
  * reads back exactly (llround(bw_gbps * 1e9), llround(latency_ns * 1000)).

@@ -240,7 +240,8 @@ static int gml_vertices(gml_t *m, topo_t *t)
         need_attr(m, true, "server", IGRAPH_ATTRIBUTE_NUMERIC, true) < 0)
         return -1;
     int has_cores = need_attr(m, true, "cores", IGRAPH_ATTRIBUTE_NUMERIC, false);
-    if (has_cores < 0)
+    int has_store = need_attr(m, true, "store_bytes", IGRAPH_ATTRIBUTE_NUMERIC, false);
+    if (has_cores < 0 || has_store < 0)
         return -1;
     for (igraph_integer_t v = 0; v < nv; v++) {
         char name[128];
@@ -255,7 +256,15 @@ static int gml_vertices(gml_t *m, topo_t *t)
         double c = has_cores ? VAN(g, "cores", v) : NAN;
         if (!isnan(c) && gml_int(m, name, "cores", c, 0, INT32_MAX, &cores) < 0)
             return -1;
-        topo_add_vertex(t, (topo_kind_t)k, server, cores);
+        int32_t id = topo_add_vertex(t, (topo_kind_t)k, server, cores);
+        double b = has_store ? VAN(g, "store_bytes", v) : NAN;
+        if (isnan(b) || b == 0)
+            continue;
+        if (b < 0 || b > 9007199254740992.0 || b != floor(b))
+            return gml_fail(m, "%s: store_bytes: expected a whole number from 0 to 2^53", name);
+        if (k != TOPO_STORAGE)
+            return gml_fail(m, "%s: store_bytes: only a storage vertex has a capacity", name);
+        topo_set_storage(t, id, (uint64_t)b);
     }
     return 0;
 }
@@ -493,7 +502,7 @@ static int import_graphml(topo_t *t, const char *path, tn_error_t *err)
  * --------------------------------------------------------------------- */
 
 static const char *const top_keys[] = {"tensim_topology", "vertices", "links", NULL};
-static const char *const vertex_keys[] = {"kind", "server", "cores", NULL};
+static const char *const vertex_keys[] = {"kind", "server", "cores", "store_bytes", NULL};
 static const char *const link_keys[] = {"a", "b", "bw_gbps", "latency_ns", "tier", NULL};
 
 /* o's member `key`, which must be an array. */
@@ -556,13 +565,18 @@ static int json_vertices(topo_t *t, tn_jobj_t *top, const char *const *kinds)
         tn_jobj_t vo;
         int kind = 0;
         json_int_t server = 0;
-        uint64_t cores = 0;
+        uint64_t cores = 0, store = 0;
         if (tn_jobj_open(&vo, json_array_get(arr, i), top->src, where, vertex_keys, top->err) ||
             tn_jobj_enum(&vo, "kind", true, kinds, &kind) ||
             json_int_member(&vo, "server", -1, INT32_MAX - 1, &server) ||
-            tn_jobj_u64(&vo, "cores", false, 0, INT32_MAX, &cores) < 0)
+            tn_jobj_u64(&vo, "cores", false, 0, INT32_MAX, &cores) < 0 ||
+            tn_jobj_u64(&vo, "store_bytes", false, 0, (uint64_t)INT64_MAX, &store) < 0)
             return -1;
-        topo_add_vertex(t, (topo_kind_t)kind, (int32_t)server, (int32_t)cores);
+        if (store && kind != TOPO_STORAGE)
+            return tn_jobj_fail(&vo, "store_bytes", "only a storage vertex has a capacity");
+        int32_t id = topo_add_vertex(t, (topo_kind_t)kind, (int32_t)server, (int32_t)cores);
+        if (store)
+            topo_set_storage(t, id, store);
     }
     return 0;
 }

@@ -2,7 +2,9 @@
  * (the formats topology/export.h writes, described there) into a topo_t.
  *
  * GraphML, read with igraph: node attribute kind (string) and server
- * (number) are required, cores (number) defaults to 0; edge attributes
+ * (number) are required, cores (number) and store_bytes (number: the
+ * capacity of a storage vertex, a whole number of bytes, on storage
+ * vertices only) default to 0; edge attributes
  * bw_gbps and latency_ns (numbers) and tier (string) are required. In an
  * undirected graph every edge is one cable, oriented from the smaller
  * vertex id to the larger (igraph keeps no orientation for undirected

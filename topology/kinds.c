@@ -12,14 +12,16 @@
 static int single_switch_parse(topo_spec_t *s, tn_jobj_t *o)
 {
     static const char *const keys[] = {"kind", "description", "sources", "assumptions", "gpus",
-                                       "link", NULL};
+                                       "link", "storage", NULL};
     static const char *const link_keys[] = {"bw_gbps", "latency_ns", NULL};
     tn_jobj_t link;
     if (tn_jobj_open(o, o->obj, o->src, o->path, keys, o->err) ||
         tn_jobj_u64(o, "gpus", true, 1, TOPO_SINGLE_SWITCH_MAX_GPUS, &s->single_switch.gpus) < 0 ||
         tn_jobj_sub(o, "link", true, link_keys, &link) < 0 ||
         tn_jobj_gbps(&link, "bw_gbps", true, &s->single_switch.bps) < 0 ||
-        tn_jobj_ns(&link, "latency_ns", true, &s->single_switch.latency_ps) < 0)
+        tn_jobj_ns(&link, "latency_ns", true, &s->single_switch.latency_ps) < 0 ||
+        topo_disk_parse(o, "storage", &s->single_switch.disk, &s->single_switch.storage_servers,
+                        TOPO_SINGLE_SWITCH_MAX_GPUS) < 0)
         return -1;
     return 0;
 }
@@ -30,6 +32,9 @@ static int single_switch_build(const topo_spec_t *s, topo_t *t, const topo_ports
     (void)ports;
     topo_build_single_switch(t, (int32_t)s->single_switch.gpus, s->single_switch.bps,
                              s->single_switch.latency_ps);
+    topo_add_single_switch_storage(t, (int32_t)s->single_switch.gpus,
+                                   (int32_t)s->single_switch.storage_servers, s->single_switch.bps,
+                                   s->single_switch.latency_ps, &s->single_switch.disk);
     return topo_finalize(t, err);
 }
 

@@ -181,7 +181,8 @@ static int parse_inline(topo_server_t *s, const json_t *v, const char *src, cons
                         tn_error_t *err)
 {
     static const char *const keys[] = {"name", "description", "sources", "assumptions", "gpus",
-                                       "nvlink", "pcie", "cpu", "nics", "gpu_port_bw_gbps", NULL};
+                                       "nvlink", "pcie", "cpu", "nics", "gpu_port_bw_gbps",
+                                       "storage", NULL};
     tn_jobj_t o;
     const char *name = "inline";
     uint64_t gpus = 0;
@@ -201,6 +202,13 @@ static int parse_inline(topo_server_t *s, const json_t *v, const char *src, cons
     }
     if (s->gpus == 0 && s->nics == 0)
         return tn_jobj_fail(&o, NULL, "a server needs at least one gpu or nic");
+    int rc = topo_disk_parse(&o, "storage", &s->disk, NULL, 0);
+    if (rc < 0)
+        return -1;
+    s->has_disk = rc == 0;
+    if (s->has_disk && !topo_server_can_store(s))
+        return tn_jobj_fail(&o, "storage", "the server has no cpu socket or nic to attach the "
+                                           "disk to");
     /* A GPU must reach the rest of the server: NVLink, PCIe, or its own port. */
     for (int32_t g = 0; g < s->gpus; g++)
         if (s->gpu_pcie[g] < 0 && s->nvlink == TOPO_NVLINK_NONE && s->nics > 0)
@@ -236,9 +244,23 @@ int topo_server_parse(topo_server_t *s, const json_t *v, const char *src, const 
     return rc;
 }
 
+bool topo_server_can_store(const topo_server_t *s) { return s->sockets > 0 || s->nics > 0; }
+
 int32_t topo_server_vertices(const topo_server_t *s)
 {
-    return s->gpus + s->nvswitches + s->pcie_switches + s->sockets + s->nics;
+    return s->gpus + s->nvswitches + s->pcie_switches + s->sockets + s->nics + (s->has_disk ? 1 : 0);
+}
+
+/* Where the disk hangs: the socket NIC 0 hangs off (directly or through
+ * its PCIe switch), else NIC 0's PCIe switch, else socket 0. */
+static int32_t disk_attach(const topo_server_t *s, int32_t pcie0, int32_t cpu0)
+{
+    if (s->nics == 0)
+        return cpu0;
+    if (s->nic_pcie[0] < 0)
+        return cpu0 + s->nic_socket[0];
+    int32_t sock = s->pcie_socket[s->nic_pcie[0]];
+    return sock >= 0 ? cpu0 + sock : pcie0 + s->nic_pcie[0];
 }
 
 int64_t topo_server_cores(const topo_server_t *s)
@@ -265,6 +287,7 @@ void topo_add_server(topo_t *t, const topo_server_t *s, int32_t id, topo_ports_t
     int32_t nic0 = t->n_vertices;
     for (int32_t i = 0; i < s->nics; i++)
         topo_add_vertex(t, TOPO_NIC, id, 0);
+    int32_t disk = s->has_disk ? topo_add_vertex(t, TOPO_STORAGE, id, 0) : -1;
 
     if (s->nvlink == TOPO_NVLINK_MESH)
         for (int32_t i = 0; i < s->n_mesh; i++)
@@ -295,4 +318,12 @@ void topo_add_server(topo_t *t, const topo_server_t *s, int32_t id, topo_ports_t
     if (s->nics == 0)
         for (int32_t g = 0; g < s->gpus; g++)
             topo_ports_add(ports, gpu0 + g, s->gpu_port_bps, id, g);
+    /* the disk's cable comes last, so a server's other cables keep the
+     * edge ids they have without it */
+    if (disk >= 0) {
+        topo_set_storage(t, disk, s->disk.bytes);
+        topo_add_cable(t, disk, disk_attach(s, pcie0, cpu0), s->disk.bps,
+                       s->disk.latency_set ? s->disk.latency_ps : s->pcie_latency_ps,
+                       TOPO_TIER_PCIE);
+    }
 }

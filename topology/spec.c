@@ -103,13 +103,53 @@ const topo_spec_kind_t *topo_spec_kind_find(const char *name)
     return i < 0 ? NULL : &topo_spec_kinds[i];
 }
 
+/* "cpu_servers_role": "storage" gives every CPU server the disk of the
+ * spec's "storage" block (or keeps its type's own); "compute" builds them
+ * without a disk; absent, they are built as their type says. The block is
+ * read under either role, so one override switches the tier off or on. */
+static int cpu_servers_role(topo_spec_t *s, tn_jobj_t *o)
+{
+    static const char *const roles[] = {"compute", "storage", NULL};
+    int role = -1;
+    topo_disk_t disk;
+    int rc = tn_jobj_enum(o, "cpu_servers_role", false, roles, &role);
+    if (rc < 0)
+        return -1;
+    int has = topo_disk_parse(o, "storage", &disk, NULL, 0);
+    if (has < 0)
+        return -1;
+    if (has == 0 && role < 0)
+        return tn_jobj_fail(o, "storage", "the disk of each cpu server: give "
+                                          "\"cpu_servers_role\": \"storage\" too");
+    topo_server_t *c = &s->cpu_server;
+    if (role == 0)
+        c->has_disk = false;
+    if (role != 1)
+        return 0;
+    if (has == 0) {
+        c->disk = disk;
+        c->has_disk = true;
+    }
+    if (s->cpu_servers == 0)
+        return 0; /* nothing to build: a tier that is off by default */
+    if (!c->has_disk)
+        return tn_jobj_fail(o, "cpu_servers_role", "\"storage\" needs a \"storage\" block "
+                                                   "(bw_gbps, capacity_tb) here or in the "
+                                                   "cpu_server type");
+    if (!topo_server_can_store(c))
+        return tn_jobj_fail(o, "cpu_server", "the cpu server has no cpu socket or nic to "
+                                             "attach a disk to");
+    return 0;
+}
+
 /* The keys every kind on servers has: servers, server, cpu_servers, and
  * fabric (left to the kind's parse). */
 static int parse_servers(topo_spec_t *s, tn_jobj_t *o)
 {
     static const char *const keys[] = {"kind",        "description", "sources", "assumptions",
                                        "servers",     "server",      "cpu_servers",
-                                       "cpu_server",  "fabric",      NULL};
+                                       "cpu_server",  "fabric",      "cpu_servers_role",
+                                       "storage",     NULL};
     uint64_t n = 0, cpu = 0;
     char where[320];
     if (tn_jobj_open(o, o->obj, o->src, o->path, keys, o->err) ||
@@ -130,6 +170,8 @@ static int parse_servers(topo_spec_t *s, tn_jobj_t *o)
                             (unsigned long long)cpu);
     if (cs && topo_server_parse(&s->cpu_server, cs, o->src,
                                 topo_spec_where(o, "cpu_server", where, sizeof where), o->err))
+        return -1;
+    if (cpu_servers_role(s, o))
         return -1;
     int64_t v = (int64_t)n * topo_server_vertices(&s->server) +
                 (int64_t)cpu * (cs ? topo_server_vertices(&s->cpu_server) : 0);

@@ -9,7 +9,10 @@
  * place their names are read from: single-switch; fat-tree and
  * rail-optimized (topology/fattree.h); dragonfly (topology/dragonfly.h);
  * torus (topology/torus.h), each over `servers` servers of type `server`
- * (topology/server.h) and optionally `cpu_servers` of type `cpu_server`;
+ * (topology/server.h) and optionally `cpu_servers` of type `cpu_server`
+ * (with "cpu_servers_role": "storage" and a "storage" block, each CPU
+ * server gets that disk: the storage tier, topology/storage.h; "compute"
+ * builds them without one);
  * and graph, a GraphML or JSON file written by `tensim topo --export` or
  * another tool (topology/import.h). Adding a kind is a file with its parse
  * and build functions, its parameters' field in topo_spec_t and a row.
@@ -45,6 +48,8 @@ typedef struct {
         uint64_t gpus;
         uint64_t bps;
         uint64_t latency_ps;
+        uint64_t storage_servers; /* each a NIC on the switch and a disk */
+        topo_disk_t disk;
     } single_switch;
     int32_t servers, cpu_servers;
     topo_server_t server, cpu_server;

@@ -86,6 +86,7 @@ void topo_stats_compute(const topo_t *t, topo_route_t *r, topo_stats_t *st)
     int32_t *rank = tn_malloc(((size_t)t->n_servers + 1) * sizeof *rank);
     TN_ASSERT(rank_gpu_servers(t, rank) == st->gpu_servers);
     st->bisection_bw_gbps = bisection_gbps(t, rank, st->gpu_servers);
+    topo_storage_totals(t, &st->storage);
 
     /* Diameter over GPU pairs, one destination at a time. */
     uint32_t diam = 0;
@@ -149,6 +150,9 @@ json_t *topo_stats_json(const topo_stats_t *st)
     json_object_set_new(o, "gpu_server_bw_gbps", json_real(st->gpu_server_bw_gbps));
     json_object_set_new(o, "bisection_bw_gbps",
                         st->bisection_bw_gbps < 0 ? json_null() : json_real(st->bisection_bw_gbps));
+    json_object_set_new(o, "storage_servers", json_integer(st->storage.servers));
+    json_object_set_new(o, "storage_bw_gbyte_s", json_real(st->storage.bw_gbyte_s));
+    json_object_set_new(o, "storage_capacity_tb", json_real(st->storage.capacity_tb));
     json_object_set_new(o, "diameter_hops", json_integer(st->diameter_hops));
     json_t *smp = json_array();
     for (int i = 0; i < st->n_samples; i++) {

@@ -10,6 +10,9 @@
  *  bisection_bw_gbps: the maximum flow, one direction, from the GPUs of the
  *    first half of the GPU servers (in build order) to those of the second
  *    half: for the tree fabrics, the capacity across the middle of the pods.
+ *  storage_servers, storage_bw_gbyte_s, storage_capacity_tb: the storage
+ *    tier (topology/storage.h): servers holding a storage vertex, the sum
+ *    of their disk links' bandwidth in GB/s, their capacity in TB.
  *  diameter_hops: the longest shortest path between two GPUs.
  *  ecmp_paths_sample: for a few GPU pairs (same server, neighbouring server,
  *    middle, last), the hops and the number of equal-cost shortest paths.
@@ -25,6 +28,7 @@
 
 #include "common/tn_error.h"
 #include "topology/route.h"
+#include "topology/storage.h"
 #include "topology/topo.h"
 
 #define TOPO_STATS_SAMPLES 4
@@ -36,6 +40,7 @@ typedef struct {
     int64_t cables, by_tier[TOPO_TIER_COUNT];
     double gpu_server_bw_gbps;
     double bisection_bw_gbps;  /* -1 with fewer than two GPU servers */
+    topo_storage_totals_t storage;
     int32_t diameter_hops;
     int n_samples;
     struct {

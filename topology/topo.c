@@ -39,6 +39,7 @@ void topo_destroy(topo_t *t)
     free(t->kind);
     free(t->server);
     free(t->cores);
+    free(t->store_bytes);
     free(t->esrc);
     free(t->edst);
     free(t->bps);
@@ -63,14 +64,22 @@ int32_t topo_add_vertex(topo_t *t, topo_kind_t kind, int32_t server, int32_t cor
         t->kind = tn_realloc(t->kind, c * sizeof *t->kind);
         t->server = tn_realloc(t->server, c * sizeof *t->server);
         t->cores = tn_realloc(t->cores, c * sizeof *t->cores);
+        t->store_bytes = tn_realloc(t->store_bytes, c * sizeof *t->store_bytes);
     }
     int32_t v = t->n_vertices++;
     t->kind[v] = (uint8_t)kind;
     t->server[v] = server;
     t->cores[v] = cores;
+    t->store_bytes[v] = 0;
     if (server >= t->n_servers)
         t->n_servers = server + 1;
     return v;
+}
+
+void topo_set_storage(topo_t *t, int32_t v, uint64_t bytes)
+{
+    TN_ASSERT(!t->finalized && v >= 0 && v < t->n_vertices && t->kind[v] == TOPO_STORAGE);
+    t->store_bytes[v] = bytes;
 }
 
 static int32_t add_edge(topo_t *t, int32_t a, int32_t b, uint64_t bps, uint64_t lat, topo_tier_t tier)

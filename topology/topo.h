@@ -54,6 +54,8 @@ typedef struct {
     uint8_t *kind;        /* by vertex: topo_kind_t */
     int32_t *server;      /* by vertex: server id, -1 for fabric switches */
     int32_t *cores;       /* by vertex: CPU cores (CPU sockets), else 0 */
+    uint64_t *store_bytes; /* by vertex: capacity of a storage vertex in bytes, else 0;
+                              set with topo_set_storage() (topology/storage.h lists them) */
     int32_t *esrc, *edst; /* by edge: endpoints */
     uint64_t *bps;        /* by edge: capacity, bits per second */
     uint64_t *latency_ps; /* by edge: propagation + switching latency */
@@ -73,6 +75,9 @@ void topo_destroy(topo_t *t);
 
 /* Adds a vertex; returns its id. O(1) amortised. */
 int32_t topo_add_vertex(topo_t *t, topo_kind_t kind, int32_t server, int32_t cores);
+
+/* Sets the capacity of storage vertex v (kind TOPO_STORAGE). O(1). */
+void topo_set_storage(topo_t *t, int32_t v, uint64_t bytes);
 
 /* Adds a full-duplex cable a <-> b as two directed edges (a->b then b->a),
  * each of `bps` bits/s and `latency_ps`. Returns the id of the a->b edge.

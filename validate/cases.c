@@ -90,7 +90,7 @@ static double allreduce_busbw(const topo_t *t, int32_t n, uint64_t bytes, sim_al
     return (double)bytes / ((double)m.time_ps / 1e12) / 1e9 * sim_busbw_factor(WL_COLL_ALLREDUCE, n);
 }
 
-static int build_fabric(const char *doc, topo_t *t, tn_error_t *err)
+int val_build_fabric(const char *doc, topo_t *t, tn_error_t *err)
 {
     json_t *v = json_loads(doc, 0, NULL);
     TN_ASSERT(v != NULL);
@@ -182,8 +182,8 @@ static int nccl8_row(void *vctx, const char *line, tn_error_t *err)
 int val_nccl8(val_table_t *t, const char *data, tn_error_t *err)
 {
     nccl8_ctx_t c = {.t = t};
-    if (build_fabric("{\"preset\": \"selene-a100\", \"set\": {\"servers\": 1}}", &c.fab[0], err) ||
-        build_fabric("{\"preset\": \"ndv5-h100\", \"set\": {\"servers\": 1}}", &c.fab[1], err)) {
+    if (val_build_fabric("{\"preset\": \"selene-a100\", \"set\": {\"servers\": 1}}", &c.fab[0], err) ||
+        val_build_fabric("{\"preset\": \"ndv5-h100\", \"set\": {\"servers\": 1}}", &c.fab[1], err)) {
         topo_destroy(&c.fab[0]);
         topo_destroy(&c.fab[1]);
         return -1;
@@ -227,7 +227,7 @@ int val_internode(val_table_t *t, tn_error_t *err)
         else
             snprintf(doc, sizeof doc, "{\"preset\": \"selene-a100\", \"set\": {\"servers\": 2}}");
         topo_t fab;
-        if (build_fabric(doc, &fab, err)) {
+        if (val_build_fabric(doc, &fab, err)) {
             topo_destroy(&fab);
             return -1;
         }
@@ -304,6 +304,9 @@ static const char *const group_titles[][2] = {
               "25% below)"},
     {"internode", "NVIDIA's inter-node NCCL figures (busbw GB/s; target 10%)"},
     {"astra", "ASTRA-sim analytical-backend reference delays (ns; target: equal)"},
+    {"goodput", "Failures, checkpoints and restarts of long training runs (target: 25% for failure "
+                "counts, a factor 2 for job MTTFs, 1% for Daly, Kokolis's own 5% for E[ETTR], 5% "
+                "for checkpoint bytes)"},
 };
 
 void val_markdown(const val_table_t *t, tn_text_t *out)
@@ -401,7 +404,7 @@ static double point_busbw(const char *preset, double nvlink, sim_coll_spec_t s, 
     topo_t fab;
     double bw = -1;
     s.bytes = bytes;
-    if (build_fabric(doc, &fab, err) == 0) {
+    if (val_build_fabric(doc, &fab, err) == 0) {
         sim_measure_t m;
         if (sim_measure_collective(&fab, SIM_NET_FLOW, &s, 8, &m, err) == 0)
             bw = (double)bytes / ((double)m.time_ps / 1e12) / 1e9 *

@@ -170,7 +170,7 @@ int main(int argc, char **argv)
             only = optarg, sens = false;
         else {
             fprintf(stderr, "usage: validate [-o DIR] [--data DIR] [--no-sensitivity] "
-                            "[--case megatron|nccl8|internode|astra|calibration]\n");
+                            "[--case megatron|nccl8|internode|astra|goodput|calibration]\n");
             return 2;
         }
     }
@@ -181,7 +181,7 @@ int main(int argc, char **argv)
 #define RUN(name, call) ((!only || !strcmp(only, name)) && (call))
     int rc = RUN("megatron", training_rows(&t, &val_knobs_shipped, data, &err)) ||
              RUN("nccl8", val_nccl8(&t, data, &err)) || RUN("internode", val_internode(&t, &err)) ||
-             RUN("astra", val_astra(&t, &err));
+             RUN("astra", val_astra(&t, &err)) || RUN("goodput", val_goodput(&t, data, &err));
 #undef RUN
     if (rc == 0) {
         val_markdown(&t, &md);

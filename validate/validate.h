@@ -15,7 +15,10 @@
  *    calibrated on the 8 GiB points;
  *  - internode: NVIDIA's inter-node NCCL figures (DGX A100 with 8 HDR NICs,
  *    one HDR NIC, one NDR NIC);
- *  - astra: ASTRA-sim's analytical-backend reference delays, exactly.
+ *  - astra: ASTRA-sim's analytical-backend reference delays, exactly;
+ *  - goodput: failure counts, job MTTFs, Daly's optima, Monte Carlo
+ *    against Daly's and Kokolis's closed forms, BLOOM's checkpoint bytes
+ *    (validate/goodput.c says which rows are calibration rows).
  *
  * Ownership: a val_table_t is caller-owned (zero-initialised is empty;
  * val_table_destroy frees it); rows own nothing (their strings are
@@ -30,6 +33,7 @@
 
 #include "common/tn_error.h"
 #include "common/tn_text.h"
+#include "topology/topo.h"
 
 typedef struct {
     const char *group;  /* the case */
@@ -79,6 +83,12 @@ int val_korthikanti(val_table_t *t, const val_knobs_t *k, const char *data, tn_e
 int val_nccl8(val_table_t *t, const char *data, tn_error_t *err);
 int val_internode(val_table_t *t, tn_error_t *err);
 int val_astra(val_table_t *t, tn_error_t *err);
+/* The goodput rows (tests/data/published/goodput_failures.csv): Llama 3's
+ * interruptions on a 16,384-GPU fabric, Kokolis et al.'s job MTTFs, Daly's
+ * examples, the Monte Carlo training run against Daly's wall time and
+ * Kokolis's E[ETTR] (1,000 runs each, fixed seed), BLOOM-176B's
+ * checkpoint. About a second. */
+int val_goodput(val_table_t *t, const char *data, tn_error_t *err);
 
 /* activation_traffic fitted again on the SC21 1.7B row (bisection, to
  * 1e-7 relative): what the shipped value should be with the model as it
@@ -93,6 +103,11 @@ int val_refit_collectives(const char *data, val_refit_t out[3], tn_error_t *err)
 
 /* The shipped NVLink payload efficiency (the dgx-a100 server file). O(1). */
 double val_shipped_nvlink_efficiency(void);
+
+/* Builds the fabric of a topology block given as JSON text (a preset with
+ * overrides or a full spec) into t, which the caller destroys (also on
+ * error). O(the fabric). */
+int val_build_fabric(const char *doc, topo_t *t, tn_error_t *err);
 
 /* Shared by the cases: a new row of `group`; each data row (a line that
  * starts with a digit) of a published CSV handed to row(). */

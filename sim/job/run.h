@@ -63,7 +63,7 @@ typedef struct {
     const uint8_t *drop_cable, *drop_vertex;
     /* Started at time 0 beside iteration 1, each on its own connection
      * (sim/job/transfer.h says which). They share links with the job
-     * (rec's link bytes and busy times count them too) and the run lasts
+     * (rec's link bytes, busy times and transfers count them too) and the run lasts
      * until both the job and they are done (rec->end_ps, when the last
      * event ran, is the later); the iterations' times keep their meaning.
      * info->background_end_ps says when the last one arrived. */

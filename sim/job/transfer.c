@@ -108,18 +108,23 @@ int sim_transfer_check_group(sim_net_t *n, const int32_t *v, size_t k, tn_error_
     }
     /* Between servers: each vertex's leg to its NIC, and every hub
      * reaching one hub that forwards (a NIC, a GPU with fabric ports) */
-    int32_t h0 = -1;
+    int32_t h0 = -1, v0 = -1;
     for (size_t i = 0; i < k && servers && h0 < 0; i++) {
         int32_t h = n->nic_of[v[i]] >= 0 ? n->nic_of[v[i]] : v[i];
         if (n->route.transit[h])
-            h0 = h;
+            h0 = h, v0 = v[i];
     }
     for (size_t i = 0; i < k && servers && !rc; i++) {
         int32_t ns = n->nic_of[v[i]], h = ns >= 0 ? ns : v[i];
         if (ns >= 0)
             rc = leg_ok(n, v[i], ns, err);
-        if (!rc && h0 >= 0)
-            rc = leg_ok(n, h0, h, err);
+        if (!rc && h0 >= 0 && (rc = leg_ok(n, h0, h, err)) && h != v[i]) {
+            /* name the vertices asked about, then the hubs */
+            char na[64], nb[64];
+            sim_transfer_vertex_name(t, v0, na, sizeof na);
+            sim_transfer_vertex_name(t, v[i], nb, sizeof nb);
+            tn_error_prefix(err, "%s is unreachable from %s", nb, na);
+        }
         /* no hub forwards (an imported graph): every pair, as routed */
         for (size_t j = i + 1; j < k && !rc && h0 < 0; j++)
             rc = pair_ok(n, v[i], v[j], err);
