@@ -1,15 +1,18 @@
 /* tests/check_cli_sweep_goodput.c — `tensim sweep --goodput`: the command
  * line each combination's child gets, the cache's warm-up (the first run
  * alone), the summary of goodput.json files into study.csv and study.md,
- * and the refusal to resume a study of the other kind.
+ * the refusal to resume a study of the other kind, and one whole study of
+ * tests/data/goodput/small.json.
  *
- * The skeleton cannot run a goodput study (no Megatron workload, no
- * storage tier), so the summary is tested on goodput.json files written
- * here by hand, which the sweep takes as runs already done; the children
- * are tested through study/study.h with a shell script standing in for
- * tensim. Runs the real binary through tests/cli_harness.h. */
+ * The skeleton cannot run a goodput study (no Megatron workload), so the
+ * summary is tested on goodput.json files written here by hand, which the
+ * sweep takes as runs already done; the children are tested through
+ * study/study.h with a shell script standing in for tensim. Runs the real
+ * binary through tests/cli_harness.h. */
 #include <check.h>
+#include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,6 +284,74 @@ START_TEST(goodput_bad_input)
 }
 END_TEST
 
+/* The number at "a.b" in a goodput.json. */
+static double field(json_t *g, const char *a, const char *b)
+{
+    json_t *v = json_object_get(json_object_get(g, a), b);
+    ck_assert_msg(json_is_number(v), "%s.%s", a, b);
+    return json_number_value(v);
+}
+
+/* A whole 2 x 2 study of tests/data/goodput/small.json (20 Monte Carlo runs
+ * each, -j 2): every combination ran; each study.csv row holds its
+ * goodput.json's figures (%.6g); the interval used is the varied one, given;
+ * the mean time to interrupt is 1 / (scale x the summed rates), so scale
+ * 0.5 has 4 times scale 2's; ETTR is failure-free days / mean days; the
+ * children shared st/cache; and a second sweep runs nothing. */
+START_TEST(goodput_study_of_a_small_job)
+{
+    FILE *f = fopen("tests/data/goodput/small.json", "rb");
+    ck_assert_ptr_nonnull(f);
+    char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    write_file("s.json", buf);
+    result_t r;
+    run_tensim(&r, "sweep", "s.json", "--goodput", "--vary", IV "=30,120", "--vary", RS "=0.5,2",
+               "--set", "training.runs=20", "-j", "2", "-o", "st", NULL);
+    expect_status(&r, 0);
+    ck_assert_str_eq(r.out, "study: 4 runs (4 ran, 0 already done, 0 invalid, 0 failed)\n"
+                            "summary: st/study.csv, st/study.md, st/study.html\n");
+    result_free(&r);
+    char *csv = slurp("st/study.csv");
+    ck_assert_ptr_nonnull(csv);
+    static const char *const iv[] = {"30", "120"}, *const rs[] = {"0.5", "2"};
+    double mtti[2][2];
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) {
+            char name[128], path[256], row[1024];
+            snprintf(name, sizeof name, IV "=%s," RS "=%s", iv[i], rs[j]);
+            snprintf(path, sizeof path, "%s/%s/goodput.json", in_tdir("st"), name);
+            json_error_t je;
+            json_t *g = json_load_file(path, 0, &je);
+            ck_assert_msg(g, "%s: %s", path, je.text);
+            double mean = field(g, "time_to_train_days", "mean");
+            double ettr = field(g, "ettr", "simulated");
+            mtti[i][j] = field(g, "failures", "mean_time_to_interrupt_h");
+            ck_assert_double_eq_tol(ettr, field(g, "job", "failure_free_days") / mean, 1e-12);
+            ck_assert_double_eq(field(g, "interval_min", "used"), atof(iv[i]));
+            snprintf(row, sizeof row, "\n%s,%s,ok,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,given,\"%s\",\n",
+                     iv[i], rs[j], mean, field(g, "time_to_train_days", "p50"),
+                     field(g, "time_to_train_days", "p90"), ettr, atof(iv[i]), mtti[i][j], name);
+            ck_assert_msg(strstr(csv, row), "%s not in %s", row, csv);
+            json_decref(g);
+        }
+    for (int i = 0; i < 2; i++) {
+        ck_assert_double_eq_tol(mtti[i][0], 4 * mtti[i][1], 1e-9 * mtti[i][0]);
+        ck_assert_double_eq(mtti[i][0], mtti[0][0]);
+    }
+    free(csv);
+    ck_assert_int_gt(count_entries_no_dotfiles("st/cache"), 0);
+    run_tensim(&r, "sweep", "s.json", "--goodput", "--vary", IV "=30,120", "--vary", RS "=0.5,2",
+               "--set", "training.runs=20", "-o", "st", NULL);
+    expect_status(&r, 0);
+    ck_assert_str_eq(r.out, "study: 4 runs (0 ran, 4 already done, 0 invalid, 0 failed)\n"
+                            "summary: st/study.csv, st/study.md, st/study.html\n");
+    result_free(&r);
+}
+END_TEST
+
 Suite *cli_sweep_goodput_suite(void)
 {
     Suite *s = suite_create("cli_sweep_goodput");
@@ -291,6 +362,7 @@ Suite *cli_sweep_goodput_suite(void)
     tcase_add_test(tc, goodput_study_summarises_goodput_json);
     tcase_add_test(tc, goodput_study_refuses_the_other_kind);
     tcase_add_loop_test(tc, goodput_bad_input, 0, (int)(sizeof goodput_bad / sizeof goodput_bad[0]));
+    tcase_add_test(tc, goodput_study_of_a_small_job);
     suite_add_tcase(s, tc);
     return s;
 }
