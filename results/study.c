@@ -52,10 +52,10 @@ static const figure_t goodput_figures[] = {
 #define N_OF(a) ((int)(sizeof(a) / sizeof(a)[0]))
 
 static const kind_t kinds[] = {
-    [RES_STUDY_RUN] = {run_figures, N_OF(run_figures), "bottleneck.verdict", "bottleneck", "bottleneck",
-                       "bottleneck or reason"},
-    [RES_STUDY_GOODPUT] = {goodput_figures, N_OF(goodput_figures), "interval_min.source", "interval_source",
-                           "interval_source", "interval source or reason"},
+    [RES_STUDY_RUN] = {run_figures, N_OF(run_figures), "bottleneck.verdict", "bottleneck",
+                       "bottleneck", "bottleneck or reason"},
+    [RES_STUDY_GOODPUT] = {goodput_figures, N_OF(goodput_figures), "interval_min.source",
+                           "interval_source", "interval_source", "interval source or reason"},
 };
 
 _Static_assert(N_OF(run_figures) <= RES_STUDY_MAX_FIGURES &&

@@ -256,7 +256,8 @@ static char **run_args(const study_t *s, const char *dir, const char **all, size
         args[a++] = tn_strdup("--no-cache");
     } else if (s->kind == STUDY_KIND_GOODPUT) {
         args[a++] = tn_strdup("--cache");
-        args[a++] = s->cache == STUDY_CACHE_DIR ? tn_strdup(s->cache_dir) : path_in(s->out, "cache");
+        args[a++] =
+            s->cache == STUDY_CACHE_DIR ? tn_strdup(s->cache_dir) : path_in(s->out, "cache");
     }
     for (size_t i = 0; i < n; i++) {
         args[a++] = tn_strdup("--set");

@@ -361,7 +361,8 @@ Suite *cli_sweep_goodput_suite(void)
     tcase_add_test(tc, goodput_first_run_goes_alone);
     tcase_add_test(tc, goodput_study_summarises_goodput_json);
     tcase_add_test(tc, goodput_study_refuses_the_other_kind);
-    tcase_add_loop_test(tc, goodput_bad_input, 0, (int)(sizeof goodput_bad / sizeof goodput_bad[0]));
+    tcase_add_loop_test(tc, goodput_bad_input, 0,
+                        (int)(sizeof goodput_bad / sizeof goodput_bad[0]));
     tcase_add_test(tc, goodput_study_of_a_small_job);
     suite_add_tcase(s, tc);
     return s;
