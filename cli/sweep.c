@@ -1,6 +1,7 @@
-/* cli/sweep.c — tensim sweep: a parameter study. The options, then the
- * runs (study/study.h: N child processes at a time, or MPI ranks), then
- * the study's summary (results/study.h). */
+/* cli/sweep.c — tensim sweep: a parameter study, of `tensim run` or, with
+ * --goodput, of `tensim goodput`. The options, then the runs
+ * (study/study.h: N child processes at a time, or MPI ranks), then the
+ * study's summary (results/study.h). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,9 +13,13 @@
 
 static const char sweep_usage[] =
     "usage: tensim sweep SCENARIO.json --vary KEY=V1,V2,... [--vary ...] [--set KEY=VALUE]...\n"
-    "                    [-j N] -o DIR\n"
+    "                    [-j N] [--goodput [--cache DIR|--no-cache]] -o DIR\n"
     "  values: a comma list (8,16,32), a range LO:HI:xF (1:8:x2 is 1,2,4,8) or LO:HI:+S,\n"
-    "  or a JSON array ([\"ring\", \"hier\"]); every combination runs in DIR/<key=value,...>\n";
+    "  or a JSON array ([\"ring\", \"hier\"]); every combination runs in DIR/<key=value,...>\n"
+    "  --goodput    run `tensim goodput` per combination (the scenario's training section,\n"
+    "               e.g. --vary training.checkpoint.interval_min=30,60,120); the children\n"
+    "               share the cache DIR/cache (or --cache DIR, or none with --no-cache), and\n"
+    "               the first runs alone to fill it before the others start -j at a time\n";
 
 /* The runs' reports as DIR/study.csv, .md and .html. Returns the exit
  * status. */
@@ -30,7 +35,8 @@ static int summarise(const study_t *s)
     for (size_t k = 0; k < s->n_axes; k++)
         keys[k] = s->axes[k].key;
     res_study_t st;
-    res_study_init(&st, s->n_axes, keys);
+    res_study_init(&st, s->kind == STUDY_KIND_GOODPUT ? RES_STUDY_GOODPUT : RES_STUDY_RUN,
+                   s->n_axes, keys);
     free(keys);
     const char **vals = tn_calloc(s->n_axes + 1, sizeof *vals);
     int rc = 0;
@@ -38,7 +44,7 @@ static int summarise(const study_t *s)
         const study_run_t *r = &s->runs[i];
         study_values(s, i, vals);
         char rpath[4096];
-        snprintf(rpath, sizeof rpath, "%s/report.json", r->dir);
+        snprintf(rpath, sizeof rpath, "%s/%s", r->dir, study_done_file(s->kind));
         if (res_study_add(&st, vals, r->name, status[r->status], r->reason, rpath, &err)) {
             cli_error("sweep: %s", err.msg);
             rc = 1;
@@ -59,12 +65,21 @@ static int summarise(const study_t *s)
     return rc;
 }
 
+static int cache_twice(void)
+{
+    cli_error("sweep: give one of --cache DIR and --no-cache, once");
+    return 2;
+}
+
 /* The options into s and *jobs. -1 when they make a study, else the exit
  * status after the usage or the error. */
 static int parse(int argc, char **argv, study_t *s, long *jobs)
 {
     static const struct option opts[] = {{"vary", required_argument, NULL, 'v'},
                                          {"set", required_argument, NULL, 'S'},
+                                         {"goodput", no_argument, NULL, 'g'},
+                                         {"cache", required_argument, NULL, 'c'},
+                                         {"no-cache", no_argument, NULL, 'n'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     static const cli_num_t jobs_num = {.kind = CLI_NUM_INT, .min = 1, .max = 1024};
@@ -85,6 +100,12 @@ static int parse(int argc, char **argv, study_t *s, long *jobs)
             rc = 2;
         } else if (c == 'S') {
             study_add_set(s, optarg);
+        } else if (c == 'g') {
+            s->kind = STUDY_KIND_GOODPUT;
+        } else if (c == 'c' || c == 'n') {
+            rc = s->cache != STUDY_CACHE_OUT ? cache_twice() : -1;
+            s->cache = c == 'c' ? STUDY_CACHE_DIR : STUDY_CACHE_NONE;
+            s->cache_dir = c == 'c' ? optarg : NULL;
         } else if (c != 'v') {
             rc = cli_opts_take(&o, c, argv[optind - 1]);
         }
@@ -92,6 +113,11 @@ static int parse(int argc, char **argv, study_t *s, long *jobs)
     if (rc < 0 && (!o.arg || o.extra || s->n_axes == 0 || !o.out)) {
         cli_error("sweep: expected one scenario file, at least one --vary and -o DIR (see tensim "
                   "sweep --help)");
+        rc = 2;
+    } else if (rc < 0 && s->kind != STUDY_KIND_GOODPUT && s->cache != STUDY_CACHE_OUT) {
+        /* tensim run has no cache: the option would be silently ignored */
+        cli_error("sweep: %s is for goodput studies (add --goodput)",
+                  s->cache == STUDY_CACHE_DIR ? "--cache" : "--no-cache");
         rc = 2;
     }
     s->scenario = o.arg;

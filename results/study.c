@@ -1,3 +1,6 @@
+/* results/study.c — a study's summary: the figures of each run's
+ * report.json (run study) or goodput.json (goodput study), as a table in
+ * CSV, Markdown and HTML, with charts. */
 #include "results/study.h"
 
 #include <jansson.h>
@@ -11,23 +14,75 @@
 #include "common/tn_json.h"
 #include "common/tn_text.h"
 
-/* The headline figures, in res_study_run_t.figure order, with whether a
- * larger value is better. */
-static const struct {
-    const char *key;
-    int larger_is_better;
-} figures[4] = {
-    {"iteration_time_s", 0},
-    {"tokens_per_s", 1},
-    {"tflops_per_gpu", 1},
-    {"mfu", 1},
+/* A headline figure: where it is in the run's JSON file, its column in
+ * study.csv and study.html (and the charts' captions), its column in
+ * study.md, and which way is better (+1 larger, -1 smaller, 0 neither: an
+ * input more than a result, with no best run). */
+typedef struct {
+    const char *path; /* "key" or "key.sub" */
+    const char *column, *md;
+    int better;
+} figure_t;
+
+/* What a kind of study shows: its figures, in res_study_run_t.figure
+ * order, and a text column (the note) beside them. */
+typedef struct {
+    const figure_t *figures;
+    int n;
+    const char *note_path, *note_column, *note_md, *note_html;
+} kind_t;
+
+static const figure_t run_figures[] = {
+    {"iteration_time_s", "iteration_time_s", "iteration_s", -1},
+    {"tokens_per_s", "tokens_per_s", "tokens_per_s", 1},
+    {"tflops_per_gpu", "tflops_per_gpu", "tflops_per_gpu", 1},
+    {"mfu", "mfu", "mfu", 1},
 };
+
+/* goodput.json's (results/goodput.c, res_goodput_json) */
+static const figure_t goodput_figures[] = {
+    {"time_to_train_days.mean", "time_to_train_days_mean", "days_mean", -1},
+    {"time_to_train_days.p50", "time_to_train_days_p50", "days_p50", -1},
+    {"time_to_train_days.p90", "time_to_train_days_p90", "days_p90", -1},
+    {"ettr.simulated", "ettr", "ettr", 1},
+    {"interval_min.used", "interval_min", "interval_min", 0},
+    {"failures.mean_time_to_interrupt_h", "mean_time_to_interrupt_h", "mtti_h", 0},
+};
+
+#define N_OF(a) ((int)(sizeof(a) / sizeof(a)[0]))
+
+static const kind_t kinds[] = {
+    [RES_STUDY_RUN] = {run_figures, N_OF(run_figures), "bottleneck.verdict", "bottleneck",
+                       "bottleneck", "bottleneck or reason"},
+    [RES_STUDY_GOODPUT] = {goodput_figures, N_OF(goodput_figures), "interval_min.source",
+                           "interval_source", "interval_source", "interval source or reason"},
+};
+
+_Static_assert(N_OF(run_figures) <= RES_STUDY_MAX_FIGURES &&
+                   N_OF(goodput_figures) <= RES_STUDY_MAX_FIGURES,
+               "res_study_run_t.figure holds every kind's figures");
+
+/* The value at `path` ("key" or "key.sub") in o, or NULL. */
+static const json_t *at(const json_t *o, const char *path)
+{
+    const char *dot = strchr(path, '.');
+    if (!dot)
+        return json_object_get(o, path);
+    char key[64];
+    size_t n = (size_t)(dot - path);
+    TN_ASSERT(n < sizeof key);
+    memcpy(key, path, n);
+    key[n] = '\0';
+    return json_object_get(json_object_get(o, key), dot + 1);
+}
 
 static const char *const status_names[] = {"ok", "invalid", "failed"};
 
-void res_study_init(res_study_t *s, size_t n_keys, const char *const *keys)
+void res_study_init(res_study_t *s, res_study_kind_t kind, size_t n_keys,
+                    const char *const *keys)
 {
     memset(s, 0, sizeof *s);
+    s->kind = kind;
     s->n_keys = n_keys;
     s->keys = tn_calloc(n_keys + 1, sizeof *s->keys);
     for (size_t k = 0; k < n_keys; k++)
@@ -43,7 +98,7 @@ void res_study_destroy(res_study_t *s)
         free(r->values);
         free(r->dir);
         free(r->reason);
-        free(r->bottleneck);
+        free(r->note);
     }
     free(s->runs);
     for (size_t k = 0; k < s->n_keys; k++)
@@ -68,13 +123,13 @@ int res_study_add(res_study_t *s, const char *const *values, const char *dir,
     r->dir = tn_strdup(dir);
     r->status = status;
     r->reason = reason ? tn_strdup(reason) : NULL;
-    for (int f = 0; f < 4; f++) {
-        json_t *v = report ? json_object_get(report, figures[f].key) : NULL;
+    const kind_t *kd = &kinds[s->kind];
+    for (int f = 0; f < RES_STUDY_MAX_FIGURES; f++) {
+        const json_t *v = report && f < kd->n ? at(report, kd->figures[f].path) : NULL;
         r->figure[f] = json_is_number(v) ? json_number_value(v) : NAN;
     }
-    json_t *verdict =
-        report ? json_object_get(json_object_get(report, "bottleneck"), "verdict") : NULL;
-    r->bottleneck = json_is_string(verdict) ? tn_strdup(json_string_value(verdict)) : NULL;
+    const json_t *note = report ? at(report, kd->note_path) : NULL;
+    r->note = json_is_string(note) ? tn_strdup(json_string_value(note)) : NULL;
     json_decref(report);
     return 0;
 }
@@ -82,13 +137,14 @@ int res_study_add(res_study_t *s, const char *const *values, const char *dir,
 /* The run best at figure f, or -1 when no run has it. Ties: the first. */
 static long best_run(const res_study_t *s, int f)
 {
+    int better = kinds[s->kind].figures[f].better;
     long best = -1;
     for (size_t i = 0; i < s->n_runs; i++) {
         double x = s->runs[i].figure[f];
         if (isnan(x))
             continue;
         double b = best >= 0 ? s->runs[best].figure[f] : 0;
-        if (best < 0 || (figures[f].larger_is_better ? x > b : x < b))
+        if (best < 0 || (better > 0 ? x > b : x < b))
             best = (long)i;
     }
     return best;
@@ -143,7 +199,7 @@ static void chart(const res_study_t *s, int f, size_t k, tn_text_t *h)
         free(xi);
         return;
     }
-    tn_text_put(h, "<figure><figcaption>%s against ", figures[f].key);
+    tn_text_put(h, "<figure><figcaption>%s against ", kinds[s->kind].figures[f].column);
     tn_text_put_escaped(h, s->keys[k], TN_ESC_HTML);
     tn_text_put(h, "</figcaption>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
                    "height=\"%.0f\" role=\"img\">\n", W, H);
@@ -213,6 +269,7 @@ static void chart(const res_study_t *s, int f, size_t k, tn_text_t *h)
 
 static void write_html(const res_study_t *s, tn_text_t *h)
 {
+    const kind_t *kd = &kinds[s->kind];
     tn_text_put(h, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>tensim study"
                    "</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:"
                    "collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
@@ -224,9 +281,9 @@ static void write_html(const res_study_t *s, tn_text_t *h)
         tn_text_put(h, "</th>");
     }
     tn_text_put(h, "<th>status</th>");
-    for (int f = 0; f < 4; f++)
-        tn_text_put(h, "<th>%s</th>", figures[f].key);
-    tn_text_put(h, "<th>bottleneck or reason</th></tr>\n");
+    for (int f = 0; f < kd->n; f++)
+        tn_text_put(h, "<th>%s</th>", kd->figures[f].column);
+    tn_text_put(h, "<th>%s</th></tr>\n", kd->note_html);
     for (size_t i = 0; i < s->n_runs; i++) {
         const res_study_run_t *r = &s->runs[i];
         tn_text_put(h, "<tr>");
@@ -236,20 +293,20 @@ static void write_html(const res_study_t *s, tn_text_t *h)
             tn_text_put(h, "</td>");
         }
         tn_text_put(h, "<td>%s</td>", status_names[r->status]);
-        for (int f = 0; f < 4; f++) {
+        for (int f = 0; f < kd->n; f++) {
             if (isnan(r->figure[f]))
                 tn_text_put(h, "<td></td>");
             else
                 tn_text_put(h, "<td>%.6g</td>", r->figure[f]);
         }
         tn_text_put(h, "<td>");
-        tn_text_put_escaped(h, r->status == RES_RUN_OK ? (r->bottleneck ? r->bottleneck : "")
+        tn_text_put_escaped(h, r->status == RES_RUN_OK ? (r->note ? r->note : "")
                                                       : (r->reason ? r->reason : ""),
                             TN_ESC_HTML);
         tn_text_put(h, "</td></tr>\n");
     }
     tn_text_put(h, "</table>\n<h2>Figures against each varied key</h2>\n");
-    for (int f = 0; f < 4; f++)
+    for (int f = 0; f < kd->n; f++)
         for (size_t k = 0; k < s->n_keys; k++)
             chart(s, f, k, h);
     tn_text_put(h, "</body></html>\n");
@@ -257,24 +314,27 @@ static void write_html(const res_study_t *s, tn_text_t *h)
 
 int res_study_write(const res_study_t *s, const char *dir, tn_error_t *err)
 {
+    const kind_t *kd = &kinds[s->kind];
     tn_text_t csv = {0}, md = {0};
     for (size_t k = 0; k < s->n_keys; k++) {
         tn_text_put_escaped(&csv, s->keys[k], TN_ESC_CSV);
         tn_text_put(&csv, ",");
     }
     tn_text_put(&csv, "status,");
-    for (int f = 0; f < 4; f++)
-        tn_text_put(&csv, "%s,", figures[f].key);
-    tn_text_put(&csv, "bottleneck,dir,reason\n");
+    for (int f = 0; f < kd->n; f++)
+        tn_text_put(&csv, "%s,", kd->figures[f].column);
+    tn_text_put(&csv, "%s,dir,reason\n", kd->note_column);
 
     tn_text_put(&md, "| ");
     for (size_t k = 0; k < s->n_keys; k++) {
         tn_text_put_escaped(&md, s->keys[k], TN_ESC_MARKDOWN);
         tn_text_put(&md, " | ");
     }
-    tn_text_put(&md,
-                "status | iteration_s | tokens_per_s | tflops_per_gpu | mfu | bottleneck |\n|");
-    for (size_t k = 0; k < s->n_keys + 6; k++)
+    tn_text_put(&md, "status | ");
+    for (int f = 0; f < kd->n; f++)
+        tn_text_put(&md, "%s | ", kd->figures[f].md);
+    tn_text_put(&md, "%s |\n|", kd->note_md);
+    for (size_t k = 0; k < s->n_keys + (size_t)kd->n + 2; k++)
         tn_text_put(&md, "---|");
     tn_text_put(&md, "\n");
 
@@ -289,7 +349,7 @@ int res_study_write(const res_study_t *s, const char *dir, tn_error_t *err)
         }
         tn_text_put(&csv, "%s,", status_names[r->status]);
         tn_text_put(&md, "%s | ", status_names[r->status]);
-        for (int f = 0; f < 4; f++) {
+        for (int f = 0; f < kd->n; f++) {
             put_figure(&csv, r->figure[f]);
             tn_text_put(&csv, ",");
             if (isnan(r->figure[f]))
@@ -297,27 +357,30 @@ int res_study_write(const res_study_t *s, const char *dir, tn_error_t *err)
             else
                 tn_text_put(&md, "%.6g | ", r->figure[f]);
         }
-        tn_text_put_escaped(&csv, r->bottleneck ? r->bottleneck : "", TN_ESC_CSV);
+        tn_text_put_escaped(&csv, r->note ? r->note : "", TN_ESC_CSV);
         tn_text_put(&csv, ",");
         tn_text_put_escaped(&csv, r->dir, TN_ESC_CSV);
         tn_text_put(&csv, ",");
         tn_text_put_escaped(&csv, r->reason ? r->reason : "", TN_ESC_CSV);
         tn_text_put(&csv, "\n");
         if (r->status == RES_RUN_OK)
-            tn_text_put_escaped(&md, r->bottleneck ? r->bottleneck : "—", TN_ESC_MARKDOWN);
+            tn_text_put_escaped(&md, r->note ? r->note : "—", TN_ESC_MARKDOWN);
         else
             tn_text_put_escaped(&md, r->reason ? r->reason : "", TN_ESC_MARKDOWN);
         tn_text_put(&md, " |\n");
     }
     tn_text_put(&md, "\nBest run per figure:\n\n");
-    for (int f = 0; f < 4; f++) {
+    for (int f = 0; f < kd->n; f++) {
+        const figure_t *fg = &kd->figures[f];
+        if (!fg->better)
+            continue;
         long b = best_run(s, f);
         if (b < 0) {
-            tn_text_put(&md, "- %s: no run has it\n", figures[f].key);
+            tn_text_put(&md, "- %s: no run has it\n", fg->column);
             continue;
         }
-        tn_text_put(&md, "- %s: %.6g (%s), ", figures[f].key, s->runs[b].figure[f],
-                    figures[f].larger_is_better ? "highest" : "lowest");
+        tn_text_put(&md, "- %s: %.6g (%s), ", fg->column, s->runs[b].figure[f],
+                    fg->better > 0 ? "highest" : "lowest");
         tn_text_put_escaped(&md, s->runs[b].dir, TN_ESC_MARKDOWN);
         tn_text_put(&md, "\n");
     }

@@ -76,13 +76,17 @@ static void finish_run(study_t *s, study_run_t *r, int status)
 }
 
 /* Alone: `jobs` children at a time, in order; a run that ends lets the
- * next start. */
+ * next start. A goodput study's first pending run goes alone: children
+ * started together would all miss the cache (goodput/cache.h) at once and
+ * each simulate the same iteration and checkpoint; after the first, those
+ * differing only in training.* find its figures there. */
 static int run_local(study_t *s, size_t jobs, tn_error_t *err)
 {
     size_t next = 0, running = 0;
+    size_t limit = s->kind == STUDY_KIND_GOODPUT ? 1 : jobs;
     int spawn_failed = 0;
     while (!spawn_failed && (next < s->n_runs || running > 0)) {
-        while (running < jobs && next < s->n_runs) {
+        while (running < limit && next < s->n_runs) {
             study_run_t *r = &s->runs[next++];
             if (!r->pending)
                 continue;
@@ -102,6 +106,7 @@ static int run_local(study_t *s, size_t jobs, tn_error_t *err)
             if (s->runs[i].pending && s->runs[i].pid == pid) {
                 finish_run(s, &s->runs[i], status);
                 running--;
+                limit = jobs; /* the warm-up, if any, is over */
                 break;
             }
     }
@@ -120,25 +125,51 @@ bool study_all_agree(bool ok)
     return all != 0;
 }
 
+enum { WARM_NONE = -2, WARM_NOT_YET = -1 };
+
+/* Sends rank `to` the next pending run, or -1 when none is left (and it
+ * stops). The first run handed out in a goodput study is the warm-up. */
+static void hand_out(study_t *s, size_t *next, int *active, int *warm, int to)
+{
+    while (*next < s->n_runs && !s->runs[*next].pending)
+        (*next)++;
+    int job = *next < s->n_runs ? (int)(*next)++ : -1;
+    MPI_Send(&job, 1, MPI_INT, to, TAG_JOB, MPI_COMM_WORLD);
+    if (job < 0)
+        (*active)--;
+    else if (*warm == WARM_NOT_YET)
+        *warm = job;
+}
+
 /* Rank 0: hands the pending runs out one at a time to whichever rank asks,
- * and collects their wait statuses. */
+ * and collects their wait statuses. In a goodput study, the ranks that ask
+ * while the first run (the cache's warm-up, as in run_local) is out wait
+ * for it to end. */
 static void coordinate(study_t *s, int size)
 {
     size_t next = 0;
-    int active = size - 1;
+    int active = size - 1, n_waiting = 0;
+    int warm = s->kind == STUDY_KIND_GOODPUT ? WARM_NOT_YET : WARM_NONE;
+    int *waiting = tn_calloc((size_t)size, sizeof *waiting);
     while (active > 0) {
         int msg[2];
         MPI_Status st;
         MPI_Recv(msg, 2, MPI_INT, MPI_ANY_SOURCE, TAG_ASK, MPI_COMM_WORLD, &st);
         if (msg[0] >= 0) /* a run it finished */
             finish_run(s, &s->runs[msg[0]], msg[1]);
-        while (next < s->n_runs && !s->runs[next].pending)
-            next++;
-        int job = next < s->n_runs ? (int)next++ : -1;
-        MPI_Send(&job, 1, MPI_INT, st.MPI_SOURCE, TAG_JOB, MPI_COMM_WORLD);
-        if (job < 0)
-            active--;
+        if (warm >= 0 && msg[0] != warm) {
+            waiting[n_waiting++] = st.MPI_SOURCE;
+            continue;
+        }
+        bool warm_ended = warm >= 0;
+        if (warm_ended)
+            warm = WARM_NONE;
+        hand_out(s, &next, &active, &warm, st.MPI_SOURCE);
+        for (int i = 0; warm_ended && i < n_waiting; i++)
+            hand_out(s, &next, &active, &warm, waiting[i]);
+        n_waiting = warm_ended ? 0 : n_waiting;
     }
+    free(waiting);
 }
 
 /* Another rank: asks rank 0 for runs until it has none, runs each as a

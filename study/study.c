@@ -11,6 +11,7 @@
 #include "common/tn_file.h"
 #include "common/tn_json.h"
 #include "common/tn_text.h"
+#include "goodput/spec.h"
 #include "sim/job/scenario.h"
 #include "study/study.h"
 
@@ -182,12 +183,24 @@ static char *run_dir_name(const study_t *s, const size_t *pick)
     return t.s;
 }
 
-/* The study's identity (scenario, axes, fixed sets), kept as OUT/study.json
- * so that a later sweep into OUT resumes it, and a different one is
- * refused. */
+static const char *const kind_names[] = {[STUDY_KIND_RUN] = "run",
+                                          [STUDY_KIND_GOODPUT] = "goodput"};
+
+const char *study_done_file(study_kind_t kind)
+{
+    return kind == STUDY_KIND_GOODPUT ? "goodput.json" : "report.json";
+}
+
+/* The study's identity (kind, scenario, axes, fixed sets), kept as
+ * OUT/study.json so that a later sweep into OUT resumes it, and a different
+ * one is refused. A run study has no "kind": its study.json stays as it was
+ * before goodput studies, so older study directories still resume. Where
+ * the cache is does not change a result, so it is no part of the identity. */
 static json_t *identity(const study_t *s)
 {
     json_t *o = json_object(), *vary = json_array(), *set = json_array();
+    if (s->kind != STUDY_KIND_RUN)
+        json_object_set_new(o, "kind", json_string(kind_names[s->kind]));
     json_object_set_new(o, "scenario", json_string(s->scenario));
     for (size_t k = 0; k < s->n_axes; k++) {
         json_t *a = json_object(), *vals = json_array();
@@ -227,17 +240,25 @@ void study_values(const study_t *s, size_t i, const char **vals)
 }
 
 /* Run r's command line: tensim run SCENARIO --quiet -o DIR, then --set for
- * each of all[n]. */
-static char **run_args(const char *scenario, const char *dir, const char **all, size_t n)
+ * each of all[n]. A goodput study's: tensim goodput SCENARIO --quiet -o DIR,
+ * then --cache OUT/cache, --cache DIR or --no-cache, then the --sets. */
+static char **run_args(const study_t *s, const char *dir, const char **all, size_t n)
 {
-    char **args = tn_calloc(7 + 2 * n, sizeof *args);
+    char **args = tn_calloc(9 + 2 * n, sizeof *args);
     size_t a = 0;
     args[a++] = tn_strdup("tensim");
-    args[a++] = tn_strdup("run");
-    args[a++] = tn_strdup(scenario);
+    args[a++] = tn_strdup(kind_names[s->kind]);
+    args[a++] = tn_strdup(s->scenario);
     args[a++] = tn_strdup("--quiet");
     args[a++] = tn_strdup("-o");
     args[a++] = tn_strdup(dir);
+    if (s->kind == STUDY_KIND_GOODPUT && s->cache == STUDY_CACHE_NONE) {
+        args[a++] = tn_strdup("--no-cache");
+    } else if (s->kind == STUDY_KIND_GOODPUT) {
+        args[a++] = tn_strdup("--cache");
+        args[a++] =
+            s->cache == STUDY_CACHE_DIR ? tn_strdup(s->cache_dir) : path_in(s->out, "cache");
+    }
     for (size_t i = 0; i < n; i++) {
         args[a++] = tn_strdup("--set");
         args[a++] = tn_strdup(all[i]);
@@ -245,10 +266,28 @@ static char **run_args(const char *scenario, const char *dir, const char **all, 
     return args;
 }
 
+/* A goodput study's check of one combination's training section: 0 when
+ * it reads, else the error in *e. A scenario without one is the study's
+ * error, not the combination's (TN_EINPUT with "unknown key" in the
+ * message would be too, and is gp_spec_parse's own wording). */
+static int check_training(const study_t *s, const sim_scenario_t *sc, tn_error_t *e)
+{
+    const json_t *tr = json_object_get(sc->root, "training");
+    if (!tr)
+        return tn_error_set(e, TN_EINPUT,
+                            "%s: training: missing; a goodput study (--goodput) needs the "
+                            "scenario's training section (docs/scenario.md, \"training\")",
+                            s->scenario);
+    gp_spec_t spec;
+    return gp_spec_parse(&spec, tr, sc->src, e);
+}
+
 /* Fills run i: its name, directory and command line, then loads its
- * scenario: INVALID when a value is bad, done when its report exists, else
- * pending. -1 when the study itself is wrong (a file that cannot be read,
- * or a key no value can mend). */
+ * scenario (and in a goodput study reads its training section): INVALID
+ * when a value is bad, done when its report.json (goodput.json) exists,
+ * else pending. -1 when the study itself is wrong (a file that cannot be
+ * read, a key no value can mend, a goodput study of a scenario without a
+ * training section). */
 static int add_run(study_t *s, size_t i, tn_error_t *err)
 {
     study_run_t *r = &s->runs[i];
@@ -270,22 +309,28 @@ static int add_run(study_t *s, size_t i, tn_error_t *err)
         snprintf(kv, n, "%s=%s", s->axes[k].key, v);
         all[(size_t)s->n_sets + k] = kv;
     }
-    r->args = run_args(s->scenario, r->dir, all, n_all);
+    r->args = run_args(s, r->dir, all, n_all);
     sim_overrides_t ov = {.sets = all, .n_sets = (int)n_all};
     sim_scenario_t sc;
     tn_error_t e = {0};
     int bad = sim_scenario_load(&sc, s->scenario, &ov, &e);
-    if (!bad)
+    bool no_training = false;
+    if (!bad) {
+        if (s->kind == STUDY_KIND_GOODPUT) {
+            no_training = !json_object_get(sc.root, "training");
+            bad = check_training(s, &sc, &e);
+        }
         sim_scenario_destroy(&sc);
+    }
     for (size_t k = 0; k < s->n_axes; k++)
         free((char *)all[(size_t)s->n_sets + k]);
     free(all);
     free(pick);
-    if (bad && (e.code != TN_EINPUT || strstr(e.msg, "unknown key"))) {
+    if (bad && (e.code != TN_EINPUT || strstr(e.msg, "unknown key") || no_training)) {
         *err = e;
         return -1;
     }
-    char *report = path_in(r->dir, "report.json");
+    char *report = path_in(r->dir, study_done_file(s->kind));
     if (bad) {
         r->status = STUDY_RUN_INVALID;
         r->reason = tn_strdup(e.msg);
@@ -334,11 +379,20 @@ static int check_identity(study_t *s, tn_error_t *err)
         tn_error_t e = {0};
         json_t *old = tn_json_load_file(idpath, &e);
         bool same = old && json_equal(old, s->identity);
-        json_decref(old);
-        if (!same)
+        /* a study.json without "kind" is a run study's (see identity()) */
+        const json_t *k = old ? json_object_get(old, "kind") : NULL;
+        const char *old_kind = json_is_string(k) ? json_string_value(k) : "run";
+        if (old && !same && strcmp(old_kind, kind_names[s->kind]))
+            rc = tn_error_set(err, TN_EINPUT,
+                              "%s holds a %s study, not a %s one (%s); choose another -o",
+                              s->out, old_kind, kind_names[s->kind],
+                              s->kind == STUDY_KIND_GOODPUT ? "it was made without --goodput"
+                                                            : "it was made with --goodput");
+        else if (!same)
             rc = tn_error_set(err, TN_EINPUT,
                               "%s holds another study (its study.json differs); choose another -o",
                               s->out);
+        json_decref(old);
     }
     free(idpath);
     return rc;

@@ -32,6 +32,7 @@ int main(void)
     srunner_add_suite(sr, cli_main_suite());
     srunner_add_suite(sr, cli_run_suite());
     srunner_add_suite(sr, cli_sweep_suite());
+    srunner_add_suite(sr, cli_sweep_goodput_suite());
     srunner_add_suite(sr, cli_plan_suite());
     srunner_add_suite(sr, cli_compare_suite());
     srunner_add_suite(sr, cli_topo_suite());

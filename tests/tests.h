@@ -32,6 +32,7 @@ Suite *results_suite(void);
 Suite *cli_main_suite(void);
 Suite *cli_run_suite(void);
 Suite *cli_sweep_suite(void);
+Suite *cli_sweep_goodput_suite(void);
 Suite *cli_plan_suite(void);
 Suite *cli_compare_suite(void);
 Suite *cli_topo_suite(void);
