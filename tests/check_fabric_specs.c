@@ -333,7 +333,7 @@ START_TEST(fabric_spec_errors)
          "tiers or a larger radix"},
         {"{\"kind\": \"fat-tree\", \"servers\": 1, \"server\": \"dgx-2\", \"fabric\": {}}",
          "s.json: topology.server: unknown server type \"dgx-2\" (built in: cpu-2x24-edr, "
-         "dgx-a100, dgx1-v100, hgx-h100)"},
+         "dgx-a100, dgx1-v100, hgx-h100, storage-ai400x, storage-ai400x2-ndr)"},
         {"{\"kind\": \"fat-tree\", \"servers\": 1, \"server\": {\"gpus\": 2, \"nics\": "
          "{\"count\": 1, \"bw_gbps\": 100, \"latency_ns\": 1, \"pcie\": [0]}}, \"fabric\": {}}",
          "s.json: topology.server.nics.pcie: the server has no pcie switches"},

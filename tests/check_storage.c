@@ -163,14 +163,19 @@ START_TEST(azure_gpu_reaches_storage)
 }
 END_TEST
 
-/* The single-switch preset: one storage server (a NIC on the switch at the
- * link rate, a 40 Gbps, 30 TB disk behind it): GPU -> switch -> NIC ->
- * disk, 3 hops. */
+/* The single-switch preset: no storage by default; with storage.servers
+ * 1, a NIC on the switch at the link rate and a 40 Gbps, 30 TB disk behind
+ * it: GPU -> switch -> NIC -> disk, 3 hops. */
 START_TEST(single_switch_storage)
 {
     topo_spec_t s;
     topo_t t;
     test_fabric("{\"preset\": \"single-switch\"}", &s, &t);
+    ck_assert_int_eq(count_kind(&t, TOPO_STORAGE), 0);
+    ck_assert_int_eq(t.n_vertices, 8 + 1);
+    topo_destroy(&t);
+    topo_spec_destroy(&s);
+    test_fabric("{\"preset\": \"single-switch\", \"set\": {\"storage.servers\": 1}}", &s, &t);
     topo_storage_t *l = NULL;
     ck_assert_int_eq(topo_storage_list(&t, &l), 1);
     ck_assert_uint_eq(l[0].bps, 40000000000u);
@@ -275,7 +280,7 @@ START_TEST(bad_storage_blocks)
          "topology.set.storage.bw_gbps"},
         {"{\"preset\": \"azure-2020\", \"set\": {\"storage\": {\"capacity_tb\": true}}}",
          "topology.set.storage.capacity_tb"},
-        {"{\"preset\": \"single-switch\", \"set\": {\"storage.servers\": 0}}",
+        {"{\"preset\": \"single-switch\", \"set\": {\"storage.servers\": -1}}",
          "topology.set.storage.servers"},
         {"{\"preset\": \"single-switch\", \"set\": {\"storage.bw_gbps\": -1}}",
          "topology.set.storage.bw_gbps"},

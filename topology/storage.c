@@ -16,7 +16,7 @@ int topo_disk_parse(tn_jobj_t *o, const char *key, topo_disk_t *d, uint64_t *ser
         return rc;
     double tb = 0;
     topo_disk_t r = {0};
-    if ((servers && tn_jobj_u64(&sub, "servers", true, 1, max_servers, servers) < 0) ||
+    if ((servers && tn_jobj_u64(&sub, "servers", true, 0, max_servers, servers) < 0) ||
         tn_jobj_gbps(&sub, "bw_gbps", true, &r.bps) < 0 ||
         tn_jobj_double(&sub, "capacity_tb", true, 1e-12, TOPO_STORAGE_MAX_TB, &tb) < 0)
         return -1;

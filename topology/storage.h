@@ -9,7 +9,8 @@
  * JSON: a storage block, in a server description ("storage" key, see
  * topology/server.h), at the top of a fabric spec on servers (the disk of
  * every CPU server when "cpu_servers_role" is "storage", topology/spec.h),
- * or in a single-switch spec (with "servers": how many storage servers):
+ * or in a single-switch spec (with "servers": how many storage servers,
+ * 0 for none):
  *   {"bw_gbps": 32, "capacity_tb": 3.84, "latency_ns": 150}
  * bw_gbps: read/write bandwidth of the device in Gbps (> 0); capacity_tb:
  * decimal terabytes (> 0, 1 TB = 1e12 bytes); latency_ns (optional): the
@@ -53,7 +54,7 @@ typedef struct {
 #define TOPO_STORAGE_MAX_TB 1e6 /* an exabyte per device: a typo, not a disk */
 
 /* Reads o's member `key` as a storage block into d. When `servers` is not
- * NULL the block also takes a required "servers" (1 to max_servers), read
+ * NULL the block also takes a required "servers" (0 to max_servers), read
  * into *servers. Returns 1 when the key is absent (d untouched), 0 when
  * read, -1 with the error set (TN_EINPUT, "src: path.key.field: ..."): not
  * an object, an unknown key, a missing, non-numeric, zero or negative
