@@ -437,7 +437,7 @@ static int gemini_row(val_table_t *t, const figs_t *fs, tn_error_t *err)
         return -1;
     /* the miss when written (+18.0%) + 3-4 points */
     val_row_t *r = row(t, "min", "GEMINI: MT-NLG 530B checkpoint write at 20 Gbps (tp 8, pp 35)",
-                       fig(fs, "gemini_ckpt_min"), s / MIN, 0.1, false);
+                       fig(fs, "gemini_ckpt_min"), s / MIN, 0.05, false);
     r->bound = 0.215;
     r->note = note_gemini;
     return 0;
