@@ -306,7 +306,7 @@ static const char *const group_titles[][2] = {
     {"astra", "ASTRA-sim analytical-backend reference delays (ns; target: equal)"},
     {"goodput", "Failures, checkpoints and restarts of long training runs (target: 25% for failure "
                 "counts, a factor 2 for job MTTFs, 1% for Daly, Kokolis's own 5% for E[ETTR], 5% "
-                "for checkpoint bytes)"},
+                "for checkpoint bytes and the write time over the fabric)"},
 };
 
 void val_markdown(const val_table_t *t, tn_text_t *out)
