@@ -27,6 +27,9 @@ sk=workloads/scenarios/skeleton-8gpu.json
 "$bin" topo selene-a100 --set servers=2 --export graphml -o "$dir/dgx-a100.graphml"
 "$bin" trace gen "$sk" -o "$dir/trace.json"
 "$bin" trace stats workloads/scenarios/selene-megatron-39.1b.json > "$dir/trace-stats.stdout"
+for g in tests/data/goodput/small.json tests/data/goodput/fattree.json; do
+    "$bin" goodput "$g" -o "$dir/goodput-$(basename "$g" .json)" --no-cache --quiet
+done
 "$bin" trace gen gpt3-175b --tp 8 --pp 4 --dp 2 --global-batch 16 --sequence-parallel --recompute selective -o "$dir/trace-gpt3.json"
 (
 cd "$dir"
