@@ -80,13 +80,17 @@ static int read_lemons(tn_jobj_t *f, gp_spec_t *s)
 static int read_failures(tn_jobj_t *top, gp_spec_t *s)
 {
     static const char *const keys[] = {"rate_scale", "lifetime",        "weibull_shape", "spares",
-                                       "server_repair_h", "fabric_repair_h", "lemons", NULL};
+                                       "server_repair_h", "fabric_repair_h", "lemons", "when_short", NULL};
+    static const char *const shorts[] = {"wait", "shrink", NULL};
     static const char *const kinds[] = {"exponential", "weibull", NULL};
     tn_jobj_t f;
     int rc = tn_jobj_sub(top, "failures", false, keys, &f);
     if (rc)
         return rc < 0 ? -1 : 0;
-    int kind = (int)s->lifetime;
+    int kind = (int)s->lifetime, when_short = s->shrink;
+    if (tn_jobj_enum(&f, "when_short", false, shorts, &when_short) < 0)
+        return -1;
+    s->shrink = when_short == 1;
     if (tn_jobj_double(&f, "rate_scale", false, 0, 1e6, &s->rate_scale) < 0 ||
         tn_jobj_enum(&f, "lifetime", false, kinds, &kind) < 0 ||
         tn_jobj_double(&f, "weibull_shape", false, 0.05, 20, &s->weibull_shape) < 0 ||

@@ -17,6 +17,9 @@
  *       "lifetime": "exponential" | "weibull", "weibull_shape": 1,
  *       "spares": 0,                       spare GPU servers
  *       "server_repair_h": 24, "fabric_repair_h": 4,
+ *       "when_short": "wait" | "shrink",    no spare for a failed server: wait
+ *                                          for a repair, or run without its
+ *                                          data-parallel replica meanwhile
  *       "lemons": { "servers": 0, "rate_x": 10 }  servers that fail rate_x
  *                                          times as often as a node (kept in
  *                                          the job: undetected lemons)
@@ -59,6 +62,7 @@ typedef struct {
     double weibull_shape;
     uint64_t spares;
     double server_repair_s, fabric_repair_s; /* < 0: as failures.json says */
+    bool shrink;          /* when_short: shrink (else wait) */
     uint64_t lemons;      /* lemon servers (0: none) */
     double lemon_rate_x;  /* their node failure rate x this (>= 1) */
     uint64_t runs;

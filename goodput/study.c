@@ -107,6 +107,7 @@ int gp_study_run(gp_study_t *s, const sim_scenario_t *sc, gp_cache_t *cache,
         .ckpt_s = d,
         .restart_s = s->restart_s,
         .spares = (int32_t)s->spec.spares,
+        .replicas = s->spec.shrink ? (int32_t)sc->workload.layout.dp : 0,
         .n_class = n_class,
         .cls = s->cls,
     };

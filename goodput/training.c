@@ -48,7 +48,17 @@ static double slowdown(const state_t *s)
     for (size_t i = 0; i < s->n_pend; i++)
         if (!s->pend[i].servers)
             f *= s->pend[i].factor;
+    /* a shrunk job: r replicas do the work of R */
+    if (s->owed && s->t->replicas > s->owed)
+        f *= (double)s->t->replicas / (double)(s->t->replicas - s->owed);
     return f;
+}
+
+/* whether the job must wait for servers: it is short of some and cannot
+ * (or may not) run without them */
+static bool must_wait(const state_t *s)
+{
+    return s->owed && s->t->replicas <= s->owed;
 }
 
 /* the time the current phase ends, if nothing happens first */
@@ -111,7 +121,8 @@ static bool end_phase(state_t *s)
 
 static void restart_or_wait(state_t *s)
 {
-    if (s->owed) {
+    s->slow = slowdown(s);
+    if (must_wait(s)) {
         s->phase = WAIT;
     } else {
         s->phase = RESTART;
@@ -131,7 +142,9 @@ static void end_pending(state_t *s, size_t i)
     int32_t take = s->owed < s->spares ? s->owed : s->spares;
     s->owed -= take;
     s->spares -= take;
-    if (s->phase == WAIT && !s->owed)
+    /* a shrunk job grows back at once, without a restart (optimistic) */
+    s->slow = slowdown(s);
+    if (s->phase == WAIT && !must_wait(s))
         restart_or_wait(s);
 }
 

@@ -14,7 +14,12 @@
  *    takes servers out (hardware), spare servers replace them if the pool
  *    has one; else the job waits until a repaired server returns
  *    (`repair_s` after its failure); a class may take several servers at
- *    once (a leaf switch: every server it serves).
+ *    once (a leaf switch: every server it serves). Or, when `replicas`
+ *    is set, the job restarts shrunk: each missing server takes one of
+ *    the R data-parallel replicas out (at worst: each in another
+ *    replica), and the iteration runs R / (R - k) times as long until the
+ *    servers return, when it grows back at once, without a restart (an
+ *    optimistic elastic job); with k >= R it waits.
  *  - a degrading failure (a cable, a spine switch: the fabric routes around
  *    it) multiplies the iteration time by the class's `slowdown` until it
  *    is repaired; concurrent ones multiply.
@@ -54,6 +59,9 @@ typedef struct {
     int32_t spares;         /* spare servers in the pool at the start */
     int32_t n_class;
     const gp_class_t *cls;
+    int32_t replicas;       /* 0: a job short of servers waits for them; R > 0: it runs
+                               shrunk, R - k data-parallel replicas doing the work of R
+                               while k servers are missing (k < R), else waits */
 } gp_training_t;
 
 /* where wall time went */

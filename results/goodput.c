@@ -18,7 +18,7 @@ static const char *const restore_names[] = {"every_rank", "one_per_dp_group"};
 static const char *const life_names[] = {"exponential", "weibull"};
 /* what each kind of time is called in the gpu_hours table, for people */
 static const char *const time_labels[GP_TIME_N] = {
-    "useful training", "slowed iterations (degraded fabric)", "checkpoint pauses",
+    "useful training", "slowed iterations (degraded fabric, shrunk job)", "checkpoint pauses",
     "lost work (recomputed)", "restarts", "waiting for spare servers"};
 
 /* JSON has no infinity: an interval or time that does not exist is null */
@@ -126,6 +126,7 @@ json_t *res_goodput_json(const gp_study_t *s, const char *scenario, uint64_t sce
     json_object_set_new(f, "rate_scale", json_real(s->spec.rate_scale));
     json_object_set_new(f, "mean_time_to_interrupt_h", num(s->mtti_s / 3600));
     json_object_set_new(f, "spares", json_integer((json_int_t)s->spec.spares));
+    json_object_set_new(f, "when_short", json_string(s->spec.shrink ? "shrink" : "wait"));
     json_object_set_new(f, "classes", cls);
     json_object_set_new(f, "degraded_shapes", shapes);
     json_object_set_new(g, "failures", f);

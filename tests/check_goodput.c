@@ -43,7 +43,7 @@ START_TEST(no_failures_is_work_plus_checkpoints)
 {
     gp_class_t c = one_class(1);
     c.units = 0;
-    gp_training_t t = {10 * HOUR, 3 * HOUR, 5 * MIN, 10 * MIN, 0, 1, &c};
+    gp_training_t t = {10 * HOUR, 3 * HOUR, 5 * MIN, 10 * MIN, 0, 1, &c, 0};
     gp_run_t r;
     gp_training_run(&t, 1, 0, &r);
     ck_assert(r.finished);
@@ -61,7 +61,7 @@ START_TEST(monte_carlo_mean_is_dalys_wall_time)
 {
     double m = 10 * HOUR, d = 5 * MIN, r = 10 * MIN, tau = 1 * HOUR, ts = 100 * HOUR;
     gp_class_t c = one_class(m);
-    gp_training_t t = {ts, tau, d, r, 0, 1, &c};
+    gp_training_t t = {ts, tau, d, r, 0, 1, &c, 0};
     gp_mc_t mc;
     gp_mc_run(&mc, &t, 7, 4000);
     double want = gp_daly_wall(ts, tau, d, r, m);
@@ -85,7 +85,7 @@ START_TEST(units_merge_into_one_rate)
     double m = 10 * HOUR, d = 5 * MIN, r = 10 * MIN, tau = 1 * HOUR, ts = 100 * HOUR;
     gp_class_t c = one_class(100 * m);
     c.units = 100;
-    gp_training_t t = {ts, tau, d, r, 0, 1, &c};
+    gp_training_t t = {ts, tau, d, r, 0, 1, &c, 0};
     gp_mc_t mc;
     gp_mc_run(&mc, &t, 11, 4000);
     ck_assert_double_eq_tol(mc.mean_wall_s, gp_daly_wall(ts, tau, d, r, m),
@@ -102,7 +102,7 @@ START_TEST(weibull_shape_one_is_exponential)
     gp_class_t c = one_class(50 * m);
     c.units = 50;
     c.life.kind = GP_LIFE_WEIBULL;
-    gp_training_t t = {ts, tau, d, r, 0, 1, &c};
+    gp_training_t t = {ts, tau, d, r, 0, 1, &c, 0};
     gp_mc_t mc;
     gp_mc_run(&mc, &t, 13, 4000);
     ck_assert_double_eq_tol(mc.mean_wall_s, gp_daly_wall(ts, tau, d, r, m),
@@ -138,7 +138,7 @@ START_TEST(best_interval_is_dalys)
 {
     double m = 6 * HOUR, d = 5 * MIN, r = 10 * MIN, ts = 100 * HOUR;
     gp_class_t c = one_class(m);
-    gp_training_t t = {ts, 1 * HOUR, d, r, 0, 1, &c};
+    gp_training_t t = {ts, 1 * HOUR, d, r, 0, 1, &c, 0};
     double w, tau = gp_mc_best_interval(&t, 10 * MIN, 10 * HOUR, 5, 400, 12, &w);
     double opt = gp_daly_interval(d, m);
     ck_assert_double_le(gp_daly_wall(ts, tau, d, r, m), 1.005 * gp_daly_wall(ts, opt, d, r, m));
@@ -154,7 +154,7 @@ START_TEST(ettr_is_kokolis)
     double m = 100 * HOUR, d = 5 * MIN, r = 10 * MIN, ts = 1000 * HOUR;
     double tau = gp_young_interval(d, m);
     gp_class_t c = one_class(m);
-    gp_training_t t = {ts, tau, d, r, 0, 1, &c};
+    gp_training_t t = {ts, tau, d, r, 0, 1, &c, 0};
     gp_mc_t mc;
     gp_mc_run(&mc, &t, 17, 2000);
     ck_assert_double_eq_tol(ts / mc.mean_wall_s, gp_kokolis_ettr(1 / m, r, d, tau), 0.01);
@@ -166,7 +166,7 @@ END_TEST
 START_TEST(runs_are_reproducible)
 {
     gp_class_t c = one_class(5 * HOUR);
-    gp_training_t t = {50 * HOUR, 1 * HOUR, 5 * MIN, 10 * MIN, 0, 1, &c};
+    gp_training_t t = {50 * HOUR, 1 * HOUR, 5 * MIN, 10 * MIN, 0, 1, &c, 0};
     gp_run_t a, b, x;
     gp_training_run(&t, 42, 3, &a);
     gp_training_run(&t, 42, 3, &b);
@@ -176,6 +176,40 @@ START_TEST(runs_are_reproducible)
 }
 END_TEST
 
+/* A job that may shrink never waits while it has a replica to spare, and
+ * runs slower instead; with one replica it cannot shrink and is the
+ * waiting job, run for run. */
+START_TEST(a_shrunk_job_runs_slower_instead_of_waiting)
+{
+    gp_class_t c = one_class(5 * HOUR);
+    c.servers = 1;
+    c.repair_s = 20 * HOUR;
+    gp_training_t wait = {50 * HOUR, 1 * HOUR, 5 * MIN, 10 * MIN, 0, 1, &c, 0};
+    gp_training_t one = wait, many = wait;
+    one.replicas = 1;
+    many.replicas = 1000;
+    gp_mc_t w, o, m;
+    gp_mc_run(&w, &wait, 5, 200);
+    gp_mc_run(&o, &one, 5, 200);
+    gp_mc_run(&m, &many, 5, 200);
+    for (uint32_t i = 0; i < 200; i++) {
+        ck_assert(w.run[i].wall_s == o.run[i].wall_s);
+        ck_assert_double_eq(m.run[i].time_s[GP_TIME_SPARES], 0);
+        double sum = 0;
+        for (int k = 0; k < GP_TIME_N; k++)
+            sum += m.run[i].time_s[k];
+        ck_assert_double_eq_tol(sum, m.run[i].wall_s, 1e-9 * m.run[i].wall_s);
+    }
+    ck_assert_double_gt(w.mean_time_s[GP_TIME_SPARES], 0);
+    ck_assert_double_gt(m.mean_time_s[GP_TIME_SLOW], 0);
+    /* 1000 replicas: a few missing servers slow it by well under 1% */
+    ck_assert_double_lt(m.mean_time_s[GP_TIME_SLOW], 0.01 * m.mean_wall_s);
+    ck_assert_double_lt(m.mean_wall_s, w.mean_wall_s);
+    gp_mc_destroy(&w);
+    gp_mc_destroy(&o);
+    gp_mc_destroy(&m);
+}
+END_TEST
 
 /* With no spare, a failure that takes the server waits for its repair;
  * a failure while waiting takes one more server, whose repair ends later:
@@ -187,7 +221,7 @@ START_TEST(waiting_for_a_repair_is_dalys_restart)
     gp_class_t c = one_class(m);
     c.servers = 1;
     c.repair_s = x;
-    gp_training_t t = {ts, tau, d, 0, 0, 1, &c};
+    gp_training_t t = {ts, tau, d, 0, 0, 1, &c, 0};
     gp_mc_t mc;
     gp_mc_run(&mc, &t, 19, 4000);
     ck_assert_double_eq_tol(mc.mean_wall_s, gp_daly_wall(ts, tau, d, x, m),
@@ -401,6 +435,7 @@ Suite *goodput_suite(void)
     tcase_add_test(tc, best_interval_is_dalys);
     tcase_add_test(tc, ettr_is_kokolis);
     tcase_add_test(tc, runs_are_reproducible);
+    tcase_add_test(tc, a_shrunk_job_runs_slower_instead_of_waiting);
     tcase_add_test(tc, waiting_for_a_repair_is_dalys_restart);
     tcase_add_test(tc, inventory_is_the_fabrics);
     tcase_add_test(tc, rates_are_the_published_figures);

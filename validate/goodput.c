@@ -288,7 +288,7 @@ static int job_mttf_rows(val_table_t *t, const figs_t *fs, tn_error_t *err)
 static double mc_mean_wall(double ts, double tau, double d, double r, double m)
 {
     gp_class_t c = {"node", 1, {GP_LIFE_EXPONENTIAL, m, 1}, true, 0, 1, 0};
-    gp_training_t tr = {ts, tau, d, r, 0, 1, &c};
+    gp_training_t tr = {ts, tau, d, r, 0, 1, &c, 0};
     gp_mc_t mc;
     gp_mc_run(&mc, &tr, SEED, MC_RUNS);
     TN_ASSERT(mc.unfinished == 0);
@@ -340,7 +340,7 @@ static int ettr_row(val_table_t *t, const figs_t *fs, const char *name, const ch
     double w = fig(fs, "kokolis_wcp_min") * MIN, u0 = fig(fs, "kokolis_u0_min") * MIN;
     double lambda = interrupts_per_s(&f, NULL, err), tau = sqrt(2 * w / lambda);
     gp_training_t tr = {30 * DAY, tau, w, u0,
-                        (int32_t)f.inv.count[GP_UNIT_GPU_SERVER], f.rates.n, f.cls};
+                        (int32_t)f.inv.count[GP_UNIT_GPU_SERVER], f.rates.n, f.cls, 0};
     gp_mc_t mc;
     gp_mc_run(&mc, &tr, SEED, MC_RUNS);
     TN_ASSERT(mc.unfinished == 0);
