@@ -2,6 +2,7 @@
 #include "goodput/study.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "goodput/formula.h"
@@ -57,6 +58,30 @@ static int32_t classes(gp_study_t *s)
     return n;
 }
 
+/* GPU servers of the fabric none of the job's ranks runs on (rank r on
+ * GPU r): spares at hand from the start. O(|V|). */
+static uint64_t idle_gpu_servers(const topo_t *t, int32_t ranks)
+{
+    int32_t n_srv = 0;
+    for (int32_t v = 0; v < t->n_vertices; v++)
+        if (t->server[v] >= n_srv)
+            n_srv = t->server[v] + 1;
+    uint8_t *has_gpu = tn_calloc((size_t)n_srv + 1, 1), *runs = tn_calloc((size_t)n_srv + 1, 1);
+    for (int32_t g = 0; g < t->n_gpus; g++) {
+        int32_t sv = t->server[t->gpus[g]];
+        if (sv >= 0) {
+            has_gpu[sv] = 1;
+            runs[sv] |= g < ranks;
+        }
+    }
+    uint64_t idle = 0;
+    for (int32_t sv = 0; sv < n_srv; sv++)
+        idle += has_gpu[sv] && !runs[sv];
+    free(has_gpu);
+    free(runs);
+    return idle;
+}
+
 int gp_study_run(gp_study_t *s, const sim_scenario_t *sc, gp_cache_t *cache,
                  gp_costs_progress_fn progress, void *ctx, tn_error_t *err)
 {
@@ -77,8 +102,10 @@ int gp_study_run(gp_study_t *s, const sim_scenario_t *sc, gp_cache_t *cache,
     topo_t t;
     topo_init(&t);
     int rc = topo_spec_build(&sc->topo, &t, err);
-    if (rc == 0)
+    if (rc == 0) {
         gp_inventory_count(&t, &s->inv);
+        s->idle_servers = idle_gpu_servers(&t, (int32_t)s->costs.ranks);
+    }
     topo_destroy(&t);
     if (rc) {
         gp_study_destroy(s);
@@ -106,7 +133,7 @@ int gp_study_run(gp_study_t *s, const sim_scenario_t *sc, gp_cache_t *cache,
         .interval_s = s->spec.interval_s,
         .ckpt_s = d,
         .restart_s = s->restart_s,
-        .spares = (int32_t)s->spec.spares,
+        .spares = (int32_t)(s->spec.spares + s->idle_servers),
         .replicas = s->spec.shrink ? (int32_t)sc->workload.layout.dp : 0,
         .n_class = n_class,
         .cls = s->cls,
@@ -121,9 +148,13 @@ int gp_study_run(gp_study_t *s, const sim_scenario_t *sc, gp_cache_t *cache,
     s->daly_s = isfinite(s->mtti_s) ? gp_daly_interval(d, s->mtti_s) : INFINITY;
 
     /* the best interval, searched by simulation with common random numbers:
-     * from one pause (no shorter makes sense) to the whole work */
+     * from one pause (no shorter makes sense) to the whole work or 3 mean
+     * times to interrupt, whichever is shorter. Daly's optimum is at most
+     * M; beyond a few M almost every segment is lost and a run's wall
+     * time (and its cost to simulate) grows as e^(tau / M): at tau = 3M
+     * it is already 6 times the work. */
     uint32_t runs = (uint32_t)s->spec.runs;
-    double lo = fmax(d, 60), hi = fmax(lo * 2, s->training.work_s);
+    double lo = fmax(d, 60), hi = fmax(lo * 2, fmin(s->training.work_s, 3 * s->mtti_s));
     s->best_interval_s = gp_mc_best_interval(&s->training, lo, hi, s->seed, runs,
                                              GP_SEARCH_GRID, &s->best_wall_s);
     s->interval_auto = s->spec.interval_s == 0;

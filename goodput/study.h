@@ -5,6 +5,10 @@
  * (goodput/montecarlo.h) and the interval search, beside the analytic
  * anchors (Young, Daly, Kokolis).
  *
+ * The spare pool at the start is the training section's spares plus the
+ * GPU servers of the fabric the job's ranks leave idle (their own
+ * failures are still counted with the fabric's: a small overcount).
+ *
  * The job's mean time to interrupt M is 1 / sum over interrupting classes
  * of units / MTTF (their rates add); Young's and Daly's intervals use M and
  * the checkpoint pause d; Daly's wall time also the restart R; Kokolis's
@@ -33,6 +37,8 @@ typedef struct {
     gp_training_t training;
     double iterations;          /* to the token target */
     double restart_s;           /* detection + start-up + restore */
+    uint64_t idle_servers;      /* GPU servers the job leaves idle: spares from the start,
+                                   beside the spec's */
     double mtti_s;              /* the job's mean time to interrupt M */
     double interval_s;          /* the interval the runs use */
     bool interval_auto;         /* it is the searched best */

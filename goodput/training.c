@@ -174,23 +174,60 @@ static void fail(state_t *s, int c)
     restart_or_wait(s);
 }
 
+/* Whole segments that end before the next failure or repair run as
+ * checkpointed without an event each: k of them at once, each
+ * interval x slow of training and ckpt_s of checkpoint, exactly what k
+ * steps would add (up to rounding). The last segment of the run, which
+ * may be shorter, is left to the steps. Costs O(1) instead of O(k), which
+ * makes a run's cost its failures', not its checkpoints'. */
+static void skip_segments(state_t *s, double next_event)
+{
+    if (s->phase != RUN || s->work != 0 || s->run_wall != 0)
+        return;
+    double tau = s->t->interval_s, seg = tau * s->slow + s->t->ckpt_s;
+    double whole = floor((s->t->work_s - s->committed) / tau) - 1; /* not the last */
+    double k = fmin(floor((next_event - s->now) / seg), whole);
+    if (!(k >= 1))
+        return;
+    if (s->now + k * seg >= next_event) /* rounding: leave the tie to the steps */
+        k -= 1;
+    if (k < 1)
+        return;
+    gp_run_t *o = s->out;
+    o->time_s[GP_TIME_USEFUL] += k * tau;
+    if (s->slow > 1)
+        o->time_s[GP_TIME_SLOW] += k * tau * (s->slow - 1);
+    o->time_s[GP_TIME_CKPT] += k * s->t->ckpt_s;
+    o->checkpoints += (uint32_t)k;
+    s->committed += k * tau;
+    s->now += k * seg;
+    new_segment(s);
+}
+
 /* the first of the pending repairs, the failures and the phase's end */
 static void step(state_t *s, bool *done)
 {
-    double at = phase_end(s);
+    double ev = INFINITY;
     int what = -1; /* -1 the phase, 0..n_class-1 a failure, n_class + i a repair */
     for (int32_t c = 0; c < s->t->n_class; c++) {
         double f = gp_failures_peek(&s->fail[c]);
-        if (f < at) {
-            at = f;
+        if (f < ev) {
+            ev = f;
             what = c;
         }
     }
     for (size_t i = 0; i < s->n_pend; i++)
-        if (s->pend[i].at < at) {
-            at = s->pend[i].at;
+        if (s->pend[i].at < ev) {
+            ev = s->pend[i].at;
             what = s->t->n_class + (int)i;
         }
+    skip_segments(s, fmin(ev, GP_MAX_WALL * s->t->work_s));
+    double at = phase_end(s);
+    if (at <= ev) {
+        what = -1;
+    } else {
+        at = ev;
+    }
     advance(s, at);
     if (what < 0)
         *done = end_phase(s);

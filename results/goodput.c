@@ -126,6 +126,7 @@ json_t *res_goodput_json(const gp_study_t *s, const char *scenario, uint64_t sce
     json_object_set_new(f, "rate_scale", json_real(s->spec.rate_scale));
     json_object_set_new(f, "mean_time_to_interrupt_h", num(s->mtti_s / 3600));
     json_object_set_new(f, "spares", json_integer((json_int_t)s->spec.spares));
+    json_object_set_new(f, "idle_servers_as_spares", json_integer((json_int_t)s->idle_servers));
     json_object_set_new(f, "when_short", json_string(s->spec.shrink ? "shrink" : "wait"));
     json_object_set_new(f, "classes", cls);
     json_object_set_new(f, "degraded_shapes", shapes);
