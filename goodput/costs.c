@@ -236,11 +236,7 @@ static bool serves_gpus(const topo_t *t, int32_t v, const uint8_t *gpu_srv)
 static void list_shapes(const topo_t *t, gp_costs_t *c, uint8_t *is_fab_switch)
 {
     uint64_t tier_n[TOPO_TIER_COUNT] = {0}, kind_n[TOPO_KIND_COUNT] = {0};
-    int32_t n_srv = 0;
-    for (int32_t v = 0; v < t->n_vertices; v++)
-        if (t->server[v] >= n_srv)
-            n_srv = t->server[v] + 1;
-    uint8_t *gpu_srv = tn_calloc((size_t)n_srv + 1, 1);
+    uint8_t *gpu_srv = tn_calloc((size_t)t->n_servers + 1, 1);
     for (int32_t g = 0; g < t->n_gpus; g++)
         gpu_srv[t->server[t->gpus[g]]] = 1;
     for (int32_t e = 0; e < t->n_edges; e += 2)
@@ -347,9 +343,7 @@ static int job_init(job_t *j, const sim_scenario_t *sc, tn_error_t *err)
     if (j->n_storage == 0)
         return tn_error_set(err, TN_EINPUT, "%s: topology: the fabric has no storage tier to "
                             "checkpoint to (docs/topology.md, \"storage\")", sc->src);
-    for (int32_t v = 0; v < t->n_vertices; v++)
-        if (t->server[v] >= j->n_hosts)
-            j->n_hosts = t->server[v] + 1;
+    j->n_hosts = t->n_servers;
     j->host = tn_malloc(((size_t)j->n_hosts + 1) * sizeof *j->host);
     for (int32_t s = 0; s < j->n_hosts; s++)
         j->host[s] = -1;

@@ -25,10 +25,7 @@ static bool is_switch(uint8_t k)
 void gp_inventory_count(const topo_t *t, gp_inventory_t *inv)
 {
     memset(inv, 0, sizeof *inv);
-    int32_t n_srv = 0;
-    for (int32_t v = 0; v < t->n_vertices; v++)
-        if (t->server[v] >= n_srv)
-            n_srv = t->server[v] + 1;
+    int32_t n_srv = t->n_servers;
     uint8_t *gpu_srv = tn_calloc((size_t)n_srv + 1, 1), *any_srv = tn_calloc((size_t)n_srv + 1, 1);
     for (int32_t v = 0; v < t->n_vertices; v++) {
         if (t->server[v] < 0)

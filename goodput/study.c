@@ -62,10 +62,7 @@ static int32_t classes(gp_study_t *s)
  * GPU r): spares at hand from the start. O(|V|). */
 static uint64_t idle_gpu_servers(const topo_t *t, int32_t ranks)
 {
-    int32_t n_srv = 0;
-    for (int32_t v = 0; v < t->n_vertices; v++)
-        if (t->server[v] >= n_srv)
-            n_srv = t->server[v] + 1;
+    int32_t n_srv = t->n_servers;
     uint8_t *has_gpu = tn_calloc((size_t)n_srv + 1, 1), *runs = tn_calloc((size_t)n_srv + 1, 1);
     for (int32_t g = 0; g < t->n_gpus; g++) {
         int32_t sv = t->server[t->gpus[g]];

@@ -15,27 +15,6 @@ static void *dup_array(const void *a, size_t n, size_t size)
     return p;
 }
 
-/* The out- or in-edges CSR of t, grouped by key[e] in edge-id order, as
- * topo_finalize() builds it (so an unchanged copy has the same arrays).
- * O(|V| + |E|). */
-static void csr(int32_t nv, int32_t ne, const int32_t *key, int32_t **off_out, int32_t **edge_out)
-{
-    int32_t *off = tn_calloc((size_t)nv + 1, sizeof *off);
-    int32_t *edge = tn_malloc((size_t)ne * sizeof *edge);
-    for (int32_t e = 0; e < ne; e++)
-        off[key[e] + 1]++;
-    for (int32_t v = 0; v < nv; v++)
-        off[v + 1] += off[v];
-    int32_t *fill = tn_malloc((size_t)nv * sizeof *fill);
-    if (nv)
-        memcpy(fill, off, (size_t)nv * sizeof *fill);
-    for (int32_t e = 0; e < ne; e++)
-        edge[fill[key[e]]++] = e;
-    free(fill);
-    *off_out = off;
-    *edge_out = edge;
-}
-
 int topo_copy_without(const topo_t *src, const uint8_t *drop_vertex, const uint8_t *drop_cable,
                       topo_t *dst, int32_t *edge_map, tn_error_t *err)
 {
@@ -51,6 +30,7 @@ int topo_copy_without(const topo_t *src, const uint8_t *drop_vertex, const uint8
     COPY_V(kind);
     COPY_V(server);
     COPY_V(cores);
+    COPY_V(store_bytes);
 #undef COPY_V
     dst->gpus = dup_array(src->gpus, (size_t)src->n_gpus + 1, sizeof *src->gpus);
     dst->n_gpus = src->n_gpus;
@@ -84,8 +64,8 @@ int topo_copy_without(const topo_t *src, const uint8_t *drop_vertex, const uint8
     dst->n_edges = ne;
 
     /* What topo_finalize() adds, without its connectivity check */
-    csr(nv, ne, dst->esrc, &dst->out_off, &dst->out_edge);
-    csr(nv, ne, dst->edst, &dst->in_off, &dst->in_edge);
+    topo_build_csr(nv, ne, dst->esrc, &dst->out_off, &dst->out_edge);
+    topo_build_csr(nv, ne, dst->edst, &dst->in_off, &dst->in_edge);
     igraph_vector_int_t ev;
     igraph_vector_int_init(&ev, 2 * (igraph_integer_t)ne);
     for (int32_t e = 0; e < ne; e++) {

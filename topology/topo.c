@@ -112,9 +112,7 @@ int32_t topo_add_cable(topo_t *t, int32_t a, int32_t b, uint64_t bps, uint64_t l
     return e;
 }
 
-/* CSR of edges grouped by key[e] (esrc for out-edges, edst for in-edges),
- * in edge-id order within a vertex. O(|V| + |E|). */
-static void build_csr(int32_t nv, int32_t ne, const int32_t *key, int32_t **off_out,
+void topo_build_csr(int32_t nv, int32_t ne, const int32_t *key, int32_t **off_out,
                       int32_t **edge_out)
 {
     int32_t *off = tn_calloc((size_t)nv + 1, sizeof *off);
@@ -124,7 +122,8 @@ static void build_csr(int32_t nv, int32_t ne, const int32_t *key, int32_t **off_
     for (int32_t v = 0; v < nv; v++)
         off[v + 1] += off[v];
     int32_t *fill = tn_malloc((size_t)nv * sizeof *fill);
-    memcpy(fill, off, (size_t)nv * sizeof *fill);
+    if (nv)
+        memcpy(fill, off, (size_t)nv * sizeof *fill);
     for (int32_t e = 0; e < ne; e++)
         edge[fill[key[e]]++] = e;
     free(fill);
@@ -167,8 +166,8 @@ int topo_finalize(topo_t *t, tn_error_t *err)
             t->gpus[t->n_gpus++] = v;
     if (t->n_gpus == 0)
         return tn_error_set(err, TN_EINPUT, "the fabric has no gpu");
-    build_csr(t->n_vertices, t->n_edges, t->esrc, &t->out_off, &t->out_edge);
-    build_csr(t->n_vertices, t->n_edges, t->edst, &t->in_off, &t->in_edge);
+    topo_build_csr(t->n_vertices, t->n_edges, t->esrc, &t->out_off, &t->out_edge);
+    topo_build_csr(t->n_vertices, t->n_edges, t->edst, &t->in_off, &t->in_edge);
 
     /* Every cable is two opposite edges, so reachability is symmetric: one
      * search from the first GPU decides whether all GPUs are connected. */

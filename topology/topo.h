@@ -71,6 +71,13 @@ typedef struct {
 } topo_t;
 
 void topo_init(topo_t *t);
+
+/* The CSR of ne edges grouped by key[e] over nv vertices (esrc for
+ * out-edges, edst for in-edges), in edge-id order within a vertex: the
+ * adjacency topo_finalize() builds, for code that builds a topo_t's
+ * arrays itself (topology/degrade.h). The caller frees both. O(|V| + |E|). */
+void topo_build_csr(int32_t nv, int32_t ne, const int32_t *key, int32_t **off_out,
+                    int32_t **edge_out);
 void topo_destroy(topo_t *t);
 
 /* Adds a vertex; returns its id. O(1) amortised. */
