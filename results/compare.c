@@ -86,20 +86,30 @@ static char *table(const res_compare_t *c, bool md)
         tn_text_put_escaped(&b, r->label, md ? TN_ESC_MARKDOWN : TN_ESC_CSV);
         tn_text_put(&b, "%s", sep);
         tn_text_put_escaped(&b, r->scenario, md ? TN_ESC_MARKDOWN : TN_ESC_CSV);
-        tn_text_put(&b, "%s%.6g%s%.4f%s", sep, r->iteration_s, sep,
-                    f->iteration_s / r->iteration_s, sep);
+        /* the Markdown table is read by people and rounds; the CSV is
+         * read by tools and keeps every digit report.json has */
+        const char *g = md ? "%.6g" : "%.15g", *ratio = md ? "%.4f" : "%.15g",
+                   *mfu = md ? "%.3f" : "%.15g";
+        tn_text_put(&b, "%s", sep);
+        tn_text_put(&b, g, r->iteration_s);
+        tn_text_put(&b, "%s", sep);
+        tn_text_put(&b, ratio, f->iteration_s / r->iteration_s);
+        tn_text_put(&b, "%s", sep);
         if (r->tokens_per_s >= 0)
-            tn_text_put(&b, "%.6g%s", r->tokens_per_s, sep);
+            tn_text_put(&b, g, r->tokens_per_s);
         else
-            tn_text_put(&b, "%s%s", none, sep);
+            tn_text_put(&b, "%s", none);
+        tn_text_put(&b, "%s", sep);
         if (r->tokens_per_s > 0 && f->tokens_per_s > 0)
-            tn_text_put(&b, "%.4f%s", r->tokens_per_s / f->tokens_per_s, sep);
+            tn_text_put(&b, ratio, r->tokens_per_s / f->tokens_per_s);
         else
-            tn_text_put(&b, "%s%s", none, sep);
+            tn_text_put(&b, "%s", none);
+        tn_text_put(&b, "%s", sep);
         if (r->mfu >= 0)
-            tn_text_put(&b, "%.3f%s", r->mfu, sep);
+            tn_text_put(&b, mfu, r->mfu);
         else
-            tn_text_put(&b, "%s%s", none, sep);
+            tn_text_put(&b, "%s", none);
+        tn_text_put(&b, "%s", sep);
         tn_text_put_escaped(&b, r->bottleneck, md ? TN_ESC_MARKDOWN : TN_ESC_CSV);
         tn_text_put(&b, "%s", close);
     }
