@@ -10,6 +10,14 @@
 
 /* the interval search: a log grid of this many points, then golden section */
 #define GP_SEARCH_GRID 12
+/* its evaluations at most (the grid, the golden-section steps to 1%) and
+ * the final runs: what the cost bound below multiplies by */
+#define GP_SEARCH_EVALS 40
+/* failures simulated at most: per run, and in a whole study (about a
+ * minute and a half on this project's 2-core machine, at ~170 ns a
+ * failure with its restart and repair) */
+#define GP_MAX_FAILURES_PER_RUN 1e6
+#define GP_MAX_FAILURES 5e8
 
 /* The failure classes of the job's fabric with the spec's overrides and the
  * simulated slowdowns; lemon servers, when asked for, are one more class:
@@ -135,6 +143,35 @@ int gp_study_run(gp_study_t *s, const sim_scenario_t *sc, gp_cache_t *cache,
         .n_class = n_class,
         .cls = s->cls,
     };
+    /* What the Monte Carlo will cost, in failure events: refused when it
+     * would run for hours rather than silently hang (the evaluations of
+     * the interval search included, GP_SEARCH_EVALS) */
+    double per_run = 0, stretch = 1;
+    for (int32_t k = 0; k < n_class; k++)
+        per_run += (double)s->cls[k].units / s->cls[k].life.mean_s;
+    /* failures arrive in wall time, which restarts stretch: by Daly's
+     * expected wall time at his interval, up to the cap a run stops at */
+    if (isfinite(s->mtti_s))
+        stretch = fmin(GP_MAX_WALL, fmax(1, gp_daly_wall(s->training.work_s,
+                                                         gp_daly_interval(d, s->mtti_s), d,
+                                                         s->restart_s, s->mtti_s) /
+                                                s->training.work_s));
+    per_run *= s->training.work_s * (isfinite(stretch) ? stretch : GP_MAX_WALL);
+    if (per_run > GP_MAX_FAILURES_PER_RUN) {
+        gp_study_destroy(s);
+        return tn_error_set(err, TN_EINPUT, "%s: training.tokens: %.4g tokens would take %.3g "
+                            "failures a run at these rates (restarts included), more than tensim "
+                            "simulates (%.0e)",
+                            sc->src, s->spec.tokens, per_run, GP_MAX_FAILURES_PER_RUN);
+    }
+    if (per_run * (double)s->spec.runs * GP_SEARCH_EVALS > GP_MAX_FAILURES) {
+        gp_study_destroy(s);
+        return tn_error_set(err, TN_EINPUT, "%s: training.runs: %llu runs of %.3g failures each, "
+                            "with the interval search's %d evaluations, are more than tensim "
+                            "simulates (%.0e failures in all): ask for fewer runs", sc->src,
+                            (unsigned long long)s->spec.runs, per_run, GP_SEARCH_EVALS,
+                            GP_MAX_FAILURES);
+    }
     if (s->spec.interval_s != 0 && s->spec.interval_s < d) {
         gp_study_destroy(s);
         return tn_error_set(err, TN_EINPUT, "%s: training.checkpoint.interval_min: %.3g min is "

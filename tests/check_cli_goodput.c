@@ -106,6 +106,8 @@ static const bad_t bad[] = {
     {"topology.set.storage.servers=0", "s.json: topology"},
     {"training=5", "s.json: training: expected an object"},
     {"topology.set.storage.capacity_tb=0.03", "less than two checkpoints of 0.0"},
+    /* 1e17 tokens on 16 GPUs: millions of failures a run, refused, not a hang */
+    {"training.tokens=1e17", "s.json: training.tokens: 1e+17 tokens would take"},
 };
 
 START_TEST(bad_training_is_refused)
