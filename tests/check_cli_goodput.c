@@ -106,8 +106,9 @@ static const bad_t bad[] = {
     {"topology.set.storage.servers=0", "s.json: topology"},
     {"training=5", "s.json: training: expected an object"},
     {"topology.set.storage.capacity_tb=0.03", "less than two checkpoints of 0.0"},
-    /* 1e17 tokens on 16 GPUs: millions of failures a run, refused, not a hang */
-    {"training.tokens=1e17", "s.json: training.tokens: 1e+17 tokens would take"},
+    /* 1e17-1e18 tokens on 16 GPUs: a million failures a run, or too many in all: refused, not left to run for hours */
+    {"training.tokens=1e18", "s.json: training.tokens: 1e+18 tokens would take"},
+    {"training.tokens=1e17", "s.json: training.runs: 200 runs of"},
 };
 
 START_TEST(bad_training_is_refused)
