@@ -318,8 +318,9 @@ def main(argv):
             cases.append(("%s of %s" % (what, page), p, reason))
 
     passed = failed = 0
-    b = Browser(find_chromium())
+    b = None
     try:
+        b = Browser(find_chromium())
         for label, path, expect in cases:
             problems, facts = b.check(path, min_svgs)
             if expect is None:
@@ -337,7 +338,8 @@ def main(argv):
             passed += ok
             failed += not ok
     finally:
-        b.close()
+        if b:
+            b.close()
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
     print("browser: %d passed, %d failed" % (passed, failed))
