@@ -59,7 +59,7 @@ TESTBIN  = $(BUILD)/tests/check_all
 VALBIN   = $(BUILD)/validate/validate
 SGBIN    = $(BUILD)/validate/simgrid
 
-.PHONY: all check test golden bench validate sanitize demo install uninstall clean deps
+.PHONY: all check test golden bench validate sanitize demo install uninstall clean deps browser-test
 all: $(BIN)
 
 deps:
@@ -171,6 +171,14 @@ sanitize: deps
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    TENSIM_BIN=$(BUILD)/san/tensim TENSIM_SIMGRID_BIN=$(SGBIN) \
 	    TENSIM_MPI_BIN=build/mpi/tensim $(BUILD)/san/tests/check_all
+
+# tensim's HTML pages rendered in headless Chromium (tests/browser/): no
+# console error, no request but the page itself, every chart's SVG drawn at
+# a nonzero size; then copies broken on purpose must each fail. Needs
+# chromium and python3 (scripts/install-deps.sh). About 20 s.
+browser-test: deps
+	$(Q)$(SUBMAKE) $(BIN)
+	$(Q)tests/browser/run.sh $(BIN)
 
 demo: deps
 	$(Q)$(SUBMAKE) $(BIN)

@@ -6,9 +6,13 @@ set -eu
 
 # libsimgrid-dev: test-only, for the flow model's comparison with SimGrid
 # (validate/simgrid.c). Open MPI: for make MPI=1 (sweeps over MPI ranks),
-# which make check builds and tests too.
+# which make check builds and tests too. chromium and python3: test-only,
+# for make browser-test (tests/browser/), which renders the HTML outputs in
+# headless Chromium driven over the DevTools protocol by a standard-library
+# Python script.
 pkgs="gcc make pkg-config libigraph-dev libgsl-dev libjansson-dev check libsubunit-dev libsimgrid-dev"
 pkgs="$pkgs openmpi-bin libopenmpi-dev"
+pkgs="$pkgs chromium python3"
 
 missing=""
 for p in $pkgs; do
