@@ -1,6 +1,6 @@
 /* cli/plan.c — tensim plan: the best parallel layouts of a scenario's
  * model on its fabric (plan/plan.h), printed as a ranking, and with -o
- * written as plan.csv and plan.json (atomically: both or neither). */
+ * written as plan.csv, plan.json and plan.html (atomically: all or none). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +17,8 @@ static const char plan_usage[] =
     "usage: tensim plan SCENARIO.json [--gpus N] [--top K] [--reserve-gib G] [--rows R]\n"
     "                   [--set KEY=VALUE]... [-o DIR] [--quiet]\n"
     "  enumerates the layouts of the scenario's model that fit in GPU memory, ranks them\n"
-    "  by a closed-form estimate, simulates the best K (default 5) and prints the ranking\n";
+    "  by a closed-form estimate, simulates the best K (default 5) and prints the ranking;\n"
+    "  with -o, writes plan.csv, plan.json and plan.html (charts of the first R layouts)\n";
 
 static void progress(void *ctx, uint64_t i, uint64_t n, const wl_layout_t *ly)
 {
@@ -40,15 +41,16 @@ static const char *model_name(const sim_scenario_t *sc)
 }
 
 static int write_outputs(const char *dir, const plan_t *p, const res_plan_meta_t *m,
-                         tn_error_t *err)
+                         size_t rows, tn_error_t *err)
 {
-    char *csv = res_plan_csv(p, m);
+    char *csv = res_plan_csv(p, m), *html = res_plan_html(p, m, rows);
     json_t *js = res_plan_json(p, m);
     char *text = json_dumps(js, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(js);
-    const char *names[] = {"plan.csv", "plan.json"}, *texts[] = {csv, text};
-    int rc = cli_write_files(dir, 2, names, texts, err);
+    const char *names[] = {"plan.csv", "plan.json", "plan.html"}, *texts[] = {csv, text, html};
+    int rc = cli_write_files(dir, 3, names, texts, err);
     free(csv);
+    free(html);
     free(text);
     return rc;
 }
@@ -107,7 +109,7 @@ static int plan(const sim_scenario_t *sc, plan_opts_t *po, const cli_opts_t *o, 
                          .reserve_bytes = po->reserve_bytes,
                          .network_model = sim_net_models[sc->net_model].name};
     int rc = 0;
-    if (o->out && write_outputs(o->out, &p, &m, &err)) {
+    if (o->out && write_outputs(o->out, &p, &m, (size_t)rows, &err)) {
         cli_error("%s", err.msg);
         rc = tn_error_exit_status(&err);
     } else if (!o->quiet) {
@@ -115,7 +117,7 @@ static int plan(const sim_scenario_t *sc, plan_opts_t *po, const cli_opts_t *o, 
         fputs(t, stdout);
         free(t);
         if (o->out)
-            printf("plan: %s/plan.csv, %s/plan.json\n", o->out, o->out);
+            printf("plan: %s/plan.csv, %s/plan.json, %s/plan.html\n", o->out, o->out, o->out);
     }
     plan_destroy(&p);
     return rc;

@@ -1,9 +1,11 @@
 #include "results/plan.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
 #include "common/tn_text.h"
+#include "results/chart.h"
 #include "workloads/spec.h"
 
 #define GIB 1073741824.0
@@ -174,4 +176,139 @@ json_t *res_plan_json(const plan_t *p, const res_plan_meta_t *m)
                      (json_int_t)p->simulated, "network_model", m->network_model, "layouts", arr);
     TN_ASSERT(r != NULL);
     return r;
+}
+
+/* A number of plan.html: plain notation (res_chart_format), or "-" when
+ * not computed (<= 0). */
+static void put_num(tn_text_t *t, double v)
+{
+    char b[64];
+    tn_text_put(t, "%s", v > 0 ? res_chart_format(v, b, sizeof b) : "-");
+}
+
+char *res_plan_html(const plan_t *p, const res_plan_meta_t *m, size_t rows)
+{
+    size_t n = rows < p->n ? rows : p->n;
+    tn_text_t t = {0};
+    tn_text_put(&t, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>tensim plan"
+                    "</title>\n<style>body{font-family:sans-serif;margin:2em}table.rank{"
+                    "border-collapse:collapse}table.rank td,table.rank th{border:1px solid #ccc;"
+                    "padding:2px 6px;text-align:right}%s</style></head><body>\n<h1>Plan: ",
+                res_chart_css);
+    tn_text_put_escaped(&t, m->scenario, TN_ESC_HTML);
+    tn_text_put(&t, "</h1>\n<p>");
+    tn_text_put_escaped(&t, m->model_src, TN_ESC_HTML);
+    tn_text_put(&t, " on %llu of %d ", (unsigned long long)p->gpus, p->fabric_gpus);
+    tn_text_put_escaped(&t, m->gpu, TN_ESC_HTML);
+    tn_text_put(&t, " GPUs (%d to a server, %s GiB each, %s GiB reserved). ", p->server_gpus,
+                res_chart_format(p->gpu_memory / GIB, (char[64]){0}, 64),
+                res_chart_format(m->reserve_bytes / GIB, (char[64]){0}, 64));
+    tn_text_put(&t, "%llu layouts enumerated, %llu fit in memory and can run, %llu estimated, "
+                    "%llu simulated (", (unsigned long long)p->enumerated,
+                (unsigned long long)p->n, (unsigned long long)p->estimated,
+                (unsigned long long)p->simulated);
+    tn_text_put_escaped(&t, m->network_model, TN_ESC_HTML);
+    tn_text_put(&t, " network model). The charts and the table show the first %zu by rank; "
+                    "plan.csv and plan.json have every layout.</p>\n", n);
+
+    /* the charts' data: x = rank, with the layout in the table */
+    char **x = tn_calloc(n + 1, sizeof *x), **detail = tn_calloc(n + 1, sizeof *detail);
+    double *y = tn_calloc(4 * n + 1, sizeof *y);
+    for (size_t i = 0; i < n; i++) {
+        const plan_layout_t *l = &p->layouts[i];
+        const wl_layout_t *ly = &l->layout;
+        char sch[32];
+        schedule(sch, sizeof sch, ly);
+        tn_text_t a = {0}, d = {0};
+        tn_text_put(&a, "#%zu", i + 1);
+        tn_text_put(&d, "tp %llu pp %llu dp %llu mb %llu %s%s, recompute %s, zero %llu",
+                    (unsigned long long)ly->tp, (unsigned long long)ly->pp,
+                    (unsigned long long)ly->dp, (unsigned long long)ly->microbatch, sch,
+                    ly->sequence_parallel ? ", sp" : "", wl_recompute_names[ly->recompute],
+                    (unsigned long long)ly->zero_stage);
+        x[i] = a.s;
+        detail[i] = d.s;
+        y[i] = l->bound.iter_s > 0 ? l->bound.iter_s : NAN;
+        y[n + i] = l->est.iter_s > 0 ? l->est.iter_s : NAN;
+        y[2 * n + i] = l->sim_iter_s > 0 ? l->sim_iter_s : NAN;
+        y[3 * n + i] = l->memory.total / GIB;
+    }
+    res_chart_series_t times[] = {{"bound", y}, {"estimate", y + n}, {"simulated", y + 2 * n}};
+    res_chart_t c = {.title = "Iteration time of the ranked layouts",
+                     .x_label = "rank",
+                     .x = (const char *const *)x,
+                     .x_detail = (const char *const *)detail,
+                     .n_x = n,
+                     .x_categories = true,
+                     .y_label = "iteration",
+                     .y_unit = "s",
+                     .series = times,
+                     .n_series = 3,
+                     .style = RES_CHART_POINTS,
+                     .better = -1,
+                     .best_in = p->simulated ? 3 : 2};
+    if (n)
+        res_chart_html(&c, &t);
+    res_chart_series_t mem[] = {{"memory per GPU", y + 3 * n}};
+    res_chart_ref_t refs[] = {{p->gpu_memory / GIB, "GPU memory"},
+                              {(p->gpu_memory - m->reserve_bytes) / GIB, "less the reserve"}};
+    res_chart_t cm = {.title = "Memory per GPU of the ranked layouts (the stage that needs most)",
+                      .x_label = "rank",
+                      .x = (const char *const *)x,
+                      .x_detail = (const char *const *)detail,
+                      .n_x = n,
+                      .x_categories = true,
+                      .y_label = "memory per GPU",
+                      .y_unit = "GiB",
+                      .series = mem,
+                      .n_series = 1,
+                      .style = RES_CHART_BARS,
+                      .refs = refs,
+                      .n_refs = m->reserve_bytes > 0 ? 2 : 1};
+    if (n)
+        res_chart_html(&cm, &t);
+
+    tn_text_put(&t, "<h2>Ranking</h2>\n<table class=\"rank\"><tr><th>rank</th><th>tp</th>"
+                    "<th>pp</th><th>dp</th><th>mb</th><th>schedule</th><th>sp</th>"
+                    "<th>recompute</th><th>zero</th><th>gpus</th><th>memory (GiB)</th>"
+                    "<th>bound (s)</th><th>estimate (s)</th><th>simulated (s)</th>"
+                    "<th>tokens/s</th><th>mfu</th></tr>\n");
+    for (size_t i = 0; i < n; i++) {
+        const plan_layout_t *l = &p->layouts[i];
+        const wl_layout_t *ly = &l->layout;
+        char sch[32];
+        schedule(sch, sizeof sch, ly);
+        tn_text_put(&t, "<tr><td>%zu</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td>"
+                        "<td>%s</td><td>%s</td><td>%s</td><td>%llu</td><td>%llu</td><td>",
+                    i + 1, (unsigned long long)ly->tp, (unsigned long long)ly->pp,
+                    (unsigned long long)ly->dp, (unsigned long long)ly->microbatch, sch,
+                    ly->sequence_parallel ? "yes" : "no", wl_recompute_names[ly->recompute],
+                    (unsigned long long)ly->zero_stage,
+                    (unsigned long long)(ly->tp * ly->pp * ly->dp));
+        put_num(&t, l->memory.total / GIB);
+        tn_text_put(&t, "</td><td>");
+        put_num(&t, l->bound.iter_s);
+        tn_text_put(&t, "</td><td>");
+        put_num(&t, l->est.iter_s);
+        tn_text_put(&t, "</td><td>");
+        put_num(&t, l->sim_iter_s);
+        tn_text_put(&t, "</td><td>");
+        bool known = l->est.iter_s > 0; /* a bound alone promises no throughput */
+        put_num(&t, known ? p->tokens / iter_s(l) : 0);
+        tn_text_put(&t, "</td><td>");
+        put_num(&t, known ? mfu(l, m) : 0);
+        tn_text_put(&t, "</td></tr>\n");
+    }
+    tn_text_put(&t, "</table>\n<p>bound: the layout's lower bound; estimate: the closed-form "
+                    "estimate; simulated: the simulated iteration. tokens/s and mfu from the "
+                    "simulated iteration when there is one, else the estimate; mfu counts model "
+                    "FLOPs without recomputation.</p>\n</body></html>\n");
+    for (size_t i = 0; i < n; i++) {
+        free(x[i]);
+        free(detail[i]);
+    }
+    free(x);
+    free(detail);
+    free(y);
+    return t.s;
 }

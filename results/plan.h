@@ -1,5 +1,6 @@
 /* results/plan.h — a layout plan (plan/plan.h) as a planner reads it: the
- * ranking as a terminal table, and plan.csv and plan.json for tools.
+ * ranking as a terminal table, plan.csv and plan.json for tools, and
+ * plan.html (charts of the ranked layouts and the ranking) for people.
  *
  * Figures per layout: memory per GPU (GiB, the stage that needs the
  * most), the estimated and (for the simulated) the simulated iteration in
@@ -35,5 +36,12 @@ char *res_plan_csv(const plan_t *p, const res_plan_meta_t *m);
 
 /* The plan's inputs, counts and every layout. O(layouts). */
 json_t *res_plan_json(const plan_t *p, const res_plan_meta_t *m);
+
+/* plan.html, self-contained (results/chart.h): the header, a chart of the
+ * first `rows` layouts' iteration times (bound, estimate, simulated; the
+ * best simulated ringed), a chart of their memory per GPU against the GPU's
+ * memory and what is left after the reserve, each with its table, and the
+ * ranking. O(rows). */
+char *res_plan_html(const plan_t *p, const res_plan_meta_t *m, size_t rows);
 
 #endif

@@ -13,15 +13,18 @@
 #include "common/tn_file.h"
 #include "common/tn_json.h"
 #include "common/tn_text.h"
+#include "results/chart.h"
 
 /* A headline figure: where it is in the run's JSON file, its column in
  * study.csv and study.html (and the charts' captions), its column in
- * study.md, and which way is better (+1 larger, -1 smaller, 0 neither: an
- * input more than a result, with no best run). */
+ * study.md, which way is better (+1 larger, -1 smaller, 0 neither: an
+ * input more than a result, with no best run) and its unit on the charts
+ * ("" for a share or a ratio). */
 typedef struct {
     const char *path; /* "key" or "key.sub" */
     const char *column, *md;
     int better;
+    const char *unit;
 } figure_t;
 
 /* What a kind of study shows: its figures, in res_study_run_t.figure
@@ -33,20 +36,21 @@ typedef struct {
 } kind_t;
 
 static const figure_t run_figures[] = {
-    {"iteration_time_s", "iteration_time_s", "iteration_s", -1},
-    {"tokens_per_s", "tokens_per_s", "tokens_per_s", 1},
-    {"tflops_per_gpu", "tflops_per_gpu", "tflops_per_gpu", 1},
-    {"mfu", "mfu", "mfu", 1},
+    /* iteration_s, as study.md and tensim compare name it */
+    {"iteration_time_s", "iteration_s", "iteration_s", -1, "s"},
+    {"tokens_per_s", "tokens_per_s", "tokens_per_s", 1, "tokens/s"},
+    {"tflops_per_gpu", "tflops_per_gpu", "tflops_per_gpu", 1, "TFLOP/s"},
+    {"mfu", "mfu", "mfu", 1, "share of peak"},
 };
 
 /* goodput.json's (results/goodput.c, res_goodput_json) */
 static const figure_t goodput_figures[] = {
-    {"time_to_train_days.mean", "time_to_train_days_mean", "days_mean", -1},
-    {"time_to_train_days.p50", "time_to_train_days_p50", "days_p50", -1},
-    {"time_to_train_days.p90", "time_to_train_days_p90", "days_p90", -1},
-    {"ettr.simulated", "ettr", "ettr", 1},
-    {"interval_min.used", "interval_min", "interval_min", 0},
-    {"failures.mean_time_to_interrupt_h", "mean_time_to_interrupt_h", "mtti_h", 0},
+    {"time_to_train_days.mean", "time_to_train_days_mean", "days_mean", -1, "days"},
+    {"time_to_train_days.p50", "time_to_train_days_p50", "days_p50", -1, "days"},
+    {"time_to_train_days.p90", "time_to_train_days_p90", "days_p90", -1, "days"},
+    {"ettr.simulated", "ettr", "ettr", 1, "share"},
+    {"interval_min.used", "interval_min", "interval_min", 0, "min"},
+    {"failures.mean_time_to_interrupt_h", "mean_time_to_interrupt_h", "mtti_h", 0, "h"},
 };
 
 #define N_OF(a) ((int)(sizeof(a) / sizeof(a)[0]))
@@ -158,9 +162,6 @@ static void put_figure(tn_text_t *o, double x)
 
 /* ---- study.html ---- */
 
-static const char *const palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
-                                      "#9467bd", "#8c564b", "#e377c2", "#17becf"};
-
 /* The other keys' values of run i (all but key k), joined, for a series. */
 static void series_name(const res_study_t *s, size_t i, size_t k, tn_text_t *o)
 {
@@ -171,19 +172,22 @@ static void series_name(const res_study_t *s, size_t i, size_t k, tn_text_t *o)
         tn_text_put(o, "%s%s=%s", first ? "" : ", ", s->keys[j], s->runs[i].values[j]);
         first = false;
     }
-    if (first)
-        tn_text_put(o, "all runs");
 }
 
-/* Figure f against key k: the key's values along x in the study's order,
- * one line per combination of the other keys. O(runs^2) at most. */
+/* Figure f against key k (results/chart.h): the key's distinct values
+ * along x, one line per combination of the other keys, in order of first
+ * run. O(runs^2) at most. */
 static void chart(const res_study_t *s, int f, size_t k, tn_text_t *h)
 {
-    const double W = 520, H = 220, L = 70, R = 20, T = 20, B = 40;
-    size_t n = s->n_runs, nx = 0;
+    const figure_t *fg = &kinds[s->kind].figures[f];
+    size_t n = s->n_runs, nx = 0, ns = 0, have = 0;
+    for (size_t i = 0; i < n; i++)
+        have += !isnan(s->runs[i].figure[f]);
+    if (!have) /* a figure no run has (the skeleton's tokens/s): no chart */
+        return;
     const char **xs = tn_calloc(n + 1, sizeof *xs);
-    size_t *xi = tn_calloc(n + 1, sizeof *xi);
-    double ymax = 0;
+    size_t *xi = tn_calloc(n + 1, sizeof *xi), *si = tn_calloc(n + 1, sizeof *si);
+    char **names = tn_calloc(n + 1, sizeof *names); /* per series */
     for (size_t i = 0; i < n; i++) {
         size_t x = 0;
         while (x < nx && strcmp(xs[x], s->runs[i].values[k]))
@@ -191,98 +195,68 @@ static void chart(const res_study_t *s, int f, size_t k, tn_text_t *h)
         if (x == nx)
             xs[nx++] = s->runs[i].values[k];
         xi[i] = x;
-        if (!isnan(s->runs[i].figure[f]) && s->runs[i].figure[f] > ymax)
-            ymax = s->runs[i].figure[f];
-    }
-    if (ymax <= 0) {
-        free(xs);
-        free(xi);
-        return;
-    }
-    tn_text_put(h, "<figure><figcaption>%s against ", kinds[s->kind].figures[f].column);
-    tn_text_put_escaped(h, s->keys[k], TN_ESC_HTML);
-    tn_text_put(h, "</figcaption>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
-                   "height=\"%.0f\" role=\"img\">\n", W, H);
-    tn_text_put(h, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#444\"/>\n", L,
-                H - B, W - R, H - B);
-    tn_text_put(h, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#444\"/>\n", L, T,
-                L, H - B);
-    tn_text_put(h, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\" font-size=\"11\">%.4g</text>\n",
-                L - 4, T + 4, ymax);
-    tn_text_put(h, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\" font-size=\"11\">0</text>\n",
-                L - 4, H - B + 4);
-    double dx = nx > 1 ? (W - L - R) / (double)(nx - 1) : 0;
-    for (size_t x = 0; x < nx; x++) {
-        tn_text_put(h, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\" font-size=\"11\">",
-                    L + (nx > 1 ? dx * (double)x : (W - L - R) / 2), H - B + 16);
-        tn_text_put_escaped(h, xs[x], TN_ESC_HTML);
-        tn_text_put(h, "</text>\n");
-    }
-    /* series: runs with the same other values, in order of first run;
-     * each run's series name made once */
-    char **names = tn_calloc(n + 1, sizeof *names);
-    for (size_t i = 0; i < n; i++) {
         tn_text_t name = {0};
         series_name(s, i, k, &name);
-        names[i] = name.s;
+        const char *nm = name.s ? name.s : fg->column; /* one key: one series, the figure */
+        size_t j = 0;
+        while (j < ns && strcmp(names[j], nm))
+            j++;
+        if (j == ns)
+            names[ns++] = tn_strdup(nm);
+        si[i] = j;
+        free(name.s);
     }
-    bool *done = tn_calloc(n + 1, sizeof *done);
-    size_t series = 0;
-    tn_text_t legend = {0};
-    for (size_t i = 0; i < n; i++) {
-        if (done[i])
-            continue;
-        const char *color = series < 8 ? palette[series] : "#999";
-        tn_text_put(h, "<polyline fill=\"none\" stroke=\"%s\" points=\"", color);
-        tn_text_t dots = {0};
-        for (size_t j = i; j < n; j++) {
-            if (done[j] || strcmp(names[i], names[j]))
-                continue;
-            done[j] = true;
-            double y = s->runs[j].figure[f];
-            if (isnan(y))
-                continue;
-            double px = L + (nx > 1 ? dx * (double)xi[j] : (W - L - R) / 2);
-            double py = H - B - (H - B - T) * y / ymax;
-            tn_text_put(h, "%.1f,%.1f ", px, py);
-            tn_text_put(&dots,
-                        "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>%.6g</title>"
-                        "</circle>\n",
-                        px, py, color, y);
-        }
-        tn_text_put(h, "\"/>\n%s", dots.s ? dots.s : "");
-        tn_text_put(&legend, "<li><span style=\"color:%s\">&#9679;</span> ", color);
-        tn_text_put_escaped(&legend, names[i], TN_ESC_HTML);
-        tn_text_put(&legend, "</li>");
-        free(dots.s);
-        series++;
-    }
+    double *y = tn_calloc(ns * nx + 1, sizeof *y);
+    for (size_t i = 0; i < ns * nx; i++)
+        y[i] = NAN;
     for (size_t i = 0; i < n; i++)
-        free(names[i]);
+        y[si[i] * nx + xi[i]] = s->runs[i].figure[f];
+    res_chart_series_t *series = tn_calloc(ns + 1, sizeof *series);
+    for (size_t j = 0; j < ns; j++)
+        series[j] = (res_chart_series_t){.name = names[j], .y = y + j * nx};
+    tn_text_t title = {0};
+    tn_text_put(&title, "%s against %s", fg->column, s->keys[k]);
+    res_chart_t c = {.title = title.s,
+                     .x_label = s->keys[k],
+                     .x = xs,
+                     .n_x = nx,
+                     .y_label = fg->column,
+                     .y_unit = fg->unit,
+                     .series = series,
+                     .n_series = ns,
+                     .style = RES_CHART_LINES,
+                     .better = fg->better};
+    res_chart_html(&c, h);
+    free(title.s);
+    free(series);
+    free(y);
+    for (size_t j = 0; j < ns; j++)
+        free(names[j]);
     free(names);
-    tn_text_put(h, "</svg>\n<ul class=\"legend\">%s</ul></figure>\n", legend.s ? legend.s : "");
-    free(legend.s);
-    free(done);
-    free(xs);
+    free(si);
     free(xi);
+    free(xs);
 }
 
 static void write_html(const res_study_t *s, tn_text_t *h)
 {
     const kind_t *kd = &kinds[s->kind];
+    char num[64];
     tn_text_put(h, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>tensim study"
                    "</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:"
                    "collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
-                   "figure{display:inline-block;margin:1em}ul.legend{list-style:none;padding:0;"
-                   "font-size:12px}</style></head><body>\n<h1>Study</h1>\n<table><tr>");
+                   "%s</style></head><body>\n<h1>Study</h1>\n<table><tr>", res_chart_css);
     for (size_t k = 0; k < s->n_keys; k++) {
         tn_text_put(h, "<th>");
         tn_text_put_escaped(h, s->keys[k], TN_ESC_HTML);
         tn_text_put(h, "</th>");
     }
     tn_text_put(h, "<th>status</th>");
-    for (int f = 0; f < kd->n; f++)
-        tn_text_put(h, "<th>%s</th>", kd->figures[f].column);
+    for (int f = 0; f < kd->n; f++) {
+        const figure_t *fg = &kd->figures[f];
+        tn_text_put(h, "<th>%s%s%s%s</th>", fg->column, *fg->unit ? " (" : "", fg->unit,
+                    *fg->unit ? ")" : "");
+    }
     tn_text_put(h, "<th>%s</th></tr>\n", kd->note_html);
     for (size_t i = 0; i < s->n_runs; i++) {
         const res_study_run_t *r = &s->runs[i];
@@ -297,7 +271,7 @@ static void write_html(const res_study_t *s, tn_text_t *h)
             if (isnan(r->figure[f]))
                 tn_text_put(h, "<td></td>");
             else
-                tn_text_put(h, "<td>%.6g</td>", r->figure[f]);
+                tn_text_put(h, "<td>%s</td>", res_chart_format(r->figure[f], num, sizeof num));
         }
         tn_text_put(h, "<td>");
         tn_text_put_escaped(h, r->status == RES_RUN_OK ? (r->note ? r->note : "")
@@ -305,7 +279,12 @@ static void write_html(const res_study_t *s, tn_text_t *h)
                             TN_ESC_HTML);
         tn_text_put(h, "</td></tr>\n");
     }
-    tn_text_put(h, "</table>\n<h2>Figures against each varied key</h2>\n");
+    tn_text_put(h, "</table>\n<h2>Figures against each varied key</h2>\n<p>One chart per figure "
+                   "and varied key: the key's values along x (spaced by value, linear or log, when "
+                   "they are numbers, as the axis says; else as categories), one line per "
+                   "combination of the other keys, the best run ringed, the values in the table "
+                   "under the chart. A y axis that does not start at 0 says so under the chart."
+                   "</p>\n");
     for (int f = 0; f < kd->n; f++)
         for (size_t k = 0; k < s->n_keys; k++)
             chart(s, f, k, h);

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,8 +58,83 @@ START_TEST(plan_bad_input)
 }
 END_TEST
 
+/* The text of the next <td> after *p (commas dropped), advancing *p. */
+static void next_cell(const char **p, char *out, size_t n)
+{
+    const char *c = strstr(*p, "<td");
+    ck_assert_ptr_nonnull(c);
+    c = strchr(c, '>') + 1;
+    size_t k = 0;
+    for (; *c != '<' && k + 1 < n; c++)
+        if (*c != ',')
+            out[k++] = *c;
+    out[k] = '\0';
+    *p = c;
+}
+
+/* A cell of plan.html against plan.json's value: "-" for a null, else the
+ * number written with 5 significant digits (results/chart.h), so within
+ * half a unit of the fifth digit: a relative 5e-5. */
+static void expect_cell(const char **p, const json_t *v)
+{
+    char cell[64];
+    next_cell(p, cell, sizeof cell);
+    if (json_is_null(v) || !v) {
+        ck_assert_str_eq(cell, "-");
+        return;
+    }
+    double want = json_number_value(v), got = strtod(cell, NULL);
+    ck_assert_msg(fabs(got - want) <= fabs(want) * 5e-5, "%s against %.9g", cell, want);
+}
+
+/* plan.html: self-contained, with the two charts (iteration times, memory
+ * against the GPU's 32 GiB) and the ranking, whose every figure is
+ * plan.json's. */
+static void expect_plan_html(const json_t *js)
+{
+    char *html = slurp(OUT "/plan.html");
+    ck_assert_ptr_nonnull(html);
+    int svgs = 0;
+    for (const char *p = html; (p = strstr(p, "<svg")); p++)
+        svgs++;
+    ck_assert_int_eq(svgs, 2);
+    ck_assert_ptr_null(strstr(html, "<script"));
+    ck_assert_ptr_null(strstr(html, "src="));
+    ck_assert_ptr_nonnull(strstr(html, "GPU memory: 32<"));
+    ck_assert_ptr_nonnull(strstr(html, "iteration (s)"));
+    ck_assert_ptr_nonnull(strstr(html, "memory per GPU (GiB)"));
+    const json_t *ls = json_object_get(js, "layouts");
+    size_t rows = json_array_size(ls) < 15 ? json_array_size(ls) : 15;
+    const char *p = strstr(html, "<table class=\"rank\">");
+    ck_assert_ptr_nonnull(p);
+    for (size_t i = 0; i < rows; i++) {
+        const json_t *l = json_array_get(ls, i), *ly = json_object_get(l, "layout");
+        char cell[64];
+        next_cell(&p, cell, sizeof cell);
+        ck_assert_int_eq(atoi(cell), (int)i + 1);
+        static const char *const ints[] = {"tp", "pp", "dp", "microbatch"};
+        for (int k = 0; k < 4; k++) {
+            next_cell(&p, cell, sizeof cell);
+            ck_assert_int_eq(atoll(cell), json_integer_value(json_object_get(ly, ints[k])));
+        }
+        for (int k = 0; k < 5; k++) /* schedule, sp, recompute, zero, gpus */
+            next_cell(&p, cell, sizeof cell);
+        ck_assert_int_eq(atoll(cell), json_integer_value(json_object_get(l, "gpus")));
+        expect_cell(&p, json_object_get(json_object_get(l, "memory"), "total_gib"));
+        expect_cell(&p, json_object_get(l, "bound_s"));
+        expect_cell(&p, json_object_get(json_object_get(l, "estimate"), "iteration_s"));
+        expect_cell(&p, json_object_get(l, "simulated_s"));
+        bool est = json_is_object(json_object_get(l, "estimate"));
+        expect_cell(&p, est ? json_object_get(l, "tokens_per_s") : NULL);
+        expect_cell(&p, est ? json_object_get(l, "mfu") : NULL);
+    }
+    ck_assert_ptr_null(strstr(p, "<tr><td>")); /* no more rows */
+    free(html);
+}
+
 /* A plan writes its ranking and, with -o, plan.csv (one row per layout
- * that fits) and plan.json, which agree on the count and the winner. */
+ * that fits), plan.json, which agree on the count and the winner, and
+ * plan.html, whose figures are plan.json's. */
 START_TEST(plan_writes_the_ranking)
 {
     write_scenario(TOPO_OK, WL_PLAN, "");
@@ -79,6 +156,7 @@ START_TEST(plan_writes_the_ranking)
     ck_assert_int_eq(lines, fit + 1);
     json_t *first = json_array_get(json_object_get(js, "layouts"), 0);
     ck_assert(json_is_real(json_object_get(first, "simulated_s")));
+    expect_plan_html(js);
     free(csv);
     json_decref(js);
     /* on 6 GPUs with a batch of 12, hd cannot run the data-parallel

@@ -37,7 +37,7 @@ START_TEST(sweep_runs_every_combination_once)
     char *csv = slurp("st2/study.csv");
     ck_assert_ptr_nonnull(csv);
     const char *want =
-        "topology.set.link.bw_gbps,workload.compute_time_us,status,iteration_time_s,tokens_per_s,"
+        "topology.set.link.bw_gbps,workload.compute_time_us,status,iteration_s,tokens_per_s,"
         "tflops_per_gpu,mfu,bottleneck,dir,reason\n"
         "100,100,ok,0.037695,,,,network,\"topology.set.link.bw_gbps=100,workload.compute_time_us=100\",\n";
     ck_assert_msg(!strncmp(csv, want, strlen(want)), "%s", csv);
@@ -54,7 +54,7 @@ START_TEST(sweep_runs_every_combination_once)
     for (const char *p = html; (p = strstr(p, "<svg")); p++)
         charts++;
     ck_assert_int_eq(charts, 2);
-    ck_assert_ptr_nonnull(strstr(html, "<figcaption>iteration_time_s against workload.compute_time_us"));
+    ck_assert_ptr_nonnull(strstr(html, "<figcaption>iteration_s against workload.compute_time_us"));
     free(html);
     run_tensim(&r, "sweep", "s.json", "--vary", "topology.set.link.bw_gbps=100:200:x2", "--vary",
                "workload.compute_time_us=[100, 10000]", "-o", "st1", NULL);
@@ -72,6 +72,114 @@ START_TEST(sweep_runs_every_combination_once)
     result_free(&r);
     free(csv);
     free(csv1);
+}
+END_TEST
+
+/* The figures' names agree: each figure column of study.csv is a column of
+ * study.md's header, and the iteration time is iteration_s in both, as in
+ * tensim compare's table (results/compare.c). */
+static void expect_same_names(const char *csv, const char *md)
+{
+    const char *nl = strchr(csv, '\n');
+    ck_assert_ptr_nonnull(nl);
+    char head[1024];
+    snprintf(head, sizeof head, "%.*s", (int)(nl - csv), csv);
+    const char *mdnl = strchr(md, '\n');
+    ck_assert_ptr_nonnull(mdnl);
+    char mdhead[1024];
+    snprintf(mdhead, sizeof mdhead, "%.*s", (int)(mdnl - md), md);
+    ck_assert_ptr_nonnull(strstr(head, ",iteration_s,"));
+    ck_assert_ptr_null(strstr(head, "iteration_time_s"));
+    static const char *const figs[] = {"iteration_s", "tokens_per_s", "tflops_per_gpu", "mfu"};
+    for (size_t i = 0; i < 4; i++) {
+        char cell[64];
+        snprintf(cell, sizeof cell, "| %s |", figs[i]);
+        ck_assert_msg(strstr(mdhead, cell) != NULL, "%s not in %s", cell, mdhead);
+        snprintf(cell, sizeof cell, ",%s,", figs[i]);
+        ck_assert_msg(strstr(head, cell) != NULL, "%s not in %s", cell, head);
+    }
+}
+
+/* The y tick labels of the first chart of html: up to 8, as doubles. */
+static int y_ticks(const char *html, double *t)
+{
+    const char *svg = strstr(html, "<svg"), *end = svg ? strstr(svg, "</svg>") : NULL;
+    int n = 0;
+    for (const char *p = svg; p && (p = strstr(p, "class=\"ytick\">")) && p < end && n < 8; p++) {
+        char num[64];
+        size_t k = 0;
+        for (const char *q = p + strlen("class=\"ytick\">"); *q != '<' && k < 63; q++)
+            if (*q != ',')
+                num[k++] = *q;
+        num[k] = '\0';
+        t[n++] = strtod(num, NULL);
+    }
+    return n;
+}
+
+/* A 3-run sweep of the compute time (100, 200, 400 us): iterations of
+ * 37.695, 37.795 and 37.995 ms (each 100 us more compute adds 100 us to
+ * the 14 (1 us + 32 MiB x 80 ps) of the all-reduce: see above), a 0.8%
+ * spread. study.html's chart labels ticks between 0 and the maximum, in
+ * steps of 1, 2 or 5 times a power of ten, starting near the data (and
+ * says the axis does not start at 0), spaces 100/200/400 by their log (a
+ * step per doubling: 200 midway) and says so, rings the lowest run, and
+ * writes no exponent. */
+START_TEST(sweep_chart_shows_the_differences)
+{
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    result_t r;
+    run_tensim(&r, "sweep", "s.json", "--vary", "workload.compute_time_us=100,200,400", "-o",
+               "st", NULL);
+    expect_status(&r, 0);
+    result_free(&r);
+    char *csv = slurp("st/study.csv"), *md = slurp("st/study.md"), *html = slurp("st/study.html");
+    ck_assert_ptr_nonnull(csv);
+    ck_assert_ptr_nonnull(md);
+    ck_assert_ptr_nonnull(html);
+    expect_same_names(csv, md);
+    double t[8];
+    int n = y_ticks(html, t);
+    ck_assert_int_ge(n, 3);
+    ck_assert_int_le(n, 8);
+    double lo = 0.037695, hi = 0.037995;
+    ck_assert(t[0] <= lo && t[n - 1] >= hi);
+    ck_assert(t[0] > 0); /* the axis starts near the data, not at 0 ... */
+    ck_assert_ptr_nonnull(strstr(html, "y axis starts at "));  /* ... and says so */
+    ck_assert_ptr_nonnull(strstr(html, "class=\"axis-break\""));
+    int inner = 0;
+    for (int i = 0; i < n; i++)
+        inner += t[i] != 0 && t[i] != t[n - 1];
+    ck_assert_int_ge(inner, 1);
+    /* ticks span at most 8 steps of the data's 0.3 ms: each shows it */
+    ck_assert_double_le(t[n - 1] - t[0], 8 * (hi - lo));
+    ck_assert_ptr_nonnull(strstr(html, "workload.compute_time_us (log scale"));
+    ck_assert_ptr_nonnull(strstr(html, "iteration_s (s)"));
+    ck_assert_ptr_nonnull(strstr(html, "class=\"best\""));
+    ck_assert_ptr_nonnull(strstr(html, "0.037695 (best)"));
+    ck_assert_ptr_null(strstr(html, "e+0"));
+    ck_assert_ptr_null(strstr(html, "e-0"));
+    /* self-contained: no script, no external resource */
+    ck_assert_ptr_null(strstr(html, "<script"));
+    ck_assert_ptr_null(strstr(html, "http://www.w3.org/2000/svg\" href"));
+    ck_assert_ptr_null(strstr(html, "src="));
+    ck_assert_ptr_null(strstr(html, "https:"));
+    /* x places: 100 at the left end, 400 at the right, 200 midway (log) */
+    double x[3];
+    const char *p = strstr(html, "<svg");
+    for (int i = 0; i < 3; i++) {
+        p = strstr(p, "class=\"xtick\"");
+        ck_assert_ptr_nonnull(p);
+        const char *q = p;
+        while (q > html && strncmp(q, "<text x=\"", 9))
+            q--;
+        x[i] = strtod(q + 9, NULL);
+        p++;
+    }
+    ck_assert_double_eq_tol(x[1] - x[0], x[2] - x[1], 0.11);
+    free(csv);
+    free(md);
+    free(html);
 }
 END_TEST
 
@@ -197,6 +305,7 @@ Suite *cli_sweep_suite(void)
     tcase_add_test(tc, sweep_records_an_invalid_combination);
     tcase_add_loop_test(tc, sweep_bad_input, 0, (int)(sizeof sweep_bad / sizeof sweep_bad[0]));
     tcase_add_test(tc, sweep_refuses_another_study);
+    tcase_add_test(tc, sweep_chart_shows_the_differences);
     tcase_add_test(tc, sweep_over_mpi_matches_local);
     suite_add_tcase(s, tc);
     return s;

@@ -52,5 +52,6 @@ Suite *storage_suite(void);
 Suite *goodput_costs_suite(void);
 Suite *cli_goodput_suite(void);
 Suite *degrade_suite(void);
+Suite *chart_suite(void);
 
 #endif
