@@ -190,8 +190,10 @@ START_TEST(goodput_study_summarises_goodput_json)
     free(csv);
     char *md = slurp("st/study.md");
     ck_assert_ptr_nonnull(md);
-    ck_assert_ptr_nonnull(strstr(md, "| status | days_mean | days_p50 | days_p90 | ettr | "
-                                     "interval_min | mtti_h | interval_source |\n"));
+    /* the same names as study.csv's */
+    ck_assert_ptr_nonnull(strstr(md, "| status | time_to_train_days_mean | time_to_train_days_p50 | "
+                                     "time_to_train_days_p90 | ettr | interval_min | "
+                                     "mean_time_to_interrupt_h | interval_source |\n"));
     ck_assert_ptr_nonnull(strstr(md, "| 60 | ok | 11.5 | 11.25 | 13.5 | 0.75 | 42.5 | — | "
                                      "searched |\n"));
     ck_assert_ptr_nonnull(strstr(md, "- time_to_train_days_mean: 11.5 (lowest), " IV "=60\n"));
