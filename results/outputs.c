@@ -9,6 +9,7 @@
 #include "common/tn_file.h"
 #include "results/human.h"
 #include "results/report.h"
+#include "results/timeline.h"
 #include "topology/topo.h"
 #include "workloads/trace.h"
 
@@ -85,32 +86,12 @@ static bool ranks_csv(const sim_records_t *r, const json_t *report, tn_text_t *t
     return true;
 }
 
-/* The Chrome trace-event format (Perfetto, chrome://tracing): one
- * complete event ("ph": "X") per op of a sampled rank, times in
- * microseconds, one thread per rank. */
+/* timeline.json: one track per rank and stream, no two events overlapping
+ * on one (results/timeline.h). */
 static bool timeline_json(const sim_records_t *r, const json_t *report, tn_text_t *t)
 {
     (void)report;
-    if (!r->link_src || !r->rank_sampled)
-        return false;
-    static const char *const kinds[] = {"compute", "collective", "send", "recv"};
-    tn_text_put(t, "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [\n");
-    for (int32_t k = 0; k < r->n_ranks; k++)
-        if (r->rank_sampled[k])
-            tn_text_put(t, "{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 0, \"tid\": %d, "
-                   "\"args\": {\"name\": \"rank %d\"}},\n",
-                k, k);
-    for (size_t i = 0; i < r->n_spans; i++) {
-        const struct sim_span *s = &r->spans[i];
-        const char *what = s->kind == 1 ? wl_coll_name((wl_coll_t)s->coll) : kinds[s->kind];
-        tn_text_put(t, "{\"name\": \"%s%s%s\", \"cat\": \"%s\", \"ph\": \"X\", \"pid\": 0, "
-               "\"tid\": %d, \"ts\": %.6f, \"dur\": %.6f, \"args\": {\"bytes\": %llu}}%s\n",
-            what, s->comm >= 0 ? " " : "", s->comm >= 0 ? r->comm_names[s->comm] : "",
-            kinds[s->kind], s->rank, (double)s->start / 1e6, (double)(s->end - s->start) / 1e6,
-            (unsigned long long)s->bytes, i + 1 < r->n_spans ? "," : "");
-    }
-    tn_text_put(t, "]}\n");
-    return true;
+    return res_timeline_json(r, t);
 }
 
 const res_output_t res_outputs[] = {
@@ -121,8 +102,8 @@ const res_output_t res_outputs[] = {
     {"links", "links.csv", "every link: tier, capacity, bytes, busy time, utilization", links_csv},
     {"ranks", "ranks.csv", "every rank: compute, collectives, exposed, waiting, idle, end",
      ranks_csv},
-    {"timeline", "timeline.json", "the sampled ranks' ops as Chrome trace events (Perfetto)",
-     timeline_json},
+    {"timeline", "timeline.json",
+     "the sampled ranks' ops as Chrome trace events, a track per rank and stream", timeline_json},
 };
 const size_t res_outputs_n = sizeof res_outputs / sizeof res_outputs[0];
 

@@ -53,5 +53,24 @@ Suite *goodput_costs_suite(void);
 Suite *cli_goodput_suite(void);
 Suite *degrade_suite(void);
 Suite *chart_suite(void);
+Suite *timeline_suite(void);
+
+#include <stddef.h>
+
+/* What timeline_check() saw: complete and instant events, tracks (pid,
+ * tid), overlaps of complete events on one track, and the deepest nesting
+ * (1: every track a sequence of disjoint events). */
+typedef struct {
+    size_t events, tracks, overlaps, max_depth;
+} timeline_stats_t;
+
+/* Checks the Chrome trace-event file at path as a strict viewer reads it:
+ * every event has name, ph, pid and tid, every non-metadata one ts, every
+ * complete one ("X") dur; on each (pid, tid), in file order, ts never
+ * decreases and complete events nest wholly or not at all; each pid has
+ * process_name and each track thread_name metadata. Returns the number of
+ * problems (0: clean), the first described in why. O(E log E) for E
+ * events (tests/check_timeline.c). */
+int timeline_check(const char *path, timeline_stats_t *st, char *why, size_t why_n);
 
 #endif

@@ -26,6 +26,7 @@ struct sim_rank {
     double slowdown;        /* compute durations times this: 1 but for stragglers */
     sim_time_t acct_t;
     int32_t acct_cat;       /* CAT_* or a communicator index */
+    bool acct_comm;         /* since acct_t: communication under way (rank_coll_ps) */
 };
 
 enum { CAT_COMPUTE = -1, CAT_IDLE = -2, CAT_FINISHED = -3 };
@@ -102,7 +103,16 @@ static void account(sim_exec_t *x, int32_t r)
                           (size_t)(rk->acct_cat - rec->n_comms)] += dt;
     else if (rk->acct_cat == CAT_IDLE && rec->rank_idle_ps)
         rec->rank_idle_ps[r] += dt;
+    if (rk->acct_comm)
+        rec->rank_coll_ps[r] += dt;
     rk->acct_t = now;
+    /* Communication under way: data of one of its ops moving, or, not
+     * computing, an op waiting for its peers. A recv posted long before
+     * the rank needs it (Megatron's are posted at the start) counts only
+     * once its data moves or the rank has nothing else to do. */
+    rk->acct_comm = false;
+    for (size_t i = 0; i < rk->n_run && !rk->acct_comm; i++)
+        rk->acct_comm = rk->flowing[rk->comm_run[i]] || rk->computing == NONE;
     if (rk->acct_cat == CAT_FINISHED)
         return;
     if (rk->computing != NONE) {
@@ -249,7 +259,6 @@ static void on_coll_member_done(void *ctx, int32_t member, uint64_t key)
     const wl_comm_t *c = &x->tr->comms[f->comm];
     int32_t r = c->members[c->group_off[f->group] + member];
     uint32_t op = f->op_of_member[member];
-    x->rec->rank_coll_ps[r] += sim_now(x->eng) - x->ranks[r].started[op];
     if (sim_coll_finished(f->coll)) {
         /* Last member: the collective frees itself when this returns. */
         tn_map_del(&x->inflight, key);
@@ -361,8 +370,6 @@ static void on_p2p_done(sim_engine_t *eng, void *ctx, uint64_t arg)
     uint32_t so = t->send_op, ro = t->recv_op;
     x->xfers[arg].src = x->free_xfer; /* back on the free list */
     x->free_xfer = (int32_t)arg;
-    x->rec->rank_coll_ps[src] += sim_now(x->eng) - x->ranks[src].started[so];
-    x->rec->rank_coll_ps[dst] += sim_now(x->eng) - x->ranks[dst].started[ro];
     op_done(x, src, so);
     op_done(x, dst, ro);
 }

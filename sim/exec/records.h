@@ -17,8 +17,12 @@ typedef struct {
     sim_time_t *iter_end;      /* by iteration: when its last rank finished it */
     int32_t n_ranks;
     sim_time_t *rank_compute_ps;  /* by rank: time its compute stream was busy */
-    sim_time_t *rank_coll_ps;     /* by rank: time from reaching each collective to
-                                     finishing it, summed over collectives */
+    sim_time_t *rank_coll_ps;     /* by rank: time its communication was under way:
+                                     data of one of its collectives, sends or recvs
+                                     moving, or, while not computing, one waiting for
+                                     peers; counted once however many overlap, so at
+                                     most its end; overlaps rank_compute_ps by the
+                                     communication hidden behind compute */
     int32_t n_links;
     uint64_t *link_bytes;      /* by directed link */
     sim_time_t *link_busy_ps;  /* by directed link */
