@@ -233,7 +233,7 @@ static void identity(tn_text_t *t, const json_t *r, bool html)
     const json_t *c = json_object_get(run, "collectives");
     kv(t, html, "collectives", "algorithm %s, protocol %s%s", str(c, "algorithm"),
        str(c, "protocol"), num(c, "chunk_bytes") > 0 ? ", chunked" : "");
-    kv(t, html, "tensim", "%s", str(run, "tensim_version"));
+    kv(t, html, "version", "tensim %s", str(run, "tensim_version"));
     tn_text_put(t, html ? "</table>\n" : "");
 }
 
