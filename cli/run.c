@@ -9,18 +9,64 @@
 #include "results/report.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "sim/coll/algo.h"
+#include "sim/coll/latency.h"
 #include "sim/job/run.h"
 #include "sim/job/scenario.h"
 #include "sim/net/net.h"
+#include "workloads/compute.h"
+#include "workloads/memory.h"
 
 static const char run_usage[] =
     "usage: tensim run SCENARIO.json [-o DIR] [--seed N] [--set KEY=VALUE]... [--progress] [--quiet]\n";
 
+/* What was run, from the scenario, for the report's "run" object: run
+ * borrows sc's strings and specs and the memory figure *mem. */
+static void describe_run(const sim_scenario_t *sc, const cli_opts_t *o, res_run_t *run,
+                         wl_memory_t *mem)
+{
+    const wl_spec_t *w = &sc->workload;
+    const json_t *wb = json_object_get(sc->root, "workload");
+    *run = (res_run_t){
+        .description = json_string_value(json_object_get(sc->root, "description")),
+        .workload = w->source->name,
+        /* a model named in the file; NULL when given by its sizes */
+        .model = json_string_value(json_object_get(wb, "model")),
+        .gpu = w->gpu,
+        .fabric_kind = sc->topo.kind ? sc->topo.kind->name : NULL,
+        .fabric_preset = sc->topo.preset,
+        .algorithm = sim_coll_algo_name(sc->algorithm),
+        .protocol = sim_protocols[sc->protocol].name,
+        .chunk_bytes = sc->chunk_bytes,
+        .channels = sc->channels,
+        .sets = o->sets,
+        .n_sets = o->n_sets,
+        .iterations = sc->iterations,
+    };
+    if (w->source->has_layout) {
+        run->sizes = &w->model;
+        run->layout = &w->layout;
+        run->schedule = wl_schedule_names[w->layout.schedule];
+        run->recompute = wl_recompute_names[w->layout.recompute];
+        *mem = wl_memory_per_gpu(&w->model, &w->layout);
+        run->memory = mem;
+    }
+    wl_gpu_t g;
+    tn_error_t err = {0};
+    if (w->gpu && wl_gpu_lookup(w->gpu, &w->gpu_set, &g, &err) == 0)
+        run->gpu_memory_bytes = g.memory_bytes;
+}
+
 /* Writes the report of a finished run into outdir (out/<name> when NULL)
  * and prints its summary unless quiet. Returns the exit status. */
 static int report(const sim_scenario_t *sc, const sim_records_t *rec, const sim_run_info_t *info,
-                  const char *outdir, bool quiet, double wall_s, const char *command_line)
+                  const cli_opts_t *o, double wall_s, const char *command_line)
 {
+    const char *outdir = o->out;
+    bool quiet = o->quiet;
+    res_run_t run;
+    wl_memory_t mem;
+    describe_run(sc, o, &run, &mem);
     char *dir = NULL;
     if (!outdir) {
         size_t n = strlen(sc->name) + 8;
@@ -41,6 +87,7 @@ static int report(const sim_scenario_t *sc, const sim_records_t *rec, const sim_
         .tokens = info->tokens,
         .gpu_peak_flops = info->gpu_peak_flops,
         .wall_s = wall_s,
+        .run = &run,
     };
     tn_error_t err = {0};
     int rc = 0;
@@ -80,7 +127,7 @@ static int simulate(const sim_scenario_t *sc, const cli_opts_t *o, bool progress
         cli_error("%s", err.msg);
         rc = tn_error_exit_status(&err);
     } else {
-        rc = report(sc, &rec, &info, o->out, o->quiet, cli_progress_elapsed(&prog), command_line);
+        rc = report(sc, &rec, &info, o, cli_progress_elapsed(&prog), command_line);
     }
     sim_records_destroy(&rec);
     return rc;

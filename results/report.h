@@ -7,7 +7,15 @@
  * the model FLOPs as SC21 does, over the ranks; MFU divides that by the
  * GPU's 16-bit peak; null where the workload does not say), the
  * per-iteration times, and a meta block
- * (tensim version, seed, scenario hash, command line, events). It contains
+ * (tensim version, seed, scenario hash, command line, events).
+ * Added for a reader who was not there (README, "The report", lists them):
+ * "run" (what was run: the scenario, workload, layout, GPU, fabric with
+ * its counts, radix, rates and oversubscription read off the records'
+ * links, the network and collective models, the overrides),
+ * "memory_per_gpu" (workloads/memory.h; null for traces), each tier's
+ * "meaning", "link_classes" (links alike in tier, endpoint kinds, rate
+ * and utilization to 0.1%, with how many share it) and "files" (the
+ * other outputs of the directory). It contains
  * no wall-clock time, so the same command line on the same scenario gives
  * the same bytes (meta.command_line is the only field that changes with,
  * say, -o).
@@ -23,6 +31,32 @@
 
 #include "common/tn_error.h"
 #include "sim/exec/records.h"
+#include "workloads/megatron.h"
+#include "workloads/memory.h"
+
+/* What was run, as the scenario states it, for the report's "run" object
+ * (and the identity block at the top of report.md and report.html).
+ * cli/run.c fills it from the scenario; every pointer is borrowed and may
+ * be NULL where the scenario does not say (no description, no named
+ * model, a trace without a layout, no memory model). */
+typedef struct {
+    const char *description;
+    const char *workload;        /* the source's name: "megatron", "trace", ... */
+    const char *model;           /* the model's name; NULL when given by its sizes or none */
+    const wl_model_t *sizes;     /* NULL without a model */
+    const wl_layout_t *layout;   /* NULL without a layout */
+    const char *schedule, *recompute; /* the layout's, as the scenario spells them */
+    const char *gpu;             /* NULL when no GPU is named */
+    double gpu_memory_bytes;     /* its HBM capacity; 0 when unknown */
+    const wl_memory_t *memory;   /* per GPU, from workloads/memory.h; NULL when the
+                                    memory model does not apply (traces) */
+    const char *fabric_kind, *fabric_preset; /* preset NULL for a full spec */
+    const char *algorithm, *protocol;        /* the collectives' */
+    uint64_t chunk_bytes, channels;          /* 0: not set / auto */
+    const char *const *sets;     /* the --set overrides, as typed */
+    int n_sets;
+    uint64_t iterations;
+} res_run_t;
 
 typedef struct {
     const char *scenario;      /* scenario name */
@@ -37,6 +71,7 @@ typedef struct {
     double wall_s;          /* the simulation's wall time, or < 0 when not
                                measured: the one field that varies between
                                identical runs (meta.wall_time_s) */
+    const res_run_t *run;   /* NULL: the report has no "run" object */
 } res_meta_t;
 
 /* The report as a JSON object. O(iterations + ranks log ranks + links x

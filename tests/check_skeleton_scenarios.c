@@ -170,8 +170,9 @@ START_TEST(report_names_the_busiest_links)
     ck_assert_str_eq(json_string_value(json_object_get(top, "from")), "gpu 0 (server 0)");
     ck_assert_str_eq(json_string_value(json_object_get(top, "to")), "leaf 0");
 
-    /* report.html: three SVG charts; the breakdown's stacked bar spans the
-     * chart's width (the shares sum to 1); the busiest link is named */
+    /* report.html: three SVG charts (no "run" in meta: no fabric drawing);
+     * the breakdown's stacked bar spans the chart's width (the shares sum
+     * to 1); the busiest links' class is named */
     char *html = res_report_html(j), *md = res_report_markdown(j);
     int svgs = 0, closes = 0;
     double width = 0;
@@ -188,9 +189,10 @@ START_TEST(report_names_the_busiest_links)
     ck_assert_int_eq(svgs, 3);
     ck_assert_int_eq(closes, 3);
     ck_assert_double_eq_tol(width, RES_CHART_WIDTH, 0.05);
-    ck_assert_ptr_nonnull(strstr(html, ">gpu 0 (server 0) → leaf 0</text>"));
+    /* the busiest links by class: the 8 uplinks alike (and the 8 downlinks) */
+    ck_assert_ptr_nonnull(strstr(html, ">host: gpu → leaf, 100 Gbps × 8 links</text>"));
     ck_assert_ptr_nonnull(strstr(md, "| bottleneck | **network**: "));
-    ck_assert_ptr_nonnull(strstr(md, "| gpu 0 (server 0) | leaf 0 | host | 100 | "));
+    ck_assert_ptr_nonnull(strstr(md, "| host | gpu | leaf | 100 | "));
     free(html);
     free(md);
     json_decref(j);
