@@ -141,7 +141,7 @@ static void identity(tn_text_t *t, const json_t *r, bool html)
     const json_t *run = json_object_get(r, "run");
     if (!json_is_object(run))
         return;
-    char a[512], b[512], g[32];
+    char a[1024], b[512], g[32]; /* a holds b and more */
     const json_t *w = json_object_get(run, "workload"), *ly = json_object_get(run, "layout");
     const json_t *fab = json_object_get(run, "fabric");
     tn_text_put(t, html ? "<h2 id=\"run\">What was run</h2>\n" : "\n## What was run\n\n");
