@@ -1,18 +1,24 @@
 /* cli/compare.c — `tensim compare DIR...`: the what-if table across
- * runs, Markdown on standard output, CSV to a file on request. */
+ * runs, Markdown on standard output, CSV and a side-by-side HTML page to
+ * files on request. */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/tn_file.h"
 #include "common/tn_json.h"
 #include "results/compare.h"
 #include "cli/cli.h"
 
 static const char compare_usage[] =
-    "usage: tensim compare RUN... [--csv FILE]\n"
-    "  RUN is a run's output directory (its report.json is read) or a report file.\n";
+    "usage: tensim compare RUN... [--csv FILE] [--html FILE]\n"
+    "  RUN is a run's output directory (its report.json is read) or a report file.\n"
+    "  --csv FILE   the table as CSV, every digit the reports have\n"
+    "  --html FILE  a self-contained page of the runs side by side: identity, each\n"
+    "               fabric's inventory, headline figures with ratios to the first run,\n"
+    "               where the time goes and utilization per tier, with charts\n";
 
 /* DIR/report.json, or the argument itself when it names a .json file. */
 static char *report_path(const char *arg)
@@ -25,15 +31,30 @@ static char *report_path(const char *arg)
     return p;
 }
 
+/* Makes the folder the page goes into when it is missing (nothing when
+ * path is NULL or names no folder). Returns 0, or -1 with err set. */
+static int html_parent(const char *path, tn_error_t *err)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    if (!slash || slash == path)
+        return 0;
+    char *dir = tn_strdup(path);
+    dir[slash - path] = '\0';
+    int rc = tn_mkdirs(dir, err);
+    free(dir);
+    return rc;
+}
+
 int cli_compare(int argc, char **argv, const char *command_line)
 {
     static const struct option opts[] = {
         {"csv", required_argument, NULL, 'c'},
+        {"html", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     (void)command_line;
-    const char *csv = NULL;
+    const char *csv = NULL, *html = NULL;
     int c;
     optind = 0;
     opterr = 0;
@@ -47,6 +68,9 @@ int cli_compare(int argc, char **argv, const char *command_line)
             break;
         case 'c':
             csv = optarg;
+            break;
+        case 'H':
+            html = optarg;
             break;
         case 'h':
             fputs(compare_usage, stdout);
@@ -79,15 +103,26 @@ int cli_compare(int argc, char **argv, const char *command_line)
     if (ok) {
         char *md = res_compare_markdown(&cmp);
         rc = 0;
+        /* the CSV and the page together, all or none */
+        const char *names[2], *texts[2];
+        char *owned[2] = {NULL, NULL};
+        size_t k = 0;
         if (csv) {
-            char *text = res_compare_csv(&cmp);
-            const char *texts[] = {text};
-            if (cli_write_files(NULL, 1, &csv, texts, &err)) {
-                cli_error("%s", err.msg);
-                rc = tn_error_exit_status(&err);
-            }
-            free(text);
+            names[k] = csv;
+            texts[k] = owned[k] = res_compare_csv(&cmp);
+            k++;
         }
+        if (html) {
+            names[k] = html;
+            texts[k] = owned[k] = res_compare_html(&cmp);
+            k++;
+        }
+        if (k && (html_parent(html, &err) || cli_write_files(NULL, k, names, texts, &err))) {
+            cli_error("%s", err.msg);
+            rc = tn_error_exit_status(&err);
+        }
+        free(owned[0]);
+        free(owned[1]);
         if (rc == 0)
             fputs(md, stdout);
         free(md);

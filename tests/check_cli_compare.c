@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/tn_error.h"
 #include "common/tn_version.h"
 #include "tests/cli_harness.h"
 #include "tests/tests.h"
@@ -69,6 +71,127 @@ START_TEST(compare_tabulates_runs_against_the_first)
 }
 END_TEST
 
+/* Copies a scenario of the repository into the test folder as `name`. */
+static void copy_scenario(const char *from, const char *name)
+{
+    char buf[8192];
+    FILE *f = fopen(from, "rb");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    write_file(name, buf);
+}
+
+/* A figure of a report.json, NAN when missing. */
+static double report_number(const char *dir, const char *key)
+{
+    char path[64];
+    snprintf(path, sizeof path, "%s/report.json", dir);
+    json_t *rep = json_load_file(in_tdir(path), 0, NULL);
+    ck_assert_ptr_nonnull(rep);
+    const json_t *v = json_object_get(rep, key);
+    double x = json_is_number(v) ? json_number_value(v) : NAN;
+    json_decref(rep);
+    return x;
+}
+
+/* The number in the page's row headed `row`, column `col` (0: the first
+ * run); NAN when the cell holds no number. */
+static double page_cell(const char *page, const char *row, int col)
+{
+    char head[128];
+    snprintf(head, sizeof head, "<th>%s</th>", row);
+    const char *p = strstr(page, head);
+    ck_assert_msg(p != NULL, "no row %s", row);
+    for (int i = 0; i <= col; i++) {
+        p = strstr(p, "<td>");
+        ck_assert_ptr_nonnull(p);
+        p += 4;
+    }
+    char *end;
+    double v = strtod(p, &end);
+    return end == p ? NAN : v;
+}
+
+static int count(const char *s, const char *what)
+{
+    int n = 0;
+    for (const char *p = s; (p = strstr(p, what)) != NULL; p += strlen(what))
+        n++;
+    return n;
+}
+
+/* The side-by-side page of three runs: the small Megatron job, the same
+ * at microbatch 2, and the skeleton. Written only with --html (its folder
+ * made), one column per run, each scenario named, the ratios equal to
+ * the reports' (5 significant digits), one chart for the breakdown and
+ * one for the tiers; the Markdown table on stdout the same as without
+ * --html. */
+START_TEST(compare_html_puts_runs_side_by_side)
+{
+    result_t r;
+    copy_scenario("tests/data/goodput/small.json", "g.json");
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    run_expect(0, "run", "g.json", "-o", "a", "--quiet", NULL);
+    run_expect(0, "run", "g.json", "-o", "b", "--quiet", "--set", "workload.layout.microbatch=2",
+               NULL);
+    run_expect(0, "run", "s.json", "-o", "c", "--quiet", NULL);
+    run_tensim(&r, "compare", "a", "b", "c", NULL);
+    expect_status(&r, 0);
+    char *plain = tn_strdup(r.out);
+    result_free(&r);
+    ck_assert_ptr_null(slurp("p/cmp.html")); /* no page without --html */
+
+    run_tensim(&r, "compare", "a", "b", "c", "--html", "p/cmp.html", NULL);
+    expect_status(&r, 0);
+    ck_assert_str_eq(r.out, plain);
+    result_free(&r);
+    free(plain);
+    char *page = slurp("p/cmp.html");
+    ck_assert_ptr_nonnull(page);
+    ck_assert_int_eq(strncmp(page, "<!DOCTYPE html>", 15), 0);
+    ck_assert_int_eq(count(page, "<th class=\"run\">a</th>"), 5); /* one per table */
+    ck_assert_int_eq(count(page, "<th class=\"run\">"), 15);      /* 3 runs x 5 tables */
+    ck_assert_ptr_nonnull(strstr(page, "<td>goodput-small</td><td>goodput-small</td>"
+                                       "<td>skeleton</td>"));
+    ck_assert_int_eq(count(page, "<svg"), 2);
+    ck_assert_ptr_null(strstr(page, "<script"));
+    ck_assert_ptr_null(strstr(page, "src="));  /* nothing loaded from elsewhere */
+    ck_assert_ptr_null(strstr(page, "href="));
+
+    double t[3], tok[2], mfu[2];
+    const char *dirs[] = {"a", "b", "c"};
+    for (int i = 0; i < 3; i++)
+        t[i] = report_number(dirs[i], "iteration_time_s");
+    for (int i = 0; i < 2; i++) {
+        tok[i] = report_number(dirs[i], "tokens_per_s");
+        mfu[i] = report_number(dirs[i], "mfu");
+    }
+    double want[] = {1, t[0] / t[1], t[0] / t[2]};
+    for (int i = 0; i < 3; i++)
+        ck_assert_double_eq_tol(page_cell(page, "speedup vs first", i), want[i], 6e-5 * want[i]);
+    ck_assert_double_eq_tol(page_cell(page, "tokens/s vs first", 1), tok[1] / tok[0],
+                            6e-5 * tok[1] / tok[0]);
+    ck_assert_double_eq_tol(page_cell(page, "MFU vs first", 1), mfu[1] / mfu[0],
+                            6e-5 * mfu[1] / mfu[0]);
+    ck_assert(isnan(page_cell(page, "tokens/s vs first", 2))); /* the skeleton has none */
+    /* the iteration itself, in seconds, as the report has it */
+    ck_assert_double_eq_tol(page_cell(page, "iteration", 2), t[2], 6e-5 * t[2]);
+    free(page);
+
+    /* a bad run: no page and no CSV, not even their folder's files */
+    ck_assert_int_eq(mkdir(in_tdir("bad"), 0755), 0);
+    write_file("bad/report.json", "{\"scenario\": \"x\", \"iteration_time_s\": 1}");
+    run_tensim(&r, "compare", "a", "bad", "--csv", "q/e.csv", "--html", "q/e.html", NULL);
+    expect_status(&r, 2);
+    ck_assert_str_eq(r.out, "");
+    ck_assert_ptr_null(slurp("q/e.html"));
+    ck_assert_ptr_null(slurp("q/e.csv"));
+    result_free(&r);
+}
+END_TEST
+
 /* The CSV keeps every digit of the reports' figures (MFU included); the
  * Markdown table rounds for people. A small Megatron job, so that MFU is
  * there. */
@@ -110,6 +233,7 @@ Suite *cli_compare_suite(void)
     TCase *tc = new_tcase("compare");
     tcase_add_test(tc, compare_tabulates_runs_against_the_first);
     tcase_add_test(tc, compare_csv_keeps_full_precision);
+    tcase_add_test(tc, compare_html_puts_runs_side_by_side);
     suite_add_tcase(s, tc);
     return s;
 }
