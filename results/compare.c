@@ -458,6 +458,32 @@ static const char **labels(const res_compare_t *c)
     return l;
 }
 
+/* One bar chart of n_x categories, a series (bar) per run: y[i n_x + k]
+ * is run i's value at category k. */
+static void runs_bars(const res_compare_t *c, tn_text_t *h, const char *title,
+                      const char *x_label, const char *const *xs, const char *const *detail,
+                      size_t n_x, const char *y_label, const char *y_unit, const double *y)
+{
+    const char **l = labels(c);
+    res_chart_series_t *series = tn_calloc(c->n + 1, sizeof *series);
+    for (size_t i = 0; i < c->n; i++)
+        series[i] = (res_chart_series_t){.name = l[i], .y = y + i * n_x};
+    res_chart_t ch = {.title = title,
+                      .x_label = x_label,
+                      .x = xs,
+                      .x_detail = detail,
+                      .n_x = n_x,
+                      .x_categories = true,
+                      .y_label = y_label,
+                      .y_unit = y_unit,
+                      .series = series,
+                      .n_series = c->n,
+                      .style = RES_CHART_BARS};
+    res_chart_html(&ch, h);
+    free(series);
+    free(l);
+}
+
 static void breakdown(const res_compare_t *c, tn_text_t *h)
 {
     tn_text_put(h, "<h2>Where each run's time goes</h2>\n<p>The mean rank's iteration split "
@@ -518,24 +544,8 @@ static void breakdown(const res_compare_t *c, tn_text_t *h)
         xs[p] = parts[p].brief;
         detail[p] = parts[p].name;
     }
-    const char **l = labels(c);
-    res_chart_series_t *series = tn_calloc(c->n + 1, sizeof *series);
-    for (size_t i = 0; i < c->n; i++)
-        series[i] = (res_chart_series_t){.name = l[i], .y = y + i * N_PARTS};
-    res_chart_t ch = {.title = "Time per part of the iteration, by run",
-                      .x_label = "part of the iteration",
-                      .x = xs,
-                      .x_detail = detail,
-                      .n_x = N_PARTS,
-                      .x_categories = true,
-                      .y_label = "time",
-                      .y_unit = "s",
-                      .series = series,
-                      .n_series = c->n,
-                      .style = RES_CHART_BARS};
-    res_chart_html(&ch, h);
-    free(series);
-    free(l);
+    runs_bars(c, h, "Time per part of the iteration, by run", "part of the iteration", xs,
+              detail, N_PARTS, "time", "s", y);
     free(y);
 }
 
@@ -578,26 +588,9 @@ static void tiers(const res_compare_t *c, tn_text_t *h)
         tn_text_put(h, "</tr>\n");
     }
     tn_text_put(h, "</table>\n");
-    if (n) {
-        const char **l = labels(c);
-        res_chart_series_t *series = tn_calloc(c->n + 1, sizeof *series);
-        for (size_t i = 0; i < c->n; i++)
-            series[i] = (res_chart_series_t){.name = l[i], .y = y + i * n};
-        res_chart_t ch = {.title = "Mean utilization per tier, by run",
-                          .x_label = "tier",
-                          .x = keys,
-                          .x_detail = detail,
-                          .n_x = n,
-                          .x_categories = true,
-                          .y_label = "mean utilization",
-                          .y_unit = "%",
-                          .series = series,
-                          .n_series = c->n,
-                          .style = RES_CHART_BARS};
-        res_chart_html(&ch, h);
-        free(series);
-        free(l);
-    }
+    if (n)
+        runs_bars(c, h, "Mean utilization per tier, by run", "tier", keys, detail, n,
+                  "mean utilization", "%", y);
     free(detail);
     free(y);
     free(keys);
