@@ -335,6 +335,7 @@ static void inventory(const res_compare_t *c, tn_text_t *h)
     value_row(c, h, "servers", "run.fabric.servers");
     value_row(c, h, "GPU servers", "run.fabric.gpu_servers");
     value_row(c, h, "GPUs", "run.fabric.gpus");
+    value_row(c, h, "bisection (Gbps, one direction)", "run.fabric.bisection_gbps");
     object_rows(c, h, "per GPU server", "run.fabric.per_gpu_server");
     object_rows(c, h, "switches", "run.fabric.switches");
     object_rows(c, h, "radix", "run.fabric.radix");

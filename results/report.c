@@ -368,6 +368,9 @@ static json_t *fabric_json(const sim_records_t *r, const res_run_t *run)
                                                            : json_null());
     json_object_set_new(f, "preset", run && run->fabric_preset ? json_string(run->fabric_preset)
                                                                : json_null());
+    json_object_set_new(f, "bisection_gbps", run && run->bisection_gbps >= 0
+                                                 ? json_real(run->bisection_gbps)
+                                                 : json_null());
     if (!r->link_src)
         return f;
     int32_t ns = 0;

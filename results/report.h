@@ -51,6 +51,7 @@ typedef struct {
     const wl_memory_t *memory;   /* per GPU, from workloads/memory.h; NULL when the
                                     memory model does not apply (traces) */
     const char *fabric_kind, *fabric_preset; /* preset NULL for a full spec */
+    double bisection_gbps;       /* topology/stats.h's bisection_bw_gbps; < 0: not known */
     const char *algorithm, *protocol;        /* the collectives' */
     uint64_t chunk_bytes, channels;          /* 0: not set / auto */
     const char *const *sets;     /* the --set overrides, as typed */

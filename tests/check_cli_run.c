@@ -457,6 +457,28 @@ START_TEST(same_inputs_give_byte_identical_reports)
 }
 END_TEST
 
+/* report.json states the fabric's bisection: 8 GPUs on one switch at
+ * 100 Gbps, half of them to the other half, 4 x 100 Gbps; 400 Gbps at
+ * 200 Gbps for 4 GPUs. */
+START_TEST(report_states_the_bisection)
+{
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    run_expect(0, "run", "s.json", "-o", "a", "--quiet", NULL);
+    run_expect(0, "run", "s.json", "-o", "b", "--quiet", "--set", "topology.set.gpus=4", "--set",
+               "topology.set.link.bw_gbps=200", "--set", "workload.ranks=4", NULL);
+    const char *dirs[] = {"a/report.json", "b/report.json"};
+    const double want[] = {4 * 100, 2 * 200};
+    for (int i = 0; i < 2; i++) {
+        json_t *rep = json_load_file(in_tdir(dirs[i]), 0, NULL);
+        ck_assert_ptr_nonnull(rep);
+        const json_t *b = json_object_get(
+            json_object_get(json_object_get(rep, "run"), "fabric"), "bisection_gbps");
+        ck_assert_double_eq_tol(json_number_value(b), want[i], 1e-9);
+        json_decref(rep);
+    }
+}
+END_TEST
+
 Suite *cli_run_suite(void)
 {
     Suite *s = suite_create("cli_run");
@@ -467,6 +489,7 @@ Suite *cli_run_suite(void)
     tcase_add_test(tc, unknown_run_option);
     tcase_add_test(tc, option_without_value);
     tcase_add_loop_test(tc, seed_not_a_number, 0, (int)(sizeof bad_seeds / sizeof bad_seeds[0]));
+    tcase_add_test(tc, report_states_the_bisection);
     suite_add_tcase(s, tc);
 
     tc = new_tcase("bad_input");
