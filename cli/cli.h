@@ -71,6 +71,12 @@ int cli_build_fabric(const char *arg, const char **sets, int n_sets, topo_spec_t
  * option, long or short, as typed. O(length of arg). */
 void cli_bad_option(const char *cmd, int c, const char *arg);
 
+/* sim_scenario_load(), and the scenario's training section checked
+ * (goodput/spec.h) so that every command refuses a bad one. On failure
+ * nothing is left to destroy. O(size of the file). */
+int cli_scenario_load(sim_scenario_t *sc, const char *path, const sim_overrides_t *ov,
+                      tn_error_t *err);
+
 /* After a command's options: -o, when given, must name a directory, and
  * exactly one scenario file must have come (`extra` counts the others);
  * then loads it with `ov` into sc. Returns 0, or the exit status after

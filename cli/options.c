@@ -39,6 +39,22 @@ void cli_bad_option(const char *cmd, int c, const char *arg)
         cli_error("%s: unknown option '-%c' (see tensim %s --help)", cmd, optopt, cmd);
 }
 
+int cli_scenario_load(sim_scenario_t *sc, const char *path, const sim_overrides_t *ov,
+                      tn_error_t *err)
+{
+    if (sim_scenario_load(sc, path, ov, err))
+        return -1;
+    /* the training section is read by tensim goodput, but a mistake in it
+     * is refused by every command, as any other key's */
+    const json_t *training = json_object_get(sc->root, "training");
+    gp_spec_t ts;
+    if (training && gp_spec_parse(&ts, training, sc->src, err)) {
+        sim_scenario_destroy(sc);
+        return -1;
+    }
+    return 0;
+}
+
 int cli_scenario_args(const char *cmd, const char *outdir, const char *scenario, int extra,
                       sim_scenario_t *sc, const sim_overrides_t *ov)
 {
@@ -51,17 +67,8 @@ int cli_scenario_args(const char *cmd, const char *outdir, const char *scenario,
         return 2;
     }
     tn_error_t err = {0};
-    if (sim_scenario_load(sc, scenario, ov, &err)) {
+    if (cli_scenario_load(sc, scenario, ov, &err)) {
         cli_error("%s", err.msg);
-        return tn_error_exit_status(&err);
-    }
-    /* the training section is read by tensim goodput, but a mistake in it
-     * is refused by every command, as any other key's */
-    const json_t *training = json_object_get(sc->root, "training");
-    gp_spec_t ts;
-    if (training && gp_spec_parse(&ts, training, sc->src, &err)) {
-        cli_error("%s", err.msg);
-        sim_scenario_destroy(sc);
         return tn_error_exit_status(&err);
     }
     return 0;

@@ -64,7 +64,7 @@ static int load_trace(const char *arg, const char **sets, int n_sets, wl_trace_t
     }
     sim_scenario_t sc;
     sim_overrides_t ov = {sets, n_sets, false, 0};
-    if (sim_scenario_load(&sc, arg, &ov, err))
+    if (cli_scenario_load(&sc, arg, &ov, err))
         return -1;
     int rc = wl_spec_build(&sc.workload, t, err);
     if (rc)

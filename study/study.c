@@ -266,13 +266,17 @@ static char **run_args(const study_t *s, const char *dir, const char **all, size
     return args;
 }
 
-/* A goodput study's check of one combination's training section: 0 when
- * it reads, else the error in *e. A scenario without one is the study's
- * error, not the combination's (TN_EINPUT with "unknown key" in the
- * message would be too, and is gp_spec_parse's own wording). */
+/* The check of one combination's training section, which every command
+ * refuses when bad (a goodput study also needs one): 0 when it reads or,
+ * outside a goodput study, is absent; else the error in *e. A goodput
+ * study of a scenario without one is the study's error, not the
+ * combination's (TN_EINPUT with "unknown key" in the message would be too,
+ * and is gp_spec_parse's own wording). */
 static int check_training(const study_t *s, const sim_scenario_t *sc, tn_error_t *e)
 {
     const json_t *tr = json_object_get(sc->root, "training");
+    if (!tr && s->kind != STUDY_KIND_GOODPUT)
+        return 0;
     if (!tr)
         return tn_error_set(e, TN_EINPUT,
                             "%s: training: missing; a goodput study (--goodput) needs the "
@@ -283,7 +287,7 @@ static int check_training(const study_t *s, const sim_scenario_t *sc, tn_error_t
 }
 
 /* Fills run i: its name, directory and command line, then loads its
- * scenario (and in a goodput study reads its training section): INVALID
+ * scenario and reads its training section: INVALID
  * when a value is bad, done when its report.json (goodput.json) exists,
  * else pending. -1 when the study itself is wrong (a file that cannot be
  * read, a key no value can mend, a goodput study of a scenario without a
@@ -316,10 +320,8 @@ static int add_run(study_t *s, size_t i, tn_error_t *err)
     int bad = sim_scenario_load(&sc, s->scenario, &ov, &e);
     bool no_training = false;
     if (!bad) {
-        if (s->kind == STUDY_KIND_GOODPUT) {
-            no_training = !json_object_get(sc.root, "training");
-            bad = check_training(s, &sc, &e);
-        }
+        no_training = s->kind == STUDY_KIND_GOODPUT && !json_object_get(sc.root, "training");
+        bad = check_training(s, &sc, &e);
         sim_scenario_destroy(&sc);
     }
     for (size_t k = 0; k < s->n_axes; k++)

@@ -144,6 +144,12 @@ START_TEST(goodput_needs_training_and_a_layout)
     run_tensim(&r, "run", "s.json", "-o", OUT, NULL);
     expect_error(&r, 2, "s.json: training", "runz", NULL);
     result_free(&r);
+    run_tensim(&r, "trace", "stats", "s.json", NULL);
+    expect_error(&r, 2, "s.json: training", "runz", NULL);
+    result_free(&r);
+    run_tensim(&r, "plan", "s.json", "-o", OUT, NULL);
+    expect_error(&r, 2, "s.json: training", "runz", NULL);
+    result_free(&r);
 }
 END_TEST
 

@@ -199,6 +199,17 @@ START_TEST(sweep_records_an_invalid_combination)
     ck_assert_ptr_nonnull(strstr(csv, "\n-5,invalid,,,,,,workload.compute_time_us=-5,"
                                       "s.json: workload.compute_time_us: -5 is out of range"));
     free(csv);
+    /* a bad training value too, in a study of runs (every command refuses
+     * one): the combination is invalid, not a failed run */
+    write_scenario(TOPO_OK, WL_OK, ",\n  'training': {'tokens': 1e9}");
+    run_tensim(&r, "sweep", "s.json", "--vary", "training.runs=0,5", "-o", "st2", NULL);
+    expect_status(&r, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "(1 ran, 0 already done, 1 invalid, 0 failed)"));
+    result_free(&r);
+    csv = slurp("st2/study.csv");
+    ck_assert_ptr_nonnull(strstr(csv, "\n0,invalid,"));
+    ck_assert_ptr_nonnull(strstr(csv, "s.json: training.runs:"));
+    free(csv);
 }
 END_TEST
 
