@@ -14,7 +14,6 @@
 #include "sim/job/run.h"
 #include "sim/job/scenario.h"
 #include "sim/net/net.h"
-#include "topology/route.h"
 #include "topology/spec.h"
 #include "topology/stats.h"
 #include "workloads/compute.h"
@@ -59,19 +58,12 @@ static void describe_run(const sim_scenario_t *sc, const cli_opts_t *o, res_run_
     if (w->gpu && wl_gpu_lookup(w->gpu, &w->gpu_set, &g, &err) == 0)
         run->gpu_memory_bytes = g.memory_bytes;
     /* the fabric's bisection (topology/stats.h: one maximum flow across
-     * the middle of the GPU servers), for comparing fabrics; about 1 s on
-     * azure-2020 */
+     * the middle of the GPU servers), for comparing fabrics */
     run->bisection_gbps = -1;
     topo_t t;
     topo_init(&t);
-    if (topo_spec_build(&sc->topo, &t, &err) == 0) {
-        topo_route_t r;
-        topo_route_init(&r, &t);
-        topo_stats_t st;
-        topo_stats_compute(&t, &r, &st);
-        run->bisection_gbps = st.bisection_bw_gbps;
-        topo_route_destroy(&r);
-    }
+    if (topo_spec_build(&sc->topo, &t, &err) == 0)
+        run->bisection_gbps = topo_stats_bisection_gbps(&t);
     topo_destroy(&t);
 }
 

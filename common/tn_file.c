@@ -117,3 +117,11 @@ char *tn_path_resolve(const char *src, const char *p)
     snprintf(out, n, "%.*s/%s", (int)dir, src, p);
     return out;
 }
+
+char *tn_path_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = tn_malloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}

@@ -44,6 +44,9 @@ void tn_outset_abort(tn_outset_t *o);
  * caller frees. O(length). */
 char *tn_path_resolve(const char *src, const char *p);
 
+/* "dir/name", a new string the caller frees. O(length). */
+char *tn_path_join(const char *dir, const char *name);
+
 /* Creates directory `path` and its missing parents (like mkdir -p).
  * Errors (TN_EIO): a component exists and is not a directory, or cannot be
  * created. O(path length). */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "goodput/checkpoint.h"
+#include "goodput/inventory.h"
 #include "sim/job/run.h"
 #include "sim/job/transfer.h"
 #include "topology/spec.h"
@@ -202,16 +203,6 @@ static int restore_costs(job_t *j, gp_costs_t *c, tn_error_t *err)
 
 /* ---- failure shapes ---- */
 
-static bool is_fabric_switch_kind(uint8_t k)
-{
-    return k == TOPO_SPINE || k == TOPO_CORE || k == TOPO_ROUTER;
-}
-
-static bool is_fabric_tier(uint8_t t)
-{
-    return t != TOPO_TIER_NVLINK && t != TOPO_TIER_PCIE && t != TOPO_TIER_HOST;
-}
-
 static const char *const tier_shape[TOPO_TIER_COUNT] = {
     [TOPO_TIER_LEAF] = "leaf-spine cable",   [TOPO_TIER_SPINE] = "spine-core cable",
     [TOPO_TIER_LOCAL] = "local cable",       [TOPO_TIER_GLOBAL] = "global cable",
@@ -219,35 +210,19 @@ static const char *const tier_shape[TOPO_TIER_COUNT] = {
 static const char *const kind_shape[TOPO_KIND_COUNT] = {
     [TOPO_SPINE] = "spine switch", [TOPO_CORE] = "core switch", [TOPO_ROUTER] = "router"};
 
-/* A switch whose failure degrades rather than interrupts: one that serves
- * no GPU server directly (goodput/inventory.h counts the same way);
- * gpu_srv marks the servers with GPUs. */
-static bool serves_gpus(const topo_t *t, int32_t v, const uint8_t *gpu_srv)
-{
-    for (int32_t i = t->out_off[v]; i < t->out_off[v + 1]; i++) {
-        int32_t e = t->out_edge[i], s = t->server[t->edst[e]];
-        if (t->tier[e] == TOPO_TIER_HOST && s >= 0 && gpu_srv[s])
-            return true;
-    }
-    return false;
-}
-
 /* The shapes of this fabric with their member counts (no traffic needed). */
 static void list_shapes(const topo_t *t, gp_costs_t *c, uint8_t *is_fab_switch)
 {
     uint64_t tier_n[TOPO_TIER_COUNT] = {0}, kind_n[TOPO_KIND_COUNT] = {0};
-    uint8_t *gpu_srv = tn_calloc((size_t)t->n_servers + 1, 1);
-    for (int32_t g = 0; g < t->n_gpus; g++)
-        gpu_srv[t->server[t->gpus[g]]] = 1;
     for (int32_t e = 0; e < t->n_edges; e += 2)
-        if (is_fabric_tier(t->tier[e]))
+        if (gp_inventory_fabric_tier(t->tier[e]))
             tier_n[t->tier[e]]++;
-    for (int32_t v = 0; v < t->n_vertices; v++) {
-        is_fab_switch[v] = is_fabric_switch_kind(t->kind[v]) && !serves_gpus(t, v, gpu_srv);
+    /* a failed switch above the leaves degrades; the inventory's failure
+     * classes count the same switches */
+    gp_inventory_fabric_switches(t, is_fab_switch);
+    for (int32_t v = 0; v < t->n_vertices; v++)
         if (is_fab_switch[v])
             kind_n[t->kind[v]]++;
-    }
-    free(gpu_srv);
     c->n_shapes = 0;
     for (int k = 0; k < TOPO_TIER_COUNT; k++)
         if (tier_n[k] && tier_shape[k])
@@ -278,12 +253,13 @@ static void pick_representative(const topo_t *t, const uint64_t *link_bytes,
     loaded_t *l = tn_malloc((cap + 1) * sizeof *l);
     if (s->cable) {
         for (int32_t e = 0; e < t->n_edges; e += 2)
-            if (is_fabric_tier(t->tier[e]) && !strcmp(tier_shape[t->tier[e]], s->name) &&
+            if (gp_inventory_fabric_tier(t->tier[e]) && !strcmp(tier_shape[t->tier[e]], s->name) &&
                 link_bytes[e] + link_bytes[e + 1] > 0)
                 l[n++] = (loaded_t){link_bytes[e] + link_bytes[e + 1], e / 2};
     } else {
         for (int32_t v = 0; v < t->n_vertices; v++) {
-            if (!is_fab_switch[v] || strcmp(kind_shape[t->kind[v]], s->name))
+            if (!is_fab_switch[v] || !kind_shape[t->kind[v]] ||
+                strcmp(kind_shape[t->kind[v]], s->name))
                 continue;
             uint64_t b = 0;
             for (int32_t i = t->out_off[v]; i < t->out_off[v + 1]; i++)
@@ -436,6 +412,8 @@ int gp_costs_compute(gp_costs_t *c, const sim_scenario_t *sc, const gp_spec_t *t
     const topo_t *t = &j.topo;
     c->gpus = t->n_gpus;
     c->ranks = (int32_t)j.ranks;
+    gp_inventory_count(t, &c->inv);
+    c->idle_servers = gp_inventory_idle_servers(t, c->ranks);
     c->storage_servers = j.n_storage;
     for (int32_t i = 0; i < j.n_storage; i++)
         for (int32_t k = t->in_off[j.storage[i]]; k < t->in_off[j.storage[i] + 1]; k++)

@@ -50,6 +50,7 @@
 
 #include "common/tn_error.h"
 #include "goodput/cache.h"
+#include "goodput/inventory.h"
 #include "goodput/spec.h"
 #include "sim/job/scenario.h"
 
@@ -67,6 +68,8 @@ typedef struct {
 typedef struct {
     double iteration_s, tokens_per_iteration;
     int32_t gpus, ranks, storage_servers;
+    gp_inventory_t inv;          /* the fabric's components (goodput/inventory.h) */
+    uint64_t idle_servers;       /* its GPU servers the job's ranks leave idle */
     double storage_bps;          /* the storage tier's disk bandwidth, summed */
     double storage_bytes;        /* its capacity, summed (0: not stated) */
     double ckpt_bytes;           /* the whole checkpoint */

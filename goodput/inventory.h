@@ -14,6 +14,7 @@
 #ifndef GP_INVENTORY_H
 #define GP_INVENTORY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "topology/topo.h"
@@ -39,6 +40,18 @@ typedef struct {
 
 /* Counts t's components. O(|V| + |E|). */
 void gp_inventory_count(const topo_t *t, gp_inventory_t *inv);
+
+/* Whether a cable of `tier` joins switches (a fabric cable): not inside a
+ * server, not a host's. O(1). */
+bool gp_inventory_fabric_tier(uint8_t tier);
+
+/* is_fab[v] (|V| entries) = 1 for a fabric switch, as counted above: a
+ * switch that is not a leaf and serves no GPU server directly. O(|V| +
+ * |E|). */
+void gp_inventory_fabric_switches(const topo_t *t, uint8_t *is_fab);
+
+/* GPU servers none of the job's ranks runs on (rank r on GPU r). O(|V|). */
+uint64_t gp_inventory_idle_servers(const topo_t *t, int32_t ranks);
 
 /* The unit named `name` ("gpu", "gpu_server", ...), or -1. O(units). */
 int gp_unit_from_name(const char *name);

@@ -2,11 +2,9 @@
 #include "goodput/study.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "goodput/formula.h"
-#include "topology/spec.h"
 
 /* the interval search: a log grid of this many points, then golden section */
 #define GP_SEARCH_GRID 12
@@ -66,27 +64,6 @@ static int32_t classes(gp_study_t *s)
     return n;
 }
 
-/* GPU servers of the fabric none of the job's ranks runs on (rank r on
- * GPU r): spares at hand from the start. O(|V|). */
-static uint64_t idle_gpu_servers(const topo_t *t, int32_t ranks)
-{
-    int32_t n_srv = t->n_servers;
-    uint8_t *has_gpu = tn_calloc((size_t)n_srv + 1, 1), *runs = tn_calloc((size_t)n_srv + 1, 1);
-    for (int32_t g = 0; g < t->n_gpus; g++) {
-        int32_t sv = t->server[t->gpus[g]];
-        if (sv >= 0) {
-            has_gpu[sv] = 1;
-            runs[sv] |= g < ranks;
-        }
-    }
-    uint64_t idle = 0;
-    for (int32_t sv = 0; sv < n_srv; sv++)
-        idle += has_gpu[sv] && !runs[sv];
-    free(has_gpu);
-    free(runs);
-    return idle;
-}
-
 int gp_study_run(gp_study_t *s, const sim_scenario_t *sc, gp_cache_t *cache,
                  gp_costs_progress_fn progress, void *ctx, tn_error_t *err)
 {
@@ -104,18 +81,8 @@ int gp_study_run(gp_study_t *s, const sim_scenario_t *sc, gp_cache_t *cache,
     }
     const gp_costs_t *c = &s->costs;
     /* the inventory of the fabric the costs were simulated on */
-    topo_t t;
-    topo_init(&t);
-    int rc = topo_spec_build(&sc->topo, &t, err);
-    if (rc == 0) {
-        gp_inventory_count(&t, &s->inv);
-        s->idle_servers = idle_gpu_servers(&t, (int32_t)s->costs.ranks);
-    }
-    topo_destroy(&t);
-    if (rc) {
-        gp_study_destroy(s);
-        return -1;
-    }
+    s->inv = c->inv;
+    s->idle_servers = c->idle_servers;
     if (s->spec.lemons > s->inv.count[GP_UNIT_GPU_SERVER]) {
         gp_study_destroy(s);
         return tn_error_set(err, TN_EINPUT, "%s: training.failures.lemons.servers: %llu lemon "

@@ -329,19 +329,10 @@ void res_goodput_csv(const gp_study_t *s, tn_text_t *out)
     }
 }
 
-static char *join(const char *dir, const char *file)
-{
-    size_t n = strlen(dir) + strlen(file) + 2;
-    char *p = malloc(n);
-    TN_ASSERT(p);
-    snprintf(p, n, "%s/%s", dir, file);
-    return p;
-}
-
 static int add(tn_outset_t *o, const char *dir, const char *file, const char *text,
                tn_error_t *err)
 {
-    char *p = join(dir, file);
+    char *p = tn_path_join(dir, file);
     int rc = tn_outset_add(o, p, text, strlen(text), err);
     free(p);
     return rc;
@@ -363,7 +354,7 @@ int res_goodput_write(const char *dir, const gp_study_t *s, const json_t *g,
     res_goodput_csv(s, &csv);
     /* beside the run report of the same scenario: its report.html gains
      * the section (report.json the "goodput" member it is rendered from) */
-    char *rp = join(dir, "report.json");
+    char *rp = tn_path_join(dir, "report.json");
     json_t *rep = json_load_file(rp, 0, NULL);
     free(rp);
     const char *rs = json_string_value(json_object_get(rep, "scenario"));

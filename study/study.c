@@ -223,14 +223,6 @@ static bool exists(const char *path)
     return stat(path, &st) == 0;
 }
 
-static char *path_in(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = tn_malloc(n);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 void study_values(const study_t *s, size_t i, const char **vals)
 {
     for (size_t k = s->n_axes; k-- > 0;) {
@@ -257,7 +249,7 @@ static char **run_args(const study_t *s, const char *dir, const char **all, size
     } else if (s->kind == STUDY_KIND_GOODPUT) {
         args[a++] = tn_strdup("--cache");
         args[a++] =
-            s->cache == STUDY_CACHE_DIR ? tn_strdup(s->cache_dir) : path_in(s->out, "cache");
+            s->cache == STUDY_CACHE_DIR ? tn_strdup(s->cache_dir) : tn_path_join(s->out, "cache");
     }
     for (size_t i = 0; i < n; i++) {
         args[a++] = tn_strdup("--set");
@@ -303,7 +295,7 @@ static int add_run(study_t *s, size_t i, tn_error_t *err)
         idx /= s->axes[k].n;
     }
     r->name = run_dir_name(s, pick);
-    r->dir = path_in(s->out, r->name);
+    r->dir = tn_path_join(s->out, r->name);
     for (int j = 0; j < s->n_sets; j++)
         all[j] = s->sets[j];
     for (size_t k = 0; k < s->n_axes; k++) {
@@ -332,7 +324,7 @@ static int add_run(study_t *s, size_t i, tn_error_t *err)
         *err = e;
         return -1;
     }
-    char *report = path_in(r->dir, study_done_file(s->kind));
+    char *report = tn_path_join(r->dir, study_done_file(s->kind));
     if (bad) {
         r->status = STUDY_RUN_INVALID;
         r->reason = tn_strdup(e.msg);
@@ -375,7 +367,7 @@ static int check_names(const study_t *s, tn_error_t *err)
 static int check_identity(study_t *s, tn_error_t *err)
 {
     s->identity = identity(s);
-    char *idpath = path_in(s->out, "study.json");
+    char *idpath = tn_path_join(s->out, "study.json");
     int rc = 0;
     if (exists(idpath)) {
         tn_error_t e = {0};
@@ -425,7 +417,7 @@ int study_prepare(study_t *s, tn_error_t *err)
 
 int study_record(study_t *s, int rank, tn_error_t *err)
 {
-    char *idpath = path_in(s->out, "study.json");
+    char *idpath = tn_path_join(s->out, "study.json");
     int rc = 0;
     if (rank == 0 && !exists(idpath)) {
         char *js = json_dumps(s->identity, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -60,6 +60,14 @@ static double bisection_gbps(const topo_t *t, const int32_t *rank, int64_t gpu_s
     return flow;
 }
 
+double topo_stats_bisection_gbps(const topo_t *t)
+{
+    int32_t *rank = tn_malloc(((size_t)t->n_servers + 1) * sizeof *rank);
+    double b = bisection_gbps(t, rank, rank_gpu_servers(t, rank));
+    free(rank);
+    return b;
+}
+
 void topo_stats_compute(const topo_t *t, topo_route_t *r, topo_stats_t *st)
 {
     memset(st, 0, sizeof *st);

@@ -54,6 +54,10 @@ typedef struct {
  * anchors) for the diameter, one maximum flow for the bisection. */
 void topo_stats_compute(const topo_t *t, topo_route_t *r, topo_stats_t *st);
 
+/* bisection_bw_gbps alone (no routing, no diameter): one maximum flow.
+ * -1 with fewer than two GPU servers. */
+double topo_stats_bisection_gbps(const topo_t *t);
+
 /* The stats as a JSON object with the keys above. O(1). */
 json_t *topo_stats_json(const topo_stats_t *st);
 
