@@ -33,7 +33,7 @@ endif
 SUBMAKE = $(MAKE) --no-print-directory $(if $(Q),-s)
 
 CLI_SRC  = $(wildcard cli/*.c)
-LIB_SRC  = $(wildcard common/*.c topology/*.c workloads/*.c sim/*/*.c goodput/*.c plan/*.c study/*.c results/*.c)
+LIB_SRC  = $(wildcard common/*.c topology/*.c workloads/*.c sim/*/*.c goodput/*.c energy/*.c plan/*.c study/*.c results/*.c)
 TEST_SRC = $(wildcard tests/*.c)
 VAL_OBJ  = $(BUILD)/validate/cases.o $(BUILD)/validate/megatron.o $(BUILD)/validate/goodput.o
 BENCH_SRC= $(wildcard bench/*.c)
@@ -45,8 +45,9 @@ SIMDATA  = $(sort $(wildcard sim/coll/data/*.json))
 WLDATA   = $(sort $(wildcard workloads/data/*.json))
 MODELS   = $(sort $(wildcard workloads/models/*.json))
 GPDATA   = $(sort $(wildcard goodput/data/*.json))
+ENDATA   = $(sort $(wildcard energy/data/*.json))
 GEN_OBJ  = $(BUILD)/gen/presets.o $(BUILD)/gen/servers.o $(BUILD)/gen/simdata.o $(BUILD)/gen/wldata.o \
-           $(BUILD)/gen/models.o $(BUILD)/gen/gpdata.o
+           $(BUILD)/gen/models.o $(BUILD)/gen/gpdata.o $(BUILD)/gen/endata.o
 
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_OBJ)
 CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -98,6 +99,10 @@ $(BUILD)/gen/models.c: $(MODELS) scripts/embed.sh
 $(BUILD)/gen/gpdata.c: $(GPDATA) scripts/embed.sh
 	@mkdir -p $(dir $@)
 	$(Q)scripts/embed.sh gp_embedded_data $(GPDATA) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/endata.c: $(ENDATA) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	$(Q)scripts/embed.sh en_embedded_data $(ENDATA) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	@$(if $(Q),echo "  CC      $<")

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "energy/spec.h"
 #include "goodput/spec.h"
 #include "common/tn_file.h"
 
@@ -44,11 +45,14 @@ int cli_scenario_load(sim_scenario_t *sc, const char *path, const sim_overrides_
 {
     if (sim_scenario_load(sc, path, ov, err))
         return -1;
-    /* the training section is read by tensim goodput, but a mistake in it
+    /* the training section is read by tensim goodput, the power and prices
+     * sections by the commands that report energy, but a mistake in them
      * is refused by every command, as any other key's */
     const json_t *training = json_object_get(sc->root, "training");
     gp_spec_t ts;
-    if (training && gp_spec_parse(&ts, training, sc->src, err)) {
+    en_spec_t es;
+    if ((training && gp_spec_parse(&ts, training, sc->src, err)) ||
+        en_spec_parse(&es, sc->root, sc->src, err)) {
         sim_scenario_destroy(sc);
         return -1;
     }

@@ -9,6 +9,8 @@
 #include "results/report.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "energy/account.h"
+#include "goodput/spec.h"
 #include "sim/coll/algo.h"
 #include "sim/coll/latency.h"
 #include "sim/job/run.h"
@@ -67,6 +69,25 @@ static void describe_run(const sim_scenario_t *sc, const cli_opts_t *o, res_run_
     topo_destroy(&t);
 }
 
+/* The run's energy and money (energy/account.h), with the training's
+ * token target when the scenario has one; NULL with err set when the
+ * figures cannot be read. */
+static json_t *run_energy(const sim_scenario_t *sc, const sim_records_t *rec,
+                          const sim_run_info_t *info, tn_error_t *err)
+{
+    en_spec_t es;
+    gp_spec_t ts = gp_spec_default();
+    const json_t *training = json_object_get(sc->root, "training");
+    if (en_spec_parse(&es, sc->root, sc->src, err) ||
+        (training && gp_spec_parse(&ts, training, sc->src, err)))
+        return NULL;
+    en_account_t a;
+    if (en_account_records(&a, rec, &es, sc->workload.gpu, sc->topo.server.name,
+                           sc->topo.cpu_server.name, info->tokens, ts.tokens, err))
+        return NULL;
+    return en_account_json(&a);
+}
+
 /* Writes the report of a finished run into outdir (out/<name> when NULL)
  * and prints its summary unless quiet. Returns the exit status. */
 static int report(const sim_scenario_t *sc, const sim_records_t *rec, const sim_run_info_t *info,
@@ -101,6 +122,13 @@ static int report(const sim_scenario_t *sc, const sim_records_t *rec, const sim_
     };
     tn_error_t err = {0};
     int rc = 0;
+    json_t *energy = run_energy(sc, rec, info, &err);
+    if (!energy) {
+        cli_error("%s", err.msg);
+        free(dir);
+        return tn_error_exit_status(&err);
+    }
+    meta.energy = energy;
     json_t *rep = res_report_json(rec, &meta);
     if (res_write_outputs(outdir, rec, rep, &err)) {
         cli_error("%s", err.msg);
@@ -114,6 +142,7 @@ static int report(const sim_scenario_t *sc, const sim_records_t *rec, const sim_
                meta.network_model, line, outdir);
     }
     json_decref(rep);
+    json_decref(energy);
     free(dir);
     return rc;
 }

@@ -25,6 +25,8 @@ int gp_cache_init(gp_cache_t *c, const char *dir, const json_t *root, tn_error_t
     json_object_del(job, "name");
     json_object_del(job, "description");
     json_object_del(job, "training");
+    json_object_del(job, "power");  /* energy and money: figured after the simulations */
+    json_object_del(job, "prices");
     uint64_t h = tn_fnv1a64(TN_FNV1A64_INIT, GP_CACHE_FORMAT, sizeof GP_CACHE_FORMAT);
     h = tn_fnv1a64(h, TENSIM_VERSION, sizeof TENSIM_VERSION);
     uint64_t j = tn_json_hash(job);

@@ -342,7 +342,8 @@ static int iteration_costs(job_t *j, gp_costs_t *c, tn_error_t *err)
     const topo_t *t = &j->topo;
     uint8_t *fab = tn_malloc((size_t)t->n_vertices + 1);
     list_shapes(t, c, fab);
-    gp_cache_entry_t it = {4, {"iteration_s", "tokens", "gpus", "ranks"}, {0}};
+    gp_cache_entry_t it = {6, {"iteration_s", "tokens", "gpus", "ranks", "gpu_busy_s", "run_s"},
+                           {0}};
     bool hit = gp_cache_get(j->cache, "iteration", &it);
     gp_cache_entry_t se[GP_MAX_SHAPES];
     char what[GP_MAX_SHAPES][64];
@@ -356,6 +357,8 @@ static int iteration_costs(job_t *j, gp_costs_t *c, tn_error_t *err)
         c->cached += 1 + (uint32_t)c->n_shapes;
         c->iteration_s = it.value[0];
         c->tokens_per_iteration = it.value[1];
+        c->gpu_busy_s = it.value[4];
+        c->run_s = it.value[5];
         for (int i = 0; i < c->n_shapes; i++) {
             c->shape[i].loaded = (uint64_t)se[i].value[0];
             c->shape[i].representative = (int32_t)se[i].value[1];
@@ -372,10 +375,17 @@ static int iteration_costs(job_t *j, gp_costs_t *c, tn_error_t *err)
     if ((rc = run_job(j, &o, &c->iteration_s, NULL, &info, &rec, c, err)))
         goto out;
     c->tokens_per_iteration = info.tokens;
+    /* the GPUs' compute time, for the energy (energy/account.h) */
+    c->gpu_busy_s = 0;
+    for (int32_t r = 0; r < rec.n_ranks; r++)
+        c->gpu_busy_s += sim_time_to_s(rec.rank_compute_ps[r]);
+    c->run_s = sim_time_to_s(rec.end_ps);
     it.value[0] = c->iteration_s;
     it.value[1] = info.tokens;
     it.value[2] = info.gpus;
     it.value[3] = info.ranks;
+    it.value[4] = c->gpu_busy_s;
+    it.value[5] = c->run_s;
     for (int i = 0; i < c->n_shapes; i++) {
         gp_shape_t *s = &c->shape[i];
         pick_representative(t, rec.link_bytes, fab, s);
@@ -413,6 +423,8 @@ int gp_costs_compute(gp_costs_t *c, const sim_scenario_t *sc, const gp_spec_t *t
     c->gpus = t->n_gpus;
     c->ranks = (int32_t)j.ranks;
     gp_inventory_count(t, &c->inv);
+    en_machine_count(&c->machine, t->n_vertices, t->kind, t->server, t->n_edges, t->esrc,
+                     t->edst, t->bps);
     c->idle_servers = gp_inventory_idle_servers(t, c->ranks);
     c->storage_servers = j.n_storage;
     for (int32_t i = 0; i < j.n_storage; i++)

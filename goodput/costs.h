@@ -52,6 +52,7 @@
 #include "goodput/cache.h"
 #include "goodput/inventory.h"
 #include "goodput/spec.h"
+#include "energy/machine.h"
 #include "sim/job/scenario.h"
 
 #define GP_MAX_SHAPES 8
@@ -67,8 +68,11 @@ typedef struct {
 
 typedef struct {
     double iteration_s, tokens_per_iteration;
+    double gpu_busy_s, run_s;    /* the intact run's: its ranks' compute time, summed, and
+                                    its length (the GPUs' share busy, for the energy) */
     int32_t gpus, ranks, storage_servers;
     gp_inventory_t inv;          /* the fabric's components (goodput/inventory.h) */
+    en_machine_t machine;        /* the same counted for its power (energy/machine.h) */
     uint64_t idle_servers;       /* its GPU servers the job's ranks leave idle */
     double storage_bps;          /* the storage tier's disk bandwidth, summed */
     double storage_bytes;        /* its capacity, summed (0: not stated) */

@@ -17,7 +17,6 @@ gp_spec_t gp_spec_default(void)
         .server_repair_s = -1,
         .fabric_repair_s = -1,
         .runs = 1000,
-        .pue = 1,
         .lemon_rate_x = 10,
     };
 }
@@ -103,21 +102,6 @@ static int read_failures(tn_jobj_t *top, gp_spec_t *s)
     return 0;
 }
 
-/* "power": the draw the energy figure multiplies the wall time by */
-static int read_power(tn_jobj_t *top, gp_spec_t *s)
-{
-    static const char *const keys[] = {"gpu_w", "server_w", "pue", NULL};
-    tn_jobj_t p;
-    int rc = tn_jobj_sub(top, "power", false, keys, &p);
-    if (rc)
-        return rc < 0 ? -1 : 0;
-    if (tn_jobj_double(&p, "gpu_w", true, 1, 1e5, &s->gpu_w) < 0 ||
-        tn_jobj_double(&p, "server_w", false, 0, 1e6, &s->server_w) < 0 ||
-        tn_jobj_double(&p, "pue", false, 1, 10, &s->pue) < 0)
-        return -1;
-    return 0;
-}
-
 int gp_spec_parse(gp_spec_t *s, const json_t *training, const char *src, tn_error_t *err)
 {
     static const char *const keys[] = {"tokens", "checkpoint", "restart", "failures", "runs",
@@ -125,15 +109,21 @@ int gp_spec_parse(gp_spec_t *s, const json_t *training, const char *src, tn_erro
     static const char *const restart_keys[] = {"detect_min", "startup_min", NULL};
     *s = gp_spec_default();
     tn_jobj_t top, r;
-    if (tn_jobj_open(&top, training, src, "training", keys, err) ||
-        tn_jobj_double(&top, "tokens", true, 1, 1e18, &s->tokens) < 0 ||
+    if (tn_jobj_open(&top, training, src, "training", keys, err))
+        return -1;
+    /* the power figures moved to the scenario's own "power" section, read
+     * by every command that reports energy */
+    if (json_object_get(training, "power"))
+        return tn_jobj_fail(&top, "power", "moved: power figures are the scenario's top-level "
+                                           "\"power\" section (docs/energy.md)");
+    if (tn_jobj_double(&top, "tokens", true, 1, 1e18, &s->tokens) < 0 ||
         read_checkpoint(&top, s))
         return -1;
     int rc = tn_jobj_sub(&top, "restart", false, restart_keys, &r);
     if (rc < 0 || (rc == 0 && (read_duration(&r, "detect_min", 60, &s->detect_s) ||
                                read_duration(&r, "startup_min", 60, &s->startup_s))))
         return -1;
-    if (read_failures(&top, s) || read_power(&top, s) || tn_jobj_u64(&top, "runs", false, 1, 1000000, &s->runs) < 0)
+    if (read_failures(&top, s) || tn_jobj_u64(&top, "runs", false, 1, 1000000, &s->runs) < 0)
         return -1;
     return 0;
 }

@@ -24,17 +24,16 @@
  *                                          times as often as a node (kept in
  *                                          the job: undetected lemons)
  *     },
- *     "runs": 1000,                        Monte Carlo runs (1 to 1,000,000)
- *     "power": { "gpu_w": 300,             average draw per GPU, W (required in power)
- *                "server_w": 0,            per GPU server besides its GPUs, W
- *                "pue": 1 }                the facility's power usage effectiveness
+ *     "runs": 1000                         Monte Carlo runs (1 to 1,000,000)
  *   }
+ * (The energy and money figures read the scenario's "power" and "prices"
+ * sections: energy/spec.h.)
  *
  * Defaults (every key but tokens may be left out): hourly blocking
  * checkpoints restored by every rank; detection 10 min (MegaScale: under 10
  * minutes on average), start-up 5 min; the rates of
  * goodput/data/failures.json as they are, exponential; no spares; repairs
- * as failures.json says; 1,000 runs; no power figures (no energy).
+ * as failures.json says; 1,000 runs.
  *
  * Ownership: a gp_spec_t is a plain value.
  */
@@ -66,7 +65,6 @@ typedef struct {
     uint64_t lemons;      /* lemon servers (0: none) */
     double lemon_rate_x;  /* their node failure rate x this (>= 1) */
     uint64_t runs;
-    double gpu_w, server_w, pue; /* power; gpu_w 0: not given (no energy figure) */
 } gp_spec_t;
 
 /* The defaults above, with no token target (tokens 0). O(1). */

@@ -64,6 +64,48 @@ static int32_t classes(gp_study_t *s)
     return n;
 }
 
+/* Energy and money over the mean wall time (energy/account.h): the
+ * machine draws the intact iteration's power while it trains (useful,
+ * slowed and lost work), and the same with its GPUs idle during checkpoint
+ * pauses, restarts and waits for spares; the job's GPUs are paid by the
+ * hour of wall time, the capital over it. */
+static int energy(gp_study_t *s, const sim_scenario_t *sc, tn_error_t *err)
+{
+    const gp_costs_t *c = &s->costs;
+    en_spec_t es;
+    en_figures_t f;
+    if (en_spec_parse(&es, sc->root, sc->src, err) ||
+        en_figures_resolve(&f, &es, &c->machine, sc->workload.gpu, sc->topo.server.name,
+                           sc->topo.cpu_server.name, err))
+        return -1;
+    en_account(&s->power, &c->machine, &f, &es, c->gpu_busy_s, c->run_s, c->iteration_s,
+               c->ranks, 0, 0);
+    const en_account_t *a = &s->power;
+    const double *t = s->mc.mean_time_s;
+    double train_s = t[GP_TIME_USEFUL] + t[GP_TIME_SLOW] + t[GP_TIME_LOST];
+    double wall = s->mc.mean_wall_s;
+    /* the GPUs' part at their idle figure (their busy one without it) */
+    double busy = f.w[EN_GPU_BUSY], idle = f.w[EN_GPU_IDLE] >= 0 ? f.w[EN_GPU_IDLE] : busy;
+    double idle_w = a->facility_w;
+    if (busy >= 0)
+        idle_w -= (busy - idle) * (double)c->machine.gpus * a->gpu_busy_share * f.pue;
+    s->energy_j = a->facility_w * train_s + idle_w * (wall - train_s);
+    s->cost_total_usd = -1;
+    for (int k = 0; k < EN_COST_N; k++)
+        s->cost_usd[k] = -1;
+    if (es.usd_per_kwh >= 0)
+        s->cost_usd[EN_COST_ENERGY] = s->energy_j / 3.6e6 * es.usd_per_kwh;
+    /* the per-iteration figures scale with time */
+    if (a->usd[EN_COST_GPU_HOURS] >= 0 && a->iteration_s > 0)
+        s->cost_usd[EN_COST_GPU_HOURS] = a->usd[EN_COST_GPU_HOURS] / a->iteration_s * wall;
+    if (a->usd[EN_COST_CAPITAL] >= 0 && a->iteration_s > 0)
+        s->cost_usd[EN_COST_CAPITAL] = a->usd[EN_COST_CAPITAL] / a->iteration_s * wall;
+    for (int k = 0; k < EN_COST_N; k++)
+        if (s->cost_usd[k] >= 0)
+            s->cost_total_usd = (s->cost_total_usd < 0 ? 0 : s->cost_total_usd) + s->cost_usd[k];
+    return 0;
+}
+
 int gp_study_run(gp_study_t *s, const sim_scenario_t *sc, gp_cache_t *cache,
                  gp_costs_progress_fn progress, void *ctx, tn_error_t *err)
 {
@@ -171,10 +213,10 @@ int gp_study_run(gp_study_t *s, const sim_scenario_t *sc, gp_cache_t *cache,
         s->daly_wall_s = s->training.work_s * (1 + d / s->interval_s);
         s->kokolis_ettr = 1 / (1 + d / s->interval_s);
     }
-    if (s->spec.gpu_w > 0)
-        s->energy_j = s->mc.mean_wall_s * s->spec.pue *
-                      ((double)s->inv.count[GP_UNIT_GPU] * s->spec.gpu_w +
-                       (double)s->inv.count[GP_UNIT_GPU_SERVER] * s->spec.server_w);
+    if (energy(s, sc, err)) {
+        gp_study_destroy(s);
+        return -1;
+    }
     return 0;
 }
 

@@ -20,6 +20,7 @@
 #ifndef GP_STUDY_H
 #define GP_STUDY_H
 
+#include "energy/account.h"
 #include "goodput/cache.h"
 #include "goodput/costs.h"
 #include "goodput/inventory.h"
@@ -48,7 +49,12 @@ typedef struct {
     double kokolis_ettr;        /* Kokolis's E[ETTR] at interval_s */
     gp_mc_t mc;
     double ettr;                /* work / mean wall time */
-    double energy_j;            /* mean wall x power; 0 when no power is given */
+    en_account_t power;         /* the machine's power in an intact iteration, and the
+                                   prices (energy/account.h) */
+    double energy_j;            /* over the mean wall time: GPUs busy while training
+                                   (useful, slowed and lost work), idle otherwise */
+    double cost_usd[EN_COST_N]; /* over the mean wall time; < 0: not priced */
+    double cost_total_usd;      /* < 0: nothing priced */
     uint64_t seed;
 } gp_study_t;
 

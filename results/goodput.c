@@ -1,6 +1,8 @@
 /* results/goodput.c — see results/goodput.h. */
 #include "results/goodput.h"
 
+#include "results/chart.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +11,7 @@
 
 #include "common/tn_file.h"
 #include "common/tn_version.h"
+#include "results/chart.h"
 #include "results/human.h"
 
 #define DAY_S 86400.0
@@ -148,6 +151,15 @@ json_t *res_goodput_json(const gp_study_t *s, const char *scenario, uint64_t sce
     json_object_set_new(g, "gpu_hours_mean", gh);
     json_object_set_new(g, "energy_mwh", s->energy_j > 0 ? json_real(s->energy_j / 3.6e9)
                                                          : json_null());
+    json_t *cost = json_object();
+    for (int k = 0; k < EN_COST_N; k++)
+        json_object_set_new(cost, en_cost_names[k],
+                            s->cost_usd[k] >= 0 ? json_real(s->cost_usd[k]) : json_null());
+    json_object_set_new(cost, "total",
+                        s->cost_total_usd >= 0 ? json_real(s->cost_total_usd) : json_null());
+    json_object_set_new(g, "cost_usd", cost);
+    /* the machine's power in an intact iteration, its figures and prices */
+    json_object_set_new(g, "power", en_account_json(&s->power));
     return g;
 }
 
@@ -232,8 +244,13 @@ static void body(const json_t *g, table_t *tb)
         d(g, "interval_min.best_simulated"), d(g, "interval_min.best_simulated_mean_days"));
     row(tb, "Young / Daly interval", "%.1f / %.1f min", d(g, "interval_min.young"),
         d(g, "interval_min.daly"));
+    char n1[48];
     if (json_is_number(json_object_get(g, "energy_mwh")))
-        row(tb, "energy", "%.0f MWh", d(g, "energy_mwh"));
+        row(tb, "energy", "%s MWh (GPUs busy while training, idle in pauses, restarts and "
+            "waits; facility included)", res_chart_format(round(d(g, "energy_mwh")), n1, sizeof n1));
+    if (json_is_number(json_object_get(json_object_get(g, "cost_usd"), "total")))
+        row(tb, "cost", "$%s (energy, GPU-hours and capital as priced)",
+            res_chart_format(round(d(g, "cost_usd.total")), n1, sizeof n1));
     close_table(tb);
 
     heading(tb, 2, "Checkpoints and restarts (simulated on the fabric)");

@@ -653,6 +653,8 @@ json_t *res_report_json(const sim_records_t *rec, const res_meta_t *meta)
         json_object_set_new(r, "run", run_json(rec, meta));
         json_object_set_new(r, "memory_per_gpu", memory_json(meta->run));
     }
+    if (meta->energy)
+        json_object_set_new(r, "energy", json_deep_copy(meta->energy));
     json_object_set_new(r, "files", files_json(rec));
 
     json_t *m = json_object();

@@ -73,6 +73,7 @@ typedef struct {
                                measured: the one field that varies between
                                identical runs (meta.wall_time_s) */
     const res_run_t *run;   /* NULL: the report has no "run" object */
+    const json_t *energy;   /* energy/account.h's object, borrowed; NULL: no "energy" */
 } res_meta_t;
 
 /* The report as a JSON object. O(iterations + ranks log ranks + links x

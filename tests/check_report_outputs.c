@@ -37,7 +37,7 @@ static void run_small(run_t *r)
     ck_assert_msg(sim_scenario_load(&sc, scen, NULL, &err) == 0, "%s", err.msg);
     ck_assert_msg(sim_run_scenario(&sc, &r->rec, &info, &err) == 0, "%s", err.msg);
     res_meta_t meta = {"o", 1, 2, "tensim run o.json", "analytic", info.gpus, info.ranks,
-                       info.model_flops, info.samples, info.tokens, info.gpu_peak_flops, -1, NULL};
+                       info.model_flops, info.samples, info.tokens, info.gpu_peak_flops, -1, NULL, NULL};
     r->report = res_report_json(&r->rec, &meta);
     sim_scenario_destroy(&sc);
     tmpfile_drop(scen);

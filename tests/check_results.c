@@ -30,7 +30,7 @@ static void fill(sim_records_t *r)
 /* 2 ranks; per iteration 7e12 model FLOPs, 16 samples of 1000 tokens;
  * a 100 TFLOP/s GPU */
 static const res_meta_t META = {"t", 7, 0xabcdefull, "tensim run t.json", "analytic", 4, 2,
-                                7e12, 16, 16000, 1e14, -1, NULL};
+                                7e12, 16, 16000, 1e14, -1, NULL, NULL};
 
 START_TEST(report_figures)
 {

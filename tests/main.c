@@ -44,6 +44,7 @@ int main(void)
     srunner_add_suite(sr, plan_suite());
     srunner_add_suite(sr, goodput_suite());
     srunner_add_suite(sr, goodput_costs_suite());
+    srunner_add_suite(sr, energy_suite());
     srunner_add_suite(sr, cli_goodput_suite());
     srunner_add_suite(sr, topo_kinds_suite());
     srunner_add_suite(sr, source_table_suite());

@@ -50,6 +50,7 @@ Suite *heap_suite(void);
 Suite *layers_suite(void);
 Suite *storage_suite(void);
 Suite *goodput_costs_suite(void);
+Suite *energy_suite(void);
 Suite *cli_goodput_suite(void);
 Suite *degrade_suite(void);
 Suite *chart_suite(void);

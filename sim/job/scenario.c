@@ -156,7 +156,8 @@ static int validate(sim_scenario_t *sc, tn_error_t *err)
 {
     static const char *const keys[] = {"name",    "description", "seed",        "topology",
                                        "workload", "network",    "collectives", "iterations",
-                                       "stragglers", "training", NULL};
+                                       "stragglers", "training",   "power",       "prices",
+                                       NULL};
     static const char *const net_keys[] = {"model", NULL};
     static const char *const coll_keys[] = {"algorithm", "chunk_bytes", "channels", "protocol",
                                             NULL};
@@ -175,6 +176,8 @@ static int validate(sim_scenario_t *sc, tn_error_t *err)
     const json_t *training = json_object_get(sc->root, "training");
     if (training && !json_is_object(training))
         return tn_jobj_fail(&o, "training", "expected an object (docs/scenario.md, \"training\")");
+    /* "power" and "prices" are read and checked by energy/spec.h, also
+     * above this room (cli_scenario_load) */
     if (name && !name_ok(name))
         return tn_jobj_fail(&o, "name", "expected letters, digits, '-', '_' or '.' (a directory "
                                         "name), not starting with '.'");
