@@ -324,3 +324,18 @@ int tn_jobj_ns(tn_jobj_t *o, const char *key, bool required, uint64_t *ps)
         *ps = (uint64_t)llround(ns * 1e3);
     return rc;
 }
+
+const json_t *tn_json_at(const json_t *o, const char *path)
+{
+    char key[128];
+    while (o && *path) {
+        size_t n = strcspn(path, ".");
+        if (n >= sizeof key)
+            return NULL;
+        memcpy(key, path, n);
+        key[n] = '\0';
+        o = json_is_object(o) ? json_object_get(o, key) : NULL;
+        path += n + (path[n] == '.');
+    }
+    return o;
+}

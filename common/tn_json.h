@@ -70,6 +70,11 @@ int tn_jobj_ns(tn_jobj_t *o, const char *key, bool required, uint64_t *ps);
 int tn_jobj_fail(tn_jobj_t *o, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The value at a dotted path ("a.b.c": member c of member b of member a)
+ * of o, or NULL when a step is missing or not an object. For reading the
+ * JSON tensim writes, not user input. O(path length). */
+const json_t *tn_json_at(const json_t *o, const char *path);
+
 /* Writes a short rendering of v (compact JSON, cut at about 40 characters)
  * into buf, for "got ..." in messages. */
 const char *tn_json_brief(const json_t *v, char *buf, size_t n);

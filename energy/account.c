@@ -36,11 +36,14 @@ void en_account(en_account_t *a, const en_machine_t *m, const en_figures_t *f,
     for (int p = 0; p < EN_PART_N; p++)
         a->it_w += a->part_w[p] > 0 ? a->part_w[p] : 0;
     a->facility_w = a->it_w * f->pue;
-    a->kwh = a->facility_w * iteration_s / 3.6e6;
+    /* without the GPUs' figure there is no energy worth a number */
+    a->kwh = a->part_w[EN_PART_GPUS] < 0 ? -1 : a->facility_w * iteration_s / 3.6e6;
+    if (a->kwh < 0)
+        a->it_w = a->facility_w = -1;
 
     for (int c = 0; c < EN_COST_N; c++)
         a->usd[c] = a->train_usd[c] = -1;
-    if (s->usd_per_kwh >= 0)
+    if (s->usd_per_kwh >= 0 && a->kwh >= 0)
         a->usd[EN_COST_ENERGY] = a->kwh * s->usd_per_kwh;
     if (s->gpu_hour_usd >= 0)
         a->usd[EN_COST_GPU_HOURS] = (double)job_gpus * iteration_s / 3600 * s->gpu_hour_usd;
@@ -66,7 +69,7 @@ void en_account(en_account_t *a, const en_machine_t *m, const en_figures_t *f,
         a->tokens = token_target;
         a->iterations = ceil(token_target / tokens_per_iteration);
         a->days = a->iterations * iteration_s / 86400;
-        a->train_kwh = a->kwh * a->iterations;
+        a->train_kwh = a->kwh < 0 ? -1 : a->kwh * a->iterations;
         for (int c = 0; c < EN_COST_N; c++)
             a->train_usd[c] = a->usd[c] < 0 ? -1 : a->usd[c] * a->iterations;
         a->train_usd_total = a->usd_total < 0 ? -1 : a->usd_total * a->iterations;
@@ -149,8 +152,8 @@ json_t *en_account_json(const en_account_t *a)
     json_t *pw = json_object();
     for (int p = 0; p < EN_PART_N; p++)
         json_object_set_new(pw, en_part_names[p], num_or_null(a->part_w[p]));
-    json_object_set_new(pw, "it", json_real(a->it_w));
-    json_object_set_new(pw, "facility", json_real(a->facility_w));
+    json_object_set_new(pw, "it", num_or_null(a->it_w));
+    json_object_set_new(pw, "facility", num_or_null(a->facility_w));
     json_object_set_new(o, "power_w", pw);
     json_object_set_new(o, "not_counted", f->missing[0] ? json_string(f->missing) : json_null());
     json_object_set_new(o, "gpu_idle", f->w[EN_GPU_IDLE] >= 0 || f->w[EN_GPU_BUSY] < 0
@@ -160,7 +163,7 @@ json_t *en_account_json(const en_account_t *a)
 
     json_t *it = json_object();
     json_object_set_new(it, "seconds", json_real(a->iteration_s));
-    json_object_set_new(it, "energy_kwh", json_real(a->kwh));
+    json_object_set_new(it, "energy_kwh", num_or_null(a->kwh));
     json_object_set_new(it, "cost_usd", costs_json(a->usd, a->usd_total));
     json_object_set_new(o, "per_iteration", it);
     json_object_set_new(o, "capital_usd", num_or_null(a->capital_usd));
@@ -170,7 +173,7 @@ json_t *en_account_json(const en_account_t *a)
         json_object_set_new(t, "tokens", json_real(a->tokens));
         json_object_set_new(t, "iterations", json_real(a->iterations));
         json_object_set_new(t, "days", json_real(a->days));
-        json_object_set_new(t, "energy_mwh", json_real(a->train_kwh / 1000));
+        json_object_set_new(t, "energy_mwh", num_or_null(a->train_kwh < 0 ? -1 : a->train_kwh / 1000));
         json_object_set_new(t, "cost_usd", costs_json(a->train_usd, a->train_usd_total));
         json_object_set_new(o, "training", t);
     } else {

@@ -49,9 +49,10 @@ typedef struct {
     int64_t job_gpus;              /* the GPUs the job runs on (what GPU-hours count) */
     double gpu_busy_share;         /* B / (g T) */
     double part_w[EN_PART_N];      /* < 0: no figure, not counted */
-    double it_w, facility_w;       /* the counted parts; x PUE */
+    double it_w, facility_w;       /* the counted parts; x PUE; < 0 (and kwh) when the
+                                      GPUs have no figure: no energy is given */
     double iteration_s;
-    double kwh;                    /* per iteration, at the meter */
+    double kwh;                    /* per iteration, at the meter; < 0: none */
     double usd[EN_COST_N];         /* per iteration; < 0: not priced */
     double usd_total;              /* per iteration; < 0: nothing priced */
     double capital_usd;            /* the machine's price; < 0: not priced */

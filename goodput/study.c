@@ -89,11 +89,11 @@ static int energy(gp_study_t *s, const sim_scenario_t *sc, tn_error_t *err)
     double idle_w = a->facility_w;
     if (busy >= 0)
         idle_w -= (busy - idle) * (double)c->machine.gpus * a->gpu_busy_share * f.pue;
-    s->energy_j = a->facility_w * train_s + idle_w * (wall - train_s);
+    s->energy_j = a->facility_w < 0 ? 0 : a->facility_w * train_s + idle_w * (wall - train_s);
     s->cost_total_usd = -1;
     for (int k = 0; k < EN_COST_N; k++)
         s->cost_usd[k] = -1;
-    if (es.usd_per_kwh >= 0)
+    if (es.usd_per_kwh >= 0 && s->energy_j > 0)
         s->cost_usd[EN_COST_ENERGY] = s->energy_j / 3.6e6 * es.usd_per_kwh;
     /* the per-iteration figures scale with time */
     if (a->usd[EN_COST_GPU_HOURS] >= 0 && a->iteration_s > 0)

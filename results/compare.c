@@ -7,6 +7,7 @@
 
 #include <math.h>
 
+#include "common/tn_json.h"
 #include "common/tn_error.h"
 #include "common/tn_text.h"
 #include "results/chart.h"
@@ -80,10 +81,10 @@ static char *table(const res_compare_t *c, bool md)
     const char *sep = md ? " | " : ",", *open = md ? "| " : "", *close = md ? " |\n" : "\n";
     const char *none = md ? "—" : "";
     tn_text_put(&b, "%srun%sscenario%siteration_s%sspeedup%stokens_per_s%sthroughput_ratio%smfu%s"
-            "bottleneck%s",
-        open, sep, sep, sep, sep, sep, sep, sep, close);
+            "energy_kwh_per_iteration%scost_usd_per_iteration%sbottleneck%s",
+        open, sep, sep, sep, sep, sep, sep, sep, sep, sep, close);
     if (md)
-        tn_text_put(&b, "|---|---|---:|---:|---:|---:|---:|---|\n");
+        tn_text_put(&b, "|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
     const res_compare_row_t *f = c->n ? &c->rows[0] : NULL;
     for (size_t i = 0; i < c->n; i++) {
         const res_compare_row_t *r = &c->rows[i];
@@ -114,6 +115,17 @@ static char *table(const res_compare_t *c, bool md)
             tn_text_put(&b, mfu, r->mfu);
         else
             tn_text_put(&b, "%s", none);
+        /* energy/account.h's, when the report has them */
+        static const char *const money[] = {"energy.per_iteration.energy_kwh",
+                                            "energy.per_iteration.cost_usd.total"};
+        for (int k = 0; k < 2; k++) {
+            const json_t *v = tn_json_at(r->report, money[k]);
+            tn_text_put(&b, "%s", sep);
+            if (json_is_number(v))
+                tn_text_put(&b, g, json_number_value(v));
+            else
+                tn_text_put(&b, "%s", none);
+        }
         tn_text_put(&b, "%s", sep);
         tn_text_put_escaped(&b, r->bottleneck, md ? TN_ESC_MARKDOWN : TN_ESC_CSV);
         tn_text_put(&b, "%s", close);
@@ -133,26 +145,10 @@ char *res_compare_csv(const res_compare_t *c)
 
 /* ---- the side-by-side page ---- */
 
-/* The member at a dotted path ("run.fabric.kind"), or NULL. O(depth). */
-static const json_t *at(const json_t *o, const char *path)
-{
-    char key[64];
-    while (o && *path) {
-        size_t n = strcspn(path, ".");
-        if (n >= sizeof key)
-            return NULL;
-        memcpy(key, path, n);
-        key[n] = '\0';
-        o = json_is_object(o) ? json_object_get(o, key) : NULL;
-        path += n + (path[n] == '.');
-    }
-    return o;
-}
-
 /* A number at path, or NAN when it is missing or not a number. */
 static double num_at(const json_t *o, const char *path)
 {
-    const json_t *v = at(o, path);
+    const json_t *v = tn_json_at(o, path);
     return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
@@ -202,7 +198,7 @@ static void value_row(const res_compare_t *c, tn_text_t *h, const char *name, co
     row_head(h, name, NULL);
     for (size_t i = 0; i < c->n; i++) {
         tn_text_put(h, "<td>");
-        put_value(h, at(c->rows[i].report, path));
+        put_value(h, tn_json_at(c->rows[i].report, path));
         tn_text_put(h, "</td>");
     }
     tn_text_put(h, "</tr>\n");
@@ -228,7 +224,7 @@ static const char **key_union(const res_compare_t *c, const char *path, size_t *
     size_t cap = 0;
     *n = 0;
     for (size_t i = 0; i < c->n; i++) {
-        const json_t *o = at(c->rows[i].report, path);
+        const json_t *o = tn_json_at(c->rows[i].report, path);
         const char *k;
         const json_t *v;
         if (!json_is_object(o))
@@ -259,7 +255,7 @@ static void object_rows(const res_compare_t *c, tn_text_t *h, const char *prefix
         free(name.s);
         for (size_t i = 0; i < c->n; i++) {
             tn_text_put(h, "<td>");
-            put_value(h, json_object_get(at(c->rows[i].report, path), keys[k]));
+            put_value(h, json_object_get(tn_json_at(c->rows[i].report, path), keys[k]));
             tn_text_put(h, "</td>");
         }
         tn_text_put(h, "</tr>\n");
@@ -304,7 +300,7 @@ static void identity(const res_compare_t *c, tn_text_t *h)
     row_head(h, "layout", NULL);
     for (size_t i = 0; i < c->n; i++) {
         tn_text_put(h, "<td>");
-        put_layout(h, at(c->rows[i].report, "run.layout"));
+        put_layout(h, tn_json_at(c->rows[i].report, "run.layout"));
         tn_text_put(h, "</td>");
     }
     tn_text_put(h, "</tr>\n");
@@ -345,7 +341,7 @@ static void inventory(const res_compare_t *c, tn_text_t *h)
     tn_text_t *names = NULL;
     size_t n = 0, cap = 0;
     for (size_t i = 0; i < c->n; i++) {
-        const json_t *a = at(c->rows[i].report, "run.fabric.connections"), *k;
+        const json_t *a = tn_json_at(c->rows[i].report, "run.fabric.connections"), *k;
         size_t j;
         json_array_foreach(a, j, k) {
             tn_text_t t = {0};
@@ -364,7 +360,7 @@ static void inventory(const res_compare_t *c, tn_text_t *h)
     for (size_t m = 0; m < n; m++) {
         row_head(h, "connection", names[m].s);
         for (size_t i = 0; i < c->n; i++) {
-            const json_t *a = at(c->rows[i].report, "run.fabric.connections"), *k;
+            const json_t *a = tn_json_at(c->rows[i].report, "run.fabric.connections"), *k;
             size_t j;
             double cables = 0, gbps = NAN;
             json_array_foreach(a, j, k) {
@@ -435,6 +431,17 @@ static void headline(const res_compare_t *c, tn_text_t *h)
     figure_rows(c, h, "MFU", "%", "mfu", 100, "MFU vs first", false);
     figure_rows(c, h, "memory per GPU", " GiB", "memory_per_gpu.total_bytes",
                 1.0 / 1073741824.0, NULL, false);
+    /* energy/account.h's: the whole machine's power, energy and money */
+    figure_rows(c, h, "facility power", " kW", "energy.power_w.facility", 1e-3, NULL, false);
+    figure_rows(c, h, "energy per iteration", " kWh", "energy.per_iteration.energy_kwh", 1,
+                "energy vs first (first over this)", true);
+    figure_rows(c, h, "cost per iteration", " USD", "energy.per_iteration.cost_usd.total", 1,
+                "cost vs first (first over this)", true);
+    figure_rows(c, h, "failure-free training", " days", "energy.training.days", 1, NULL, false);
+    figure_rows(c, h, "energy of the training", " MWh", "energy.training.energy_mwh", 1, NULL,
+                false);
+    figure_rows(c, h, "cost of the training", " USD", "energy.training.cost_usd.total", 1, NULL,
+                false);
     tn_text_put(h, "</table>\n");
 }
 
@@ -526,9 +533,9 @@ static void breakdown(const res_compare_t *c, tn_text_t *h)
             for (size_t i = 0; i < c->n; i++) {
                 const json_t *r = c->rows[i].report;
                 snprintf(path, sizeof path, "breakdown.%s_share", by[b][1]);
-                double share = num_at(json_object_get(at(r, path), keys[k]), "");
+                double share = num_at(json_object_get(tn_json_at(r, path), keys[k]), "");
                 snprintf(path, sizeof path, "breakdown.%s_s", by[b][1]);
-                double sec = num_at(json_object_get(at(r, path), keys[k]), "");
+                double sec = num_at(json_object_get(tn_json_at(r, path), keys[k]), "");
                 tn_text_put(h, "<td>");
                 put_num(h, share * 100, "%");
                 tn_text_put(h, " · ");
@@ -563,14 +570,14 @@ static void tiers(const res_compare_t *c, tn_text_t *h)
     for (size_t k = 0; k < n; k++) {
         const char *meaning = NULL;
         for (size_t i = 0; i < c->n && !meaning; i++) {
-            const json_t *m = json_object_get(json_object_get(at(c->rows[i].report, "tiers"),
+            const json_t *m = json_object_get(json_object_get(tn_json_at(c->rows[i].report, "tiers"),
                                                               keys[k]), "meaning");
             meaning = json_is_string(m) ? json_string_value(m) : NULL;
         }
         detail[k] = meaning ? meaning : keys[k];
         row_head(h, keys[k], meaning);
         for (size_t i = 0; i < c->n; i++) {
-            const json_t *t = json_object_get(at(c->rows[i].report, "tiers"), keys[k]);
+            const json_t *t = json_object_get(tn_json_at(c->rows[i].report, "tiers"), keys[k]);
             y[i * n + k] = num_at(t, "mean_utilization") * 100;
             tn_text_put(h, "<td>");
             if (!t) {

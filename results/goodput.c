@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/tn_json.h"
 #include "common/tn_file.h"
 #include "common/tn_version.h"
 #include "results/chart.h"
@@ -167,13 +168,7 @@ json_t *res_goodput_json(const gp_study_t *s, const char *scenario, uint64_t sce
 
 static double d(const json_t *o, const char *path)
 {
-    /* "a.b": one level of nesting is all the tables need */
-    char k[64];
-    const char *dot = strchr(path, '.');
-    if (!dot)
-        return json_number_value(json_object_get(o, path));
-    snprintf(k, sizeof k, "%.*s", (int)(dot - path), path);
-    return json_number_value(json_object_get(json_object_get(o, k), dot + 1));
+    return json_number_value(tn_json_at(o, path));
 }
 
 static const char *str(const json_t *o, const char *a, const char *b)

@@ -1,4 +1,5 @@
 #include "results/human.h"
+#include "results/energy.h"
 #include "results/goodput.h"
 
 #include <stdarg.h>
@@ -379,6 +380,7 @@ char *res_report_markdown(const json_t *r)
         tn_text_put(&t, " | %.1f%% | %.6f |\n", 100 * p[i].share, part_s(b, p[i].share));
     }
     memory(&t, r, false);
+    res_energy_section(&t, json_object_get(r, "energy"), false);
 
     const char *k;
     json_t *v;
@@ -619,6 +621,7 @@ char *res_report_html(const json_t *r)
     }
     tn_text_put(&t, "</svg>\n");
     memory(&t, r, true);
+    res_energy_section(&t, json_object_get(r, "energy"), true);
 
     const char *labels[64];
     double vals[64];

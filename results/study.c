@@ -41,6 +41,11 @@ static const figure_t run_figures[] = {
     {"tokens_per_s", "tokens_per_s", "tokens_per_s", 1, "tokens/s"},
     {"tflops_per_gpu", "tflops_per_gpu", "tflops_per_gpu", 1, "TFLOP/s"},
     {"mfu", "mfu", "mfu", 1, "share of peak"},
+    /* energy/account.h's, in report.json's "energy" */
+    {"energy.per_iteration.energy_kwh", "energy_kwh_per_iteration", "energy_kwh_per_iteration", -1,
+     "kWh"},
+    {"energy.per_iteration.cost_usd.total", "cost_usd_per_iteration", "cost_usd_per_iteration", -1,
+     "USD"},
 };
 
 /* goodput.json's (results/goodput.c, res_goodput_json) */
@@ -53,6 +58,8 @@ static const figure_t goodput_figures[] = {
     {"interval_min.used", "interval_min", "interval_min", 0, "min"},
     {"failures.mean_time_to_interrupt_h", "mean_time_to_interrupt_h", "mean_time_to_interrupt_h", 0,
      "h"},
+    {"energy_mwh", "energy_mwh", "energy_mwh", -1, "MWh"},
+    {"cost_usd.total", "cost_usd", "cost_usd", -1, "USD"},
 };
 
 #define N_OF(a) ((int)(sizeof(a) / sizeof(a)[0]))
@@ -67,20 +74,6 @@ static const kind_t kinds[] = {
 _Static_assert(N_OF(run_figures) <= RES_STUDY_MAX_FIGURES &&
                    N_OF(goodput_figures) <= RES_STUDY_MAX_FIGURES,
                "res_study_run_t.figure holds every kind's figures");
-
-/* The value at `path` ("key" or "key.sub") in o, or NULL. */
-static const json_t *at(const json_t *o, const char *path)
-{
-    const char *dot = strchr(path, '.');
-    if (!dot)
-        return json_object_get(o, path);
-    char key[64];
-    size_t n = (size_t)(dot - path);
-    TN_ASSERT(n < sizeof key);
-    memcpy(key, path, n);
-    key[n] = '\0';
-    return json_object_get(json_object_get(o, key), dot + 1);
-}
 
 static const char *const status_names[] = {"ok", "invalid", "failed"};
 
@@ -131,10 +124,10 @@ int res_study_add(res_study_t *s, const char *const *values, const char *dir,
     r->reason = reason ? tn_strdup(reason) : NULL;
     const kind_t *kd = &kinds[s->kind];
     for (int f = 0; f < RES_STUDY_MAX_FIGURES; f++) {
-        const json_t *v = report && f < kd->n ? at(report, kd->figures[f].path) : NULL;
+        const json_t *v = report && f < kd->n ? tn_json_at(report, kd->figures[f].path) : NULL;
         r->figure[f] = json_is_number(v) ? json_number_value(v) : NAN;
     }
-    const json_t *note = report ? at(report, kd->note_path) : NULL;
+    const json_t *note = report ? tn_json_at(report, kd->note_path) : NULL;
     r->note = json_is_string(note) ? tn_strdup(json_string_value(note)) : NULL;
     json_decref(report);
     return 0;

@@ -27,7 +27,7 @@ typedef enum { RES_RUN_OK, RES_RUN_INVALID, RES_RUN_FAILED } res_run_status_t;
  * goodput's goodput.json. */
 typedef enum { RES_STUDY_RUN, RES_STUDY_GOODPUT } res_study_kind_t;
 
-#define RES_STUDY_MAX_FIGURES 6
+#define RES_STUDY_MAX_FIGURES 8
 
 typedef struct {
     char **values;           /* one per varied key, as given */

@@ -38,8 +38,8 @@ START_TEST(sweep_runs_every_combination_once)
     ck_assert_ptr_nonnull(csv);
     const char *want =
         "topology.set.link.bw_gbps,workload.compute_time_us,status,iteration_s,tokens_per_s,"
-        "tflops_per_gpu,mfu,bottleneck,dir,reason\n"
-        "100,100,ok,0.037695,,,,network,\"topology.set.link.bw_gbps=100,workload.compute_time_us=100\",\n";
+        "tflops_per_gpu,mfu,energy_kwh_per_iteration,cost_usd_per_iteration,bottleneck,dir,reason\n"
+        "100,100,ok,0.037695,,,,,,network,\"topology.set.link.bw_gbps=100,workload.compute_time_us=100\",\n";
     ck_assert_msg(!strncmp(csv, want, strlen(want)), "%s", csv);
     int rows = 0;
     for (const char *p = csv; *p; p++)
@@ -196,7 +196,7 @@ START_TEST(sweep_records_an_invalid_combination)
     char *csv = slurp("st/study.csv");
     ck_assert_ptr_nonnull(csv);
     ck_assert_ptr_nonnull(strstr(csv, "\n100,ok,0.037695,"));
-    ck_assert_ptr_nonnull(strstr(csv, "\n-5,invalid,,,,,,workload.compute_time_us=-5,"
+    ck_assert_ptr_nonnull(strstr(csv, "\n-5,invalid,,,,,,,,workload.compute_time_us=-5,"
                                       "s.json: workload.compute_time_us: -5 is out of range"));
     free(csv);
     /* a bad training value too, in a study of runs (every command refuses

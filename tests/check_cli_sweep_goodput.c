@@ -182,10 +182,11 @@ START_TEST(goodput_study_summarises_goodput_json)
     ck_assert_ptr_nonnull(csv);
     ck_assert_str_eq(
         csv, IV ",status,time_to_train_days_mean,time_to_train_days_p50,time_to_train_days_p90,"
-                "ettr,interval_min,mean_time_to_interrupt_h,interval_source,dir,reason\n"
-                "30,ok,12.5,12.25,14.75,0.875,30,7.5,given," IV "=30,\n"
-                "60,ok,11.5,11.25,13.5,0.75,42.5,,searched," IV "=60,\n"
-                "-1,invalid,,,,,,,," IV "=-1,s.json: " IV ": -1 is out of range (from 0.001 to "
+                "ettr,interval_min,mean_time_to_interrupt_h,energy_mwh,cost_usd,interval_source,dir,"
+                "reason\n"
+                "30,ok,12.5,12.25,14.75,0.875,30,7.5,,,given," IV "=30,\n"
+                "60,ok,11.5,11.25,13.5,0.75,42.5,,,,searched," IV "=60,\n"
+                "-1,invalid,,,,,,,,,," IV "=-1,s.json: " IV ": -1 is out of range (from 0.001 to "
                 "1e+07)\n");
     free(csv);
     char *md = slurp("st/study.md");
@@ -193,8 +194,9 @@ START_TEST(goodput_study_summarises_goodput_json)
     /* the same names as study.csv's */
     ck_assert_ptr_nonnull(strstr(md, "| status | time_to_train_days_mean | time_to_train_days_p50 | "
                                      "time_to_train_days_p90 | ettr | interval_min | "
-                                     "mean_time_to_interrupt_h | interval_source |\n"));
-    ck_assert_ptr_nonnull(strstr(md, "| 60 | ok | 11.5 | 11.25 | 13.5 | 0.75 | 42.5 | — | "
+                                     "mean_time_to_interrupt_h | energy_mwh | cost_usd | "
+                                     "interval_source |\n"));
+    ck_assert_ptr_nonnull(strstr(md, "| 60 | ok | 11.5 | 11.25 | 13.5 | 0.75 | 42.5 | — | — | — | "
                                      "searched |\n"));
     ck_assert_ptr_nonnull(strstr(md, "- time_to_train_days_mean: 11.5 (lowest), " IV "=60\n"));
     ck_assert_ptr_nonnull(strstr(md, "- time_to_train_days_p90: 13.5 (lowest), " IV "=60\n"));
@@ -333,9 +335,12 @@ START_TEST(goodput_study_of_a_small_job)
             mtti[i][j] = field(g, "failures", "mean_time_to_interrupt_h");
             ck_assert_double_eq_tol(ettr, field(g, "job", "failure_free_days") / mean, 1e-12);
             ck_assert_double_eq(field(g, "interval_min", "used"), atof(iv[i]));
-            snprintf(row, sizeof row, "\n%s,%s,ok,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,given,\"%s\",\n",
-                     iv[i], rs[j], mean, field(g, "time_to_train_days", "p50"),
-                     field(g, "time_to_train_days", "p90"), ettr, atof(iv[i]), mtti[i][j], name);
+            /* energy: the small job's A100s at their 400 W, nothing priced */
+            snprintf(row, sizeof row,
+                     "\n%s,%s,ok,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,,given,\"%s\",\n", iv[i],
+                     rs[j], mean, field(g, "time_to_train_days", "p50"),
+                     field(g, "time_to_train_days", "p90"), ettr, atof(iv[i]), mtti[i][j],
+                     json_number_value(json_object_get(g, "energy_mwh")), name);
             ck_assert_msg(strstr(csv, row), "%s not in %s", row, csv);
             json_decref(g);
         }
