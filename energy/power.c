@@ -9,8 +9,6 @@
 
 #define SRC "energy/data/power.json"
 
-extern const topo_embedded_t en_embedded_data[];
-
 static void note_missing(en_figures_t *f, const char *fmt, const char *what)
 {
     size_t n = strlen(f->missing);
@@ -71,10 +69,7 @@ int en_figures_resolve(en_figures_t *f, const en_spec_t *s, const en_machine_t *
     memset(f, 0, sizeof *f);
     const topo_embedded_t *e = topo_embedded_find(en_embedded_data, "power");
     TN_ASSERT(e);
-    json_error_t je;
-    json_t *doc = json_loads(e->text, 0, &je);
-    if (!doc)
-        return tn_error_set(err, TN_EINPUT, SRC ":%d: %s", je.line, je.text);
+    json_t *doc = topo_embedded_json(e);
     static const char *const keys[] = {"description", "sources", "assumptions", "pue", "gpus",
                                        "servers",     "switches", NULL};
     tn_jobj_t top;

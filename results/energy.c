@@ -2,10 +2,10 @@
 #include "results/energy.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "results/chart.h"
+#include "results/human.h"
 
 static double num(const json_t *o, const char *key)
 {
@@ -13,23 +13,6 @@ static double num(const json_t *o, const char *key)
 }
 
 static bool has(const json_t *o, const char *key) { return json_is_number(json_object_get(o, key)); }
-
-/* One row: label, then the value made from fmt, escaped for the page. */
-static void row(tn_text_t *t, bool html, const char *label, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void row(tn_text_t *t, bool html, const char *label, const char *fmt, ...)
-{
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    tn_text_put(t, html ? "<tr><th>" : "| ");
-    tn_text_put_escaped(t, label, html ? TN_ESC_HTML : TN_ESC_MARKDOWN);
-    tn_text_put(t, html ? "</th><td>" : " | ");
-    tn_text_put_escaped(t, buf, html ? TN_ESC_HTML : TN_ESC_MARKDOWN);
-    tn_text_put(t, html ? "</td></tr>\n" : " |\n");
-}
 
 /* "1,234 W", or `none` when the figure is null */
 static const char *watts(const json_t *o, const char *key, const char *none, char *buf, size_t n)
@@ -58,7 +41,7 @@ static void costs(tn_text_t *t, bool html, const char *what, const json_t *c)
     for (int k = 0; k < 4; k++) {
         char label[96], b[64];
         snprintf(label, sizeof label, "cost %s: %s", what, names[k]);
-        row(t, html, label, "%s", money(c, keys[k], b, sizeof b));
+        res_kv_row(t, html, label, "%s", money(c, keys[k], b, sizeof b));
     }
 }
 
@@ -80,7 +63,7 @@ void res_energy_section(tn_text_t *t, const json_t *e, bool html)
                           "run; prices from the scenario's `prices` section "
                           "(docs/energy.md).\n\n| figure | value |\n|---|---|\n");
     char a[48], b[48], c[48], d[48];
-    row(t, html, "machine", "%.0f GPUs (%.0f run the job) in %.0f GPU servers, %.0f CPU "
+    res_kv_row(t, html, "machine", "%.0f GPUs (%.0f run the job) in %.0f GPU servers, %.0f CPU "
                             "servers, %.0f NICs, %.0f cables",
         num(m, "gpus"), num(m, "job_gpus"), num(m, "gpu_servers"), num(m, "cpu_servers"),
         num(m, "nics"), num(m, "cables"));
@@ -90,7 +73,7 @@ void res_energy_section(tn_text_t *t, const json_t *e, bool html)
         char label[64];
         snprintf(label, sizeof label, "%s Gbps switches", res_chart_format(num(v, "gbps"), a,
                                                                            sizeof a));
-        row(t, html, label, "%.0f, %s each", num(v, "count"),
+        res_kv_row(t, html, label, "%.0f, %s each", num(v, "count"),
             watts(v, "w", "no figure", b, sizeof b));
     }
     static const char *const keys[] = {"gpu_busy_w", "gpu_idle_w", "gpu_server_other_w",
@@ -100,38 +83,38 @@ void res_energy_section(tn_text_t *t, const json_t *e, bool html)
     for (int j = 0; j < 4; j++) {
         v = json_object_get(fig, keys[j]);
         const char *from = json_string_value(json_object_get(v, "from"));
-        row(t, html, names[j], "%s%s%s%s", watts(v, "w", "no figure", a, sizeof a),
+        res_kv_row(t, html, names[j], "%s%s%s%s", watts(v, "w", "no figure", a, sizeof a),
             from ? " (" : "", from ? from : "", from ? ")" : "");
     }
-    row(t, html, "PUE", "%s (%s)", res_chart_format(num(e, "pue"), a, sizeof a),
+    res_kv_row(t, html, "PUE", "%s (%s)", res_chart_format(num(e, "pue"), a, sizeof a),
         json_string_value(json_object_get(e, "pue_from")));
-    row(t, html, "GPUs computing", "%s%% of the run",
+    res_kv_row(t, html, "GPUs computing", "%s%% of the run",
         res_chart_format(100 * num(e, "gpu_busy_share"), a, sizeof a));
-    row(t, html, "power: GPUs", "%s", watts(pw, "gpus", "not counted", a, sizeof a));
-    row(t, html, "power: GPU servers besides their GPUs", "%s",
+    res_kv_row(t, html, "power: GPUs", "%s", watts(pw, "gpus", "not counted", a, sizeof a));
+    res_kv_row(t, html, "power: GPU servers besides their GPUs", "%s",
         watts(pw, "gpu_servers_other", "not counted", a, sizeof a));
-    row(t, html, "power: CPU servers", "%s", watts(pw, "cpu_servers", "not counted", a, sizeof a));
-    row(t, html, "power: switches", "%s", watts(pw, "switches", "not counted", a, sizeof a));
-    row(t, html, "power: IT, then facility (× PUE)", "%s, %s",
+    res_kv_row(t, html, "power: CPU servers", "%s", watts(pw, "cpu_servers", "not counted", a, sizeof a));
+    res_kv_row(t, html, "power: switches", "%s", watts(pw, "switches", "not counted", a, sizeof a));
+    res_kv_row(t, html, "power: IT, then facility (× PUE)", "%s, %s",
         watts(pw, "it", "none", a, sizeof a), watts(pw, "facility", "none", b, sizeof b));
     const char *nc = json_string_value(json_object_get(e, "not_counted"));
     if (nc)
-        row(t, html, "not counted (no figure)", "%s", nc);
+        res_kv_row(t, html, "not counted (no figure)", "%s", nc);
     const char *idle = json_string_value(json_object_get(e, "gpu_idle"));
     if (idle)
-        row(t, html, "GPU idle power", "%s", idle);
+        res_kv_row(t, html, "GPU idle power", "%s", idle);
     if (has(it, "energy_kwh"))
-        row(t, html, "energy per iteration", "%s kWh in %s s",
+        res_kv_row(t, html, "energy per iteration", "%s kWh in %s s",
             res_chart_format(num(it, "energy_kwh"), a, sizeof a),
             res_chart_format(num(it, "seconds"), b, sizeof b));
     else
-        row(t, html, "energy per iteration", "none: the GPUs have no power figure");
+        res_kv_row(t, html, "energy per iteration", "none: the GPUs have no power figure");
     costs(t, html, "per iteration", json_object_get(it, "cost_usd"));
     if (has(e, "capital_usd"))
-        row(t, html, "capital", "$%s", res_chart_format(num(e, "capital_usd"), a, sizeof a));
+        res_kv_row(t, html, "capital", "$%s", res_chart_format(num(e, "capital_usd"), a, sizeof a));
     const json_t *tr = json_object_get(e, "training");
     if (json_is_object(tr)) {
-        row(t, html, "training to the token target, failure-free",
+        res_kv_row(t, html, "training to the token target, failure-free",
             "%s tokens: %s iterations, %s days, %s MWh",
             res_chart_format(num(tr, "tokens"), a, sizeof a),
             res_chart_format(num(tr, "iterations"), b, sizeof b),

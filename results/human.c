@@ -88,11 +88,7 @@ static const char *grouped(double x, char *buf, size_t n)
     return buf;
 }
 
-/* One row of a two-column table: the label, then the value (formatted,
- * then escaped for the page). */
-static void kv(tn_text_t *t, bool html, const char *label, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void kv(tn_text_t *t, bool html, const char *label, const char *fmt, ...)
+void res_kv_row(tn_text_t *t, bool html, const char *label, const char *fmt, ...)
 {
     char buf[2048];
     va_list ap;
@@ -153,10 +149,10 @@ static void identity(tn_text_t *t, const json_t *r, bool html)
     } else {
         tn_text_put(t, html ? "<table>\n" : "| item | value |\n|---|---|\n");
     }
-    kv(t, html, "scenario", "%s (hash %s, seed %.0f, %.0f iteration%s)", str(run, "scenario"),
+    res_kv_row(t, html, "scenario", "%s (hash %s, seed %.0f, %.0f iteration%s)", str(run, "scenario"),
        str(run, "scenario_hash"), num(run, "seed"), num(run, "iterations"),
        num(run, "iterations") == 1 ? "" : "s");
-    kv(t, html, "command line", "%s", str(run, "command_line"));
+    res_kv_row(t, html, "command line", "%s", str(run, "command_line"));
     size_t i, len = 0;
     json_t *v;
     a[0] = '\0';
@@ -166,7 +162,7 @@ static void identity(tn_text_t *t, const json_t *r, bool html)
                              json_string_value(v));
             len += n > 0 ? (size_t)n : 0;
         }
-    kv(t, html, "overrides", "%s", len ? a : "none");
+    res_kv_row(t, html, "overrides", "%s", len ? a : "none");
     if (json_is_number(json_object_get(w, "layers")))
         snprintf(b, sizeof b, " (%.0f layers, hidden %.0f, %.0f heads, sequence %.0f, "
                               "vocabulary %.0f; %.3g parameters)",
@@ -174,10 +170,10 @@ static void identity(tn_text_t *t, const json_t *r, bool html)
                  num(w, "vocab"), num(w, "parameters"));
     else
         b[0] = '\0';
-    kv(t, html, "workload", "%s%s%s%s on %.0f ranks", str(w, "source"),
+    res_kv_row(t, html, "workload", "%s%s%s%s on %.0f ranks", str(w, "source"),
        *str(w, "model") ? ", model " : "", str(w, "model"), b, num(w, "ranks"));
     if (json_is_object(ly))
-        kv(t, html, "layout",
+        res_kv_row(t, html, "layout",
            "tp %.0f × pp %.0f × dp %.0f; microbatch %.0f, global batch %.0f (%.0f "
            "microbatches per replica); schedule %s, %.0f virtual stage%s; recompute %s; "
            "sequence parallel %s; ZeRO stage %.0f",
@@ -187,14 +183,14 @@ static void identity(tn_text_t *t, const json_t *r, bool html)
            str(ly, "recompute"), json_is_true(json_object_get(ly, "sequence_parallel")) ? "on" : "off",
            num(ly, "zero_stage"));
     else
-        kv(t, html, "layout", "none (the workload states no tp/pp/dp layout)");
+        res_kv_row(t, html, "layout", "none (the workload states no tp/pp/dp layout)");
     if (*str(w, "gpu"))
-        kv(t, html, "GPU", "%s%s%.0f GiB%s", str(w, "gpu"),
+        res_kv_row(t, html, "GPU", "%s%s%.0f GiB%s", str(w, "gpu"),
            json_is_number(json_object_get(w, "gpu_memory_bytes")) ? " (" : "",
            num(w, "gpu_memory_bytes") / GIB,
            json_is_number(json_object_get(w, "gpu_memory_bytes")) ? " of memory)" : "");
     else
-        kv(t, html, "GPU", "none named (compute times come from the workload)");
+        res_kv_row(t, html, "GPU", "none named (compute times come from the workload)");
     server_contents(fab, b, sizeof b);
     {
         char s1[32], s2[32];
@@ -203,7 +199,7 @@ static void identity(tn_text_t *t, const json_t *r, bool html)
                  *str(fab, "preset") ? ")" : "", grouped(num(fab, "gpus"), s1, sizeof s1),
                  grouped(num(fab, "gpu_servers"), s2, sizeof s2), b);
     }
-    kv(t, html, "fabric", "%s", a);
+    res_kv_row(t, html, "fabric", "%s", a);
     const char *k;
     len = 0;
     a[0] = '\0';
@@ -217,7 +213,7 @@ static void identity(tn_text_t *t, const json_t *r, bool html)
                          num(json_object_get(fab, "radix"), k), over);
         len += n > 0 && (size_t)n < sizeof a - len ? (size_t)n : 0;
     }
-    kv(t, html, "switches", "%s", len ? a : "none");
+    res_kv_row(t, html, "switches", "%s", len ? a : "none");
     len = 0;
     a[0] = '\0';
     json_array_foreach(json_object_get(fab, "connections"), i, v) {
@@ -229,12 +225,12 @@ static void identity(tn_text_t *t, const json_t *r, bool html)
                          num(v, "gbps"), str(v, "tier"), str(v, "from_kind"), str(v, "to_kind"));
         len += n > 0 && (size_t)n < sizeof a - len ? (size_t)n : 0;
     }
-    kv(t, html, "cabling", "%s", len ? a : "none between servers");
-    kv(t, html, "network model", "%s", str(run, "network_model"));
+    res_kv_row(t, html, "cabling", "%s", len ? a : "none between servers");
+    res_kv_row(t, html, "network model", "%s", str(run, "network_model"));
     const json_t *c = json_object_get(run, "collectives");
-    kv(t, html, "collectives", "algorithm %s, protocol %s%s", str(c, "algorithm"),
+    res_kv_row(t, html, "collectives", "algorithm %s, protocol %s%s", str(c, "algorithm"),
        str(c, "protocol"), num(c, "chunk_bytes") > 0 ? ", chunked" : "");
-    kv(t, html, "version", "tensim %s", str(run, "tensim_version"));
+    res_kv_row(t, html, "version", "tensim %s", str(run, "tensim_version"));
     tn_text_put(t, html ? "</table>\n" : "");
 }
 

@@ -21,6 +21,7 @@ extern const topo_embedded_t topo_embedded_servers[];
 extern const topo_embedded_t sim_embedded_data[]; /* sim/coll/data/NAME.json */
 extern const topo_embedded_t wl_embedded_data[];  /* workloads/data/NAME.json */
 extern const topo_embedded_t wl_embedded_models[]; /* workloads/models/NAME.json */
+extern const topo_embedded_t en_embedded_data[];  /* energy/data/NAME.json */
 
 /* The entry named `name` in `table`, or NULL. O(entries). */
 const topo_embedded_t *topo_embedded_find(const topo_embedded_t *table, const char *name);
