@@ -63,18 +63,22 @@ void res_energy_section(tn_text_t *t, const json_t *e, bool html)
                           "run; prices from the scenario's `prices` section "
                           "(docs/energy.md).\n\n| figure | value |\n|---|---|\n");
     char a[48], b[48], c[48], d[48];
-    res_kv_row(t, html, "machine", "%.0f GPUs (%.0f run the job) in %.0f GPU servers, %.0f CPU "
-                            "servers, %.0f NICs, %.0f cables",
-        num(m, "gpus"), num(m, "job_gpus"), num(m, "gpu_servers"), num(m, "cpu_servers"),
-        num(m, "nics"), num(m, "cables"));
+    char g[6][48];
+    static const char *const keys_m[] = {"gpus", "job_gpus", "gpu_servers", "cpu_servers",
+                                         "nics", "cables"};
+    for (int j = 0; j < 6; j++)
+        res_chart_format(num(m, keys_m[j]), g[j], sizeof g[j]);
+    res_kv_row(t, html, "machine", "%s GPUs (%s run the job) in %s GPU servers, %s CPU servers, "
+                                   "%s NICs, %s cables",
+               g[0], g[1], g[2], g[3], g[4], g[5]);
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(m, "switches"), i, v) {
         char label[64];
         snprintf(label, sizeof label, "%s Gbps switches", res_chart_format(num(v, "gbps"), a,
                                                                            sizeof a));
-        res_kv_row(t, html, label, "%.0f, %s each", num(v, "count"),
-            watts(v, "w", "no figure", b, sizeof b));
+        res_kv_row(t, html, label, "%s, %s each", res_chart_format(num(v, "count"), c, sizeof c),
+                   watts(v, "w", "no figure", b, sizeof b));
     }
     static const char *const keys[] = {"gpu_busy_w", "gpu_idle_w", "gpu_server_other_w",
                                        "cpu_server_w"};
