@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/tn_error.h"
+#include "common/tn_json.h"
 #include "common/tn_version.h"
 #include "tests/cli_harness.h"
 #include "tests/tests.h"
@@ -83,14 +84,14 @@ static void copy_scenario(const char *from, const char *name)
     write_file(name, buf);
 }
 
-/* A figure of a report.json, NAN when missing. */
+/* A figure of a report.json at a dotted path, NAN when missing. */
 static double report_number(const char *dir, const char *key)
 {
     char path[64];
     snprintf(path, sizeof path, "%s/report.json", dir);
     json_t *rep = json_load_file(in_tdir(path), 0, NULL);
     ck_assert_ptr_nonnull(rep);
-    const json_t *v = json_object_get(rep, key);
+    const json_t *v = tn_json_at(rep, key);
     double x = json_is_number(v) ? json_number_value(v) : NAN;
     json_decref(rep);
     return x;
@@ -178,6 +179,18 @@ START_TEST(compare_html_puts_runs_side_by_side)
     ck_assert(isnan(page_cell(page, "tokens/s vs first", 2))); /* the skeleton has none */
     /* the iteration itself, in seconds, as the report has it */
     ck_assert_double_eq_tol(page_cell(page, "iteration", 2), t[2], 6e-5 * t[2]);
+    /* energy per iteration: the reports' (A100s at 400 W), first over this;
+     * the skeleton's GPUs have no figure, so it has none */
+    double e0 = report_number("a", "energy.per_iteration.energy_kwh"),
+           e1 = report_number("b", "energy.per_iteration.energy_kwh");
+    ck_assert_double_gt(e0, 0);
+    ck_assert_double_eq_tol(page_cell(page, "energy per iteration", 1), e1, 6e-5 * e1);
+    ck_assert_double_eq_tol(page_cell(page, "energy vs first (first over this)", 1), e0 / e1,
+                            6e-5 * e0 / e1);
+    ck_assert(isnan(page_cell(page, "energy per iteration", 2)));
+    ck_assert_double_eq_tol(page_cell(page, "facility power", 0),
+                            report_number("a", "energy.power_w.facility") / 1e3,
+                            6e-5 * report_number("a", "energy.power_w.facility") / 1e3);
     free(page);
 
     /* a bad run: no page and no CSV, not even their folder's files */
@@ -222,6 +235,10 @@ START_TEST(compare_csv_keeps_full_precision)
     /* and it reads back as the report's value, bit for bit up to 15 digits */
     char *p = strstr(csv, want);
     ck_assert_double_eq_tol(strtod(p + 1, NULL), mfu, 1e-14 * mfu);
+    /* the energy per iteration follows MFU, as every digit */
+    double kwh = report_number("b", "energy.per_iteration.energy_kwh");
+    snprintf(want, sizeof want, ",%.15g,%.15g,", mfu, kwh);
+    ck_assert_msg(strstr(csv, want) != NULL, "%s in %s", want, csv);
     free(csv);
 }
 END_TEST

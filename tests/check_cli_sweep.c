@@ -238,6 +238,32 @@ static const struct {
 };
 
 /* Bad input: one line, exit 2, and no study directory left behind. */
+/* study.csv's energy per iteration and its cost: the skeleton's 8 GPUs at
+ * 300 W (given) and no other figure, PUE 1.1: 8 x 300 x 1.1 W over the
+ * iteration, priced at 0.1 USD a kWh. */
+START_TEST(sweep_carries_energy_and_cost)
+{
+    write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    result_t r;
+    run_tensim(&r, "sweep", "s.json", "--vary", "topology.set.link.bw_gbps=100,200", "--set",
+               "power.gpu_busy_w=300", "--set", "prices.energy_usd_per_kwh=0.1", "-o", "se",
+               NULL);
+    expect_status(&r, 0);
+    result_free(&r);
+    char *csv = slurp("se/study.csv");
+    ck_assert_ptr_nonnull(csv);
+    static const double it[] = {0.03769496384, 0.0189045};
+    static const char *const bw[] = {"100", "200"};
+    for (int i = 0; i < 2; i++) {
+        double kwh = 8 * 300 * 1.1 * it[i] / 3.6e6;
+        char row[256];
+        snprintf(row, sizeof row, "\n%s,ok,%.6g,,,,%.6g,%.6g,", bw[i], it[i], kwh, kwh * 0.1);
+        ck_assert_msg(strstr(csv, row) != NULL, "%s not in %s", row, csv);
+    }
+    free(csv);
+}
+END_TEST
+
 START_TEST(sweep_bad_input)
 {
     write_scenario(TOPO_OK, WL_OK, MORE_OK);
@@ -316,6 +342,7 @@ Suite *cli_sweep_suite(void)
     tcase_add_test(tc, sweep_records_an_invalid_combination);
     tcase_add_loop_test(tc, sweep_bad_input, 0, (int)(sizeof sweep_bad / sizeof sweep_bad[0]));
     tcase_add_test(tc, sweep_refuses_another_study);
+    tcase_add_test(tc, sweep_carries_energy_and_cost);
     tcase_add_test(tc, sweep_chart_shows_the_differences);
     tcase_add_test(tc, sweep_over_mpi_matches_local);
     suite_add_tcase(s, tc);
