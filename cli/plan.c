@@ -15,9 +15,10 @@
 
 static const char plan_usage[] =
     "usage: tensim plan SCENARIO.json [--gpus N] [--top K] [--reserve-gib G] [--rows R]\n"
-    "                   [--set KEY=VALUE]... [-o DIR] [--quiet]\n"
+    "                   [-j N] [--set KEY=VALUE]... [-o DIR] [--quiet]\n"
     "  enumerates the layouts of the scenario's model that fit in GPU memory, ranks them\n"
-    "  by a closed-form estimate, simulates the best K (default 5) and prints the ranking;\n"
+    "  by a closed-form estimate, simulates the best K (default 5; N at a time with -j)\n"
+    "  and prints the ranking;\n"
     "  with -o, writes plan.csv, plan.json and plan.html (charts of the first R layouts)\n";
 
 static void progress(void *ctx, uint64_t i, uint64_t n, const wl_layout_t *ly)
@@ -68,6 +69,7 @@ static int number_option(int c, plan_opts_t *po, double *rows)
         {'k', "--top", "a whole number from 0 to 100", {.kind = CLI_NUM_REAL, .lo = 0, .hi = 100, .whole = true}},
         {'r', "--reserve-gib", "GiB from 0", {.kind = CLI_NUM_REAL, .lo = 0, .hi = 1e6}},
         {'R', "--rows", "a whole number from 1", {.kind = CLI_NUM_REAL, .lo = 1, .hi = 1e9, .whole = true}},
+        {'j', "-j", "a whole number from 1 to 1024", {.kind = CLI_NUM_REAL, .lo = 1, .hi = 1024, .whole = true}},
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         cli_value_t v;
@@ -81,6 +83,8 @@ static int number_option(int c, plan_opts_t *po, double *rows)
             po->top = (uint64_t)v.d;
         else if (c == 'r')
             po->reserve_bytes = v.d * 1073741824.0;
+        else if (c == 'j')
+            po->jobs = (uint64_t)v.d;
         else
             *rows = v.d;
         return -1;
@@ -130,6 +134,7 @@ int cli_plan(int argc, char **argv, const char *command_line)
         {"reserve-gib", required_argument, NULL, 'r'}, {"rows", required_argument, NULL, 'R'},
         {"set", required_argument, NULL, 'S'},    {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {"jobs", required_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
     };
     (void)command_line;
@@ -140,7 +145,7 @@ int cli_plan(int argc, char **argv, const char *command_line)
     int c, rc = -1;
     optind = 0;
     opterr = 0;
-    while (rc < 0 && (c = getopt_long(argc, argv, "-:o:qh", opts, NULL)) != -1) {
+    while (rc < 0 && (c = getopt_long(argc, argv, "-:o:j:qh", opts, NULL)) != -1) {
         rc = number_option(c, &po, &rows);
         if (rc == -2)
             rc = cli_opts_take(&o, c, argv[optind - 1]);

@@ -1,9 +1,12 @@
 #include "plan/plan.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "plan/layouts.h"
 #include "sim/coll/algo.h"
@@ -169,32 +172,132 @@ static size_t estimate_best(ranked_t *r, size_t n, plan_costs_t *costs, const wl
     return ne;
 }
 
+/* What a simulation of plan -j N's child reports through its pipe. */
+typedef struct {
+    int rc;
+    double iter_s;
+    uint64_t events;
+    tn_error_t err;
+} child_result_t;
+
+/* Simulates r[todo[i]] for every i, jobs at a time: one after another in
+ * this process with jobs 1, else each in a child process (fork: the
+ * scenario and the fabric are shared copy-on-write) that sends its result
+ * back through a pipe. The results land by index, so the plan is the same
+ * whatever the number of jobs. The first error (by index) is returned. */
+static int simulate_all(const sim_scenario_t *sc, ranked_t *r, const size_t *todo, size_t nt,
+                        const plan_opts_t *o, tn_error_t *err)
+{
+    if (o->jobs <= 1) {
+        for (size_t i = 0; i < nt; i++) {
+            if (o->progress)
+                o->progress(o->progress_ctx, i, nt, &r[todo[i]].l.layout);
+            if (simulate(sc, &r[todo[i]].l, err))
+                return -1;
+        }
+        return 0;
+    }
+    pid_t *pid = tn_calloc(nt + 1, sizeof *pid);
+    int *fd = tn_calloc(nt + 1, sizeof *fd);
+    child_result_t *res = tn_calloc(nt + 1, sizeof *res);
+    size_t next = 0, running = 0;
+    int rc = 0;
+    fflush(NULL); /* a child must not write the parent's buffered output again */
+    while (next < nt || running > 0) {
+        while (rc == 0 && running < o->jobs && next < nt) {
+            size_t i = next++;
+            int p[2];
+            if (pipe(p)) {
+                rc = tn_error_set(err, TN_EIO, "plan: cannot make a pipe: %s", strerror(errno));
+                break;
+            }
+            if (o->progress)
+                o->progress(o->progress_ctx, i, nt, &r[todo[i]].l.layout);
+            fflush(NULL);
+            pid[i] = fork();
+            if (pid[i] == 0) {
+                close(p[0]);
+                child_result_t c = {0};
+                c.rc = simulate(sc, &r[todo[i]].l, &c.err);
+                c.iter_s = r[todo[i]].l.sim_iter_s;
+                c.events = r[todo[i]].l.sim_events;
+                ssize_t w = write(p[1], &c, sizeof c);
+                _exit(w == (ssize_t)sizeof c ? 0 : 1);
+            }
+            close(p[1]);
+            if (pid[i] < 0) {
+                close(p[0]);
+                rc = tn_error_set(err, TN_EIO, "plan: cannot start a simulation: %s",
+                                  strerror(errno));
+                break;
+            }
+            fd[i] = p[0];
+            running++;
+        }
+        if (running == 0)
+            break;
+        int status;
+        pid_t done = waitpid(-1, &status, 0);
+        if (done < 0)
+            break;
+        for (size_t i = 0; i < next; i++) {
+            if (pid[i] != done)
+                continue;
+            /* the child wrote its whole result before it exited */
+            ssize_t got = read(fd[i], &res[i], sizeof res[i]);
+            close(fd[i]);
+            if (got != (ssize_t)sizeof res[i] || !WIFEXITED(status) || WEXITSTATUS(status)) {
+                res[i].rc = -1;
+                tn_error_set(&res[i].err, TN_EIO, "plan: a simulation process ended without "
+                             "its result (status %d)", status);
+            }
+            pid[i] = 0;
+            running--;
+            break;
+        }
+    }
+    for (size_t i = 0; i < next && rc == 0; i++) {
+        if (res[i].rc) {
+            *err = res[i].err;
+            rc = -1;
+            break;
+        }
+        r[todo[i]].l.sim_iter_s = res[i].iter_s;
+        r[todo[i]].l.sim_events = res[i].events;
+    }
+    free(res);
+    free(fd);
+    free(pid);
+    return rc;
+}
+
 /* The best `top` distinct traces of r[0..ne) by estimate, each simulated
  * once; a twin takes its twin's result. Sorts the simulated by simulated
  * iteration and counts the runs in p. */
 static int simulate_best(plan_t *p, const sim_scenario_t *sc, ranked_t *r, size_t ne,
                          const plan_opts_t *o, tn_error_t *err)
 {
-    size_t k = 0, runs = 0, distinct = 0;
-    for (size_t i = 0; i < ne && distinct < o->top; i++)
-        distinct += twin_of(r, i, i) == i;
+    size_t *todo = tn_malloc((ne ? ne : 1) * sizeof *todo), nt = 0, k = 0;
     for (; k < ne; k++) {
-        size_t twin = twin_of(r, k, k);
-        if (twin < k) {
-            r[k].l.sim_iter_s = r[twin].l.sim_iter_s;
-            r[k].l.sim_events = r[twin].l.sim_events;
+        if (twin_of(r, k, k) < k)
             continue;
-        }
-        if (runs == o->top)
+        if (nt == o->top)
             break;
-        if (o->progress)
-            o->progress(o->progress_ctx, runs, distinct, &r[k].l.layout);
-        if (simulate(sc, &r[k].l, err))
-            return -1;
-        runs++;
+        todo[nt++] = k;
+    }
+    int rc = simulate_all(sc, r, todo, nt, o, err);
+    free(todo);
+    if (rc)
+        return -1;
+    for (size_t i = 0; i < k; i++) {
+        size_t twin = twin_of(r, i, i);
+        if (twin < i) {
+            r[i].l.sim_iter_s = r[twin].l.sim_iter_s;
+            r[i].l.sim_events = r[twin].l.sim_events;
+        }
     }
     qsort(r, k, sizeof *r, by_simulation);
-    p->simulated = runs;
+    p->simulated = nt;
     return 0;
 }
 

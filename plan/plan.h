@@ -15,8 +15,9 @@
  *     until the next bound is no better than the `top`-th best flow
  *     estimate (no layout left can enter the best `top`);
  *  3. simulate the best `top` by flow estimate with the scenario's own
- *     network model (flow by default), a full `tensim run` each, and rank
- *     those by the simulated iteration. Layouts that make the same trace
+ *     network model (flow by default), a full `tensim run` each (`jobs`
+ *     at a time, in child processes), and rank those by the simulated
+ *     iteration. Layouts that make the same trace
  *     (ZeRO 1 and 2) count once and share a simulation.
  * The global batch is the scenario's: a planner holds it fixed, as it is
  * a training hyperparameter.
@@ -37,6 +38,8 @@
 typedef struct {
     uint64_t gpus;         /* at most this many; 0: the fabric's */
     uint64_t top;          /* layouts to simulate (0: estimates only) */
+    uint64_t jobs;         /* simulations at a time, each in a process of its own
+                              (0 or 1: one after another here); the plan is the same */
     double reserve_bytes;  /* per GPU, for the CUDA context, NCCL's buffers, fragmentation */
     /* called before each simulation (the i-th of n); may be NULL */
     void (*progress)(void *ctx, uint64_t i, uint64_t n, const wl_layout_t *ly);
@@ -74,7 +77,8 @@ typedef struct {
  * and can run; and any error of a simulation.
  * Time: O(layouts) for the bounds, plus the measurements (one analytic
  * and, for the layouts estimated, one flow simulation of a collective
- * per distinct group and size), plus `top` runs. */
+ * per distinct group and size), plus `top` runs, `jobs` at a time (each
+ * child's memory is its own simulation's; the fabric is shared). */
 int plan_run(plan_t *p, const sim_scenario_t *sc, const plan_opts_t *o, tn_error_t *err);
 
 void plan_destroy(plan_t *p);

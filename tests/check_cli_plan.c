@@ -39,6 +39,7 @@ static const struct {
      "and runs with collectives.algorithm \"ring\"; of 84 layouts, 84 do not fit"},
     {WL_PLAN, {"--set", "workload.layout.tp=3"}, "s.json: workload.layout.tp: 4 heads do not split"},
     {WL_PLAN, {"--frobnicate"}, "plan: unknown option '--frobnicate'"},
+    {WL_PLAN, {"-j", "0"}, "plan: -j: expected a whole number from 1 to 1024, got '0'"},
     {WL_PLAN, {"--set", "collectives.algorithm=direct"},
      "s.json: workload.model: no layout of 8 gpus both fits in 32 GiB per gpu (2 GiB reserved) "
      "and runs with collectives.algorithm \"direct\"; of 84 layouts, 0 do not fit, 84 cannot run"},
@@ -180,6 +181,43 @@ START_TEST(plan_writes_the_ranking)
 }
 END_TEST
 
+/* plan -j 3: the best 4 simulated three at a time in child processes
+ * give the same plan, byte for byte, as one after another; the progress
+ * lines name every simulation once. */
+START_TEST(plan_jobs_give_the_same_plan)
+{
+    write_scenario(TOPO_OK, WL_PLAN, "");
+    result_t r;
+    run_tensim(&r, "plan", "s.json", "--top", "4", "-o", "p1", "--quiet", NULL);
+    expect_status(&r, 0);
+    result_free(&r);
+    run_tensim(&r, "plan", "s.json", "--top", "4", "-j", "3", "-o", "p3", NULL);
+    expect_status(&r, 0);
+    for (int i = 1; i <= 4; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "plan: simulating %d of 4: ", i);
+        ck_assert_msg(strstr(r.err, line) != NULL, "%s", r.err);
+    }
+    ck_assert_ptr_null(strstr(r.err, "simulating 5 of"));
+    result_free(&r);
+    static const char *const files[] = {"plan.csv", "plan.json", "plan.html"};
+    for (int i = 0; i < 3; i++) {
+        char a[64], b[64];
+        snprintf(a, sizeof a, "p1/%s", files[i]);
+        snprintf(b, sizeof b, "p3/%s", files[i]);
+        char *x = slurp(a), *y = slurp(b);
+        ck_assert_ptr_nonnull(x);
+        ck_assert_ptr_nonnull(y);
+        ck_assert_msg(strcmp(x, y) == 0, "%s differs with -j 3", files[i]);
+        free(x);
+        free(y);
+    }
+    json_t *js = json_load_file(in_tdir("p3/plan.json"), 0, NULL);
+    ck_assert_int_eq(json_integer_value(json_object_get(js, "simulated")), 4);
+    json_decref(js);
+}
+END_TEST
+
 Suite *cli_plan_suite(void)
 {
     Suite *s = suite_create("cli_plan");
@@ -187,6 +225,7 @@ Suite *cli_plan_suite(void)
     TCase *tc = new_tcase("plan");
     tcase_add_loop_test(tc, plan_bad_input, 0, (int)(sizeof plan_bad / sizeof plan_bad[0]));
     tcase_add_test(tc, plan_writes_the_ranking);
+    tcase_add_test(tc, plan_jobs_give_the_same_plan);
     suite_add_tcase(s, tc);
     return s;
 }
