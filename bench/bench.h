@@ -38,6 +38,14 @@ static inline double bench_rss_mib(void)
     return ru.ru_maxrss / 1024.0;
 }
 
+/* Peak resident memory of the largest child process waited for, MiB. */
+static inline double bench_child_rss_mib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_CHILDREN, &ru);
+    return ru.ru_maxrss / 1024.0;
+}
+
 /* Prints "PROG: message" on stderr and returns 1, the exit status. */
 static inline int bench_fail(const char *prog, const tn_error_t *err)
 {
