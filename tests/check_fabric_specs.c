@@ -259,12 +259,15 @@ static uint32_t *costs_to(const topo_t *t, const uint8_t *transit, int32_t d)
  * vertex to sampled GPUs, the next hops of every step are exactly the
  * edges that keep a path cheapest, and every routed path is cheapest.
  * Fabrics: a DGX-1 fat-tree with CPU servers, a rail-optimized DGX A100
- * one, a torus of bare GPUs and a dragonfly. */
+ * one, a rail-optimized HGX H100 one of 3 tiers (whose servers' anchors,
+ * one leaf per rail, lie far apart through the fabric), a torus of bare
+ * GPUs and a dragonfly. */
 START_TEST(routing_matches_reference)
 {
     static const char *const docs[] = {
         "{\"preset\": \"azure-2020\", \"set\": {\"servers\": 20, \"cpu_servers\": 30}}",
         "{\"preset\": \"selene-a100\", \"set\": {\"servers\": 24}}",
+        "{\"preset\": \"ndv5-h100\", \"set\": {\"servers\": 40}}",
         "{\"kind\": \"torus\", \"servers\": 36, \"server\": " BARE ", \"fabric\": "
         "{\"dims\": [3, 4, 3], \"bw_gbps\": 100, \"latency_ns\": 1}}",
         "{\"kind\": \"dragonfly\", \"servers\": 20, \"server\": \"dgx-a100\", \"fabric\": "
@@ -423,7 +426,7 @@ Suite *fabric_specs_suite(void)
     tcase_add_loop_test(tc, oversubscribed_bisection, 0, 4);
     tcase_add_test(tc, azure_2020_preset);
     tcase_add_test(tc, rail_optimized_placement);
-    tcase_add_loop_test(tc, routing_matches_reference, 0, 4);
+    tcase_add_loop_test(tc, routing_matches_reference, 0, 5);
     tcase_add_test(tc, fabric_spec_errors);
     tcase_add_test(tc, dgx1_nvlink_lanes);
     suite_add_tcase(s, tc);

@@ -137,10 +137,8 @@ static void new_stamp(topo_route_t *r)
  * hops, keeping for each vertex the fewest PCIe hops among its
  * shortest-hop paths (final once its level is reached, since a level is
  * finished before the next starts). Non-transit vertices other than the
- * target get a cost but pass nothing on. `done(ctx, v)` is called as each
- * vertex is settled; the search stops when it returns true. O(|V| + |E|)
- * at most. */
-static void search(topo_route_t *r, int32_t target, bool (*done)(void *, int32_t), void *ctx)
+ * target get a cost but pass nothing on. O(|V| + |E|). */
+static void search(topo_route_t *r, int32_t target)
 {
     const topo_t *t = r->t;
     new_stamp(r);
@@ -150,8 +148,6 @@ static void search(topo_route_t *r, int32_t target, bool (*done)(void *, int32_t
     r->queue[tail++] = target;
     while (head < tail) {
         int32_t v = r->queue[head++];
-        if (done && done(ctx, v))
-            return;
         if (!r->transit[v] && v != target)
             continue;
         uint32_t hops = r->bdist[v] / TOPO_ROUTE_HOP;
@@ -176,7 +172,7 @@ static const uint16_t *table(topo_route_t *r, int32_t a)
     if (r->table[a])
         return r->table[a];
     const topo_t *t = r->t;
-    search(r, a, NULL, NULL);
+    search(r, a);
     uint16_t *d = tn_malloc((size_t)t->n_vertices * sizeof *d);
     for (int32_t v = 0; v < t->n_vertices; v++)
         d[v] = r->bstamp[v] == r->stamp ? r->bdist[v] : UNREACH;
@@ -192,30 +188,36 @@ static int cmp_i32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-struct settle {
-    topo_route_dest_t *dd;
-    int32_t left;
-    topo_route_t *r;
-};
-
-/* search() callback: records S's vertices and the anchors as they settle. */
-static bool settle(void *p, int32_t v)
+/* Costs to d inside S: relaxes S's in-edges from S's vertices until
+ * nothing changes, starting from local[] as it is (d at 0, and any cost
+ * already known). A vertex other than d passes its cost on only if it is
+ * transit, as in search(). S is a server: tens of vertices, so this
+ * Bellman-Ford costs O(|S| x edges of S). */
+static void relax_inside(const topo_route_t *r, topo_route_dest_t *dd, int32_t d)
 {
-    struct settle *c = p;
-    topo_route_dest_t *dd = c->dd;
-    uint16_t cost = c->r->bdist[v];
-    if (v >= dd->first && v < dd->first + dd->count) {
-        dd->local[v - dd->first] = cost;
-        c->left--;
-    } else {
-        int32_t *a = bsearch(&v, dd->anchor, (size_t)dd->n_anchor, sizeof *dd->anchor, cmp_i32);
-        if (a) {
-            dd->off[a - dd->anchor] = cost;
-            c->left--;
+    const topo_t *t = r->t;
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (int32_t v = dd->first; v < dd->first + dd->count; v++) {
+            uint32_t cv = dd->local[v - dd->first];
+            if (cv == UNREACH || (!r->transit[v] && v != d))
+                continue;
+            for (int32_t i = t->in_off[v]; i < t->in_off[v + 1]; i++) {
+                int32_t e = t->in_edge[i], u = t->esrc[e];
+                if (u < dd->first || u >= dd->first + dd->count)
+                    continue;
+                uint32_t c = cv + weight(t, e);
+                if (c < dd->local[u - dd->first]) {
+                    dd->local[u - dd->first] = (uint16_t)c;
+                    changed = true;
+                }
+            }
         }
     }
-    return c->left == 0;
 }
+
+static inline uint32_t dist(const topo_route_t *r, const topo_route_dest_t *dd, int32_t d,
+                            int32_t v);
 
 /* The compact entry of destination d (see the header). */
 static topo_route_dest_t *dest(topo_route_t *r, int32_t d)
@@ -248,20 +250,54 @@ static topo_route_dest_t *dest(topo_route_t *r, int32_t d)
         }
     if (dd->n_anchor > 1) /* none: no array at all, which qsort may not take */
         qsort(dd->anchor, (size_t)dd->n_anchor, sizeof *dd->anchor, cmp_i32);
-    /* A search from d that stops once S and the anchors are settled: they
-     * lie a few hops away, so it touches little of the fabric. */
-    struct settle ctx = {dd, dd->count + dd->n_anchor, r};
+    /* Each anchor's cost to d entering S at once and staying inside:
+     * the last vertex outside S on a cheapest path from outside is an
+     * anchor, and from it the path runs inside S, so
+     *     dist(u, d) = min over anchors a of dist(u, a) + off(a)
+     * with off(a) = min over edges (a, x), x in S, of w + inside(x). Only
+     * S and the edges into it are read: no search of the fabric per
+     * destination (on a rail-optimized fabric some anchors lie far from d
+     * through the fabric, and a search to settle them would cover it). */
     dd->local = tn_malloc((size_t)dd->count * sizeof *dd->local);
     dd->off = tn_malloc(((size_t)dd->n_anchor + 1) * sizeof *dd->off);
     for (int32_t i = 0; i < dd->count; i++)
         dd->local[i] = UNREACH;
-    for (int32_t i = 0; i < dd->n_anchor; i++)
-        dd->off[i] = UNREACH; /* until reached */
-    search(r, d, settle, &ctx);
+    dd->local[d - dd->first] = 0;
+    relax_inside(r, dd, d);
+    for (int32_t i = 0; i < dd->n_anchor; i++) {
+        int32_t a = dd->anchor[i];
+        uint32_t best = UNREACH;
+        for (int32_t j = t->out_off[a]; j < t->out_off[a + 1]; j++) {
+            int32_t e = t->out_edge[j], x = t->edst[e];
+            if (x < dd->first || x >= dd->first + dd->count || (!r->transit[x] && x != d))
+                continue;
+            uint32_t lx = dd->local[x - dd->first];
+            if (lx != UNREACH && lx + weight(t, e) < best)
+                best = lx + weight(t, e);
+        }
+        dd->off[i] = (uint16_t)best;
+    }
     /* Tables only for anchors a path may pass through. */
     for (int32_t i = 0; i < dd->n_anchor; i++)
         if (r->transit[dd->anchor[i]] && dd->off[i] != UNREACH)
             table(r, dd->anchor[i]);
+    /* S's own vertices: a cheapest path may leave S and come back (over
+     * a switch, between two PCIe trees); each edge out of S to w costs
+     * w(e) + dist(w, d), known now through the anchors. */
+    bool out = false;
+    for (int32_t v = dd->first; v < dd->first + dd->count; v++)
+        for (int32_t j = t->out_off[v]; j < t->out_off[v + 1]; j++) {
+            int32_t e = t->out_edge[j], w = t->edst[e];
+            if ((w >= dd->first && w < dd->first + dd->count) || !r->transit[w])
+                continue;
+            uint32_t dw = dist(r, dd, d, w);
+            if (dw != UNREACH && dw + weight(t, e) < dd->local[v - dd->first]) {
+                dd->local[v - dd->first] = (uint16_t)(dw + weight(t, e));
+                out = true;
+            }
+        }
+    if (out)
+        relax_inside(r, dd, d);
     r->bytes += sizeof *dd + (size_t)dd->n_anchor * (sizeof *dd->anchor + sizeof *dd->off) +
                 (size_t)dd->count * sizeof *dd->local;
     return dd;

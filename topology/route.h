@@ -5,13 +5,18 @@
  * Compact tables. A per-destination table of every vertex's distance is
  * V bytes per destination: 10,000 GPU destinations on a 40,000-vertex
  * fabric would be gigabytes. Instead, a destination d inside server S
- * keeps only (a) its distance from S's own vertices and (b) its distance
- * from S's anchors, the vertices outside S with a cable into S (usually a
- * leaf switch or two). Every shortest path from outside S enters S through
- * an anchor, so for u outside S
- *     dist(u, d) = min over anchors a of dist(u, a) + dist(a, d),
+ * keeps only (a) its distance from S's own vertices and (b) for each of
+ * S's anchors, the vertices outside S with a cable into S (a leaf switch
+ * or two; one per rail on a rail-optimized fabric), the cost of entering S
+ * from it and reaching d inside S, off(a). The last vertex outside S on a
+ * cheapest path from outside is an anchor, so for u outside S
+ *     dist(u, d) = min over anchors a of dist(u, a) + off(a),
  * exactly, with one full table per anchor (dist(., a), built by one
  * breadth-first search) shared by every destination behind that anchor.
+ * off() and (a) read S and its edges only (a path from S's vertices may
+ * leave S and come back: (a) takes that way through the anchors too), so
+ * a new destination costs O(|S|^2) plus the tables of anchors not seen
+ * before: no search of the fabric per destination.
  * On azure-2020 that is 278 anchor tables instead of 10,000 destination
  * tables. Vertices outside any server (switches), and
  * servers whose vertices are not numbered contiguously (imported graphs),
