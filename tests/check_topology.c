@@ -185,7 +185,7 @@ START_TEST(spec_errors)
     } cases[] = {
         {"{\"preset\": \"azure-2021\"}",
          "s.json: topology.preset: unknown preset \"azure-2021\" (built in: azure-2020, "
-         "ndv5-h100, selene-a100, single-switch)"},
+         "h100-100k, ndv5-h100, selene-a100, single-switch)"},
         {"{\"preset\": \"single-switch\", \"set\": {\"link.bw_gpbs\": 1}}",
          "s.json: topology.set.link.bw_gpbs: the preset has no key \"bw_gpbs\""},
         {"{\"preset\": \"single-switch\", \"set\": {\"link.bw_gbps\": -1}}",
