@@ -9,6 +9,7 @@
 #include "plan/plan.h"
 #include "results/plan.h"
 #include "cli/cli.h"
+#include "study/study.h"
 #include "sim/job/scenario.h"
 #include "sim/net/net.h"
 #include "workloads/spec.h"
@@ -113,7 +114,9 @@ static int plan(const sim_scenario_t *sc, plan_opts_t *po, const cli_opts_t *o, 
                          .reserve_bytes = po->reserve_bytes,
                          .network_model = sim_net_models[sc->net_model].name};
     int rc = 0;
-    if (o->out && write_outputs(o->out, &p, &m, (size_t)rows, &err)) {
+    if (po->rank > 0) {
+        /* under mpirun, rank 0 writes and prints the plan */
+    } else if (o->out && write_outputs(o->out, &p, &m, (size_t)rows, &err)) {
         cli_error("%s", err.msg);
         rc = tn_error_exit_status(&err);
     } else if (!o->quiet) {
@@ -152,10 +155,13 @@ int cli_plan(int argc, char **argv, const char *command_line)
     }
     sim_overrides_t ov = {.sets = o.sets, .n_sets = o.n_sets};
     sim_scenario_t sc;
+    /* under mpirun every rank plans, and they share the simulations */
+    study_ranks_begin(&po.rank, &po.size);
     if (rc < 0 && !(rc = cli_scenario_args("plan", o.out, o.arg, o.extra + (optind < argc), &sc, &ov))) {
         rc = plan(&sc, &po, &o, rows);
         sim_scenario_destroy(&sc);
     }
+    study_ranks_end();
     cli_opts_destroy(&o);
     return rc;
 }

@@ -271,6 +271,54 @@ static int simulate_all(const sim_scenario_t *sc, ranked_t *r, const size_t *tod
     return rc;
 }
 
+#ifdef TN_MPI
+#include <mpi.h>
+
+/* Under mpirun (o->size ranks, each running the same plan up to here):
+ * rank k simulates todo[i] for the i with i mod size = k (o->jobs at a
+ * time), then every rank gets every result; when any failed, every rank
+ * returns the error of the lowest rank that failed. */
+static int simulate_ranks(const sim_scenario_t *sc, ranked_t *r, const size_t *todo, size_t nt,
+                          const plan_opts_t *o, tn_error_t *err)
+{
+    size_t *mine = tn_malloc((nt ? nt : 1) * sizeof *mine), nm = 0;
+    for (size_t i = (size_t)o->rank; i < nt; i += (size_t)o->size)
+        mine[nm++] = todo[i];
+    tn_error_t my_err = {0};
+    int rc = simulate_all(sc, r, mine, nm, o, &my_err);
+    free(mine);
+    int me = rc ? o->rank : o->size, failed = o->size;
+    MPI_Allreduce(&me, &failed, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (failed < o->size) {
+        if (o->rank == failed)
+            *err = my_err;
+        MPI_Bcast(err, (int)sizeof *err, MPI_BYTE, failed, MPI_COMM_WORLD);
+        return -1;
+    }
+    double *v = tn_calloc(2 * nt + 1, sizeof *v), *all = tn_calloc(2 * nt + 1, sizeof *all);
+    for (size_t i = (size_t)o->rank; i < nt; i += (size_t)o->size) {
+        v[2 * i] = r[todo[i]].l.sim_iter_s;
+        v[2 * i + 1] = (double)r[todo[i]].l.sim_events; /* exact below 2^53 */
+    }
+    MPI_Allreduce(v, all, (int)(2 * nt), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    for (size_t i = 0; i < nt; i++) {
+        r[todo[i]].l.sim_iter_s = all[2 * i];
+        r[todo[i]].l.sim_events = (uint64_t)all[2 * i + 1];
+    }
+    free(v);
+    free(all);
+    return 0;
+}
+#else
+static int simulate_ranks(const sim_scenario_t *sc, ranked_t *r, const size_t *todo, size_t nt,
+                          const plan_opts_t *o, tn_error_t *err)
+{
+    (void)sc, (void)r, (void)todo, (void)nt, (void)o, (void)err;
+    TN_ASSERT(!"a build without MPI has one rank");
+    return -1;
+}
+#endif
+
 /* The best `top` distinct traces of r[0..ne) by estimate, each simulated
  * once; a twin takes its twin's result. Sorts the simulated by simulated
  * iteration and counts the runs in p. */
@@ -285,7 +333,8 @@ static int simulate_best(plan_t *p, const sim_scenario_t *sc, ranked_t *r, size_
             break;
         todo[nt++] = k;
     }
-    int rc = simulate_all(sc, r, todo, nt, o, err);
+    int rc = o->size > 1 ? simulate_ranks(sc, r, todo, nt, o, err)
+                         : simulate_all(sc, r, todo, nt, o, err);
     free(todo);
     if (rc)
         return -1;

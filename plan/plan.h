@@ -40,6 +40,9 @@ typedef struct {
     uint64_t top;          /* layouts to simulate (0: estimates only) */
     uint64_t jobs;         /* simulations at a time, each in a process of its own
                               (0 or 1: one after another here); the plan is the same */
+    int rank, size;        /* under mpirun (a TN_MPI build): this rank and how many;
+                              each runs the whole plan and simulates every size-th of
+                              the best, and all get every result. size 0 or 1: alone */
     double reserve_bytes;  /* per GPU, for the CUDA context, NCCL's buffers, fragmentation */
     /* called before each simulation (the i-th of n); may be NULL */
     void (*progress)(void *ctx, uint64_t i, uint64_t n, const wl_layout_t *ly);

@@ -218,6 +218,35 @@ START_TEST(plan_jobs_give_the_same_plan)
 }
 END_TEST
 
+/* The same plan over MPI: `mpirun -n 3` (every rank plans, each
+ * simulates every third of the best 4, rank 0 writes) gives plan.csv,
+ * plan.json and plan.html byte for byte the local plan's. */
+START_TEST(plan_over_mpi_matches_local)
+{
+    write_scenario(TOPO_OK, WL_PLAN, "");
+    result_t r;
+    run_tensim(&r, "plan", "s.json", "--top", "4", "-o", "p1", "--quiet", NULL);
+    expect_status(&r, 0);
+    result_free(&r);
+    int st = run_mpirun(3, "plan s.json --top 4 -o p3");
+    char *err = slurp("mpi.err");
+    ck_assert_msg(st == 0, "mpirun: status %d: %s", st, err ? err : "");
+    free(err);
+    static const char *const files[] = {"plan.csv", "plan.json", "plan.html"};
+    for (int i = 0; i < 3; i++) {
+        char a[64], b[64];
+        snprintf(a, sizeof a, "p1/%s", files[i]);
+        snprintf(b, sizeof b, "p3/%s", files[i]);
+        char *x = slurp(a), *y = slurp(b);
+        ck_assert_ptr_nonnull(x);
+        ck_assert_ptr_nonnull(y);
+        ck_assert_msg(strcmp(x, y) == 0, "%s differs over MPI", files[i]);
+        free(x);
+        free(y);
+    }
+}
+END_TEST
+
 Suite *cli_plan_suite(void)
 {
     Suite *s = suite_create("cli_plan");
@@ -226,6 +255,7 @@ Suite *cli_plan_suite(void)
     tcase_add_loop_test(tc, plan_bad_input, 0, (int)(sizeof plan_bad / sizeof plan_bad[0]));
     tcase_add_test(tc, plan_writes_the_ranking);
     tcase_add_test(tc, plan_jobs_give_the_same_plan);
+    tcase_add_test(tc, plan_over_mpi_matches_local);
     suite_add_tcase(s, tc);
     return s;
 }

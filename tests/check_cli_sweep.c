@@ -295,28 +295,14 @@ END_TEST
  * 1 runs them) writes a study.csv byte for byte the local sweep's. */
 START_TEST(sweep_over_mpi_matches_local)
 {
-    const char *mpi_bin = getenv("TENSIM_MPI_BIN");
-    ck_assert_msg(mpi_bin && *mpi_bin, "TENSIM_MPI_BIN is not set (make check sets it)");
-    char abs[PATH_MAX], cwd[PATH_MAX];
-    if (mpi_bin[0] == '/')
-        ck_assert(join(abs, sizeof abs, "", mpi_bin + 1));
-    else
-        ck_assert(getcwd(cwd, sizeof cwd) != NULL && join(abs, sizeof abs, cwd, mpi_bin));
-    ck_assert_msg(access(abs, X_OK) == 0, "%s: %s", abs, strerror(errno));
     write_scenario(TOPO_OK, WL_OK, MORE_OK);
     result_t r;
     run_tensim(&r, "sweep", "s.json", "--vary", "topology.set.link.bw_gbps=100:400:x2", "--vary",
                "workload.compute_time_us=100,10000", "-o", "local", NULL);
     expect_status(&r, 0);
     result_free(&r);
-    char cmd[3 * PATH_MAX];
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
-             "mpirun --oversubscribe -n 2 '%s' sweep s.json --vary "
-             "topology.set.link.bw_gbps=100:400:x2 --vary workload.compute_time_us=100,10000 "
-             "-o mpi > mpi.out 2> mpi.err",
-             tdir, abs);
-    int st = system(cmd);
+    int st = run_mpirun(2, "sweep s.json --vary topology.set.link.bw_gbps=100:400:x2 --vary "
+                           "workload.compute_time_us=100,10000 -o mpi");
     char *err = slurp("mpi.err");
     ck_assert_msg(st == 0, "mpirun: status %d: %s", st, err ? err : "");
     free(err);

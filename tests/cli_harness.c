@@ -330,3 +330,21 @@ TCase *new_tcase(const char *name)
     tcase_set_timeout(tc, 60);
     return tc;
 }
+
+int run_mpirun(int ranks, const char *args)
+{
+    const char *mpi_bin = getenv("TENSIM_MPI_BIN");
+    ck_assert_msg(mpi_bin && *mpi_bin, "TENSIM_MPI_BIN is not set (make check sets it)");
+    char abs[PATH_MAX], cwd[PATH_MAX];
+    if (mpi_bin[0] == '/')
+        ck_assert(join(abs, sizeof abs, "", mpi_bin + 1));
+    else
+        ck_assert(getcwd(cwd, sizeof cwd) != NULL && join(abs, sizeof abs, cwd, mpi_bin));
+    ck_assert_msg(access(abs, X_OK) == 0, "%s: %s", abs, strerror(errno));
+    char cmd[3 * PATH_MAX + 1024];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+             "mpirun --oversubscribe -n %d '%s' %s > mpi.out 2> mpi.err",
+             tdir, ranks, abs, args);
+    return system(cmd);
+}

@@ -28,6 +28,12 @@ TCase *new_tcase(const char *name);
 /* out = a/b; false when it does not fit. O(length). */
 bool join(char *out, size_t n, const char *a, const char *b);
 
+/* Runs `mpirun --oversubscribe -n RANKS $TENSIM_MPI_BIN ARGS` in tdir
+ * (ARGS as a shell would split them), its output into tdir/mpi.out and
+ * tdir/mpi.err; returns system()'s status. Fails the test when
+ * TENSIM_MPI_BIN (set by make check) is unset or not executable. */
+int run_mpirun(int ranks, const char *args);
+
 /* Removes path and everything below it; symbolic links are not followed.
  * O(entries). */
 void rm_rf(const char *path);
