@@ -181,6 +181,23 @@ START_TEST(plan_writes_the_ranking)
 }
 END_TEST
 
+/* The plan files in tdir/a and tdir/b are the same, byte for byte. */
+static void same_plan(const char *a, const char *b, const char *how)
+{
+    static const char *const files[] = {"plan.csv", "plan.json", "plan.html"};
+    for (int i = 0; i < 3; i++) {
+        char pa[64], pb[64];
+        snprintf(pa, sizeof pa, "%s/%s", a, files[i]);
+        snprintf(pb, sizeof pb, "%s/%s", b, files[i]);
+        char *x = slurp(pa), *y = slurp(pb);
+        ck_assert_ptr_nonnull(x);
+        ck_assert_ptr_nonnull(y);
+        ck_assert_msg(strcmp(x, y) == 0, "%s differs %s", files[i], how);
+        free(x);
+        free(y);
+    }
+}
+
 /* plan -j 3: the best 4 simulated three at a time in child processes
  * give the same plan, byte for byte, as one after another; the progress
  * lines name every simulation once. */
@@ -200,18 +217,7 @@ START_TEST(plan_jobs_give_the_same_plan)
     }
     ck_assert_ptr_null(strstr(r.err, "simulating 5 of"));
     result_free(&r);
-    static const char *const files[] = {"plan.csv", "plan.json", "plan.html"};
-    for (int i = 0; i < 3; i++) {
-        char a[64], b[64];
-        snprintf(a, sizeof a, "p1/%s", files[i]);
-        snprintf(b, sizeof b, "p3/%s", files[i]);
-        char *x = slurp(a), *y = slurp(b);
-        ck_assert_ptr_nonnull(x);
-        ck_assert_ptr_nonnull(y);
-        ck_assert_msg(strcmp(x, y) == 0, "%s differs with -j 3", files[i]);
-        free(x);
-        free(y);
-    }
+    same_plan("p1", "p3", "with -j 3");
     json_t *js = json_load_file(in_tdir("p3/plan.json"), 0, NULL);
     ck_assert_int_eq(json_integer_value(json_object_get(js, "simulated")), 4);
     json_decref(js);
@@ -232,18 +238,7 @@ START_TEST(plan_over_mpi_matches_local)
     char *err = slurp("mpi.err");
     ck_assert_msg(st == 0, "mpirun: status %d: %s", st, err ? err : "");
     free(err);
-    static const char *const files[] = {"plan.csv", "plan.json", "plan.html"};
-    for (int i = 0; i < 3; i++) {
-        char a[64], b[64];
-        snprintf(a, sizeof a, "p1/%s", files[i]);
-        snprintf(b, sizeof b, "p3/%s", files[i]);
-        char *x = slurp(a), *y = slurp(b);
-        ck_assert_ptr_nonnull(x);
-        ck_assert_ptr_nonnull(y);
-        ck_assert_msg(strcmp(x, y) == 0, "%s differs over MPI", files[i]);
-        free(x);
-        free(y);
-    }
+    same_plan("p1", "p3", "over MPI");
 }
 END_TEST
 
