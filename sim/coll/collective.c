@@ -177,6 +177,9 @@ void sim_coll_free(sim_coll_t *c)
     free(c->stored);
     free(c->load_left);
     free(c->store_left);
+    free(c->path_to);
+    free(c->path_hops);
+    free(c->path_edge);
     free(c);
 }
 
@@ -233,6 +236,43 @@ static void on_join(sim_engine_t *eng, void *ctx, uint64_t arg)
     done(eng, dctx, tag);
 }
 
+/* Member a's path to member b on this node's connection, kept from a's
+ * last send (a ring member sends to the same neighbour step after step):
+ * *path gets it and the hops are returned; -1 when it is too long to
+ * keep (then the caller routes it per send). */
+static int member_path(sim_coll_t *c, int32_t a, int32_t b, const int32_t **path)
+{
+    if (!c->path_to) {
+        c->path_to = tn_calloc((size_t)c->n, sizeof *c->path_to);
+        c->path_hops = tn_calloc((size_t)c->n, sizeof *c->path_hops);
+        c->path_edge = tn_malloc((size_t)c->n * SIM_COLL_PATH_HOPS * sizeof *c->path_edge);
+    }
+    int32_t *edge = c->path_edge + (size_t)a * SIM_COLL_PATH_HOPS;
+    if (c->path_to[a] != b + 1) {
+        int hops = sim_net_route(c->net, c->vertex[a], c->vertex[b], c->conn, edge,
+                                 SIM_COLL_PATH_HOPS);
+        if (hops < 0)
+            return -1;
+        c->path_to[a] = b + 1;
+        c->path_hops[a] = (uint8_t)hops;
+    }
+    *path = edge;
+    return c->path_hops[a];
+}
+
+/* One send of member a to member b: over a's kept path when it has one. */
+static void member_send(sim_coll_t *c, int32_t a, int32_t b, uint64_t wire, uint32_t copies,
+                        sim_time_t delay, sim_handler_t done, void *ctx, uint64_t tag)
+{
+    const int32_t *path;
+    int hops = member_path(c, a, b, &path);
+    if (hops < 0)
+        sim_net_send_bundle(c->net, c->vertex[a], c->vertex[b], wire, copies, delay, c->conn,
+                            done, ctx, tag);
+    else
+        sim_net_send_path(c->net, path, hops, wire, copies, delay, done, ctx, tag);
+}
+
 void sim_coll_member_send(sim_coll_t *c, int32_t a, int32_t b, uint64_t bytes, sim_handler_t done,
                           uint64_t tag)
 {
@@ -244,8 +284,7 @@ void sim_coll_member_send(sim_coll_t *c, int32_t a, int32_t b, uint64_t bytes, s
     uint32_t copies = c->copies > 1 ? c->copies : 1;
     sim_time_t delay = step_delay(c, a, b);
     if (!(c->spec.channel_gbs > 0) || bytes == 0) {
-        sim_net_send_bundle(c->net, c->vertex[a], c->vertex[b], wire, copies, delay, c->conn,
-                            done, c, tag);
+        member_send(c, a, b, wire, copies, delay, done, c, tag);
         return;
     }
     /* the channel's own pace: its data at channel_gbs, after the same
@@ -253,8 +292,7 @@ void sim_coll_member_send(sim_coll_t *c, int32_t a, int32_t b, uint64_t bytes, s
     join_t *j = tn_malloc(sizeof *j);
     *j = (join_t){done, c, tag, 2};
     sim_time_t push = (sim_time_t)llround((double)bytes / (c->spec.channel_gbs * 1e9) * 1e12);
-    sim_net_send_bundle(c->net, c->vertex[a], c->vertex[b], wire, copies, delay, c->conn, on_join,
-                        j, 0);
+    member_send(c, a, b, wire, copies, delay, on_join, j, 0);
     sim_schedule_in(c->net->eng, delay + push, on_join, j, 0);
 }
 

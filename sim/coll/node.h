@@ -84,7 +84,16 @@ struct sim_coll {
     uint32_t slots;
     uint32_t *loaded, *stored, *load_left, *store_left;
     int32_t n_here;         /* nvls: members that have arrived */
+    /* by member: the path of its last send (sim_net_route()), to member
+     * path_to - 1 (0: none yet), path_hops edges at path_edge[m x
+     * SIM_COLL_PATH_HOPS]; allocated at the first send */
+    int32_t *path_to;
+    uint8_t *path_hops;
+    int32_t *path_edge;
 };
+
+/* The longest path a member keeps; longer ones are routed per send. */
+#define SIM_COLL_PATH_HOPS 24
 
 /* The state of member m (a ring in its own order keeps states by
  * position). O(1). */

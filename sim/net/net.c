@@ -246,13 +246,41 @@ void sim_net_send(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, sim_ti
     sim_net_send_bundle(n, src, dst, bytes, 1, extra_ps, conn, done, ctx, arg);
 }
 
+static void send_routed(sim_net_t *n, int hops, uint64_t bytes, uint32_t copies,
+                        sim_time_t extra_ps, sim_handler_t done, void *ctx, uint64_t arg);
+
 void sim_net_send_bundle(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, uint32_t copies,
                          sim_time_t extra_ps, uint32_t conn, sim_handler_t done, void *ctx,
                          uint64_t arg)
 {
+    send_routed(n, route(n, src, dst, conn), bytes, copies, extra_ps, done, ctx, arg);
+}
+
+int sim_net_route(sim_net_t *n, int32_t src, int32_t dst, uint32_t conn, int32_t *path, int max)
+{
+    int hops = route(n, src, dst, conn);
+    if (hops > max)
+        return -1;
+    memcpy(path, n->path, (size_t)hops * sizeof *path);
+    return hops;
+}
+
+void sim_net_send_path(sim_net_t *n, const int32_t *path, int hops, uint64_t bytes,
+                       uint32_t copies, sim_time_t extra_ps, sim_handler_t done, void *ctx,
+                       uint64_t arg)
+{
+    TN_ASSERT(hops >= 0 && hops <= SIM_NET_MAX_HOPS);
+    memcpy(n->path, path, (size_t)hops * sizeof *path);
+    send_routed(n, hops, bytes, copies, extra_ps, done, ctx, arg);
+}
+
+/* A transfer routed onto n->path[0 .. hops): the links' counts, then the
+ * model's start. */
+static void send_routed(sim_net_t *n, int hops, uint64_t bytes, uint32_t copies,
+                        sim_time_t extra_ps, sim_handler_t done, void *ctx, uint64_t arg)
+{
     TN_ASSERT(copies >= 1);
     const topo_t *t = n->topo;
-    int hops = route(n, src, dst, conn);
     n->transfers += copies;
     uint64_t all;
     TN_ASSERT(!__builtin_mul_overflow(bytes, copies, &all));

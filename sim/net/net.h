@@ -133,4 +133,18 @@ void sim_net_send_bundle(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes,
  * of each connection. */
 bool sim_net_same_path(sim_net_t *n, int32_t src, int32_t dst, uint32_t a, uint32_t b);
 
+/* The path sim_net_send() takes for (src, dst, conn), into path[] (room
+ * for max edges); returns its hops, or -1 when it has more than max. For
+ * a caller that sends between one pair many times (a collective's member
+ * to its ring neighbour, step after step): it keeps the path and sends
+ * with sim_net_send_path(), without a lookup per transfer. O(hops) once
+ * cached, else as a send's routing. */
+int sim_net_route(sim_net_t *n, int32_t src, int32_t dst, uint32_t conn, int32_t *path, int max);
+
+/* sim_net_send_bundle() over path[0 .. hops), a path of sim_net_route():
+ * the same transfer, the same outcome. O(hops) plus the model's start. */
+void sim_net_send_path(sim_net_t *n, const int32_t *path, int hops, uint64_t bytes,
+                       uint32_t copies, sim_time_t extra_ps, sim_handler_t done, void *ctx,
+                       uint64_t arg);
+
 #endif
