@@ -3,7 +3,7 @@
  *    of azure-2020 (workloads/scenarios/azure2020-gpt3-175b.json);
  *  run_100k_*: one iteration of a Llama 3 405B-class model on the
  *    100,000-GPU preset (workloads/scenarios/h100-100k-llama3-405b.json;
- *    issue 17's bars: 600 s and 8 GiB).
+ *    issue 17's bars: 600 s and 8 GiB; about two hours today).
  * For each, in its own child process so that its peak memory is its own:
  *  PREFIX_s: wall time from loading the scenario to the records (fabric,
  *    trace, replay);
