@@ -13,7 +13,7 @@ mkdir -p "$dir"
 trap 'rm -rf "$dir"' EXIT
 for sc in workloads/scenarios/*.json; do
     name=$(basename "$sc" .json)
-    # the 100,000-GPU job runs for an hour: make bench runs it (bench_run)
+    # the 100,000-GPU job runs for about two hours: make bench runs it (bench_run)
     [ "$name" = h100-100k-llama3-405b ] && continue
     "$bin" run "$sc" -o "$dir/run-$name" --quiet
 done
