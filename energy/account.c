@@ -48,16 +48,14 @@ void en_account(en_account_t *a, const en_machine_t *m, const en_figures_t *f,
     if (s->gpu_hour_usd >= 0)
         a->usd[EN_COST_GPU_HOURS] = (double)job_gpus * iteration_s / 3600 * s->gpu_hour_usd;
     if (s->capital_years > 0) {
-        const double counts[EN_CAP_N] = {(double)m->gpu_servers, (double)m->cpu_servers,
-                                         0, (double)m->nics, (double)m->cables};
         double switches = 0;
         for (int i = 0; i < m->n_switch_rates; i++)
             switches += (double)m->switches[i].count;
+        const double counts[EN_CAP_N] = {(double)m->gpu_servers, (double)m->cpu_servers,
+                                         switches, (double)m->nics, (double)m->cables};
         for (int k = 0; k < EN_CAP_N; k++)
             if (s->capital_usd[k] >= 0)
-                a->capital_usd = add_priced(a->capital_usd,
-                                            (k == EN_CAP_SWITCH ? switches : counts[k]) *
-                                                s->capital_usd[k]);
+                a->capital_usd = add_priced(a->capital_usd, counts[k] * s->capital_usd[k]);
         if (a->capital_usd >= 0)
             a->usd[EN_COST_CAPITAL] =
                 a->capital_usd / (s->capital_years * SECONDS_PER_YEAR) * iteration_s;

@@ -19,15 +19,18 @@ static void note_missing(en_figures_t *f, const char *fmt, const char *what)
     snprintf(f->missing + n, sizeof f->missing - n, fmt, what);
 }
 
-/* doc.section.name.key, or -1 when the entry or key is absent. */
+/* *w = doc.section.name.key, or -1 when there is no name, entry or key.
+ * Returns 0, or -1 when the file is malformed there. */
 static int named(tn_jobj_t *top, const char *section, const char *name, const char *key,
                  double *w)
 {
     static const char *const keys[] = {"busy_w", "idle_w", "other_w", "w", "part", NULL};
     tn_jobj_t sec, e;
     *w = -1;
-    if (!name || tn_jobj_sub(top, section, true, NULL, &sec) < 0)
-        return name ? -1 : 0;
+    if (!name)
+        return 0;
+    if (tn_jobj_sub(top, section, true, NULL, &sec) < 0)
+        return -1;
     const json_t *v = json_object_get(sec.obj, name);
     if (!v)
         return 0;
@@ -39,7 +42,8 @@ static int named(tn_jobj_t *top, const char *section, const char *name, const ch
     return 0;
 }
 
-/* The figure of doc.section[] for a part of rate bps, or -1. */
+/* *w = the figure of doc.section[] for a part of rate bps, or -1 when
+ * none has that rate. Returns 0, or -1 when the file is malformed. */
 static int by_rate(tn_jobj_t *top, const char *section, uint64_t bps, double *w)
 {
     static const char *const keys[] = {"gbps", "w", "part", NULL};

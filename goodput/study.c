@@ -84,11 +84,11 @@ static int energy(gp_study_t *s, const sim_scenario_t *sc, tn_error_t *err)
     const double *t = s->mc.mean_time_s;
     double train_s = t[GP_TIME_USEFUL] + t[GP_TIME_SLOW] + t[GP_TIME_LOST];
     double wall = s->mc.mean_wall_s;
-    /* the GPUs' part at their idle figure (their busy one without it) */
-    double busy = f.w[EN_GPU_BUSY], idle = f.w[EN_GPU_IDLE] >= 0 ? f.w[EN_GPU_IDLE] : busy;
-    double idle_w = a->facility_w;
-    if (busy >= 0)
-        idle_w -= (busy - idle) * (double)c->machine.gpus * a->gpu_busy_share * f.pue;
+    /* the same machine with no GPU computing: its GPUs at their idle
+     * figure (their busy one without it) */
+    en_account_t idle;
+    en_account(&idle, &c->machine, &f, &es, 0, c->run_s, c->iteration_s, c->ranks, 0, 0);
+    double idle_w = idle.facility_w;
     s->energy_j = a->facility_w < 0 ? 0 : a->facility_w * train_s + idle_w * (wall - train_s);
     s->cost_total_usd = -1;
     for (int k = 0; k < EN_COST_N; k++)
