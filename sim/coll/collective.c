@@ -152,6 +152,7 @@ void sim_coll_free(sim_coll_t *c)
 {
     if (!c)
         return;
+    sim_coll_shortcut_free(c);
     for (int32_t k = 0; k < c->n_child; k++)
         sim_coll_free(c->child[k]);
     free(c->child);
@@ -273,17 +274,36 @@ static void member_send(sim_coll_t *c, int32_t a, int32_t b, uint64_t wire, uint
         sim_net_send_path(c->net, path, hops, wire, copies, delay, done, ctx, tag);
 }
 
+/* The bytes on the wire for `bytes` of one channel's data: the
+ * protocol's. */
+static uint64_t wire_of(const sim_coll_t *c, uint64_t bytes)
+{
+    double f = c->spec.wire_per_byte;
+    return f > 1 ? (uint64_t)ceil((double)bytes * f) : bytes;
+}
+
+/* Whether a send of `bytes` also waits for its channel to push them
+ * (channel_gbs), and how long that takes after the software delay. */
+static bool paced(const sim_coll_t *c, uint64_t bytes)
+{
+    return c->spec.channel_gbs > 0 && bytes > 0;
+}
+
+static sim_time_t push_ps(const sim_coll_t *c, uint64_t bytes)
+{
+    return (sim_time_t)llround((double)bytes / (c->spec.channel_gbs * 1e9) * 1e12);
+}
+
 void sim_coll_member_send(sim_coll_t *c, int32_t a, int32_t b, uint64_t bytes, sim_handler_t done,
                           uint64_t tag)
 {
     /* wire bytes and pace are one channel's: a bundle's channels each
      * send `bytes` (its pace, copies x bytes at copies x channel_gbs, is
      * the same), computed as each would be, so no rounding differs */
-    double f = c->spec.wire_per_byte;
-    uint64_t wire = f > 1 ? (uint64_t)ceil((double)bytes * f) : bytes;
+    uint64_t wire = wire_of(c, bytes);
     uint32_t copies = c->copies > 1 ? c->copies : 1;
     sim_time_t delay = step_delay(c, a, b);
-    if (!(c->spec.channel_gbs > 0) || bytes == 0) {
+    if (!paced(c, bytes)) {
         member_send(c, a, b, wire, copies, delay, done, c, tag);
         return;
     }
@@ -291,9 +311,73 @@ void sim_coll_member_send(sim_coll_t *c, int32_t a, int32_t b, uint64_t bytes, s
      * software delay as the transfer */
     join_t *j = tn_malloc(sizeof *j);
     *j = (join_t){done, c, tag, 2};
-    sim_time_t push = (sim_time_t)llround((double)bytes / (c->spec.channel_gbs * 1e9) * 1e12);
     member_send(c, a, b, wire, copies, delay, on_join, j, 0);
-    sim_schedule_in(c->net->eng, delay + push, on_join, j, 0);
+    sim_schedule_in(c->net->eng, delay + push_ps(c, bytes), on_join, j, 0);
+}
+
+/* ---- sends timed without simulating them (sim/coll/shortcut.c) ---- */
+
+bool sim_coll_lane(sim_coll_t *c, int32_t a, int32_t b, sim_coll_lane_t *l)
+{
+    int hops = member_path(c, a, b, &l->path);
+    if (hops < 0)
+        return false;
+    l->hops = hops;
+    l->copies = c->copies > 1 ? c->copies : 1;
+    l->delay = step_delay(c, a, b);
+    l->latency = sim_net_path_latency(c->net, l->path, hops, &l->bottleneck);
+    return true;
+}
+
+void sim_coll_lane_times(const sim_coll_t *c, const sim_coll_lane_t *l, uint64_t bytes,
+                         sim_time_t start, sim_coll_times_t *x)
+{
+    /* as sim_coll_member_send() and the network's models would time it:
+     * the flow model, or the analytic one for a send of no bytes */
+    uint64_t wire = wire_of(c, bytes);
+    x->start = start;
+    if (wire == 0) {
+        sim_time_t dur = sim_time_add(l->latency, sim_serialize_ps(0, l->bottleneck));
+        x->tx_end = start;
+        x->net = sim_time_add(start, sim_time_add(dur, l->delay));
+    } else {
+        x->tx_end = sim_time_add(start, sim_flows_alone_ps(&c->net->flows, l->path, l->hops,
+                                                            wire * l->copies, l->copies));
+        x->net = sim_time_add(x->tx_end, sim_time_add(l->latency, l->delay));
+    }
+    x->push = paced(c, bytes) ? sim_time_add(start, l->delay + push_ps(c, bytes)) : 0;
+    x->cb = x->net > x->push ? x->net : x->push;
+}
+
+void sim_coll_lane_account(sim_coll_t *c, const sim_coll_lane_t *l, uint64_t bytes)
+{
+    sim_net_account(c->net, l->path, l->hops, wire_of(c, bytes), l->copies);
+}
+
+void sim_coll_lane_resume(sim_coll_t *c, const sim_coll_lane_t *l, uint64_t bytes,
+                          const sim_coll_times_t *x, sim_handler_t done, uint64_t tag)
+{
+    sim_engine_t *eng = c->net->eng;
+    sim_time_t now = sim_now(eng);
+    TN_ASSERT(x->start < now && x->cb >= now);
+    bool net_left = x->net >= now, push_left = paced(c, bytes) && x->push >= now;
+    sim_handler_t h = done;
+    void *ctx = c;
+    uint64_t arg = tag;
+    if (net_left && push_left) {
+        join_t *j = tn_malloc(sizeof *j);
+        *j = (join_t){done, c, tag, 2};
+        h = on_join, ctx = j, arg = 0;
+    }
+    if (push_left)
+        sim_schedule(eng, x->push, h, ctx, arg);
+    if (!net_left)
+        return;
+    uint64_t wire = wire_of(c, bytes);
+    if (wire > 0 && x->tx_end >= now)
+        sim_net_adopt(c->net, l->path, l->hops, wire, l->copies, l->delay, x->start, h, ctx, arg);
+    else
+        sim_schedule(eng, x->net, h, ctx, arg);
 }
 
 void sim_coll_enter(sim_coll_t *c) { c->root->busy++; }

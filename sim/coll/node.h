@@ -90,6 +90,10 @@ struct sim_coll {
     int32_t *path_to;
     uint8_t *path_hops;
     int32_t *path_edge;
+    /* an exact shortcut timing this ring without simulating its sends
+     * (sim/coll/shortcut.c), or NULL; tried once, at the first arrival */
+    struct sim_coll_shortcut *sc;
+    bool sc_tried;
 };
 
 /* The longest path a member keeps; longer ones are routed per send. */
@@ -131,6 +135,64 @@ void sim_coll_member_done(sim_coll_t *c, int32_t m);
  * channels at once. */
 void sim_coll_member_send(sim_coll_t *c, int32_t a, int32_t b, uint64_t bytes, sim_handler_t done,
                           uint64_t tag);
+
+/* A member's sends to one other member, timed without simulating them
+ * (sim/coll/shortcut.c): its kept path (into c->path_edge), the copies
+ * of a bundle, the software delay, the path's latency and slowest link. */
+typedef struct {
+    const int32_t *path;
+    int hops;
+    uint32_t copies;
+    sim_time_t delay, latency;
+    uint64_t bottleneck;
+} sim_coll_lane_t;
+
+/* When a send started at `start` calls back, as sim_coll_member_send()
+ * would have it if its links carried nothing else: tx_end when its last
+ * bit leaves, net when the network calls back, push when its channel has
+ * pushed its data (0: not paced), cb the later of the two. */
+typedef struct {
+    sim_time_t start, tx_end, net, push, cb;
+} sim_coll_times_t;
+
+/* Member a's lane to member b; false when the path is too long to keep
+ * (SIM_COLL_PATH_HOPS). O(hops), plus the first routing. */
+bool sim_coll_lane(sim_coll_t *c, int32_t a, int32_t b, sim_coll_lane_t *l);
+
+/* The times of a send of `bytes` on lane l started at `start` while its
+ * links carry nothing else: the same arithmetic as the flow model's, to
+ * the picosecond. O(hops). */
+void sim_coll_lane_times(const sim_coll_t *c, const sim_coll_lane_t *l, uint64_t bytes,
+                         sim_time_t start, sim_coll_times_t *x);
+
+/* Counts such a send in the links' bytes and busy times. O(hops). */
+void sim_coll_lane_account(sim_coll_t *c, const sim_coll_lane_t *l, uint64_t bytes);
+
+/* A send timed as x (started before now, not called back yet) put into
+ * the network as sim_coll_member_send() would have left it now: its flow
+ * (sim_net_adopt()) or its pending callbacks; done(eng, c, tag) at x->cb.
+ * The caller has counted it. O(hops). */
+void sim_coll_lane_resume(sim_coll_t *c, const sim_coll_lane_t *l, uint64_t bytes,
+                          const sim_coll_times_t *x, sim_handler_t done, uint64_t tag);
+
+/* The ring's, for its shortcut: member m's send callback (arg m), its
+ * next send if due, and the data of its sub-step j (sim/coll/ring.c). */
+void sim_coll_ring_sent(sim_engine_t *eng, void *ctx, uint64_t arg);
+void sim_coll_ring_progress(sim_coll_t *c, int32_t m);
+uint64_t sim_coll_ring_bytes(const sim_coll_t *c, int32_t m, uint32_t j);
+
+/* The exact shortcut of a ring (sim/coll/shortcut.c). Member m (a
+ * position) has just become active in ring node c: true when the shortcut
+ * takes it (the ring does nothing more), false when the ring runs step by
+ * step. The first arrival decides: the shortcut is taken when every
+ * member's path to the next is kept, no two share a link, and no flow or
+ * claim is on any (sim_net_claimable()). O(n x hops) then; O(1) for a
+ * later arrival but the last, which times the whole ring, O(n x steps x
+ * chunks x hops). */
+bool sim_coll_shortcut_arrive(sim_coll_t *c, int32_t m);
+
+/* Drops c's shortcut (its claims and events), if any. O(n x hops). */
+void sim_coll_shortcut_free(sim_coll_t *c);
 
 /* Around every entry point from the engine: a root whose last member
  * finished inside is freed on the way out. O(1). */

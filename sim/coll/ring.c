@@ -155,13 +155,19 @@ sim_coll_t *sim_coll_ring_node(sim_net_t *net, const sim_coll_spec_t *spec, wl_c
     return c;
 }
 
-static void on_ring_sent(sim_engine_t *eng, void *ctx, uint64_t arg);
+uint64_t sim_coll_ring_bytes(const sim_coll_t *c, int32_t m, uint32_t j)
+{
+    int32_t n = c->n;
+    uint32_t k = j / c->chunks, ch = j % c->chunks;
+    int64_t block = ((int64_t)m - (int64_t)k % n + n) % n;
+    return sim_coll_chunk_bytes(sim_coll_chunk_bytes(c->data, n, block), c->chunks, ch);
+}
 
 /* Ring: member m's next send, if all it waits for is there. Sub-step j =
  * k * chunks + chunk needs sub-step j - chunks received (the same chunk of
  * the step before), its previous send finished, and the next member
  * present. */
-static void ring_progress(sim_coll_t *c, int32_t m)
+void sim_coll_ring_progress(sim_coll_t *c, int32_t m)
 {
     int32_t n = c->n, next = (m + 1) % n;
     uint32_t total = c->steps * c->chunks, j = c->sent[m];
@@ -170,11 +176,8 @@ static void ring_progress(sim_coll_t *c, int32_t m)
         return;
     if (j >= c->chunks && c->recvd[m] < j - c->chunks + 1)
         return;
-    uint32_t k = j / c->chunks, ch = j % c->chunks;
-    int64_t block = ((int64_t)m - (int64_t)k % n + n) % n;
-    uint64_t bytes = sim_coll_chunk_bytes(sim_coll_chunk_bytes(c->data, n, block), c->chunks, ch);
     c->sending[m] = 1;
-    sim_coll_member_send(c, m, next, bytes, on_ring_sent, (uint64_t)m);
+    sim_coll_member_send(c, m, next, sim_coll_ring_bytes(c, m, j), sim_coll_ring_sent, (uint64_t)m);
 }
 
 static void ring_check(sim_coll_t *c, int32_t m)
@@ -199,7 +202,7 @@ static void chain_progress(sim_coll_t *c, int32_t m)
         c->state[next] < SIM_COLL_ACTIVE || (q > 0 && c->recvd[m] <= j))
         return;
     c->sending[m] = 1;
-    sim_coll_member_send(c, m, next, sim_coll_chunk_bytes(c->data, c->chunks, j), on_ring_sent,
+    sim_coll_member_send(c, m, next, sim_coll_chunk_bytes(c->data, c->chunks, j), sim_coll_ring_sent,
                          (uint64_t)m);
 }
 
@@ -211,7 +214,7 @@ static void chain_check(sim_coll_t *c, int32_t m)
         sim_coll_member_done(c, m);
 }
 
-static void on_ring_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
+void sim_coll_ring_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
 {
     (void)eng;
     sim_coll_t *c = ctx;
@@ -227,8 +230,8 @@ static void on_ring_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
         chain_check(c, next);
         chain_check(c, m);
     } else {
-        ring_progress(c, m);
-        ring_progress(c, next);
+        sim_coll_ring_progress(c, m);
+        sim_coll_ring_progress(c, next);
         ring_check(c, next);
         ring_check(c, m);
     }
@@ -240,11 +243,13 @@ static void on_ring_sent(sim_engine_t *eng, void *ctx, uint64_t arg)
 static void ring_activate(sim_coll_t *c, int32_t m)
 {
     int32_t n = c->n;
+    if (n > 1 && sim_coll_shortcut_arrive(c, m))
+        return;
     if (n == 1) {
         c->sent[m] = c->recvd[m] = c->steps * c->chunks; /* nothing to move */
     } else {
-        ring_progress(c, m);
-        ring_progress(c, (m + n - 1) % n);
+        sim_coll_ring_progress(c, m);
+        sim_coll_ring_progress(c, (m + n - 1) % n);
     }
     ring_check(c, m);
 }

@@ -47,6 +47,13 @@ int sim_measure_collective_on(const topo_t *t, sim_net_model_t model,
                               const sim_coll_spec_t *spec, int32_t n, const int32_t *members,
                               sim_measure_t *out, tn_error_t *err)
 {
+    return sim_measure_collective_mode(t, model, true, spec, n, members, out, err);
+}
+
+int sim_measure_collective_mode(const topo_t *t, sim_net_model_t model, bool shortcuts,
+                                const sim_coll_spec_t *spec, int32_t n, const int32_t *members,
+                                sim_measure_t *out, tn_error_t *err)
+{
     if ((spec->op == WL_COLL_BROADCAST || spec->op == WL_COLL_REDUCE) &&
         (spec->root < 0 || spec->root >= n))
         return tn_error_set(err, TN_EINPUT, "root: %d is not a rank", spec->root);
@@ -54,6 +61,7 @@ int sim_measure_collective_on(const topo_t *t, sim_net_model_t model,
     sim_net_t net;
     sim_engine_init(&eng);
     TN_ASSERT(sim_net_init(&net, &eng, t, model, NULL) == 0);
+    net.shortcuts = shortcuts;
     int rc = sim_coll_check(&net, spec, n, members, err);
     if (rc == 0) {
         tally_t tally = {n, 0, &eng};

@@ -8,6 +8,7 @@
 #ifndef SIM_MEASURE_H
 #define SIM_MEASURE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/tn_error.h"
@@ -35,6 +36,13 @@ int sim_measure_collective(const topo_t *t, sim_net_model_t model, const sim_col
 int sim_measure_collective_on(const topo_t *t, sim_net_model_t model,
                               const sim_coll_spec_t *spec, int32_t n, const int32_t *members,
                               sim_measure_t *out, tn_error_t *err);
+
+/* sim_measure_collective_on() with the network's exact shortcuts on or
+ * off (sim/coll/shortcut.c: the same times either way, fewer events
+ * with). Time complexity: that of the simulation. */
+int sim_measure_collective_mode(const topo_t *t, sim_net_model_t model, bool shortcuts,
+                                const sim_coll_spec_t *spec, int32_t n, const int32_t *members,
+                                sim_measure_t *out, tn_error_t *err);
 
 /* When `bytes` sent alone from vertex src to vertex dst at time 0 have
  * arrived (no software delay). O(hops), plus the routing tables' first

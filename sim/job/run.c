@@ -103,6 +103,7 @@ int sim_run_scenario_opts(const sim_scenario_t *sc, const sim_run_opts_t *opts,
         tn_error_prefix(err, "%s", sc->src);
         goto out;
     }
+    net.shortcuts = sc->shortcuts;
     /* The network asserts that what it is given can be routed, which only
      * an intact fabric guarantees (and only between GPUs): say which
      * failure or transfer breaks that, before anything runs. */

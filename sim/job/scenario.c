@@ -158,7 +158,7 @@ static int validate(sim_scenario_t *sc, tn_error_t *err)
                                        "workload", "network",    "collectives", "iterations",
                                        "stragglers", "training",   "power",       "prices",
                                        NULL};
-    static const char *const net_keys[] = {"model", NULL};
+    static const char *const net_keys[] = {"model", "shortcuts", NULL};
     static const char *const coll_keys[] = {"algorithm", "chunk_bytes", "channels", "protocol",
                                             NULL};
     tn_jobj_t o, sub;
@@ -205,7 +205,8 @@ static int validate(sim_scenario_t *sc, tn_error_t *err)
     TN_NAMES_FILL(sim_protocols, sim_protocols_n, protocols, SCENARIO_MAX_NAMES);
     int model = SIM_NET_FLOW, algo = SIM_ALGO_AUTO;
     if ((rc = tn_jobj_sub(&o, "network", false, net_keys, &sub)) < 0 ||
-        (rc == 0 && tn_jobj_enum(&sub, "model", false, models, &model) < 0))
+        (rc == 0 && (tn_jobj_enum(&sub, "model", false, models, &model) < 0 ||
+                     tn_jobj_bool(&sub, "shortcuts", false, &sc->shortcuts) < 0)))
         return -1;
     sc->net_model = (sim_net_model_t)model;
     if ((rc = tn_jobj_sub(&o, "collectives", false, coll_keys, &sub)) < 0 ||
@@ -231,6 +232,7 @@ int sim_scenario_load(sim_scenario_t *sc, const char *path, const sim_overrides_
     sc->seed = 1;
     sc->iterations = 1;
     sc->net_model = SIM_NET_FLOW;
+    sc->shortcuts = true;
     sc->algorithm = SIM_ALGO_AUTO;
     sc->chunk_bytes = 0; /* not set: the algorithm's own split */
     sc->channels = 0; /* set in validate(): by the protocol, when not given */

@@ -35,6 +35,7 @@ typedef struct {
     topo_spec_t topo;
     wl_spec_t workload;
     sim_net_model_t net_model;
+    bool shortcuts;         /* network.shortcuts: exact shortcuts (default true) */
     sim_algo_t algorithm;
     uint64_t chunk_bytes;   /* 0 when not set */
     uint64_t channels;      /* 0: "auto" (NCCL's channel loop), the default with protocol

@@ -164,6 +164,8 @@ double sim_flows_rate(const sim_flows_t *f, uint32_t id)
     return f->rate[id];
 }
 
+bool sim_flows_link_busy(const sim_flows_t *f, int32_t e) { return f->link[e].n > 0; }
+
 /* ---- pool and link lists ---- */
 
 /* Takes a record from the free list, doubling the pool when it is empty
@@ -297,15 +299,12 @@ uint32_t sim_flows_start(sim_flows_t *f, const int32_t *path, int hops, uint64_t
     return sim_flows_start_w(f, path, hops, bytes, 1, latency_ps, done, ctx, arg);
 }
 
-uint32_t sim_flows_start_w(sim_flows_t *f, const int32_t *path, int hops, uint64_t bytes,
-                           uint32_t weight, sim_time_t latency_ps, sim_handler_t done, void *ctx,
-                           uint64_t arg)
+/* A live flow record for path, not yet rated: the part start and adopt
+ * share. O(hops), amortised. */
+static uint32_t flow_insert(sim_flows_t *f, const int32_t *path, int hops, uint64_t bytes,
+                            uint32_t weight, sim_time_t latency_ps, sim_handler_t done, void *ctx,
+                            uint64_t arg)
 {
-    TN_ASSERT(done != NULL && hops >= 0 && weight >= 1);
-    if (bytes == 0 || hops == 0) {
-        sim_schedule_in(f->eng, latency_ps, done, ctx, arg);
-        return SIM_FLOWS_NONE;
-    }
     for (int h = 0; h < hops; h++)
         TN_ASSERT(path[h] >= 0 && path[h] < f->topo->n_edges);
     uint32_t id = flow_alloc(f);
@@ -331,11 +330,59 @@ uint32_t sim_flows_start_w(sim_flows_t *f, const int32_t *path, int hops, uint64
         p[h] = path[h];
         q[h] = link_add(f, p[h], id, (uint32_t)h);
     }
-    /* One dirty link is enough: the gathering reaches the others through
-     * the flow itself. */
-    mark_dirty(f, p[0]);
     f->started++;
     f->active++;
+    return id;
+}
+
+uint32_t sim_flows_start_w(sim_flows_t *f, const int32_t *path, int hops, uint64_t bytes,
+                           uint32_t weight, sim_time_t latency_ps, sim_handler_t done, void *ctx,
+                           uint64_t arg)
+{
+    TN_ASSERT(done != NULL && hops >= 0 && weight >= 1);
+    if (bytes == 0 || hops == 0) {
+        sim_schedule_in(f->eng, latency_ps, done, ctx, arg);
+        return SIM_FLOWS_NONE;
+    }
+    uint32_t id = flow_insert(f, path, hops, bytes, weight, latency_ps, done, ctx, arg);
+    /* One dirty link is enough: the gathering reaches the others through
+     * the flow itself. */
+    mark_dirty(f, flow_path(f, id)[0]);
+    return id;
+}
+
+double sim_flows_alone_rate(const sim_flows_t *f, const int32_t *path, int hops, uint32_t weight)
+{
+    /* as gather() keys and water_fill() freezes it: the least of capacity
+     * over weight, times the weight */
+    double s = DBL_MAX;
+    for (int h = 0; h < hops; h++) {
+        double share = (double)f->topo->bps[path[h]] / (double)weight;
+        if (share < s)
+            s = share;
+    }
+    return s * (double)weight;
+}
+
+sim_time_t sim_flows_alone_ps(const sim_flows_t *f, const int32_t *path, int hops, uint64_t bytes,
+                              uint32_t weight)
+{
+    return send_ps((double)bytes * 8.0, sim_flows_alone_rate(f, path, hops, weight));
+}
+
+uint32_t sim_flows_adopt(sim_flows_t *f, const int32_t *path, int hops, uint64_t bytes,
+                         uint32_t weight, sim_time_t latency_ps, sim_time_t started,
+                         sim_handler_t done, void *ctx, uint64_t arg)
+{
+    TN_ASSERT(done != NULL && hops > 0 && bytes > 0 && weight >= 1 && started <= sim_now(f->eng));
+    uint32_t id = flow_insert(f, path, hops, bytes, weight, latency_ps, done, ctx, arg);
+    sim_flow_t *fl = &f->flow[id];
+    double rate = sim_flows_alone_rate(f, path, hops, weight);
+    f->rate[id] = rate;
+    fl->updated = started;
+    fl->ev = sim_schedule(f->eng, sim_time_add(started, send_ps(fl->remaining, rate)), on_complete,
+                          f, id);
+    TN_ASSERT(!sim_event_is_none(fl->ev)); /* the caller's flow is still transmitting */
     return id;
 }
 

@@ -44,6 +44,7 @@
 #ifndef SIM_FLOW_H
 #define SIM_FLOW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -129,6 +130,31 @@ uint32_t sim_flows_start(sim_flows_t *f, const int32_t *path, int hops, uint64_t
 uint32_t sim_flows_start_w(sim_flows_t *f, const int32_t *path, int hops, uint64_t bytes,
                            uint32_t weight, sim_time_t latency_ps, sim_handler_t done, void *ctx,
                            uint64_t arg);
+
+/* The rate, in bits/s, that a flow of `weight` along path[0 .. hops)
+ * (hops >= 1, no link repeated) gets while no other flow crosses its
+ * links: the water-filling's own arithmetic for a component of one flow,
+ * so a caller timing such a flow without starting it gets the same
+ * double. O(hops). */
+double sim_flows_alone_rate(const sim_flows_t *f, const int32_t *path, int hops, uint32_t weight);
+
+/* Picoseconds such a flow of `bytes` (all its weight's) takes to send its
+ * last bit: what its completion event would be scheduled after. O(hops). */
+sim_time_t sim_flows_alone_ps(const sim_flows_t *f, const int32_t *path, int hops, uint64_t bytes,
+                              uint32_t weight);
+
+/* Whether any flow crosses link e. O(1). */
+bool sim_flows_link_busy(const sim_flows_t *f, int32_t e);
+
+/* A flow that started at `started` (<= now) alone on its links and has
+ * kept its rate (sim_flows_alone_rate()) since: its record as
+ * sim_flows_start_w() and a recomputation at `started` would have left
+ * it, completion event included (which must not be in the past). For a
+ * caller that timed a flow without simulating it and must now let others
+ * share its links. Causes no recomputation. O(hops), amortised. */
+uint32_t sim_flows_adopt(sim_flows_t *f, const int32_t *path, int hops, uint64_t bytes,
+                         uint32_t weight, sim_time_t latency_ps, sim_time_t started,
+                         sim_handler_t done, void *ctx, uint64_t arg);
 
 /* The current rate of flow `id` in bits/s; 0 for an id not transmitting
  * (finished, never started, SIM_FLOWS_NONE) and for a flow whose first

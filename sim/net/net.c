@@ -152,6 +152,8 @@ int sim_net_init(sim_net_t *n, sim_engine_t *eng, const topo_t *t, sim_net_model
     n->nic_of = nic_affinity(t);
     n->link_bytes = tn_calloc((size_t)t->n_edges, sizeof *n->link_bytes);
     n->link_busy_ps = tn_calloc((size_t)t->n_edges, sizeof *n->link_busy_ps);
+    n->shortcuts = true;
+    n->claim = tn_calloc((size_t)t->n_edges + 1, sizeof *n->claim);
     return 0;
 }
 
@@ -174,6 +176,7 @@ void sim_net_destroy(sim_net_t *n)
         sim_net_models[n->model].destroy(n);
     free(n->link_bytes);
     free(n->link_busy_ps);
+    free(n->claim);
     free(n->nic_of);
     memset(n, 0, sizeof *n);
 }
@@ -274,23 +277,31 @@ void sim_net_send_path(sim_net_t *n, const int32_t *path, int hops, uint64_t byt
     send_routed(n, hops, bytes, copies, extra_ps, done, ctx, arg);
 }
 
-/* A transfer routed onto n->path[0 .. hops): the links' counts, then the
- * model's start. */
-static void send_routed(sim_net_t *n, int hops, uint64_t bytes, uint32_t copies,
-                        sim_time_t extra_ps, sim_handler_t done, void *ctx, uint64_t arg)
+sim_time_t sim_net_path_latency(const sim_net_t *n, const int32_t *path, int hops,
+                                uint64_t *bottleneck)
+{
+    const topo_t *t = n->topo;
+    sim_time_t lat = 0;
+    uint64_t b = UINT64_MAX;
+    for (int i = 0; i < hops; i++) {
+        lat = sim_time_add(lat, t->latency_ps[path[i]]);
+        if (t->bps[path[i]] < b)
+            b = t->bps[path[i]];
+    }
+    *bottleneck = b;
+    return lat;
+}
+
+void sim_net_account(sim_net_t *n, const int32_t *path, int hops, uint64_t bytes,
+                     uint32_t copies)
 {
     TN_ASSERT(copies >= 1);
     const topo_t *t = n->topo;
     n->transfers += copies;
     uint64_t all;
     TN_ASSERT(!__builtin_mul_overflow(bytes, copies, &all));
-    sim_time_t lat = 0;
-    uint64_t bottleneck = UINT64_MAX;
     for (int i = 0; i < hops; i++) {
-        int32_t e = n->path[i];
-        lat = sim_time_add(lat, t->latency_ps[e]);
-        if (t->bps[e] < bottleneck)
-            bottleneck = t->bps[e];
+        int32_t e = path[i];
         if (__builtin_add_overflow(n->link_bytes[e], all, &n->link_bytes[e]))
             n->overflowed = true;
         /* each copy's own, as unbundled transfers count it (no rounding
@@ -300,6 +311,72 @@ static void send_routed(sim_net_t *n, int hops, uint64_t bytes, uint32_t copies,
             busy = SIM_TIME_MAX;
         n->link_busy_ps[e] = sim_time_add(n->link_busy_ps[e], busy);
     }
+}
+
+/* Claimants of links on n->path[0 .. hops) give them back (each puts its
+ * computed transfers into the network, which may route and send, so the
+ * path is kept aside meanwhile). O(hops) without a claim. */
+static void yield_claims(sim_net_t *n, int hops)
+{
+    for (int i = 0; i < hops; i++) {
+        if (!n->claim[n->path[i]])
+            continue;
+        int32_t *keep = tn_malloc((size_t)hops * sizeof *keep);
+        memcpy(keep, n->path, (size_t)hops * sizeof *keep);
+        for (int j = i; j < hops; j++)
+            if (n->claim[keep[j]])
+                n->claim[keep[j]]->yield(n->claim[keep[j]]);
+        memcpy(n->path, keep, (size_t)hops * sizeof *keep);
+        free(keep);
+        return;
+    }
+}
+
+/* A transfer routed onto n->path[0 .. hops): claims given back, the
+ * links' counts, then the model's start. */
+static void send_routed(sim_net_t *n, int hops, uint64_t bytes, uint32_t copies,
+                        sim_time_t extra_ps, sim_handler_t done, void *ctx, uint64_t arg)
+{
+    if (n->model == SIM_NET_FLOW)
+        yield_claims(n, hops);
+    sim_net_account(n, n->path, hops, bytes, copies);
+    uint64_t bottleneck;
+    sim_time_t lat = sim_net_path_latency(n, n->path, hops, &bottleneck);
     sim_net_xfer_t x = {hops, bytes, copies, lat, bottleneck, extra_ps, done, ctx, arg};
     sim_net_models[n->model].start(n, &x);
+}
+
+bool sim_net_claimable(const sim_net_t *n, const int32_t *path, int hops)
+{
+    if (!n->shortcuts || n->model != SIM_NET_FLOW)
+        return false;
+    for (int i = 0; i < hops; i++)
+        if (n->claim[path[i]] || sim_flows_link_busy(&n->flows, path[i]))
+            return false;
+    return true;
+}
+
+void sim_net_claim(sim_net_t *n, const int32_t *path, int hops, sim_net_claim_t *c)
+{
+    for (int i = 0; i < hops; i++) {
+        TN_ASSERT(!n->claim[path[i]]);
+        n->claim[path[i]] = c;
+    }
+}
+
+void sim_net_unclaim(sim_net_t *n, const int32_t *path, int hops)
+{
+    for (int i = 0; i < hops; i++)
+        n->claim[path[i]] = NULL;
+}
+
+void sim_net_adopt(sim_net_t *n, const int32_t *path, int hops, uint64_t bytes, uint32_t copies,
+                   sim_time_t extra_ps, sim_time_t started, sim_handler_t done, void *ctx,
+                   uint64_t arg)
+{
+    TN_ASSERT(n->model == SIM_NET_FLOW);
+    uint64_t bottleneck;
+    sim_time_t lat = sim_net_path_latency(n, path, hops, &bottleneck);
+    sim_flows_adopt(&n->flows, path, hops, bytes * copies, copies, sim_time_add(lat, extra_ps),
+                    started, done, ctx, arg);
 }

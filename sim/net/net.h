@@ -51,6 +51,16 @@ typedef enum { SIM_NET_FLOW, SIM_NET_ANALYTIC } sim_net_model_t;
 
 typedef struct sim_net sim_net_t;
 
+/* A claim on links (sim_net_claim()): whoever timed transfers over them
+ * without simulating each (an exact shortcut, sim/coll/shortcut.c). When
+ * any other transfer is about to cross a claimed link, yield(self) runs
+ * first: it must take back all its claims and put into the network what
+ * it had only computed (flows in flight, callbacks pending), so that the
+ * newcomer shares the links as it would have step by step. */
+typedef struct sim_net_claim {
+    void (*yield)(struct sim_net_claim *self);
+} sim_net_claim_t;
+
 /* One transfer as a model times it, routed onto n->path[0 .. hops). */
 typedef struct {
     int hops;
@@ -96,6 +106,8 @@ struct sim_net {
     int32_t *nic_of;          /* by vertex: a GPU's own NIC, or -1 */
     int32_t path[SIM_NET_MAX_HOPS];
     sim_flows_t flows;        /* the flow model's state */
+    bool shortcuts;           /* exact shortcuts allowed (default true) */
+    sim_net_claim_t **claim;  /* by edge: its claimant, or NULL */
     tn_map_t paths;           /* (src, dst, conn) -> cached path */
     tn_map_t ring_orders;     /* collectives' cache: member vertices -> ring order */
     tn_map_t ring_paths;      /* collectives' cache: (ring, two connections) -> same paths */
@@ -146,5 +158,37 @@ int sim_net_route(sim_net_t *n, int32_t src, int32_t dst, uint32_t conn, int32_t
 void sim_net_send_path(sim_net_t *n, const int32_t *path, int hops, uint64_t bytes,
                        uint32_t copies, sim_time_t extra_ps, sim_handler_t done, void *ctx,
                        uint64_t arg);
+
+/* The latency sum of path[0 .. hops) and (into *bottleneck) its slowest
+ * link's bits/s (UINT64_MAX with no hop): what a transfer along it adds
+ * and is limited by. O(hops). */
+sim_time_t sim_net_path_latency(const sim_net_t *n, const int32_t *path, int hops,
+                                uint64_t *bottleneck);
+
+/* Counts `copies` transfers of `bytes` along path[0 .. hops) in the
+ * links' bytes and busy times and in n->transfers, as a send does: for a
+ * caller that timed them itself. O(hops). */
+void sim_net_account(sim_net_t *n, const int32_t *path, int hops, uint64_t bytes,
+                     uint32_t copies);
+
+/* ---- exact shortcuts (sim/coll/shortcut.c) ---- */
+
+/* Whether the links of path[0 .. hops) may be claimed: shortcuts on, the
+ * flow model, no flow crossing any of them, no claim on any. O(hops). */
+bool sim_net_claimable(const sim_net_t *n, const int32_t *path, int hops);
+
+/* Claims (or gives back) the links of path[0 .. hops) for c. O(hops). */
+void sim_net_claim(sim_net_t *n, const int32_t *path, int hops, sim_net_claim_t *c);
+void sim_net_unclaim(sim_net_t *n, const int32_t *path, int hops);
+
+/* A transfer of the flow model that started at `started` (<= now) alone
+ * on its links, as sim_net_send_path() would have started it, still
+ * transmitting now (sim_flows_adopt()): its flow, completion event
+ * included, without counting it again (the caller did, with
+ * sim_net_account()). done runs when its last byte has arrived plus
+ * extra_ps. O(hops). */
+void sim_net_adopt(sim_net_t *n, const int32_t *path, int hops, uint64_t bytes, uint32_t copies,
+                   sim_time_t extra_ps, sim_time_t started, sim_handler_t done, void *ctx,
+                   uint64_t arg);
 
 #endif

@@ -1,0 +1,273 @@
+/* sim/coll/shortcut.c — the exact shortcut of a ring (sim/coll/node.h):
+ * a ring whose sends cross links that nothing else crosses is timed in
+ * one pass of arithmetic instead of an event per send.
+ *
+ * Why it is exact. Step by step, member m sends sub-step j once it has
+ * arrived, its next member has arrived, its send of sub-step j - 1 has
+ * called back, and the send of sub-step j - chunks of the member before
+ * it has called back (sim/coll/ring.c). With each member's path to the
+ * next its own (no two share a link) and claimed (nothing else may cross
+ * it), each send is alone on its links for its whole life: the flow model
+ * gives it the rate sim_flows_alone_rate() computes, from its first
+ * recomputation to its end, and its callback comes at the time
+ * sim_coll_lane_times() computes with the same arithmetic. So the time of
+ * every send follows from the arrivals by the recurrence
+ *     start(m, j) = max(arrive(m), arrive(m + 1), cb(m, j - 1),
+ *                       cb(m - 1, j - chunks)),
+ *     cb(m, j) = the lane's callback for a send started then,
+ * and member m is done at max(cb(m, last), cb(m - 1, last)): one event
+ * per member instead of steps x chunks sends, each a flow, its
+ * completion, its callback and its share of a recomputation.
+ *
+ * The links are claimed at the first arrival (sim_net_claim()). If any
+ * other transfer is about to cross one before the ring is done, the claim
+ * yields: the recurrence, with the members not yet arrived never
+ * arriving, gives the state the step-by-step run would be in at that
+ * instant (sends called back, sends in flight with the bits they have
+ * left, callbacks pending), which is put into the ring and the network
+ * (sim_coll_lane_resume()); the ring then runs step by step. A send that
+ * would call back at that very instant is left pending at it, as are
+ * sends due then, so the newcomer joins the same recomputation either
+ * way.
+ *
+ * The links' counters are added when the ring finishes (or, for the sends
+ * begun, when it yields): they are read only at the end of a run.
+ */
+#include <stdlib.h>
+
+#include "sim/coll/node.h"
+
+struct sim_coll_shortcut {
+    sim_net_claim_t claim; /* first: the claim is the shortcut */
+    sim_coll_t *c;
+    sim_coll_lane_t *lane; /* by position: to the next */
+    sim_time_t *arrive;    /* by position; SIM_TIME_MAX until it arrives */
+    int32_t arrived, finished;
+    sim_event_id_t *ev;    /* by position: its done event, once timed */
+    /* the recurrence's state: by position, the callback of its latest
+     * sub-step, the callbacks of its last `chunks` sub-steps, the
+     * sub-steps called back before the walk's instant, and the first not
+     * called back if it has begun (open, at j = done[m]) */
+    sim_time_t *last, *win, *cur;
+    uint32_t *done;
+    sim_coll_times_t *open;
+    uint8_t *has_open;
+};
+
+typedef struct sim_coll_shortcut shortcut_t;
+
+static void sc_yield(sim_net_claim_t *claim);
+
+static void sc_release(shortcut_t *sc)
+{
+    sim_coll_t *c = sc->c;
+    for (int32_t m = 0; m < c->n; m++) {
+        sim_net_unclaim(c->net, sc->lane[m].path, sc->lane[m].hops);
+        if (!sim_event_is_none(sc->ev[m]))
+            sim_cancel(c->net->eng, sc->ev[m]);
+    }
+    c->sc = NULL;
+    free(sc->lane);
+    free(sc->arrive);
+    free(sc->ev);
+    free(sc->last);
+    free(sc->win);
+    free(sc->cur);
+    free(sc->done);
+    free(sc->open);
+    free(sc->has_open);
+    free(sc);
+}
+
+void sim_coll_shortcut_free(sim_coll_t *c)
+{
+    if (c->sc)
+        sc_release(c->sc);
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The lanes of c, if they make a shortcut: every path kept, at least one
+ * hop, no link twice, all claimable. O(n x hops log). */
+static shortcut_t *sc_new(sim_coll_t *c)
+{
+    int32_t n = c->n;
+    sim_coll_lane_t *lane = tn_malloc((size_t)n * sizeof *lane);
+    size_t total = 0;
+    for (int32_t m = 0; m < n; m++) {
+        if (!sim_coll_lane(c, m, (m + 1) % n, &lane[m]) || lane[m].hops == 0 ||
+            !sim_net_claimable(c->net, lane[m].path, lane[m].hops)) {
+            free(lane);
+            return NULL;
+        }
+        total += (size_t)lane[m].hops;
+    }
+    int32_t *all = tn_malloc(total * sizeof *all);
+    size_t k = 0;
+    for (int32_t m = 0; m < n; m++)
+        for (int h = 0; h < lane[m].hops; h++)
+            all[k++] = lane[m].path[h];
+    qsort(all, total, sizeof *all, cmp_i32);
+    bool disjoint = true;
+    for (size_t i = 1; i < total && disjoint; i++)
+        disjoint = all[i] != all[i - 1];
+    free(all);
+    if (!disjoint) {
+        free(lane);
+        return NULL;
+    }
+    shortcut_t *sc = tn_calloc(1, sizeof *sc);
+    sc->claim.yield = sc_yield;
+    sc->c = c;
+    sc->lane = lane;
+    sc->arrive = tn_malloc((size_t)n * sizeof *sc->arrive);
+    sc->ev = tn_malloc((size_t)n * sizeof *sc->ev);
+    for (int32_t m = 0; m < n; m++) {
+        sc->arrive[m] = SIM_TIME_MAX;
+        sc->ev[m] = SIM_EVENT_NONE;
+        sim_net_claim(c->net, lane[m].path, lane[m].hops, &sc->claim);
+    }
+    sc->last = tn_malloc((size_t)n * sizeof *sc->last);
+    sc->win = tn_malloc((size_t)n * c->chunks * sizeof *sc->win);
+    sc->cur = tn_malloc((size_t)n * sizeof *sc->cur);
+    sc->done = tn_malloc((size_t)n * sizeof *sc->done);
+    sc->open = tn_malloc((size_t)n * sizeof *sc->open);
+    sc->has_open = tn_malloc((size_t)n);
+    return sc;
+}
+
+static inline sim_time_t tmax(sim_time_t a, sim_time_t b) { return a > b ? a : b; }
+
+/* Runs the recurrence (file comment) as far as instant t: done[m] counts
+ * m's sub-steps called back before t, open[m] is the next one when it
+ * began before t, last[m] the callback of m's latest sub-step timed.
+ * Members not arrived block what waits on them (SIM_TIME_MAX). With
+ * t = SIM_TIME_MAX and every member arrived it times every sub-step.
+ * O(n x sub-steps timed x hops). */
+static void sc_walk(shortcut_t *sc, sim_time_t t)
+{
+    sim_coll_t *c = sc->c;
+    int32_t n = c->n;
+    uint32_t chunks = c->chunks, total = c->steps * c->chunks;
+    for (int32_t m = 0; m < n; m++) {
+        sc->done[m] = 0;
+        sc->has_open[m] = 0;
+        sc->last[m] = 0;
+    }
+    for (uint32_t j = 0; j < total; j++) {
+        bool begun = false;
+        for (int32_t m = 0; m < n; m++) {
+            int32_t prev = (m + n - 1) % n;
+            sim_time_t s = tmax(sc->arrive[m], sc->arrive[(m + 1) % n]);
+            if (j > 0)
+                s = tmax(s, sc->last[m]);
+            if (j >= chunks)
+                s = tmax(s, sc->win[(size_t)prev * chunks + j % chunks]);
+            if (s == SIM_TIME_MAX) {
+                sc->cur[m] = SIM_TIME_MAX;
+                continue;
+            }
+            sim_coll_times_t x;
+            sim_coll_lane_times(c, &sc->lane[m], sim_coll_ring_bytes(c, m, j), s, &x);
+            sc->cur[m] = x.cb;
+            if (x.cb < t) {
+                sc->done[m]++;
+            } else if (s < t && !sc->has_open[m]) {
+                sc->open[m] = x;
+                sc->has_open[m] = 1;
+            }
+            begun = begun || s < t;
+        }
+        /* the window is written after the round: member m reads m - 1's
+         * sub-step j - chunks, which m - 1 overwrites in this round */
+        for (int32_t m = 0; m < n; m++) {
+            sc->last[m] = sc->cur[m];
+            sc->win[(size_t)m * chunks + j % chunks] = sc->cur[m];
+        }
+        if (!begun)
+            break; /* starts only grow: no later sub-step begins before t */
+    }
+}
+
+/* Counts member m's first `count` sends in the links' counters. */
+static void sc_account(shortcut_t *sc, int32_t m, uint32_t count)
+{
+    for (uint32_t j = 0; j < count; j++)
+        sim_coll_lane_account(sc->c, &sc->lane[m], sim_coll_ring_bytes(sc->c, m, j));
+}
+
+static void on_sc_done(sim_engine_t *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    sim_coll_t *c = ctx;
+    shortcut_t *sc = c->sc;
+    int32_t m = (int32_t)arg;
+    sc->ev[m] = SIM_EVENT_NONE;
+    sim_coll_enter(c);
+    if (++sc->finished == c->n) {
+        for (int32_t k = 0; k < c->n; k++)
+            sc_account(sc, k, c->steps * c->chunks);
+        sc_release(sc);
+    }
+    sim_coll_member_done(c, m);
+    sim_coll_leave(c);
+}
+
+bool sim_coll_shortcut_arrive(sim_coll_t *c, int32_t m)
+{
+    if (!c->sc) {
+        if (c->sc_tried)
+            return false;
+        c->sc_tried = true;
+        if (!(c->sc = sc_new(c)))
+            return false;
+    }
+    shortcut_t *sc = c->sc;
+    sim_engine_t *eng = c->net->eng;
+    sc->arrive[m] = sim_now(eng);
+    if (++sc->arrived < c->n)
+        return true;
+    sc_walk(sc, SIM_TIME_MAX);
+    for (int32_t k = 0; k < c->n; k++) {
+        sim_time_t done = tmax(sc->last[k], sc->last[(k + c->n - 1) % c->n]);
+        sc->ev[k] = sim_schedule(eng, done, on_sc_done, c, (uint64_t)k);
+        TN_ASSERT(!sim_event_is_none(sc->ev[k])); /* every member's end waits on the last */
+    }
+    return true;
+}
+
+/* Another transfer is about to cross a claimed link at instant t: the
+ * ring's state at t, put into the ring and the network; the ring then
+ * runs step by step. O(n x sub-steps begun before t x hops). */
+static void sc_yield(sim_net_claim_t *claim)
+{
+    shortcut_t *sc = (shortcut_t *)claim;
+    sim_coll_t *c = sc->c;
+    int32_t n = c->n;
+    sim_time_t t = sim_now(c->net->eng);
+    for (int32_t m = 0; m < n; m++) {
+        sim_net_unclaim(c->net, sc->lane[m].path, sc->lane[m].hops);
+        if (!sim_event_is_none(sc->ev[m]))
+            sim_cancel(c->net->eng, sc->ev[m]); /* the ring's callbacks will finish it */
+        sc->ev[m] = SIM_EVENT_NONE;
+    }
+    sc_walk(sc, t);
+    for (int32_t m = 0; m < n; m++) {
+        sc_account(sc, m, sc->done[m] + sc->has_open[m]);
+        c->sent[m] = sc->done[m];
+        c->recvd[(m + 1) % n] = sc->done[m];
+        c->sending[m] = sc->has_open[m];
+    }
+    for (int32_t m = 0; m < n; m++)
+        if (sc->has_open[m])
+            sim_coll_lane_resume(c, &sc->lane[m], sim_coll_ring_bytes(c, m, sc->done[m]),
+                                 &sc->open[m], sim_coll_ring_sent, (uint64_t)m);
+    sc_release(sc); /* the ring's own from here */
+    /* sends due at t on what has happened before it */
+    for (int32_t m = 0; m < n; m++)
+        sim_coll_ring_progress(c, m);
+}
