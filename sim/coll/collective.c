@@ -326,32 +326,45 @@ bool sim_coll_lane(sim_coll_t *c, int32_t a, int32_t b, sim_coll_lane_t *l)
     l->copies = c->copies > 1 ? c->copies : 1;
     l->delay = step_delay(c, a, b);
     l->latency = sim_net_path_latency(c->net, l->path, hops, &l->bottleneck);
+    l->memo = false;
     return true;
 }
 
-void sim_coll_lane_times(const sim_coll_t *c, const sim_coll_lane_t *l, uint64_t bytes,
+void sim_coll_lane_times(const sim_coll_t *c, sim_coll_lane_t *l, uint64_t bytes,
                          sim_time_t start, sim_coll_times_t *x)
 {
     /* as sim_coll_member_send() and the network's models would time it:
-     * the flow model, or the analytic one for a send of no bytes */
-    uint64_t wire = wire_of(c, bytes);
+     * the flow model, or the analytic one for a send of no bytes; the
+     * durations depend on the bytes alone, and a lane's sends come in a
+     * few sizes, so the last size's are kept */
+    if (!l->memo || l->memo_bytes != bytes) {
+        uint64_t wire = wire_of(c, bytes);
+        l->memo = true;
+        l->memo_bytes = bytes;
+        l->memo_wire = wire;
+        l->memo_tx = wire == 0 ? 0
+                               : sim_flows_alone_ps(&c->net->flows, l->path, l->hops,
+                                                    wire * l->copies, l->copies);
+        l->memo_push = paced(c, bytes) ? l->delay + push_ps(c, bytes) : 0;
+    }
     x->start = start;
-    if (wire == 0) {
+    if (l->memo_wire == 0) {
         sim_time_t dur = sim_time_add(l->latency, sim_serialize_ps(0, l->bottleneck));
         x->tx_end = start;
         x->net = sim_time_add(start, sim_time_add(dur, l->delay));
     } else {
-        x->tx_end = sim_time_add(start, sim_flows_alone_ps(&c->net->flows, l->path, l->hops,
-                                                            wire * l->copies, l->copies));
+        x->tx_end = sim_time_add(start, l->memo_tx);
         x->net = sim_time_add(x->tx_end, sim_time_add(l->latency, l->delay));
     }
-    x->push = paced(c, bytes) ? sim_time_add(start, l->delay + push_ps(c, bytes)) : 0;
+    x->push = paced(c, bytes) ? sim_time_add(start, l->memo_push) : 0;
     x->cb = x->net > x->push ? x->net : x->push;
 }
 
-void sim_coll_lane_account(sim_coll_t *c, const sim_coll_lane_t *l, uint64_t bytes)
+void sim_coll_lane_account(sim_coll_t *c, const sim_coll_lane_t *l, uint64_t bytes,
+                           uint32_t sends)
 {
-    sim_net_account(c->net, l->path, l->hops, wire_of(c, bytes), l->copies);
+    TN_ASSERT((uint64_t)l->copies * sends <= UINT32_MAX);
+    sim_net_account(c->net, l->path, l->hops, wire_of(c, bytes), l->copies * sends);
 }
 
 void sim_coll_lane_resume(sim_coll_t *c, const sim_coll_lane_t *l, uint64_t bytes,
@@ -398,12 +411,20 @@ static void on_base_elapsed(sim_engine_t *eng, void *ctx, uint64_t arg)
     sim_coll_leave(c);
 }
 
+void sim_coll_activate_at(sim_coll_t *c, int32_t m, sim_time_t at)
+{
+    TN_ASSERT(!sim_event_is_none(sim_schedule(c->net->eng, at, on_base_elapsed, c, (uint64_t)m)));
+}
+
 void sim_coll_arrive(sim_coll_t *c, int32_t m)
 {
     TN_ASSERT(!c->parent && m >= 0 && m < c->n && sim_coll_state_of(c, m) == SIM_COLL_ABSENT);
-    c->state[c->inv ? c->inv[m] : m] = SIM_COLL_WAITING;
+    int32_t pos = c->inv ? c->inv[m] : m;
+    c->state[pos] = SIM_COLL_WAITING;
     if (c->spec.base_ps) {
-        sim_schedule_in(c->net->eng, c->spec.base_ps, on_base_elapsed, c, (uint64_t)m);
+        sim_time_t at = sim_time_add(sim_now(c->net->eng), c->spec.base_ps);
+        if (!sim_coll_shortcut_early(c, pos, at))
+            sim_coll_activate_at(c, m, at);
         return;
     }
     sim_coll_enter(c);

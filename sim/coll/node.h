@@ -145,6 +145,10 @@ typedef struct {
     uint32_t copies;
     sim_time_t delay, latency;
     uint64_t bottleneck;
+    /* the durations of the last size timed (sim_coll_lane_times()) */
+    bool memo;
+    uint64_t memo_bytes, memo_wire;
+    sim_time_t memo_tx, memo_push;
 } sim_coll_lane_t;
 
 /* When a send started at `start` calls back, as sim_coll_member_send()
@@ -162,11 +166,13 @@ bool sim_coll_lane(sim_coll_t *c, int32_t a, int32_t b, sim_coll_lane_t *l);
 /* The times of a send of `bytes` on lane l started at `start` while its
  * links carry nothing else: the same arithmetic as the flow model's, to
  * the picosecond. O(hops). */
-void sim_coll_lane_times(const sim_coll_t *c, const sim_coll_lane_t *l, uint64_t bytes,
+void sim_coll_lane_times(const sim_coll_t *c, sim_coll_lane_t *l, uint64_t bytes,
                          sim_time_t start, sim_coll_times_t *x);
 
-/* Counts such a send in the links' bytes and busy times. O(hops). */
-void sim_coll_lane_account(sim_coll_t *c, const sim_coll_lane_t *l, uint64_t bytes);
+/* Counts `sends` such sends of `bytes` each in the links' bytes and busy
+ * times and the network's transfers. O(hops). */
+void sim_coll_lane_account(sim_coll_t *c, const sim_coll_lane_t *l, uint64_t bytes,
+                           uint32_t sends);
 
 /* A send timed as x (started before now, not called back yet) put into
  * the network as sim_coll_member_send() would have left it now: its flow
@@ -177,6 +183,7 @@ void sim_coll_lane_resume(sim_coll_t *c, const sim_coll_lane_t *l, uint64_t byte
 
 /* The ring's, for its shortcut: member m's send callback (arg m), its
  * next send if due, and the data of its sub-step j (sim/coll/ring.c). */
+bool sim_coll_is_ring(const sim_coll_t *c);
 void sim_coll_ring_sent(sim_engine_t *eng, void *ctx, uint64_t arg);
 void sim_coll_ring_progress(sim_coll_t *c, int32_t m);
 uint64_t sim_coll_ring_bytes(const sim_coll_t *c, int32_t m, uint32_t j);
@@ -190,6 +197,17 @@ uint64_t sim_coll_ring_bytes(const sim_coll_t *c, int32_t m, uint32_t j);
  * later arrival but the last, which times the whole ring, O(n x steps x
  * chunks x hops). */
 bool sim_coll_shortcut_arrive(sim_coll_t *c, int32_t m);
+
+/* The same for a member (a position) of a top-level node that has just
+ * reached the collective and will become active at `at`, after the
+ * per-call latency: true when the shortcut takes it (its activation is
+ * then part of the timing, not an event), false when the caller must
+ * activate it at `at` (not a ring, or no shortcut). */
+bool sim_coll_shortcut_early(sim_coll_t *c, int32_t m, sim_time_t at);
+
+/* Makes member m (by the caller's numbering) of top-level node c active
+ * at `at` (>= now), as the per-call latency's end does. O(log events). */
+void sim_coll_activate_at(sim_coll_t *c, int32_t m, sim_time_t at);
 
 /* Drops c's shortcut (its claims and events), if any. O(n x hops). */
 void sim_coll_shortcut_free(sim_coll_t *c);

@@ -155,6 +155,8 @@ sim_coll_t *sim_coll_ring_node(sim_net_t *net, const sim_coll_spec_t *spec, wl_c
     return c;
 }
 
+bool sim_coll_is_ring(const sim_coll_t *c) { return c->ops == &ring_ops; }
+
 uint64_t sim_coll_ring_bytes(const sim_coll_t *c, int32_t m, uint32_t j)
 {
     int32_t n = c->n;

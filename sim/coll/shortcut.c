@@ -19,9 +19,14 @@
  * per member instead of steps x chunks sends, each a flow, its
  * completion, its callback and its share of a recomputation.
  *
- * The links are claimed at the first arrival (sim_net_claim()). If any
- * other transfer is about to cross one before the ring is done, the claim
- * yields: the recurrence, with the members not yet arrived never
+ * A member reaching the collective is taken when it reaches it, with the
+ * per-call latency it waits before it starts: the time it becomes active
+ * is part of the recurrence, not an event. Members done at one instant
+ * are done in one event, in position order.
+ *
+ * The links are claimed at the first arrival (sim_net_claim()), until the
+ * ring's last bit has left. If any other transfer is about to cross one
+ * before that, the claim yields: the recurrence, with the members not yet arrived never
  * arriving, gives the state the step-by-step run would be in at that
  * instant (sends called back, sends in flight with the bits they have
  * left, callbacks pending), which is put into the ring and the network
@@ -40,15 +45,23 @@
 struct sim_coll_shortcut {
     sim_net_claim_t claim; /* first: the claim is the shortcut */
     sim_coll_t *c;
+    bool early;            /* members taken on arrival (their activation
+                            * at arrive[m] is not an event) */
     sim_coll_lane_t *lane; /* by position: to the next */
-    sim_time_t *arrive;    /* by position; SIM_TIME_MAX until it arrives */
+    sim_time_t *arrive;    /* by position: when it becomes active;
+                            * SIM_TIME_MAX until it has arrived */
     int32_t arrived, finished;
-    sim_event_id_t *ev;    /* by position: its done event, once timed */
+    /* once timed: positions by (done time, position), their done times,
+     * and an event for each run of equal times (at its first index) */
+    int32_t *order;
+    sim_time_t *when;
+    sim_event_id_t *ev;
     /* the recurrence's state: by position, the callback of its latest
      * sub-step, the callbacks of its last `chunks` sub-steps, the
      * sub-steps called back before the walk's instant, and the first not
-     * called back if it has begun (open, at j = done[m]) */
-    sim_time_t *last, *win, *cur;
+     * called back if it has begun (open, at j = done[m]); the latest end
+     * of a transmission */
+    sim_time_t *last, *win, *cur, tx_max;
     uint32_t *done;
     sim_coll_times_t *open;
     uint8_t *has_open;
@@ -62,13 +75,15 @@ static void sc_release(shortcut_t *sc)
 {
     sim_coll_t *c = sc->c;
     for (int32_t m = 0; m < c->n; m++) {
-        sim_net_unclaim(c->net, sc->lane[m].path, sc->lane[m].hops);
+        sim_net_unclaim(c->net, sc->lane[m].path, sc->lane[m].hops, &sc->claim);
         if (!sim_event_is_none(sc->ev[m]))
             sim_cancel(c->net->eng, sc->ev[m]);
     }
     c->sc = NULL;
     free(sc->lane);
     free(sc->arrive);
+    free(sc->order);
+    free(sc->when);
     free(sc->ev);
     free(sc->last);
     free(sc->win);
@@ -122,6 +137,7 @@ static shortcut_t *sc_new(sim_coll_t *c)
     }
     shortcut_t *sc = tn_calloc(1, sizeof *sc);
     sc->claim.yield = sc_yield;
+    sc->claim.until = SIM_TIME_MAX;
     sc->c = c;
     sc->lane = lane;
     sc->arrive = tn_malloc((size_t)n * sizeof *sc->arrive);
@@ -131,6 +147,8 @@ static shortcut_t *sc_new(sim_coll_t *c)
         sc->ev[m] = SIM_EVENT_NONE;
         sim_net_claim(c->net, lane[m].path, lane[m].hops, &sc->claim);
     }
+    sc->order = tn_malloc((size_t)n * sizeof *sc->order);
+    sc->when = tn_malloc((size_t)n * sizeof *sc->when);
     sc->last = tn_malloc((size_t)n * sizeof *sc->last);
     sc->win = tn_malloc((size_t)n * c->chunks * sizeof *sc->win);
     sc->cur = tn_malloc((size_t)n * sizeof *sc->cur);
@@ -144,10 +162,11 @@ static inline sim_time_t tmax(sim_time_t a, sim_time_t b) { return a > b ? a : b
 
 /* Runs the recurrence (file comment) as far as instant t: done[m] counts
  * m's sub-steps called back before t, open[m] is the next one when it
- * began before t, last[m] the callback of m's latest sub-step timed.
- * Members not arrived block what waits on them (SIM_TIME_MAX). With
- * t = SIM_TIME_MAX and every member arrived it times every sub-step.
- * O(n x sub-steps timed x hops). */
+ * began before t, last[m] the callback of m's latest sub-step timed,
+ * tx_max the latest end of a transmission. Members not arrived block
+ * what waits on them (SIM_TIME_MAX). With t = SIM_TIME_MAX and every
+ * member arrived it times every sub-step. O(n x sub-steps timed), plus
+ * O(hops) per distinct size. */
 static void sc_walk(shortcut_t *sc, sim_time_t t)
 {
     sim_coll_t *c = sc->c;
@@ -158,6 +177,7 @@ static void sc_walk(shortcut_t *sc, sim_time_t t)
         sc->has_open[m] = 0;
         sc->last[m] = 0;
     }
+    sc->tx_max = 0;
     for (uint32_t j = 0; j < total; j++) {
         bool begun = false;
         for (int32_t m = 0; m < n; m++) {
@@ -174,6 +194,7 @@ static void sc_walk(shortcut_t *sc, sim_time_t t)
             sim_coll_times_t x;
             sim_coll_lane_times(c, &sc->lane[m], sim_coll_ring_bytes(c, m, j), s, &x);
             sc->cur[m] = x.cb;
+            sc->tx_max = tmax(sc->tx_max, x.tx_end);
             if (x.cb < t) {
                 sc->done[m]++;
             } else if (s < t && !sc->has_open[m]) {
@@ -193,51 +214,92 @@ static void sc_walk(shortcut_t *sc, sim_time_t t)
     }
 }
 
-/* Counts member m's first `count` sends in the links' counters. */
+/* Counts member m's first `count` sends in the links' counters: a run of
+ * sends of equal size at once (the counters are sums of integers, so
+ * this is the same as one by one). */
 static void sc_account(shortcut_t *sc, int32_t m, uint32_t count)
 {
-    for (uint32_t j = 0; j < count; j++)
-        sim_coll_lane_account(sc->c, &sc->lane[m], sim_coll_ring_bytes(sc->c, m, j));
+    for (uint32_t j = 0, k; j < count; j = k) {
+        uint64_t bytes = sim_coll_ring_bytes(sc->c, m, j);
+        for (k = j + 1; k < count && sim_coll_ring_bytes(sc->c, m, k) == bytes; k++)
+            ;
+        sim_coll_lane_account(sc->c, &sc->lane[m], bytes, k - j);
+    }
 }
 
+/* The members done at one instant: order[arg ..] while their time is
+ * this event's, in position order. A member's continuation may make the
+ * ring yield (a transfer over a link not yet free): the members left are
+ * then finished by the ring's own callbacks, and this stops. */
 static void on_sc_done(sim_engine_t *eng, void *ctx, uint64_t arg)
 {
-    (void)eng;
     sim_coll_t *c = ctx;
     shortcut_t *sc = c->sc;
-    int32_t m = (int32_t)arg;
-    sc->ev[m] = SIM_EVENT_NONE;
+    int32_t i = (int32_t)arg, n = c->n;
+    sim_time_t now = sim_now(eng);
+    sc->ev[i] = SIM_EVENT_NONE;
     sim_coll_enter(c);
-    if (++sc->finished == c->n) {
-        for (int32_t k = 0; k < c->n; k++)
-            sc_account(sc, k, c->steps * c->chunks);
-        sc_release(sc);
+    for (; c->sc == sc && i < n && sc->when[sc->order[i]] == now; i++) {
+        int32_t m = sc->order[i];
+        if (sc->early)
+            c->state[m] = SIM_COLL_ACTIVE; /* as its activation event would have */
+        if (++sc->finished == n) {
+            for (int32_t k = 0; k < n; k++)
+                sc_account(sc, k, c->steps * c->chunks);
+            sc_release(sc);
+        }
+        sim_coll_member_done(c, m);
     }
-    sim_coll_member_done(c, m);
     sim_coll_leave(c);
 }
 
-bool sim_coll_shortcut_arrive(sim_coll_t *c, int32_t m)
+/* Member m arrives (active at `at`). The last one times the ring. */
+static bool sc_arrive(sim_coll_t *c, int32_t m, sim_time_t at, bool early)
 {
     if (!c->sc) {
-        if (c->sc_tried)
+        if (c->sc_tried || !c->net->shortcuts || c->net->model != SIM_NET_FLOW)
             return false;
         c->sc_tried = true;
         if (!(c->sc = sc_new(c)))
             return false;
+        c->sc->early = early;
     }
     shortcut_t *sc = c->sc;
-    sim_engine_t *eng = c->net->eng;
-    sc->arrive[m] = sim_now(eng);
-    if (++sc->arrived < c->n)
+    int32_t n = c->n;
+    TN_ASSERT(sc->early == early && sc->arrive[m] == SIM_TIME_MAX);
+    sc->arrive[m] = at;
+    if (++sc->arrived < n)
         return true;
     sc_walk(sc, SIM_TIME_MAX);
-    for (int32_t k = 0; k < c->n; k++) {
-        sim_time_t done = tmax(sc->last[k], sc->last[(k + c->n - 1) % c->n]);
-        sc->ev[k] = sim_schedule(eng, done, on_sc_done, c, (uint64_t)k);
+    sc->claim.until = sc->tx_max;
+    /* by done time, then position: an insertion sort (n is a ring's
+     * members, and the times come nearly sorted) */
+    for (int32_t k = 0; k < n; k++) {
+        sim_time_t w = tmax(sc->last[k], sc->last[(k + n - 1) % n]);
+        sc->when[k] = w;
+        int32_t p = k;
+        for (; p > 0 && sc->when[sc->order[p - 1]] > w; p--)
+            sc->order[p] = sc->order[p - 1];
+        sc->order[p] = k;
+    }
+    sim_engine_t *eng = c->net->eng;
+    for (int32_t k = 0; k < n; k++) {
+        if (k > 0 && sc->when[sc->order[k]] == sc->when[sc->order[k - 1]])
+            continue;
+        sc->ev[k] = sim_schedule(eng, sc->when[sc->order[k]], on_sc_done, c, (uint64_t)k);
         TN_ASSERT(!sim_event_is_none(sc->ev[k])); /* every member's end waits on the last */
     }
     return true;
+}
+
+bool sim_coll_shortcut_arrive(sim_coll_t *c, int32_t m)
+{
+    return sc_arrive(c, m, sim_now(c->net->eng), false);
+}
+
+bool sim_coll_shortcut_early(sim_coll_t *c, int32_t m, sim_time_t at)
+{
+    return sim_coll_is_ring(c) && c->n > 1 && sc_arrive(c, m, at, true);
 }
 
 /* Another transfer is about to cross a claimed link at instant t: the
@@ -249,24 +311,25 @@ static void sc_yield(sim_net_claim_t *claim)
     sim_coll_t *c = sc->c;
     int32_t n = c->n;
     sim_time_t t = sim_now(c->net->eng);
-    for (int32_t m = 0; m < n; m++) {
-        sim_net_unclaim(c->net, sc->lane[m].path, sc->lane[m].hops);
-        if (!sim_event_is_none(sc->ev[m]))
-            sim_cancel(c->net->eng, sc->ev[m]); /* the ring's callbacks will finish it */
-        sc->ev[m] = SIM_EVENT_NONE;
-    }
     sc_walk(sc, t);
     for (int32_t m = 0; m < n; m++) {
         sc_account(sc, m, sc->done[m] + sc->has_open[m]);
         c->sent[m] = sc->done[m];
         c->recvd[(m + 1) % n] = sc->done[m];
         c->sending[m] = sc->has_open[m];
+        /* taken early: active if its latency has passed, else it will be */
+        if (sc->early && c->state[m] == SIM_COLL_WAITING) {
+            if (sc->arrive[m] < t)
+                c->state[m] = SIM_COLL_ACTIVE;
+            else if (sc->arrive[m] != SIM_TIME_MAX)
+                sim_coll_activate_at(c, c->perm ? c->perm[m] : m, sc->arrive[m]);
+        }
     }
     for (int32_t m = 0; m < n; m++)
         if (sc->has_open[m])
             sim_coll_lane_resume(c, &sc->lane[m], sim_coll_ring_bytes(c, m, sc->done[m]),
                                  &sc->open[m], sim_coll_ring_sent, (uint64_t)m);
-    sc_release(sc); /* the ring's own from here */
+    sc_release(sc); /* the ring's own from here; its done events cancelled */
     /* sends due at t on what has happened before it */
     for (int32_t m = 0; m < n; m++)
         sim_coll_ring_progress(c, m);

@@ -318,14 +318,24 @@ void sim_net_account(sim_net_t *n, const int32_t *path, int hops, uint64_t bytes
  * path is kept aside meanwhile). O(hops) without a claim. */
 static void yield_claims(sim_net_t *n, int hops)
 {
+    sim_time_t now = sim_now(n->eng);
     for (int i = 0; i < hops; i++) {
-        if (!n->claim[n->path[i]])
+        sim_net_claim_t *c = n->claim[n->path[i]];
+        if (!c)
             continue;
+        if (c->until <= now) {
+            n->claim[n->path[i]] = NULL; /* lapsed */
+            continue;
+        }
         int32_t *keep = tn_malloc((size_t)hops * sizeof *keep);
         memcpy(keep, n->path, (size_t)hops * sizeof *keep);
-        for (int j = i; j < hops; j++)
-            if (n->claim[keep[j]])
-                n->claim[keep[j]]->yield(n->claim[keep[j]]);
+        for (int j = i; j < hops; j++) {
+            sim_net_claim_t *cj = n->claim[keep[j]];
+            if (cj && cj->until <= now)
+                n->claim[keep[j]] = NULL;
+            else if (cj)
+                cj->yield(cj); /* gives back all of cj's links */
+        }
         memcpy(n->path, keep, (size_t)hops * sizeof *keep);
         free(keep);
         return;
@@ -350,24 +360,29 @@ bool sim_net_claimable(const sim_net_t *n, const int32_t *path, int hops)
 {
     if (!n->shortcuts || n->model != SIM_NET_FLOW)
         return false;
-    for (int i = 0; i < hops; i++)
-        if (n->claim[path[i]] || sim_flows_link_busy(&n->flows, path[i]))
+    sim_time_t now = sim_now(n->eng);
+    for (int i = 0; i < hops; i++) {
+        const sim_net_claim_t *c = n->claim[path[i]];
+        if ((c && c->until > now) || sim_flows_link_busy(&n->flows, path[i]))
             return false;
+    }
     return true;
 }
 
 void sim_net_claim(sim_net_t *n, const int32_t *path, int hops, sim_net_claim_t *c)
 {
+    sim_time_t now = sim_now(n->eng);
     for (int i = 0; i < hops; i++) {
-        TN_ASSERT(!n->claim[path[i]]);
+        TN_ASSERT(!n->claim[path[i]] || n->claim[path[i]]->until <= now);
         n->claim[path[i]] = c;
     }
 }
 
-void sim_net_unclaim(sim_net_t *n, const int32_t *path, int hops)
+void sim_net_unclaim(sim_net_t *n, const int32_t *path, int hops, const sim_net_claim_t *c)
 {
     for (int i = 0; i < hops; i++)
-        n->claim[path[i]] = NULL;
+        if (n->claim[path[i]] == c)
+            n->claim[path[i]] = NULL;
 }
 
 void sim_net_adopt(sim_net_t *n, const int32_t *path, int hops, uint64_t bytes, uint32_t copies,

@@ -59,6 +59,10 @@ typedef struct sim_net sim_net_t;
  * newcomer shares the links as it would have step by step. */
 typedef struct sim_net_claim {
     void (*yield)(struct sim_net_claim *self);
+    /* from this instant on the claimant sends nothing more over its links
+     * (its last bit has left): the claim lapses without a yield
+     * (SIM_TIME_MAX: not known yet) */
+    sim_time_t until;
 } sim_net_claim_t;
 
 /* One transfer as a model times it, routed onto n->path[0 .. hops). */
@@ -174,12 +178,14 @@ void sim_net_account(sim_net_t *n, const int32_t *path, int hops, uint64_t bytes
 /* ---- exact shortcuts (sim/coll/shortcut.c) ---- */
 
 /* Whether the links of path[0 .. hops) may be claimed: shortcuts on, the
- * flow model, no flow crossing any of them, no claim on any. O(hops). */
+ * flow model, no flow crossing any of them, no claim on any that has not
+ * lapsed. O(hops). */
 bool sim_net_claimable(const sim_net_t *n, const int32_t *path, int hops);
 
-/* Claims (or gives back) the links of path[0 .. hops) for c. O(hops). */
+/* Claims the links of path[0 .. hops) for c (taking over lapsed
+ * claims), or gives back those still c's. O(hops). */
 void sim_net_claim(sim_net_t *n, const int32_t *path, int hops, sim_net_claim_t *c);
-void sim_net_unclaim(sim_net_t *n, const int32_t *path, int hops);
+void sim_net_unclaim(sim_net_t *n, const int32_t *path, int hops, const sim_net_claim_t *c);
 
 /* A transfer of the flow model that started at `started` (<= now) alone
  * on its links, as sim_net_send_path() would have started it, still
