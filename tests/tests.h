@@ -55,6 +55,7 @@ Suite *cli_goodput_suite(void);
 Suite *degrade_suite(void);
 Suite *chart_suite(void);
 Suite *timeline_suite(void);
+Suite *shortcut_suite(void);
 
 #include <stddef.h>
 

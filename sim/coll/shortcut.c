@@ -135,6 +135,7 @@ static shortcut_t *sc_new(sim_coll_t *c)
         free(lane);
         return NULL;
     }
+    c->net->shortcuts_taken++;
     shortcut_t *sc = tn_calloc(1, sizeof *sc);
     sc->claim.yield = sc_yield;
     sc->claim.until = SIM_TIME_MAX;
@@ -311,6 +312,7 @@ static void sc_yield(sim_net_claim_t *claim)
     sim_coll_t *c = sc->c;
     int32_t n = c->n;
     sim_time_t t = sim_now(c->net->eng);
+    c->net->shortcuts_yielded++;
     sc_walk(sc, t);
     for (int32_t m = 0; m < n; m++) {
         sc_account(sc, m, sc->done[m] + sc->has_open[m]);

@@ -111,6 +111,7 @@ struct sim_net {
     int32_t path[SIM_NET_MAX_HOPS];
     sim_flows_t flows;        /* the flow model's state */
     bool shortcuts;           /* exact shortcuts allowed (default true) */
+    uint64_t shortcuts_taken, shortcuts_yielded; /* counters, for tests and benchmarks */
     sim_net_claim_t **claim;  /* by edge: its claimant, or NULL */
     tn_map_t paths;           /* (src, dst, conn) -> cached path */
     tn_map_t ring_orders;     /* collectives' cache: member vertices -> ring order */
