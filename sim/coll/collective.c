@@ -326,7 +326,7 @@ bool sim_coll_lane(sim_coll_t *c, int32_t a, int32_t b, sim_coll_lane_t *l)
     l->copies = c->copies > 1 ? c->copies : 1;
     l->delay = step_delay(c, a, b);
     l->latency = sim_net_path_latency(c->net, l->path, hops, &l->bottleneck);
-    l->memo = false;
+    l->memo[0].set = l->memo[1].set = false;
     return true;
 }
 
@@ -337,26 +337,27 @@ void sim_coll_lane_times(const sim_coll_t *c, sim_coll_lane_t *l, uint64_t bytes
      * the flow model, or the analytic one for a send of no bytes; the
      * durations depend on the bytes alone, and a lane's sends come in a
      * few sizes, so the last size's are kept */
-    if (!l->memo || l->memo_bytes != bytes) {
+    __typeof__(l->memo[0]) *mm = &l->memo[bytes & 1];
+    if (!mm->set || mm->bytes != bytes) {
         uint64_t wire = wire_of(c, bytes);
-        l->memo = true;
-        l->memo_bytes = bytes;
-        l->memo_wire = wire;
-        l->memo_tx = wire == 0 ? 0
-                               : sim_flows_alone_ps(&c->net->flows, l->path, l->hops,
-                                                    wire * l->copies, l->copies);
-        l->memo_push = paced(c, bytes) ? l->delay + push_ps(c, bytes) : 0;
+        mm->set = true;
+        mm->bytes = bytes;
+        mm->wire = wire;
+        mm->tx = wire == 0 ? 0
+                           : sim_flows_alone_ps(&c->net->flows, l->path, l->hops,
+                                                wire * l->copies, l->copies);
+        mm->push = paced(c, bytes) ? l->delay + push_ps(c, bytes) : 0;
     }
     x->start = start;
-    if (l->memo_wire == 0) {
+    if (mm->wire == 0) {
         sim_time_t dur = sim_time_add(l->latency, sim_serialize_ps(0, l->bottleneck));
         x->tx_end = start;
         x->net = sim_time_add(start, sim_time_add(dur, l->delay));
     } else {
-        x->tx_end = sim_time_add(start, l->memo_tx);
+        x->tx_end = sim_time_add(start, mm->tx);
         x->net = sim_time_add(x->tx_end, sim_time_add(l->latency, l->delay));
     }
-    x->push = paced(c, bytes) ? sim_time_add(start, l->memo_push) : 0;
+    x->push = paced(c, bytes) ? sim_time_add(start, mm->push) : 0;
     x->cb = x->net > x->push ? x->net : x->push;
 }
 

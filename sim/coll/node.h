@@ -145,10 +145,13 @@ typedef struct {
     uint32_t copies;
     sim_time_t delay, latency;
     uint64_t bottleneck;
-    /* the durations of the last size timed (sim_coll_lane_times()) */
-    bool memo;
-    uint64_t memo_bytes, memo_wire;
-    sim_time_t memo_tx, memo_push;
+    /* the durations of the last size of each parity timed
+     * (sim_coll_lane_times(): a ring's sizes differ by a byte) */
+    struct {
+        bool set;
+        uint64_t bytes, wire;
+        sim_time_t tx, push;
+    } memo[2];
 } sim_coll_lane_t;
 
 /* When a send started at `start` calls back, as sim_coll_member_send()
@@ -187,6 +190,8 @@ bool sim_coll_is_ring(const sim_coll_t *c);
 void sim_coll_ring_sent(sim_engine_t *eng, void *ctx, uint64_t arg);
 void sim_coll_ring_progress(sim_coll_t *c, int32_t m);
 uint64_t sim_coll_ring_bytes(const sim_coll_t *c, int32_t m, uint32_t j);
+/* The bytes of member m's block in step k, before chunking. O(1). */
+uint64_t sim_coll_ring_block(const sim_coll_t *c, int32_t m, uint32_t k);
 
 /* The exact shortcut of a ring (sim/coll/shortcut.c). Member m (a
  * position) has just become active in ring node c: true when the shortcut

@@ -157,12 +157,17 @@ sim_coll_t *sim_coll_ring_node(sim_net_t *net, const sim_coll_spec_t *spec, wl_c
 
 bool sim_coll_is_ring(const sim_coll_t *c) { return c->ops == &ring_ops; }
 
-uint64_t sim_coll_ring_bytes(const sim_coll_t *c, int32_t m, uint32_t j)
+uint64_t sim_coll_ring_block(const sim_coll_t *c, int32_t m, uint32_t k)
 {
     int32_t n = c->n;
-    uint32_t k = j / c->chunks, ch = j % c->chunks;
     int64_t block = ((int64_t)m - (int64_t)k % n + n) % n;
-    return sim_coll_chunk_bytes(sim_coll_chunk_bytes(c->data, n, block), c->chunks, ch);
+    return sim_coll_chunk_bytes(c->data, n, block);
+}
+
+uint64_t sim_coll_ring_bytes(const sim_coll_t *c, int32_t m, uint32_t j)
+{
+    return sim_coll_chunk_bytes(sim_coll_ring_block(c, m, j / c->chunks), c->chunks,
+                                j % c->chunks);
 }
 
 /* Ring: member m's next send, if all it waits for is there. Sub-step j =

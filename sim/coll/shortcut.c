@@ -39,6 +39,7 @@
  * begun, when it yields): they are read only at the end of a run.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/coll/node.h"
 
@@ -65,6 +66,8 @@ struct sim_coll_shortcut {
     uint32_t *done;
     sim_coll_times_t *open;
     uint8_t *has_open;
+    uint64_t *q;           /* by position: the walk's chunk size this step */
+    uint32_t *r;           /* and how many chunks are one byte more */
 };
 
 typedef struct sim_coll_shortcut shortcut_t;
@@ -80,17 +83,6 @@ static void sc_release(shortcut_t *sc)
             sim_cancel(c->net->eng, sc->ev[m]);
     }
     c->sc = NULL;
-    free(sc->lane);
-    free(sc->arrive);
-    free(sc->order);
-    free(sc->when);
-    free(sc->ev);
-    free(sc->last);
-    free(sc->win);
-    free(sc->cur);
-    free(sc->done);
-    free(sc->open);
-    free(sc->has_open);
     free(sc);
 }
 
@@ -100,62 +92,68 @@ void sim_coll_shortcut_free(sim_coll_t *c)
         sc_release(c->sc);
 }
 
-static int cmp_i32(const void *a, const void *b)
+/* Carves n elements of `size` bytes out of *p (kept 8-byte aligned). */
+static void *carve(char **p, size_t n, size_t size)
 {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
+    void *r = *p;
+    *p += (n * size + 7) & ~(size_t)7;
+    return r;
 }
 
-/* The lanes of c, if they make a shortcut: every path kept, at least one
- * hop, no link twice, all claimable. O(n x hops log). */
+/* The shortcut of c, if its lanes make one: every path kept, at least
+ * one hop, all claimable, no link in two (found by claiming them one by
+ * one). The shortcut and its arrays are one allocation. O(n x hops). */
 static shortcut_t *sc_new(sim_coll_t *c)
 {
     int32_t n = c->n;
-    sim_coll_lane_t *lane = tn_malloc((size_t)n * sizeof *lane);
-    size_t total = 0;
-    for (int32_t m = 0; m < n; m++) {
-        if (!sim_coll_lane(c, m, (m + 1) % n, &lane[m]) || lane[m].hops == 0 ||
-            !sim_net_claimable(c->net, lane[m].path, lane[m].hops)) {
-            free(lane);
-            return NULL;
-        }
-        total += (size_t)lane[m].hops;
-    }
-    int32_t *all = tn_malloc(total * sizeof *all);
-    size_t k = 0;
-    for (int32_t m = 0; m < n; m++)
-        for (int h = 0; h < lane[m].hops; h++)
-            all[k++] = lane[m].path[h];
-    qsort(all, total, sizeof *all, cmp_i32);
-    bool disjoint = true;
-    for (size_t i = 1; i < total && disjoint; i++)
-        disjoint = all[i] != all[i - 1];
-    free(all);
-    if (!disjoint) {
-        free(lane);
-        return NULL;
-    }
-    c->net->shortcuts_taken++;
-    shortcut_t *sc = tn_calloc(1, sizeof *sc);
+    size_t nn = (size_t)n, chunks = c->chunks;
+    size_t bytes = sizeof(shortcut_t) + 8 + nn * (sizeof(sim_coll_lane_t) + 8) +
+                   3 * nn * (sizeof(sim_time_t) + 8) + nn * (sizeof(int32_t) + 8) +
+                   nn * (sizeof(sim_event_id_t) + 8) + nn * chunks * sizeof(sim_time_t) + 8 +
+                   nn * (sizeof(sim_time_t) + 8) + nn * (sizeof(uint32_t) + 8) +
+                   nn * (sizeof(sim_coll_times_t) + 8) + nn + 8 + nn * (sizeof(sim_time_t) + 8) +
+                   nn * (sizeof(uint64_t) + 8) + nn * (sizeof(uint32_t) + 8);
+    shortcut_t *sc = tn_malloc(bytes);
+    memset(sc, 0, sizeof *sc);
+    char *p = (char *)sc + ((sizeof *sc + 7) & ~(size_t)7);
+    sc->lane = carve(&p, nn, sizeof *sc->lane);
+    sc->arrive = carve(&p, nn, sizeof *sc->arrive);
+    sc->when = carve(&p, nn, sizeof *sc->when);
+    sc->last = carve(&p, nn, sizeof *sc->last);
+    sc->order = carve(&p, nn, sizeof *sc->order);
+    sc->ev = carve(&p, nn, sizeof *sc->ev);
+    sc->win = carve(&p, nn * chunks, sizeof *sc->win);
+    sc->cur = carve(&p, nn, sizeof *sc->cur);
+    sc->done = carve(&p, nn, sizeof *sc->done);
+    sc->open = carve(&p, nn, sizeof *sc->open);
+    sc->has_open = carve(&p, nn, sizeof *sc->has_open);
+    sc->q = carve(&p, nn, sizeof *sc->q);
+    sc->r = carve(&p, nn, sizeof *sc->r);
+    TN_ASSERT((size_t)(p - (char *)sc) <= bytes);
     sc->claim.yield = sc_yield;
     sc->claim.until = SIM_TIME_MAX;
     sc->c = c;
-    sc->lane = lane;
-    sc->arrive = tn_malloc((size_t)n * sizeof *sc->arrive);
-    sc->ev = tn_malloc((size_t)n * sizeof *sc->ev);
     for (int32_t m = 0; m < n; m++) {
         sc->arrive[m] = SIM_TIME_MAX;
         sc->ev[m] = SIM_EVENT_NONE;
-        sim_net_claim(c->net, lane[m].path, lane[m].hops, &sc->claim);
     }
-    sc->order = tn_malloc((size_t)n * sizeof *sc->order);
-    sc->when = tn_malloc((size_t)n * sizeof *sc->when);
-    sc->last = tn_malloc((size_t)n * sizeof *sc->last);
-    sc->win = tn_malloc((size_t)n * c->chunks * sizeof *sc->win);
-    sc->cur = tn_malloc((size_t)n * sizeof *sc->cur);
-    sc->done = tn_malloc((size_t)n * sizeof *sc->done);
-    sc->open = tn_malloc((size_t)n * sizeof *sc->open);
-    sc->has_open = tn_malloc((size_t)n);
+    int32_t m = 0;
+    for (; m < n; m++) {
+        sim_coll_lane_t *l = &sc->lane[m];
+        /* claimable after the lanes before it are claimed: a link of
+         * theirs makes it not */
+        if (!sim_coll_lane(c, m, (m + 1) % n, l) || l->hops == 0 ||
+            !sim_net_claimable(c->net, l->path, l->hops))
+            break;
+        sim_net_claim(c->net, l->path, l->hops, &sc->claim);
+    }
+    if (m < n) {
+        for (int32_t k = 0; k < m; k++)
+            sim_net_unclaim(c->net, sc->lane[k].path, sc->lane[k].hops, &sc->claim);
+        free(sc);
+        return NULL;
+    }
+    c->net->shortcuts_taken++;
     return sc;
 }
 
@@ -172,60 +170,90 @@ static void sc_walk(shortcut_t *sc, sim_time_t t)
 {
     sim_coll_t *c = sc->c;
     int32_t n = c->n;
-    uint32_t chunks = c->chunks, total = c->steps * c->chunks;
+    uint32_t chunks = c->chunks;
     for (int32_t m = 0; m < n; m++) {
         sc->done[m] = 0;
         sc->has_open[m] = 0;
         sc->last[m] = 0;
     }
     sc->tx_max = 0;
-    for (uint32_t j = 0; j < total; j++) {
-        bool begun = false;
+    bool begun = true;
+    for (uint32_t k = 0; k < c->steps && begun; k++) {
+        /* this step's block of each member, cut into chunks: q or q + 1
+         * bytes (the first r), as sim_coll_ring_bytes() gives them */
         for (int32_t m = 0; m < n; m++) {
-            int32_t prev = (m + n - 1) % n;
-            sim_time_t s = tmax(sc->arrive[m], sc->arrive[(m + 1) % n]);
-            if (j > 0)
-                s = tmax(s, sc->last[m]);
-            if (j >= chunks)
-                s = tmax(s, sc->win[(size_t)prev * chunks + j % chunks]);
-            if (s == SIM_TIME_MAX) {
-                sc->cur[m] = SIM_TIME_MAX;
-                continue;
-            }
-            sim_coll_times_t x;
-            sim_coll_lane_times(c, &sc->lane[m], sim_coll_ring_bytes(c, m, j), s, &x);
-            sc->cur[m] = x.cb;
-            sc->tx_max = tmax(sc->tx_max, x.tx_end);
-            if (x.cb < t) {
-                sc->done[m]++;
-            } else if (s < t && !sc->has_open[m]) {
-                sc->open[m] = x;
-                sc->has_open[m] = 1;
-            }
-            begun = begun || s < t;
+            uint64_t block = sim_coll_ring_block(c, m, k);
+            sc->q[m] = block / chunks;
+            sc->r[m] = (uint32_t)(block % chunks);
         }
-        /* the window is written after the round: member m reads m - 1's
-         * sub-step j - chunks, which m - 1 overwrites in this round */
-        for (int32_t m = 0; m < n; m++) {
-            sc->last[m] = sc->cur[m];
-            sc->win[(size_t)m * chunks + j % chunks] = sc->cur[m];
+        for (uint32_t ch = 0; ch < chunks && begun; ch++) {
+            uint32_t j = k * chunks + ch;
+            begun = false;
+            for (int32_t m = 0; m < n; m++) {
+                int32_t prev = m > 0 ? m - 1 : n - 1;
+                sim_time_t s = tmax(sc->arrive[m], sc->arrive[m + 1 < n ? m + 1 : 0]);
+                if (j > 0)
+                    s = tmax(s, sc->last[m]);
+                if (j >= chunks)
+                    s = tmax(s, sc->win[(size_t)prev * chunks + ch]);
+                if (s == SIM_TIME_MAX) {
+                    sc->cur[m] = SIM_TIME_MAX;
+                    continue;
+                }
+                sim_coll_times_t x;
+                sim_coll_lane_times(c, &sc->lane[m], sc->q[m] + (ch < sc->r[m]), s, &x);
+                sc->cur[m] = x.cb;
+                sc->tx_max = tmax(sc->tx_max, x.tx_end);
+                if (x.cb < t) {
+                    sc->done[m]++;
+                } else if (s < t && !sc->has_open[m]) {
+                    sc->open[m] = x;
+                    sc->has_open[m] = 1;
+                }
+                begun = begun || s < t;
+            }
+            /* the window is written after the round: member m reads m - 1's
+             * sub-step j - chunks, which m - 1 overwrites in this round */
+            for (int32_t m = 0; m < n; m++) {
+                sc->last[m] = sc->cur[m];
+                sc->win[(size_t)m * chunks + ch] = sc->cur[m];
+            }
+            /* starts only grow: once none begins before t, none later does */
         }
-        if (!begun)
-            break; /* starts only grow: no later sub-step begins before t */
     }
 }
 
-/* Counts member m's first `count` sends in the links' counters: a run of
- * sends of equal size at once (the counters are sums of integers, so
- * this is the same as one by one). */
+/* Counts member m's first `count` sends in the links' counters: the
+ * sends of each size at once (the counters are sums of integers, so this
+ * is the same as one by one). A step's block is one of two sizes and its
+ * chunks one of two sizes each. O(steps + chunks). */
+static void tally(uint64_t *size, uint32_t *sends, uint64_t bytes, uint32_t count)
+{
+    for (int i = 0; count && i < 4; i++)
+        if (sends[i] == 0 || size[i] == bytes) {
+            size[i] = bytes;
+            sends[i] += count;
+            return;
+        }
+    TN_ASSERT(count == 0); /* two block sizes, two chunk sizes each */
+}
+
 static void sc_account(shortcut_t *sc, int32_t m, uint32_t count)
 {
-    for (uint32_t j = 0, k; j < count; j = k) {
-        uint64_t bytes = sim_coll_ring_bytes(sc->c, m, j);
-        for (k = j + 1; k < count && sim_coll_ring_bytes(sc->c, m, k) == bytes; k++)
-            ;
-        sim_coll_lane_account(sc->c, &sc->lane[m], bytes, k - j);
+    sim_coll_t *c = sc->c;
+    uint32_t chunks = c->chunks, full = count / chunks, part = count % chunks;
+    uint64_t size[4] = {0};
+    uint32_t sends[4] = {0};
+    for (uint32_t k = 0; k <= full && k < c->steps; k++) {
+        uint64_t block = sim_coll_ring_block(c, m, k);
+        uint32_t r = (uint32_t)(block % chunks), upto = k < full ? chunks : part;
+        uint32_t big = upto < r ? upto : r; /* the first r chunks are one byte more */
+        tally(size, sends, block / chunks + 1, big);
+        tally(size, sends, block / chunks, upto - big);
     }
+    for (int i = 0; i < 4; i++)
+        if (sends[i])
+            sim_coll_lane_account(c, &sc->lane[m], size[i], sends[i]);
 }
 
 /* The members done at one instant: order[arg ..] while their time is
