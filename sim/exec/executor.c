@@ -299,13 +299,23 @@ static void join_collective(sim_exec_t *x, int32_t r, uint32_t op)
         f->group = g;
         f->first_member = m;
         f->op_of_member = tn_malloc((size_t)n * sizeof *f->op_of_member);
-        sim_coll_spec_t want = x->coll, spec;
+        sim_coll_spec_t want = x->coll;
         want.op = (wl_coll_t)o->coll;
         want.bytes = o->bytes;
         const int32_t *vertex = x->comm_vertex[o->comm] + c->group_off[g];
-        /* NCCL's choices made once: a resolved spec has no auto field
-         * left, so the check and the build take it as it is */
-        sim_coll_resolve(x->net, &want, n, vertex, &spec);
+        /* NCCL's choices made once per group, op and size: a resolved
+         * spec has no auto field left, so the check and the build take it
+         * as it is */
+        if (!x->resolved[o->comm])
+            x->resolved[o->comm] = tn_calloc((size_t)c->n_groups, sizeof **x->resolved);
+        struct sim_resolved *rv = &x->resolved[o->comm][g];
+        if (!rv->set || rv->op != want.op || rv->bytes != want.bytes) {
+            sim_coll_resolve(x->net, &want, n, vertex, &rv->spec);
+            rv->set = true;
+            rv->op = want.op;
+            rv->bytes = want.bytes;
+        }
+        const sim_coll_spec_t spec = rv->spec;
         tn_error_t why;
         if (sim_coll_check(x->net, &spec, n, vertex, &why)) {
             free(f->op_of_member);
@@ -538,6 +548,7 @@ int sim_exec_init(sim_exec_t *x, sim_engine_t *eng, sim_net_t *net, const wl_tra
     }
 
     x->comm_vertex = tn_calloc((size_t)tr->n_comms, sizeof *x->comm_vertex);
+    x->resolved = tn_calloc((size_t)tr->n_comms, sizeof *x->resolved);
     for (int32_t ci = 0; ci < tr->n_comms; ci++) {
         const wl_comm_t *c = &tr->comms[ci];
         int32_t n = c->group_off[c->n_groups];
@@ -637,9 +648,12 @@ void sim_exec_destroy(sim_exec_t *x)
     }
     free(x->succ_off);
     free(x->succ);
-    for (int32_t ci = 0; ci < x->tr->n_comms; ci++)
+    for (int32_t ci = 0; ci < x->tr->n_comms; ci++) {
         free(x->comm_vertex[ci]);
+        free(x->resolved[ci]);
+    }
     free(x->comm_vertex);
+    free(x->resolved);
     for (int32_t r = 0; r < x->tr->n_ranks; r++) {
         sim_rank_t *rk = &x->ranks[r];
         free(rk->pending);
