@@ -85,7 +85,7 @@ uint64_t sim_run_some(sim_engine_t *eng, sim_time_t until, uint64_t max_events)
         retire(r);
         /* The next event's record is a random access into the pool: start
          * fetching it while this handler runs. */
-        if (eng->q.heap.n)
+        if (sim_evq_any(&eng->q))
             __builtin_prefetch(&eng->rec[sim_evq_top_slot(&eng->q)]);
         eng->now = e.time;
         fn(eng, ctx, arg);

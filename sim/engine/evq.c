@@ -29,6 +29,7 @@ void sim_evq_destroy(sim_evq_t *q)
     if (!q)
         return;
     tn_heap_destroy(&q->heap);
+    free(q->fifo);
     free(q->dead_bits);
     free(q->free_slots);
     memset(q, 0, sizeof *q);
@@ -63,13 +64,27 @@ static inline void bury(sim_evq_t *q, uint32_t s)
     slot_release(q, s);
 }
 
-/* Drops dead entries from the top. */
+/* Drops dead entries from the top of the heap and the head of the
+ * FIFO. */
 static void skim(sim_evq_t *q)
 {
     while (q->heap.n && is_dead(q, key_slot(tn_heap_top(&q->heap)))) {
         bury(q, key_slot(tn_heap_pop(&q->heap)));
         q->dead--;
     }
+    while (q->fifo_head < q->fifo_n && is_dead(q, key_slot(q->fifo[q->fifo_head]))) {
+        bury(q, key_slot(q->fifo[q->fifo_head++]));
+        q->dead--;
+    }
+}
+
+/* Moves the FIFO's entries into the heap (for a purge or a renumbering,
+ * which work on the heap alone). O(f log n). */
+static void fifo_to_heap(sim_evq_t *q)
+{
+    for (size_t i = q->fifo_head; i < q->fifo_n; i++)
+        tn_heap_push(&q->heap, q->fifo[i]);
+    q->fifo_head = q->fifo_n = 0;
 }
 
 static int by_key(const void *a, const void *b)
@@ -95,6 +110,7 @@ static void renumber(sim_evq_t *q)
 /* Removes every dead entry and rebuilds the heap. O(n). */
 static void purge(sim_evq_t *q)
 {
+    fifo_to_heap(q);
     tn_heap_key_t *h = q->heap.h;
     size_t w = 0;
     for (size_t r = 0; r < q->heap.n; r++) {
@@ -116,17 +132,43 @@ uint32_t sim_evq_push(sim_evq_t *q, sim_time_t time)
         renumber(q);
     }
     uint32_t s = slot_take(q);
-    tn_heap_push(&q->heap, tn_heap_key(time, (q->next_seq++ << SIM_EVQ_SLOT_BITS) | s));
+    tn_heap_key_t k = tn_heap_key(time, (q->next_seq++ << SIM_EVQ_SLOT_BITS) | s);
+    if (time != q->now) {
+        tn_heap_push(&q->heap, k);
+        return s;
+    }
+    if (q->fifo_head == q->fifo_n)
+        q->fifo_head = q->fifo_n = 0;
+    if (q->fifo_n == q->fifo_cap) {
+        q->fifo_cap = q->fifo_cap ? 2 * q->fifo_cap : 256;
+        q->fifo = tn_realloc(q->fifo, q->fifo_cap * sizeof *q->fifo);
+    }
+    q->fifo[q->fifo_n++] = k;
     return s;
+}
+
+/* The least entry (the queue holds one, skimmed): the heap's top or the
+ * FIFO's head, whichever has the lesser key; *from_fifo says which. */
+static inline tn_heap_key_t least(const sim_evq_t *q, bool *from_fifo)
+{
+    tn_heap_key_t k = q->heap.n ? tn_heap_top(&q->heap) : TN_HEAP_KEY_NONE;
+    *from_fifo = q->fifo_head < q->fifo_n && q->fifo[q->fifo_head] < k;
+    return *from_fifo ? q->fifo[q->fifo_head] : k;
 }
 
 bool sim_evq_pop(sim_evq_t *q, sim_evq_entry_t *out)
 {
     skim(q);
-    if (q->heap.n == 0)
+    if (!sim_evq_any(q))
         return false;
-    tn_heap_key_t k = tn_heap_pop(&q->heap);
+    bool from_fifo;
+    tn_heap_key_t k = least(q, &from_fifo);
+    if (from_fifo)
+        q->fifo_head++;
+    else
+        tn_heap_pop(&q->heap);
     *out = (sim_evq_entry_t){tn_heap_key_hi(k), tn_heap_key_lo(k)};
+    q->now = out->time;
     slot_release(q, key_slot(k));
     return true;
 }
@@ -134,9 +176,10 @@ bool sim_evq_pop(sim_evq_t *q, sim_evq_entry_t *out)
 bool sim_evq_peek(sim_evq_t *q, sim_evq_entry_t *out)
 {
     skim(q);
-    if (q->heap.n == 0)
+    if (!sim_evq_any(q))
         return false;
-    tn_heap_key_t k = tn_heap_top(&q->heap);
+    bool from_fifo;
+    tn_heap_key_t k = least(q, &from_fifo);
     *out = (sim_evq_entry_t){tn_heap_key_hi(k), tn_heap_key_lo(k)};
     return true;
 }
@@ -146,6 +189,6 @@ void sim_evq_cancel(sim_evq_t *q, uint32_t s)
     TN_ASSERT(s < q->slot_cap && !is_dead(q, s));
     q->dead_bits[s >> 6] |= 1ull << (s & 63);
     q->dead++;
-    if (q->dead > 64 && q->dead > q->heap.n / 2)
+    if (q->dead > 64 && q->dead > (q->heap.n + q->fifo_n - q->fifo_head) / 2)
         purge(q);
 }

@@ -16,6 +16,12 @@
  * removal cost a random write per heap level and halved the throughput.
  * Sequence numbers are renumbered, in order, if they would ever outgrow
  * their bits, so the order is exact for any number of events.
+ * An entry queued at the time of the last pop (a recomputation, a callback
+ * without delay: a quarter of a training run's events) goes to a FIFO
+ * instead of the heap: such entries come in key order (the same time,
+ * rising seq), so the FIFO is sorted, and pop takes the lesser of the
+ * heap's top and the FIFO's head, which is the same order as one heap,
+ * for an append instead of a sift.
  *
  * Ownership: a sim_evq_t is a caller-owned struct; sim_evq_init() allocates
  * nothing, sim_evq_destroy() frees its arrays. It owns no payloads.
@@ -42,6 +48,9 @@ typedef struct {
 
 typedef struct {
     tn_heap_t heap;        /* live and dead entries */
+    tn_heap_key_t *fifo;   /* live and dead entries at `now`, in key order */
+    size_t fifo_head, fifo_n, fifo_cap; /* entries fifo[head .. n) */
+    sim_time_t now;        /* the time of the last entry popped */
     size_t dead;           /* cancelled entries still in the heap */
     uint64_t *dead_bits;   /* by slot */
     uint32_t *free_slots;  /* stack of released slots */
@@ -59,7 +68,10 @@ static inline uint32_t sim_evq_slot(const sim_evq_entry_t *e)
  * prefetch. The queue must not be empty. O(1). */
 static inline uint32_t sim_evq_top_slot(const sim_evq_t *q)
 {
-    return (uint32_t)(tn_heap_key_lo(tn_heap_top(&q->heap)) & (SIM_EVQ_MAX_SLOTS - 1));
+    tn_heap_key_t k = q->heap.n ? tn_heap_top(&q->heap) : TN_HEAP_KEY_NONE;
+    if (q->fifo_head < q->fifo_n && q->fifo[q->fifo_head] < k)
+        k = q->fifo[q->fifo_head];
+    return (uint32_t)(tn_heap_key_lo(k) & (SIM_EVQ_MAX_SLOTS - 1));
 }
 
 void sim_evq_init(sim_evq_t *q);
@@ -87,6 +99,15 @@ bool sim_evq_peek(sim_evq_t *q, sim_evq_entry_t *out);
 void sim_evq_cancel(sim_evq_t *q, uint32_t slot);
 
 /* Live entries queued. O(1). */
-static inline size_t sim_evq_size(const sim_evq_t *q) { return q->heap.n - q->dead; }
+static inline size_t sim_evq_size(const sim_evq_t *q)
+{
+    return q->heap.n + (q->fifo_n - q->fifo_head) - q->dead;
+}
+
+/* Whether any entry, live or dead, is queued. O(1). */
+static inline bool sim_evq_any(const sim_evq_t *q)
+{
+    return q->heap.n || q->fifo_head < q->fifo_n;
+}
 
 #endif
