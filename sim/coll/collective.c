@@ -319,15 +319,23 @@ void sim_coll_member_send(sim_coll_t *c, int32_t a, int32_t b, uint64_t bytes, s
 
 bool sim_coll_lane(sim_coll_t *c, int32_t a, int32_t b, sim_coll_lane_t *l)
 {
-    int hops = member_path(c, a, b, &l->path);
+    const int32_t *path;
+    int hops = member_path(c, a, b, &path);
     if (hops < 0)
         return false;
+    sim_coll_lane_on(c, a, b, path, hops, l);
+    return true;
+}
+
+void sim_coll_lane_on(sim_coll_t *c, int32_t a, int32_t b, const int32_t *path, int hops,
+                      sim_coll_lane_t *l)
+{
+    l->path = path;
     l->hops = hops;
     l->copies = c->copies > 1 ? c->copies : 1;
     l->delay = step_delay(c, a, b);
     l->latency = sim_net_path_latency(c->net, l->path, hops, &l->bottleneck);
     l->memo[0].set = l->memo[1].set = false;
-    return true;
 }
 
 void sim_coll_lane_times(const sim_coll_t *c, sim_coll_lane_t *l, uint64_t bytes,

@@ -94,6 +94,8 @@ struct sim_coll {
      * (sim/coll/shortcut.c), or NULL; tried once, at the first arrival */
     struct sim_coll_shortcut *sc;
     bool sc_tried;
+    void *order_entry;      /* ring inside one server: its entry in the
+                             * network's cache of ring orders (sim/coll/ring.c) */
 };
 
 /* The longest path a member keeps; longer ones are routed per send. */
@@ -165,6 +167,18 @@ typedef struct {
 /* Member a's lane to member b; false when the path is too long to keep
  * (SIM_COLL_PATH_HOPS). O(hops), plus the first routing. */
 bool sim_coll_lane(sim_coll_t *c, int32_t a, int32_t b, sim_coll_lane_t *l);
+
+/* The lane from a to b along path[0 .. hops), a path of sim_net_route()
+ * that outlives the lane. O(hops). */
+void sim_coll_lane_on(sim_coll_t *c, int32_t a, int32_t b, const int32_t *path, int hops,
+                      sim_coll_lane_t *l);
+
+/* Every position's lane to the next of ring node c; false when a path is
+ * too long to keep. A ring inside one server keeps its lanes in the
+ * network's cache of ring orders, so the next ring of the same members
+ * and connection routes nothing. O(n x hops), plus the routing the first
+ * time. */
+bool sim_coll_ring_lanes(sim_coll_t *c, sim_coll_lane_t *lane);
 
 /* The times of a send of `bytes` on lane l started at `start` while its
  * links carry nothing else: the same arithmetic as the flow model's, to

@@ -60,15 +60,23 @@ static void ring_dfs(ring_search_t *s, int32_t depth, double mn, double sum)
     }
 }
 
+/* A ring order found, by its members; and, once a shortcut has asked
+ * (sim_coll_ring_lanes()), the path of each position to the next on
+ * connection lane_conn, so that the next collective of these members
+ * does not route again. */
 typedef struct {
     int32_t n;
     int32_t *vertex, *perm; /* point into data */
+    bool lanes_set;
+    uint32_t lane_conn;
+    int32_t *lane_hops, *lane_edge; /* point into data: n, n x SIM_COLL_PATH_HOPS */
     int32_t data[];
 } ring_order_t;
 
-/* The ring order (position -> member) for these members, or NULL when the
- * given order stands (members on several servers, too many or too few). */
-static const int32_t *ring_order(sim_net_t *net, int32_t n, const int32_t *vertex)
+/* The ring order entry for these members (its perm: position -> member),
+ * or NULL when the given order stands (members on several servers, too
+ * many or too few). */
+static ring_order_t *ring_order(sim_net_t *net, int32_t n, const int32_t *vertex)
 {
     const topo_t *t = net->topo;
     if (n < 3 || n > RING_SEARCH_MAX || t->server[vertex[0]] < 0)
@@ -79,7 +87,7 @@ static const int32_t *ring_order(sim_net_t *net, int32_t n, const int32_t *verte
     uint64_t key = tn_fnv1a64(TN_FNV1A64_INIT, vertex, (size_t)n * sizeof *vertex);
     for (ring_order_t *o; (o = tn_map_get(&net->ring_orders, key)); key = tn_mix64(key))
         if (o->n == n && !memcmp(o->vertex, vertex, (size_t)n * sizeof *vertex))
-            return o->perm;
+            return o;
     double bw[RING_SEARCH_MAX * RING_SEARCH_MAX];
     int32_t path[SIM_NET_MAX_HOPS];
     for (int32_t a = 0; a < n; a++)
@@ -102,14 +110,48 @@ static const int32_t *ring_order(sim_net_t *net, int32_t n, const int32_t *verte
     s.cur[0] = 0;
     s.used[0] = 1;
     ring_dfs(&s, 1, 1e300, 0);
-    ring_order_t *o = tn_malloc(sizeof *o + 2 * (size_t)n * sizeof(int32_t));
+    ring_order_t *o =
+        tn_malloc(sizeof *o + (size_t)n * (3 + SIM_COLL_PATH_HOPS) * sizeof(int32_t));
     o->n = n;
     o->vertex = o->data;
     o->perm = o->data + n;
+    o->lanes_set = false;
+    o->lane_hops = o->data + 2 * n;
+    o->lane_edge = o->data + 3 * n;
     memcpy(o->vertex, vertex, (size_t)n * sizeof *vertex);
     memcpy(o->perm, s.best, (size_t)n * sizeof *s.best);
     tn_map_put(&net->ring_orders, key, o);
-    return o->perm;
+    return o;
+}
+
+bool sim_coll_ring_lanes(sim_coll_t *c, sim_coll_lane_t *lane)
+{
+    int32_t n = c->n;
+    ring_order_t *o = c->order_entry;
+    /* the cache holds one connection's lanes, the first asked for, and
+     * never changes them (shortcuts point into it) */
+    if (!o || (o->lanes_set && o->lane_conn != c->conn)) {
+        for (int32_t m = 0; m < n; m++)
+            if (!sim_coll_lane(c, m, (m + 1) % n, &lane[m]))
+                return false;
+        return true;
+    }
+    if (!o->lanes_set) {
+        for (int32_t m = 0; m < n; m++) {
+            int hops = sim_net_route(c->net, c->vertex[m], c->vertex[(m + 1) % n], c->conn,
+                                     o->lane_edge + (size_t)m * SIM_COLL_PATH_HOPS,
+                                     SIM_COLL_PATH_HOPS);
+            if (hops < 0)
+                return false;
+            o->lane_hops[m] = hops;
+        }
+        o->lanes_set = true;
+        o->lane_conn = c->conn;
+    }
+    for (int32_t m = 0; m < n; m++)
+        sim_coll_lane_on(c, m, (m + 1) % n, o->lane_edge + (size_t)m * SIM_COLL_PATH_HOPS,
+                         o->lane_hops[m], &lane[m]);
+    return true;
 }
 
 sim_coll_t *sim_coll_ring_node(sim_net_t *net, const sim_coll_spec_t *spec, wl_coll_t op,
@@ -136,7 +178,9 @@ sim_coll_t *sim_coll_ring_node(sim_net_t *net, const sim_coll_spec_t *spec, wl_c
     c->sent = tn_calloc((size_t)n, sizeof *c->sent);
     c->recvd = tn_calloc((size_t)n, sizeof *c->recvd);
     c->sending = tn_calloc((size_t)n, 1);
-    const int32_t *order = chain ? NULL : ring_order(net, n, vertex);
+    ring_order_t *entry = chain ? NULL : ring_order(net, n, vertex);
+    const int32_t *order = entry ? entry->perm : NULL;
+    c->order_entry = entry;
     bool identity = true;
     for (int32_t i = 0; order && i < n; i++)
         identity = identity && order[i] == i;

@@ -138,16 +138,17 @@ static shortcut_t *sc_new(sim_coll_t *c)
         sc->ev[m] = SIM_EVENT_NONE;
     }
     int32_t m = 0;
-    for (; m < n; m++) {
+    if (!sim_coll_ring_lanes(c, sc->lane))
+        m = -1;
+    for (; m >= 0 && m < n; m++) {
         sim_coll_lane_t *l = &sc->lane[m];
         /* claimable after the lanes before it are claimed: a link of
          * theirs makes it not */
-        if (!sim_coll_lane(c, m, (m + 1) % n, l) || l->hops == 0 ||
-            !sim_net_claimable(c->net, l->path, l->hops))
+        if (l->hops == 0 || !sim_net_claimable(c->net, l->path, l->hops))
             break;
         sim_net_claim(c->net, l->path, l->hops, &sc->claim);
     }
-    if (m < n) {
+    if (m != n) {
         for (int32_t k = 0; k < m; k++)
             sim_net_unclaim(c->net, sc->lane[k].path, sc->lane[k].hops, &sc->claim);
         free(sc);
