@@ -7,11 +7,20 @@
 #include "common/tn_hash.h"
 #include "sim/coll/collective.h"
 
+/* A rank's state of one op of its program. Together, not in an array
+ * each: finishing an op reads and writes all of them, and a rank's
+ * records are out of the caches by the time its next op ends (10,000
+ * ranks take turns), so one line is fetched instead of four. */
+typedef struct {
+    sim_time_t started;     /* when it started (collectives) */
+    uint32_t pending;       /* dependencies not yet done */
+    uint8_t state;          /* OP_WAITING, OP_RUNNING, OP_DONE */
+    uint8_t flowing;        /* its data moves (all parties there) */
+} op_state_t;
+
 struct sim_rank {
     const wl_program_t *prog;
-    uint32_t *pending;      /* by op: dependencies not yet done */
-    sim_time_t *started;    /* by op: when it started (collectives) */
-    uint8_t *state;         /* by op: OP_WAITING, OP_RUNNING, OP_DONE */
+    op_state_t *op;         /* by op */
     uint32_t *cq;           /* compute FIFO (ring buffer of op indices) */
     uint32_t cq_head, cq_len;
     uint32_t computing;     /* op on the compute stream, or NONE */
@@ -22,7 +31,6 @@ struct sim_rank {
      * rank is doing since acct_t */
     uint32_t *comm_run;
     size_t n_run, run_cap;
-    uint8_t *flowing;       /* by op: its data moves (all parties there) */
     double slowdown;        /* compute durations times this: 1 but for stragglers */
     sim_time_t acct_t;
     int32_t acct_cat;       /* CAT_* or a communicator index */
@@ -112,7 +120,7 @@ static void account(sim_exec_t *x, int32_t r)
      * once its data moves or the rank has nothing else to do. */
     rk->acct_comm = false;
     for (size_t i = 0; i < rk->n_run && !rk->acct_comm; i++)
-        rk->acct_comm = rk->flowing[rk->comm_run[i]] || rk->computing == NONE;
+        rk->acct_comm = rk->op[rk->comm_run[i]].flowing || rk->computing == NONE;
     if (rk->acct_cat == CAT_FINISHED)
         return;
     if (rk->computing != NONE) {
@@ -121,7 +129,7 @@ static void account(sim_exec_t *x, int32_t r)
     }
     rk->acct_cat = rk->n_run ? rec->n_comms + rk->prog->ops[rk->comm_run[0]].comm : CAT_IDLE;
     for (size_t i = 0; i < rk->n_run; i++)
-        if (rk->flowing[rk->comm_run[i]]) {
+        if (rk->op[rk->comm_run[i]].flowing) {
             rk->acct_cat = rk->prog->ops[rk->comm_run[i]].comm;
             break;
         }
@@ -130,7 +138,7 @@ static void account(sim_exec_t *x, int32_t r)
 /* Op `op` of rank r starts moving data: its rank stops waiting. */
 static void set_flowing(sim_exec_t *x, int32_t r, uint32_t op)
 {
-    x->ranks[r].flowing[op] = 1;
+    x->ranks[r].op[op].flowing = 1;
     account(x, r);
 }
 
@@ -138,7 +146,7 @@ static void run_add(sim_rank_t *rk, uint32_t op)
 {
     TN_GROW(rk->comm_run, rk->run_cap, rk->n_run + 1);
     rk->comm_run[rk->n_run++] = op;
-    rk->flowing[op] = 0;
+    rk->op[op].flowing = 0;
 }
 
 static void run_remove(sim_rank_t *rk, uint32_t op)
@@ -184,8 +192,8 @@ static void start_iteration(sim_exec_t *x, int32_t r)
     }
     rk->done = 0;
     for (uint32_t i = 0; i < p->n_ops; i++) {
-        rk->pending[i] = p->ops[i].n_deps;
-        rk->state[i] = OP_WAITING;
+        rk->op[i].pending = p->ops[i].n_deps;
+        rk->op[i].state = OP_WAITING;
     }
     for (uint32_t i = 0; i < p->n_ops; i++)
         if (p->ops[i].n_deps == 0)
@@ -195,8 +203,8 @@ static void start_iteration(sim_exec_t *x, int32_t r)
 static void op_done(sim_exec_t *x, int32_t r, uint32_t op)
 {
     sim_rank_t *rk = &x->ranks[r];
-    TN_ASSERT(rk->state[op] == OP_RUNNING);
-    rk->state[op] = OP_DONE;
+    TN_ASSERT(rk->op[op].state == OP_RUNNING);
+    rk->op[op].state = OP_DONE;
     sim_records_t *rec = x->rec;
     if (rk->prog->ops[op].kind != WL_OP_COMPUTE) {
         run_remove(rk, op);
@@ -207,11 +215,11 @@ static void op_done(sim_exec_t *x, int32_t r, uint32_t op)
         TN_GROW(rec->spans, rec->spans_cap, rec->n_spans + 1);
         rec->spans[rec->n_spans++] = (struct sim_span){
             r, o->kind, o->coll, o->kind == WL_OP_COMPUTE ? -1 : o->comm,
-            o->bytes, rk->started[op], sim_now(x->eng)};
+            o->bytes, rk->op[op].started, sim_now(x->eng)};
     }
     const uint32_t *off = x->succ_off[x->tr->rank_prog[r]], *succ = x->succ[x->tr->rank_prog[r]];
     for (uint32_t i = off[op]; i < off[op + 1]; i++)
-        if (--rk->pending[succ[i]] == 0)
+        if (--rk->op[succ[i]].pending == 0)
             op_ready(x, r, succ[i]);
     if (++rk->done == rk->prog->n_ops)
         finish_iteration(x, r);
@@ -238,7 +246,7 @@ static void compute_next(sim_exec_t *x, int32_t r)
     if (rk->computing != NONE || rk->cq_len == 0)
         return;
     uint32_t op = rk->cq[rk->cq_head];
-    rk->started[op] = sim_now(x->eng); /* when it gets the stream */
+    rk->op[op].started = sim_now(x->eng); /* when it gets the stream */
     rk->cq_head = (rk->cq_head + 1) % rk->prog->n_ops;
     rk->cq_len--;
     rk->computing = op;
@@ -338,7 +346,7 @@ static void join_collective(sim_exec_t *x, int32_t r, uint32_t op)
         return;
     }
     f->op_of_member[m] = op;
-    rk->started[op] = sim_now(x->eng);
+    rk->op[op].started = sim_now(x->eng);
     run_add(rk, op);
     account(x, r);
     if (++f->arrived == n) /* the data moves: nobody waits for a peer now */
@@ -392,7 +400,7 @@ static void post_p2p(sim_exec_t *x, int32_t r, uint32_t op)
     int32_t peer = c->members[c->group_off[c->rank_group[r]] + o->peer];
     bool send = o->kind == WL_OP_SEND;
     int32_t src = send ? r : peer, dst = send ? peer : r;
-    rk->started[op] = sim_now(x->eng);
+    rk->op[op].started = sim_now(x->eng);
     run_add(rk, op);
     account(x, r);
     uint64_t key = p2p_key(src, dst, o->tag);
@@ -456,7 +464,7 @@ static void post_p2p(sim_exec_t *x, int32_t r, uint32_t op)
 static void op_start(sim_exec_t *x, int32_t r, uint32_t op)
 {
     sim_rank_t *rk = &x->ranks[r];
-    rk->state[op] = OP_RUNNING;
+    rk->op[op].state = OP_RUNNING;
     switch ((wl_op_kind_t)rk->prog->ops[op].kind) {
     case WL_OP_COMPUTE:
         rk->cq[(rk->cq_head + rk->cq_len++) % rk->prog->n_ops] = op;
@@ -562,10 +570,7 @@ int sim_exec_init(sim_exec_t *x, sim_engine_t *eng, sim_net_t *net, const wl_tra
         sim_rank_t *rk = &x->ranks[r];
         rk->prog = &tr->progs[tr->rank_prog[r]];
         size_t n = (size_t)rk->prog->n_ops + 1;
-        rk->pending = tn_malloc(n * sizeof *rk->pending);
-        rk->started = tn_calloc(n, sizeof *rk->started);
-        rk->state = tn_calloc(n, 1);
-        rk->flowing = tn_calloc(n, 1);
+        rk->op = tn_calloc(n, sizeof *rk->op);
         rk->cq = tn_malloc(n * sizeof *rk->cq);
         rk->computing = NONE;
         rk->acct_cat = CAT_IDLE;
@@ -620,7 +625,7 @@ int sim_exec_check_finished(const sim_exec_t *x, tn_error_t *err)
         if (shown >= 4)
             continue;
         for (uint32_t i = 0; i < rk->prog->n_ops; i++) {
-            if (rk->state[i] != OP_RUNNING)
+            if (rk->op[i].state != OP_RUNNING)
                 continue;
             const wl_op_t *o = &rk->prog->ops[i];
             int n = snprintf(list + len, sizeof list - len, "%srank %d in op %u (%s %s on %s)",
@@ -656,13 +661,10 @@ void sim_exec_destroy(sim_exec_t *x)
     free(x->resolved);
     for (int32_t r = 0; r < x->tr->n_ranks; r++) {
         sim_rank_t *rk = &x->ranks[r];
-        free(rk->pending);
-        free(rk->started);
-        free(rk->state);
+        free(rk->op);
         free(rk->cq);
         free(rk->coll_seq);
         free(rk->comm_run);
-        free(rk->flowing);
     }
     free(x->ranks);
     /* Collectives left in flight (a deadlocked run): free them too. */

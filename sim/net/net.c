@@ -153,6 +153,8 @@ int sim_net_init(sim_net_t *n, sim_engine_t *eng, const topo_t *t, sim_net_model
     n->link_bytes = tn_calloc((size_t)t->n_edges, sizeof *n->link_bytes);
     n->link_busy_ps = tn_calloc((size_t)t->n_edges, sizeof *n->link_busy_ps);
     n->shortcuts = true;
+    n->memo_bytes = tn_calloc((size_t)t->n_edges + 1, sizeof *n->memo_bytes);
+    n->memo_ps = tn_calloc((size_t)t->n_edges + 1, sizeof *n->memo_ps); /* 0 bytes: 0 ps */
     n->claim = tn_calloc((size_t)t->n_edges + 1, sizeof *n->claim);
     return 0;
 }
@@ -177,6 +179,8 @@ void sim_net_destroy(sim_net_t *n)
     free(n->link_bytes);
     free(n->link_busy_ps);
     free(n->claim);
+    free(n->memo_bytes);
+    free(n->memo_ps);
     free(n->nic_of);
     memset(n, 0, sizeof *n);
 }
@@ -305,9 +309,14 @@ void sim_net_account(sim_net_t *n, const int32_t *path, int hops, uint64_t bytes
         if (__builtin_add_overflow(n->link_bytes[e], all, &n->link_bytes[e]))
             n->overflowed = true;
         /* each copy's own, as unbundled transfers count it (no rounding
-         * of their sum) */
+         * of their sum); a link mostly carries one size after another
+         * (a ring's steps), so its last size's time is kept */
+        if (n->memo_bytes[e] != bytes) {
+            n->memo_bytes[e] = bytes;
+            n->memo_ps[e] = sim_serialize_ps(bytes, t->bps[e]);
+        }
         sim_time_t busy;
-        if (__builtin_mul_overflow(sim_serialize_ps(bytes, t->bps[e]), (sim_time_t)copies, &busy))
+        if (__builtin_mul_overflow(n->memo_ps[e], (sim_time_t)copies, &busy))
             busy = SIM_TIME_MAX;
         n->link_busy_ps[e] = sim_time_add(n->link_busy_ps[e], busy);
     }

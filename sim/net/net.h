@@ -107,6 +107,8 @@ struct sim_net {
     uint64_t *link_bytes;     /* by edge */
     bool overflowed;          /* a byte counter passed 2^64 */
     sim_time_t *link_busy_ps; /* by edge */
+    uint64_t *memo_bytes;     /* by edge: the last size counted, and */
+    sim_time_t *memo_ps;      /* its serialization time there */
     int32_t *nic_of;          /* by vertex: a GPU's own NIC, or -1 */
     int32_t path[SIM_NET_MAX_HOPS];
     sim_flows_t flows;        /* the flow model's state */
