@@ -153,8 +153,7 @@ int sim_net_init(sim_net_t *n, sim_engine_t *eng, const topo_t *t, sim_net_model
     n->link_bytes = tn_calloc((size_t)t->n_edges, sizeof *n->link_bytes);
     n->link_busy_ps = tn_calloc((size_t)t->n_edges, sizeof *n->link_busy_ps);
     n->shortcuts = true;
-    n->memo_bytes = tn_calloc((size_t)t->n_edges + 1, sizeof *n->memo_bytes);
-    n->memo_ps = tn_calloc((size_t)t->n_edges + 1, sizeof *n->memo_ps); /* 0 bytes: 0 ps */
+    n->claimed = tn_calloc((size_t)t->n_edges / 64 + 1, sizeof *n->claimed);
     n->claim = tn_calloc((size_t)t->n_edges + 1, sizeof *n->claim);
     return 0;
 }
@@ -179,8 +178,7 @@ void sim_net_destroy(sim_net_t *n)
     free(n->link_bytes);
     free(n->link_busy_ps);
     free(n->claim);
-    free(n->memo_bytes);
-    free(n->memo_ps);
+    free(n->claimed);
     free(n->nic_of);
     memset(n, 0, sizeof *n);
 }
@@ -309,14 +307,9 @@ void sim_net_account(sim_net_t *n, const int32_t *path, int hops, uint64_t bytes
         if (__builtin_add_overflow(n->link_bytes[e], all, &n->link_bytes[e]))
             n->overflowed = true;
         /* each copy's own, as unbundled transfers count it (no rounding
-         * of their sum); a link mostly carries one size after another
-         * (a ring's steps), so its last size's time is kept */
-        if (n->memo_bytes[e] != bytes) {
-            n->memo_bytes[e] = bytes;
-            n->memo_ps[e] = sim_serialize_ps(bytes, t->bps[e]);
-        }
+         * of their sum) */
         sim_time_t busy;
-        if (__builtin_mul_overflow(n->memo_ps[e], (sim_time_t)copies, &busy))
+        if (__builtin_mul_overflow(sim_serialize_ps(bytes, t->bps[e]), (sim_time_t)copies, &busy))
             busy = SIM_TIME_MAX;
         n->link_busy_ps[e] = sim_time_add(n->link_busy_ps[e], busy);
     }
@@ -325,15 +318,29 @@ void sim_net_account(sim_net_t *n, const int32_t *path, int hops, uint64_t bytes
 /* Claimants of links on n->path[0 .. hops) give them back (each puts its
  * computed transfers into the network, which may route and send, so the
  * path is kept aside meanwhile). O(hops) without a claim. */
+static inline bool claimed(const sim_net_t *n, int32_t e)
+{
+    return n->claimed[e >> 6] >> (e & 63) & 1;
+}
+
+static inline void set_claim(sim_net_t *n, int32_t e, sim_net_claim_t *c)
+{
+    n->claim[e] = c;
+    if (c)
+        n->claimed[e >> 6] |= 1ull << (e & 63);
+    else
+        n->claimed[e >> 6] &= ~(1ull << (e & 63));
+}
+
 static void yield_claims(sim_net_t *n, int hops)
 {
     sim_time_t now = sim_now(n->eng);
     for (int i = 0; i < hops; i++) {
+        if (!claimed(n, n->path[i]))
+            continue; /* the bitmap is small enough to stay in the caches */
         sim_net_claim_t *c = n->claim[n->path[i]];
-        if (!c)
-            continue;
         if (c->until <= now) {
-            n->claim[n->path[i]] = NULL; /* lapsed */
+            set_claim(n, n->path[i], NULL); /* lapsed */
             continue;
         }
         int32_t *keep = tn_malloc((size_t)hops * sizeof *keep);
@@ -341,7 +348,7 @@ static void yield_claims(sim_net_t *n, int hops)
         for (int j = i; j < hops; j++) {
             sim_net_claim_t *cj = n->claim[keep[j]];
             if (cj && cj->until <= now)
-                n->claim[keep[j]] = NULL;
+                set_claim(n, keep[j], NULL);
             else if (cj)
                 cj->yield(cj); /* gives back all of cj's links */
         }
@@ -371,7 +378,7 @@ bool sim_net_claimable(const sim_net_t *n, const int32_t *path, int hops)
         return false;
     sim_time_t now = sim_now(n->eng);
     for (int i = 0; i < hops; i++) {
-        const sim_net_claim_t *c = n->claim[path[i]];
+        const sim_net_claim_t *c = claimed(n, path[i]) ? n->claim[path[i]] : NULL;
         if ((c && c->until > now) || sim_flows_link_busy(&n->flows, path[i]))
             return false;
     }
@@ -383,7 +390,7 @@ void sim_net_claim(sim_net_t *n, const int32_t *path, int hops, sim_net_claim_t 
     sim_time_t now = sim_now(n->eng);
     for (int i = 0; i < hops; i++) {
         TN_ASSERT(!n->claim[path[i]] || n->claim[path[i]]->until <= now);
-        n->claim[path[i]] = c;
+        set_claim(n, path[i], c);
     }
 }
 
@@ -391,7 +398,7 @@ void sim_net_unclaim(sim_net_t *n, const int32_t *path, int hops, const sim_net_
 {
     for (int i = 0; i < hops; i++)
         if (n->claim[path[i]] == c)
-            n->claim[path[i]] = NULL;
+            set_claim(n, path[i], NULL);
 }
 
 void sim_net_adopt(sim_net_t *n, const int32_t *path, int hops, uint64_t bytes, uint32_t copies,

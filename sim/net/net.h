@@ -107,14 +107,13 @@ struct sim_net {
     uint64_t *link_bytes;     /* by edge */
     bool overflowed;          /* a byte counter passed 2^64 */
     sim_time_t *link_busy_ps; /* by edge */
-    uint64_t *memo_bytes;     /* by edge: the last size counted, and */
-    sim_time_t *memo_ps;      /* its serialization time there */
     int32_t *nic_of;          /* by vertex: a GPU's own NIC, or -1 */
     int32_t path[SIM_NET_MAX_HOPS];
     sim_flows_t flows;        /* the flow model's state */
     bool shortcuts;           /* exact shortcuts allowed (default true) */
     uint64_t shortcuts_taken, shortcuts_yielded; /* counters, for tests and benchmarks */
     sim_net_claim_t **claim;  /* by edge: its claimant, or NULL */
+    uint64_t *claimed;        /* bitmap by edge: claim[e] != NULL */
     tn_map_t paths;           /* (src, dst, conn) -> cached path */
     tn_map_t ring_orders;     /* collectives' cache: member vertices -> ring order */
     tn_map_t ring_paths;      /* collectives' cache: (ring, two connections) -> same paths */
