@@ -92,12 +92,34 @@ void sim_coll_shortcut_free(sim_coll_t *c)
         sc_release(c->sc);
 }
 
-/* Carves n elements of `size` bytes out of *p (kept 8-byte aligned). */
-static void *carve(char **p, size_t n, size_t size)
+static size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+/* The shortcut's arrays for n members and `chunks` laid out after it:
+ * with sc NULL only the bytes it takes; else its pointers set. O(1). */
+static size_t sc_layout(shortcut_t *sc, size_t n, size_t chunks)
 {
-    void *r = *p;
-    *p += (n * size + 7) & ~(size_t)7;
-    return r;
+    size_t off = align8(sizeof(shortcut_t));
+#define CARVE(field, count)                                                                    \
+    do {                                                                                       \
+        if (sc)                                                                                \
+            sc->field = (void *)((char *)sc + off);                                            \
+        off += align8((count) * sizeof *((shortcut_t *)0)->field);                             \
+    } while (0)
+    CARVE(lane, n);
+    CARVE(arrive, n);
+    CARVE(when, n);
+    CARVE(last, n);
+    CARVE(order, n);
+    CARVE(ev, n);
+    CARVE(win, n * chunks);
+    CARVE(cur, n);
+    CARVE(done, n);
+    CARVE(open, n);
+    CARVE(has_open, n);
+    CARVE(q, n);
+    CARVE(r, n);
+#undef CARVE
+    return off;
 }
 
 /* The shortcut of c, if its lanes make one: every path kept, at least
@@ -106,30 +128,9 @@ static void *carve(char **p, size_t n, size_t size)
 static shortcut_t *sc_new(sim_coll_t *c)
 {
     int32_t n = c->n;
-    size_t nn = (size_t)n, chunks = c->chunks;
-    size_t bytes = sizeof(shortcut_t) + 8 + nn * (sizeof(sim_coll_lane_t) + 8) +
-                   3 * nn * (sizeof(sim_time_t) + 8) + nn * (sizeof(int32_t) + 8) +
-                   nn * (sizeof(sim_event_id_t) + 8) + nn * chunks * sizeof(sim_time_t) + 8 +
-                   nn * (sizeof(sim_time_t) + 8) + nn * (sizeof(uint32_t) + 8) +
-                   nn * (sizeof(sim_coll_times_t) + 8) + nn + 8 + nn * (sizeof(sim_time_t) + 8) +
-                   nn * (sizeof(uint64_t) + 8) + nn * (sizeof(uint32_t) + 8);
-    shortcut_t *sc = tn_malloc(bytes);
+    shortcut_t *sc = tn_malloc(sc_layout(NULL, (size_t)n, c->chunks));
     memset(sc, 0, sizeof *sc);
-    char *p = (char *)sc + ((sizeof *sc + 7) & ~(size_t)7);
-    sc->lane = carve(&p, nn, sizeof *sc->lane);
-    sc->arrive = carve(&p, nn, sizeof *sc->arrive);
-    sc->when = carve(&p, nn, sizeof *sc->when);
-    sc->last = carve(&p, nn, sizeof *sc->last);
-    sc->order = carve(&p, nn, sizeof *sc->order);
-    sc->ev = carve(&p, nn, sizeof *sc->ev);
-    sc->win = carve(&p, nn * chunks, sizeof *sc->win);
-    sc->cur = carve(&p, nn, sizeof *sc->cur);
-    sc->done = carve(&p, nn, sizeof *sc->done);
-    sc->open = carve(&p, nn, sizeof *sc->open);
-    sc->has_open = carve(&p, nn, sizeof *sc->has_open);
-    sc->q = carve(&p, nn, sizeof *sc->q);
-    sc->r = carve(&p, nn, sizeof *sc->r);
-    TN_ASSERT((size_t)(p - (char *)sc) <= bytes);
+    sc_layout(sc, (size_t)n, c->chunks);
     sc->claim.yield = sc_yield;
     sc->claim.until = SIM_TIME_MAX;
     sc->c = c;
