@@ -52,20 +52,23 @@ struct sim_flow_fill {
     uint32_t left; /* weights of the crossings by flows not frozen yet */
 };
 
-/* What a recomputation reads only for flows whose rate changed. */
+/* What a recomputation reads only for flows whose rate changed. The
+ * fields a completion reads (live, latency, the callback, the first
+ * positions) come first: a completion's first touch of a record is a
+ * cache miss, and this keeps it to the first line or two. */
 struct sim_flow {
-    double remaining;  /* bits still to send, as of `updated` */
-    sim_time_t updated;
+    int live;
+    uint32_t next_free; /* free list, while not live */
     sim_time_t latency;
-    sim_event_id_t ev; /* completion of the transmission */
     sim_handler_t done;
     void *ctx;
     uint64_t arg;
     uint32_t pos[HOPS]; /* index in link[path[h]].id */
+    double remaining;  /* bits still to send, as of `updated` */
+    sim_time_t updated;
+    sim_event_id_t ev; /* completion of the transmission */
     int32_t *xpath;     /* paths longer than HOPS: hops entries each */
     uint32_t *xpos;
-    uint32_t next_free; /* free list, while not live */
-    int live;
 };
 
 
