@@ -35,6 +35,7 @@ typedef struct {
     int32_t x_src, x_dst; /* the intruder: GPU indices */
     bool saves;          /* a ring over links of its own: the shortcut must save
                           * events alone and yield to the intruder */
+    sim_time_t gap;      /* with twice: the second from then (0: overlapping) */
 } case_t;
 
 typedef struct {
@@ -97,7 +98,7 @@ static outcome_t run_case(const topo_t *t, const case_t *k, bool shortcuts, sim_
     rec_t rec[2] = {{&eng, o.done[0]}, {&eng, o.done[1]}};
     for (int c = 0; c < 1 + k->twice; c++) {
         sim_coll_t *coll = sim_coll_new(&net, &spec, k->n, t->gpus, on_member, &rec[c], 0);
-        sim_time_t from = c ? (sim_time_t)(k->n / 2) * k->stagger + 1000000 : 0;
+        sim_time_t from = !c ? 0 : k->gap ? k->gap : (sim_time_t)(k->n / 2) * k->stagger + 1000000;
         for (int32_t m = 0; m < k->n; m++)
             sim_schedule(&eng, from + (sim_time_t)m * k->stagger, on_arrive, coll, (uint64_t)m);
     }
@@ -157,44 +158,50 @@ static void expect_same(const outcome_t *a, const outcome_t *b, const char *what
 static const case_t cases[] = {
     /* rings inside one DGX-1 (the NVLink ring order): simple's latencies
      * and channel pace, several chunks, staggered arrivals, two at once */
-    {DGX1, WL_COLL_ALLREDUCE, SIM_ALGO_RING, 48 << 20, 0, 0, "simple", 8, 0, false, 0, 3, true},
+    {DGX1, WL_COLL_ALLREDUCE, SIM_ALGO_RING, 48 << 20, 0, 0, "simple", 8, 0, false, 0, 3, true, 0},
     {DGX1, WL_COLL_ALLGATHER, SIM_ALGO_RING, 8 << 20, 1 << 20, 2, "ll128", 8, 1700000, false, 2,
-     1, true},
-    {DGX1, WL_COLL_REDUCESCATTER, SIM_ALGO_RING, 4 << 20, 0, 4, "none", 8, 0, true, 5, 1, true},
+     1, true, 0},
+    {DGX1, WL_COLL_REDUCESCATTER, SIM_ALGO_RING, 4 << 20, 0, 4, "none", 8, 0, true, 5, 1, true, 0},
+    /* the same ring again once the first is done: timed from the first's
+     * template, moved to its start */
+    {DGX1, WL_COLL_ALLREDUCE, SIM_ALGO_RING, 48 << 20, 0, 0, "simple", 8, 0, true, 0, 3, true,
+     50000000000},
     /* odd sizes: channels of unequal shares are rings of their own over
      * the same links; the first claims them, the second makes it yield */
     {DGX1, WL_COLL_ALLREDUCE, SIM_ALGO_RING, 50331648 + 5, 0, 0, "simple", 8, 0, false, 0, 3,
-     false},
+     false, 0},
     {DGX1, WL_COLL_REDUCESCATTER, SIM_ALGO_RING, (4 << 20) + 3, 0, 4, "none", 8, 0, true, 5, 1,
-     false},
+     false, 0},
     /* across servers: auto, hier (its rings inside each server are
      * children, activated by the parent), and what never shortcuts */
     {DGX1, WL_COLL_ALLREDUCE, SIM_ALGO_AUTO, 64 << 20, 0, 0, "simple", 16, 500000, false, 1, 9,
-     false},
-    {DGX1, WL_COLL_ALLREDUCE, SIM_ALGO_HIER, 32 << 20, 0, 0, "simple", 16, 0, false, 0, 1, true},
+     false, 0},
+    {DGX1, WL_COLL_ALLREDUCE, SIM_ALGO_HIER, 32 << 20, 0, 0, "simple", 16, 0, false, 0, 1, true, 0},
     {DGX1, WL_COLL_ALLREDUCE, SIM_ALGO_TREE, 8 << 20, 1 << 20, 1, "simple", 16, 0, false, 0, 8,
-     false},
+     false, 0},
     {DGX1, WL_COLL_BROADCAST, SIM_ALGO_RING, 8 << 20, 1 << 20, 1, "simple", 8, 0, false, 0, 1,
-     false},
-    {DGX1, WL_COLL_ALLTOALL, SIM_ALGO_DIRECT, 8 << 20, 0, 1, "simple", 8, 0, false, 0, 1, false},
-    {DGX1, WL_COLL_ALLREDUCE, SIM_ALGO_HD, 8 << 20, 0, 1, "simple", 8, 0, false, 0, 1, false},
+     false, 0},
+    {DGX1, WL_COLL_ALLTOALL, SIM_ALGO_DIRECT, 8 << 20, 0, 1, "simple", 8, 0, false, 0, 1, false, 0},
+    {DGX1, WL_COLL_ALLREDUCE, SIM_ALGO_HD, 8 << 20, 0, 1, "simple", 8, 0, false, 0, 1, false, 0},
     /* an NVSwitch server: rings through the switch, NVLS */
-    {H100, WL_COLL_ALLGATHER, SIM_ALGO_RING, 40 << 20, 0, 0, "simple", 8, 0, false, 0, 1, true},
-    {H100, WL_COLL_ALLGATHER, SIM_ALGO_RING, 24 << 20, 0, 0, "simple", 8, 0, true, 0, 1, false},
-    {H100, WL_COLL_ALLREDUCE, SIM_ALGO_AUTO, 24 << 20, 0, 0, "simple", 8, 0, false, 0, 1, false},
-    {H100, WL_COLL_ALLREDUCE, SIM_ALGO_RING, 24 << 20, 0, 0, "ll", 16, 300000, false, 8, 1, false},
+    {H100, WL_COLL_ALLGATHER, SIM_ALGO_RING, 40 << 20, 0, 0, "simple", 8, 0, false, 0, 1, true, 0},
+    {H100, WL_COLL_ALLGATHER, SIM_ALGO_RING, 40 << 20, 0, 0, "simple", 8, 0, true, 0, 1, true,
+     2000000000},
+    {H100, WL_COLL_ALLGATHER, SIM_ALGO_RING, 24 << 20, 0, 0, "simple", 8, 0, true, 0, 1, false, 0},
+    {H100, WL_COLL_ALLREDUCE, SIM_ALGO_AUTO, 24 << 20, 0, 0, "simple", 8, 0, false, 0, 1, false, 0},
+    {H100, WL_COLL_ALLREDUCE, SIM_ALGO_RING, 24 << 20, 0, 0, "ll", 16, 300000, false, 8, 1, false, 0},
     {A100, WL_COLL_REDUCESCATTER, SIM_ALGO_RING, 24 << 20, 0, 0, "simple", 8, 0, false, 3, 4,
-     true},
-    {A100, WL_COLL_ALLREDUCE, SIM_ALGO_AUTO, 256 << 20, 0, 0, "simple", 16, 0, false, 0, 8, false},
+     true, 0},
+    {A100, WL_COLL_ALLREDUCE, SIM_ALGO_AUTO, 256 << 20, 0, 0, "simple", 16, 0, false, 0, 8, false, 0},
     /* a switch, a fat-tree and a torus of 4-GPU servers */
-    {SWITCH, WL_COLL_ALLREDUCE, SIM_ALGO_RING, 16 << 20, 0, 1, "none", 8, 0, false, 0, 1, true},
+    {SWITCH, WL_COLL_ALLREDUCE, SIM_ALGO_RING, 16 << 20, 0, 1, "none", 8, 0, false, 0, 1, true, 0},
     {SWITCH, WL_COLL_ALLREDUCE, SIM_ALGO_RING, 16 << 20, 2 << 20, 1, "simple", 8, 900000, true,
-     4, 5, true},
+     4, 5, true, 0},
     {FATTREE, WL_COLL_ALLREDUCE, SIM_ALGO_RING, 16 << 20, 0, 1, "simple", 16, 0, false, 0, 4,
-     true},
-    {FATTREE, WL_COLL_ALLGATHER, SIM_ALGO_RING, 16 << 20, 0, 0, "simple", 4, 0, false, 1, 2, true},
-    {TORUS, WL_COLL_ALLREDUCE, SIM_ALGO_RING, 16 << 20, 0, 1, "simple", 16, 0, false, 0, 6, false},
-    {TORUS, WL_COLL_ALLREDUCE, SIM_ALGO_RING, 16 << 20, 0, 1, "simple", 4, 0, true, 2, 0, true},
+     true, 0},
+    {FATTREE, WL_COLL_ALLGATHER, SIM_ALGO_RING, 16 << 20, 0, 0, "simple", 4, 0, false, 1, 2, true, 0},
+    {TORUS, WL_COLL_ALLREDUCE, SIM_ALGO_RING, 16 << 20, 0, 1, "simple", 16, 0, false, 0, 6, false, 0},
+    {TORUS, WL_COLL_ALLREDUCE, SIM_ALGO_RING, 16 << 20, 0, 1, "simple", 4, 0, true, 2, 0, true, 0},
 };
 
 /* Case i without an intruder, then with one at 40 instants across the

@@ -198,6 +198,29 @@ void sim_coll_lane_account(sim_coll_t *c, const sim_coll_lane_t *l, uint64_t byt
 void sim_coll_lane_resume(sim_coll_t *c, const sim_coll_lane_t *l, uint64_t bytes,
                           const sim_coll_times_t *x, sim_handler_t done, uint64_t tag);
 
+/* A ring shortcut's timing kept for the next ring of the same members,
+ * lanes and sizes (sim/coll/shortcut.c): the timing of a ring whose
+ * members all arrive at one instant t0 is its timing from 0 moved by t0
+ * (every time is a sum of t0 and durations), so it is computed once. */
+#define SIM_COLL_TEMPLATE_MAX 12 /* members (the ring search's limit) */
+typedef struct {
+    bool set;
+    /* what the times depend on besides the lanes */
+    uint64_t data;
+    uint32_t steps, chunks, copies;
+    double wire_per_byte, channel_gbs;
+    sim_time_t intra_step_ps, inter_step_ps;
+    /* by position: done and the last bit's end from t0; its sends of each size */
+    sim_time_t when[SIM_COLL_TEMPLATE_MAX], tx_max;
+    uint64_t size[SIM_COLL_TEMPLATE_MAX][4];
+    uint32_t sends[SIM_COLL_TEMPLATE_MAX][4];
+} sim_coll_template_t;
+
+/* The template slot of ring node c: its entry's in the network's cache
+ * of ring orders, when c's lanes are the ones cached there
+ * (sim_coll_ring_lanes()); else NULL. O(1). */
+sim_coll_template_t *sim_coll_ring_template(sim_coll_t *c);
+
 /* The ring's, for its shortcut: member m's send callback (arg m), its
  * next send if due, and the data of its sub-step j (sim/coll/ring.c). */
 bool sim_coll_is_ring(const sim_coll_t *c);

@@ -70,6 +70,7 @@ typedef struct {
     bool lanes_set;
     uint32_t lane_conn;
     int32_t *lane_hops, *lane_edge; /* point into data: n, n x SIM_COLL_PATH_HOPS */
+    sim_coll_template_t tmpl;       /* the last shortcut's timing on those lanes */
     int32_t data[];
 } ring_order_t;
 
@@ -116,12 +117,21 @@ static ring_order_t *ring_order(sim_net_t *net, int32_t n, const int32_t *vertex
     o->vertex = o->data;
     o->perm = o->data + n;
     o->lanes_set = false;
+    o->tmpl.set = false;
     o->lane_hops = o->data + 2 * n;
     o->lane_edge = o->data + 3 * n;
     memcpy(o->vertex, vertex, (size_t)n * sizeof *vertex);
     memcpy(o->perm, s.best, (size_t)n * sizeof *s.best);
     tn_map_put(&net->ring_orders, key, o);
     return o;
+}
+
+sim_coll_template_t *sim_coll_ring_template(sim_coll_t *c)
+{
+    ring_order_t *o = c->order_entry;
+    return o && o->lanes_set && o->lane_conn == c->conn && c->n <= SIM_COLL_TEMPLATE_MAX
+               ? &o->tmpl
+               : NULL;
 }
 
 bool sim_coll_ring_lanes(sim_coll_t *c, sim_coll_lane_t *lane)

@@ -68,6 +68,8 @@ struct sim_coll_shortcut {
     uint8_t *has_open;
     uint64_t *q;           /* by position: the walk's chunk size this step */
     uint32_t *r;           /* and how many chunks are one byte more */
+    uint64_t *size;        /* by (position, 4): its sends' sizes, and */
+    uint32_t *sends;       /* how many of each, once timed */
 };
 
 typedef struct sim_coll_shortcut shortcut_t;
@@ -118,6 +120,8 @@ static size_t sc_layout(shortcut_t *sc, size_t n, size_t chunks)
     CARVE(has_open, n);
     CARVE(q, n);
     CARVE(r, n);
+    CARVE(size, 4 * n);
+    CARVE(sends, 4 * n);
 #undef CARVE
     return off;
 }
@@ -240,12 +244,13 @@ static void tally(uint64_t *size, uint32_t *sends, uint64_t bytes, uint32_t coun
     TN_ASSERT(count == 0); /* two block sizes, two chunk sizes each */
 }
 
-static void sc_account(shortcut_t *sc, int32_t m, uint32_t count)
+/* Member m's first `count` sends by size: at most four sizes. */
+static void sc_sizes(shortcut_t *sc, int32_t m, uint32_t count, uint64_t *size, uint32_t *sends)
 {
     sim_coll_t *c = sc->c;
     uint32_t chunks = c->chunks, full = count / chunks, part = count % chunks;
-    uint64_t size[4] = {0};
-    uint32_t sends[4] = {0};
+    memset(size, 0, 4 * sizeof *size);
+    memset(sends, 0, 4 * sizeof *sends);
     for (uint32_t k = 0; k <= full && k < c->steps; k++) {
         uint64_t block = sim_coll_ring_block(c, m, k);
         uint32_t r = (uint32_t)(block % chunks), upto = k < full ? chunks : part;
@@ -253,9 +258,21 @@ static void sc_account(shortcut_t *sc, int32_t m, uint32_t count)
         tally(size, sends, block / chunks + 1, big);
         tally(size, sends, block / chunks, upto - big);
     }
+}
+
+static void sc_apply(shortcut_t *sc, int32_t m, const uint64_t *size, const uint32_t *sends)
+{
     for (int i = 0; i < 4; i++)
         if (sends[i])
-            sim_coll_lane_account(c, &sc->lane[m], size[i], sends[i]);
+            sim_coll_lane_account(sc->c, &sc->lane[m], size[i], sends[i]);
+}
+
+static void sc_account(shortcut_t *sc, int32_t m, uint32_t count)
+{
+    uint64_t size[4];
+    uint32_t sends[4];
+    sc_sizes(sc, m, count, size, sends);
+    sc_apply(sc, m, size, sends);
 }
 
 /* The members done at one instant: order[arg ..] while their time is
@@ -276,12 +293,73 @@ static void on_sc_done(sim_engine_t *eng, void *ctx, uint64_t arg)
             c->state[m] = SIM_COLL_ACTIVE; /* as its activation event would have */
         if (++sc->finished == n) {
             for (int32_t k = 0; k < n; k++)
-                sc_account(sc, k, c->steps * c->chunks);
+                sc_apply(sc, k, sc->size + 4 * k, sc->sends + 4 * k);
             sc_release(sc);
         }
         sim_coll_member_done(c, m);
     }
     sim_coll_leave(c);
+}
+
+/* Whether template t was made for c's sizes and latencies. */
+static bool template_fits(const sim_coll_template_t *t, const sim_coll_t *c, uint32_t copies)
+{
+    return t->set && t->data == c->data && t->steps == c->steps && t->chunks == c->chunks &&
+           t->copies == copies && t->wire_per_byte == c->spec.wire_per_byte &&
+           t->channel_gbs == c->spec.channel_gbs && t->intra_step_ps == c->spec.intra_step_ps &&
+           t->inter_step_ps == c->spec.inter_step_ps;
+}
+
+/* Every member has arrived: each one's done time (when[]), the last
+ * bit's end (tx_max) and its sends by size, from the recurrence, or from
+ * the template of the last ring of these members and lanes when it fits
+ * and all arrived at one instant (the same times moved by that instant).
+ * O(1) per member with the template, else the walk's. */
+static void sc_time(shortcut_t *sc)
+{
+    sim_coll_t *c = sc->c;
+    int32_t n = c->n;
+    bool together = true;
+    for (int32_t k = 1; k < n; k++)
+        together = together && sc->arrive[k] == sc->arrive[0];
+    sim_time_t t0 = sc->arrive[0];
+    sim_coll_template_t *t = together ? sim_coll_ring_template(c) : NULL;
+    uint32_t copies = sc->lane[0].copies;
+    if (t && template_fits(t, c, copies)) {
+        for (int32_t k = 0; k < n; k++) {
+            sc->when[k] = sim_time_add(t0, t->when[k]);
+            memcpy(sc->size + 4 * k, t->size[k], sizeof t->size[k]);
+            memcpy(sc->sends + 4 * k, t->sends[k], sizeof t->sends[k]);
+        }
+        sc->tx_max = sim_time_add(t0, t->tx_max);
+        return;
+    }
+    sc_walk(sc, SIM_TIME_MAX);
+    for (int32_t k = 0; k < n; k++) {
+        sc->when[k] = tmax(sc->last[k], sc->last[(k + n - 1) % n]);
+        sc_sizes(sc, k, c->steps * c->chunks, sc->size + 4 * k, sc->sends + 4 * k);
+    }
+    if (!t || sc->tx_max == SIM_TIME_MAX)
+        return; /* not kept: arrivals apart, no cache, or times saturated */
+    *t = (sim_coll_template_t){.set = true,
+                               .data = c->data,
+                               .steps = c->steps,
+                               .chunks = c->chunks,
+                               .copies = copies,
+                               .wire_per_byte = c->spec.wire_per_byte,
+                               .channel_gbs = c->spec.channel_gbs,
+                               .intra_step_ps = c->spec.intra_step_ps,
+                               .inter_step_ps = c->spec.inter_step_ps};
+    for (int32_t k = 0; k < n; k++) {
+        if (sc->when[k] == SIM_TIME_MAX) {
+            t->set = false;
+            return;
+        }
+        t->when[k] = sc->when[k] - t0;
+        memcpy(t->size[k], sc->size + 4 * k, sizeof t->size[k]);
+        memcpy(t->sends[k], sc->sends + 4 * k, sizeof t->sends[k]);
+    }
+    t->tx_max = sc->tx_max - t0;
 }
 
 /* Member m arrives (active at `at`). The last one times the ring. */
@@ -301,13 +379,12 @@ static bool sc_arrive(sim_coll_t *c, int32_t m, sim_time_t at, bool early)
     sc->arrive[m] = at;
     if (++sc->arrived < n)
         return true;
-    sc_walk(sc, SIM_TIME_MAX);
+    sc_time(sc);
     sc->claim.until = sc->tx_max;
     /* by done time, then position: an insertion sort (n is a ring's
      * members, and the times come nearly sorted) */
     for (int32_t k = 0; k < n; k++) {
-        sim_time_t w = tmax(sc->last[k], sc->last[(k + n - 1) % n]);
-        sc->when[k] = w;
+        sim_time_t w = sc->when[k];
         int32_t p = k;
         for (; p > 0 && sc->when[sc->order[p - 1]] > w; p--)
             sc->order[p] = sc->order[p - 1];
