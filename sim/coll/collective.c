@@ -148,6 +148,8 @@ sim_coll_t *sim_coll_new(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
     return c;
 }
 
+void sim_coll_set_prefetch(sim_coll_t *c, sim_coll_prefetch_t fn) { c->prefetch = fn; }
+
 void sim_coll_free(sim_coll_t *c)
 {
     if (!c)

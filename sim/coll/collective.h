@@ -146,6 +146,14 @@ sim_coll_t *sim_coll_new(sim_net_t *net, const sim_coll_spec_t *spec, int32_t n,
                          uint64_t done_tag);
 void sim_coll_free(sim_coll_t *c);
 
+/* Called with phase 0, then 1, for members about to be done at one
+ * instant, before their done callbacks run: the caller prefetches what
+ * those will read (phase 0 what phase 1 needs to find the rest), so that
+ * the members' cache misses overlap instead of coming one after another.
+ * Optional; a hint only, never a change to what happens. */
+typedef void (*sim_coll_prefetch_t)(void *ctx, int32_t member, int phase);
+void sim_coll_set_prefetch(sim_coll_t *c, sim_coll_prefetch_t fn);
+
 /* Member m has reached the collective. Starts whatever it unblocks (after
  * the base latency); `done` may run from inside for a one-member
  * collective. A collective of 0 bytes still waits for the members it

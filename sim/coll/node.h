@@ -40,6 +40,7 @@ struct sim_coll {
     sim_coll_t *parent;
     int32_t *to_parent;     /* by member: index in the parent */
     sim_coll_done_t done;   /* top level only */
+    sim_coll_prefetch_t prefetch; /* top level only; NULL: none */
     void *done_ctx;
     uint64_t done_tag;
     uint8_t *state;

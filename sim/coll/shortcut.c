@@ -286,6 +286,10 @@ static void on_sc_done(sim_engine_t *eng, void *ctx, uint64_t arg)
     int32_t i = (int32_t)arg, n = c->n;
     sim_time_t now = sim_now(eng);
     sc->ev[i] = SIM_EVENT_NONE;
+    if (!c->parent && c->prefetch)
+        for (int phase = 0; phase < 2; phase++)
+            for (int32_t k = i; k < n && sc->when[sc->order[k]] == now; k++)
+                c->prefetch(c->done_ctx, c->perm ? c->perm[sc->order[k]] : sc->order[k], phase);
     sim_coll_enter(c);
     for (; c->sc == sc && i < n && sc->when[sc->order[i]] == now; i++) {
         int32_t m = sc->order[i];
