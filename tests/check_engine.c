@@ -334,6 +334,22 @@ START_TEST(serialize_time_is_exact)
     /* saturates rather than wrapping */
     ck_assert_uint_eq(sim_serialize_ps(UINT64_MAX, 1), SIM_TIME_MAX);
     ck_assert_uint_eq(sim_time_add(SIM_TIME_MAX - 1, 5), SIM_TIME_MAX);
+    /* the fast path (a quotient in doubles, corrected) against the plain
+     * 128-bit division, on sizes and rates of every magnitude, and on
+     * both sides of its 1e15 ps bound */
+    gsl_rng *rng = tn_rng_stream(7, TN_RNG_TEST, 0);
+    for (int i = 0; i < 2000000; i++) {
+        uint64_t bytes = ((uint64_t)gsl_rng_get(rng) << 32 | gsl_rng_get(rng)) >>
+                         gsl_rng_uniform_int(rng, 64);
+        uint64_t bps = (((uint64_t)gsl_rng_get(rng) << 32 | gsl_rng_get(rng)) >>
+                        gsl_rng_uniform_int(rng, 64)) | 1;
+        unsigned __int128 num = (unsigned __int128)bytes * 8u * SIM_PS_PER_S + bps / 2;
+        unsigned __int128 q = num / bps;
+        sim_time_t want = q > SIM_TIME_MAX ? SIM_TIME_MAX : (sim_time_t)q;
+        ck_assert_msg(sim_serialize_ps(bytes, bps) == want, "%llu bytes at %llu bps",
+                      (unsigned long long)bytes, (unsigned long long)bps);
+    }
+    gsl_rng_free(rng);
 }
 END_TEST
 

@@ -270,6 +270,9 @@ static void on_coll_member_done(void *ctx, int32_t member, uint64_t key)
     if (sim_coll_finished(f->coll)) {
         /* Last member: the collective frees itself when this returns. */
         tn_map_del(&x->inflight, key);
+        struct sim_resolved *rv = &x->resolved[f->comm][f->group];
+        if (rv->open == f)
+            rv->open = NULL;
         free(f->op_of_member);
         free(f);
     }
@@ -314,7 +317,10 @@ static void join_collective(sim_exec_t *x, int32_t r, uint32_t op)
     int32_t g = c->rank_group[r], m = c->rank_index[r];
     int32_t n = c->group_off[g + 1] - c->group_off[g];
     uint64_t key = coll_key(o->comm, g, rk->coll_seq[o->comm]++);
-    inflight_t *f = tn_map_get(&x->inflight, key);
+    if (!x->resolved[o->comm])
+        x->resolved[o->comm] = tn_calloc((size_t)c->n_groups, sizeof **x->resolved);
+    struct sim_resolved *rv = &x->resolved[o->comm][g];
+    inflight_t *f = rv->open && rv->open_key == key ? rv->open : tn_map_get(&x->inflight, key);
     if (!f) {
         f = tn_calloc(1, sizeof *f);
         f->x = x;
@@ -329,9 +335,6 @@ static void join_collective(sim_exec_t *x, int32_t r, uint32_t op)
         /* NCCL's choices made once per group, op and size: a resolved
          * spec has no auto field left, so the check and the build take it
          * as it is */
-        if (!x->resolved[o->comm])
-            x->resolved[o->comm] = tn_calloc((size_t)c->n_groups, sizeof **x->resolved);
-        struct sim_resolved *rv = &x->resolved[o->comm][g];
         if (!rv->set || rv->op != want.op || rv->bytes != want.bytes) {
             sim_coll_resolve(x->net, &want, n, vertex, &rv->spec);
             rv->set = true;
@@ -354,6 +357,8 @@ static void join_collective(sim_exec_t *x, int32_t r, uint32_t op)
         f->coll = sim_coll_new(x->net, &spec, n, vertex, on_coll_member_done, f, key);
         sim_coll_set_prefetch(f->coll, on_coll_prefetch);
         tn_map_put(&x->inflight, key, f);
+        rv->open = f;
+        rv->open_key = key;
     } else if (sim_coll_op(f->coll) != o->coll || sim_coll_bytes(f->coll) != o->bytes) {
         int32_t other = c->members[c->group_off[g] + f->first_member];
         fail(x, r, op,

@@ -52,6 +52,11 @@ typedef struct {
         wl_coll_t op;
         uint64_t bytes;
         sim_coll_spec_t spec;
+        /* the group's latest collective in flight and its key: most
+         * members join the one their first member opened, without a
+         * lookup in `inflight` */
+        void *open;
+        uint64_t open_key;
     } **resolved;
     tn_map_t inflight;           /* (comm, group, seq) -> collective in flight */
     tn_map_t p2p;                /* (sender, receiver, tag) -> posted sends or recvs */

@@ -116,6 +116,8 @@ struct sim_net {
     uint64_t *claimed;        /* bitmap by edge: claim[e] != NULL */
     tn_map_t paths;           /* (src, dst, conn) -> cached path */
     tn_map_t ring_orders;     /* collectives' cache: member vertices -> ring order */
+    void *ring_recent[64];    /* collectives' cache: recent ring orders by the address
+                               * of their member array (the contents checked) */
     tn_map_t ring_paths;      /* collectives' cache: (ring, two connections) -> same paths */
     /* what sim/coll keeps per network, freed with it: NCCL's tuner tables
      * (sim/coll/tune.h), read on first use */
