@@ -32,7 +32,7 @@ static void flow_start(sim_net_t *n, const sim_net_xfer_t *x)
         analytic_start(n, x);
         return;
     }
-    sim_flows_start_w(&n->flows, n->path, x->hops, x->bytes * x->copies, x->copies,
+    sim_flows_start_w(&n->flows, x->path, x->hops, x->bytes * x->copies, x->copies,
                       sim_time_add(x->latency_ps, x->extra_ps), x->done, x->ctx, x->arg);
 }
 
@@ -251,14 +251,15 @@ void sim_net_send(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, sim_ti
     sim_net_send_bundle(n, src, dst, bytes, 1, extra_ps, conn, done, ctx, arg);
 }
 
-static void send_routed(sim_net_t *n, int hops, uint64_t bytes, uint32_t copies,
-                        sim_time_t extra_ps, sim_handler_t done, void *ctx, uint64_t arg);
+static void send_routed(sim_net_t *n, const int32_t *path, int hops, uint64_t bytes,
+                        uint32_t copies, sim_time_t extra_ps, sim_handler_t done, void *ctx,
+                        uint64_t arg);
 
 void sim_net_send_bundle(sim_net_t *n, int32_t src, int32_t dst, uint64_t bytes, uint32_t copies,
                          sim_time_t extra_ps, uint32_t conn, sim_handler_t done, void *ctx,
                          uint64_t arg)
 {
-    send_routed(n, route(n, src, dst, conn), bytes, copies, extra_ps, done, ctx, arg);
+    send_routed(n, n->path, route(n, src, dst, conn), bytes, copies, extra_ps, done, ctx, arg);
 }
 
 int sim_net_route(sim_net_t *n, int32_t src, int32_t dst, uint32_t conn, int32_t *path, int max)
@@ -275,8 +276,8 @@ void sim_net_send_path(sim_net_t *n, const int32_t *path, int hops, uint64_t byt
                        uint64_t arg)
 {
     TN_ASSERT(hops >= 0 && hops <= SIM_NET_MAX_HOPS);
-    memcpy(n->path, path, (size_t)hops * sizeof *path);
-    send_routed(n, hops, bytes, copies, extra_ps, done, ctx, arg);
+    send_routed(n, path, hops, bytes, copies, extra_ps, done, ctx, arg); /* no copy: the
+                                                                          * caller keeps it */
 }
 
 sim_time_t sim_net_path_latency(const sim_net_t *n, const int32_t *path, int hops,
@@ -315,9 +316,6 @@ void sim_net_account(sim_net_t *n, const int32_t *path, int hops, uint64_t bytes
     }
 }
 
-/* Claimants of links on n->path[0 .. hops) give them back (each puts its
- * computed transfers into the network, which may route and send, so the
- * path is kept aside meanwhile). O(hops) without a claim. */
 static inline bool claimed(const sim_net_t *n, int32_t e)
 {
     return n->claimed[e >> 6] >> (e & 63) & 1;
@@ -332,19 +330,23 @@ static inline void set_claim(sim_net_t *n, int32_t e, sim_net_claim_t *c)
         n->claimed[e >> 6] &= ~(1ull << (e & 63));
 }
 
-static void yield_claims(sim_net_t *n, int hops)
+/* Claimants of links on path[0 .. hops) give them back (each puts its
+ * computed transfers into the network, which may route and send, and so
+ * overwrite n->path: a path there is kept aside meanwhile; a caller's
+ * kept path is its own). O(hops) without a claim. */
+static void yield_claims(sim_net_t *n, const int32_t *path, int hops)
 {
     sim_time_t now = sim_now(n->eng);
     for (int i = 0; i < hops; i++) {
-        if (!claimed(n, n->path[i]))
+        if (!claimed(n, path[i]))
             continue; /* the bitmap is small enough to stay in the caches */
-        sim_net_claim_t *c = n->claim[n->path[i]];
+        sim_net_claim_t *c = n->claim[path[i]];
         if (c->until <= now) {
-            set_claim(n, n->path[i], NULL); /* lapsed */
+            set_claim(n, path[i], NULL); /* lapsed */
             continue;
         }
         int32_t *keep = tn_malloc((size_t)hops * sizeof *keep);
-        memcpy(keep, n->path, (size_t)hops * sizeof *keep);
+        memcpy(keep, path, (size_t)hops * sizeof *keep);
         for (int j = i; j < hops; j++) {
             sim_net_claim_t *cj = n->claim[keep[j]];
             if (cj && cj->until <= now)
@@ -352,23 +354,25 @@ static void yield_claims(sim_net_t *n, int hops)
             else if (cj)
                 cj->yield(cj); /* gives back all of cj's links */
         }
-        memcpy(n->path, keep, (size_t)hops * sizeof *keep);
+        if (path == n->path)
+            memcpy(n->path, keep, (size_t)hops * sizeof *keep);
         free(keep);
         return;
     }
 }
 
-/* A transfer routed onto n->path[0 .. hops): claims given back, the
- * links' counts, then the model's start. */
-static void send_routed(sim_net_t *n, int hops, uint64_t bytes, uint32_t copies,
-                        sim_time_t extra_ps, sim_handler_t done, void *ctx, uint64_t arg)
+/* A transfer routed onto path[0 .. hops) (n->path or a caller's): claims
+ * given back, the links' counts, then the model's start. */
+static void send_routed(sim_net_t *n, const int32_t *path, int hops, uint64_t bytes,
+                        uint32_t copies, sim_time_t extra_ps, sim_handler_t done, void *ctx,
+                        uint64_t arg)
 {
     if (n->model == SIM_NET_FLOW)
-        yield_claims(n, hops);
-    sim_net_account(n, n->path, hops, bytes, copies);
+        yield_claims(n, path, hops);
+    sim_net_account(n, path, hops, bytes, copies);
     uint64_t bottleneck;
-    sim_time_t lat = sim_net_path_latency(n, n->path, hops, &bottleneck);
-    sim_net_xfer_t x = {hops, bytes, copies, lat, bottleneck, extra_ps, done, ctx, arg};
+    sim_time_t lat = sim_net_path_latency(n, path, hops, &bottleneck);
+    sim_net_xfer_t x = {path, hops, bytes, copies, lat, bottleneck, extra_ps, done, ctx, arg};
     sim_net_models[n->model].start(n, &x);
 }
 

@@ -65,8 +65,9 @@ typedef struct sim_net_claim {
     sim_time_t until;
 } sim_net_claim_t;
 
-/* One transfer as a model times it, routed onto n->path[0 .. hops). */
+/* One transfer as a model times it, routed onto path[0 .. hops). */
 typedef struct {
+    const int32_t *path;       /* n->path, or a caller's kept path */
     int hops;
     uint64_t bytes;            /* one copy's */
     uint32_t copies;           /* a bundle's (sim_net_send_bundle()) */
