@@ -218,6 +218,9 @@ static void check_case(int i, uint64_t *taken, uint64_t *yielded, uint64_t *save
     *taken += on.taken;
     *saved += off.events - on.events;
     ck_assert_uint_le(on.events, off.events);
+    if (k->twice && k->gap) /* the second really comes after the first */
+        for (int m = 0; m < k->n; m++)
+            ck_assert_uint_lt(off.done[0][m], k->gap);
     sim_time_t end = 0;
     for (int c = 0; c < 2; c++)
         for (int m = 0; m < MAXN; m++)

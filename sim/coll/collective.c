@@ -345,8 +345,8 @@ void sim_coll_lane_times(const sim_coll_t *c, sim_coll_lane_t *l, uint64_t bytes
 {
     /* as sim_coll_member_send() and the network's models would time it:
      * the flow model, or the analytic one for a send of no bytes; the
-     * durations depend on the bytes alone, and a lane's sends come in a
-     * few sizes, so the last size's are kept */
+     * durations depend on the bytes alone, and a ring's sizes differ by a
+     * byte, so the last size of each parity is kept */
     __typeof__(l->memo[0]) *mm = &l->memo[bytes & 1];
     if (!mm->set || mm->bytes != bytes) {
         uint64_t wire = wire_of(c, bytes);

@@ -57,12 +57,13 @@ struct sim_coll_shortcut {
     int32_t *order;
     sim_time_t *when;
     sim_event_id_t *ev;
-    /* the recurrence's state: by position, the callback of its latest
-     * sub-step, the callbacks of its last `chunks` sub-steps, the
-     * sub-steps called back before the walk's instant, and the first not
-     * called back if it has begun (open, at j = done[m]); the latest end
-     * of a transmission */
-    sim_time_t *last, *win, *cur, tx_max;
+    /* the recurrence's state: by position, the callbacks of its last
+     * `chunks` sub-steps (sub-step j at j mod chunks) and of the round
+     * being timed, the sub-steps called back before the walk's instant,
+     * and the first not called back if it has begun (open, at j =
+     * done[m]); the sub-steps timed; the latest end of a transmission */
+    sim_time_t *win, *cur, tx_max;
+    uint32_t walked;
     uint32_t *done;
     sim_coll_times_t *open;
     uint8_t *has_open;
@@ -110,7 +111,6 @@ static size_t sc_layout(shortcut_t *sc, size_t n, size_t chunks)
     CARVE(lane, n);
     CARVE(arrive, n);
     CARVE(when, n);
-    CARVE(last, n);
     CARVE(order, n);
     CARVE(ev, n);
     CARVE(win, n * chunks);
@@ -167,8 +167,9 @@ static inline sim_time_t tmax(sim_time_t a, sim_time_t b) { return a > b ? a : b
 
 /* Runs the recurrence (file comment) as far as instant t: done[m] counts
  * m's sub-steps called back before t, open[m] is the next one when it
- * began before t, last[m] the callback of m's latest sub-step timed,
- * tx_max the latest end of a transmission. Members not arrived block
+ * began before t, walked the sub-steps timed (each member's latest
+ * callback is in window slot (walked - 1) mod chunks), tx_max the
+ * latest end of a transmission. Members not arrived block
  * what waits on them (SIM_TIME_MAX). With t = SIM_TIME_MAX and every
  * member arrived it times every sub-step. O(n x sub-steps timed), plus
  * O(hops) per distinct size. */
@@ -180,9 +181,9 @@ static void sc_walk(shortcut_t *sc, sim_time_t t)
     for (int32_t m = 0; m < n; m++) {
         sc->done[m] = 0;
         sc->has_open[m] = 0;
-        sc->last[m] = 0;
     }
     sc->tx_max = 0;
+    sc->walked = 0;
     bool begun = true;
     for (uint32_t k = 0; k < c->steps && begun; k++) {
         /* this step's block of each member, cut into chunks: q or q + 1
@@ -199,7 +200,7 @@ static void sc_walk(shortcut_t *sc, sim_time_t t)
                 int32_t prev = m > 0 ? m - 1 : n - 1;
                 sim_time_t s = tmax(sc->arrive[m], sc->arrive[m + 1 < n ? m + 1 : 0]);
                 if (j > 0)
-                    s = tmax(s, sc->last[m]);
+                    s = tmax(s, sc->win[(size_t)m * chunks + (ch + chunks - 1) % chunks]);
                 if (j >= chunks)
                     s = tmax(s, sc->win[(size_t)prev * chunks + ch]);
                 if (s == SIM_TIME_MAX) {
@@ -220,10 +221,9 @@ static void sc_walk(shortcut_t *sc, sim_time_t t)
             }
             /* the window is written after the round: member m reads m - 1's
              * sub-step j - chunks, which m - 1 overwrites in this round */
-            for (int32_t m = 0; m < n; m++) {
-                sc->last[m] = sc->cur[m];
+            for (int32_t m = 0; m < n; m++)
                 sc->win[(size_t)m * chunks + ch] = sc->cur[m];
-            }
+            sc->walked = j + 1;
             /* starts only grow: once none begins before t, none later does */
         }
     }
@@ -339,8 +339,10 @@ static void sc_time(shortcut_t *sc)
         return;
     }
     sc_walk(sc, SIM_TIME_MAX);
+    size_t at = (sc->walked - 1) % c->chunks; /* every member's latest callback */
     for (int32_t k = 0; k < n; k++) {
-        sc->when[k] = tmax(sc->last[k], sc->last[(k + n - 1) % n]);
+        sc->when[k] = tmax(sc->win[(size_t)k * c->chunks + at],
+                           sc->win[(size_t)((k + n - 1) % n) * c->chunks + at]);
         sc_sizes(sc, k, c->steps * c->chunks, sc->size + 4 * k, sc->sends + 4 * k);
     }
     if (!t || sc->tx_max == SIM_TIME_MAX)

@@ -147,22 +147,13 @@ uint32_t sim_evq_push(sim_evq_t *q, sim_time_t time)
     return s;
 }
 
-/* The least entry (the queue holds one, skimmed): the heap's top or the
- * FIFO's head, whichever has the lesser key; *from_fifo says which. */
-static inline tn_heap_key_t least(const sim_evq_t *q, bool *from_fifo)
-{
-    tn_heap_key_t k = q->heap.n ? tn_heap_top(&q->heap) : TN_HEAP_KEY_NONE;
-    *from_fifo = q->fifo_head < q->fifo_n && q->fifo[q->fifo_head] < k;
-    return *from_fifo ? q->fifo[q->fifo_head] : k;
-}
-
 bool sim_evq_pop(sim_evq_t *q, sim_evq_entry_t *out)
 {
     skim(q);
     if (!sim_evq_any(q))
         return false;
     bool from_fifo;
-    tn_heap_key_t k = least(q, &from_fifo);
+    tn_heap_key_t k = sim_evq_least_(q, &from_fifo);
     if (from_fifo)
         q->fifo_head++;
     else
@@ -179,7 +170,7 @@ bool sim_evq_peek(sim_evq_t *q, sim_evq_entry_t *out)
     if (!sim_evq_any(q))
         return false;
     bool from_fifo;
-    tn_heap_key_t k = least(q, &from_fifo);
+    tn_heap_key_t k = sim_evq_least_(q, &from_fifo);
     *out = (sim_evq_entry_t){tn_heap_key_hi(k), tn_heap_key_lo(k)};
     return true;
 }

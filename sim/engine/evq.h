@@ -64,14 +64,22 @@ static inline uint32_t sim_evq_slot(const sim_evq_entry_t *e)
     return (uint32_t)(e->word & (SIM_EVQ_MAX_SLOTS - 1));
 }
 
+/* The least entry, live or dead (the queue holds one): the heap's top
+ * or the FIFO's head, whichever has the lesser key; *from_fifo says
+ * which. O(1). */
+static inline tn_heap_key_t sim_evq_least_(const sim_evq_t *q, bool *from_fifo)
+{
+    tn_heap_key_t k = q->heap.n ? tn_heap_top(&q->heap) : TN_HEAP_KEY_NONE;
+    *from_fifo = q->fifo_head < q->fifo_n && q->fifo[q->fifo_head] < k;
+    return *from_fifo ? q->fifo[q->fifo_head] : k;
+}
+
 /* The slot of the least entry, live or dead, without skimming: for a
  * prefetch. The queue must not be empty. O(1). */
 static inline uint32_t sim_evq_top_slot(const sim_evq_t *q)
 {
-    tn_heap_key_t k = q->heap.n ? tn_heap_top(&q->heap) : TN_HEAP_KEY_NONE;
-    if (q->fifo_head < q->fifo_n && q->fifo[q->fifo_head] < k)
-        k = q->fifo[q->fifo_head];
-    return (uint32_t)(tn_heap_key_lo(k) & (SIM_EVQ_MAX_SLOTS - 1));
+    bool from_fifo;
+    return (uint32_t)(tn_heap_key_lo(sim_evq_least_(q, &from_fifo)) & (SIM_EVQ_MAX_SLOTS - 1));
 }
 
 void sim_evq_init(sim_evq_t *q);

@@ -270,9 +270,9 @@ static void on_coll_member_done(void *ctx, int32_t member, uint64_t key)
     if (sim_coll_finished(f->coll)) {
         /* Last member: the collective frees itself when this returns. */
         tn_map_del(&x->inflight, key);
-        struct sim_resolved *rv = &x->resolved[f->comm][f->group];
-        if (rv->open == f)
-            rv->open = NULL;
+        struct sim_group *gs = &x->groups[f->comm][f->group];
+        if (gs->open == f)
+            gs->open = NULL;
         free(f->op_of_member);
         free(f);
     }
@@ -317,10 +317,8 @@ static void join_collective(sim_exec_t *x, int32_t r, uint32_t op)
     int32_t g = c->rank_group[r], m = c->rank_index[r];
     int32_t n = c->group_off[g + 1] - c->group_off[g];
     uint64_t key = coll_key(o->comm, g, rk->coll_seq[o->comm]++);
-    if (!x->resolved[o->comm])
-        x->resolved[o->comm] = tn_calloc((size_t)c->n_groups, sizeof **x->resolved);
-    struct sim_resolved *rv = &x->resolved[o->comm][g];
-    inflight_t *f = rv->open && rv->open_key == key ? rv->open : tn_map_get(&x->inflight, key);
+    struct sim_group *gs = &x->groups[o->comm][g];
+    inflight_t *f = gs->open && gs->open_key == key ? gs->open : tn_map_get(&x->inflight, key);
     if (!f) {
         f = tn_calloc(1, sizeof *f);
         f->x = x;
@@ -335,13 +333,13 @@ static void join_collective(sim_exec_t *x, int32_t r, uint32_t op)
         /* NCCL's choices made once per group, op and size: a resolved
          * spec has no auto field left, so the check and the build take it
          * as it is */
-        if (!rv->set || rv->op != want.op || rv->bytes != want.bytes) {
-            sim_coll_resolve(x->net, &want, n, vertex, &rv->spec);
-            rv->set = true;
-            rv->op = want.op;
-            rv->bytes = want.bytes;
+        if (!gs->set || gs->op != want.op || gs->bytes != want.bytes) {
+            sim_coll_resolve(x->net, &want, n, vertex, &gs->spec);
+            gs->set = true;
+            gs->op = want.op;
+            gs->bytes = want.bytes;
         }
-        const sim_coll_spec_t spec = rv->spec;
+        const sim_coll_spec_t spec = gs->spec;
         tn_error_t why;
         if (sim_coll_check(x->net, &spec, n, vertex, &why)) {
             free(f->op_of_member);
@@ -357,8 +355,8 @@ static void join_collective(sim_exec_t *x, int32_t r, uint32_t op)
         f->coll = sim_coll_new(x->net, &spec, n, vertex, on_coll_member_done, f, key);
         sim_coll_set_prefetch(f->coll, on_coll_prefetch);
         tn_map_put(&x->inflight, key, f);
-        rv->open = f;
-        rv->open_key = key;
+        gs->open = f;
+        gs->open_key = key;
     } else if (sim_coll_op(f->coll) != o->coll || sim_coll_bytes(f->coll) != o->bytes) {
         int32_t other = c->members[c->group_off[g] + f->first_member];
         fail(x, r, op,
@@ -577,11 +575,12 @@ int sim_exec_init(sim_exec_t *x, sim_engine_t *eng, sim_net_t *net, const wl_tra
     }
 
     x->comm_vertex = tn_calloc((size_t)tr->n_comms, sizeof *x->comm_vertex);
-    x->resolved = tn_calloc((size_t)tr->n_comms, sizeof *x->resolved);
+    x->groups = tn_calloc((size_t)tr->n_comms, sizeof *x->groups);
     for (int32_t ci = 0; ci < tr->n_comms; ci++) {
         const wl_comm_t *c = &tr->comms[ci];
         int32_t n = c->group_off[c->n_groups];
         x->comm_vertex[ci] = tn_malloc(((size_t)n + 1) * sizeof **x->comm_vertex);
+        x->groups[ci] = tn_calloc((size_t)c->n_groups + 1, sizeof **x->groups);
         for (int32_t k = 0; k < n; k++)
             x->comm_vertex[ci][k] = rank_vertex[c->members[k]];
     }
@@ -676,10 +675,10 @@ void sim_exec_destroy(sim_exec_t *x)
     free(x->succ);
     for (int32_t ci = 0; ci < x->tr->n_comms; ci++) {
         free(x->comm_vertex[ci]);
-        free(x->resolved[ci]);
+        free(x->groups[ci]);
     }
     free(x->comm_vertex);
-    free(x->resolved);
+    free(x->groups);
     for (int32_t r = 0; r < x->tr->n_ranks; r++) {
         sim_rank_t *rk = &x->ranks[r];
         free(rk->op);

@@ -43,21 +43,21 @@ typedef struct {
     sim_rank_t *ranks;
     uint32_t **succ_off, **succ; /* by program: successors (CSR) */
     int32_t **comm_vertex;       /* by comm: member vertices in member order */
-    /* by comm, by group (allocated at the comm's first collective): the
-     * spec NCCL's choices gave its last collective, kept because a group
-     * runs the same op and size again and again, and the choice is a
-     * function of them (and the fabric) alone */
-    struct sim_resolved {
+    /* by comm, by group: what its collectives keep between calls */
+    struct sim_group {
+        /* the spec NCCL's choices gave its last collective: a group runs
+         * the same op and size again and again, and the choice is a
+         * function of them (and the fabric) alone */
         bool set;
         wl_coll_t op;
         uint64_t bytes;
         sim_coll_spec_t spec;
-        /* the group's latest collective in flight and its key: most
-         * members join the one their first member opened, without a
-         * lookup in `inflight` */
+        /* its latest collective in flight and its key: most members join
+         * the one their first member opened, without a lookup in
+         * `inflight` */
         void *open;
         uint64_t open_key;
-    } **resolved;
+    } **groups;
     tn_map_t inflight;           /* (comm, group, seq) -> collective in flight */
     tn_map_t p2p;                /* (sender, receiver, tag) -> posted sends or recvs */
     struct sim_p2p_xfer *xfers;  /* transfers in flight, a pool */
