@@ -6,6 +6,7 @@
 
 #include "sim/coll/algo.h"
 #include "sim/coll/latency.h"
+#include "sim/coll/node.h"
 #include "sim/job/measure.h"
 #include "topology/spec.h"
 #include "tests/helpers.h"
@@ -53,6 +54,8 @@ static uint64_t bundle_run(const topo_t *t, sim_coll_spec_t spec, bool split, in
     sim_net_t net;
     sim_engine_init(&eng);
     ck_assert_int_eq(sim_net_init(&net, &eng, t, SIM_NET_FLOW, NULL), 0);
+    net.shortcuts = false; /* every send a flow, to count them (shortcuts:
+                            * tests/check_shortcut.c) */
     r->eng = &eng;
     r->net = &net;
     spec.split_channels = split;
@@ -103,8 +106,8 @@ static sim_time_t bundle_compare(const topo_t *t, const sim_coll_spec_t *spec, i
 
 /* 24 channels of a ring inside a DGX-1 (the NVLink ring 0-3-2-1-5-6-7-4,
  * the same for every channel) and inside a DGX A100 (every hop through the
- * NVSwitch): bundled, 24 channels are two rings (64 MiB + 5 bytes: 5
- * channels of one byte more, 19 of the rest), and the same completion
+ * NVSwitch): bundled, 24 channels are one ring (64 MiB + 5 bytes:
+ * ceil(S/24) each, the same for all), and the same completion
  * times, idle and with a 32 MiB transfer from GPU 0 to its ring
  * successor competing from 30 us on; with LL128 (each send also waits
  * for its channel's pace), with chunks, for all-gather and broadcast (a
@@ -149,11 +152,11 @@ START_TEST(bundles_match_split_channels)
             sim_time_t d = bundle_compare(&t, &spec, n, t.gpus, t.gpus[0], t.gpus[next],
                                           rival ? 32ull << 20 : 0, &fs, &fb, &end[rival]);
             ck_assert_msg(d <= 2, "%zu: %llu ps apart", i, (unsigned long long)d);
-            /* one server: two bundles for the 24 channels, a twelfth of
-             * the flows (but the rival's); across servers the ring's
-             * channels differ, hier's phases inside servers bundle */
+            /* one server: one bundle for the 24 channels, a 24th of the
+             * flows (but the rival's); across servers the ring's channels
+             * differ, hier's phases inside servers bundle */
             if (_i < 2)
-                ck_assert_msg(fb * 12 == fs + (rival ? 11 : 0), "%zu: %llu flows, %llu split", i,
+                ck_assert_msg(fb * 24 == fs + (rival ? 23 : 0), "%zu: %llu flows, %llu split", i,
                               (unsigned long long)fb, (unsigned long long)fs);
             else if (cases[i].algo == SIM_ALGO_HIER)
                 ck_assert_uint_lt(fb, fs / 4);
@@ -169,12 +172,56 @@ START_TEST(bundles_match_split_channels)
 }
 END_TEST
 
+/* Every channel moves ceil(S/channels), so a ring's channels inside one
+ * server are one bundle: on a DGX A100, 24 channels of 64 MiB + 5 bytes
+ * are one ring of 24 copies of 2,796,203 bytes (67,108,869 / 24 =
+ * 2,796,202.875, rounded up), or 24 rings of it split; and the links
+ * carry, either way, 2 hops (GPU, NVSwitch, GPU) x 24 channels x 2(8-1)
+ * sends of a piece of each block, every block sent whole: 2 x 24 x 14 x
+ * 2,796,203 bytes. */
+START_TEST(channels_round_up)
+{
+    topo_spec_t s;
+    topo_t t;
+    test_fabric("{\"preset\": \"selene-a100\", \"set\": {\"servers\": 1}}", &s, &t);
+    const uint64_t S = (64ull << 20) + 5, share = 2796203;
+    for (int split = 0; split < 2; split++) {
+        sim_engine_t eng;
+        sim_net_t net;
+        sim_engine_init(&eng);
+        ck_assert_int_eq(sim_net_init(&net, &eng, &t, SIM_NET_FLOW, NULL), 0);
+        sim_coll_spec_t spec = {.op = WL_COLL_ALLREDUCE, .algo = SIM_ALGO_RING, .bytes = S,
+                                .channels = 24, .split_channels = split};
+        ck_assert_int_eq(sim_latency_apply("simple", &spec, NULL), 0);
+        bundle_run_t r = {.eng = &eng, .net = &net};
+        sim_coll_t *c = sim_coll_new(&net, &spec, t.n_gpus, t.gpus, bundle_member, &r, 0);
+        ck_assert_int_eq(c->n_child, split ? 24 : 1);
+        for (int32_t k = 0; k < c->n_child; k++) {
+            ck_assert_uint_eq(c->child[k]->data, share);
+            ck_assert_uint_eq(c->child[k]->copies, split ? 1 : 24);
+        }
+        for (int32_t m = 0; m < t.n_gpus; m++)
+            sim_coll_arrive(c, m);
+        sim_run(&eng, SIM_TIME_MAX);
+        uint64_t all = 0;
+        for (int32_t e = 0; e < t.n_edges; e++)
+            all += net.link_bytes[e];
+        ck_assert_uint_eq(all, 2ull * 24 * 2 * (8 - 1) * share);
+        sim_net_destroy(&net);
+        sim_engine_destroy(&eng);
+    }
+    topo_destroy(&t);
+    topo_spec_destroy(&s);
+}
+END_TEST
+
 Suite *collective_bundles_suite(void)
 {
     Suite *s = suite_create("collective_bundles");
     TCase *tc = tcase_create("bundles");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, bundles_match_split_channels, 0, 3);
+    tcase_add_test(tc, channels_round_up);
     suite_add_tcase(s, tc);
     return s;
 }

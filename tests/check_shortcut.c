@@ -166,12 +166,13 @@ static const case_t cases[] = {
      * template, moved to its start */
     {DGX1, WL_COLL_ALLREDUCE, SIM_ALGO_RING, 48 << 20, 0, 0, "simple", 8, 0, true, 0, 3, true,
      50000000000},
-    /* odd sizes: channels of unequal shares are rings of their own over
-     * the same links; the first claims them, the second makes it yield */
+    /* odd sizes: every channel moves ceil(S / channels), so the channels
+     * are still one bundle, timed by the shortcut; the second
+     * reduce-scatter over the same links makes the first yield */
     {DGX1, WL_COLL_ALLREDUCE, SIM_ALGO_RING, 50331648 + 5, 0, 0, "simple", 8, 0, false, 0, 3,
-     false, 0},
+     true, 0},
     {DGX1, WL_COLL_REDUCESCATTER, SIM_ALGO_RING, (4 << 20) + 3, 0, 4, "none", 8, 0, true, 5, 1,
-     false, 0},
+     true, 0},
     /* across servers: auto, hier (its rings inside each server are
      * children, activated by the parent), and what never shortcuts */
     {DGX1, WL_COLL_ALLREDUCE, SIM_ALGO_AUTO, 64 << 20, 0, 0, "simple", 16, 500000, false, 1, 9,

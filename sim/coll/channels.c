@@ -1,5 +1,5 @@
 /* sim/coll/channels.c — channels: `channels` rings side by side over the
- * same members, S/channels each, identical ones run as one bundle
+ * same members, ceil(S/channels) each, identical ones run as one bundle
  * (sim/coll/collective.h); and the parallel node they and the double
  * binary tree (sim/coll/tree.c) are children of. */
 #include "sim/coll/node.h"
@@ -111,8 +111,16 @@ sim_coll_t *sim_coll_channels_build(sim_net_t *net, const sim_coll_spec_t *spec,
         c->slot = tn_malloc((size_t)channels * (size_t)n * sizeof *c->slot);
     sim_coll_spec_t one = *spec;
     one.channels = 1;
+    /* Every channel moves ceil(S/channels): fewer than `channels` bytes of
+     * padding in all, where an exact split (S mod channels channels one
+     * byte more) would make two rings of two sizes on the same links,
+     * which cannot run as one bundle, nor be timed by the exact shortcut
+     * (sim/coll/shortcut.c: a ring alone on its links), and cost 20 times
+     * the events of a bundle. NCCL does not split exactly either: a
+     * channel moves whole chunks, the last one short (docs/collectives.md,
+     * "Channel bundles"). */
+    uint64_t share = spec->bytes / (uint64_t)channels + (spec->bytes % (uint64_t)channels != 0);
     for (int32_t ch = 0; ch < channels; ch++) {
-        uint64_t share = sim_coll_chunk_bytes(spec->bytes, channels, ch);
         if (!spec->split_channels && joins_bundle(c, ch, share, rails ? g : 1))
             continue;
         int32_t k = c->n_child++, *order = NULL;

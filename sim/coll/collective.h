@@ -9,7 +9,7 @@
  *    chunk c of step k once it has chunk c of step k-1 from member i-1,
  *    its previous send has finished and member i+1 has reached the
  *    collective (a late rank holds up its neighbours, as in NCCL).
- *    `channels` rings run side by side, each with S/channels; across
+ *    `channels` rings run side by side, each with ceil(S/channels); across
  *    servers of g GPUs, channel k enters every server at its GPU k mod g
  *    and leaves at the one before (so channels use different NICs). A ring whose
  *    members share one server follows the server's fastest links, as
