@@ -238,13 +238,14 @@ static uint32_t link_add(sim_flows_t *f, int32_t e, uint32_t id, uint32_t hop)
     return l->n++;
 }
 
-/* Removes the entry at `pos` of link e's list by moving the last one into
- * its place (and telling that flow its new position). O(1). */
-static void link_remove(sim_flows_t *f, int32_t e, uint32_t pos)
+/* Removes the entry at `pos` of link e's list, a crossing by a flow of
+ * weight w, by moving the last one into its place (and telling that flow
+ * its new position). O(1). */
+static void link_remove(sim_flows_t *f, int32_t e, uint32_t pos, uint32_t w)
 {
     sim_flow_link_t *l = &f->link[e];
-    TN_ASSERT(pos < l->n);
-    l->wsum -= f->weight[l->id[pos]];
+    TN_ASSERT(pos < l->n && f->weight[l->id[pos]] == w);
+    l->wsum -= w;
     uint32_t last = --l->n;
     if (pos != last) {
         uint32_t id = l->id[last], hop = l->hop[last];
@@ -329,6 +330,8 @@ static uint32_t flow_insert(sim_flows_t *f, const int32_t *path, int hops, uint6
     }
     int32_t *p = flow_path(f, id);
     uint32_t *q = flow_pos(fl, hops);
+    for (int h = 0; h < hops; h++) /* as in on_complete(): misses overlap */
+        __builtin_prefetch(&f->link[path[h]], 1);
     for (int h = 0; h < hops; h++) {
         p[h] = path[h];
         q[h] = link_add(f, p[h], id, (uint32_t)h);
@@ -404,8 +407,13 @@ static void on_complete(sim_engine_t *eng, void *ctx, uint64_t arg)
     int32_t hops = f->hops[id];
     const int32_t *p = flow_path(f, id);
     const uint32_t *q = flow_pos(fl, hops);
+    uint32_t w = f->weight[id];
+    /* the links' lists are far apart in a large fabric: fetch them all
+     * before the first is needed, so their misses overlap */
+    for (int32_t h = 0; h < hops; h++)
+        __builtin_prefetch(&f->link[p[h]], 1);
     for (int32_t h = 0; h < hops; h++) {
-        link_remove(f, p[h], q[h]);
+        link_remove(f, p[h], q[h], w);
         mark_dirty(f, p[h]);
     }
     flow_release(f, id);
