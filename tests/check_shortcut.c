@@ -82,14 +82,15 @@ static void on_intrude(sim_engine_t *eng, void *ctx, uint64_t arg)
 
 /* Runs case k on t with shortcuts on or off, the intruder at x_at
  * (SIM_TIME_MAX: none). */
-static outcome_t run_case(const topo_t *t, const case_t *k, bool shortcuts, sim_time_t x_at)
+static outcome_t run_model(const topo_t *t, const case_t *k, sim_net_model_t model,
+                           bool shortcuts, sim_time_t x_at)
 {
     outcome_t o;
     memset(&o, 0, sizeof o);
     sim_engine_t eng;
     sim_net_t net;
     sim_engine_init(&eng);
-    ck_assert_int_eq(sim_net_init(&net, &eng, t, SIM_NET_FLOW, NULL), 0);
+    ck_assert_int_eq(sim_net_init(&net, &eng, t, model, NULL), 0);
     net.shortcuts = shortcuts;
     sim_coll_spec_t spec = {.op = k->op, .algo = k->algo, .bytes = k->bytes,
                             .chunk_bytes = k->chunk_bytes, .channels = k->channels};
@@ -118,6 +119,11 @@ static outcome_t run_case(const topo_t *t, const case_t *k, bool shortcuts, sim_
     sim_net_destroy(&net);
     sim_engine_destroy(&eng);
     return o;
+}
+
+static outcome_t run_case(const topo_t *t, const case_t *k, bool shortcuts, sim_time_t x_at)
+{
+    return run_model(t, k, SIM_NET_FLOW, shortcuts, x_at);
 }
 
 static void expect_same(const outcome_t *a, const outcome_t *b, const char *what, int i,
@@ -257,6 +263,42 @@ START_TEST(shortcut_equals_step_by_step)
 }
 END_TEST
 
+/* The analytic model (no contention: a send takes its path's latency
+ * and one copy's bytes over the bottleneck, whatever else is on its
+ * links): every ring is timed by the shortcut, whether or not its lanes
+ * share links, and nothing makes it yield; the same done times, counters
+ * and intruder as step by step, alone and with the intruder at 40
+ * instants. */
+START_TEST(analytic_shortcut_equals_step_by_step)
+{
+    const case_t *k = &cases[_i];
+    topo_spec_t s;
+    topo_t t;
+    test_fabric(k->fabric, &s, &t);
+    outcome_t on = run_model(&t, k, SIM_NET_ANALYTIC, true, SIM_TIME_MAX),
+              off = run_model(&t, k, SIM_NET_ANALYTIC, false, SIM_TIME_MAX);
+    expect_same(&on, &off, k->fabric, _i, SIM_TIME_MAX);
+    ck_assert_uint_le(on.events, off.events);
+    ck_assert_uint_eq(on.yielded, 0);
+    /* every ring is one (with the flow model, only where its lanes are
+     * its own) */
+    if (k->algo == SIM_ALGO_RING && k->op != WL_COLL_BROADCAST)
+        ck_assert_msg(on.taken > 0 && on.events < off.events, "case %d: no shortcut", _i);
+    sim_time_t end = 0;
+    for (int c = 0; c < 2; c++)
+        for (int m = 0; m < MAXN; m++)
+            end = off.done[c][m] > end ? off.done[c][m] : end;
+    for (int j = 0; k->x_src >= 0 && j < 40; j++) {
+        sim_time_t at = end / 40 * (sim_time_t)j + (sim_time_t)j * 7919;
+        outcome_t a = run_model(&t, k, SIM_NET_ANALYTIC, true, at),
+                  b = run_model(&t, k, SIM_NET_ANALYTIC, false, at);
+        expect_same(&a, &b, k->fabric, _i, at);
+    }
+    topo_destroy(&t);
+    topo_spec_destroy(&s);
+}
+END_TEST
+
 /* ---- whole runs: report.json with and without ---- */
 
 /* A Megatron-LM job of 8 layers (hidden 2048) on fabric `topo` with
@@ -327,9 +369,12 @@ static void expect_same_report(const char *what)
     json_decref(off);
 }
 
+/* Each run with the flow model (_i < the runs), then with the analytic
+ * one (where every ring takes the shortcut). */
+#define N_RUNS ((int)(sizeof runs / sizeof runs[0]))
 START_TEST(report_equals_step_by_step)
 {
-    const run_case_t *k = &runs[_i];
+    const run_case_t *k = &runs[_i % N_RUNS];
     char wl[1024];
     snprintf(wl, sizeof wl,
              "{'generator': 'megatron', 'gpu': '%s', 'model': {'layers': 8, 'hidden': 2048, "
@@ -339,9 +384,9 @@ START_TEST(report_equals_step_by_step)
              k->gpu, k->tp, k->pp, k->dp, 4 * k->dp, k->sp);
     write_json("s.json",
                "{'name': 'shortcut', 'seed': 1, 'topology': %s, 'workload': %s, "
-               "'network': {'model': 'flow'}, "
+               "'network': {'model': '%s'}, "
                "'collectives': {'algorithm': '%s', 'protocol': '%s'}, 'iterations': 2}\n",
-               k->topo, wl, k->algo, k->proto);
+               k->topo, wl, _i < N_RUNS ? "flow" : "analytic", k->algo, k->proto);
     expect_same_report(k->topo);
 }
 END_TEST
@@ -367,10 +412,12 @@ Suite *shortcut_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, shortcut_equals_step_by_step, 0,
                         (int)(sizeof cases / sizeof cases[0]));
+    tcase_add_loop_test(tc, analytic_shortcut_equals_step_by_step, 0,
+                        (int)(sizeof cases / sizeof cases[0]));
     suite_add_tcase(s, tc);
     tc = new_tcase("reports");
     tcase_set_timeout(tc, 300);
-    tcase_add_loop_test(tc, report_equals_step_by_step, 0, (int)(sizeof runs / sizeof runs[0]));
+    tcase_add_loop_test(tc, report_equals_step_by_step, 0, 2 * N_RUNS);
     tcase_add_test(tc, selene_report_equals_step_by_step);
     suite_add_tcase(s, tc);
     return s;

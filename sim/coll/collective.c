@@ -353,9 +353,14 @@ void sim_coll_lane_times(const sim_coll_t *c, sim_coll_lane_t *l, uint64_t bytes
         mm->set = true;
         mm->bytes = bytes;
         mm->wire = wire;
-        mm->tx = wire == 0 ? 0
-                           : sim_flows_alone_ps(&c->net->flows, l->path, l->hops,
-                                                wire * l->copies, l->copies);
+        /* analytic: one copy over the bottleneck (the copies do not
+         * slow each other), the path's latency added below */
+        mm->tx = wire == 0                            ? 0
+                 : c->net->model == SIM_NET_ANALYTIC ? sim_serialize_ps(wire, l->bottleneck)
+                                                     : sim_flows_alone_ps(&c->net->flows, l->path,
+                                                                          l->hops,
+                                                                          wire * l->copies,
+                                                                          l->copies);
         mm->push = paced(c, bytes) ? l->delay + push_ps(c, bytes) : 0;
     }
     x->start = start;

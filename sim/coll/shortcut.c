@@ -1,6 +1,9 @@
 /* sim/coll/shortcut.c — the exact shortcut of a ring (sim/coll/node.h):
  * a ring whose sends cross links that nothing else crosses is timed in
- * one pass of arithmetic instead of an event per send.
+ * one pass of arithmetic instead of an event per send. With the analytic
+ * network model every ring is: a send there takes its path's latency and
+ * its bytes over the bottleneck whatever else crosses its links, so the
+ * recurrence below holds with that time, without claims or yields.
  *
  * Why it is exact. Step by step, member m sends sub-step j once it has
  * arrived, its next member has arrived, its send of sub-step j - 1 has
@@ -46,6 +49,9 @@
 struct sim_coll_shortcut {
     sim_net_claim_t claim; /* first: the claim is the shortcut */
     sim_coll_t *c;
+    bool claims;           /* its lanes claimed (the flow model; the
+                            * analytic one has no contention to claim
+                            * against, so nothing ever makes it yield) */
     bool early;            /* members taken on arrival (their activation
                             * at arrive[m] is not an event) */
     sim_coll_lane_t *lane; /* by position: to the next */
@@ -81,7 +87,8 @@ static void sc_release(shortcut_t *sc)
 {
     sim_coll_t *c = sc->c;
     for (int32_t m = 0; m < c->n; m++) {
-        sim_net_unclaim(c->net, sc->lane[m].path, sc->lane[m].hops, &sc->claim);
+        if (sc->claims)
+            sim_net_unclaim(c->net, sc->lane[m].path, sc->lane[m].hops, &sc->claim);
         if (!sim_event_is_none(sc->ev[m]))
             sim_cancel(c->net->eng, sc->ev[m]);
     }
@@ -127,8 +134,11 @@ static size_t sc_layout(shortcut_t *sc, size_t n, size_t chunks)
 }
 
 /* The shortcut of c, if its lanes make one: every path kept, at least
- * one hop, all claimable, no link in two (found by claiming them one by
- * one). The shortcut and its arrays are one allocation. O(n x hops). */
+ * one hop, and with the flow model all claimable, no link in two (found
+ * by claiming them one by one). With the analytic model a send's time
+ * depends on nothing else on its links, so any ring qualifies and
+ * nothing is claimed. The shortcut and its arrays are one allocation.
+ * O(n x hops). */
 static shortcut_t *sc_new(sim_coll_t *c)
 {
     int32_t n = c->n;
@@ -138,6 +148,7 @@ static shortcut_t *sc_new(sim_coll_t *c)
     sc->claim.yield = sc_yield;
     sc->claim.until = SIM_TIME_MAX;
     sc->c = c;
+    sc->claims = c->net->model == SIM_NET_FLOW;
     for (int32_t m = 0; m < n; m++) {
         sc->arrive[m] = SIM_TIME_MAX;
         sc->ev[m] = SIM_EVENT_NONE;
@@ -149,12 +160,16 @@ static shortcut_t *sc_new(sim_coll_t *c)
         sim_coll_lane_t *l = &sc->lane[m];
         /* claimable after the lanes before it are claimed: a link of
          * theirs makes it not */
-        if (l->hops == 0 || !sim_net_claimable(c->net, l->path, l->hops))
+        if (l->hops == 0)
+            break;
+        if (!sc->claims)
+            continue;
+        if (!sim_net_claimable(c->net, l->path, l->hops))
             break;
         sim_net_claim(c->net, l->path, l->hops, &sc->claim);
     }
     if (m != n) {
-        for (int32_t k = 0; k < m; k++)
+        for (int32_t k = 0; k < m && sc->claims; k++)
             sim_net_unclaim(c->net, sc->lane[k].path, sc->lane[k].hops, &sc->claim);
         free(sc);
         return NULL;
@@ -372,7 +387,7 @@ static void sc_time(shortcut_t *sc)
 static bool sc_arrive(sim_coll_t *c, int32_t m, sim_time_t at, bool early)
 {
     if (!c->sc) {
-        if (c->sc_tried || !c->net->shortcuts || c->net->model != SIM_NET_FLOW)
+        if (c->sc_tried || !c->net->shortcuts)
             return false;
         c->sc_tried = true;
         if (!(c->sc = sc_new(c)))
