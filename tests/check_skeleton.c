@@ -24,6 +24,10 @@ typedef struct {
     int32_t *place;
 } rig_t;
 
+/* Whether rig_run() lets rings take the exact shortcut (the default), or
+ * simulates every send (to count them as events). */
+static bool rig_shortcuts = true;
+
 /* Builds the rig around an already filled trace and single-switch fabric of
  * n GPUs, runs it, and returns the executor's verdict (0 finished). */
 static int rig_run(rig_t *g, int32_t gpus, uint64_t bps, uint64_t lat_ps, uint64_t iters,
@@ -39,6 +43,7 @@ static int rig_run(rig_t *g, int32_t gpus, uint64_t bps, uint64_t lat_ps, uint64
     sim_records_init(&g->rec, iters, g->tr.n_ranks, g->topo.n_edges);
     sim_records_describe_trace(&g->rec, &g->tr);
     ck_assert_int_eq(sim_net_init(&g->net, &g->eng, &g->topo, SIM_NET_ANALYTIC, NULL), 0);
+    g->net.shortcuts = rig_shortcuts;
     sim_coll_spec_t ring = {.algo = SIM_ALGO_RING, .channels = 1}; /* no software latency */
     ck_assert_int_eq(
         sim_exec_init(&g->ex, &g->eng, &g->net, &g->tr, g->place, iters, &ring, &g->rec, NULL), 0);
@@ -63,15 +68,17 @@ static void rig_destroy(rig_t *g)
  * transfer of S/n bytes over two hops (GPU -> switch -> GPU), no link
  * shared: t = 2(n-1) (2 lat + S/n * 8 / B). Exact to the picosecond, as
  * S/n is whole and each step's serialisation is whole picoseconds. */
-START_TEST(ring_allreduce_matches_alpha_beta)
+/* One case of ring_allreduce_matches_alpha_beta, with or without the
+ * exact shortcut (the same times and bytes; different events). */
+static void alpha_beta_case(int32_t n, bool shortcuts)
 {
-    static const int32_t ns[] = {8, 64, 1024};
-    int32_t n = ns[_i];
     const uint64_t bps = 100000000000ull, lat = 700000; /* 100 Gbps, 700 ns */
     const uint64_t S = 256ull << 20, compute = 50000000;  /* 256 MiB, 50 us */
     rig_t g;
     wl_gen_compute_allreduce(&g.tr, n, compute, S);
+    rig_shortcuts = shortcuts;
     ck_assert_int_eq(rig_run(&g, n, bps, lat, 1, NULL), 0);
+    rig_shortcuts = true;
     uint64_t chunk_bits = S / (uint64_t)n * 8;
     ck_assert_uint_eq(1000000000000ull % bps, 0); /* a bit is a whole number of ps */
     uint64_t step = 2 * lat + chunk_bits * (1000000000000ull / bps);
@@ -87,9 +94,21 @@ START_TEST(ring_allreduce_matches_alpha_beta)
         bytes += g.net.link_bytes[e];
     ck_assert_uint_eq(bytes, 2ull * 2 * (uint64_t)(n - 1) * S);
     ck_assert_uint_eq(g.net.transfers, 2ull * (uint64_t)(n - 1) * (uint64_t)n);
-    /* events: one compute and 2(n-1) transfers per rank */
-    ck_assert_uint_eq(g.rec.events, (uint64_t)n * (1 + 2 * (uint64_t)(n - 1)));
+    /* events: step by step, one compute and 2(n-1) transfers per rank;
+     * with the shortcut, one compute per rank and one event for every
+     * rank's end (all at one instant) */
+    if (shortcuts)
+        ck_assert_uint_eq(g.rec.events, (uint64_t)n + 1);
+    else
+        ck_assert_uint_eq(g.rec.events, (uint64_t)n * (1 + 2 * (uint64_t)(n - 1)));
     rig_destroy(&g);
+}
+
+START_TEST(ring_allreduce_matches_alpha_beta)
+{
+    static const int32_t ns[] = {8, 64, 1024};
+    alpha_beta_case(ns[_i], false);
+    alpha_beta_case(ns[_i], true);
 }
 END_TEST
 
