@@ -1,5 +1,5 @@
-/* tests/check_outputs_txn.c — every command that writes several files
- * writes them as one transaction (common/tn_file.h): each of its outputs
+/* tests/check_outputs_txn.c — every command that writes files writes them
+ * as one transaction (common/tn_file.h): each of its outputs
  * is made to fail in turn, by a directory standing where that file goes,
  * and then the command must exit 1 with one line naming the file, and the
  * output directory must be exactly as it was before (no new file, every
@@ -104,6 +104,13 @@ static const cmd_t cmds[] = {
      {"sweep", "s.json", "--vary", "workload.compute_time_us=100,200", "-j", "1", "-o", "out"},
      {"study.csv", "study.md", "study.html"},
      true},
+    /* one file each, through the same writer */
+    {"trace gen", setup_run, {"trace", "gen", "s.json", "-o", "out/t.json"}, {"t.json"}, false},
+    {"topo --export",
+     setup_run,
+     {"topo", "s.json", "--export", "graphml", "-o", "out/f.graphml"},
+     {"f.graphml"},
+     false},
 };
 enum { N_CMDS = sizeof cmds / sizeof cmds[0] };
 
@@ -290,6 +297,7 @@ START_TEST(one_output_fails_previous_files_kept)
     size_t k;
     const cmd_t *c = case_of(_i, &k);
     c->setup();
+    mkdir(in_tdir("out"), 0755); /* trace gen and topo make no folder */
     result_t r;
     run_cmd(&r, c);
     expect_status(&r, 0);
