@@ -259,7 +259,7 @@ static void fail_and_check(const cmd_t *c, const char *file)
         ck_assert_msg(c->resumable && (a->dir || !strcmp(a->name, "study.json")),
                       "%s: %s written although %s failed", c->name, a->name, file);
     }
-    for (size_t k = 0; c->files[k] && k < 6; k++)
+    for (size_t k = 0; k < n_files(c); k++)
         if (strcmp(c->files[k], file) && !snap_find(&before, c->files[k]))
             ck_assert_msg(!snap_find(&after, c->files[k]), "%s: %s left", c->name, c->files[k]);
     snap_free(&before);
