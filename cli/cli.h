@@ -84,9 +84,12 @@ int cli_scenario_load(sim_scenario_t *sc, const char *path, const sim_overrides_
 int cli_scenario_args(const char *cmd, const char *outdir, const char *scenario, int extra,
                       sim_scenario_t *sc, const sim_overrides_t *ov);
 
-/* Writes `n` files into dir (made when missing) atomically: all of them or
- * none. names[i] is the file name in dir, texts[i] its contents. Returns 0,
- * or -1 with err set. O(total size). */
+/* Writes `n` files into dir (made when missing) as one transaction, all of
+ * them or none (common/tn_file.h): names[i] is the file name in dir,
+ * texts[i] its contents. With dir NULL each name is a path whose missing
+ * folder is made. On failure no file, temporary or folder made here is
+ * left and the previous files are as they were. Returns 0, or -1 with err
+ * set. O(total size). */
 int cli_write_files(const char *dir, size_t n, const char *const *names,
                     const char *const *texts, tn_error_t *err);
 

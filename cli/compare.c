@@ -31,20 +31,6 @@ static char *report_path(const char *arg)
     return p;
 }
 
-/* Makes the folder the page goes into when it is missing (nothing when
- * path is NULL or names no folder). Returns 0, or -1 with err set. */
-static int html_parent(const char *path, tn_error_t *err)
-{
-    const char *slash = path ? strrchr(path, '/') : NULL;
-    if (!slash || slash == path)
-        return 0;
-    char *dir = tn_strdup(path);
-    dir[slash - path] = '\0';
-    int rc = tn_mkdirs(dir, err);
-    free(dir);
-    return rc;
-}
-
 int cli_compare(int argc, char **argv, const char *command_line)
 {
     static const struct option opts[] = {
@@ -117,7 +103,7 @@ int cli_compare(int argc, char **argv, const char *command_line)
             texts[k] = owned[k] = res_compare_html(&cmp);
             k++;
         }
-        if (k && (html_parent(html, &err) || cli_write_files(NULL, k, names, texts, &err))) {
+        if (k && cli_write_files(NULL, k, names, texts, &err)) {
             cli_error("%s", err.msg);
             rc = tn_error_exit_status(&err);
         }

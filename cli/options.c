@@ -83,19 +83,22 @@ int cli_write_files(const char *dir, size_t n, const char *const *names,
 {
     tn_outset_t os;
     tn_outset_init(&os);
-    int rc = dir ? tn_mkdirs(dir, err) : 0;
+    int rc = dir ? tn_outset_mkdirs(&os, dir, err) : 0;
     for (size_t i = 0; i < n && !rc; i++) {
-        size_t len = (dir ? strlen(dir) + 1 : 0) + strlen(names[i]) + 1;
-        char *path = tn_malloc(len);
-        snprintf(path, len, "%s%s%s", dir ? dir : "", dir ? "/" : "", names[i]);
-        rc = tn_outset_add(&os, path, texts[i], strlen(texts[i]), err);
-        free(path);
+        /* without dir, each name is a path: its missing folder is made */
+        const char *slash = dir ? NULL : strrchr(names[i], '/');
+        if (slash && slash != names[i]) {
+            char *parent = tn_strdup(names[i]);
+            parent[slash - names[i]] = '\0';
+            rc = tn_outset_mkdirs(&os, parent, err);
+            free(parent);
+        }
+        if (!rc)
+            rc = tn_outset_add_in(&os, dir, names[i], texts[i], strlen(texts[i]), err);
     }
     if (!rc)
         rc = tn_outset_commit(&os, err);
-    if (rc)
-        tn_outset_abort(&os);
-    tn_outset_destroy(&os);
+    tn_outset_destroy(&os); /* undoes everything unless committed */
     return rc ? -1 : 0;
 }
 

@@ -106,12 +106,7 @@ int gp_cache_put(gp_cache_t *c, const char *what, const gp_cache_entry_t *e, tn_
     char *text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
     json_decref(root);
     char *p = entry_path(c, key);
-    tn_outset_t o;
-    tn_outset_init(&o);
-    int rc = tn_outset_add(&o, p, text, strlen(text), err) || tn_outset_commit(&o, err) ? -1 : 0;
-    if (rc)
-        tn_outset_abort(&o);
-    tn_outset_destroy(&o);
+    int rc = tn_write_file(p, text, strlen(text), err);
     free(p);
     free(text);
     if (rc)

@@ -344,17 +344,17 @@ void res_goodput_csv(const gp_study_t *s, tn_text_t *out)
 static int add(tn_outset_t *o, const char *dir, const char *file, const char *text,
                tn_error_t *err)
 {
-    char *p = tn_path_join(dir, file);
-    int rc = tn_outset_add(o, p, text, strlen(text), err);
-    free(p);
-    return rc;
+    return tn_outset_add_in(o, dir, file, text, strlen(text), err);
 }
 
 int res_goodput_write(const char *dir, const gp_study_t *s, const json_t *g,
                       const char *scenario, tn_error_t *err)
 {
-    if (tn_mkdirs(dir, err)) {
+    tn_outset_t o;
+    tn_outset_init(&o);
+    if (tn_outset_mkdirs(&o, dir, err)) {
         tn_error_prefix(err, "output directory %s", dir);
+        tn_outset_destroy(&o);
         return -1;
     }
     tn_text_t js = {0}, md = {0}, csv = {0}, html = {0}, rj = {0};
@@ -390,17 +390,13 @@ int res_goodput_write(const char *dir, const gp_study_t *s, const json_t *g,
         tn_text_put(&html, "</body></html>\n");
     }
     json_decref(rep);
-    tn_outset_t o;
-    tn_outset_init(&o);
     int rc = add(&o, dir, "goodput.json", js.s, err) || add(&o, dir, "goodput.md", md.s, err) ||
              add(&o, dir, "goodput_runs.csv", csv.s, err) ||
              add(&o, dir, beside ? "report.html" : "goodput.html", html.s, err) ||
              (beside && add(&o, dir, "report.json", rj.s, err)) || tn_outset_commit(&o, err)
                  ? -1
                  : 0;
-    if (rc)
-        tn_outset_abort(&o);
-    tn_outset_destroy(&o);
+    tn_outset_destroy(&o); /* undoes everything unless committed */
     free(js.s);
     free(md.s);
     free(csv.s);

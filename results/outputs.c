@@ -112,25 +112,19 @@ int res_write_outputs(const char *dir, const sim_records_t *rec, const json_t *r
 {
     tn_outset_t out;
     tn_outset_init(&out);
-    int rc = tn_mkdirs(dir, err);
+    int rc = tn_outset_mkdirs(&out, dir, err);
     if (rc)
         tn_error_prefix(err, "output directory %s", dir);
-    size_t n = strlen(dir) + 32;
-    char *path = tn_malloc(n);
     tn_text_t text = {0};
     for (size_t i = 0; i < res_outputs_n && rc == 0; i++) {
         text.n = 0;
-        if (!res_outputs[i].write(rec, rep, &text))
-            continue;
-        snprintf(path, n, "%s/%s", dir, res_outputs[i].file);
-        rc = tn_outset_add(&out, path, text.s ? text.s : "", text.n, err);
+        if (res_outputs[i].write(rec, rep, &text))
+            rc = tn_outset_add_in(&out, dir, res_outputs[i].file, text.s ? text.s : "", text.n,
+                                  err);
     }
     if (rc == 0)
         rc = tn_outset_commit(&out, err);
-    else
-        tn_outset_abort(&out);
-    tn_outset_destroy(&out);
+    tn_outset_destroy(&out); /* undoes everything unless committed */
     free(text.s);
-    free(path);
     return rc;
 }

@@ -361,21 +361,16 @@ int res_study_write(const res_study_t *s, const char *dir, tn_error_t *err)
 
     tn_text_t html = {0};
     write_html(s, &html);
-    char pcsv[4096], pmd[4096], phtml[4096];
-    snprintf(pcsv, sizeof pcsv, "%s/study.csv", dir);
-    snprintf(pmd, sizeof pmd, "%s/study.md", dir);
-    snprintf(phtml, sizeof phtml, "%s/study.html", dir);
     tn_outset_t os;
     tn_outset_init(&os);
-    int rc = tn_outset_add(&os, pcsv, csv.s, csv.n, err) ||
-                     tn_outset_add(&os, pmd, md.s, md.n, err) ||
-                     tn_outset_add(&os, phtml, html.s, html.n, err) || tn_outset_commit(&os, err)
+    int rc = tn_outset_add_in(&os, dir, "study.csv", csv.s, csv.n, err) ||
+                     tn_outset_add_in(&os, dir, "study.md", md.s, md.n, err) ||
+                     tn_outset_add_in(&os, dir, "study.html", html.s, html.n, err) ||
+                     tn_outset_commit(&os, err)
                  ? -1
                  : 0;
     free(html.s);
-    if (rc)
-        tn_outset_abort(&os);
-    tn_outset_destroy(&os);
+    tn_outset_destroy(&os); /* undoes everything unless committed */
     free(csv.s);
     free(md.s);
     return rc;

@@ -423,11 +423,9 @@ int study_record(study_t *s, int rank, tn_error_t *err)
         char *js = json_dumps(s->identity, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         tn_outset_t os;
         tn_outset_init(&os);
-        rc = tn_mkdirs(s->out, err) || tn_outset_add(&os, idpath, js, strlen(js), err) ||
+        rc = tn_outset_mkdirs(&os, s->out, err) || tn_outset_add(&os, idpath, js, strlen(js), err) ||
              tn_outset_commit(&os, err);
-        if (rc)
-            tn_outset_abort(&os);
-        tn_outset_destroy(&os);
+        tn_outset_destroy(&os); /* undoes everything unless committed */
         free(js);
     }
     free(idpath);

@@ -5,6 +5,7 @@
 #define _DEFAULT_SOURCE /* mkdtemp */
 #include <check.h>
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,46 +122,76 @@ START_TEST(a_run_writes_exactly_the_table)
 }
 END_TEST
 
+/* The entries of dir other than "." and "..", each checked: row failed's
+ * file (a directory standing there) stays; every other must be an output whose
+ * bytes are "previous <file>\n" when `previous` (the earlier run's file,
+ * put back) and none may be there otherwise. Returns how many there were. */
+static int check_left(const char *dir, int failed, bool previous)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        n++;
+        if (!strcmp(e->d_name, res_outputs[failed].file))
+            continue;
+        int k = row_of(e->d_name);
+        ck_assert_msg(k >= 0, "%s left behind", e->d_name);
+        ck_assert_msg(previous, "%s written although %s failed", e->d_name,
+                      res_outputs[failed].file);
+        char path[512], want[300];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        snprintf(want, sizeof want, "previous %s\n", e->d_name);
+        size_t len = 0;
+        char *got = slurp(path, &len);
+        ck_assert_ptr_nonnull(got);
+        ck_assert_msg(len == strlen(want) && !memcmp(got, want, len),
+                      "%s is not the previous file", e->d_name);
+        free(got);
+    }
+    closedir(d);
+    return n;
+}
+
 /* Output _i's place is taken by a directory, so its file cannot be put
- * there: the write fails with TN_EIO; the outputs renamed before it are
- * whole (the same bytes as a good run), none after it appears, and no
- * temporary is left. */
+ * there: the write fails with TN_EIO naming that file, and it is all or
+ * nothing: into an empty directory no output appears, and over a previous
+ * run's files every one of them is as it was; no temporary is left
+ * either way. The outputs before _i were already renamed into place when
+ * _i's rename failed: this is the undo path of tn_outset_commit. */
 START_TEST(each_output_is_written_atomically)
 {
     run_t r;
     run_small(&r);
-    char good[] = "/tmp/tensim-outputs-XXXXXX", dir[] = "/tmp/tensim-outputs-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(good));
+    char dir[] = "/tmp/tensim-outputs-XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    tn_error_t err = {0};
-    ck_assert_int_eq(res_write_outputs(good, &r.rec, r.report, &err), 0);
-    char path[512], want_path[512];
+    char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, res_outputs[_i].file);
     ck_assert_int_eq(mkdir(path, 0755), 0);
+    tn_error_t err = {0};
     ck_assert_int_eq(res_write_outputs(dir, &r.rec, r.report, &err), -1);
     ck_assert_int_eq(err.code, TN_EIO);
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-            !strcmp(e->d_name, res_outputs[_i].file))
+    ck_assert_msg(strstr(err.msg, path) == err.msg, "%s does not name %s", err.msg, path);
+    ck_assert_int_eq(check_left(dir, _i, false), 1);
+
+    /* a previous run's outputs, then the same failure */
+    for (size_t k = 0; k < res_outputs_n; k++) {
+        if ((int)k == _i)
             continue;
-        int k = row_of(e->d_name);
-        ck_assert_msg(k >= 0, "%s left behind", e->d_name);
-        ck_assert_msg(k < _i, "%s written although %s failed", e->d_name, res_outputs[_i].file);
-        size_t n1 = 0, n2 = 0;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        snprintf(want_path, sizeof want_path, "%s/%s", good, e->d_name);
-        char *got = slurp(path, &n1), *want = slurp(want_path, &n2);
-        ck_assert_ptr_nonnull(got);
-        ck_assert_ptr_nonnull(want);
-        ck_assert_msg(n1 == n2 && memcmp(got, want, n1) == 0, "%s is not whole", e->d_name);
-        free(got);
-        free(want);
+        snprintf(path, sizeof path, "%s/%s", dir, res_outputs[k].file);
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fprintf(f, "previous %s\n", res_outputs[k].file);
+        fclose(f);
     }
-    closedir(d);
+    err = (tn_error_t){0};
+    ck_assert_int_eq(res_write_outputs(dir, &r.rec, r.report, &err), -1);
+    ck_assert_int_eq(err.code, TN_EIO);
+    ck_assert_int_eq(check_left(dir, _i, true), (int)res_outputs_n);
     remove_dir(dir);
-    remove_dir(good);
     run_destroy(&r);
 }
 END_TEST

@@ -49,6 +49,7 @@ int main(void)
     srunner_add_suite(sr, topo_kinds_suite());
     srunner_add_suite(sr, source_table_suite());
     srunner_add_suite(sr, report_outputs_suite());
+    srunner_add_suite(sr, outputs_txn_suite());
     srunner_add_suite(sr, heap_suite());
     srunner_add_suite(sr, layers_suite());
     srunner_add_suite(sr, storage_suite());

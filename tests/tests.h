@@ -46,6 +46,7 @@ Suite *goodput_suite(void);
 Suite *topo_kinds_suite(void);
 Suite *source_table_suite(void);
 Suite *report_outputs_suite(void);
+Suite *outputs_txn_suite(void);
 Suite *heap_suite(void);
 Suite *layers_suite(void);
 Suite *storage_suite(void);

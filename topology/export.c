@@ -29,19 +29,6 @@ const char *topo_real_str(double d, char *buf, size_t n)
     return buf;
 }
 
-static int write_whole(const char *path, const char *text, size_t len, tn_error_t *err)
-{
-    tn_outset_t o;
-    tn_outset_init(&o);
-    int rc = tn_outset_add(&o, path, text, len, err);
-    if (rc == 0)
-        rc = tn_outset_commit(&o, err);
-    if (rc != 0)
-        tn_outset_abort(&o);
-    tn_outset_destroy(&o);
-    return rc;
-}
-
 int topo_export_graphml(const topo_t *t, const char *path, tn_error_t *err)
 {
     check_cables(t);
@@ -100,7 +87,7 @@ int topo_export_graphml(const topo_t *t, const char *path, tn_error_t *err)
     }
     fputs("  </graph>\n</graphml>\n", f);
     TN_ASSERT(fclose(f) == 0); /* a memory stream fails only out of memory */
-    int rc = write_whole(path, text, len, err);
+    int rc = tn_write_file(path, text, len, err);
     free(text);
     return rc;
 }
@@ -147,7 +134,7 @@ int topo_export_json(const topo_t *t, const char *path, tn_error_t *err)
     text = tn_realloc(text, len + 2);
     text[len++] = '\n';
     text[len] = '\0';
-    int rc = write_whole(path, text, len, err);
+    int rc = tn_write_file(path, text, len, err);
     free(text);
     return rc;
 }

@@ -199,16 +199,13 @@ int main(int argc, char **argv)
         json_object_set_new(doc, "sensitivity", sj);
         sj = aj = rj = NULL;
         char *js = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-        char jpath[1024], mpath[1024];
-        snprintf(jpath, sizeof jpath, "%s/validation.json", dir);
-        snprintf(mpath, sizeof mpath, "%s/validation.md", dir);
         tn_outset_t os;
         tn_outset_init(&os);
-        rc = tn_mkdirs(dir, &err) || tn_outset_add(&os, jpath, js, strlen(js), &err) ||
-             tn_outset_add(&os, mpath, md.s, md.n, &err) || tn_outset_commit(&os, &err);
-        if (rc)
-            tn_outset_abort(&os);
-        tn_outset_destroy(&os);
+        rc = tn_outset_mkdirs(&os, dir, &err) ||
+             tn_outset_add_in(&os, dir, "validation.json", js, strlen(js), &err) ||
+             tn_outset_add_in(&os, dir, "validation.md", md.s, md.n, &err) ||
+             tn_outset_commit(&os, &err);
+        tn_outset_destroy(&os); /* undoes everything unless committed */
         free(js);
     }
     int status = 0;

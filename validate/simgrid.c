@@ -390,14 +390,10 @@ static int write_results(const tn_text_t *md, const json_t *rows, const char *ou
     char *js = json_dumps(rows, JSON_INDENT(2));
     tn_error_t err = {0};
     int status = 0;
-    tn_outset_t os;
-    tn_outset_init(&os);
-    if (tn_outset_add(&os, out, js, strlen(js), &err) || tn_outset_commit(&os, &err)) {
-        tn_outset_abort(&os);
+    if (tn_write_file(out, js, strlen(js), &err)) {
         fprintf(stderr, "simgrid: %s\n", err.msg);
         status = 2;
     }
-    tn_outset_destroy(&os);
     free(js);
     return status;
 }

@@ -493,12 +493,7 @@ int wl_trace_write_json(const wl_trace_t *t, const char *path, tn_error_t *err)
     TN_ASSERT(text != NULL);
     size_t len = strlen(text);
     text[len++] = '\n';
-    tn_outset_t out;
-    tn_outset_init(&out);
-    int rc = tn_outset_add(&out, path, text, len, err);
-    if (rc == 0)
-        rc = tn_outset_commit(&out, err);
-    tn_outset_destroy(&out);
+    int rc = tn_write_file(path, text, len, err);
     free(text);
     return rc;
 }
