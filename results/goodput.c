@@ -353,10 +353,8 @@ static int add(tn_outset_t *o, const char *dir, const char *file, const char *te
 int res_goodput_write(const char *dir, const gp_study_t *s, const json_t *g,
                       const char *scenario, tn_error_t *err)
 {
-    if (tn_mkdirs(dir, err)) {
-        tn_error_prefix(err, "output directory %s", dir);
+    if (tn_mkdirs_output(dir, err))
         return -1;
-    }
     tn_text_t js = {0}, md = {0}, csv = {0}, html = {0}, rj = {0};
     char *text = json_dumps(g, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     TN_ASSERT(text);

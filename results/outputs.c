@@ -112,9 +112,7 @@ int res_write_outputs(const char *dir, const sim_records_t *rec, const json_t *r
 {
     tn_outset_t out;
     tn_outset_init(&out);
-    int rc = tn_mkdirs(dir, err);
-    if (rc)
-        tn_error_prefix(err, "output directory %s", dir);
+    int rc = tn_mkdirs_output(dir, err);
     size_t n = strlen(dir) + 32;
     char *path = tn_malloc(n);
     tn_text_t text = {0};
