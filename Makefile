@@ -15,7 +15,7 @@ CC      := mpicc
 BUILD   := build/mpi
 MPI_CF  := -DTN_MPI
 endif
-PKGS     = igraph gsl jansson
+PKGS     = igraph gsl jansson libxml-2.0
 WARN     = -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L
 INC      = -I. $(shell pkg-config --cflags $(PKGS))
 LIBS     = $(shell pkg-config --libs $(PKGS)) -lm

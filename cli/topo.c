@@ -108,7 +108,10 @@ int cli_build_fabric(const char *arg, const char **sets, int n_sets, topo_spec_t
     json_decref(block);
     topo_init(t);
     if (topo_spec_build(spec, t, err)) {
-        tn_error_prefix(err, "%s", arg);
+        /* a graph file's errors name it already */
+        size_t n = strlen(arg);
+        if (strncmp(err->msg, arg, n) || err->msg[n] != ':')
+            tn_error_prefix(err, "%s", arg);
         topo_destroy(t);
         topo_spec_destroy(spec);
         return -1;

@@ -280,6 +280,20 @@ int tn_outset_mkdirs(tn_outset_t *o, const char *path, tn_error_t *err)
     return mkdirs(path, o, err);
 }
 
+int tn_mkdirs_output(tn_outset_t *o, const char *path, tn_error_t *err)
+{
+    if (mkdirs(path, o, err) == 0)
+        return 0;
+    if (!err)
+        return -1;
+    /* mkdirs' message starts "PATH: " when PATH itself is at fault */
+    size_t n = strlen(path);
+    if (n && !strncmp(err->msg, path, n) && err->msg[n] == ':')
+        memmove(err->msg, err->msg + n + 2, strlen(err->msg + n + 2) + 1);
+    tn_error_prefix(err, "output directory %s", path);
+    return -1;
+}
+
 char *tn_path_resolve(const char *src, const char *p)
 {
     if (p[0] == '/' || !strchr(src, '/'))

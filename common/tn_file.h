@@ -105,4 +105,10 @@ char *tn_path_join(const char *dir, const char *name);
  * created. O(path length). */
 int tn_mkdirs(const char *path, tn_error_t *err);
 
+/* tn_outset_mkdirs() (o NULL: tn_mkdirs()) for a command's output
+ * directory: its errors read "output directory PATH: ..." and name PATH
+ * once ("output directory out: exists and is not a directory"; a parent
+ * at fault is named after PATH). O(path length). */
+int tn_mkdirs_output(tn_outset_t *o, const char *path, tn_error_t *err);
+
 #endif

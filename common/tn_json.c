@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -21,26 +22,45 @@ json_t *tn_json_load_file(const char *path, tn_error_t *err)
         tn_error_set(err, TN_EINPUT, "%s: is a directory, not a file", path);
         return NULL;
     }
-    int c = fgetc(f);
-    if (c == EOF) {
-        int bad = ferror(f), e = errno;
-        fclose(f);
-        if (bad)
-            tn_error_set(err, TN_EIO, "%s: read error: %s", path, strerror(e));
-        else
-            tn_error_set(err, TN_EINPUT, "%s: file is empty", path);
-        return NULL;
+    /* The whole file, to look for NUL bytes first: jansson drops one that
+     * follows a number ("1\0,") and reads on, where no JSON allows one. */
+    size_t n = 0, cap = 0;
+    char *buf = NULL;
+    for (;;) {
+        TN_GROW(buf, cap, n + 65536);
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
     }
-    ungetc(c, f);
-    json_error_t je;
-    json_t *v = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
-    int rerr = ferror(f);
+    int rerr = ferror(f), e = errno;
     fclose(f);
     if (rerr) {
-        json_decref(v);
-        tn_error_set(err, TN_EIO, "%s: read error", path);
+        free(buf);
+        tn_error_set(err, TN_EIO, "%s: read error: %s", path, strerror(e));
         return NULL;
     }
+    if (n == 0) {
+        free(buf);
+        tn_error_set(err, TN_EINPUT, "%s: file is empty", path);
+        return NULL;
+    }
+    const char *nul = memchr(buf, '\0', n);
+    if (nul) {
+        int line = 1, col = 1;
+        for (const char *q = buf; q < nul; q++, col++)
+            if (*q == '\n') {
+                line++;
+                col = 0;
+            }
+        tn_error_set(err, TN_EINPUT, "%s: line %d column %d: invalid json: NUL byte (offset %zu)",
+                     path, line, col, (size_t)(nul - buf));
+        free(buf);
+        return NULL;
+    }
+    json_error_t je;
+    json_t *v = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
+    free(buf);
     if (!v) {
         tn_error_set(err, TN_EINPUT, "%s: line %d column %d: invalid json: %s", path, je.line,
                      je.column, je.text);

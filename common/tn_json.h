@@ -16,9 +16,9 @@
 #include "common/tn_error.h"
 
 /* Reads and parses a whole JSON file. Errors (TN_EINPUT): the file cannot be
- * opened, is a directory, is empty, or is not valid JSON (duplicate keys
- * included: "src: line L column C: ..."); TN_EIO: a read error.
- * Cost: O(file size). */
+ * opened, is a directory, is empty, holds a NUL byte anywhere, or is not
+ * valid JSON (duplicate keys included: "src: line L column C: ..."); TN_EIO:
+ * a read error. Cost: O(file size), the file held in memory while parsed. */
 json_t *tn_json_load_file(const char *path, tn_error_t *err);
 
 /* A JSON object being read: the value, where it came from, and its path. */

@@ -352,8 +352,7 @@ int res_goodput_write(const char *dir, const gp_study_t *s, const json_t *g,
 {
     tn_outset_t o;
     tn_outset_init(&o);
-    if (tn_outset_mkdirs(&o, dir, err)) {
-        tn_error_prefix(err, "output directory %s", dir);
+    if (tn_mkdirs_output(&o, dir, err)) {
         tn_outset_destroy(&o);
         return -1;
     }

@@ -112,9 +112,7 @@ int res_write_outputs(const char *dir, const sim_records_t *rec, const json_t *r
 {
     tn_outset_t out;
     tn_outset_init(&out);
-    int rc = tn_outset_mkdirs(&out, dir, err);
-    if (rc)
-        tn_error_prefix(err, "output directory %s", dir);
+    int rc = tn_mkdirs_output(&out, dir, err);
     tn_text_t text = {0};
     for (size_t i = 0; i < res_outputs_n && rc == 0; i++) {
         text.n = 0;

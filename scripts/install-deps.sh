@@ -10,7 +10,7 @@ set -eu
 # for make browser-test (tests/browser/), which renders the HTML outputs in
 # headless Chromium driven over the DevTools protocol by a standard-library
 # Python script.
-pkgs="gcc make pkg-config libigraph-dev libgsl-dev libjansson-dev check libsubunit-dev libsimgrid-dev"
+pkgs="gcc make pkg-config libigraph-dev libxml2-dev libgsl-dev libjansson-dev check libsubunit-dev libsimgrid-dev"
 pkgs="$pkgs openmpi-bin libopenmpi-dev"
 pkgs="$pkgs chromium python3"
 

@@ -153,6 +153,16 @@ int study_add_axis(study_t *s, const char *arg, tn_error_t *err)
         axis_free(a);
         return -1;
     }
+    /* the key as --set reads it (sim_set_key_problem()): a key that no
+     * value can mend is the study's error, not each combination's */
+    size_t klen = strlen(a->key);
+    const char *why = sim_set_key_problem(a->key, klen);
+    if (why) {
+        tn_error_set(err, TN_EINPUT, "--vary %.*s%s: %s", klen > 40 ? 40 : (int)klen, a->key,
+                     klen > 40 ? "..." : "", why);
+        axis_free(a);
+        return -1;
+    }
     for (size_t k = 0; k < s->n_axes; k++)
         if (!strcmp(s->axes[k].key, a->key)) {
             tn_error_set(err, TN_EINPUT, "--vary %s: given twice", a->key);
@@ -400,6 +410,12 @@ int study_prepare(study_t *s, tn_error_t *err)
         if (total > STUDY_MAX_RUNS)
             return tn_error_set(err, TN_EINPUT, "more than %d combinations", STUDY_MAX_RUNS);
     }
+    /* a base file that cannot be read as JSON fails every combination
+     * alike: the study's error */
+    json_t *base = tn_json_load_file(s->scenario, err);
+    if (!base)
+        return -1;
+    json_decref(base);
     if (check_identity(s, err))
         return -1;
     ssize_t sl = readlink("/proc/self/exe", s->self, sizeof s->self - 1);
@@ -412,6 +428,14 @@ int study_prepare(study_t *s, tn_error_t *err)
             s->n_runs++; /* freed with the others */
             return -1;
         }
+    /* Some invalid combinations are findings of the study (rows that say
+     * why); all of them is a study that cannot run: bad input, like a bad
+     * --set (an invalid base scenario, a key no value mends, every value
+     * out of range). */
+    if (s->invalid == s->n_runs)
+        return tn_error_set(err, TN_EINPUT, "every combination is invalid; %s%s: %s",
+                            s->n_runs > 1 ? "the first, " : "", s->runs[0].name,
+                            s->runs[0].reason);
     return check_names(s, err);
 }
 

@@ -213,10 +213,36 @@ START_TEST(sweep_records_an_invalid_combination)
 }
 END_TEST
 
+#define A10 "aaaaaaaaaa"
+#define A100 A10 A10 A10 A10 A10 A10 A10 A10 A10 A10
+
 static const struct {
     const char *args[8];
     const char *needle;
 } sweep_bad[] = {
+    /* the base scenario: missing, not JSON, invalid whatever the values */
+    {{"sweep", "missing.json", "--vary", "seed=1,2", "-o", "st"},
+     "tensim: sweep: missing.json: cannot open: No such file or directory"},
+    {{"sweep", "nj.json", "--vary", "seed=1,2", "-o", "st"},
+     "tensim: sweep: nj.json: line 1 column 4: invalid json: "},
+    {{"sweep", "inv.json", "--vary", "seed=1,2", "-o", "st"},
+     "tensim: sweep: every combination is invalid; the first, seed=1: inv.json: name: expected a "
+     "string, got 3"},
+    /* every value invalid; one invalid among good ones is a row instead
+     * (sweep_records_an_invalid_combination) */
+    {{"sweep", "s.json", "--vary", "workload.compute_time_us=-1,-2", "-o", "st"},
+     "tensim: sweep: every combination is invalid; the first, workload.compute_time_us=-1: "
+     "s.json: workload.compute_time_us: -1 is out of range"},
+    /* keys no value mends, refused as --set refuses them */
+    {{"sweep", "s.json", "--vary", "workload..ranks=1,2", "-o", "st"},
+     "tensim: sweep: --vary workload..ranks: empty key segment"},
+    {{"sweep", "s.json", "--vary", A100 A100 A100 "=1", "-o", "st"},
+     "tensim: sweep: --vary " A10 A10 A10 A10 "...: key too long"},
+    {{"sweep", "s.json", "--vary", "topology.set.radx=1,2", "-o", "st"},
+     "tensim: sweep: every combination is invalid; the first, topology.set.radx=1: s.json: "
+     "topology.set.radx: the preset has no key \"radx\""},
+    {{"sweep", "s.json", "--vary", "seed=1,2", "--set", "workload..ranks=8", "-o", "st"},
+     "s.json: --set workload..ranks: empty key segment"},
     {{"sweep", "s.json", "--vary", "workload.nokey=1", "-o", "st"},
      "tensim: sweep: s.json: workload.nokey: unknown key"},
     {{"sweep", "s.json", "--vary", "workload.compute_time_us=1,,2", "-o", "st"},
@@ -270,6 +296,8 @@ END_TEST
 START_TEST(sweep_bad_input)
 {
     write_scenario(TOPO_OK, WL_OK, MORE_OK);
+    write_file("nj.json", "nope\n");
+    write_file("inv.json", "{\"name\": 3}\n");
     result_t r;
     const char *const *a = sweep_bad[_i].args;
     run_tensim(&r, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], NULL);

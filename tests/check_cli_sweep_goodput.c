@@ -234,11 +234,18 @@ START_TEST(goodput_study_refuses_the_other_kind)
                       "tensim: sweep: st holds a run study, not a goodput one (it was made "
                       "without --goodput); choose another -o");
     result_free(&r);
-    /* a goodput study of one invalid combination: recorded, nothing run */
+    /* a goodput study with an invalid combination: recorded (a study of
+     * invalid ones only is bad input, written nowhere) */
     run_tensim(&r, "sweep", "s.json", "--goodput", "--vary", IV "=-1", "-o", "gp", NULL);
-    expect_status(&r, 0);
+    expect_error(&r, 2, "tensim: sweep: every combination is invalid; " IV "=-1: s.json: " IV
+                 ": -1 is out of range", NULL);
     result_free(&r);
-    run_tensim(&r, "sweep", "s.json", "--vary", IV "=-1", "-o", "gp", NULL);
+    /* the skeleton has no Megatron workload, so the valid combination's
+     * run fails (exit 1); the study is recorded all the same */
+    run_tensim(&r, "sweep", "s.json", "--goodput", "--vary", IV "=-1,60", "-o", "gp", NULL);
+    expect_status(&r, 1);
+    result_free(&r);
+    run_tensim(&r, "sweep", "s.json", "--vary", IV "=-1,60", "-o", "gp", NULL);
     expect_error_line(&r, 2,
                       "tensim: sweep: gp holds a goodput study, not a run one (it was made "
                       "with --goodput); choose another -o");

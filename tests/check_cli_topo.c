@@ -42,6 +42,29 @@ START_TEST(topo_bad_input)
 }
 END_TEST
 
+/* A GraphML file's errors name it once (they named it twice: the spec's
+ * source, then the reader's) and take one line, libxml2's second line
+ * included. */
+START_TEST(topo_graphml_errors_name_the_file_once)
+{
+    static const struct {
+        const char *text, *needle;
+    } bad[] = {
+        {"<graphml><graph\n", "not valid graphml: line 2: "},
+        {"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<graphml><graph id=\"\xff\xfe\"/></graphml>\n",
+         "UTF-8"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_file("bad.graphml", bad[i].text);
+        result_t r;
+        run_tensim(&r, "topo", "bad.graphml", NULL);
+        expect_error(&r, 2, "tensim: bad.graphml: not valid graphml: ", bad[i].needle, NULL);
+        ck_assert_ptr_null(strstr(strstr(r.err, "bad.graphml") + 1, "bad.graphml"));
+        result_free(&r);
+    }
+}
+END_TEST
+
 /* Figures as JSON, then the graph exported, read back, and the same
  * figures again. 2 DGX-1 servers: 16 GPUs, 8 NICs on one 18-port leaf. */
 START_TEST(topo_stats_and_round_trip)
@@ -83,6 +106,7 @@ Suite *cli_topo_suite(void)
     TCase *tc = new_tcase("topo");
     tcase_add_loop_test(tc, topo_bad_input, 0, (int)(sizeof topo_bad / sizeof topo_bad[0]));
     tcase_add_test(tc, topo_stats_and_round_trip);
+    tcase_add_test(tc, topo_graphml_errors_name_the_file_once);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -77,6 +77,11 @@ static const struct {
     {{"trace", "stats", "missing.json"}, "missing.json: cannot open"},
     {{"trace", "gen", "s.json"}, "-o goes with gen"},
     {{"trace", "check", "bad.json"}, "bad.json: programs: expected a non-empty array"},
+    /* counts agree, but each rank waits for the other's collective: run
+     * would simulate until the deadlock; check says so at once */
+    {{"trace", "check", "dl.json"},
+     "tensim: dl.json: deadlock: rank 0 waits in op 0 (collective allreduce on a) for rank 1, "
+     "which waits in op 0 (collective allreduce on b)"},
 };
 
 START_TEST(trace_bad_input)
@@ -84,6 +89,15 @@ START_TEST(trace_bad_input)
     result_t r;
     write_scenario(TOPO_OK, WL_OK, MORE_OK);
     write_file("bad.json", "{\"tensim_trace\": 1, \"ranks\": 2, \"programs\": []}");
+    write_json("dl.json",
+               "{'tensim_trace': 1, 'ranks': 2, 'communicators': [{'name': 'a', 'groups': "
+               "[[0, 1]]}, {'name': 'b', 'groups': [[0, 1]]}], 'programs': ["
+               "{'name': 'p0', 'ranks': [0], 'ops': [{'kind': 'collective', 'op': 'allreduce', "
+               "'comm': 'a', 'size_bytes': 8}, {'kind': 'collective', 'op': 'allreduce', "
+               "'comm': 'b', 'size_bytes': 8, 'deps': [0]}]}, "
+               "{'name': 'p1', 'ranks': [1], 'ops': [{'kind': 'collective', 'op': 'allreduce', "
+               "'comm': 'b', 'size_bytes': 8}, {'kind': 'collective', 'op': 'allreduce', "
+               "'comm': 'a', 'size_bytes': 8, 'deps': [0]}]}]}");
     const char *const *a = trace_bad[_i].args;
     run_tensim(&r, a[0], a[1], a[2], a[3], a[4], a[5], NULL);
     expect_error(&r, 2, trace_bad[_i].needle, NULL);

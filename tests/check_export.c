@@ -262,10 +262,10 @@ START_TEST(graphml_undirected_is_one_cable)
     ck_assert_msg(import_text(&t, doc, ".graphml", &err) == 0, "%s", err.msg);
     ck_assert_int_eq(t.n_vertices, 2);
     ck_assert_int_eq(t.n_edges, 2); /* one cable, both directions */
-    ck_assert_int_eq(t.esrc[0], 0); /* igraph keeps it as (smaller, larger) */
-    ck_assert_int_eq(t.edst[0], 1);
-    ck_assert_int_eq(t.esrc[1], 1);
-    ck_assert_int_eq(t.edst[1], 0);
+    ck_assert_int_eq(t.esrc[0], 1); /* as written, from b to a */
+    ck_assert_int_eq(t.edst[0], 0);
+    ck_assert_int_eq(t.esrc[1], 0);
+    ck_assert_int_eq(t.edst[1], 1);
     ck_assert_uint_eq(t.bps[0], 100 * GBPS);
     ck_assert_uint_eq(t.bps[1], 100 * GBPS);
     ck_assert_uint_eq(t.latency_ps[0], 1500);
@@ -273,6 +273,51 @@ START_TEST(graphml_undirected_is_one_cable)
     ck_assert_int_eq(t.server[1], 1);
     ck_assert_int_eq(t.cores[0], 0); /* no cores key: 0 */
     ck_assert_int_eq(t.n_gpus, 2);
+    topo_destroy(&t);
+}
+END_TEST
+
+/* tensim's export writes a cable as two edges, one each way; declared
+ * undirected, the pair is still one cable (an edge and a later one written
+ * the other way with the same attributes), so the fabric is the same as
+ * the directed file's. Edges written the same way twice are two cables. */
+START_TEST(graphml_undirected_export_is_same_fabric)
+{
+    topo_t t, back;
+    build_fabric(&t);
+    char *dir = make_dir(), path[256];
+    snprintf(path, sizeof path, "%s/fabric.graphml", dir);
+    tn_error_t err = {0};
+    ck_assert_int_eq(topo_export_graphml(&t, path, &err), 0);
+    char *text = slurp(path);
+    char *at = strstr(text, "edgedefault=\"directed\"");
+    ck_assert_ptr_nonnull(at);
+    size_t n = strlen(text);
+    char *edited = malloc(n + 3);
+    ck_assert_ptr_nonnull(edited);
+    size_t head = (size_t)(at - text) + strlen("edgedefault=\"");
+    memcpy(edited, text, head);
+    memcpy(edited + head, "un", 2);
+    memcpy(edited + head + 2, text + head, n - head + 1);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    fputs(edited, f);
+    fclose(f);
+    topo_init(&back);
+    ck_assert_msg(topo_import_file(&back, path, &err) == 0, "%s", err.msg);
+    assert_same(&t, &back);
+    topo_destroy(&back);
+    topo_destroy(&t);
+    free(edited);
+    free(text);
+    ck_assert_int_eq(drop_dir(dir), 1);
+
+    const char *doc = GML_HEAD "  <graph edgedefault=\"undirected\">\n"
+                      GML_NODE("a", "gpu", "0") GML_NODE("b", "gpu", "1")
+                      GML_EDGE("a", "b", "100", "1", "host") GML_EDGE("a", "b", "100", "1", "host")
+                      "  </graph>\n</graphml>\n";
+    ck_assert_msg(import_text(&t, doc, ".graphml", &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(t.n_edges, 4); /* two cables, two directions each */
     topo_destroy(&t);
 }
 END_TEST
@@ -392,6 +437,26 @@ START_TEST(graphml_errors)
     expect_error(GML_HEAD "  <graph edgedefault=\"undirected\">\n"
                  GML_NODE("n0", "gpu", "0") GML_NODE("n1", "gpu", "1") "  </graph>\n</graphml>\n",
                  ".graphml", "@: the fabric is disconnected: gpu 0 cannot reach gpu 1");
+    /* igraph reads the first <graph> and would skip a second one */
+    expect_error(GML_HEAD "  <graph edgedefault=\"undirected\">\n"
+                 GML_NODE("n0", "gpu", "0") "  </graph>\n  <graph edgedefault=\"undirected\">\n"
+                 GML_NODE("n1", "gpu", "0") "  </graph>\n</graphml>\n",
+                 ".graphml",
+                 "@: a second <graph> element: tensim reads one graph per file (igraph would "
+                 "skip it without a word)");
+    /* invalid UTF-8: libxml2's message, whose two lines become one */
+    {
+        topo_t t;
+        tn_error_t err = {0};
+        ck_assert_int_eq(import_text(&t, GML_HEAD "  <graph edgedefault=\"undirected\">\n"
+                                     GML_NODE("n0", "g\xff\xfeu", "0") "  </graph>\n</graphml>\n",
+                                     ".graphml", &err), -1);
+        ck_assert_ptr_null(strchr(err.msg, '\n'));
+        ck_assert_msg(!strncmp(err.msg, "@: not valid graphml: line 9: ", 30), "%s", err.msg);
+        ck_assert_ptr_nonnull(strstr(err.msg, "UTF-8"));
+        ck_assert_ptr_nonnull(strstr(err.msg, "0xFF 0xFE")); /* the second line, kept */
+        topo_destroy(&t);
+    }
     expect_error("<graphml><graph>\n<node id=\"a\">\n</graph></graphml>\n", ".graphml",
                  "@: not valid graphml: line 3: opening and ending tag mismatch: node line 2 "
                  "and graph");
@@ -481,6 +546,7 @@ Suite *export_suite(void)
     tcase_add_test(tc, json_round_trip);
     tcase_add_test(tc, export_unwritable);
     tcase_add_test(tc, graphml_undirected_is_one_cable);
+    tcase_add_test(tc, graphml_undirected_export_is_same_fabric);
     tcase_add_test(tc, graphml_directed_pairs_in_file_order);
     tcase_add_test(tc, graphml_errors);
     tcase_add_test(tc, json_hand_written);

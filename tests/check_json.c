@@ -163,12 +163,44 @@ START_TEST(text_escapes_for_each_format)
 }
 END_TEST
 
+/* A NUL byte is no part of any JSON text: wherever it stands, the file is
+ * refused with its line, column and offset (jansson alone swallows one that
+ * follows a number, "1\0,"). */
+START_TEST(json_file_refuses_nul_bytes)
+{
+    static const char doc[] = "{\"a\": 1,\n \"b\": [2, 3.5], \"c\": \"x\"}";
+    size_t n = strlen(doc);
+    char *path = tmpfile_with("", ".json");
+    for (size_t i = 0; i <= n; i++) {
+        FILE *f = fopen(path, "wb");
+        ck_assert_ptr_nonnull(f);
+        fwrite(doc, 1, i, f);
+        fputc(0, f);
+        fwrite(doc + i, 1, n - i, f);
+        fclose(f);
+        tn_error_t err = {0};
+        json_t *v = tn_json_load_file(path, &err);
+        ck_assert_msg(v == NULL, "a NUL at offset %zu was accepted", i);
+        /* line 2 starts after the '\n' at offset 8; columns count from 1 */
+        int line = i <= 8 ? 1 : 2;
+        size_t col = i <= 8 ? i + 1 : i - 8;
+        char want[512];
+        snprintf(want, sizeof want, "%s: line %d column %zu: invalid json: NUL byte (offset %zu)",
+                 path, line, col, i);
+        ck_assert_str_eq(err.msg, want);
+        ck_assert_int_eq(err.code, TN_EINPUT);
+    }
+    tmpfile_drop(path);
+}
+END_TEST
+
 Suite *json_suite(void)
 {
     Suite *s = suite_create("json");
     TCase *tc = tcase_create("json");
     tcase_add_test(tc, json_reads_values_and_defaults);
     tcase_add_test(tc, json_errors_name_file_and_path);
+    tcase_add_test(tc, json_file_refuses_nul_bytes);
     tcase_add_test(tc, json_enum_lists_choices);
     tcase_add_test(tc, json_hash_ignores_key_order);
     tcase_add_test(tc, map_matches_array);

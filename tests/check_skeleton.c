@@ -317,7 +317,7 @@ START_TEST(send_recv_pipeline)
     tn_error_t err = {0};
     ck_assert_int_eq(rig_run(&g, 2, 100000000000ull, 700000, 1, &err), -1);
     ck_assert_str_eq(err.msg, "deadlock: 1 of 2 ranks never finished iteration; rank 1 in op 0 "
-                              "(recv  on pp)");
+                              "(recv on pp)");
     rig_destroy(&g);
 }
 END_TEST

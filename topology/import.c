@@ -5,6 +5,7 @@
 #include <float.h>
 #include <igraph.h>
 #include <jansson.h>
+#include <libxml/xmlreader.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -100,13 +101,24 @@ static void on_igraph_warning(const char *reason, const char *file, int line)
  * as "Line 3: Opening and ending tag mismatch: ..." (or, in other igraph
  * versions, "(null):3 : ..."). Make them "line 3: opening and ending tag
  * mismatch: ...". */
-static const char *tidy_reason(char *buf, size_t n)
+static const char *tidy_reason(const char *reason, char *buf, size_t n)
 {
-    char raw[sizeof igraph_reason];
-    snprintf(raw, sizeof raw, "%s", igraph_reason[0] ? igraph_reason : "malformed graphml");
+    char raw[2 * sizeof igraph_reason]; /* room for "; " in place of each newline */
+    snprintf(raw, sizeof igraph_reason, "%s", reason[0] ? reason : "malformed graphml");
     size_t len = strlen(raw);
     while (len && (isspace((unsigned char)raw[len - 1]) || raw[len - 1] == '.'))
         raw[--len] = '\0';
+    /* libxml2 puts a second line in some messages ("Input is not proper
+     * UTF-8, indicate encoding !\nBytes: 0xFF ..."): one line, "; " between */
+    for (char *nl; (nl = strchr(raw, '\n'));) {
+        char *end = nl + 1;
+        while (nl > raw && isspace((unsigned char)nl[-1]))
+            nl--;
+        while (isspace((unsigned char)*end))
+            end++;
+        memmove(nl + 2, end, strlen(end) + 1);
+        memcpy(nl, "; ", 2);
+    }
     int line = 0, used = 0;
     if (sscanf(raw, "(null):%d :%n", &line, &used) == 1 && used > 0)
         snprintf(buf, n, "line %d: %s", line, raw + used + (raw[used] == ' '));
@@ -127,6 +139,8 @@ typedef struct {
     tn_error_t *err;
     igraph_strvector_t vnames, enames, gnames;
     igraph_vector_int_t vtypes, etypes, gtypes;
+    char **edge_source; /* by edge: its source as written (gml_scan()) */
+    int64_t n_edge_source;
 } gml_t;
 
 static int gml_fail(gml_t *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -349,7 +363,7 @@ static int gml_read_edges(gml_t *m, raw_edge_t *re)
  * when reached in file order, is the smallest unused one), so one cursor
  * per group finds the earliest unused partner.
  * O(|E| log |E|). */
-static int gml_pair(gml_t *m, topo_t *t, const raw_edge_t *re, int32_t ne)
+static int gml_pair(gml_t *m, topo_t *t, const raw_edge_t *re, int32_t ne, bool lone_ok)
 {
     raw_edge_t *sorted = tn_malloc((size_t)ne * sizeof *sorted);
     int32_t *pos = tn_malloc((size_t)ne * sizeof *pos);     /* by id: sorted position */
@@ -382,8 +396,13 @@ static int gml_pair(gml_t *m, topo_t *t, const raw_edge_t *re, int32_t ne)
             else
                 hi = mid;
         }
-        if (lo == ne || raw_cmp_key(&sorted[lo], &back) != 0 || cur[lo] == ne ||
-            raw_cmp_key(&sorted[cur[lo]], &back) != 0) {
+        bool lone = lo == ne || raw_cmp_key(&sorted[lo], &back) != 0 || cur[lo] == ne ||
+                    raw_cmp_key(&sorted[cur[lo]], &back) != 0;
+        if (lone && lone_ok) {
+            topo_add_cable(t, re[i].a, re[i].b, re[i].bps, re[i].lat, (topo_tier_t)re[i].tier);
+            continue;
+        }
+        if (lone) {
             char en[128], an[128], bn[128];
             rc = gml_fail(m,
                           "%s from %s to %s has no edge back with the same bw_gbps, "
@@ -418,20 +437,28 @@ static int gml_edges(gml_t *m, topo_t *t)
         return -1;
     raw_edge_t *re = tn_malloc((size_t)ne * sizeof *re);
     int rc = gml_read_edges(m, re);
-    if (rc == 0 && directed) {
-        rc = gml_pair(m, t, re, (int32_t)ne);
-    } else if (rc == 0) {
-        /* igraph keeps an undirected edge as (smaller id, larger id) */
+    if (rc == 0 && !directed && m->n_edge_source == ne &&
+        attr_type(m, true, "id") == IGRAPH_ATTRIBUTE_STRING) {
+        /* igraph keeps an undirected edge as (smaller id, larger id): put
+         * back the way it was written, for the pairing */
         for (igraph_integer_t e = 0; e < ne; e++)
-            topo_add_cable(t, re[e].a, re[e].b, re[e].bps, re[e].lat, (topo_tier_t)re[e].tier);
+            if (m->edge_source[e] && strcmp(VAS(m->g, "id", re[e].a), m->edge_source[e])) {
+                int32_t a = re[e].a;
+                re[e].a = re[e].b;
+                re[e].b = a;
+            }
     }
+    if (rc == 0)
+        rc = gml_pair(m, t, re, (int32_t)ne, !directed);
     free(re);
     return rc;
 }
 
-static int gml_to_topo(topo_t *t, const igraph_t *g, const char *src, tn_error_t *err)
+static int gml_to_topo(topo_t *t, const igraph_t *g, const char *src, char **edge_source,
+                       int64_t n_edge_source, tn_error_t *err)
 {
-    gml_t m = {.g = g, .src = src, .err = err};
+    gml_t m = {.g = g, .src = src, .err = err, .edge_source = edge_source,
+               .n_edge_source = n_edge_source};
     igraph_strvector_init(&m.gnames, 0);
     igraph_strvector_init(&m.vnames, 0);
     igraph_strvector_init(&m.enames, 0);
@@ -451,6 +478,83 @@ static int gml_to_topo(topo_t *t, const igraph_t *g, const char *src, tn_error_t
     igraph_vector_int_destroy(&m.vtypes);
     igraph_vector_int_destroy(&m.etypes);
     return rc;
+}
+
+/* What igraph's reader does not say: how many <graph> elements the
+ * document holds and, for the first, each edge's source as written (igraph
+ * keeps an undirected edge as (smaller id, larger id)). */
+typedef struct {
+    int graphs;
+    char **edge_source; /* by edge of the first graph */
+    int64_t n_edges;
+    size_t cap;
+    char reason[sizeof igraph_reason]; /* libxml2's first error, as "Line 3: ..." */
+} gml_scan_t;
+
+static void on_xml_error(void *ctx, xmlErrorPtr e)
+{
+    gml_scan_t *sc = ctx;
+    if (!sc->reason[0] && e && e->message)
+        snprintf(sc->reason, sizeof sc->reason, "Line %d: %s", e->line, e->message);
+}
+
+/* libxml2's messages go to on_xml_error(); what it would print on stderr
+ * by itself goes nowhere. */
+static void xml_silent(void *ctx, const char *fmt, ...)
+{
+    (void)ctx;
+    (void)fmt;
+}
+
+static void gml_scan_free(gml_scan_t *sc)
+{
+    for (int64_t i = 0; i < sc->n_edges; i++)
+        free(sc->edge_source[i]);
+    free(sc->edge_source);
+}
+
+/* Reads the document with libxml2: 0, or -1 with err set when it is not
+ * well-formed XML (libxml2's first message, on one line) or holds more than
+ * one <graph>. O(file size). */
+static int gml_scan(gml_scan_t *sc, const char *path, tn_error_t *err)
+{
+    memset(sc, 0, sizeof *sc);
+    xmlGenericErrorFunc old_fn = xmlGenericError;
+    void *old_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, xml_silent);
+    xmlTextReaderPtr r =
+        xmlReaderForFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    int ret = -1;
+    if (r) {
+        xmlTextReaderSetStructuredErrorHandler(r, on_xml_error, sc);
+        while ((ret = xmlTextReaderRead(r)) == 1 && sc->graphs < 2) {
+            if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT)
+                continue;
+            const char *name = (const char *)xmlTextReaderConstLocalName(r);
+            int depth = xmlTextReaderDepth(r);
+            if (depth == 1 && name && !strcmp(name, "graph")) {
+                sc->graphs++;
+            } else if (depth == 2 && sc->graphs == 1 && name && !strcmp(name, "edge")) {
+                xmlChar *src = xmlTextReaderGetAttribute(r, (const xmlChar *)"source");
+                TN_GROW(sc->edge_source, sc->cap, sc->n_edges + 1);
+                sc->edge_source[sc->n_edges++] = src ? tn_strdup((const char *)src) : NULL;
+                xmlFree(src);
+            }
+        }
+        xmlFreeTextReader(r);
+    }
+    xmlSetGenericErrorFunc(old_ctx, old_fn);
+    if (ret < 0) {
+        char why[1200];
+        return tn_error_set(err, TN_EINPUT, "%s: not valid graphml: %s", path,
+                            tidy_reason(sc->reason, why, sizeof why));
+    }
+    if (sc->graphs > 1)
+        return tn_error_set(err, TN_EINPUT,
+                            "%s: a second <graph> element: tensim reads one graph per file "
+                            "(igraph would skip it without a word)",
+                            path);
+    return 0;
 }
 
 static int import_graphml(topo_t *t, const char *path, tn_error_t *err)
@@ -478,18 +582,19 @@ static int import_graphml(topo_t *t, const char *path, tn_error_t *err)
     igraph_warning_handler_t *old_warning = igraph_set_warning_handler(on_igraph_warning);
     igraph_reason[0] = '\0';
 
+    gml_scan_t sc;
     igraph_t g;
-    igraph_error_t grc = igraph_read_graph_graphml(&g, f, 0);
-    fclose(f);
-    int rc;
-    if (grc != IGRAPH_SUCCESS) {
-        char why[600];
+    int rc = gml_scan(&sc, path, err);
+    if (rc == 0 && igraph_read_graph_graphml(&g, f, 0) != IGRAPH_SUCCESS) {
+        char why[1200];
         rc = tn_error_set(err, TN_EINPUT, "%s: not valid graphml: %s", path,
-                          tidy_reason(why, sizeof why));
-    } else {
-        rc = gml_to_topo(t, &g, path, err);
+                          tidy_reason(igraph_reason, why, sizeof why));
+    } else if (rc == 0) {
+        rc = gml_to_topo(t, &g, path, sc.edge_source, sc.n_edges, err);
         igraph_destroy(&g);
     }
+    gml_scan_free(&sc);
+    fclose(f);
 
     igraph_set_warning_handler(old_warning);
     igraph_set_error_handler(old_error);

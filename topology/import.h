@@ -5,15 +5,19 @@
  * (number) are required, cores (number) and store_bytes (number: the
  * capacity of a storage vertex, a whole number of bytes, on storage
  * vertices only) default to 0; edge attributes
- * bw_gbps and latency_ns (numbers) and tier (string) are required. In an
- * undirected graph every edge is one cable, oriented from the smaller
- * vertex id to the larger (igraph keeps no orientation for undirected
- * edges). In a directed graph every edge
- * a->b must be matched by an edge b->a with the same bw_gbps, latency_ns
- * and tier: edges are taken in file order, and each one not yet used is
- * paired with the earliest unused edge after it that goes back, giving the
- * cable a->b; a file written by topo_export_graphml() so reads back edge
- * for edge. Rates convert back exactly: bps = llround(bw_gbps * 1e9),
+ * bw_gbps and latency_ns (numbers) and tier (string) are required. The
+ * document holds one <graph> (libxml2 reads it first, to count them and to
+ * keep each edge's source as written, which igraph drops in an undirected
+ * graph; its messages, one line, go into err, none on stderr). In a
+ * directed graph every edge a->b must be matched by an edge b->a with the
+ * same bw_gbps, latency_ns and tier: edges are taken in file order, and
+ * each one not yet used is paired with the earliest unused edge after it
+ * that goes back, giving the cable a->b; a file written by
+ * topo_export_graphml() so reads back edge for edge. In an undirected
+ * graph an edge is a cable both ways, oriented as written, and the same
+ * pairing applies, except that an edge without its way back is a cable by
+ * itself: the two edges of an exported cable stay one cable when the file
+ * is edited to edgedefault="undirected". Rates convert back exactly: bps = llround(bw_gbps * 1e9),
  * latency_ps = llround(latency_ns * 1000). Vertex ids follow the order in
  * which node ids first appear; an edge naming a node id that has no <node>
  * makes a vertex without attributes (igraph does so), reported as a
@@ -39,10 +43,10 @@
  * or parsed; a missing attribute or key, an unknown kind or tier, a rate
  * that is not a positive finite number, a negative latency, a server or
  * core count that is not a whole number in range; a link naming a missing
- * vertex, a self-loop, no vertices at all; in directed GraphML an edge
- * without its way back; and topo_finalize()'s errors (no gpu, a
+ * vertex, a self-loop, no vertices at all; a second <graph>; in directed
+ * GraphML an edge without its way back; and topo_finalize()'s errors (no gpu, a
  * disconnected fabric).
- * Time complexity: O(|V| + |E| log |E|) for GraphML, O(|V| + |E|) for
+ * Time complexity: O(file size + |V| + |E| log |E|) for GraphML, O(|V| + |E|) for
  * JSON. */
 int topo_import_file(topo_t *t, const char *path, tn_error_t *err);
 

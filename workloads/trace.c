@@ -4,7 +4,9 @@
 
 #include "common/tn_hash.h"
 #include "common/tn_map.h"
+#include "workloads/deadlock.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +17,18 @@ static const char *const op_names[] = {"compute", "collective", "send", "recv"};
 
 const char *wl_coll_name(wl_coll_t c) { return c < WL_COLL_COUNT ? coll_names[c] : "?"; }
 const char *wl_op_kind_name(wl_op_kind_t k) { return k <= WL_OP_RECV ? op_names[k] : "?"; }
+
+const char *wl_op_describe(const wl_trace_t *t, const wl_op_t *o, char *buf, size_t n)
+{
+    const char *comm = o->comm >= 0 && o->comm < t->n_comms ? t->comms[o->comm].name : "-";
+    if (o->kind == WL_OP_COMPUTE)
+        snprintf(buf, n, "compute");
+    else if (o->kind == WL_OP_COLLECTIVE)
+        snprintf(buf, n, "collective %s on %s", wl_coll_name((wl_coll_t)o->coll), comm);
+    else
+        snprintf(buf, n, "%s on %s", wl_op_kind_name((wl_op_kind_t)o->kind), comm);
+    return buf;
+}
 
 void wl_trace_init(wl_trace_t *t, int32_t n_ranks)
 {
@@ -243,5 +257,8 @@ int wl_trace_lint(const wl_trace_t *t, tn_error_t *err)
             }
         }
     }
+    /* the sequences agree: now whether the ranks ever reach them */
+    if (rc == 0)
+        rc = wl_trace_deadlock(t, err);
     return rc;
 }

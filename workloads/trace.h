@@ -18,6 +18,7 @@
 #ifndef WL_TRACE_H
 #define WL_TRACE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/tn_error.h"
@@ -101,13 +102,20 @@ int32_t wl_trace_add_comm(wl_trace_t *t, const char *name, int32_t n_groups,
 int wl_trace_check(const wl_trace_t *t, tn_error_t *err);
 
 /* Checks that the ranks can meet: every send has its receive (same
- * sender, receiver and tag, as many of each, same sizes), and the members
+ * sender, receiver and tag, as many of each, same sizes), the members
  * of every communicator group run the same sequence of collectives (type
- * and size) on it. Errors (TN_EINPUT) name the ranks and what differs.
- * O(ranks x ops). */
+ * and size) on it, and none of them waits forever for another
+ * (wl_trace_deadlock(), workloads/deadlock.h: two ranks entering two
+ * communicators' collectives in opposite orders, a receive posted after a
+ * send that waits for it). Errors (TN_EINPUT) name the ranks and what
+ * differs, or the ranks and ops of the deadlock. O(ranks x (ops + deps)). */
 int wl_trace_lint(const wl_trace_t *t, tn_error_t *err);
 
 const char *wl_coll_name(wl_coll_t c);
 const char *wl_op_kind_name(wl_op_kind_t k);
+
+/* "collective allreduce on dp", "send on pp", "compute": op o of trace t,
+ * for messages, into buf (n bytes, cut to fit). Returns buf. O(1). */
+const char *wl_op_describe(const wl_trace_t *t, const wl_op_t *o, char *buf, size_t n);
 
 #endif

@@ -647,11 +647,10 @@ int sim_exec_check_finished(const sim_exec_t *x, tn_error_t *err)
         for (uint32_t i = 0; i < rk->prog->n_ops; i++) {
             if (rk->op[i].state != OP_RUNNING)
                 continue;
-            const wl_op_t *o = &rk->prog->ops[i];
-            int n = snprintf(list + len, sizeof list - len, "%srank %d in op %u (%s %s on %s)",
-                             shown ? "; " : "", r, i, wl_op_kind_name((wl_op_kind_t)o->kind),
-                             o->kind == WL_OP_COLLECTIVE ? wl_coll_name((wl_coll_t)o->coll) : "",
-                             o->comm >= 0 ? x->tr->comms[o->comm].name : "-");
+            char what[160];
+            int n = snprintf(list + len, sizeof list - len, "%srank %d in op %u (%s)",
+                             shown ? "; " : "", r, i,
+                             wl_op_describe(x->tr, &rk->prog->ops[i], what, sizeof what));
             if (n > 0 && (size_t)n < sizeof list - len)
                 len += (size_t)n;
             shown++;

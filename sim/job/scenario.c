@@ -25,6 +25,32 @@ void sim_scenario_destroy(sim_scenario_t *sc)
     memset(sc, 0, sizeof *sc);
 }
 
+/* The longest --set / --vary key, in bytes. */
+#define SET_KEY_MAX 255
+
+const char *sim_set_key_problem(const char *key, size_t klen)
+{
+    if (klen > SET_KEY_MAX)
+        return "key too long";
+    /* segments split at '.', except that under topology.set the rest is
+     * one key of the preset (apply_set() walks the same way) */
+    static const char preset[] = "topology.set.";
+    size_t start = 0;
+    for (size_t i = 0; i <= klen; i++) {
+        if (i < klen && key[i] != '.')
+            continue;
+        if (i == start)
+            return "empty key segment";
+        if (i < klen && i + 1 == sizeof preset - 1 && !strncmp(key, preset, sizeof preset - 1)) {
+            if (i + 1 == klen)
+                return "empty key segment";
+            break;
+        }
+        start = i + 1;
+    }
+    return NULL;
+}
+
 /* Applies "a.b.c=value" to root. Under topology.set the rest of the key is
  * one dotted key of the preset, as in the file. Missing objects on the way
  * are created; the validation that follows rejects keys that do not exist. */
@@ -34,9 +60,12 @@ static int apply_set(json_t *root, const char *src, const char *arg, tn_error_t 
     if (!eq || eq == arg)
         return tn_error_set(err, TN_EINPUT, "%s: --set %s: expected key.path=value", src, arg);
     size_t klen = (size_t)(eq - arg);
-    char key[256];
-    if (klen >= sizeof key)
-        return tn_error_set(err, TN_EINPUT, "%s: --set %.40s...: key too long", src, arg);
+    char key[SET_KEY_MAX + 1];
+    const char *why = sim_set_key_problem(arg, klen);
+    if (why && klen > SET_KEY_MAX)
+        return tn_error_set(err, TN_EINPUT, "%s: --set %.40s...: %s", src, arg, why);
+    if (why)
+        return tn_error_set(err, TN_EINPUT, "%s: --set %.*s: %s", src, (int)klen, arg, why);
     memcpy(key, arg, klen);
     key[klen] = '\0';
     json_error_t je;
@@ -55,11 +84,7 @@ static int apply_set(json_t *root, const char *src, const char *arg, tn_error_t 
         bool last = !dot || !strcmp(walked, "topology.set");
         if (!last)
             *dot = '\0';
-        if (!*seg) {
-            json_decref(val);
-            return tn_error_set(err, TN_EINPUT, "%s: --set %.*s: empty key segment", src, (int)klen,
-                                arg);
-        }
+        TN_ASSERT(*seg); /* sim_set_key_problem() refused empty segments */
         if (last) {
             json_object_set_new(cur, seg, val);
             return 0;
