@@ -333,9 +333,44 @@ static int32_t count_ranks(const char *prefix, char *path, size_t n, tn_error_t 
     return ranks;
 }
 
+char *wl_chakra_prefix(const char *arg)
+{
+    size_t n = strlen(arg);
+    char *p = tn_malloc(n + 16);
+    snprintf(p, n + 16, "%s.0.et", arg);
+    if (is_file(p)) {
+        memcpy(p, arg, n + 1);
+        return p;
+    }
+    /* ARG is PREFIX.N.et itself: N as entry_rank() reads it, so the name
+     * a directory listing would count as rank N is the one taken */
+    const char *slash = strrchr(arg, '/');
+    const char *base = slash ? slash + 1 : arg;
+    const char *dot = n > 3 && !strcmp(arg + n - 3, ".et") ? arg + n - 3 : NULL;
+    while (dot && dot > base && dot[-1] >= '0' && dot[-1] <= '9')
+        dot--;
+    if (dot && dot > base + 1 && dot[-1] == '.' && is_file(arg)) {
+        size_t len = (size_t)(dot - 1 - arg);
+        memcpy(p, arg, len);
+        p[len] = '\0';
+        if (entry_rank(base, p + (base - arg)) >= 0)
+            return p;
+    }
+    free(p);
+    return NULL;
+}
+
 int wl_chakra_read_opts(wl_trace_t *t, const char *prefix, const wl_chakra_opts_t *opts,
                         tn_error_t *err, wl_chakra_stats_t *stats)
 {
+    /* a rank's file (trace.0.et) stands for its trace (trace) */
+    char *named = wl_chakra_prefix(prefix);
+    if (named && strcmp(named, prefix)) {
+        int rc = wl_chakra_read_opts(t, named, opts, err, stats);
+        free(named);
+        return rc;
+    }
+    free(named);
     wl_chakra_stats_t own;
     wl_chakra_stats_t *st = stats ? stats : &own;
     memset(st, 0, sizeof *st);
