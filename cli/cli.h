@@ -118,6 +118,18 @@ int cli_build_fabric(const char *arg, const char **sets, int n_sets, topo_spec_t
  * option, long or short, as typed. O(length of arg). */
 void cli_bad_option(const char *cmd, int c, const char *arg);
 
+/* The scenario file a command-line argument names. An argument with a
+ * '/', ending in ".json", or naming a file that exists is a path, taken as
+ * given. Any other is a shipped scenario's name, found as
+ * workloads/scenarios/NAME.json under the first data root that has it:
+ * $TENSIM_DATA, the current directory (a source tree), the binary's
+ * ../share/tensim (an install, moved or staged with DESTDIR) and its ..
+ * (build/tensim in a source tree), then TENSIM_DATADIR, compiled in as
+ * $(PREFIX)/share/tensim. Returns a new string (the caller frees it), or
+ * NULL with err set (TN_EINPUT, listing the known names) when none has
+ * it. O(roots) stat() calls (cli/datadir.c). */
+char *cli_scenario_path(const char *arg, tn_error_t *err);
+
 /* sim_scenario_load(), and the scenario's training section checked
  * (goodput/spec.h) so that every command refuses a bad one. On failure
  * nothing is left to destroy. O(size of the file). */

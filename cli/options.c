@@ -71,7 +71,10 @@ int cli_scenario_args(const char *cmd, const char *outdir, const char *scenario,
         return 2;
     }
     tn_error_t err = {0};
-    if (cli_scenario_load(sc, scenario, ov, &err)) {
+    char *path = cli_scenario_path(scenario, &err);
+    int rc = !path || cli_scenario_load(sc, path, ov, &err) ? -1 : 0;
+    free(path);
+    if (rc) {
         cli_error("%s", err.msg);
         return tn_error_exit_status(&err);
     }

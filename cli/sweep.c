@@ -81,9 +81,10 @@ static int cache_twice(void)
     return 2;
 }
 
-/* The options into s and *jobs. -1 when they make a study, else the exit
+/* The options into s and *jobs; *scenario the scenario's path, which s
+ * borrows (cli_scenario_path()). -1 when they make a study, else the exit
  * status after the usage or the error. */
-static int parse(int argc, char **argv, study_t *s, long *jobs)
+static int parse(int argc, char **argv, study_t *s, long *jobs, char **scenario)
 {
     cli_getopt_t g;
     cli_getopt_init(&g, sweep_options);
@@ -125,7 +126,12 @@ static int parse(int argc, char **argv, study_t *s, long *jobs)
                   s->cache == STUDY_CACHE_DIR ? "--cache" : "--no-cache");
         rc = 2;
     }
-    s->scenario = o.arg;
+    tn_error_t err = {0};
+    if (rc < 0 && !(*scenario = cli_scenario_path(o.arg, &err))) {
+        cli_error("sweep: %s", err.msg);
+        rc = 2;
+    }
+    s->scenario = *scenario;
     s->out = o.out;
     cli_opts_destroy(&o);
     return rc;
@@ -138,7 +144,8 @@ static int sweep(int argc, char **argv, int rank, int size)
     study_init(&s, NULL, NULL);
     long jobs = 1;
     tn_error_t err = {0};
-    int rc = parse(argc, argv, &s, &jobs);
+    char *scenario = NULL; /* s borrows it */
+    int rc = parse(argc, argv, &s, &jobs, &scenario);
     if (rc < 0 && study_prepare(&s, &err)) {
         cli_error("sweep: %s", err.msg);
         rc = tn_error_exit_status(&err);
@@ -154,6 +161,7 @@ static int sweep(int argc, char **argv, int rank, int size)
         rc = rank > 0 ? 0 : summarise(&s);
     }
     study_destroy(&s);
+    free(scenario);
     return rc;
 }
 

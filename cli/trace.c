@@ -62,20 +62,11 @@ static json_t *model_block(const char *arg, json_t *layout, const char *gpu, tn_
                      "layout", layout);
 }
 
-/* Loads the trace `arg` names: a tensim trace file, or a scenario's
- * workload (generated or read), with --set overrides for scenarios. */
-static int load_trace(const char *arg, const char **sets, int n_sets, wl_trace_t *t,
-                      wl_chakra_stats_t *cs, tn_error_t *err)
+/* Loads the JSON file `arg`: a tensim trace, or a scenario's workload
+ * (generated or read), with --set overrides for scenarios. */
+static int load_json(const char *arg, const char **sets, int n_sets, wl_trace_t *t,
+                     tn_error_t *err)
 {
-    /* a Chakra trace: a prefix (PREFIX.0.et exists) or one of its files */
-    char *prefix = wl_chakra_prefix(arg);
-    if (prefix) {
-        int rc = n_sets ? tn_error_set(err, TN_EINPUT,
-                                       "%s: --set applies to scenarios, not traces", arg)
-                        : wl_chakra_read(t, prefix, err, cs);
-        free(prefix);
-        return rc;
-    }
     json_t *doc = tn_json_load_file(arg, err);
     if (!doc)
         return -1;
@@ -94,6 +85,26 @@ static int load_trace(const char *arg, const char **sets, int n_sets, wl_trace_t
     if (rc)
         tn_error_prefix(err, "%s: workload", arg);
     sim_scenario_destroy(&sc);
+    return rc;
+}
+
+/* Loads the trace `arg` names: a Chakra trace, a tensim trace file, or a
+ * scenario (a file or a shipped scenario's name). */
+static int load_trace(const char *arg, const char **sets, int n_sets, wl_trace_t *t,
+                      wl_chakra_stats_t *cs, tn_error_t *err)
+{
+    /* a Chakra trace: a prefix (PREFIX.0.et exists) or one of its files */
+    char *prefix = wl_chakra_prefix(arg);
+    if (prefix) {
+        int rc = n_sets ? tn_error_set(err, TN_EINPUT,
+                                       "%s: --set applies to scenarios, not traces", arg)
+                        : wl_chakra_read(t, prefix, err, cs);
+        free(prefix);
+        return rc;
+    }
+    char *path = cli_scenario_path(arg, err);
+    int rc = path ? load_json(path, sets, n_sets, t, err) : -1;
+    free(path);
     return rc;
 }
 
