@@ -2,7 +2,9 @@
  * takes the arguments after its name (argv[0] is the subcommand) and
  * returns the exit status: 0 success, 1 runtime or I/O failure, 2 usage or
  * bad input. Adding a subcommand is a new file here and a row in
- * cli_commands (cli/main.c).
+ * cli_commands (cli/main.c); its options are one cli_option_t table, from
+ * which its parser and its --help are made (and its synopsis in
+ * docs/tensim.1 is checked).
  *
  * Ownership: nothing is kept between calls; the helpers below borrow their
  * arguments and print their errors on stderr.
