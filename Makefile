@@ -38,7 +38,8 @@ TEST_SRC = $(wildcard tests/*.c)
 VAL_OBJ  = $(BUILD)/validate/cases.o $(BUILD)/validate/megatron.o $(BUILD)/validate/goodput.o
 BENCH_SRC= $(wildcard bench/*.c)
 
-# Presets and server types are compiled in: the binary needs no data files.
+# Presets, server types, models and the GPU, collective, failure and power
+# data are compiled in: the binary reads none of these files at run time.
 PRESETS  = $(sort $(wildcard topology/presets/*.json))
 SERVERS  = $(sort $(wildcard topology/servers/*.json))
 SIMDATA  = $(sort $(wildcard sim/coll/data/*.json))
@@ -46,6 +47,15 @@ WLDATA   = $(sort $(wildcard workloads/data/*.json))
 MODELS   = $(sort $(wildcard workloads/models/*.json))
 GPDATA   = $(sort $(wildcard goodput/data/*.json))
 ENDATA   = $(sort $(wildcard energy/data/*.json))
+# The shipped scenarios are the data the binary looks for at run time, by
+# name (`tensim run skeleton-8gpu`, cli/datadir.c): in the source tree, or
+# in DATADIR, compiled in, where `make install` copies them with the data
+# above and the docs, each file at its path in the source tree.
+SCENARIOS= $(sort $(wildcard workloads/scenarios/*.json))
+DOCS     = README.md $(sort $(wildcard docs/*.md)) docs/tensim.1
+DATADIR  = $(PREFIX)/share/tensim
+DATA_FILES = $(PRESETS) $(SERVERS) $(SIMDATA) $(WLDATA) $(MODELS) $(GPDATA) $(ENDATA) \
+           $(SCENARIOS) $(DOCS)
 GEN_OBJ  = $(BUILD)/gen/presets.o $(BUILD)/gen/servers.o $(BUILD)/gen/simdata.o $(BUILD)/gen/wldata.o \
            $(BUILD)/gen/models.o $(BUILD)/gen/gpdata.o $(BUILD)/gen/endata.o
 
@@ -70,6 +80,8 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CF) -c $< -o $@
+
+$(BUILD)/cli/datadir.o: ALL_CF += -DTENSIM_DATADIR='"$(DATADIR)"'
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
@@ -189,13 +201,21 @@ demo: deps
 	$(Q)$(SUBMAKE) $(BIN)
 	$(Q)scripts/demo.sh $(BIN)
 
+# The binary, the man page, and DATA_FILES under DATADIR. The binary is
+# whatever $(BIN) holds: built with another PREFIX, it still finds its
+# scenarios beside itself (../share/tensim), so `make install PREFIX=...`
+# after a build recompiles nothing.
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tensim
-	install -m 644 docs/tensim.1 $(DESTDIR)$(PREFIX)/share/man/man1/tensim.1
+	$(Q)install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	$(Q)install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tensim
+	$(Q)install -m 644 docs/tensim.1 $(DESTDIR)$(PREFIX)/share/man/man1/tensim.1
+	$(Q)for f in $(DATA_FILES); do \
+	    install -D -m 644 $$f $(DESTDIR)$(DATADIR)/$$f || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/tensim $(DESTDIR)$(PREFIX)/share/man/man1/tensim.1
+	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf $(BUILD)

@@ -2,7 +2,9 @@
  * takes the arguments after its name (argv[0] is the subcommand) and
  * returns the exit status: 0 success, 1 runtime or I/O failure, 2 usage or
  * bad input. Adding a subcommand is a new file here and a row in
- * cli_commands (cli/main.c).
+ * cli_commands (cli/main.c); its options are one cli_option_t table, from
+ * which its parser and its --help are made (and its synopsis in
+ * docs/tensim.1 is checked).
  *
  * Ownership: nothing is kept between calls; the helpers below borrow their
  * arguments and print their errors on stderr.
@@ -10,9 +12,11 @@
 #ifndef SIM_CLI_H
 #define SIM_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/tn_error.h"
 #include "sim/job/scenario.h"
@@ -35,11 +39,56 @@ extern const size_t cli_commands_n;
 cli_run_fn cli_run, cli_topo, cli_collective, cli_trace, cli_compare, cli_sweep, cli_plan,
     cli_goodput;
 
+/* One option of a subcommand. A subcommand's options are one array of
+ * these: getopt_long's tables (cli_getopt_init) and its --help text
+ * (cli_usage_print) are both made from it, so an option cannot be parsed
+ * without being listed, and tests/check_cli_help.c holds --help and the
+ * SYNOPSIS of docs/tensim.1 to each other. */
+typedef struct {
+    const char *name; /* long name without "--"; NULL for a short-only option */
+    char short_name;  /* the letter of -x, or 0 */
+    const char *arg;  /* the value as --help names it ("DIR"); NULL: takes none */
+    int val;          /* what getopt_long returns for it */
+    const char *help; /* one line: what it does */
+} cli_option_t;
+
+/* The rows most subcommands share, and the end of an array. */
+#define CLI_OPT_SET {"set", 0, "KEY=VALUE", 'S', "override a scenario value (repeatable, in order)"}
+#define CLI_OPT_QUIET {"quiet", 'q', NULL, 'q', "print nothing on standard output on success"}
+#define CLI_OPT_HELP {"help", 'h', NULL, 'h', "print this help and exit"}
+#define CLI_OPT_END {NULL, 0, NULL, 0, NULL}
+
+/* What --help prints: the synopsis (lines, each ending in a newline),
+ * then "options:" and one line per option of opts (ended by CLI_OPT_END). */
+typedef struct {
+    const char *synopsis;
+    const cli_option_t *opts;
+} cli_usage_t;
+
+/* Prints u on `to`. O(options). */
+void cli_usage_print(FILE *to, const cli_usage_t *u);
+
+enum { CLI_MAX_OPTS = 32 }; /* options a subcommand may have */
+
+/* getopt_long's arrays for a table of options: longs (ended by a zero
+ * row, in the table's order, short-only rows left out) and shorts, which
+ * begins "-:" (positional arguments come back as 1, in order; a missing
+ * value as ':'). */
+typedef struct {
+    struct option longs[CLI_MAX_OPTS + 1];
+    char shorts[2 + 2 * CLI_MAX_OPTS + 1];
+} cli_getopt_t;
+
+/* Fills g from opts. Aborts (a broken invariant) on more than
+ * CLI_MAX_OPTS rows. O(options). */
+void cli_getopt_init(cli_getopt_t *g, const cli_option_t *opts);
+
 /* The options most subcommands share: positional arguments, --set,
  * -o/--output, --quiet and --help, returned by getopt_long as 1, 'S', 'o',
  * 'q' and 'h'. */
 typedef struct {
-    const char *cmd, *usage;
+    const char *cmd;
+    const cli_usage_t *usage;
     const char *arg;   /* the first positional argument, or NULL */
     int extra;         /* positional arguments after it */
     const char **sets; /* the --set values, in order; owned */
@@ -49,7 +98,7 @@ typedef struct {
 } cli_opts_t;
 
 /* For `cmd` with argc arguments; usage is what --help prints. O(argc). */
-void cli_opts_init(cli_opts_t *o, const char *cmd, const char *usage, int argc);
+void cli_opts_init(cli_opts_t *o, const char *cmd, const cli_usage_t *usage, int argc);
 
 /* Frees the --set list (the strings are argv's). O(1). */
 void cli_opts_destroy(cli_opts_t *o);
@@ -70,6 +119,18 @@ int cli_build_fabric(const char *arg, const char **sets, int n_sets, topo_spec_t
  * c is ':' (a missing value) or '?', arg is argv[optind - 1]. Names the
  * option, long or short, as typed. O(length of arg). */
 void cli_bad_option(const char *cmd, int c, const char *arg);
+
+/* The scenario file a command-line argument names. An argument with a
+ * '/', ending in ".json", or naming a file that exists is a path, taken as
+ * given. Any other is a shipped scenario's name, found as
+ * workloads/scenarios/NAME.json under the first data root that has it:
+ * $TENSIM_DATA, the current directory (a source tree), the binary's
+ * ../share/tensim (an install, moved or staged with DESTDIR) and its ..
+ * (build/tensim in a source tree), then TENSIM_DATADIR, compiled in as
+ * $(PREFIX)/share/tensim. Returns a new string (the caller frees it), or
+ * NULL with err set (TN_EINPUT, listing the known names) when none has
+ * it. O(roots) stat() calls (cli/datadir.c). */
+char *cli_scenario_path(const char *arg, tn_error_t *err);
 
 /* sim_scenario_load(), and the scenario's training section checked
  * (goodput/spec.h) so that every command refuses a bad one. On failure

@@ -13,12 +13,32 @@
 
 /* The four %s: the operations, algorithms, models and protocols, joined
  * by '|' (names_join()), so the list a new table row adds is current. */
-static const char coll_usage[] =
-    "usage: tensim collective --topo PRESET|SPEC.json [--set KEY=VALUE]...\n"
-    "         --op %s\n"
-    "         [--algo %s] [--ranks N|all] [--sizes 1K:8G]\n"
-    "         [--model %s] [--protocol %s]\n"
-    "         [--chunk-bytes N] [--channels N|auto] [--root R] [--json|--csv]\n";
+static const char coll_synopsis[] =
+    "usage: tensim collective --topo FABRIC --op OP [options]\n"
+    "  times one collective over the first N GPUs of a fabric for a range of sizes,\n"
+    "  printed as nccl-tests prints it; FABRIC is a preset, a spec or scenario file\n"
+    "  OP: %s\n"
+    "  ALGO: %s\n"
+    "  MODEL: %s\n"
+    "  PROTOCOL: %s\n";
+
+static const cli_option_t coll_options[] = {
+    {"topo", 0, "FABRIC", 't', "the fabric: a preset, a spec file or a scenario file (required)"},
+    CLI_OPT_SET,
+    {"op", 0, "OP", 'p', "the collective operation (required)"},
+    {"algo", 0, "ALGO", 'a', "the algorithm (default auto: NCCL's tuner picks per size)"},
+    {"ranks", 0, "N|all", 'r', "the first N GPUs of the fabric take part (default all)"},
+    {"sizes", 0, "LOW:HIGH", 'z', "sizes doubling from LOW to HIGH, or one SIZE (default 1K:1G)"},
+    {"model", 0, "MODEL", 'm', "the network model (default flow)"},
+    {"protocol", 0, "PROTOCOL", 'P', "NCCL's protocol (default auto: the tuner's per size)"},
+    {"chunk-bytes", 0, "N", 'c', "the chunk of a ring step, a size (8, 64K, 1M)"},
+    {"channels", 0, "N|auto", 'C', "channels, 1 to 64 (default auto: NCCL's channel loop)"},
+    {"root", 0, "R", 'R', "the root rank of broadcast and reduce (default 0)"},
+    {"json", 0, NULL, 'j', "print the rows as JSON"},
+    {"csv", 0, NULL, 'v', "print the rows as CSV"},
+    CLI_OPT_HELP,
+    CLI_OPT_END,
+};
 
 static const char *const ops[] = {"allreduce", "reducescatter", "allgather", "broadcast",
                                   "reduce", "alltoall", NULL};
@@ -295,33 +315,26 @@ static int run_on(const topo_t *t, const coll_args_t *a)
 
 int cli_collective(int argc, char **argv, const char *command_line)
 {
-    static const struct option opts[] = {
-        {"topo", required_argument, NULL, 't'},     {"set", required_argument, NULL, 'S'},
-        {"op", required_argument, NULL, 'p'},       {"algo", required_argument, NULL, 'a'},
-        {"ranks", required_argument, NULL, 'r'},    {"sizes", required_argument, NULL, 'z'},
-        {"model", required_argument, NULL, 'm'},    {"protocol", required_argument, NULL, 'P'},
-        {"chunk-bytes", required_argument, NULL, 'c'}, {"channels", required_argument, NULL, 'C'},
-        {"root", required_argument, NULL, 'R'},     {"json", no_argument, NULL, 'j'},
-        {"csv", no_argument, NULL, 'v'},            {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    cli_getopt_t g;
+    cli_getopt_init(&g, coll_options);
     (void)command_line;
     coll_args_t a = {.ranks = "all", .sizes = "1K:1G", .op = -1, .algo = SIM_ALGO_AUTO,
                      .model = SIM_NET_FLOW};
     coll_names_t nm;
     coll_names_init(&nm);
-    char names[4][128], usage[sizeof coll_usage + sizeof names];
-    snprintf(usage, sizeof usage, coll_usage,
+    char names[4][128], synopsis[sizeof coll_synopsis + sizeof names];
+    snprintf(synopsis, sizeof synopsis, coll_synopsis,
              names_join(names[0], sizeof names[0], ops, 0, "|", "|"),
              names_join(names[1], sizeof names[1], nm.algos, ALGOS_FROM, "|", "|"),
              names_join(names[2], sizeof names[2], nm.models, 0, "|", "|"),
              names_join(names[3], sizeof names[3], nm.protos, 0, "|", "|"));
+    cli_usage_t usage = {synopsis, coll_options};
     cli_opts_t o;
-    cli_opts_init(&o, "collective", usage, argc);
+    cli_opts_init(&o, "collective", &usage, argc);
     int c, rc = -1;
     optind = 0;
     opterr = 0;
-    while (rc < 0 && (c = getopt_long(argc, argv, "-:h", opts, NULL)) != -1)
+    while (rc < 0 && (c = getopt_long(argc, argv, g.shorts, g.longs, NULL)) != -1)
         rc = take_option(c, &a, &o, argv[optind - 1]);
     if (rc < 0 && (!a.topo || a.op < 0)) {
         cli_error("collective: --topo and --op are required (see tensim collective --help)");

@@ -12,13 +12,19 @@
 #include "results/compare.h"
 #include "cli/cli.h"
 
-static const char compare_usage[] =
-    "usage: tensim compare RUN... [--csv FILE] [--html FILE]\n"
-    "  RUN is a run's output directory (its report.json is read) or a report file.\n"
-    "  --csv FILE   the table as CSV, every digit the reports have\n"
-    "  --html FILE  a self-contained page of the runs side by side: identity, each\n"
-    "               fabric's inventory, headline figures with ratios to the first run,\n"
-    "               where the time goes and utilization per tier, with charts\n";
+static const cli_option_t compare_options[] = {
+    {"csv", 0, "FILE", 'c', "write the table as CSV, every digit the reports have"},
+    {"html", 0, "FILE", 'H', "write a self-contained page of the runs side by side, with charts"},
+    CLI_OPT_HELP,
+    CLI_OPT_END,
+};
+
+static const cli_usage_t compare_usage = {
+    "usage: tensim compare RUN... [options]\n"
+    "  the what-if table of several runs (Markdown on standard output); RUN is a run's\n"
+    "  output directory (its report.json is read) or a report file\n",
+    compare_options,
+};
 
 /* DIR/report.json, or the argument itself when it names a .json file. */
 static char *report_path(const char *arg)
@@ -33,12 +39,8 @@ static char *report_path(const char *arg)
 
 int cli_compare(int argc, char **argv, const char *command_line)
 {
-    static const struct option opts[] = {
-        {"csv", required_argument, NULL, 'c'},
-        {"html", required_argument, NULL, 'H'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    cli_getopt_t g;
+    cli_getopt_init(&g, compare_options);
     (void)command_line;
     const char *csv = NULL, *html = NULL;
     int c;
@@ -46,7 +48,7 @@ int cli_compare(int argc, char **argv, const char *command_line)
     opterr = 0;
     const char **runs = tn_calloc((size_t)argc + 1, sizeof *runs);
     int n = 0, rc = 2;
-    while ((c = getopt_long(argc, argv, "-:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, g.shorts, g.longs, NULL)) != -1) {
         const char *arg = argv[optind - 1];
         switch (c) {
         case 1:
@@ -59,7 +61,7 @@ int cli_compare(int argc, char **argv, const char *command_line)
             html = optarg;
             break;
         case 'h':
-            fputs(compare_usage, stdout);
+            cli_usage_print(stdout, &compare_usage);
             free(runs);
             return 0;
         default:

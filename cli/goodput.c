@@ -15,13 +15,25 @@
 #include "results/goodput.h"
 #include "sim/job/scenario.h"
 
-static const char goodput_usage[] =
-    "usage: tensim goodput SCENARIO.json [-o DIR] [--runs N] [--seed N] [--cache DIR|--no-cache]\n"
-    "                      [--set KEY=VALUE]... [--quiet]\n"
-    "  the scenario's \"training\" section: token target, checkpoints, failures (docs/scenario.md)\n"
-    "  --runs N     Monte Carlo runs (overrides training.runs)\n"
-    "  --cache DIR  where simulated iteration, checkpoint and degraded-fabric times are kept\n"
-    "               (default $TENSIM_CACHE, else $XDG_CACHE_HOME/tensim, else ~/.cache/tensim)\n";
+static const cli_option_t goodput_options[] = {
+    {"output", 'o', "DIR", 'o', "write the outputs into DIR, made when missing (default out/NAME)"},
+    {"runs", 0, "N", 'r', "Monte Carlo runs, 1 to 1000000 (overrides training.runs)"},
+    {"seed", 0, "N", 's', "set the scenario's seed, from which failures are drawn"},
+    {"cache", 0, "DIR", 'c', "keep simulated iteration, checkpoint and degraded-fabric times in DIR"},
+    {"no-cache", 0, NULL, 'n', "simulate everything; read and write no cache"},
+    CLI_OPT_SET,
+    {"quiet", 'q', NULL, 'q', "print no summary and announce no simulation"},
+    CLI_OPT_HELP,
+    CLI_OPT_END,
+};
+
+static const cli_usage_t goodput_usage = {
+    "usage: tensim goodput SCENARIO.json|NAME [options]\n"
+    "  the days to the token target of the scenario's \"training\" section, with failures,\n"
+    "  checkpoints and restarts (docs/goodput.md); the cache defaults to $TENSIM_CACHE,\n"
+    "  else $XDG_CACHE_HOME/tensim, else ~/.cache/tensim\n",
+    goodput_options,
+};
 
 typedef struct {
     bool show; /* on a terminal, without --quiet: a bad input's error stays one line */
@@ -90,21 +102,12 @@ static int study(const sim_scenario_t *sc, const cli_opts_t *o, const char *cach
 
 int cli_goodput(int argc, char **argv, const char *command_line)
 {
-    static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"runs", required_argument, NULL, 'r'},
-        {"seed", required_argument, NULL, 's'},
-        {"cache", required_argument, NULL, 'c'},
-        {"no-cache", no_argument, NULL, 'n'},
-        {"set", required_argument, NULL, 'S'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    cli_getopt_t g;
+    cli_getopt_init(&g, goodput_options);
     static const cli_num_t seed = {.kind = CLI_NUM_INT, .max = INT64_MAX};
     static const cli_num_t runs = {.kind = CLI_NUM_INT, .min = 1, .max = 1000000};
     cli_opts_t o;
-    cli_opts_init(&o, "goodput", goodput_usage, argc);
+    cli_opts_init(&o, "goodput", &goodput_usage, argc);
     sim_overrides_t ov = {.sets = o.sets};
     const char *cache = NULL;
     bool no_cache = false;
@@ -112,7 +115,7 @@ int cli_goodput(int argc, char **argv, const char *command_line)
     int c, rc = -1;
     optind = 0; /* 0, not 1: makes glibc getopt start afresh */
     opterr = 0;
-    while (rc < 0 && (c = getopt_long(argc, argv, "-:o:qh", opts, NULL)) != -1) {
+    while (rc < 0 && (c = getopt_long(argc, argv, g.shorts, g.longs, NULL)) != -1) {
         cli_value_t v;
         if (c == 's' || c == 'r') {
             rc = c == 's' ? cli_option_number("goodput", "--seed", optarg, &seed,

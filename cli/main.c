@@ -16,9 +16,9 @@ _Static_assert(offsetof(cli_command_t, name) == 0, "common/tn_names.h reads a ro
 
 const cli_command_t cli_commands[] = {
     {"run", cli_run,
-     "  run SCENARIO.json [-o DIR] [--seed N] [--set KEY=VALUE]... [--quiet]\n"
+     "  run SCENARIO.json|NAME [-o DIR] [--seed N] [--set KEY=VALUE]... [--quiet]\n"
      "                  simulate a scenario and write DIR/report.json\n"
-     "                  (DIR defaults to out/<scenario name>)\n"},
+     "                  (DIR defaults to out/<scenario name>; NAME: a shipped scenario)\n"},
     {"topo", cli_topo,
      "  topo PRESET|SPEC.json [--set KEY=VALUE]... [--stats] [--json]\n"
      "       [--export graphml|json -o FILE]\n"
@@ -58,7 +58,8 @@ static void usage(FILE *to)
         fputs(cli_commands[i].help, to);
     fputs("\n"
           "exit status: 0 success, 1 runtime or i/o failure, 2 usage or bad input.\n"
-          "See tensim(1): man -l docs/tensim.1\n",
+          "Each command's options: tensim COMMAND --help. See tensim(1) (man tensim, or\n"
+          "man -l docs/tensim.1 in the source tree).\n",
           to);
 }
 

@@ -71,7 +71,10 @@ int cli_scenario_args(const char *cmd, const char *outdir, const char *scenario,
         return 2;
     }
     tn_error_t err = {0};
-    if (cli_scenario_load(sc, scenario, ov, &err)) {
+    char *path = cli_scenario_path(scenario, &err);
+    int rc = !path || cli_scenario_load(sc, path, ov, &err) ? -1 : 0;
+    free(path);
+    if (rc) {
         cli_error("%s", err.msg);
         return tn_error_exit_status(&err);
     }
@@ -144,7 +147,53 @@ int cli_option_number(const char *cmd, const char *opt, const char *s, const cli
     return 2;
 }
 
-void cli_opts_init(cli_opts_t *o, const char *cmd, const char *usage, int argc)
+void cli_getopt_init(cli_getopt_t *g, const cli_option_t *opts)
+{
+    memset(g, 0, sizeof *g);
+    size_t nl = 0, ns = 0;
+    g->shorts[ns++] = '-';
+    g->shorts[ns++] = ':';
+    for (const cli_option_t *p = opts; p->name || p->short_name; p++) {
+        TN_ASSERT(p - opts < CLI_MAX_OPTS);
+        if (p->name)
+            g->longs[nl++] = (struct option){p->name, p->arg ? required_argument : no_argument,
+                                             NULL, p->val};
+        if (p->short_name) {
+            g->shorts[ns++] = p->short_name;
+            if (p->arg)
+                g->shorts[ns++] = ':';
+        }
+    }
+}
+
+/* "-o, --output DIR", "    --seed N" or "-j N" for p into buf. */
+static int option_label(const cli_option_t *p, char *buf, size_t n)
+{
+    char s[4] = "";
+    if (p->short_name)
+        snprintf(s, sizeof s, "-%c", p->short_name);
+    return snprintf(buf, n, "%s%s%s%s%s%s", p->short_name ? s : "    ",
+                    p->short_name && p->name ? ", " : "", p->name ? "--" : "",
+                    p->name ? p->name : "", p->arg ? " " : "", p->arg ? p->arg : "");
+}
+
+void cli_usage_print(FILE *to, const cli_usage_t *u)
+{
+    fputs(u->synopsis, to);
+    fputs("options:\n", to);
+    int width = 0;
+    char label[128];
+    for (const cli_option_t *p = u->opts; p->name || p->short_name; p++) {
+        int w = option_label(p, label, sizeof label);
+        width = w > width ? w : width;
+    }
+    for (const cli_option_t *p = u->opts; p->name || p->short_name; p++) {
+        option_label(p, label, sizeof label);
+        fprintf(to, "  %-*s  %s\n", width, label, p->help);
+    }
+}
+
+void cli_opts_init(cli_opts_t *o, const char *cmd, const cli_usage_t *usage, int argc)
 {
     memset(o, 0, sizeof *o);
     o->cmd = cmd;
@@ -173,7 +222,7 @@ int cli_opts_take(cli_opts_t *o, int c, const char *arg)
         o->quiet = true;
         return -1;
     case 'h':
-        fputs(o->usage, stdout);
+        cli_usage_print(stdout, o->usage);
         return 0;
     default:
         cli_bad_option(o->cmd, c, arg);

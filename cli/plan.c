@@ -14,13 +14,25 @@
 #include "sim/net/net.h"
 #include "workloads/spec.h"
 
-static const char plan_usage[] =
-    "usage: tensim plan SCENARIO.json [--gpus N] [--top K] [--reserve-gib G] [--rows R]\n"
-    "                   [-j N] [--set KEY=VALUE]... [-o DIR] [--quiet]\n"
+static const cli_option_t plan_options[] = {
+    {"gpus", 0, "N", 'g', "plan for at most N GPUs (default: the fabric's)"},
+    {"top", 0, "K", 'k', "simulate the best K layouts, 0 to 100 (default 5)"},
+    {"reserve-gib", 0, "G", 'r', "GiB of GPU memory kept free besides the model (default 2)"},
+    {"rows", 0, "R", 'R', "rows of the printed ranking and of plan.html's charts (default 15)"},
+    {"jobs", 'j', "N", 'j', "simulate N layouts at a time, 1 to 1024 (default 1)"},
+    CLI_OPT_SET,
+    {"output", 'o', "DIR", 'o', "write DIR/plan.csv, plan.json and plan.html, all or none"},
+    {"quiet", 'q', NULL, 'q', "print no ranking and no progress"},
+    CLI_OPT_HELP,
+    CLI_OPT_END,
+};
+
+static const cli_usage_t plan_usage = {
+    "usage: tensim plan SCENARIO.json|NAME [options]\n"
     "  enumerates the layouts of the scenario's model that fit in GPU memory, ranks them\n"
-    "  by a closed-form estimate, simulates the best K (default 5; N at a time with -j)\n"
-    "  and prints the ranking;\n"
-    "  with -o, writes plan.csv, plan.json and plan.html (charts of the first R layouts)\n";
+    "  by a closed-form estimate, simulates the best K and prints the ranking\n",
+    plan_options,
+};
 
 static void progress(void *ctx, uint64_t i, uint64_t n, const wl_layout_t *ly)
 {
@@ -132,23 +144,17 @@ static int plan(const sim_scenario_t *sc, plan_opts_t *po, const cli_opts_t *o, 
 
 int cli_plan(int argc, char **argv, const char *command_line)
 {
-    static const struct option opts[] = {
-        {"gpus", required_argument, NULL, 'g'},   {"top", required_argument, NULL, 'k'},
-        {"reserve-gib", required_argument, NULL, 'r'}, {"rows", required_argument, NULL, 'R'},
-        {"set", required_argument, NULL, 'S'},    {"output", required_argument, NULL, 'o'},
-        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {"jobs", required_argument, NULL, 'j'},
-        {NULL, 0, NULL, 0},
-    };
+    cli_getopt_t g;
+    cli_getopt_init(&g, plan_options);
     (void)command_line;
     cli_opts_t o;
-    cli_opts_init(&o, "plan", plan_usage, argc);
+    cli_opts_init(&o, "plan", &plan_usage, argc);
     plan_opts_t po = {.top = 5, .reserve_bytes = 2 * 1073741824.0};
     double rows = 15;
     int c, rc = -1;
     optind = 0;
     opterr = 0;
-    while (rc < 0 && (c = getopt_long(argc, argv, "-:o:j:qh", opts, NULL)) != -1) {
+    while (rc < 0 && (c = getopt_long(argc, argv, g.shorts, g.longs, NULL)) != -1) {
         rc = number_option(c, &po, &rows);
         if (rc == -2)
             rc = cli_opts_take(&o, c, argv[optind - 1]);

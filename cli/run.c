@@ -21,8 +21,22 @@
 #include "workloads/compute.h"
 #include "workloads/memory.h"
 
-static const char run_usage[] =
-    "usage: tensim run SCENARIO.json [-o DIR] [--seed N] [--set KEY=VALUE]... [--progress] [--quiet]\n";
+static const cli_option_t run_options[] = {
+    {"output", 'o', "DIR", 'o', "write the outputs into DIR, made when missing (default out/NAME)"},
+    {"seed", 0, "N", 's', "set the scenario's seed, 0 to 2^63-1 (after every --set)"},
+    CLI_OPT_SET,
+    {"progress", 0, NULL, 'P', "show progress on standard error even when it is not a terminal"},
+    {"quiet", 'q', NULL, 'q', "print no summary and no progress"},
+    CLI_OPT_HELP,
+    CLI_OPT_END,
+};
+
+static const cli_usage_t run_usage = {
+    "usage: tensim run SCENARIO.json|NAME [options]\n"
+    "  simulates a scenario and writes DIR/report.json, report.md, report.html, links.csv,\n"
+    "  ranks.csv and timeline.json; NAME is a shipped scenario (tensim run skeleton-8gpu)\n",
+    run_options,
+};
 
 /* What was run, from the scenario, for the report's "run" object: run
  * borrows sc's strings and specs and the memory figure *mem. */
@@ -174,18 +188,11 @@ static int simulate(const sim_scenario_t *sc, const cli_opts_t *o, bool progress
 
 int cli_run(int argc, char **argv, const char *command_line)
 {
-    static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"seed", required_argument, NULL, 's'},
-        {"set", required_argument, NULL, 'S'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"progress", no_argument, NULL, 'P'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    cli_getopt_t g;
+    cli_getopt_init(&g, run_options);
     static const cli_num_t seed = {.kind = CLI_NUM_INT, .max = INT64_MAX};
     cli_opts_t o;
-    cli_opts_init(&o, "run", run_usage, argc);
+    cli_opts_init(&o, "run", &run_usage, argc);
     sim_overrides_t ov = {.sets = o.sets};
     bool progress = false;
     int c, rc = -1;
@@ -193,7 +200,7 @@ int cli_run(int argc, char **argv, const char *command_line)
     opterr = 0;
     /* Leading '-': non-options come back as 1, in order, even with
      * POSIXLY_CORRECT set; ':' reports a missing value as ':'. */
-    while (rc < 0 && (c = getopt_long(argc, argv, "-:o:qh", opts, NULL)) != -1) {
+    while (rc < 0 && (c = getopt_long(argc, argv, g.shorts, g.longs, NULL)) != -1) {
         cli_value_t v;
         if (c == 's') {
             rc = cli_option_number("run", "--seed", optarg, &seed, "a non-negative integer", &v);

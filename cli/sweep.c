@@ -11,15 +11,25 @@
 #include "cli/cli.h"
 #include "study/study.h"
 
-static const char sweep_usage[] =
-    "usage: tensim sweep SCENARIO.json --vary KEY=V1,V2,... [--vary ...] [--set KEY=VALUE]...\n"
-    "                    [-j N] [--goodput [--cache DIR|--no-cache]] -o DIR\n"
-    "  values: a comma list (8,16,32), a range LO:HI:xF (1:8:x2 is 1,2,4,8) or LO:HI:+S,\n"
-    "  or a JSON array ([\"ring\", \"hier\"]); every combination runs in DIR/<key=value,...>\n"
-    "  --goodput    run `tensim goodput` per combination (the scenario's training section,\n"
-    "               e.g. --vary training.checkpoint.interval_min=30,60,120); the children\n"
-    "               share the cache DIR/cache (or --cache DIR, or none with --no-cache), and\n"
-    "               the first runs alone to fill it before the others start -j at a time\n";
+static const cli_option_t sweep_options[] = {
+    {"vary", 0, "KEY=VALUES", 'v', "a scenario key and its values (repeatable: every combination runs)"},
+    CLI_OPT_SET,
+    {NULL, 'j', "N", 'j', "N runs at a time, 1 to 1024 (default 1)"},
+    {"goodput", 0, NULL, 'g', "run `tensim goodput` per combination instead of `tensim run`"},
+    {"cache", 0, "DIR", 'c', "with --goodput: the children's cache (default DIR/cache)"},
+    {"no-cache", 0, NULL, 'n', "with --goodput: no cache"},
+    {"output", 'o', "DIR", 'o', "the study's directory: a run per combination, study.csv, .md, .html"},
+    CLI_OPT_HELP,
+    CLI_OPT_END,
+};
+
+static const cli_usage_t sweep_usage = {
+    "usage: tensim sweep SCENARIO.json|NAME --vary KEY=VALUES [--vary ...] [options] -o DIR\n"
+    "  VALUES: a comma list (8,16,32), a range LO:HI:xF (1:8:x2 is 1,2,4,8) or LO:HI:+S,\n"
+    "  or a JSON array ([\"ring\", \"hier\"]); every combination runs in DIR/<key=value,...>;\n"
+    "  with --goodput the first runs alone to fill the cache before the others start\n",
+    sweep_options,
+};
 
 /* The runs' reports as DIR/study.csv, .md and .html. Returns the exit
  * status. */
@@ -71,24 +81,20 @@ static int cache_twice(void)
     return 2;
 }
 
-/* The options into s and *jobs. -1 when they make a study, else the exit
+/* The options into s and *jobs; *scenario the scenario's path, which s
+ * borrows (cli_scenario_path()). -1 when they make a study, else the exit
  * status after the usage or the error. */
-static int parse(int argc, char **argv, study_t *s, long *jobs)
+static int parse(int argc, char **argv, study_t *s, long *jobs, char **scenario)
 {
-    static const struct option opts[] = {{"vary", required_argument, NULL, 'v'},
-                                         {"set", required_argument, NULL, 'S'},
-                                         {"goodput", no_argument, NULL, 'g'},
-                                         {"cache", required_argument, NULL, 'c'},
-                                         {"no-cache", no_argument, NULL, 'n'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    cli_getopt_t g;
+    cli_getopt_init(&g, sweep_options);
     static const cli_num_t jobs_num = {.kind = CLI_NUM_INT, .min = 1, .max = 1024};
     cli_opts_t o;
-    cli_opts_init(&o, "sweep", sweep_usage, argc);
+    cli_opts_init(&o, "sweep", &sweep_usage, argc);
     int c, rc = -1;
     opterr = 0;
     optind = 0; /* GNU getopt: start afresh, "-" ordering included */
-    while (rc < 0 && (c = getopt_long(argc, argv, "-:o:j:", opts, NULL)) != -1) {
+    while (rc < 0 && (c = getopt_long(argc, argv, g.shorts, g.longs, NULL)) != -1) {
         tn_error_t err = {0};
         cli_value_t v;
         if (c == 'j') {
@@ -120,7 +126,12 @@ static int parse(int argc, char **argv, study_t *s, long *jobs)
                   s->cache == STUDY_CACHE_DIR ? "--cache" : "--no-cache");
         rc = 2;
     }
-    s->scenario = o.arg;
+    tn_error_t err = {0};
+    if (rc < 0 && !(*scenario = cli_scenario_path(o.arg, &err))) {
+        cli_error("sweep: %s", err.msg);
+        rc = 2;
+    }
+    s->scenario = *scenario;
     s->out = o.out;
     cli_opts_destroy(&o);
     return rc;
@@ -133,7 +144,8 @@ static int sweep(int argc, char **argv, int rank, int size)
     study_init(&s, NULL, NULL);
     long jobs = 1;
     tn_error_t err = {0};
-    int rc = parse(argc, argv, &s, &jobs);
+    char *scenario = NULL; /* s borrows it */
+    int rc = parse(argc, argv, &s, &jobs, &scenario);
     if (rc < 0 && study_prepare(&s, &err)) {
         cli_error("sweep: %s", err.msg);
         rc = tn_error_exit_status(&err);
@@ -149,6 +161,7 @@ static int sweep(int argc, char **argv, int rank, int size)
         rc = rank > 0 ? 0 : summarise(&s);
     }
     study_destroy(&s);
+    free(scenario);
     return rc;
 }
 

@@ -13,9 +13,21 @@
 #include "topology/spec.h"
 #include "topology/stats.h"
 
-static const char topo_usage[] =
-    "usage: tensim topo PRESET|SPEC.json|SCENARIO.json|GRAPH.graphml [--set KEY=VALUE]...\n"
-    "                   [--stats] [--json] [--export graphml|json -o FILE]\n";
+static const cli_option_t topo_options[] = {
+    {"set", 0, "KEY=VALUE", 'S', "override a preset key or a value of the spec (repeatable)"},
+    {"stats", 0, NULL, 's', "print the fabric's figures (the default when nothing is exported)"},
+    {"json", 0, NULL, 'j', "print the figures as one JSON object"},
+    {"export", 0, "FORMAT", 'e', "write the graph as graphml or json to the file of -o"},
+    {"output", 'o', "FILE", 'o', "the file --export writes"},
+    CLI_OPT_HELP,
+    CLI_OPT_END,
+};
+
+static const cli_usage_t topo_usage = {
+    "usage: tensim topo PRESET|SPEC.json|SCENARIO.json|GRAPH.graphml [options]\n"
+    "  builds a fabric; prints its figures or exports its graph\n",
+    topo_options,
+};
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -198,21 +210,17 @@ static int check_args(const cli_opts_t *o, const char *export)
 
 int cli_topo(int argc, char **argv, const char *command_line)
 {
-    static const struct option opts[] = {
-        {"set", required_argument, NULL, 'S'}, {"stats", no_argument, NULL, 's'},
-        {"json", no_argument, NULL, 'j'},      {"export", required_argument, NULL, 'e'},
-        {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    cli_getopt_t g;
+    cli_getopt_init(&g, topo_options);
     (void)command_line;
     cli_opts_t o;
-    cli_opts_init(&o, "topo", topo_usage, argc);
+    cli_opts_init(&o, "topo", &topo_usage, argc);
     bool as_json = false, stats = false;
     const char *export = NULL;
     int c, rc = -1;
     optind = 0;
     opterr = 0;
-    while (rc < 0 && (c = getopt_long(argc, argv, "-:o:h", opts, NULL)) != -1) {
+    while (rc < 0 && (c = getopt_long(argc, argv, g.shorts, g.longs, NULL)) != -1) {
         if (c == 's')
             stats = true;
         else if (c == 'j')

@@ -12,16 +12,39 @@
 #include "workloads/chakra.h"
 #include "workloads/trace_json.h"
 
-static const char trace_usage[] =
-    "usage: tensim trace gen SCENARIO.json [--set KEY=VALUE]... -o TRACE.json\n"
+/* 'L': a layout key, passed through as it is written in a scenario
+ * (--global-batch as global_batch). */
+static const cli_option_t trace_options[] = {
+    CLI_OPT_SET,
+    {"json", 0, NULL, 'j', "stats: print the figures as one JSON object"},
+    {"output", 'o', "FILE", 'o', "gen: the trace file to write (required)"},
+    {"gpu", 0, "GPU", 'g', "gen from a model: the GPU timing the compute (default a100-80gb)"},
+    {"tp", 0, "N", 'L', "gen from a model: tensor-parallel size"},
+    {"pp", 0, "N", 'L', "gen from a model: pipeline stages"},
+    {"dp", 0, "N", 'L', "gen from a model: data-parallel size"},
+    {"global-batch", 0, "N", 'L', "gen from a model: sequences per iteration"},
+    {"microbatch", 0, "N", 'L', "gen from a model: sequences per microbatch (default 1)"},
+    {"schedule", 0, "NAME", 'L', "gen from a model: pipeline schedule, 1f1b or interleaved"},
+    {"virtual-stages", 0, "N", 'L', "gen from a model: stages per GPU, interleaved"},
+    {"recompute", 0, "KIND", 'L', "gen from a model: recomputation, full, selective or none"},
+    {"sequence-parallel", 0, NULL, 'Q', "gen from a model: sequence parallelism"},
+    {"zero-stage", 0, "N", 'L', "gen from a model: ZeRO stage, 0 to 3"},
+    CLI_OPT_HELP,
+    CLI_OPT_END,
+};
+
+static const cli_usage_t trace_usage = {
+    "usage: tensim trace gen SCENARIO.json|NAME [--set KEY=VALUE]... -o TRACE.json\n"
     "       tensim trace gen MODEL.json|MODEL --tp N --pp N --dp N --global-batch N\n"
-    "                 [--microbatch N] [--schedule 1f1b|interleaved] [--virtual-stages N]\n"
-    "                 [--recompute full|selective|none] [--sequence-parallel]\n"
-    "                 [--zero-stage 0-3] [--gpu GPU] -o TRACE.json\n"
+    "                 [layout options] -o TRACE.json\n"
     "       tensim trace stats TRACE [--set KEY=VALUE]... [--json]\n"
     "       tensim trace check TRACE [--set KEY=VALUE]...\n"
-    "TRACE: a tensim trace (.json), a Chakra prefix (PREFIX.0.et, PREFIX.1.et, ...), or a\n"
-    "       scenario whose workload is a generator or a trace\n";
+    "  gen writes a scenario's workload (or a model's, with a layout) as a tensim trace;\n"
+    "  stats summarises a trace; check validates it as a run would meet it\n"
+    "  TRACE: a tensim trace (.json), a Chakra trace (PREFIX.0.et, PREFIX.1.et, ...:\n"
+    "  PREFIX or any one of its files), or a scenario whose workload is a generator or a trace\n",
+    trace_options,
+};
 
 /* A megatron workload block for a model (a model file, or a zoo name)
  * and a layout from the command line. */
@@ -39,19 +62,11 @@ static json_t *model_block(const char *arg, json_t *layout, const char *gpu, tn_
                      "layout", layout);
 }
 
-/* Loads the trace `arg` names: a tensim trace file, or a scenario's
- * workload (generated or read), with --set overrides for scenarios. */
-static int load_trace(const char *arg, const char **sets, int n_sets, wl_trace_t *t,
-                      wl_chakra_stats_t *cs, tn_error_t *err)
+/* Loads the JSON file `arg`: a tensim trace, or a scenario's workload
+ * (generated or read), with --set overrides for scenarios. */
+static int load_json(const char *arg, const char **sets, int n_sets, wl_trace_t *t,
+                     tn_error_t *err)
 {
-    /* a Chakra prefix: PREFIX.0.et exists */
-    char first[4096];
-    snprintf(first, sizeof first, "%s.0.et", arg);
-    if (access(first, R_OK) == 0) {
-        if (n_sets)
-            return tn_error_set(err, TN_EINPUT, "%s: --set applies to scenarios, not traces", arg);
-        return wl_chakra_read(t, arg, err, cs);
-    }
     json_t *doc = tn_json_load_file(arg, err);
     if (!doc)
         return -1;
@@ -70,6 +85,26 @@ static int load_trace(const char *arg, const char **sets, int n_sets, wl_trace_t
     if (rc)
         tn_error_prefix(err, "%s: workload", arg);
     sim_scenario_destroy(&sc);
+    return rc;
+}
+
+/* Loads the trace `arg` names: a Chakra trace, a tensim trace file, or a
+ * scenario (a file or a shipped scenario's name). */
+static int load_trace(const char *arg, const char **sets, int n_sets, wl_trace_t *t,
+                      wl_chakra_stats_t *cs, tn_error_t *err)
+{
+    /* a Chakra trace: a prefix (PREFIX.0.et exists) or one of its files */
+    char *prefix = wl_chakra_prefix(arg);
+    if (prefix) {
+        int rc = n_sets ? tn_error_set(err, TN_EINPUT,
+                                       "%s: --set applies to scenarios, not traces", arg)
+                        : wl_chakra_read(t, prefix, err, cs);
+        free(prefix);
+        return rc;
+    }
+    char *path = cli_scenario_path(arg, err);
+    int rc = path ? load_json(path, sets, n_sets, t, err) : -1;
+    free(path);
     return rc;
 }
 
@@ -225,7 +260,7 @@ static int check_verb(int argc, char **argv)
         return 2;
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        fputs(trace_usage, stdout);
+        cli_usage_print(stdout, &trace_usage);
         return 0;
     }
     if (strcmp(argv[1], "gen") && strcmp(argv[1], "stats") && strcmp(argv[1], "check")) {
@@ -250,25 +285,8 @@ static void layout_option(json_t *layout, const char *name)
 
 int cli_trace(int argc, char **argv, const char *command_line)
 {
-    static const struct option opts[] = {
-        {"set", required_argument, NULL, 'S'},
-        {"json", no_argument, NULL, 'j'},
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {"gpu", required_argument, NULL, 'g'},
-        {"sequence-parallel", no_argument, NULL, 'Q'},
-        /* layout keys, passed through as they are written in a scenario */
-        {"tp", required_argument, NULL, 'L'},
-        {"pp", required_argument, NULL, 'L'},
-        {"dp", required_argument, NULL, 'L'},
-        {"global-batch", required_argument, NULL, 'L'},
-        {"microbatch", required_argument, NULL, 'L'},
-        {"schedule", required_argument, NULL, 'L'},
-        {"virtual-stages", required_argument, NULL, 'L'},
-        {"recompute", required_argument, NULL, 'L'},
-        {"zero-stage", required_argument, NULL, 'L'},
-        {NULL, 0, NULL, 0},
-    };
+    cli_getopt_t g;
+    cli_getopt_init(&g, trace_options);
     (void)command_line;
     int rc = check_verb(argc, argv);
     if (rc >= 0)
@@ -277,13 +295,13 @@ int cli_trace(int argc, char **argv, const char *command_line)
     json_t *layout = json_object();
     bool as_json = false;
     cli_opts_t o;
-    cli_opts_init(&o, "trace", trace_usage, argc);
+    cli_opts_init(&o, "trace", &trace_usage, argc);
     int c, li = 0;
     optind = 0;
     opterr = 0;
-    while (rc < 0 && (c = getopt_long(argc - 1, argv + 1, "-:o:h", opts, &li)) != -1) {
+    while (rc < 0 && (c = getopt_long(argc - 1, argv + 1, g.shorts, g.longs, &li)) != -1) {
         if (c == 'L')
-            layout_option(layout, opts[li].name);
+            layout_option(layout, g.longs[li].name);
         else if (c == 'Q')
             json_object_set_new(layout, "sequence_parallel", json_true());
         else if (c == 'g')

@@ -13,6 +13,9 @@ set -eu
 pkgs="gcc make pkg-config libigraph-dev libxml2-dev libgsl-dev libjansson-dev check libsubunit-dev libsimgrid-dev"
 pkgs="$pkgs openmpi-bin libopenmpi-dev"
 pkgs="$pkgs chromium python3"
+# man-db: test-only, tests/check_cli_help.c renders docs/tensim.1 with
+# `man --warnings`.
+pkgs="$pkgs man-db"
 
 missing=""
 for p in $pkgs; do

@@ -351,6 +351,53 @@ START_TEST(malformed_json_named)
 }
 END_TEST
 
+/* A trace named by any one of its files is its prefix: every rank's file
+ * of the 4-rank all-reduce names the prefix and reads the same 4 ranks;
+ * a prefix names itself; a name that is no rank's file (a missing rank,
+ * a leading zero, no ".N.et", the prefix's directory) names nothing. */
+START_TEST(named_by_any_rank_file)
+{
+    const char *dir = DATA "microbenchmarks/all_reduce/4npus_1MB/";
+    char prefix[160], file[200];
+    snprintf(prefix, sizeof prefix, "%sall_reduce", dir);
+    char *p = wl_chakra_prefix(prefix);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_str_eq(p, prefix);
+    free(p);
+    for (int r = 0; r < 4; r++) {
+        snprintf(file, sizeof file, "%s.%d.et", prefix, r);
+        p = wl_chakra_prefix(file);
+        ck_assert_msg(p != NULL, "%s", file);
+        ck_assert_str_eq(p, prefix);
+        free(p);
+        wl_trace_t t;
+        tn_error_t err = {0};
+        wl_chakra_stats_t st;
+        ck_assert_msg(wl_chakra_read(&t, file, &err, &st) == 0, "%s", err.msg);
+        ck_assert_int_eq(t.n_ranks, 4);
+        ck_assert_uint_eq(st.ops_by_kind[WL_OP_COLLECTIVE], 4);
+        wl_trace_destroy(&t);
+    }
+    const char *none[] = {"all_reduce.4.et", "all_reduce.00.et", "all_reduce.0", "all_reduce.et",
+                          ".0.et", "", "all_reduc"};
+    for (size_t k = 0; k < sizeof none / sizeof none[0]; k++) {
+        snprintf(file, sizeof file, "%s%s", dir, none[k]);
+        ck_assert_msg(wl_chakra_prefix(file) == NULL, "%s", file);
+    }
+    /* the 3,664-node trace has rank 0 only: its file names it too */
+    p = wl_chakra_prefix(PYTORCH ".0.et");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_str_eq(p, PYTORCH);
+    free(p);
+    /* a missing rank's file is still refused by the reader, by prefix */
+    wl_trace_t t;
+    tn_error_t err = {0};
+    snprintf(file, sizeof file, "%s.5.et", prefix);
+    ck_assert_int_eq(wl_chakra_read(&t, file, &err, NULL), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "all_reduce.5.et: no such file"));
+}
+END_TEST
+
 Suite *chakra_suite(void)
 {
     Suite *s = suite_create("chakra");
@@ -364,6 +411,7 @@ Suite *chakra_suite(void)
     tcase_add_test(tc, json_pytorch_matches_protobuf_form);
     tcase_add_test(tc, malformed_files_named);
     tcase_add_test(tc, malformed_json_named);
+    tcase_add_test(tc, named_by_any_rank_file);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -105,6 +105,48 @@ START_TEST(trace_bad_input)
 }
 END_TEST
 
+/* A Chakra trace named by its rank file (trace.0.et) reads as by its
+ * prefix, in `trace stats` and as a scenario's "chakra": the same figures,
+ * and the 4-rank all-reduce's 4 collectives of 1 MiB each. */
+START_TEST(trace_chakra_named_by_rank_file)
+{
+    char cwd[PATH_MAX], prefix[PATH_MAX + 80], file[PATH_MAX + 100];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    snprintf(prefix, sizeof prefix,
+             "%s/tests/data/chakra/microbenchmarks/all_reduce/4npus_1MB/all_reduce", cwd);
+    json_t *st[3];
+    for (int k = 0; k < 3; k++) {
+        snprintf(file, sizeof file, "%s%s", prefix, k == 0 ? "" : k == 1 ? ".0.et" : ".3.et");
+        result_t r;
+        run_tensim(&r, "trace", "stats", file, "--json", NULL);
+        expect_status(&r, 0);
+        json_error_t je;
+        st[k] = json_loads(r.out, 0, &je);
+        ck_assert_msg(st[k] != NULL, "%s: %s", file, r.out);
+        ck_assert_str_eq(json_string_value(json_object_get(st[k], "trace")), file);
+        json_object_del(st[k], "trace");
+        result_free(&r);
+    }
+    ck_assert(json_equal(st[0], st[1]));
+    ck_assert(json_equal(st[0], st[2]));
+    ck_assert_int_eq(json_integer_value(json_object_get(st[0], "ranks")), 4);
+    json_t *by = json_object_get(st[0], "ops_run_by_kind");
+    ck_assert_int_eq(json_integer_value(json_object_get(by, "collective")), 4);
+    for (int k = 0; k < 3; k++)
+        json_decref(st[k]);
+    /* a scenario's "chakra" may name a rank's file too */
+    snprintf(file, sizeof file, "%s.0.et", prefix);
+    char wl[PATH_MAX + 200];
+    snprintf(wl, sizeof wl, "{'chakra': '%s'}", file);
+    write_scenario("{'preset': 'single-switch', 'set': {'gpus': 4}}", wl, "");
+    result_t r;
+    run_tensim(&r, "trace", "check", "s.json", NULL);
+    expect_status(&r, 0);
+    ck_assert_str_eq(r.out, "s.json: ok (4 ranks, 4 programs)\n");
+    result_free(&r);
+}
+END_TEST
+
 Suite *cli_trace_suite(void)
 {
     Suite *s = suite_create("cli_trace");
@@ -112,6 +154,7 @@ Suite *cli_trace_suite(void)
     TCase *tc = new_tcase("trace");
     tcase_add_test(tc, trace_gen_check_stats);
     tcase_add_test(tc, trace_gen_from_model_and_flags);
+    tcase_add_test(tc, trace_chakra_named_by_rank_file);
     tcase_add_loop_test(tc, trace_bad_input, 0, (int)(sizeof trace_bad / sizeof trace_bad[0]));
     suite_add_tcase(s, tc);
     return s;

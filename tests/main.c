@@ -38,6 +38,8 @@ int main(void)
     srunner_add_suite(sr, cli_topo_suite());
     srunner_add_suite(sr, cli_collective_suite());
     srunner_add_suite(sr, cli_trace_suite());
+    srunner_add_suite(sr, cli_help_suite());
+    srunner_add_suite(sr, cli_install_suite());
     srunner_add_suite(sr, golden_suite());
     srunner_add_suite(sr, sweep_suite());
     srunner_add_suite(sr, validate_suite());

@@ -38,6 +38,8 @@ Suite *cli_compare_suite(void);
 Suite *cli_topo_suite(void);
 Suite *cli_collective_suite(void);
 Suite *cli_trace_suite(void);
+Suite *cli_help_suite(void);
+Suite *cli_install_suite(void);
 Suite *golden_suite(void);
 Suite *sweep_suite(void);
 Suite *validate_suite(void);

@@ -89,7 +89,8 @@ typedef struct {
 } wl_chakra_opts_t;
 
 /* Reads PREFIX.0.et, PREFIX.1.et, ...: the ranks are the files that exist,
- * consecutively from 0. Returns 0, or -1 with err set: TN_EINPUT for no
+ * consecutively from 0. `prefix` may also be one of those files
+ * (wl_chakra_prefix()). Returns 0, or -1 with err set: TN_EINPUT for no
  * PREFIX.0.et, a missing file in the middle ("PREFIX.3.et is missing but
  * PREFIX.4.et exists"), a truncated varint, a message or field longer than
  * what holds it, a wire type that cannot occur, a field of the wrong wire
@@ -103,6 +104,13 @@ typedef struct {
  * ops they reach, per node depending on them). Memory: O(N + D) and the
  * read buffer; never O(B). */
 int wl_chakra_read(wl_trace_t *t, const char *prefix, tn_error_t *err, wl_chakra_stats_t *stats);
+
+/* The prefix a trace argument names: a copy of arg when ARG.0.et is a
+ * file (arg is a prefix), else arg less ".N.et" when arg is such a file
+ * (any one rank's file: "run/trace.3.et" names "run/trace"); NULL when
+ * neither. wl_chakra_read() takes either form through this. The caller
+ * frees the result. O(length of arg), two stat() calls. */
+char *wl_chakra_prefix(const char *arg);
 
 /* wl_chakra_read() with options (NULL: the defaults). Same errors and
  * cost; with opts->ctrl_deps, ctrl_deps are checked like data_deps. */

@@ -333,13 +333,66 @@ static int32_t count_ranks(const char *prefix, char *path, size_t n, tn_error_t 
     return ranks;
 }
 
+/* The length of PREFIX when name is PREFIX.N.et (N as entry_rank() reads
+ * it, PREFIX not empty), else 0. */
+static size_t rank_file_prefix(const char *name)
+{
+    size_t n = strlen(name);
+    const char *slash = strrchr(name, '/');
+    const char *base = slash ? slash + 1 : name;
+    if (n < 3 || strcmp(name + n - 3, ".et"))
+        return 0;
+    const char *dot = name + n - 3;
+    while (dot > base && dot[-1] >= '0' && dot[-1] <= '9')
+        dot--;
+    if (dot - base < 2 || dot[-1] != '.')
+        return 0;
+    size_t len = (size_t)(dot - 1 - name);
+    char *pre = tn_malloc(len + 1);
+    memcpy(pre, name, len);
+    pre[len] = '\0';
+    bool ok = entry_rank(base, pre + (base - name)) >= 0;
+    free(pre);
+    return ok ? len : 0;
+}
+
+char *wl_chakra_prefix(const char *arg)
+{
+    size_t n = strlen(arg);
+    char *p = tn_malloc(n + 16);
+    snprintf(p, n + 16, "%s.0.et", arg);
+    if (is_file(p)) {
+        memcpy(p, arg, n + 1);
+        return p;
+    }
+    size_t len = rank_file_prefix(arg);
+    if (len && is_file(arg)) {
+        memcpy(p, arg, len);
+        p[len] = '\0';
+        return p;
+    }
+    free(p);
+    return NULL;
+}
+
 int wl_chakra_read_opts(wl_trace_t *t, const char *prefix, const wl_chakra_opts_t *opts,
                         tn_error_t *err, wl_chakra_stats_t *stats)
 {
+    /* a rank's file (trace.0.et) stands for its trace (trace) */
+    char *named = wl_chakra_prefix(prefix);
+    if (named && strcmp(named, prefix)) {
+        int rc = wl_chakra_read_opts(t, named, opts, err, stats);
+        free(named);
+        return rc;
+    }
+    free(named);
     wl_chakra_stats_t own;
     wl_chakra_stats_t *st = stats ? stats : &own;
     memset(st, 0, sizeof *st);
     memset(t, 0, sizeof *t);
+    /* a rank's file that is not there: named as given */
+    if (rank_file_prefix(prefix))
+        return tn_error_set(err, TN_EINPUT, "no Chakra trace at %s: no such file", prefix);
     size_t n = strlen(prefix) + 32;
     char *path = tn_malloc(n);
     int32_t ranks = count_ranks(prefix, path, n, err);

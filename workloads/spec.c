@@ -33,6 +33,12 @@ static int parse_file_ref(wl_spec_t *s, tn_jobj_t *o, const char *key, const cha
     if (tn_jobj_str(o, key, true, &p) < 0)
         return -1;
     s->path = tn_path_resolve(o->src, p);
+    /* a Chakra trace named by one of its files (trace.0.et) is its prefix */
+    char *prefix = *suffix ? wl_chakra_prefix(s->path) : NULL;
+    if (prefix) {
+        free(s->path);
+        s->path = prefix;
+    }
     size_t n = strlen(s->path) + strlen(suffix) + 1;
     char *file = tn_malloc(n);
     snprintf(file, n, "%s%s", s->path, suffix);
