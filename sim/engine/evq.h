@@ -68,9 +68,17 @@
 #define SIM_EVQ_SLOT_BITS 28
 #define SIM_EVQ_MAX_SLOTS (1u << SIM_EVQ_SLOT_BITS) /* entries queued at once */
 #define SIM_EVQ_MAX_RUNGS 16    /* deeper, a bucket goes to the bottom heap */
+#ifndef SIM_EVQ_SPLIT
 #define SIM_EVQ_SPLIT 48        /* a bucket of more entries becomes a rung */
-#define SIM_EVQ_OCCUPANCY 4     /* entries per bucket a new rung aims at */
+#endif
+#ifndef SIM_EVQ_OCCUPANCY
+#define SIM_EVQ_OCCUPANCY 4     /* entries per bucket a rung split from a bucket aims at */
+#endif
+#ifndef SIM_EVQ_OCCUPANCY_TOP
+#define SIM_EVQ_OCCUPANCY_TOP 1 /* the same for rung 0, made from the top */
+#endif
 #define SIM_EVQ_BOTTOM_MIN 128  /* the bottom may grow to this by pushes */
+#define SIM_EVQ_CHUNK_KEYS 7    /* keys per chunk of a bucket: 128 bytes */
 
 /* An entry, as pop() and peek() return it (in the queue it is one key:
  * tn_heap_key(time, word)). */
@@ -79,9 +87,16 @@ typedef struct {
     uint64_t word; /* seq << SIM_EVQ_SLOT_BITS | slot */
 } sim_evq_entry_t;
 
+/* A bucket's keys are in a list of chunks, the newest first: the first
+ * holds (n - 1) % SIM_EVQ_CHUNK_KEYS + 1 keys, the others are full. */
 typedef struct {
-    uint32_t head; /* a slot; the list goes on through next[] */
-    uint32_t n;    /* entries, live and dead; head means nothing when 0 */
+    tn_heap_key_t k[SIM_EVQ_CHUNK_KEYS];
+    uint32_t next; /* the next chunk (older keys) */
+} __attribute__((aligned(128))) sim_evq_chunk_t;
+
+typedef struct {
+    uint32_t head; /* the newest chunk; means nothing when n is 0 */
+    uint32_t n;    /* keys, live and dead */
 } sim_evq_bucket_t;
 
 typedef struct {
@@ -94,7 +109,9 @@ typedef struct {
 } sim_evq_rung_t;
 
 typedef struct {
-    tn_heap_t bottom;      /* live and dead entries below the lowest rung */
+    tn_heap_key_t *run;    /* the last bucket moved down, sorted; a sentinel after */
+    size_t run_head, run_n, run_cap; /* entries run[head .. n) */
+    tn_heap_t bottom;      /* entries pushed below the lowest rung */
     tn_heap_key_t *fifo;   /* live and dead entries at `now`, in key order */
     size_t fifo_head, fifo_n, fifo_cap; /* entries fifo[head .. n) */
     sim_evq_rung_t rung[SIM_EVQ_MAX_RUNGS]; /* rung[0] the farthest */
@@ -102,9 +119,12 @@ typedef struct {
     tn_heap_key_t *top;    /* unsorted entries at top_start or later */
     size_t top_n, top_cap;
     sim_time_t top_start, top_min, top_max;
-    size_t bottom_limit;   /* pushes may grow the bottom to this */
-    tn_heap_key_t *key;    /* by slot: the key of an entry in a rung */
-    uint32_t *next;        /* by slot: the next entry in its bucket */
+    size_t bottom_limit;   /* pushes may grow the bottom to this, when larger */
+    sim_evq_chunk_t *chunk; /* the rungs' chunks, 128-byte aligned */
+    uint32_t *free_chunks; /* stack of unused chunk numbers */
+    size_t n_free_chunks, chunk_cap;
+    const char *pf_base;   /* the caller's payloads, or NULL (sim_evq_set_payloads) */
+    size_t pf_stride;
     size_t count;          /* entries queued, live and dead */
     sim_time_t now;        /* the time of the last entry popped */
     size_t dead;           /* cancelled entries still queued */
@@ -120,27 +140,48 @@ static inline uint32_t sim_evq_slot(const sim_evq_entry_t *e)
     return (uint32_t)(e->word & (SIM_EVQ_MAX_SLOTS - 1));
 }
 
-/* The least entry, live or dead (the queue holds one): the bottom's top
- * or the FIFO's head, whichever has the lesser key (every other entry is
- * above the bottom's top, and the bottom is empty only when they are
- * none); *from_fifo says which. O(1). */
-static inline tn_heap_key_t sim_evq_least_(const sim_evq_t *q, bool *from_fifo)
+enum { SIM_EVQ_FROM_RUN, SIM_EVQ_FROM_BOTTOM, SIM_EVQ_FROM_FIFO };
+
+/* The least entry, live or dead (the queue holds one): the least of the
+ * run's head, the bottom's top and the FIFO's head (every other entry is
+ * above the first two, which are both empty only when the others are);
+ * *from says which. O(1). */
+static inline tn_heap_key_t sim_evq_least_(const sim_evq_t *q, int *from)
 {
-    tn_heap_key_t k = q->bottom.n ? tn_heap_top(&q->bottom) : TN_HEAP_KEY_NONE;
-    *from_fifo = q->fifo_head < q->fifo_n && q->fifo[q->fifo_head] < k;
-    return *from_fifo ? q->fifo[q->fifo_head] : k;
+    tn_heap_key_t k = q->run_head < q->run_n ? q->run[q->run_head] : TN_HEAP_KEY_NONE;
+    *from = SIM_EVQ_FROM_RUN;
+    if (q->bottom.n && tn_heap_top(&q->bottom) < k) {
+        k = tn_heap_top(&q->bottom);
+        *from = SIM_EVQ_FROM_BOTTOM;
+    }
+    if (q->fifo_head < q->fifo_n && q->fifo[q->fifo_head] < k) {
+        k = q->fifo[q->fifo_head];
+        *from = SIM_EVQ_FROM_FIFO;
+    }
+    return k;
 }
 
 /* The slot of the least entry, live or dead, without skimming: for a
  * prefetch. The queue must not be empty. O(1). */
 static inline uint32_t sim_evq_top_slot(const sim_evq_t *q)
 {
-    bool from_fifo;
-    return (uint32_t)(tn_heap_key_lo(sim_evq_least_(q, &from_fifo)) & (SIM_EVQ_MAX_SLOTS - 1));
+    int from;
+    return (uint32_t)(tn_heap_key_lo(sim_evq_least_(q, &from)) & (SIM_EVQ_MAX_SLOTS - 1));
 }
 
 void sim_evq_init(sim_evq_t *q);
 void sim_evq_destroy(sim_evq_t *q);
+
+/* Tells the queue where the caller keeps a payload per slot (slot s's at
+ * base + s * stride), or none (NULL): when entries move into the bottom,
+ * a few dozen pops ahead of their turn, their payloads are fetched into
+ * the cache. A hint only; the caller calls it again when it moves its
+ * array. O(1). */
+static inline void sim_evq_set_payloads(sim_evq_t *q, const void *base, size_t stride)
+{
+    q->pf_base = base;
+    q->pf_stride = stride;
+}
 
 /* Queues an entry at `time`, after every entry already queued at the same
  * time, and returns its slot (< q->slot_cap after the call). The slot stays
@@ -149,10 +190,54 @@ void sim_evq_destroy(sim_evq_t *q);
  * SIM_EVQ_MAX_SLOTS entries at once. */
 uint32_t sim_evq_push(sim_evq_t *q, sim_time_t time);
 
+/* Out of line, for the inline functions below: drops dead entries from
+ * the heads of the run, the bottom and the FIFO; refills the run when it
+ * and the bottom are empty. */
+void sim_evq_skim_(sim_evq_t *q);
+void sim_evq_refill_(sim_evq_t *q);
+
 /* Removes the least live entry into *out and releases its slot (the next
- * push may reuse it). Returns false when no live entry is left.
- * O(1) amortised for smooth spreads of times, O(log n) at worst. */
-bool sim_evq_pop(sim_evq_t *q, sim_evq_entry_t *out);
+ * push may reuse it), if its time is at most `until`. Returns false, and
+ * removes nothing, when no live entry is left or the least is later.
+ * Inline: it is the engine's loop. O(1) amortised for smooth spreads of
+ * times, O(log n) at worst. */
+static inline bool sim_evq_pop_until(sim_evq_t *q, sim_time_t until, sim_evq_entry_t *out)
+{
+    while (q->count) {
+        int from;
+        tn_heap_key_t k = sim_evq_least_(q, &from);
+        uint32_t s = (uint32_t)(tn_heap_key_lo(k) & (SIM_EVQ_MAX_SLOTS - 1));
+        if (__builtin_expect((q->dead_bits[s >> 6] >> (s & 63)) & 1, 0)) {
+            sim_evq_skim_(q);
+            continue;
+        }
+        if (tn_heap_key_hi(k) > until)
+            return false;
+        if (from == SIM_EVQ_FROM_FIFO) {
+            q->fifo_head++;
+        } else {
+            if (from == SIM_EVQ_FROM_RUN)
+                q->run_head++;
+            else
+                tn_heap_pop(&q->bottom);
+            if (q->run_head == q->run_n && q->bottom.n == 0)
+                sim_evq_refill_(q);
+        }
+        q->count--;
+        *out = (sim_evq_entry_t){tn_heap_key_hi(k), tn_heap_key_lo(k)};
+        q->now = out->time;
+        q->free_slots[q->n_free++] = s;
+        return true;
+    }
+    return false;
+}
+
+/* Removes the least live entry into *out and releases its slot. Returns
+ * false when no live entry is left. As sim_evq_pop_until(). */
+static inline bool sim_evq_pop(sim_evq_t *q, sim_evq_entry_t *out)
+{
+    return sim_evq_pop_until(q, SIM_TIME_MAX, out);
+}
 
 /* The least live entry into *out without removing it; false when none.
  * Drops dead entries from the top as it goes. O(1), or as pop()
