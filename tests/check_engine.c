@@ -303,6 +303,32 @@ START_TEST(evq_ladder_far_outlier_and_burst)
 }
 END_TEST
 
+/* A queue of a few entries is a heap (the bottom) until pushes grow it
+ * past SIM_EVQ_BOTTOM_MIN; then it becomes a rung, unless all its entries
+ * have one time. 1,000 pushes at t = 9, then 1,000 at t = 3, then 1,000 at
+ * t = 9 again: the 3s first in push order, then the 9s in push order. */
+START_TEST(evq_bottom_burst_then_earlier_times)
+{
+    enum { N = 1000 };
+    sim_evq_t q;
+    sim_evq_init(&q);
+    uint32_t slot[3 * N];
+    for (int i = 0; i < 3 * N; i++)
+        slot[i] = sim_evq_push(&q, i >= N && i < 2 * N ? 3 : 9);
+    ck_assert_uint_eq(sim_evq_size(&q), 3 * N);
+    sim_evq_entry_t e;
+    for (int i = 0; i < 3 * N; i++) {
+        /* the i-th pop: the 3s (pushes N .. 2N), then the 9s (0 .. N, 2N .. 3N) */
+        int want = i < N ? N + i : i < 2 * N ? i - N : i;
+        ck_assert(sim_evq_pop(&q, &e));
+        ck_assert_uint_eq(e.time, want >= N && want < 2 * N ? 3 : 9);
+        ck_assert_uint_eq(sim_evq_slot(&e), slot[want]);
+    }
+    ck_assert(!sim_evq_pop(&q, &e));
+    sim_evq_destroy(&q);
+}
+END_TEST
+
 /* ---- the engine ---- */
 
 typedef struct {
@@ -513,6 +539,7 @@ Suite *engine_suite(void)
     tcase_add_loop_test(tc, evq_ladder_matches_reference_on_adversarial_spreads, 0,
                         3 * SPREAD_MODES);
     tcase_add_test(tc, evq_ladder_far_outlier_and_burst);
+    tcase_add_test(tc, evq_bottom_burst_then_earlier_times);
     suite_add_tcase(s, tc);
     tc = tcase_create("engine");
     tcase_add_test(tc, engine_equal_times_run_in_scheduling_order);

@@ -7,13 +7,6 @@
 
 #include "common/tn_error.h"
 
-#ifdef EVQ_STATS
-unsigned long long evq_st[16];
-#define ST(i, d) (evq_st[i] += (d))
-#else
-#define ST(i, d) ((void)0)
-#endif
-
 #define SEQ_LIMIT (1ull << (64 - SIM_EVQ_SLOT_BITS))
 
 static inline uint32_t key_slot(tn_heap_key_t k)
@@ -120,7 +113,6 @@ static __attribute__((noinline)) uint32_t chunk_take(sim_evq_t *q)
 
 static inline void bucket_add(sim_evq_t *q, sim_evq_bucket_t *b, tn_heap_key_t k)
 {
-    ST(0, 1);
     uint32_t j = b->n % SIM_EVQ_CHUNK_KEYS;
     if (j == 0) {
         uint32_t c = chunk_take(q);
@@ -190,7 +182,6 @@ static sim_evq_rung_t *rung_make(sim_evq_t *q, unsigned i, size_t n, unsigned oc
     r->shift = shift;
     r->nb = nb;
     r->cur = 0;
-    ST(7, nb);
     return r;
 }
 
@@ -205,8 +196,6 @@ static inline uint32_t rung_index(const sim_evq_rung_t *r, sim_time_t t)
 static void rung_from_array(sim_evq_t *q, unsigned i, unsigned occupancy,
                             const tn_heap_key_t *a, size_t n, sim_time_t min, sim_time_t max)
 {
-    ST(1, n);
-    ST(2, 1);
     sim_evq_rung_t *r = rung_make(q, i, n, occupancy, min, max);
     for (size_t j = 0; j < n; j++)
         if (!drop_if_dead(q, a[j]))
@@ -236,8 +225,6 @@ static int by_key(const void *a, const void *b)
  * chunks hold keys newest chunk first, so it is nearly sorted already). */
 static void run_settle(sim_evq_t *q, size_t n)
 {
-    ST(3, n);
-    ST(4, 1);
     tn_heap_key_t *a = q->run;
     if (n <= 32) {
         for (size_t i = 1; i < n; i++) {
@@ -449,7 +436,6 @@ uint32_t sim_evq_push(sim_evq_t *q, sim_time_t time)
         return s;
     }
     if (time >= q->top_start) {
-        ST(6, 1);
         top_add(q, k);
         if (q->run_head == q->run_n && q->bottom.n == 0)
             refill(q);
@@ -462,7 +448,6 @@ uint32_t sim_evq_push(sim_evq_t *q, sim_time_t time)
             return s;
         }
     }
-    ST(5, 1);
     tn_heap_push(&q->bottom, k);
     if (q->bottom.n > SIM_EVQ_BOTTOM_MIN && q->bottom.n > q->bottom_limit &&
         q->bottom.n > q->run_n - q->run_head)

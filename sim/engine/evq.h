@@ -68,15 +68,9 @@
 #define SIM_EVQ_SLOT_BITS 28
 #define SIM_EVQ_MAX_SLOTS (1u << SIM_EVQ_SLOT_BITS) /* entries queued at once */
 #define SIM_EVQ_MAX_RUNGS 16    /* deeper, a bucket goes to the bottom heap */
-#ifndef SIM_EVQ_SPLIT
 #define SIM_EVQ_SPLIT 48        /* a bucket of more entries becomes a rung */
-#endif
-#ifndef SIM_EVQ_OCCUPANCY
-#define SIM_EVQ_OCCUPANCY 4     /* entries per bucket a rung split from a bucket aims at */
-#endif
-#ifndef SIM_EVQ_OCCUPANCY_TOP
+#define SIM_EVQ_OCCUPANCY 4     /* entries per bucket of a rung split from a bucket */
 #define SIM_EVQ_OCCUPANCY_TOP 1 /* the same for rung 0, made from the top */
-#endif
 #define SIM_EVQ_BOTTOM_MIN 128  /* the bottom may grow to this by pushes */
 #define SIM_EVQ_CHUNK_KEYS 7    /* keys per chunk of a bucket: 128 bytes */
 
