@@ -418,7 +418,8 @@ static __attribute__((noinline)) void rebuild(sim_evq_t *q, bool renumber)
 
 /* ---- operations ---- */
 
-uint32_t sim_evq_push(sim_evq_t *q, sim_time_t time)
+/* sim_evq_push() in every case. */
+static __attribute__((noinline)) uint32_t push_any(sim_evq_t *q, sim_time_t time)
 {
     if (q->next_seq == SEQ_LIMIT)
         rebuild(q, true);
@@ -453,6 +454,26 @@ uint32_t sim_evq_push(sim_evq_t *q, sim_time_t time)
         q->bottom.n > q->run_n - q->run_head)
         bottom_to_rung(q);
     return s;
+}
+
+/* The common case first, without a call, so that it saves no registers:
+ * a reused slot, a time in rung 0, a bucket whose newest chunk has room. */
+uint32_t sim_evq_push(sim_evq_t *q, sim_time_t time)
+{
+    sim_evq_rung_t *r = &q->rung[0];
+    if (q->n_free && q->n_rungs && time >= r->lo && time < q->top_start && time != q->now &&
+        q->next_seq != SEQ_LIMIT) {
+        sim_evq_bucket_t *b = &r->b[rung_index(r, time)];
+        uint32_t j = b->n % SIM_EVQ_CHUNK_KEYS;
+        if (j) {
+            uint32_t s = q->free_slots[--q->n_free];
+            q->chunk[b->head].k[j] = tn_heap_key(time, (q->next_seq++ << SIM_EVQ_SLOT_BITS) | s);
+            b->n++;
+            q->count++;
+            return s;
+        }
+    }
+    return push_any(q, time);
 }
 
 void sim_evq_skim_(sim_evq_t *q)

@@ -1,6 +1,8 @@
 /* sim/engine/evq.h — the pending-event set: a ladder queue (Tang, Goh and
- * Thng 2005) whose nearest rung is tensim's heap (common/tn_heap.h), with
- * lazy cancellation and its own pool of slot numbers.
+ * Thng 2005, "Ladder queue: an O(1) priority queue structure for
+ * large-scale discrete event simulation") over a sorted run and tensim's
+ * heap (common/tn_heap.h), with lazy cancellation and its own pool of slot
+ * numbers.
  *
  * push() queues a time and returns a dense slot number, which the caller
  * uses to index its own payload array; pop() returns the least live entry.
@@ -9,48 +11,59 @@
  *
  * How it is built. An entry is one 128-bit key, the time above one word
  * (seq << SIM_EVQ_SLOT_BITS | slot), so keys compare as one integer. From
- * the nearest to the farthest, an entry is in one of four places:
+ * the nearest to the farthest, an entry is in one of these places:
  *  - the FIFO: entries queued at the time of the last pop (a recomputation,
  *    a callback without delay: a quarter of a training run's events). They
- *    come in key order, so the FIFO is sorted; an append, not a sift.
- *  - the bottom: a heap of the entries below the lowest rung's current
- *    bucket. The least entry is the lesser of its top and the FIFO's head.
- *  - the rungs: rung i is an array of buckets of width 2^shift picoseconds,
- *    each an unsorted list threaded through the slots (next[slot]); rung
- *    i + 1 splits one bucket of rung i. A push finds its bucket in O(1)
- *    (a subtraction and a shift) and prepends to it.
+ *    come in key order, so the FIFO is sorted: an append, not a sift.
+ *  - the run: the last bucket moved down from the rungs, sorted.
+ *  - the bottom: a heap of the entries pushed below the lowest rung's
+ *    current bucket (few, for smooth spreads of times).
+ *  - the rungs: rung i is an array of buckets 2^shift picoseconds wide,
+ *    each an unsorted list of 128-byte chunks of keys; a rung below splits
+ *    one bucket of the rung above. A push finds its bucket with a
+ *    subtraction and a shift, and appends.
  *  - the top: an unsorted array of the entries from top_start on.
- * When the bottom runs dry (and after every pop, so that the least entry is
- * always in the bottom or the FIFO), the lowest rung's next non-empty
- * bucket moves into the bottom; a bucket of more than SIM_EVQ_SPLIT entries
- * becomes a new rung instead, and when the rungs are gone the top becomes
- * rung 0. A new rung's bucket width is the power of two that spreads the
- * actual span (the least to the greatest time) of its entries over about
- * one bucket per SIM_EVQ_OCCUPANCY entries, so the widths adapt to any
- * spread of times: one entry at 2^62 ps and the rest near now costs one
- * extra rung, not a bucket per entry. Entries at one time are never split
- * (a bucket whose entries have one time goes to the bottom whatever its
- * size), and a bucket is sorted by the bottom heap, by the whole key, so
- * the order is exactly (time, seq). Each entry moves O(1) times for
- * smooth spreads, and at most once per rung (SIM_EVQ_MAX_RUNGS) for any
- * spread; past that, and for bursts at one time, the bottom heap is the
- * fallback, at O(log n) per operation as a plain heap. A bottom that grows
- * past twice its size when last filled (at least SIM_EVQ_BOTTOM_MIN) by
- * pushes becomes a rung too.
+ * The least entry is the least of the heads of the FIFO, the run and the
+ * bottom: when the run and the bottom are both empty (and after every pop
+ * that empties them) the lowest rung's next non-empty bucket is sorted into
+ * the run, or, when it has more than SIM_EVQ_SPLIT entries of more than one
+ * time, becomes a new rung; when no rung is left the top becomes rung 0
+ * (or, when it holds no more than SIM_EVQ_SPLIT entries, the run). A new
+ * rung's width is the least power of two that spreads the actual span of
+ * its entries (the least to the greatest time) over n / occupancy buckets
+ * (one per entry for rung 0, SIM_EVQ_OCCUPANCY for a split), so widths
+ * adapt to any spread of times: an entry at 2^62 ps and the rest near now
+ * cost one more rung, not a bucket per picosecond or an O(n) scan per pop.
+ * Each entry moves O(1) times for smooth spreads and at most once per
+ * rung (SIM_EVQ_MAX_RUNGS) for any spread; deeper, and for a bucket whose
+ * entries all have one time (a burst), the bucket is sorted whole. Pushes
+ * that land below the rungs go to the bottom heap (O(log n)); a bottom
+ * larger than SIM_EVQ_BOTTOM_MIN and than the run becomes a rung, with
+ * the run. Keys are sorted whole, and entries at one time are never in
+ * two places but the FIFO (compared by key), so the order is exactly
+ * (time, seq), as one heap's.
  *
- * Why (bench/bench_engine.c, the hold model with exponential delays, on
- * this VM, events per second; the handler draws an exponential itself):
- *                  N = 1e3     1e5     1e6
- *   4-ary heap       14.4M    9.6M    3.9M
- *   this queue        (see the commit message / README)
- * The heap's pop walks log4(n) levels of a 1.6 MB array at N = 1e5; here
- * a pop is a pop from a heap of tens of entries in L1, and a push a write to
- * one bucket. Cancellation marks the slot in a bitmap (1 bit per slot,
- * small enough to stay in L1) and the dead entry is dropped when it is
- * moved or reaches the bottom's top; when dead entries outnumber live ones
+ * Why (bench/bench_engine.c, the hold model: N events pending, each
+ * scheduling one more at an exponential delay, mean 1 us; events/s, the
+ * median of five rounds, old and new builds alternated on this 2-core VM
+ * under load 2-4 from other jobs; the handler's own exponential draw costs
+ * 16 ns of the 50 ns an event would have at 20 million a second):
+ *                          N = 1e3     1e5     1e6
+ *   4-ary heap (786ecc0)     see the commit adding this comment
+ * The heap's pop walks log4(n) levels of an array of n keys (1.6 MB at
+ * N = 1e5, 16 MB at 1e6); here a pop takes the head of a sorted run of
+ * about ten keys, a push writes one bucket, and a bucket's keys are read
+ * as a whole when it moves down, in chunks (a list threaded through the
+ * slots cost one dependent cache miss per entry, and was slower than the
+ * heap at 1e6). When a bucket moves down, the payloads of its entries are
+ * fetched ahead (sim_evq_set_payloads): the engine's records are the other
+ * random access of an event. Cancellation marks the slot in a bitmap (1 bit
+ * per slot, small enough to stay in L1); a dead entry is dropped when it
+ * is moved or reaches a head, and when dead entries outnumber live ones
  * the queue is rebuilt without them. Sequence numbers are renumbered, in
  * order, if they would ever outgrow their bits, so the order is exact for
- * any number of events. A radix heap measured 2.4M/s at N = 1e5.
+ * any number of events. A radix heap measured 2.4 million events/s at
+ * N = 1e5.
  *
  * Ownership: a sim_evq_t is a caller-owned struct; sim_evq_init() allocates
  * nothing, sim_evq_destroy() frees its arrays. It owns no payloads.
