@@ -83,9 +83,10 @@
 #define SIM_EVQ_MAX_RUNGS 16    /* deeper, a bucket goes to the bottom heap */
 #define SIM_EVQ_SPLIT 48        /* a bucket of more entries becomes a rung */
 #define SIM_EVQ_OCCUPANCY 4     /* entries per bucket of a rung split from a bucket */
-#define SIM_EVQ_OCCUPANCY_TOP 1 /* the same for rung 0, made from the top */
+#define SIM_EVQ_TOP_BUCKETS 1   /* buckets per entry of rung 0, made from the top */
 #define SIM_EVQ_BOTTOM_MIN 128  /* the bottom may grow to this by pushes */
 #define SIM_EVQ_CHUNK_KEYS 7    /* keys per chunk of a bucket: 128 bytes */
+#define SIM_EVQ_STAGE 64        /* pushes to the rungs held back, then written together */
 
 /* An entry, as pop() and peek() return it (in the queue it is one key:
  * tn_heap_key(time, word)). */
@@ -123,6 +124,8 @@ typedef struct {
     size_t fifo_head, fifo_n, fifo_cap; /* entries fifo[head .. n) */
     sim_evq_rung_t rung[SIM_EVQ_MAX_RUNGS]; /* rung[0] the farthest */
     unsigned n_rungs;
+    unsigned n_stage;      /* keys in stage[], each for a rung's bucket */
+    tn_heap_key_t stage[SIM_EVQ_STAGE];
     tn_heap_key_t *top;    /* unsorted entries at top_start or later */
     size_t top_n, top_cap;
     sim_time_t top_start, top_min, top_max;
