@@ -19,7 +19,7 @@
  *  - the bottom: a heap of the entries pushed below the lowest rung's
  *    current bucket (few, for smooth spreads of times).
  *  - the rungs: rung i is an array of buckets 2^shift picoseconds wide,
- *    each an unsorted list of 128-byte chunks of keys; a rung below splits
+ *    each an unsorted list of 256-byte chunks of keys; a rung below splits
  *    one bucket of the rung above. A push finds its bucket with a
  *    subtraction and a shift, and appends.
  *  - the top: an unsorted array of the entries from top_start on.
@@ -85,7 +85,7 @@
 #define SIM_EVQ_OCCUPANCY 4     /* entries per bucket of a rung split from a bucket */
 #define SIM_EVQ_TOP_BUCKETS 1   /* buckets per entry of rung 0, made from the top */
 #define SIM_EVQ_BOTTOM_MIN 128  /* the bottom may grow to this by pushes */
-#define SIM_EVQ_CHUNK_KEYS 7    /* keys per chunk of a bucket: 128 bytes */
+#define SIM_EVQ_CHUNK_KEYS 15   /* keys per chunk of a bucket: 256 bytes */
 #define SIM_EVQ_STAGE 64        /* pushes to the rungs held back, then written together */
 
 /* An entry, as pop() and peek() return it (in the queue it is one key:
@@ -100,7 +100,7 @@ typedef struct {
 typedef struct {
     tn_heap_key_t k[SIM_EVQ_CHUNK_KEYS];
     uint32_t next; /* the next chunk (older keys) */
-} __attribute__((aligned(128))) sim_evq_chunk_t;
+} __attribute__((aligned(256))) sim_evq_chunk_t;
 
 typedef struct {
     uint32_t head; /* the newest chunk; means nothing when n is 0 */
@@ -130,7 +130,7 @@ typedef struct {
     size_t top_n, top_cap;
     sim_time_t top_start, top_min, top_max;
     size_t bottom_limit;   /* pushes may grow the bottom to this, when larger */
-    sim_evq_chunk_t *chunk; /* the rungs' chunks, 128-byte aligned */
+    sim_evq_chunk_t *chunk; /* the rungs' chunks, 256-byte aligned */
     uint32_t *free_chunks; /* stack of unused chunk numbers */
     size_t n_free_chunks, chunk_cap;
     const char *pf_base;   /* the caller's payloads, or NULL (sim_evq_set_payloads) */
