@@ -155,9 +155,9 @@ static size_t bucket_drain(sim_evq_t *q, sim_evq_bucket_t b, tn_heap_key_t *dst,
 
 static inline unsigned bit_length(uint64_t x) { return x ? 64 - (unsigned)__builtin_clzll(x) : 0; }
 
-/* Makes rung i an empty rung for n entries from min to max: the least
- * power-of-two width that spreads them over at most max(2, n / occupancy)
- * buckets. O(buckets). */
+/* Makes rung i an empty rung for entries from min to max: the least
+ * power-of-two width that spreads them over at most max(2, want) buckets.
+ * O(buckets). */
 static sim_evq_rung_t *rung_make(sim_evq_t *q, unsigned i, uint64_t want, sim_time_t min,
                                  sim_time_t max)
 {
@@ -191,8 +191,8 @@ static inline uint32_t rung_index(const sim_evq_rung_t *r, sim_time_t t)
     return i < r->nb ? (uint32_t)i : r->nb - 1;
 }
 
-/* Builds rung i from the n keys a[] (from min to max), dropping the dead.
- * O(n + buckets). */
+/* Builds rung i of about `buckets` buckets from the n keys a[] (from min
+ * to max), dropping the dead. O(n + buckets). */
 static void rung_from_array(sim_evq_t *q, unsigned i, uint64_t buckets,
                             const tn_heap_key_t *a, size_t n, sim_time_t min, sim_time_t max)
 {

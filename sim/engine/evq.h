@@ -20,8 +20,10 @@
  *    current bucket (few, for smooth spreads of times).
  *  - the rungs: rung i is an array of buckets 2^shift picoseconds wide,
  *    each an unsorted list of 256-byte chunks of keys; a rung below splits
- *    one bucket of the rung above. A push finds its bucket with a
- *    subtraction and a shift, and appends.
+ *    one bucket of the rung above. A push for the rungs is staged (up to
+ *    SIM_EVQ_STAGE keys) and written to its bucket with the others before
+ *    anything reads the rungs: the buckets are found by a subtraction and
+ *    a shift, their lines fetched together, then the keys appended.
  *  - the top: an unsorted array of the entries from top_start on.
  * The least entry is the least of the heads of the FIFO, the run and the
  * bottom: when the run and the bottom are both empty (and after every pop
@@ -30,40 +32,51 @@
  * time, becomes a new rung; when no rung is left the top becomes rung 0
  * (or, when it holds no more than SIM_EVQ_SPLIT entries, the run). A new
  * rung's width is the least power of two that spreads the actual span of
- * its entries (the least to the greatest time) over n / occupancy buckets
- * (one per entry for rung 0, SIM_EVQ_OCCUPANCY for a split), so widths
- * adapt to any spread of times: an entry at 2^62 ps and the rest near now
- * cost one more rung, not a bucket per picosecond or an O(n) scan per pop.
- * Each entry moves O(1) times for smooth spreads and at most once per
- * rung (SIM_EVQ_MAX_RUNGS) for any spread; deeper, and for a bucket whose
- * entries all have one time (a burst), the bucket is sorted whole. Pushes
- * that land below the rungs go to the bottom heap (O(log n)); a bottom
- * larger than SIM_EVQ_BOTTOM_MIN and than the run becomes a rung, with
- * the run. Keys are sorted whole, and entries at one time are never in
- * two places but the FIFO (compared by key), so the order is exactly
- * (time, seq), as one heap's.
+ * its entries (the least to the greatest time) over a number of buckets
+ * (SIM_EVQ_TOP_BUCKETS per entry for rung 0, one per SIM_EVQ_OCCUPANCY
+ * entries for a split), so widths adapt to any spread of times: an entry
+ * at 2^62 ps and the rest near now cost one more rung, not a bucket per
+ * picosecond or an O(n) scan per pop. Each entry moves O(1) times for
+ * smooth spreads and at most once per rung (SIM_EVQ_MAX_RUNGS) for any
+ * spread; deeper, and for a bucket whose entries all have one time (a
+ * burst), the bucket is sorted whole, O(k log k). Pushes that land below
+ * the rungs go to the bottom heap (O(log n)); a bottom larger than
+ * SIM_EVQ_BOTTOM_MIN and than the run becomes a rung, with the run. Keys
+ * are sorted whole, and entries at one time are never in two places but
+ * the FIFO (compared by key), so the order is exactly (time, seq), as one
+ * heap's: every shipped output is byte-identical (scripts/outputs.sh).
  *
  * Why (bench/bench_engine.c, the hold model: N events pending, each
- * scheduling one more at an exponential delay, mean 1 us; events/s, the
- * median of five rounds, old and new builds alternated on this 2-core VM
- * under load 2-4 from other jobs; the handler's own exponential draw costs
- * 16 ns of the 50 ns an event would have at 20 million a second):
- *                          N = 1e3     1e5     1e6
- *   4-ary heap (786ecc0)     see the commit adding this comment
- * The heap's pop walks log4(n) levels of an array of n keys (1.6 MB at
- * N = 1e5, 16 MB at 1e6); here a pop takes the head of a sorted run of
- * about ten keys, a push writes one bucket, and a bucket's keys are read
- * as a whole when it moves down, in chunks (a list threaded through the
- * slots cost one dependent cache miss per entry, and was slower than the
- * heap at 1e6). When a bucket moves down, the payloads of its entries are
- * fetched ahead (sim_evq_set_payloads): the engine's records are the other
- * random access of an event. Cancellation marks the slot in a bitmap (1 bit
- * per slot, small enough to stay in L1); a dead entry is dropped when it
- * is moved or reaches a head, and when dead entries outnumber live ones
- * the queue is rebuilt without them. Sequence numbers are renumbered, in
- * order, if they would ever outgrow their bits, so the order is exact for
- * any number of events. A radix heap measured 2.4 million events/s at
- * N = 1e5.
+ * scheduling one more at an exponential delay, mean 1 us; millions of
+ * events/s, median of five rounds, the two builds alternated on this
+ * 2-core VM at load 2 to 3 from other jobs):
+ *                                    N = 1e3    1e5    1e6
+ *   4-ary heap and FIFO (786ecc0)       14.0    8.5    3.4
+ *   this queue                          18.6   14.7    8.7
+ * (load 5 to 6: 6.7 3.8 1.1 against 9.9 6.8 3.4.) The 20 million a second
+ * first aimed at is not reached: the benchmark's handler alone (its
+ * exponential draw, 16 ns) and the engine around the queue take most of
+ * the 50 ns that would allow. The main job (tensim run
+ * azure2020-gpt3-175b) spends 8% of its samples in the engine and queue
+ * instead of 14%. The heap's pop walks log4(n) levels of an array of n
+ * keys (1.6 MB at N = 1e5); here a pop takes the head of a sorted run of
+ * about ten keys, and a push appends to a staged array. What is left is
+ * memory: a bucket's chunks are read when it moves down (the next
+ * bucket's first chunk is fetched one move ahead), and the payloads of
+ * the run's entries are fetched when it is sorted (sim_evq_set_payloads):
+ * the engine's records are an event's other random access. Measured and
+ * dropped: buckets as lists threaded through the slots (a dependent cache
+ * miss per entry: slower than the heap at 1e6), the run as a heap (a pop
+ * three times the instructions of taking a head), a run sorted by
+ * insertion (a mispredicted branch per key: runs of up to 16 keys are
+ * sorted by rank, branch-free), rung 0 with 2 or 4 buckets per entry,
+ * fetching two buckets ahead, 128-byte chunks (15% slower at 1e6). A
+ * radix heap measured 2.4 million events/s at N = 1e5.
+ * Cancellation marks the slot in a bitmap (1 bit per slot, small enough
+ * to stay in L1); a dead entry is dropped when it is moved or reaches a
+ * head, and when dead entries outnumber live ones the queue is rebuilt
+ * without them. Sequence numbers are renumbered, in order, if they would
+ * ever outgrow their bits, so the order is exact for any number of events.
  *
  * Ownership: a sim_evq_t is a caller-owned struct; sim_evq_init() allocates
  * nothing, sim_evq_destroy() frees its arrays. It owns no payloads.
