@@ -48,17 +48,19 @@
  *
  * Why (bench/bench_engine.c, the hold model: N events pending, each
  * scheduling one more at an exponential delay, mean 1 us; millions of
- * events/s, median of five rounds, the two builds alternated on this
- * 2-core VM at load 2 to 3 from other jobs):
- *                                    N = 1e3    1e5    1e6
- *   4-ary heap and FIFO (786ecc0)       14.0    8.5    3.4
- *   this queue                          18.6   14.7    8.7
- * (load 5 to 6: 6.7 3.8 1.1 against 9.9 6.8 3.4.) The 20 million a second
- * first aimed at is not reached: the benchmark's handler alone (its
- * exponential draw, 16 ns) and the engine around the queue take most of
- * the 50 ns that would allow. The main job (tensim run
- * azure2020-gpt3-175b) spends 8% of its samples in the engine and queue
- * instead of 14%. The heap's pop walks log4(n) levels of an array of n
+ * events/s, each the median of five rounds; three runs of each build
+ * alternated on this 2-core VM, load 1.8 to 3 from other jobs: the first
+ * pair, at load 1.8, then the medians of the three):
+ *                               N = 1e3   1e5   1e6    medians:  1e3   1e5   1e6
+ *   4-ary heap, FIFO (786ecc0)     14.6  10.1   4.7               9.3   6.7   3.8
+ *   this queue                     20.4  17.8   8.9              18.0  15.4   8.9
+ * The 20 million a second at N = 1e5 first aimed at is not reached: the
+ * benchmark's handler alone (its exponential draw, 16 ns) and the engine
+ * around the queue take most of the 50 ns that would allow. The main job
+ * (tensim run azure2020-gpt3-175b) runs 7.1% fewer instructions
+ * (cachegrind: 66.4 billion, not 71.4) and spends 8% of its perf samples
+ * in the engine and queue instead of 14%; its wall time moved less than
+ * this VM's noise. The heap's pop walks log4(n) levels of an array of n
  * keys (1.6 MB at N = 1e5); here a pop takes the head of a sorted run of
  * about ten keys, and a push appends to a staged array. What is left is
  * memory: a bucket's chunks are read when it moves down (the next
