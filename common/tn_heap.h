@@ -1,9 +1,10 @@
-/* common/tn_heap.h — the one priority queue of tensim: a 4-ary array
- * min-heap of 128-bit integer keys.
+/* common/tn_heap.h — the one heap of tensim: a 4-ary array min-heap of
+ * 128-bit integer keys.
  *
  * Its users pack what they order by into the key, high bits first, and
- * what they need back into the low bits: the event queue (sim/engine/evq.c)
- * a time above (sequence number, slot), so equal times pop in push order;
+ * what they need back into the low bits: the event queue's bottom
+ * (sim/engine/evq.c, the near end of a ladder queue) a time above
+ * (sequence number, slot), so equal times pop in push order;
  * the flow model (sim/net/flow.c) a link's share (a double >= +0.0, whose
  * bit pattern orders like its value) above the link id; the Chakra reader
  * (workloads/chakra.c) a node index. Keys compare as one integer, without

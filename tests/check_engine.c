@@ -1,6 +1,7 @@
 /* tests/check_engine.c — the event engine and its pending-event set. */
 #include <check.h>
 #include <gsl/gsl_rng.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "common/tn_rng.h"
@@ -150,6 +151,180 @@ START_TEST(evq_purge_keeps_order)
         popped++;
     }
     ck_assert_int_eq(popped, N / 4);
+    sim_evq_destroy(&q);
+}
+END_TEST
+
+/* ---- the ladder's rungs against the reference ----
+ *
+ * The queue above moves entries between its FIFO, its bottom heap, its
+ * rungs of buckets and its top (sim/engine/evq.h) only when it holds more
+ * than SIM_EVQ_SPLIT entries, so these runs grow the queue to thousands of
+ * entries, with times drawn to hurt bucketing: ties, spreads of 2^62 ps,
+ * bursts at a few instants, saturation at SIM_TIME_MAX. The reference is
+ * a plain array of live entries scanned for the least (time, push order). */
+
+enum { SPREAD_TIES, SPREAD_FAR, SPREAD_BURSTS, SPREAD_HOLD, SPREAD_MODES };
+
+/* A time at or after `now`, drawn as `mode` says. */
+static sim_time_t draw_time(gsl_rng *rng, int mode, sim_time_t now)
+{
+    switch (mode) {
+    case SPREAD_TIES:
+        return now + gsl_rng_uniform_int(rng, 20);
+    case SPREAD_FAR: {
+        /* 0, 1, 2^40 and 2^62 ps ahead, plus 0..2: ties, and spans no
+         * bucket width of a rung built for the rest can cover; the clock
+         * reaches SIM_TIME_MAX and piles entries there. */
+        static const sim_time_t ahead[] = {0, 1, 1ull << 40, 1ull << 62};
+        return sim_time_add(now, ahead[gsl_rng_uniform_int(rng, 4)] + gsl_rng_uniform_int(rng, 3));
+    }
+    case SPREAD_BURSTS:
+        /* half at one of four instants (a collective's many completions),
+         * the rest log-uniform up to 2^50 ps ahead */
+        if (gsl_rng_uniform_int(rng, 2))
+            return now - now % 1000 + 1000 * (1 + gsl_rng_uniform_int(rng, 4));
+        return now + (((uint64_t)gsl_rng_get(rng) << 32 | gsl_rng_get(rng)) >>
+                      (14 + gsl_rng_uniform_int(rng, 50)));
+    default: /* exponential, mean 1 us, as the hold benchmark */
+        return now + (sim_time_t)(-1e6 * log(1.0 - gsl_rng_uniform(rng)));
+    }
+}
+
+/* `ops` random operations in three phases (mostly pushes, mixed, mostly
+ * pops and cancels), then a drain; each pop, peek and size is checked
+ * against the reference. */
+static void spread_ops(unsigned long seed, int mode, int ops)
+{
+    gsl_rng *rng = tn_rng_stream(seed, TN_RNG_TEST, 2 + (uint64_t)mode);
+    sim_evq_t q;
+    sim_evq_init(&q);
+    ref_t *ref = calloc((size_t)ops, sizeof *ref); /* the live entries */
+    int live = 0;
+    sim_time_t now = 0;
+    for (int op = 0; op < ops; op++) {
+        unsigned long push_pct = op < ops / 3 ? 80 : op < 2 * ops / 3 ? 50 : 25;
+        unsigned long what = gsl_rng_uniform_int(rng, 100);
+        if (what < push_pct || live == 0) {
+            sim_time_t t = draw_time(rng, mode, now);
+            uint32_t s = sim_evq_push(&q, t);
+            ref[live++] = (ref_t){t, (uint64_t)op, s, 1};
+        } else if (what < push_pct + (100 - push_pct) * 3 / 4) {
+            int m = ref_min(ref, live);
+            sim_evq_entry_t e;
+            if (gsl_rng_uniform_int(rng, 4) == 0) {
+                ck_assert(sim_evq_peek(&q, &e));
+                ck_assert_uint_eq(e.time, ref[m].time);
+                ck_assert_uint_eq(sim_evq_slot(&e), ref[m].slot);
+                ck_assert_uint_eq(sim_evq_top_slot(&q), ref[m].slot);
+            }
+            ck_assert(sim_evq_pop(&q, &e));
+            ck_assert_uint_eq(e.time, ref[m].time);
+            ck_assert_uint_eq(sim_evq_slot(&e), ref[m].slot);
+            now = e.time;
+            ref[m] = ref[--live];
+        } else {
+            int i = (int)gsl_rng_uniform_int(rng, (unsigned long)live);
+            sim_evq_cancel(&q, ref[i].slot);
+            ref[i] = ref[--live];
+        }
+        ck_assert_uint_eq(sim_evq_size(&q), (unsigned)live);
+        ck_assert(sim_evq_any(&q) || live == 0);
+    }
+    sim_evq_entry_t e;
+    while (live > 0) {
+        int m = ref_min(ref, live);
+        ck_assert(sim_evq_pop(&q, &e));
+        ck_assert_uint_eq(e.time, ref[m].time);
+        ck_assert_uint_eq(sim_evq_slot(&e), ref[m].slot);
+        ref[m] = ref[--live];
+    }
+    ck_assert(!sim_evq_pop(&q, &e));
+    ck_assert(!sim_evq_any(&q));
+    free(ref);
+    sim_evq_destroy(&q);
+    gsl_rng_free(rng);
+}
+
+START_TEST(evq_ladder_matches_reference_on_adversarial_spreads)
+{
+    spread_ops((unsigned long)_i / SPREAD_MODES + 1, _i % SPREAD_MODES, 30000);
+}
+END_TEST
+
+/* One entry at 2^62 ps and the rest near now, then at 2^40 and 2^40 + 1,
+ * then a burst of 5,000 at one time: every entry must come out in (time,
+ * push order), the burst in push order. */
+START_TEST(evq_ladder_far_outlier_and_burst)
+{
+    sim_evq_t q;
+    sim_evq_init(&q);
+    enum { N = 5000 };
+    static uint32_t slot[3 * N + 3];
+    static sim_time_t when[3 * N + 3];
+    int n = 0;
+    when[n] = 1ull << 62;
+    slot[n] = sim_evq_push(&q, when[n]);
+    n++;
+    for (int i = 0; i < N; i++, n++) {
+        when[n] = 1 + (sim_time_t)(i * 7) % 1000;
+        slot[n] = sim_evq_push(&q, when[n]);
+    }
+    when[n] = 1ull << 40;
+    slot[n] = sim_evq_push(&q, when[n]);
+    n++;
+    when[n] = (1ull << 40) + 1;
+    slot[n] = sim_evq_push(&q, when[n]);
+    n++;
+    for (int i = 0; i < 2 * N; i++, n++) {
+        when[n] = 12345;
+        slot[n] = sim_evq_push(&q, when[n]);
+    }
+    /* the expected order: by time, then by push order (a stable sort of
+     * the indices) */
+    static int order[3 * N + 3];
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+    for (int i = 1; i < n; i++) { /* insertion sort, stable */
+        int x = order[i], j = i;
+        for (; j > 0 && when[order[j - 1]] > when[x]; j--)
+            order[j] = order[j - 1];
+        order[j] = x;
+    }
+    sim_evq_entry_t e;
+    for (int i = 0; i < n; i++) {
+        ck_assert(sim_evq_pop(&q, &e));
+        ck_assert_uint_eq(e.time, when[order[i]]);
+        ck_assert_uint_eq(sim_evq_slot(&e), slot[order[i]]);
+        /* released slots are reused by later pushes: none here */
+    }
+    ck_assert(!sim_evq_pop(&q, &e));
+    sim_evq_destroy(&q);
+}
+END_TEST
+
+/* A queue of a few entries is a heap (the bottom) until pushes grow it
+ * past SIM_EVQ_BOTTOM_MIN; then it becomes a rung, unless all its entries
+ * have one time. 1,000 pushes at t = 9, then 1,000 at t = 3, then 1,000 at
+ * t = 9 again: the 3s first in push order, then the 9s in push order. */
+START_TEST(evq_bottom_burst_then_earlier_times)
+{
+    enum { N = 1000 };
+    sim_evq_t q;
+    sim_evq_init(&q);
+    uint32_t slot[3 * N];
+    for (int i = 0; i < 3 * N; i++)
+        slot[i] = sim_evq_push(&q, i >= N && i < 2 * N ? 3 : 9);
+    ck_assert_uint_eq(sim_evq_size(&q), 3 * N);
+    sim_evq_entry_t e;
+    for (int i = 0; i < 3 * N; i++) {
+        /* the i-th pop: the 3s (pushes N .. 2N), then the 9s (0 .. N, 2N .. 3N) */
+        int want = i < N ? N + i : i < 2 * N ? i - N : i;
+        ck_assert(sim_evq_pop(&q, &e));
+        ck_assert_uint_eq(e.time, want >= N && want < 2 * N ? 3 : 9);
+        ck_assert_uint_eq(sim_evq_slot(&e), slot[want]);
+    }
+    ck_assert(!sim_evq_pop(&q, &e));
     sim_evq_destroy(&q);
 }
 END_TEST
@@ -361,6 +536,10 @@ Suite *engine_suite(void)
     tcase_add_loop_test(tc, evq_order_survives_seq_renumbering, 0, 3);
     tcase_add_test(tc, evq_peek_skips_cancelled);
     tcase_add_test(tc, evq_purge_keeps_order);
+    tcase_add_loop_test(tc, evq_ladder_matches_reference_on_adversarial_spreads, 0,
+                        3 * SPREAD_MODES);
+    tcase_add_test(tc, evq_ladder_far_outlier_and_burst);
+    tcase_add_test(tc, evq_bottom_burst_then_earlier_times);
     suite_add_tcase(s, tc);
     tc = tcase_create("engine");
     tcase_add_test(tc, engine_equal_times_run_in_scheduling_order);

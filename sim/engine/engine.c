@@ -34,6 +34,7 @@ sim_event_id_t sim_schedule(sim_engine_t *eng, sim_time_t at, sim_handler_t fn, 
         size_t old = eng->rec_cap;
         TN_GROW(eng->rec, eng->rec_cap, (size_t)s + 1);
         memset(eng->rec + old, 0, (eng->rec_cap - old) * sizeof *eng->rec);
+        sim_evq_set_payloads(&eng->q, eng->rec, sizeof *eng->rec);
     }
     sim_event_rec_t *r = &eng->rec[s];
     r->fn = fn;
@@ -74,9 +75,8 @@ uint64_t sim_run_some(sim_engine_t *eng, sim_time_t until, uint64_t max_events)
     eng->stopped = false;
     sim_evq_entry_t e;
     while (!eng->stopped && ran < max_events) {
-        if (!sim_evq_peek(&eng->q, &e) || e.time > until)
+        if (!sim_evq_pop_until(&eng->q, until, &e))
             break;
-        sim_evq_pop(&eng->q, &e);
         TN_ASSERT(e.time >= eng->now);
         sim_event_rec_t *r = &eng->rec[sim_evq_slot(&e)];
         sim_handler_t fn = r->fn;
