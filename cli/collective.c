@@ -190,10 +190,13 @@ static int take_option(int c, coll_args_t *a, cli_opts_t *o, const char *arg)
         a->sizes = optarg;
         return -1;
     case 'j':
-        a->format = 1;
-        return -1;
     case 'v':
-        a->format = 2;
+        /* one format: the later would silently win */
+        if (a->format && a->format != (c == 'j' ? 1 : 2)) {
+            cli_error("collective: give one of --json and --csv");
+            return 2;
+        }
+        a->format = c == 'j' ? 1 : 2;
         return -1;
     case 1:
         cli_error("collective: unexpected argument '%s' (see tensim collective --help)", optarg);
@@ -302,6 +305,13 @@ static int run_on(const topo_t *t, const coll_args_t *a)
         if (cli_option_number("collective", "--ranks", a->ranks, &want, expected, &v))
             return 2;
         n = (int32_t)v.u;
+    }
+    /* checked here, where the ranks are known, so the message names the
+     * option rather than the simulator's field */
+    if ((a->op == WL_COLL_BROADCAST || a->op == WL_COLL_REDUCE) && a->root >= (uint64_t)n) {
+        cli_error("collective: --root: expected a rank from 0 to %d, got %llu", n - 1,
+                  (unsigned long long)a->root);
+        return 2;
     }
     /* Everything is measured first and printed at the end: a size that
      * fails leaves no half-printed table behind. */

@@ -97,6 +97,12 @@ char *cli_scenario_path(const char *arg, tn_error_t *err)
 {
     size_t n = strlen(arg);
     bool path = strchr(arg, '/') || (n >= 5 && !strcmp(arg + n - 5, ".json")) || is_file(arg);
+    struct stat sb;
+    if (stat(arg, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        /* else "no such file" would be said of a directory that stands */
+        tn_error_set(err, TN_EINPUT, "%s: is a directory, not a scenario file", arg);
+        return NULL;
+    }
     if (path || !*arg)
         return tn_strdup(arg);
     char roots[MAX_ROOTS][PATH_MAX];

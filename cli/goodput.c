@@ -138,6 +138,11 @@ int cli_goodput(int argc, char **argv, const char *command_line)
             rc = cli_opts_take(&o, c, argv[optind - 1]);
         }
     }
+    /* as sweep: the two contradict each other, and neither may win silently */
+    if (rc < 0 && cache && no_cache) {
+        cli_error("goodput: give one of --cache DIR and --no-cache");
+        rc = 2;
+    }
     /* --runs is the last --set, so it wins over the file and earlier sets */
     const char **sets = malloc(((size_t)o.n_sets + 1) * sizeof *sets);
     TN_ASSERT(sets);

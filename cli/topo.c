@@ -45,6 +45,14 @@ static json_t *topology_block(const char *arg, const char **sets, int n_sets, bo
     bool preset = !strchr(arg, '/') && !ends_with(arg, ".json") && !ends_with(arg, ".graphml") &&
                   !ends_with(arg, ".xml");
     if (preset) {
+        /* refused here, so the name is said once: the spec parser would
+         * name it as the source and again as the value */
+        if (!topo_embedded_find(topo_embedded_presets, arg)) {
+            char list[256];
+            tn_error_set(err, TN_EINPUT, "%s: unknown preset or file (presets: %s)", arg,
+                         topo_preset_list(list, sizeof list));
+            return NULL;
+        }
         block = json_pack("{ss}", "preset", arg);
     } else {
         /* A graph file (GraphML, or the topology JSON that --export writes)

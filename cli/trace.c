@@ -206,6 +206,40 @@ static int check(const char *arg, const wl_trace_t *t)
     return 0;
 }
 
+/* Rewrites an error of the workload block that model_block() built from
+ * the options so that it names the option (or the model) the user typed,
+ * not that block's JSON path: "command line: workload.layout.tp: ..."
+ * becomes "trace gen: --tp: ...". O(length of the message). */
+static void option_error(tn_error_t *err, const char *model)
+{
+    static const char layout[] = "command line: workload.layout.", gpu[] = "command line: workload.gpu: ",
+                      mdl[] = "command line: workload.model";
+    char msg[sizeof err->msg];
+    snprintf(msg, sizeof msg, "%s", err->msg);
+    const char *missing = strstr(msg, ": missing required key");
+    if (!strncmp(msg, layout, sizeof layout - 1)) {
+        char opt[64];
+        const char *key = msg + sizeof layout - 1;
+        size_t n = strcspn(key, ":");
+        snprintf(opt, sizeof opt, "%.*s", (int)n, key);
+        for (char *c = opt; *c; c++)
+            *c = *c == '_' ? '-' : *c;
+        if (missing)
+            tn_error_set(err, TN_EINPUT, "trace gen: --%s: required with a model", opt);
+        else
+            tn_error_set(err, TN_EINPUT, "trace gen: --%s%s", opt, key + n);
+    } else if (!strncmp(msg, gpu, sizeof gpu - 1)) {
+        tn_error_set(err, TN_EINPUT, "trace gen: --gpu: %s", msg + sizeof gpu - 1);
+    } else if (!strncmp(msg, mdl, sizeof mdl - 1)) {
+        /* the model's file, or its name when it is a shipped model */
+        const char *rest = msg + sizeof mdl - 1;
+        if (*rest == '.')
+            tn_error_set(err, TN_EINPUT, "%s: %s", model, rest + 1);
+        else
+            tn_error_set(err, TN_EINPUT, "trace gen: %s", rest + 2);
+    }
+}
+
 /* The trace the options name: a model and a layout from the command line,
  * or a file. Returns 0, or the exit status after the error. */
 static int load(const cli_opts_t *o, json_t *layout, const char *gpu, wl_trace_t *t,
@@ -223,6 +257,7 @@ static int load(const cli_opts_t *o, json_t *layout, const char *gpu, wl_trace_t
         json_decref(block);
         if (!bad)
             return 0;
+        option_error(&err, o->arg);
     } else if (load_trace(o->arg, o->sets, o->n_sets, t, cs, &err) == 0) {
         return 0;
     }
@@ -316,6 +351,10 @@ int cli_trace(int argc, char **argv, const char *command_line)
         rc = 2;
     } else if (rc < 0 && !strcmp(verb, "gen") != !!o.out) {
         cli_error("trace: -o goes with gen, and gen needs it");
+        rc = 2;
+    } else if (rc < 0 && as_json && strcmp(verb, "stats")) {
+        /* else ignored: the user asked for JSON and would get text */
+        cli_error("trace %s: --json goes with stats", verb);
         rc = 2;
     }
     wl_trace_t t;

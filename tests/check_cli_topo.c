@@ -21,7 +21,7 @@ static const struct {
     int status;
     const char *needle;
 } topo_bad[] = {
-    {{"topo", "azure-2021"}, 2, "tensim: azure-2021: preset: unknown preset \"azure-2021\""},
+    {{"topo", "azure-2021"}, 2, "tensim: azure-2021: unknown preset or file (presets: "},
     {{"topo", "azure-2020", "--set", "fabric.radix=8"}, 2, "set.fabric: radix 8 is too small"},
     {{"topo", "azure-2020", "--set", "fabric.radx=40"}, 2, "the preset has no key \"radx\""},
     {{"topo", "azure-2020", "--export", "gml", "-o", "g"}, 2, "expected graphml or json"},

@@ -62,7 +62,7 @@ START_TEST(trace_gen_from_model_and_flags)
     result_free(&r);
     run_tensim(&r, "trace", "gen", "megatron-1.7b", "--tp", "5", "--pp", "1", "--dp", "1",
                "--global-batch", "1", "-o", "u.json", NULL);
-    expect_error(&r, 2, "tensim: command line: workload.layout.tp: 24 heads do not split over tp 5",
+    expect_error(&r, 2, "tensim: trace gen: --tp: 24 heads do not split over tp 5",
                  NULL);
     result_free(&r);
 }

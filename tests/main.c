@@ -59,6 +59,7 @@ int main(void)
     srunner_add_suite(sr, chart_suite());
     srunner_add_suite(sr, timeline_suite());
     srunner_add_suite(sr, shortcut_suite());
+    srunner_add_suite(sr, bad_input_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -59,6 +59,7 @@ Suite *degrade_suite(void);
 Suite *chart_suite(void);
 Suite *timeline_suite(void);
 Suite *shortcut_suite(void);
+Suite *bad_input_suite(void);
 
 #include <stddef.h>
 

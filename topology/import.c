@@ -489,6 +489,7 @@ typedef struct {
     int64_t n_edges;
     size_t cap;
     char reason[sizeof igraph_reason]; /* libxml2's first error, as "Line 3: ..." */
+    char bad_default[64]; /* an edgedefault neither "directed" nor "undirected" */
 } gml_scan_t;
 
 static void on_xml_error(void *ctx, xmlErrorPtr e)
@@ -534,6 +535,12 @@ static int gml_scan(gml_scan_t *sc, const char *path, tn_error_t *err)
             int depth = xmlTextReaderDepth(r);
             if (depth == 1 && name && !strcmp(name, "graph")) {
                 sc->graphs++;
+                /* igraph takes any other word for "directed" silently */
+                xmlChar *ed = xmlTextReaderGetAttribute(r, (const xmlChar *)"edgedefault");
+                if (ed && strcmp((const char *)ed, "directed") &&
+                    strcmp((const char *)ed, "undirected") && !sc->bad_default[0])
+                    snprintf(sc->bad_default, sizeof sc->bad_default, "%s", (const char *)ed);
+                xmlFree(ed);
             } else if (depth == 2 && sc->graphs == 1 && name && !strcmp(name, "edge")) {
                 xmlChar *src = xmlTextReaderGetAttribute(r, (const xmlChar *)"source");
                 TN_GROW(sc->edge_source, sc->cap, sc->n_edges + 1);
@@ -549,6 +556,11 @@ static int gml_scan(gml_scan_t *sc, const char *path, tn_error_t *err)
         return tn_error_set(err, TN_EINPUT, "%s: not valid graphml: %s", path,
                             tidy_reason(sc->reason, why, sizeof why));
     }
+    if (sc->bad_default[0])
+        return tn_error_set(err, TN_EINPUT,
+                            "%s: <graph> edgedefault: expected directed or undirected, got "
+                            "\"%s\"",
+                            path, sc->bad_default);
     if (sc->graphs > 1)
         return tn_error_set(err, TN_EINPUT,
                             "%s: a second <graph> element: tensim reads one graph per file "
