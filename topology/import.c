@@ -490,6 +490,12 @@ typedef struct {
     size_t cap;
     char reason[sizeof igraph_reason]; /* libxml2's first error, as "Line 3: ..." */
     char bad_default[64]; /* an edgedefault neither "directed" nor "undirected" */
+    /* the first graph's node ids, and its edges' endpoints (source,
+     * target by edge): igraph makes a vertex of an id no node declares,
+     * and of a repeated one, which then lacks its attributes */
+    char **node_id, **edge_end;
+    int64_t n_nodes;
+    size_t cap_nodes, cap_ends;
 } gml_scan_t;
 
 static void on_xml_error(void *ctx, xmlErrorPtr e)
@@ -509,9 +515,53 @@ static void xml_silent(void *ctx, const char *fmt, ...)
 
 static void gml_scan_free(gml_scan_t *sc)
 {
-    for (int64_t i = 0; i < sc->n_edges; i++)
+    for (int64_t i = 0; i < sc->n_edges; i++) {
         free(sc->edge_source[i]);
+        free(sc->edge_end[2 * i]);
+        free(sc->edge_end[2 * i + 1]);
+    }
+    for (int64_t i = 0; i < sc->n_nodes; i++)
+        free(sc->node_id[i]);
     free(sc->edge_source);
+    free(sc->edge_end);
+    free(sc->node_id);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A node id declared twice, or an edge's endpoint no node declares: 0,
+ * or -1 with err set. Sorts the ids. O((nodes + edges) log nodes). */
+static int gml_check_ids(gml_scan_t *sc, const char *path, tn_error_t *err)
+{
+    for (int64_t i = 0; i < sc->n_nodes; i++)
+        if (!sc->node_id[i])
+            return tn_error_set(err, TN_EINPUT, "%s: node %lld: no id", path, (long long)i);
+    qsort(sc->node_id, (size_t)sc->n_nodes, sizeof *sc->node_id, str_cmp);
+    for (int64_t i = 1; i < sc->n_nodes; i++)
+        if (!strcmp(sc->node_id[i], sc->node_id[i - 1]))
+            return tn_error_set(err, TN_EINPUT, "%s: node id \"%s\" declared twice", path,
+                                sc->node_id[i]);
+    for (int64_t i = 0; i < 2 * sc->n_edges; i++) {
+        const char *end = sc->edge_end[i], *which = i % 2 ? "target" : "source";
+        if (!end)
+            return tn_error_set(err, TN_EINPUT, "%s: edge %lld: no %s", path,
+                                (long long)(i / 2), which);
+        if (!bsearch(&end, sc->node_id, (size_t)sc->n_nodes, sizeof *sc->node_id, str_cmp))
+            return tn_error_set(err, TN_EINPUT, "%s: edge %lld: %s \"%s\" is no node's id",
+                                path, (long long)(i / 2), which, end);
+    }
+    return 0;
+}
+
+static char *xml_attr_dup(xmlTextReaderPtr r, const char *name)
+{
+    xmlChar *v = xmlTextReaderGetAttribute(r, (const xmlChar *)name);
+    char *s = v ? tn_strdup((const char *)v) : NULL;
+    xmlFree(v);
+    return s;
 }
 
 /* Reads the document with libxml2: 0, or -1 with err set when it is not
@@ -542,10 +592,15 @@ static int gml_scan(gml_scan_t *sc, const char *path, tn_error_t *err)
                     snprintf(sc->bad_default, sizeof sc->bad_default, "%s", (const char *)ed);
                 xmlFree(ed);
             } else if (depth == 2 && sc->graphs == 1 && name && !strcmp(name, "edge")) {
-                xmlChar *src = xmlTextReaderGetAttribute(r, (const xmlChar *)"source");
                 TN_GROW(sc->edge_source, sc->cap, sc->n_edges + 1);
-                sc->edge_source[sc->n_edges++] = src ? tn_strdup((const char *)src) : NULL;
-                xmlFree(src);
+                TN_GROW(sc->edge_end, sc->cap_ends, 2 * (size_t)sc->n_edges + 2);
+                sc->edge_source[sc->n_edges] = xml_attr_dup(r, "source");
+                sc->edge_end[2 * sc->n_edges] = xml_attr_dup(r, "source");
+                sc->edge_end[2 * sc->n_edges + 1] = xml_attr_dup(r, "target");
+                sc->n_edges++;
+            } else if (depth == 2 && sc->graphs == 1 && name && !strcmp(name, "node")) {
+                TN_GROW(sc->node_id, sc->cap_nodes, sc->n_nodes + 1);
+                sc->node_id[sc->n_nodes++] = xml_attr_dup(r, "id");
             }
         }
         xmlFreeTextReader(r);
@@ -566,7 +621,7 @@ static int gml_scan(gml_scan_t *sc, const char *path, tn_error_t *err)
                             "%s: a second <graph> element: tensim reads one graph per file "
                             "(igraph would skip it without a word)",
                             path);
-    return 0;
+    return gml_check_ids(sc, path, err);
 }
 
 static int import_graphml(topo_t *t, const char *path, tn_error_t *err)
