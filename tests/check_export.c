@@ -426,11 +426,16 @@ START_TEST(graphml_errors)
                  GML_NODE("n0", "gpu", "0")
                  GML_EDGE("n0", "n0", "1", "1", "nvlink") "  </graph>\n</graphml>\n",
                  ".graphml", "@: edge 0: a self-loop on vertex 0");
-    /* an edge to a node that was never declared: igraph makes the vertex */
+    /* an edge to a node that was never declared (igraph would make a bare
+     * vertex of it), and a node declared twice */
     expect_error(GML_HEAD "  <graph edgedefault=\"undirected\">\n"
                  GML_NODE("n0", "gpu", "0")
                  GML_EDGE("n0", "x9", "1", "1", "nvlink") "  </graph>\n</graphml>\n",
-                 ".graphml", "@: vertex 1 (id \"x9\"): attribute \"kind\" is missing");
+                 ".graphml", "@: edge 0: target \"x9\" is no node's id");
+    expect_error(GML_HEAD "  <graph edgedefault=\"undirected\">\n"
+                 GML_NODE("n0", "gpu", "0") GML_NODE("n0", "gpu", "1")
+                 "  </graph>\n</graphml>\n",
+                 ".graphml", "@: node id \"n0\" declared twice");
     expect_error(GML_HEAD "  <graph edgedefault=\"undirected\">\n  </graph>\n</graphml>\n",
                  ".graphml", "@: the graph has no vertices");
     /* finalize's own checks, with the file name in front */
