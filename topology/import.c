@@ -539,7 +539,8 @@ static int gml_check_ids(gml_scan_t *sc, const char *path, tn_error_t *err)
     for (int64_t i = 0; i < sc->n_nodes; i++)
         if (!sc->node_id[i])
             return tn_error_set(err, TN_EINPUT, "%s: node %lld: no id", path, (long long)i);
-    qsort(sc->node_id, (size_t)sc->n_nodes, sizeof *sc->node_id, str_cmp);
+    if (sc->n_nodes > 1) /* (qsort and bsearch take no null array) */
+        qsort(sc->node_id, (size_t)sc->n_nodes, sizeof *sc->node_id, str_cmp);
     for (int64_t i = 1; i < sc->n_nodes; i++)
         if (!strcmp(sc->node_id[i], sc->node_id[i - 1]))
             return tn_error_set(err, TN_EINPUT, "%s: node id \"%s\" declared twice", path,
@@ -549,7 +550,8 @@ static int gml_check_ids(gml_scan_t *sc, const char *path, tn_error_t *err)
         if (!end)
             return tn_error_set(err, TN_EINPUT, "%s: edge %lld: no %s", path,
                                 (long long)(i / 2), which);
-        if (!bsearch(&end, sc->node_id, (size_t)sc->n_nodes, sizeof *sc->node_id, str_cmp))
+        if (!sc->n_nodes ||
+            !bsearch(&end, sc->node_id, (size_t)sc->n_nodes, sizeof *sc->node_id, str_cmp))
             return tn_error_set(err, TN_EINPUT, "%s: edge %lld: %s \"%s\" is no node's id",
                                 path, (long long)(i / 2), which, end);
     }
