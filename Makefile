@@ -205,23 +205,23 @@ FUZZ_CF   = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,und
             -fno-sanitize-recover=all -Wno-missing-field-initializers
 FUZZ_LF   = -fsanitize=fuzzer,address,undefined
 FUZZ_SRC  = $(sort $(wildcard fuzz/fuzz_*.c))
-FUZZ_NAMES= $(FUZZ_SRC:fuzz/%.c=%)
-FUZZ_BIN  = $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+FUZZ_NAMES= $(FUZZ_SRC:fuzz/fuzz_%.c=%)
+FUZZ_BIN  = $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_OPTS = -timeout=10 -detect_leaks=1 -rss_limit_mb=4096 -print_final_stats=1
 
-$(FUZZ_BIN): $(BUILD)/fuzz/%: $(BUILD)/fuzz/%.o $(LIB)
+$(FUZZ_BIN): $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
 fuzz-build:
 	$(Q)scripts/install-deps.sh fuzz
 	$(Q)$(SUBMAKE) BUILD=$(BUILD)/fuzz CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CF)" LDFLAGS="$(FUZZ_LF)" \
-	    $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz/%)
+	    $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz/fuzz_%)
 
 fuzz: fuzz-build
 	$(Q)fuzz/seeds.sh $(BUILD)/fuzz/seeds
 	$(Q)for n in $(FUZZ_NAMES); do \
-	    b=$(BUILD)/fuzz/fuzz/$$n; \
+	    b=$(BUILD)/fuzz/fuzz/fuzz_$$n; \
 	    mkdir -p $(BUILD)/fuzz/corpus/$$n $(BUILD)/fuzz/artifacts || exit 1; \
 	    if [ -d fuzz/regressions/$$n ] && [ -n "$$(ls fuzz/regressions/$$n)" ]; then \
 	        echo "  REPLAY  fuzz/regressions/$$n"; \
