@@ -70,7 +70,7 @@ TESTBIN  = $(BUILD)/tests/check_all
 VALBIN   = $(BUILD)/validate/validate
 SGBIN    = $(BUILD)/validate/simgrid
 
-.PHONY: all check test golden bench validate sanitize demo install uninstall clean deps browser-test
+.PHONY: all check test golden bench validate sanitize fuzz fuzz-build demo install uninstall clean deps browser-test
 all: $(BIN)
 
 deps:
@@ -189,6 +189,53 @@ sanitize: deps
 	    TENSIM_BIN=$(BUILD)/san/tensim TENSIM_SIMGRID_BIN=$(SGBIN) \
 	    TENSIM_MPI_BIN=build/mpi/tensim $(BUILD)/san/tests/check_all
 
+# libFuzzer harnesses, one per reader (fuzz/, docs/fuzzing.md): the library
+# and fuzz/fuzz_*.c built by clang with coverage, ASan and UBSan in a build
+# tree of their own; each harness first replays fuzz/regressions/NAME/,
+# then fuzzes for FUZZ_SECONDS from the seeds fuzz/seeds.sh gathers (tests/data,
+# the shipped scenarios and presets, fuzz/seeds/) and the corpus it grew
+# before (build/fuzz/corpus/NAME). A crash, a sanitizer report, a leak or an
+# input slower than 10 s stops it with the input in build/fuzz/artifacts/.
+# Not part of make check: it needs clang (scripts/install-deps.sh fuzz). Clang
+# warns of positional initializers that leave the last fields zero (the
+# tables of sim/coll do so on purpose); gcc, the build of record, does not.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CF   = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+            -fno-sanitize-recover=all -Wno-missing-field-initializers
+FUZZ_LF   = -fsanitize=fuzzer,address,undefined
+FUZZ_SRC  = $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_NAMES= $(FUZZ_SRC:fuzz/fuzz_%.c=%)
+FUZZ_BIN  = $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_OPTS = -timeout=10 -detect_leaks=1 -rss_limit_mb=4096 -print_final_stats=1
+
+$(FUZZ_BIN): $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+fuzz-build:
+	$(Q)scripts/install-deps.sh fuzz
+	$(Q)$(SUBMAKE) BUILD=$(BUILD)/fuzz CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CF)" LDFLAGS="$(FUZZ_LF)" \
+	    $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz/fuzz_%)
+
+fuzz: fuzz-build
+	$(Q)fuzz/seeds.sh $(BUILD)/fuzz/seeds
+	$(Q)for n in $(FUZZ_NAMES); do \
+	    b=$(BUILD)/fuzz/fuzz/fuzz_$$n; \
+	    mkdir -p $(BUILD)/fuzz/corpus/$$n $(BUILD)/fuzz/artifacts || exit 1; \
+	    if [ -d fuzz/regressions/$$n ] && [ -n "$$(ls fuzz/regressions/$$n)" ]; then \
+	        echo "  REPLAY  fuzz/regressions/$$n"; \
+	        $$b $(FUZZ_OPTS) fuzz/regressions/$$n/* >$(BUILD)/fuzz/$$n.replay.log 2>&1 || \
+	            { tail -40 $(BUILD)/fuzz/$$n.replay.log; exit 1; }; \
+	    fi; \
+	    echo "  FUZZ    $$n ($(FUZZ_SECONDS) s)"; \
+	    $$b $(FUZZ_OPTS) -max_total_time=$(FUZZ_SECONDS) \
+	        -artifact_prefix=$(BUILD)/fuzz/artifacts/$$n- \
+	        $(BUILD)/fuzz/corpus/$$n $(BUILD)/fuzz/seeds/$$n >$(BUILD)/fuzz/$$n.log 2>&1 || \
+	        { tail -60 $(BUILD)/fuzz/$$n.log; exit 1; }; \
+	    grep -h '^stat::number_of_executed_units\|^stat::peak_rss_mb' $(BUILD)/fuzz/$$n.log; \
+	done
+
 # tensim's HTML pages rendered in headless Chromium (tests/browser/): no
 # console error, no request but the page itself, every chart's SVG drawn at
 # a nonzero size; then copies broken on purpose must each fail. Needs
@@ -220,5 +267,5 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(VAL_OBJ:.o=.d) $(BUILD)/validate/main.d \
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(FUZZ_BIN:=.d) $(TEST_OBJ:.o=.d) $(VAL_OBJ:.o=.d) $(BUILD)/validate/main.d \
          $(BUILD)/validate/simgrid.d $(BENCH_BIN:=.d)

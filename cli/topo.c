@@ -84,6 +84,15 @@ static json_t *topology_block(const char *arg, const char **sets, int n_sets, bo
         }
         char key[256];
         snprintf(key, sizeof key, "%.*s", (int)(eq - sets[i]), sets[i]);
+        /* jansson sets no key that is not UTF-8 (it frees the value and
+         * returns -1): refuse it rather than lose the override */
+        json_t *key_json = json_string(key);
+        if (!key_json) {
+            json_decref(block);
+            tn_error_set(err, TN_EINPUT, "%s: --set %s: key is not valid utf-8", arg, key);
+            return NULL;
+        }
+        json_decref(key_json);
         json_error_t je;
         json_t *val = json_loads(eq + 1, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
         if (!val)

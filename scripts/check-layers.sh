@@ -3,9 +3,9 @@
 # (default: the repository root) runs upward between tensim's rooms.
 #
 # The rooms, lowest first: a file may include its own room and the rooms
-# before it. Nothing includes cli/ (the front end). validate/, bench/ and
-# tests/ stand above every room: they may include any room but cli/, and
-# no room may include them. Include paths are written from the repository
+# before it. Nothing includes cli/ (the front end). validate/, bench/,
+# tests/ and fuzz/ stand above every room: they may include any room but
+# cli/, and no room may include them. Include paths are written from the repository
 # root ("sim/net/flow.h"); one without a room is taken relative to the
 # including file. Files outside the rooms, build/ and .git are not read.
 #
@@ -15,7 +15,7 @@
 set -eu
 
 ROOMS="common topology workloads sim/engine sim/net sim/coll sim/exec sim/job goodput plan study results cli"
-OUTER="validate bench tests"
+OUTER="validate bench tests fuzz"
 
 dir=${1:-$(dirname "$0")/..}
 if [ ! -d "$dir" ]; then

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages tensim needs to build and test, only those
-# missing. Idempotent. When not root and something is missing, prints the
+# missing. Idempotent. With the argument "fuzz", also (only) what make fuzz
+# needs. When not root and something is missing, prints the
 # exact apt-get command and exits 1.
 set -eu
 
@@ -16,6 +17,12 @@ pkgs="$pkgs chromium python3"
 # man-db: test-only, tests/check_cli_help.c renders docs/tensim.1 with
 # `man --warnings`.
 pkgs="$pkgs man-db"
+# clang and libclang-rt-dev (compiler-rt, whose libclang_rt.fuzzer-*.a is
+# libFuzzer's runtime for -fsanitize=fuzzer): make fuzz only (fuzz/), so
+# make check does not ask for them.
+if [ "${1:-}" = fuzz ]; then
+    pkgs="clang libclang-rt-dev"
+fi
 
 missing=""
 for p in $pkgs; do

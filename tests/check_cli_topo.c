@@ -24,6 +24,9 @@ static const struct {
     {{"topo", "azure-2021"}, 2, "tensim: azure-2021: unknown preset or file (presets: "},
     {{"topo", "azure-2020", "--set", "fabric.radix=8"}, 2, "set.fabric: radix 8 is too small"},
     {{"topo", "azure-2020", "--set", "fabric.radx=40"}, 2, "the preset has no key \"radx\""},
+    /* jansson refuses a key that is not UTF-8: the override was lost */
+    {{"topo", "azure-2020", "--set", "g\xfbpus=4"}, 2, "--set g\xfbpus: key is not valid utf-8"},
+    {{"topo", "single-switch", "--set", "g\xfbpus=4"}, 2, "--set g\xfbpus: key is not valid utf-8"},
     {{"topo", "azure-2020", "--export", "gml", "-o", "g"}, 2, "expected graphml or json"},
     {{"topo", "azure-2020", "--export", "json"}, 2, "--export and -o go together"},
     {{"topo"}, 2, "expected one preset or file"},

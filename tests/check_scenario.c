@@ -205,12 +205,19 @@ END_TEST
 START_TEST(set_needs_key_and_value)
 {
     char *p = tmpfile_with("{" TOPO ", " WL "}", ".json");
+    /* a key that is not UTF-8 (found by fuzz/fuzz_scenario.c): jansson
+     * refuses it as an object key and frees the value, so in the middle of
+     * the key the object made on the way was used after its free, and at
+     * the end the override was lost without a word */
     const char *bad[] = {"workload.ranks", "=3", "a..b=1",
-                         "topology.set={\"gpus\": 2, \"gpus\": 3}"};
+                         "topology.set={\"gpus\": 2, \"gpus\": 3}", "a\xfb.b=1",
+                         "workload.r\xc3nks=2"};
     const char *want[] = {"--set workload.ranks: expected key.path=value",
                           "--set =3: expected key.path=value", "--set a..b: empty key segment",
-                          "--set topology.set: duplicate object key near '\"gpus\"'"};
-    for (int i = 0; i < 4; i++) {
+                          "--set topology.set: duplicate object key near '\"gpus\"'",
+                          "--set a\xfb.b: key is not valid utf-8",
+                          "--set workload.r\xc3nks: key is not valid utf-8"};
+    for (int i = 0; i < 6; i++) {
         sim_overrides_t ov = {&bad[i], 1, false, 0};
         sim_scenario_t sc;
         tn_error_t err = {0};

@@ -32,6 +32,12 @@ const char *sim_set_key_problem(const char *key, size_t klen)
 {
     if (klen > SET_KEY_MAX)
         return "key too long";
+    /* JSON keys are UTF-8: jansson refuses to set any other key (and frees
+     * the value it was given), so such a key could only be lost */
+    json_t *as_json = json_stringn(key, klen);
+    if (!as_json)
+        return "key is not valid utf-8";
+    json_decref(as_json);
     /* segments split at '.', except that under topology.set the rest is
      * one key of the preset (apply_set() walks the same way) */
     static const char preset[] = "topology.set.";
@@ -85,14 +91,18 @@ static int apply_set(json_t *root, const char *src, const char *arg, tn_error_t 
         if (!last)
             *dot = '\0';
         TN_ASSERT(*seg); /* sim_set_key_problem() refused empty segments */
+        /* jansson fails a set only for a key that is not UTF-8, which
+         * sim_set_key_problem() refused */
         if (last) {
-            json_object_set_new(cur, seg, val);
+            int rc = json_object_set_new(cur, seg, val);
+            TN_ASSERT(rc == 0);
             return 0;
         }
         json_t *next = json_object_get(cur, seg);
         if (!next) {
             next = json_object();
-            json_object_set_new(cur, seg, next);
+            int rc = json_object_set_new(cur, seg, next);
+            TN_ASSERT(rc == 0);
         }
         size_t wl = strlen(walked), sl = strlen(seg);
         TN_ASSERT(wl + sl + 2 <= sizeof walked); /* both come from key[256] */

@@ -71,7 +71,8 @@ int sim_scenario_load(sim_scenario_t *sc, const char *path, const sim_overrides_
 void sim_scenario_destroy(sim_scenario_t *sc);
 
 /* What is wrong with the key of a --set (or a sweep's --vary), its first
- * klen bytes: "key too long" (over 255 bytes), "empty key segment"
+ * klen bytes: "key too long" (over 255 bytes), "key is not valid utf-8",
+ * "empty key segment"
  * ("workload..ranks", ".seed", "seed.", "topology.set."), or NULL when it
  * can be applied. Under topology.set the rest is one key of the preset,
  * dots and all. O(klen). */
