@@ -311,13 +311,7 @@ static double field(json_t *g, const char *a, const char *b)
  * children shared st/cache; and a second sweep runs nothing. */
 START_TEST(goodput_study_of_a_small_job)
 {
-    FILE *f = fopen("tests/data/goodput/small.json", "rb");
-    ck_assert_ptr_nonnull(f);
-    char buf[8192];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    write_file("s.json", buf);
+    copy_into_tdir("tests/data/goodput/small.json", "s.json");
     result_t r;
     run_tensim(&r, "sweep", "s.json", "--goodput", "--vary", IV "=30,120", "--vary", RS "=0.5,2",
                "--set", "training.runs=20", "-j", "2", "-o", "st", NULL);

@@ -31,13 +31,7 @@
 static void copy_goodput_scenario(void)
 {
     /* read from the repository, the test's own working directory */
-    FILE *f = fopen("tests/data/goodput/small.json", "rb");
-    ck_assert_ptr_nonnull(f);
-    char buf[8192];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    write_file("s.json", buf);
+    copy_into_tdir("tests/data/goodput/small.json", "s.json");
 }
 
 static void setup_run(void) { write_scenario(TOPO_OK, WL_OK, MORE_OK); }

@@ -176,13 +176,7 @@ END_TEST
  * pending), which it contains. */
 START_TEST(pipelined_megatron_timeline_is_clean)
 {
-    FILE *f = fopen("tests/data/goodput/fattree.json", "rb");
-    ck_assert_ptr_nonnull(f);
-    char buf[8192];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    write_file("s.json", buf);
+    copy_into_tdir("tests/data/goodput/fattree.json", "s.json");
     run_expect(0, "run", "s.json", "-o", OUT, "--quiet", "--set", "workload.layout.tp=4",
                "--set", "workload.layout.pp=2", "--set", "workload.layout.dp=2", "--set",
                "workload.layout.global_batch=8", NULL);

@@ -131,6 +131,18 @@ void write_file(const char *name, const char *text)
     ck_assert_int_eq(fclose(f), 0);
 }
 
+void copy_into_tdir(const char *src, const char *name)
+{
+    FILE *f = fopen(src, "rb");
+    ck_assert_msg(f != NULL, "cannot read %s: %s", src, strerror(errno));
+    char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    ck_assert_msg(feof(f), "%s: larger than %zu bytes", src, sizeof buf - 1);
+    fclose(f);
+    buf[n] = 0;
+    write_file(name, buf);
+}
+
 /* Writes tdir/name from a printf format in which ' stands for ", so JSON
  * literals stay readable: {'ranks': 8}. */
 void write_json(const char *name,

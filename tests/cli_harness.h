@@ -49,6 +49,10 @@ char *slurp(const char *name);
 
 void write_file(const char *name, const char *text);
 
+/* Copies the repository's file src (a path from the repository root, the
+ * tests' working directory) to tdir/name; a text file under 8 KiB. */
+void copy_into_tdir(const char *src, const char *name);
+
 /* Writes tdir/name from a printf format in which ' stands for ", so JSON
  * literals stay readable: {'ranks': 8}. */
 __attribute__((format(printf, 2, 3))) void write_json(const char *name, const char *fmt, ...);
